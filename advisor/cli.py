@@ -1,0 +1,129 @@
+"""The command line. Each command parses options, calls one library function and
+prints a report; no logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from advisor import __version__
+from advisor.digest import DigestOptions, digest_logs, require_readable, total_input_bytes
+from advisor.errors import AdvisorError
+from advisor.ingest import FORMATS
+from advisor.report.digest_report import digest_document, render_json, render_table
+
+EXIT_USER_ERROR = 1
+
+
+class AdvisorGroup(click.Group):
+    """Turns errors a user can cause into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AdvisorError as exc:
+            click.echo(f"advisor: error: {exc}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except BrokenPipeError:
+            # The reader went away (| head): not an error of ours.
+            sys.stderr.close()
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("advisor: interrupted", err=True)
+            sys.exit(130)
+
+
+def output_format(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The --format option every reporting command shares."""
+    return click.option(
+        "--format", "output", type=click.Choice(choices), default=choices[0], show_default=True,
+        help="table: for reading; json: stable keys for scripts (see docs/); "
+             "markdown: for a review document.",
+    )
+
+
+def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of every command that reads logs."""
+    func = click.option(
+        "--log-format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+        help="How the logs are written; auto detects it per file.",
+    )(func)
+    func = click.option(
+        "--strict", is_flag=True,
+        help="Exit with an error if any record cannot be read (default: count and skip).",
+    )(func)
+    func = click.option(
+        "--workers", type=click.IntRange(min=1), default=None,
+        help="Processes for reading large files (default: one per core).",
+    )(func)
+    func = click.option(
+        "--max-line-bytes", type=click.IntRange(min=1024), default=1 << 20, show_default=True,
+        help="Longer lines are skipped and counted as too-long.",
+    )(func)
+    return func
+
+
+@click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def main() -> None:
+    """A workload-driven index advisor for SQLite.
+
+    It reads captured query logs and works out which indexes the workload
+    needs, from SQLite's own planner and measured replays.
+    """
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@log_options
+@output_format("table", "json", "markdown")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Show only the first N templates (default: 25 in a table, all in json).")
+@click.option("--sort", type=click.Choice(["time", "count"]), default="time", show_default=True,
+              help="Rank by total logged time (count where times are unknown) or by count.")
+def digest(logs: tuple[str, ...], log_format: str, strict: bool, workers: int | None,
+           max_line_bytes: int, output: str, top: int | None, sort: str) -> None:
+    """What the workload is: its statement templates, counted and timed.
+
+    LOG is a file (plain SQL, JSON lines, SQLite trace output, sqlx tracing
+    events; gzip allowed) or - for standard input. Several logs are digested
+    as one workload.
+    """
+    options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
+                            workers=workers)
+    result = _with_progress(list(logs), lambda progress: digest_logs(list(logs), options,
+                                                                      progress))
+    if strict:
+        require_readable(result)
+    if top is None and output == "table":
+        top = 25
+    document = digest_document(result, sort=sort, top=top)
+    if output == "json":
+        click.echo(render_json(document))
+    else:
+        click.echo(render_table(document, markdown=output == "markdown"))
+
+
+PROGRESS_MIN_BYTES = 32 << 20
+
+
+def _with_progress(paths: list[str], work: Callable[[Callable[[int], None] | None], Any]) -> Any:
+    """Run ``work`` with a progress bar on stderr when reading is long and stderr a terminal."""
+    total = total_input_bytes(paths)
+    if not sys.stderr.isatty() or total is None or total < PROGRESS_MIN_BYTES:
+        return work(None)
+    with click.progressbar(length=total, label="reading", file=sys.stderr,
+                           show_eta=True) as bar:
+        seen = [0]
+
+        def progress(done: int) -> None:
+            # Compressed inputs read more bytes than they hold on disk.
+            step = min(done, total) - seen[0]
+            if step > 0:
+                bar.update(step)
+                seen[0] += step
+
+        return work(progress)

@@ -1,0 +1,79 @@
+"""Recognise a log's format from its first lines."""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+from advisor.errors import LogFormatError
+from advisor.ingest.formats import FORMATS, LogFormat
+
+HEAD_BYTES = 64 * 1024
+_SAMPLE_LINES = 200
+_LINE_LOG_SHARE = 0.9
+
+# Words a statement can begin with; a line starting otherwise continues one.
+STATEMENT_WORDS = frozenset(
+    """SELECT INSERT UPDATE DELETE REPLACE WITH VALUES BEGIN COMMIT END ROLLBACK SAVEPOINT
+    RELEASE PRAGMA CREATE DROP ALTER ANALYZE VACUUM EXPLAIN ATTACH DETACH REINDEX""".split()
+)
+_FIRST_WORD = re.compile(rb"\s*\(?\s*([A-Za-z]+)")
+_TRACE_LINE = re.compile(rb";[ \t]*--[ \t]*\d+[ \t]*ns[ \t]*$")
+
+
+def starts_statement(line: bytes) -> bool:
+    match = _FIRST_WORD.match(line)
+    return bool(match) and match.group(1).upper().decode() in STATEMENT_WORDS
+
+
+def detect_format(head: bytes, name: str) -> LogFormat:
+    """The format of a log whose first bytes are ``head``.
+
+    Raises LogFormatError when nothing in the head looks like any format.
+    """
+    lines = [line for line in head.split(b"\n")[:_SAMPLE_LINES] if line.strip()]
+    if len(head) >= HEAD_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut off by the head's end
+    if not lines:
+        # An empty log is not an error: it digests to nothing.
+        return FORMATS["sql"]
+    json_lines = [line for line in lines if line.lstrip().startswith(b"{")]
+    if len(json_lines) * 2 > len(lines):
+        return _detect_json(json_lines, name)
+    if any(b"sqlx::query" in line and b"db.statement=" in line for line in lines):
+        return FORMATS["sqlx"]
+    if any(_TRACE_LINE.search(line) for line in lines):
+        return FORMATS["trace"]
+    code = [line for line in lines if not line.lstrip().startswith((b"--", b"/*"))]
+    starting = sum(starts_statement(line) for line in code)
+    if starting == 0:
+        raise LogFormatError(
+            f"{name}: cannot tell its log format (no line looks like SQL, JSON lines, sqlx "
+            f"events or SQLite trace output); choose one with --log-format "
+            f"({', '.join(FORMATS)})"
+        )
+    # A line log with a little junk in it is still a line log; a script has
+    # many continuation lines (and usually a ';' ending its statements).
+    if starting >= _LINE_LOG_SHARE * len(code):
+        return FORMATS["sql"]
+    return FORMATS["sql-script"]
+
+
+def _detect_json(lines: list[bytes], name: str) -> LogFormat:
+    for line in lines:
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else obj
+        if str(obj.get("target", "")).startswith("sqlx::query") or "db.statement" in fields:
+            return FORMATS["sqlx-json"]
+        if "sql" in obj:
+            return FORMATS["jsonl"]
+    raise LogFormatError(
+        f"{name}: JSON lines without a 'sql' field or sqlx query events; "
+        f"choose a format with --log-format ({', '.join(FORMATS)})"
+    )
