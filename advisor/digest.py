@@ -282,7 +282,7 @@ class _Reader:
                 elif line and not line.isspace():  # type: ignore[union-attr]
                     yield number, line  # type: ignore[misc]
 
-        if fmt.records is FORMATS["sql"].records:  # one record per line
+        if fmt.one_record_per_line:  # checked() already drops blank lines
             return checked()
         return fmt.records(checked())
 

@@ -43,6 +43,10 @@ class LogFormat:
     # record boundary can be recognised from the line before it.
     line_ends_record: Callable[[bytes], bool] | None
 
+    @property
+    def one_record_per_line(self) -> bool:
+        return self.records is _one_per_line
+
 
 def _decode_utf8(sql: bytes) -> str:
     return sql.decode("utf-8")
