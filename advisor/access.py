@@ -1,0 +1,76 @@
+"""Access patterns: what a statement asks of each table, as values.
+
+``analysis`` produces these from a template and the catalog; ``candidates``
+turns them into index candidates and ``costing`` reads the write side. They
+name columns exactly as the catalog does, so later stages never look at SQL
+text again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OrderTerm:
+    """One ORDER BY term on a plain column of the table."""
+
+    column: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """How one statement reads one occurrence of a table.
+
+    A table read twice (a self-join, a subquery on the same table) gives two
+    TableAccess values. Column tuples are in the order the statement names
+    them, without duplicates.
+    """
+
+    table: str  # as the catalog names it
+    alias: str  # as the statement names it (the table name when there is no alias)
+    equality: tuple[str, ...] = ()  # col = value, col IS value
+    in_list: tuple[str, ...] = ()  # col IN (...), col IN (SELECT ...)
+    range: tuple[str, ...] = ()  # <, <=, >, >=, BETWEEN, LIKE 'prefix%'
+    is_null: tuple[str, ...] = ()  # col IS NULL
+    join: tuple[str, ...] = ()  # col = other_table.col (join and correlation keys)
+    order_by: tuple[OrderTerm, ...] = ()  # the ORDER BY, when every term is this table's
+    group_by: tuple[str, ...] = ()
+    distinct: bool = False
+    columns_read: tuple[str, ...] = ()  # every column read, for covering indexes
+    has_limit: bool = False
+    # Predicates whose value is fixed in the application's SQL or in every
+    # sample ("status = 5"): what a partial index's WHERE could hold.
+    constant_predicates: tuple[str, ...] = ()
+
+    @property
+    def filtered(self) -> tuple[str, ...]:
+        """Columns an index could seek on, in the order a candidate would use."""
+        seen: dict[str, None] = {}
+        for column in (*self.equality, *self.join, *self.is_null, *self.in_list, *self.range):
+            seen.setdefault(column, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class WriteAccess:
+    """The table a write changes, and how."""
+
+    table: str
+    operation: str  # INSERT, UPDATE, DELETE, UPSERT (INSERT ... ON CONFLICT DO UPDATE)
+    columns_set: tuple[str, ...] = ()  # UPDATE SET / DO UPDATE SET columns; INSERT: all given
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A template's access patterns, or the named reason it could not be analysed."""
+
+    template_id: str
+    reads: tuple[TableAccess, ...] = ()
+    write: WriteAccess | None = None
+    unanalysed: str | None = None  # e.g. "unknown table: jobs", "parse error: ..."
+
+    @property
+    def ok(self) -> bool:
+        return self.unanalysed is None
