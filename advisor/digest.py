@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -273,18 +274,16 @@ class _Reader:
     @staticmethod
     def _records(fmt: LogFormat, lines: Iterable[tuple[int, bytes | TooLong]],
                  problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
-        """Records of a source; over-long lines are counted and dropped."""
+        """Records of a source; over-long lines are counted and dropped.
 
-        def checked() -> Iterator[tuple[int, bytes]]:
-            for number, line in lines:
-                if line.__class__ is TooLong:
-                    problem("too-long", number)
-                elif line and not line.isspace():  # type: ignore[union-attr]
-                    yield number, line  # type: ignore[misc]
-
-        if fmt.one_record_per_line:  # checked() already drops blank lines
-            return checked()
-        return fmt.records(checked())
+        Where a line tells whether it ends a record (trace output), records are
+        cut here in one pass; the common single-line record costs one check.
+        """
+        ends = fmt.line_ends_record
+        if fmt.one_record_per_line or ends is None:
+            checked = _checked_lines(lines, problem)
+            return checked if fmt.one_record_per_line else fmt.records(checked)
+        return _line_ended_records(lines, ends, problem)
 
     def _lookup(self, sql: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
         """The stats (or unreadable reason) for a statement not cached verbatim."""
@@ -315,17 +314,75 @@ class _Reader:
         return stats
 
 
+def _checked_lines(lines: Iterable[tuple[int, bytes | TooLong]],
+                   problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines; over-long ones are counted as problems and dropped."""
+    for number, line in lines:
+        if line.__class__ is TooLong:
+            problem("too-long", number)
+        elif line and not line.isspace():  # type: ignore[union-attr]
+            yield number, line  # type: ignore[misc]
+
+
+def _line_ended_records(lines: Iterable[tuple[int, bytes | TooLong]],
+                        ends: Callable[[bytes], bool],
+                        problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
+    """Records that end where ``ends(line)`` says, numbered by their first line."""
+    pending: list[bytes] = []
+    start = 0
+    for number, line in lines:
+        if line.__class__ is TooLong:
+            problem("too-long", number)
+            continue
+        if not pending:
+            if not line or line.isspace():  # type: ignore[union-attr]
+                continue
+            if ends(line):  # type: ignore[arg-type]
+                yield number, line  # type: ignore[misc]
+                continue
+            start = number
+        pending.append(line)  # type: ignore[arg-type]
+        if ends(line):  # type: ignore[arg-type]
+            yield start, b"\n".join(pending)
+            pending = []
+    if pending:
+        yield start, b"\n".join(pending)
+
+
+def statement_digest(sql: str, source: str = "--sql") -> Digest:
+    """The digest of one statement given on the command line."""
+    reason = unreadable_reason(sql)
+    template = canonicalize(sql)
+    if reason or template.command not in STATEMENT_WORDS:
+        raise LogFormatError(f"{source}: not a SQL statement ({reason or 'not-sql'})")
+    digest = Digest()
+    stats = digest.templates[template.id] = TemplateStats(template)
+    stats.count = 1
+    stats.samples.append(Sample(sql, source, 1))
+    digest.sources[source] = SourceSummary(source, "sql", 1)
+    return digest
+
+
 def unreadable_reason(sql: str) -> str | None:
-    """Why a decoded statement cannot be a statement, or None."""
-    if "\x00" in sql or any(ord(ch) < 9 for ch in sql[:64]):
-        return "binary"
+    """Why a decoded statement cannot be a statement, or None.
+
+    Control characters count only outside literals: a value may hold anything.
+    """
     if sql.count("'") % 2 and _has_unterminated_string(sql):
         return "unterminated-string"
+    code = mask(sql)
+    if "\x00" in code or any(ord(ch) < 9 for ch in code[:64]):
+        return "binary"
     return None
 
 
 def _has_unterminated_string(sql: str) -> bool:
-    return "'" in mask(sql).replace("''", "")
+    """A ``'`` left over once comments, quoted names and whole strings are taken out."""
+    return "'" in _QUOTED_OR_COMMENT.sub("", sql)
+
+
+_QUOTED_OR_COMMENT = re.compile(
+    r"""--[^\n]*|/\*.*?(?:\*/|$)|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|'(?:[^']|'')*'""", re.S)
 
 
 # --- driving -------------------------------------------------------------------

@@ -32,11 +32,11 @@ _PRECISE = re.compile(
               | "(?:[^"]|"")*" | `[^`]*` | \[[^\]]*\] )  # quoted identifiers
     | \b[xX]'[0-9A-Fa-f]*'                # blob literal
     | '(?:[^']|'')*'                     # string literal ('' escapes a quote)
-    | \$\d+ | \?\d+                      # $1, ?12 placeholders
-    | [:@$][A-Za-z_]\w*                  # :name, @name, $name placeholders
-    | \b0[xX][0-9A-Fa-f]+\b              # hex integer
-    | \b\d+(?:\.\d*)?(?:[eE][-+]?\d+)?\b # integer, decimal, exponent
-    | (?<![\w.])\.\d+(?:[eE][-+]?\d+)?\b # .5
+    | (?<![\w$])\$\d+ | \?\d+             # $1, ?12 placeholders (x$1 is a name)
+    | (?<![\w$])[:@$][A-Za-z_]\w*       # :name, @name, $name placeholders
+    | (?<![\w$])0[xX][0-9A-Fa-f]+\b       # hex integer
+    | (?<![\w$])\d+(?:\.\d*)?(?:[eE][-+]?\d+)?(?!\w)  # integer, decimal (1.), exponent
+    | (?<![\w.])\.\d+(?:[eE][-+]?\d+)?(?!\w)  # .5
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -62,20 +62,39 @@ def mask(sql: str) -> str:
 # give one template several keys, e.g. for "-5" and "$1"; that only costs a
 # cache entry.) Text where quoting or comments could fool it takes the precise
 # masker instead.
-_FAST_BRANCHES = r"['\d$?:@](?:(?<=')[^']*'|(?<![\w.]\d)(?<=\d)[\w.]*|(?<=[$?:@])\w+)"
-_FAST_KEY_BYTES = re.compile(_FAST_BRANCHES.encode())
-_FAST_KEY_TEXT = re.compile(_FAST_BRANCHES)
-_NEEDS_PRECISE_BYTES = re.compile(rb'["`\[]|--|/\*')
-_NEEDS_PRECISE_TEXT = re.compile(r'["`\[]|--|/\*')
+# A digit starts a literal unless a name character stands before it; an
+# exponent's sign belongs to its number (1e-5 is one literal, 3-4 is two).
+# In bytes, any byte of a UTF-8 sequence is a name character (colé1 is a name).
+_FAST_BRANCHES = (
+    r"['\d$?:@](?:(?<=')[^']*'"
+    r"|(?<![\w.{hi}$]\d)(?<=0)[xX][0-9A-Fa-f]+"  # hex: its E is a digit, never an exponent
+    r"|(?<![\w.{hi}$]\d)(?<=\d)[\w.{hi}]*(?:(?<=[eE])[-+]\d+)?"
+    r"|(?<![\w{hi}$][$:@])(?<=[$?:@])[\w{hi}]+)"  # x$a is a name, $a a placeholder
+)
+_FAST_KEY_BYTES = re.compile(_FAST_BRANCHES.format(hi=r"\x80-\xff").encode("latin-1"))
+_FAST_KEY_TEXT = re.compile(_FAST_BRANCHES.format(hi=""))
+# Quoted names and comments; written, like the key, from one leading character
+# class so that the engine scans in C (a plain alternation is several times slower).
+_PRECISE_MARKERS = r'[-"`\[/](?:(?<=-)-|(?<=/)\*|(?<=["`\[]))'
+_NEEDS_PRECISE_BYTES = re.compile(_PRECISE_MARKERS.encode())
+_NEEDS_PRECISE_TEXT = re.compile(_PRECISE_MARKERS)
 
 def cache_key(sql: bytes | str, decode: Callable[[bytes | str], str]) -> bytes | str:
-    """A key under which statements of one template (mostly) coincide."""
+    """A key under which statements of one template (mostly) coincide.
+
+    The markers of comments and quoted names are looked for in the fast key,
+    after strings are masked: a ``--`` inside a string is harmless and gone,
+    while a comment or quoted name that could mislead the fast pass (by
+    holding a ``'``) opens before that quote, so its marker is still there.
+    """
     if sql.__class__ is bytes:
-        if _NEEDS_PRECISE_BYTES.search(sql) is None:  # type: ignore[arg-type]
-            return _FAST_KEY_BYTES.sub(b"?", sql)  # type: ignore[arg-type]
+        key = _FAST_KEY_BYTES.sub(b"?", sql)  # type: ignore[arg-type]
+        if _NEEDS_PRECISE_BYTES.search(key) is None:
+            return key
         return mask(decode(sql))
-    if _NEEDS_PRECISE_TEXT.search(sql) is None:  # type: ignore[arg-type]
-        return _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
+    key = _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
+    if _NEEDS_PRECISE_TEXT.search(key) is None:
+        return key
     return mask(sql)  # type: ignore[arg-type]
 
 
@@ -113,7 +132,7 @@ def canonicalize(sql: str) -> Template:
     >>> canonicalize("select  *\\nfrom job where id in (1, 2, 3) -- hot").text
     'SELECT * FROM job WHERE id IN (?)'
     """
-    words = _normal_words(mask(sql))
+    words = _normal_words(_collapse_text(mask(sql)))
     words = _collapse_lists(words)
     text = _join(words)
     command = _command(words)
@@ -124,6 +143,23 @@ def canonicalize(sql: str) -> Template:
         command=command,
         tables=_tables(words),
     )
+
+
+# Once literals are masked, the rows of a multi-row VALUES read alike and an IN
+# list is a run of "?": collapsing them in the text first means a 250-row
+# INSERT is tokenised as one row, not 250 (the word-level pass still decides).
+_REPEATED_ROWS = re.compile(r"(\([^()']*\))(?:\s*,\s*\1)+")
+_IN_LIST = re.compile(r"\bIN\s*\(\s*\?(?:\s*,\s*\?)+\s*\)", re.I)
+
+
+_VALUE_NULL = re.compile(r"(?<!\bIS )(?<!\bNOT )\bNULL\b", re.I)
+
+
+def _collapse_text(masked: str) -> str:
+    if len(masked) < 512:
+        return masked
+    masked = _VALUE_NULL.sub("?", masked)  # as the word pass does: NULL as a value is a value
+    return _IN_LIST.sub("IN (?)", _REPEATED_ROWS.sub(r"\1", masked))
 
 
 # --- canonical word stream -------------------------------------------------
@@ -170,6 +206,8 @@ def _normal_words(sql: str) -> list[str]:
                 # placeholder in the application's template; IS NULL is a predicate.
                 if value == "NULL" and not (words and words[-1] in ("IS", "NOT", "IS NOT")):
                     value = "?"
+            elif value[:1] in "`[":
+                pass  # `quoted` and [quoted] names: case matters, as for "quoted"
             elif ttype in T.Name or ttype in T.Keyword:
                 # SQLite folds unquoted identifiers: "Job" and "job" are one table.
                 value = value.lower()
@@ -183,17 +221,25 @@ def _is_identifier(word: str) -> bool:
     return first.islower() or first in "_\"`["
 
 
-def _is_operand_end(word: str) -> bool:
-    return word in (")", "?", "*") or _is_identifier(word)
+# Words after which a "-" starts a value (unary) rather than subtracting.
+_EXPRESSION_STARTS = frozenset({
+    "", "(", ",", "=", "==", "!=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "||",
+    "AND", "OR", "NOT", "SELECT", "WHERE", "THEN", "ELSE", "WHEN", "CASE", "VALUES", "SET",
+    "BY", "LIMIT", "OFFSET", "IN", "IS", "IS NOT", "BETWEEN", "LIKE", "GLOB", "ON", "HAVING",
+    "RETURNING", "DO", "DEFAULT",
+})
 
 
 def _fold_unary_minus(words: list[str]) -> list[str]:
-    """``= -?`` and ``(-?`` become ``?``: a negative value is still a value."""
+    """``= -?`` and ``(-?`` become ``?``: a negative value is still a value.
+
+    After a name, a ``)`` or ``END`` the minus subtracts and stays.
+    """
     out: list[str] = []
     for word in words:
         if word == "?" and out and out[-1] in ("-", "+"):
             before = out[-2] if len(out) >= 2 else ""
-            if not _is_operand_end(before):
+            if before in _EXPRESSION_STARTS:
                 out.pop()
         out.append(word)
     return out
@@ -293,11 +339,24 @@ def _kind(command: str, words: list[str]) -> str:
     if command in _WRITE_WORDS:
         return KIND_WRITE
     if command == "WITH":
-        # A CTE in front of a write is a write.
-        return KIND_WRITE if any(w in _WRITE_WORDS for w in words) else KIND_READ
+        # A CTE in front of a write is a write; replace() inside one is not.
+        return KIND_WRITE if _main_statement(words) in _WRITE_WORDS else KIND_READ
     if command in _READ_WORDS:
         return KIND_READ
     return KIND_OTHER
+
+
+def _main_statement(words: list[str]) -> str:
+    """The statement word that follows a WITH clause's definitions (outside parentheses)."""
+    depth = 0
+    for word in words[1:]:
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth -= 1
+        elif depth == 0 and word in ("SELECT", "VALUES", *_WRITE_WORDS):
+            return word
+    return ""
 
 
 def _tables(words: list[str]) -> tuple[str, ...]:
@@ -313,6 +372,8 @@ def _tables(words: list[str]) -> tuple[str, ...]:
         if not (word in _TABLE_INTRODUCERS or word.endswith("JOIN")):
             continue
         j = i + 1
+        if j + 1 < n and words[j] == "OR":
+            j += 2  # UPDATE OR REPLACE t, INSERT OR IGNORE INTO t
         while j < n and _is_identifier(words[j]):
             if j + 2 < n and words[j + 1] == ".":
                 j += 2  # schema.table

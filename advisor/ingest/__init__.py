@@ -16,12 +16,14 @@ from advisor.ingest.detect import HEAD_BYTES, detect_format
 from advisor.ingest.formats import FORMATS, LogFormat, Unreadable
 from advisor.ingest.sources import (
     DEFAULT_MAX_LINE_BYTES,
+    Broken,
     LineReader,
     Prefixed,
     ReadFailure,
     Source,
     TooLong,
     check_sources,
+    read_head,
 )
 
 __all__ = [
@@ -81,9 +83,12 @@ def open_log(source: Source, log_format: LogFormat | None = None) -> OpenLog:
     """Open a source and settle its format (given, or detected from its head)."""
     stream = source.open()
     if log_format is None:
-        head = stream.read(HEAD_BYTES)
+        # A stream that breaks inside the head (a truncated gzip file) still
+        # gives the lines before the break; the break is reported when reached.
+        head, error = read_head(stream, HEAD_BYTES)
         log_format = detect_format(head, source.name)
-        stream = Prefixed(head, stream)
+        rest = Broken(error) if error is not None else stream
+        stream = Prefixed(head, rest)  # type: ignore[arg-type]
     return OpenLog(source, log_format, stream)
 
 

@@ -19,6 +19,7 @@ STATEMENT_WORDS = frozenset(
     RELEASE PRAGMA CREATE DROP ALTER ANALYZE VACUUM EXPLAIN ATTACH DETACH REINDEX""".split()
 )
 _FIRST_WORD = re.compile(rb"\s*\(?\s*([A-Za-z]+)")
+_ANSI = re.compile(rb"\x1b\[[0-9;]*m")
 _TRACE_LINE = re.compile(rb";[ \t]*--[ \t]*\d+[ \t]*ns[ \t]*$")
 
 
@@ -32,6 +33,8 @@ def detect_format(head: bytes, name: str) -> LogFormat:
 
     Raises LogFormatError when nothing in the head looks like any format.
     """
+    if b"\x1b[" in head:
+        head = _ANSI.sub(b"", head)  # coloured tracing output
     lines = [line for line in head.split(b"\n")[:_SAMPLE_LINES] if line.strip()]
     if len(head) >= HEAD_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut off by the head's end
@@ -46,6 +49,8 @@ def detect_format(head: bytes, name: str) -> LogFormat:
     if any(_TRACE_LINE.search(line) for line in lines):
         return FORMATS["trace"]
     code = [line for line in lines if not line.lstrip().startswith((b"--", b"/*"))]
+    if not code:
+        return FORMATS["sql"]  # only comments: nothing to digest, nothing wrong
     starting = sum(starts_statement(line) for line in code)
     if starting == 0:
         raise LogFormatError(
@@ -53,9 +58,13 @@ def detect_format(head: bytes, name: str) -> LogFormat:
             f"events or SQLite trace output); choose one with --log-format "
             f"({', '.join(FORMATS)})"
         )
-    # A line log with a little junk in it is still a line log; a script has
-    # many continuation lines (and usually a ';' ending its statements).
-    if starting >= _LINE_LOG_SHARE * len(code):
+    # A script's statements end with ';' on a later line than they begin. A
+    # line log has every line begin a statement, or no terminators at all, or
+    # nearly every statement complete on its own line; junk lines in it
+    # damage only themselves.
+    complete = sum(starts_statement(line) and line.rstrip().endswith(b";") for line in code)
+    terminated = any(line.rstrip().endswith(b";") for line in code)
+    if starting == len(code) or not terminated or complete >= _LINE_LOG_SHARE * starting:
         return FORMATS["sql"]
     return FORMATS["sql-script"]
 

@@ -113,10 +113,11 @@ def _script_records(lines: NumberedLines) -> Iterator[tuple[int, bytes]]:
                 break
             statement, pending = pending[:cut], pending[cut + 1 :]
             if _has_code(statement):
-                yield start, statement.strip()
+                # Number the record by its first line of code, not a comment above it.
+                yield start + _leading_comment_lines(statement), statement.strip()
             start = number
     if _has_code(pending):
-        yield start, pending.strip()
+        yield start + _leading_comment_lines(pending), pending.strip()
 
 
 def _statement_end(text: bytes) -> int | None:
@@ -130,6 +131,15 @@ def _statement_end(text: bytes) -> int | None:
 _COMMENTS = re.compile(rb"--[^\n]*|/\*.*?(?:\*/|$)", re.S)
 
 
+_LEADING_COMMENTS = re.compile(rb"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
+def _leading_comment_lines(text: bytes) -> int:
+    """How many lines of blanks and comments come before a statement's code."""
+    lead = _LEADING_COMMENTS.match(text)
+    return text[: lead.end()].count(b"\n") if lead else 0
+
+
 def _has_code(text: bytes) -> bool:
     return bool(_COMMENTS.sub(b"", text).strip())
 
@@ -139,8 +149,8 @@ def _has_code(text: bytes) -> bool:
 
 def _parse_sql_line(record: bytes) -> Record | None:
     sql = record.strip().rstrip(b";").rstrip()
-    if not sql or sql.startswith(b"--"):
-        return None
+    if not sql or (sql.startswith((b"--", b"/*")) and not _has_code(sql)):
+        return None  # a comment line
     return sql, None, None, None, None
 
 

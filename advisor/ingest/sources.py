@@ -7,7 +7,7 @@ skipped as it streams past instead of being held in memory whole.
 
 from __future__ import annotations
 
-import gzip
+import contextlib
 import io
 import os
 import sys
@@ -48,12 +48,14 @@ class Source:
         """
         # The caller owns and closes the stream.
         handle: BinaryIO = sys.stdin.buffer if self.is_stdin else open(self.name, "rb")  # noqa: SIM115
-        if handle.peek(2)[:2] != GZIP_MAGIC:  # type: ignore[attr-defined]
+        if hasattr(handle, "peek"):
+            magic = handle.peek(2)[:2]
+        else:  # a stream that cannot peek (an in-memory one): read and put back
+            magic = handle.read(2)
+            handle = Prefixed(magic, handle)  # type: ignore[assignment]
+        if magic[:2] != GZIP_MAGIC:
             return handle
-        if self.is_stdin:
-            return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-        handle.close()
-        return gzip.open(self.name, "rb")  # type: ignore[return-value]
+        return GzipReader(handle)  # type: ignore[return-value]
 
     def is_gzip(self) -> bool:
         with open(self.name, "rb") as handle:
@@ -93,6 +95,116 @@ class ReadFailure(Exception):
     """The stream broke off (a truncated or corrupt gzip file)."""
 
 
+STREAM_ERRORS = (EOFError, OSError, zlib.error)
+
+
+def read_head(stream: BinaryIO, size: int) -> tuple[bytes, BaseException | None]:
+    """Up to ``size`` bytes from the start of a stream, and the error that cut it short."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        try:
+            block = stream.read(min(8192, size - got))
+        except (ReadFailure, *STREAM_ERRORS) as exc:
+            return b"".join(parts), exc
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    return b"".join(parts), None
+
+
+class GzipReader(io.RawIOBase):
+    """Gzip (one member or several) decompressed with zlib as it is read.
+
+    Python's gzip module drops what it decoded in the read that meets a
+    truncation; this reader hands out every byte before the break and only
+    then raises ReadFailure, so a cut-off log still yields all its whole lines.
+    """
+
+    CHUNK = 1 << 16
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._pending = b""
+        self._error: str | None = None
+        self._finished = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        while not self._pending and not self._finished:
+            compressed = self._raw.read(self.CHUNK)
+            if not compressed:
+                self._finished = True
+                if not self._inflate.eof:
+                    self._error = "the gzip stream ends early (a truncated file)"
+                return
+            self._pending = self._inflate_chunk(compressed)
+
+    def _inflate_chunk(self, compressed: bytes) -> bytes:
+        """Decompressed bytes of one chunk; a fault keeps what came before it."""
+        out: list[bytes] = []
+        data = compressed
+        while data:
+            before = self._inflate.copy()
+            try:
+                out.append(self._inflate.decompress(data))
+            except zlib.error as exc:
+                # A bad trailer (CRC, length) fails the whole call: decode the
+                # same bytes again without the 8-byte trailer to keep the data.
+                with contextlib.suppress(zlib.error):
+                    out.append(before.decompress(data[:-8]))
+                return self._fail(out, f"corrupt gzip data ({exc})")
+            if not self._inflate.eof:
+                break
+            rest = self._inflate.unused_data
+            if not rest.strip(b"\x00"):
+                self._finished = True  # end of the last member (zero padding allowed)
+                break
+            if not rest.startswith(GZIP_MAGIC):
+                return self._fail(out, "data after the end of the gzip stream")
+            self._inflate = zlib.decompressobj(wbits=31)  # the next gzip member
+            data = rest
+        return b"".join(out)
+
+    def _fail(self, out: list[bytes], message: str) -> bytes:
+        self._finished = True
+        self._error = message
+        return b"".join(out)
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        self._fill()
+        if not self._pending:
+            if self._error is not None:
+                raise ReadFailure(self._error)
+            return b""
+        if size < 0 or size >= len(self._pending):
+            out, self._pending = self._pending, b""
+        else:
+            out, self._pending = self._pending[:size], self._pending[size:]
+        return out
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class Broken(io.RawIOBase):
+    """A stream that has already failed: reading it raises that failure."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        raise ReadFailure(str(self.error)) from self.error
+
+
 class LineReader:
     """Iterates ``(line_number, line)`` over a binary stream; counts as it goes.
 
@@ -118,7 +230,9 @@ class LineReader:
             size = BLOCK_BYTES if remaining is None else min(BLOCK_BYTES, remaining)
             try:
                 block = self.stream.read(size)
-            except (EOFError, OSError, zlib.error) as exc:
+            except ReadFailure:
+                raise
+            except STREAM_ERRORS as exc:
                 raise ReadFailure(f"stream broke off after line {self.lines_read}: {exc}") from exc
             if not block:
                 return

@@ -115,7 +115,7 @@ def render_table(document: dict[str, Any], markdown: bool = False) -> str:
             t["rank"], t["id"], t["kind"], t["count"], _percent(t["share_count"]),
             _number(t["total_ms"], 1), _percent(t["share_time"]), _number(t["mean_ms"]),
             _number(t["p95_ms"]), _number(t["rows_mean"], 1), ",".join(t["tables"]),
-            t["sql"] if markdown else _shorten(t["sql"], SQL_WIDTH),
+            t["sql"].replace("|", "\\|") if markdown else _shorten(t["sql"], SQL_WIDTH),
         ]
         for t in document["templates"]
     ]

@@ -1,0 +1,46 @@
+"""Shared fixtures: the command line through click's CliRunner.
+
+Log renderers and digest helpers live in tests/logs.py (plain functions, so
+hypothesis tests can call them too).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from advisor.cli import main
+
+RunCli = Callable[..., Result]
+
+
+def run_cli(*args: str, input: bytes | str | None = None) -> Result:
+    """Run ``advisor ARGS...``; the result keeps stdout and stderr apart."""
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(
+            f"advisor {' '.join(args)} raised {result.exception!r} (a traceback, not an "
+            f"error message); stderr: {result.stderr}"
+        ) from result.exception
+    return result
+
+
+def digest_json(*args: str, input: bytes | str | None = None) -> dict[str, Any]:
+    """``advisor digest ARGS... --format json``, parsed; it must succeed."""
+    result = run_cli("digest", *args, "--format", "json", input=input)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> RunCli:
+    return run_cli
+
+
+@pytest.fixture(name="digest_json")
+def digest_json_fixture() -> Callable[..., dict[str, Any]]:
+    return digest_json
