@@ -18,11 +18,16 @@ class IndexSpecError(AdvisorError):
     """An index written as text cannot be read, or names what the catalog lacks."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class IndexSpec:
     table: str
     columns: tuple[tuple[str, bool], ...]  # (column, descending)
     where: str | None = None
+
+    def __lt__(self, other: IndexSpec) -> bool:
+        """Ordered by table, then columns, full indexes before partial ones."""
+        return (self.table, self.columns, self.where or "") < (
+            other.table, other.columns, other.where or "")
 
     @property
     def column_names(self) -> tuple[str, ...]:

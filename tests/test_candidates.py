@@ -1,0 +1,148 @@
+"""Candidates from access patterns; index specs; statistics sources."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from advisor.access import Analysis, OrderTerm, TableAccess
+from advisor.candidates import generate
+from advisor.catalog import load_catalog
+from advisor.indexes import IndexSpecError, parse_index
+from advisor.profile import load_profile
+from advisor.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
+
+TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
+
+
+@pytest.fixture(scope="module")
+def torc():
+    catalog = load_catalog(TORC / "schema.sql")
+    return catalog, from_profile(catalog, load_profile(TORC / "profile.toml"))
+
+
+def _claim() -> Analysis:
+    return Analysis("claim", reads=(
+        TableAccess("ready_queue", "rq", equality=("workflow_id",),
+                    join=("resource_requirements_id", "job_id"),
+                    columns_read=("workflow_id", "job_id", "resource_requirements_id")),
+        TableAccess("resource_requirements", "rr", join=("id",),
+                    range=("memory_bytes", "num_cpus"),
+                    order_by=(OrderTerm("num_gpus", True), OrderTerm("runtime_s", True),
+                              OrderTerm("memory_bytes", True)),
+                    columns_read=("id", "num_gpus", "runtime_s", "memory_bytes", "num_cpus")),
+        TableAccess("job", "job", join=("id",)),
+    ))
+
+
+def test_claim_query_yields_the_sort_order_index_and_join_keys(torc) -> None:
+    catalog, statistics = torc
+    result = generate({"claim": _claim()}, catalog, statistics)
+    kept = {c.spec.describe(): c for c in result.kept}
+    assert "resource_requirements(num_gpus DESC, runtime_s DESC, memory_bytes DESC)" in kept
+    assert "ready_queue(workflow_id, resource_requirements_id)" in kept
+    assert kept["ready_queue(workflow_id, resource_requirements_id)"].shapes == ("join",)
+    # Never an index led by the rowid, and never the rowid inside a covering index.
+    assert not any(spec.startswith(("job(id", "resource_requirements(id")) for spec in kept)
+    assert not any(" id" in spec or "(id," in spec for spec in kept
+                   if spec.startswith("resource_requirements"))
+
+
+def test_candidates_served_by_primary_keys_are_dropped_with_the_reason(torc) -> None:
+    catalog, statistics = torc
+    result = generate({"claim": _claim()}, catalog, statistics)
+    dropped = {d.spec.describe(): d.reason for d in result.dropped}
+    assert "sqlite_autoindex_ready_queue_1" in dropped["ready_queue(workflow_id)"]
+    # Served backwards too: a DESC-only prefix of an ASC key index.
+    reversed_spec = parse_index("ready_queue(workflow_id DESC, job_id DESC)")
+    from advisor.candidates import served_by_existing
+    assert served_by_existing(reversed_spec, catalog) is not None
+
+
+def test_equality_columns_most_selective_first_and_merged_across_templates(torc) -> None:
+    catalog, statistics = torc
+    access = TableAccess("job", "job", equality=("status", "workflow_id"))
+    result = generate({"a": Analysis("a", reads=(access,)), "b": Analysis("b", reads=(access,))},
+                      catalog, statistics)
+    specs = [c for c in result.kept if c.spec.describe() == "job(workflow_id, status)"]
+    assert len(specs) == 1 and specs[0].templates == ("a", "b")
+
+
+def test_constant_predicate_gives_a_partial_index(torc) -> None:
+    catalog, statistics = torc
+    access = TableAccess("job", "job", equality=("workflow_id", "status"),
+                         constant_predicates=("status = 5",))
+    result = generate({"a": Analysis("a", reads=(access,))}, catalog, statistics)
+    assert "job(workflow_id) WHERE status = 5" in {c.spec.describe() for c in result.kept}
+
+
+def test_unanalysed_templates_give_no_candidates(torc) -> None:
+    catalog, statistics = torc
+    result = generate({"x": Analysis("x", unanalysed="unknown table: nope")}, catalog, statistics)
+    assert result.kept == () and result.dropped == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("job(workflow_id, status DESC)", "job(workflow_id, status DESC)"),
+    ("job ( workflow_id ASC )", "job(workflow_id)"),
+    ('"job"(status) WHERE status = 5', "job(status) WHERE status = 5"),
+])
+def test_index_specs_read_and_write_the_same_notation(text: str, expected: str) -> None:
+    assert parse_index(text).describe() == expected
+
+
+@pytest.mark.parametrize("text", ["job", "job(a b c)", "job(status SIDEWAYS)", "(a)"])
+def test_unreadable_index_specs_are_named_errors(text: str) -> None:
+    with pytest.raises(IndexSpecError):
+        parse_index(text)
+
+
+def test_index_spec_checked_against_the_catalog(torc) -> None:
+    catalog, _ = torc
+    with pytest.raises(IndexSpecError, match="no column"):
+        parse_index("job(nope)", catalog)
+    with pytest.raises(IndexSpecError, match="no table"):
+        parse_index("jobs(id)", catalog)
+
+
+def test_prefix_relation() -> None:
+    short, long = parse_index("job(workflow_id)"), parse_index("job(workflow_id, status)")
+    assert short.is_prefix_of(long) and not long.is_prefix_of(short)
+    assert short in long.prefixes()
+    assert not parse_index("job(workflow_id DESC)").is_prefix_of(long)
+
+
+def test_profile_statistics_follow_the_profile(torc) -> None:
+    _catalog, statistics = torc
+    assert statistics.rows("job") == 200_000
+    assert statistics.distinct_values("job", ("workflow_id",)) == statistics.rows("workflow")
+    assert statistics.stat1_line("job", ("id",), unique=True).endswith(" 1")
+
+
+def test_default_statistics_are_sqlites_assumptions(torc) -> None:
+    catalog, _ = torc
+    stats = defaults(catalog)
+    assert stats.rows("job") == DEFAULT_ROWS and not stats.planner_has_stats
+    assert stats.stat1_line("job", ("workflow_id",)) == f"{DEFAULT_ROWS} 10"
+    assert "SQLite assumes" in stats.notes[0]
+
+
+def test_database_statistics_measured_and_stat1_read(tmp_path: Path, torc) -> None:
+    db_path = tmp_path / "app.db"
+    db = sqlite3.connect(db_path)
+    db.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER);"
+                     "CREATE INDEX t_g ON t(g);")
+    db.executemany("INSERT INTO t (g) VALUES (?)", [(i % 7,) for i in range(700)])
+    db.commit()
+    catalog = load_catalog(db_path)
+    unanalysed = from_database(catalog, db_path)
+    assert unanalysed.rows("t") == 700 and not unanalysed.planner_has_stats
+    assert "ANALYZE" in unanalysed.notes[0]
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+    analysed = from_database(catalog, db_path)
+    assert analysed.planner_has_stats and analysed.source == "sqlite_stat1"
+    assert analysed.distinct_values("t", ("g",)) == 7

@@ -1,0 +1,125 @@
+"""What-if plans are SQLite's own: equal to a real database's with the same stats and index."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from advisor.catalog import load_catalog
+from advisor.indexes import IndexSpec, parse_index
+from advisor.profile import load_profile
+from advisor.statistics import Statistics, defaults, from_profile
+from advisor.whatif import WhatIf
+
+TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
+
+CLAIM = (
+    "SELECT rq.job_id, rr.id FROM ready_queue rq "
+    "JOIN resource_requirements rr ON rq.resource_requirements_id = rr.id "
+    "JOIN job ON rq.job_id = job.id WHERE rq.workflow_id = ? AND rr.memory_bytes <= ? "
+    "AND rr.num_cpus <= ? ORDER BY rr.num_gpus DESC, rr.runtime_s DESC, rr.memory_bytes DESC "
+    "LIMIT ?"
+)
+
+# (statement, tables it touches, candidate indexes)
+CASES = [
+    ("SELECT * FROM job WHERE workflow_id = ? AND status = ?", ["job"],
+     ["job(workflow_id)", "job(workflow_id, status)"]),
+    ("SELECT * FROM job WHERE workflow_id = ? AND status = ?", ["job"], ["job(status)"]),
+    ("SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = ?", ["job_blocked_by"],
+     ["job_blocked_by(blocked_by_job_id)"]),
+    ("SELECT status, count(*) FROM job WHERE workflow_id = ? GROUP BY status", ["job"],
+     ["job(workflow_id, status)"]),
+    (CLAIM, ["ready_queue", "resource_requirements", "job"],
+     ["resource_requirements(num_gpus, runtime_s, memory_bytes)"]),
+    (CLAIM, ["ready_queue", "resource_requirements", "job"],
+     ["ready_queue(workflow_id, resource_requirements_id)"]),
+    ("SELECT * FROM result WHERE workflow_id = ? AND run_id = ?", ["result"],
+     ["result(workflow_id)", "result(workflow_id, run_id)"]),
+    ("UPDATE job SET status = ? WHERE workflow_id = ? AND status = ?", ["job"],
+     ["job(workflow_id, status)"]),
+]
+
+
+@pytest.fixture(scope="module")
+def torc_statistics() -> tuple:
+    catalog = load_catalog(TORC / "schema.sql")
+    return catalog, from_profile(catalog, load_profile(TORC / "profile.toml"))
+
+
+def _real_plan(catalog, statistics: Statistics, indexes: list[IndexSpec], sql: str) -> list[str]:
+    """A database that really has the schema, the indexes and the same sqlite_stat1."""
+    db = sqlite3.connect(":memory:")
+    for ddl in catalog.ddl:
+        db.execute(ddl)
+    for number, spec in enumerate(indexes):
+        db.execute(spec.create_sql(f"real_{number}"))
+    if statistics.planner_has_stats:
+        db.execute("ANALYZE")
+        db.execute("DELETE FROM sqlite_stat1")
+        for table in catalog.tables.values():
+            db.execute("INSERT INTO sqlite_stat1 VALUES (?, NULL, ?)",
+                       (table.name, str(statistics.rows(table.name))))
+        for index in catalog.indexes:
+            db.execute("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (
+                index.table, index.name,
+                statistics.stat1_line(index.table, index.column_names, index.unique)))
+        for number, spec in enumerate(indexes):
+            db.execute("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", (
+                spec.table, f"real_{number}", statistics.stat1_line(spec.table,
+                                                                     spec.column_names)))
+        db.execute("ANALYZE sqlite_schema")
+    rows = db.execute(f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")).fetchall()
+    db.close()
+    return [row[3] for row in rows]
+
+
+def _normalise(details: list[str], names: dict[str, str]) -> list[str]:
+    out = []
+    for detail in details:
+        for name, label in names.items():
+            detail = detail.replace(f"INDEX {name} ", f"INDEX {label} ").replace(
+                f"INDEX {name}", f"INDEX {label}")
+        out.append(detail)
+    return out
+
+
+@pytest.mark.parametrize("with_profile", [True, False], ids=["profile-stats", "no-stats"])
+@pytest.mark.parametrize(("sql", "tables", "config"), CASES)
+def test_whatif_plan_equals_real_database_plan(torc_statistics, with_profile: bool, sql: str,
+                                               tables: list[str], config: list[str]) -> None:
+    catalog, profile_stats = torc_statistics
+    statistics = profile_stats if with_profile else defaults(catalog)
+    specs = [parse_index(text, catalog) for text in config]
+    whatif = WhatIf(catalog, statistics)
+    # Plan other configurations first so the comparison also covers reuse.
+    whatif.plan(sql, tables, [])
+    plan = whatif.plan(sql, tables, specs)
+    hypothetical = {whatif.hypothetical_name(spec): f"I{n}" for n, spec in enumerate(specs)}
+    real = {f"real_{n}": f"I{n}" for n in range(len(specs))}
+    assert plan.error is None
+    assert _normalise([s.detail for s in plan.steps], hypothetical) == _normalise(
+        _real_plan(catalog, statistics, specs, sql), real)
+
+
+def test_plans_are_cached_by_the_indexes_on_touched_tables(torc_statistics) -> None:
+    catalog, statistics = torc_statistics
+    whatif = WhatIf(catalog, statistics)
+    sql = "SELECT * FROM job WHERE workflow_id = ?"
+    on_job = parse_index("job(workflow_id)", catalog)
+    elsewhere = parse_index("event(workflow_id)", catalog)
+    first = whatif.plan(sql, ["job"], [on_job])
+    second = whatif.plan(sql, ["job"], [on_job, elsewhere])  # event is not touched: a hit
+    third = whatif.plan(sql, ["job"], [])
+    assert first == second
+    assert "INDEX" in first.text() and "INDEX" not in third.text()
+    counters = whatif.counters
+    assert (counters.calls, counters.hits) == (3, 1)
+
+
+def test_unplannable_statement_reports_sqlite_error(torc_statistics) -> None:
+    catalog, statistics = torc_statistics
+    plan = WhatIf(catalog, statistics).plan("SELECT nope FROM job", ["job"])
+    assert plan.error is not None and "nope" in plan.error
