@@ -10,8 +10,15 @@ from typing import Any
 import click
 
 from advisor import __version__
-from advisor.digest import DigestOptions, digest_logs, require_readable, total_input_bytes
-from advisor.errors import AdvisorError
+from advisor.digest import (
+    DigestOptions,
+    digest_logs,
+    require_readable,
+    statement_digest,
+    total_input_bytes,
+)
+from advisor.errors import AdvisorError, InputError
+from advisor.indexes import parse_index
 from advisor.ingest import FORMATS
 from advisor.report.digest_report import digest_document, render_json, render_table
 
@@ -45,25 +52,32 @@ def output_format(*choices: str) -> Callable[[Callable[..., Any]], Callable[...,
     )
 
 
+def _apply_options(func: Callable[..., Any],
+                   options: list[Callable[[Callable[..., Any]], Callable[..., Any]]],
+                   ) -> Callable[..., Any]:
+    """Apply option decorators so that --help lists them in the given order."""
+    for option in reversed(options):  # decorators apply bottom-up
+        func = option(func)
+    return func
+
+
 def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of every command that reads logs."""
-    func = click.option(
-        "--log-format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
-        help="How the logs are written; auto detects it per file.",
-    )(func)
-    func = click.option(
-        "--strict", is_flag=True,
-        help="Exit with an error if any record cannot be read (default: count and skip).",
-    )(func)
-    func = click.option(
-        "--workers", type=click.IntRange(min=1), default=None,
-        help="Processes for reading large files (default: one per core).",
-    )(func)
-    func = click.option(
-        "--max-line-bytes", type=click.IntRange(min=1024), default=1 << 20, show_default=True,
-        help="Longer lines are skipped and counted as too-long.",
-    )(func)
-    return func
+    options = [
+        click.option(
+            "--log-format", type=click.Choice(["auto", *FORMATS]), default="auto",
+            show_default=True, help="How the logs are written; auto detects it per file."),
+        click.option(
+            "--strict", is_flag=True,
+            help="Exit with an error if any record cannot be read (default: count and skip)."),
+        click.option(
+            "--workers", type=click.IntRange(min=1), default=None,
+            help="Processes for reading large files (default: one per core)."),
+        click.option(
+            "--max-line-bytes", type=click.IntRange(min=1024), default=1 << 20,
+            show_default=True, help="Longer lines are skipped and counted as too-long."),
+    ]
+    return _apply_options(func, options)
 
 
 @click.group(cls=AdvisorGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,6 +119,74 @@ def digest(logs: tuple[str, ...], log_format: str, strict: bool, workers: int | 
         click.echo(render_json(document))
     else:
         click.echo(render_table(document, markdown=output == "markdown"))
+
+
+def schema_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the schema and statistics come from (else schema.sql / profile.toml by the log)."""
+    options = [
+        click.option("--schema", type=click.Path(exists=True),
+                     help="Schema: a DDL file, a migrations folder (*.up.sql) or a database."),
+        click.option("--db", type=click.Path(exists=True, dir_okay=False),
+                     help="A live database (opened read-only): schema and statistics."),
+        click.option("--profile", type=click.Path(exists=True, dir_okay=False),
+                     help="A scale profile (TOML) for statistics; see docs/profile-format.md."),
+    ]
+    return _apply_options(func, options)
+
+
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown")
+@click.option("--template", "template_ids", multiple=True, metavar="ID",
+              help="Explain this template (an id from advisor digest, or its prefix). Repeatable.")
+@click.option("--sql", help="Explain this statement instead of a log's templates.")
+@click.option("--index", "indexes", multiple=True, metavar="'table(col, col DESC)'",
+              help="Also plan with these indexes (together). Repeatable.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Explain the N templates with the most logged time (default 10; json: all).")
+@click.option("--no-combinations", is_flag=True,
+              help="Skip the search for index pairs that avoid an ORDER BY sort.")
+def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
+            log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
+            output: str, template_ids: tuple[str, ...], sql: str | None,
+            indexes: tuple[str, ...], top: int | None, no_combinations: bool) -> None:
+    """Per template: the plan and estimated cost today and with candidate indexes.
+
+    Plans are SQLite's own (EXPLAIN QUERY PLAN on an empty copy of the schema
+    holding statistics like the target's); costs are estimates in row steps.
+    Every candidate considered is listed with its verdict, every dropped one
+    with its reason.
+    """
+    # Imported here: analysis loads sqlglot, which the digest does not need.
+    from advisor.explain import explain_workload
+    from advisor.report import explain_report
+    from advisor.workload import load_workload
+
+    if not logs and not sql:
+        raise InputError("give a LOG to explain its templates, or --sql STATEMENT")
+    digest = None
+    if sql:
+        digest = statement_digest(sql)
+    else:
+        options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
+                                workers=workers)
+        digest = _with_progress(list(logs), lambda progress: digest_logs(list(logs), options,
+                                                                          progress))
+        if strict:
+            require_readable(digest)
+    workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
+    given = [parse_index(text, workload.catalog) for text in indexes]
+    if top is None and output != "json" and not template_ids:
+        top = 10
+    explanations, counters = explain_workload(workload, given, template_ids, top,
+                                              combinations=not no_combinations)
+    document = explain_report.explain_document(workload, explanations, counters)
+    if output == "json":
+        click.echo(explain_report.render_json(document))
+    else:
+        click.echo(explain_report.render_text(document, markdown=output == "markdown"))
 
 
 PROGRESS_MIN_BYTES = 32 << 20

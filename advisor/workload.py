@@ -1,0 +1,97 @@
+"""A workload ready for analysis: its digest, schema, statistics and access patterns.
+
+Where each comes from, in order: explicit options (``--schema``, ``--db``,
+``--profile``), else files next to the first log (``schema.sql``,
+``profile.toml``), else — for statistics only — SQLite's own defaults, stated.
+So ``advisor explain workloads/torc/workload.log`` needs no options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.access import Analysis
+from advisor.analysis import analyze_all
+from advisor.catalog import Catalog, SchemaError, load_catalog
+from advisor.digest import Digest, DigestOptions, digest_logs
+from advisor.profile import load_profile
+from advisor.statistics import Statistics, defaults, from_database, from_profile
+
+SCHEMA_NEXT_TO_LOG = "schema.sql"
+PROFILE_NEXT_TO_LOG = "profile.toml"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the schema and the statistics were found, for the report to state."""
+
+    schema: str
+    statistics: str
+
+
+@dataclass(frozen=True)
+class Workload:
+    digest: Digest
+    catalog: Catalog
+    statistics: Statistics
+    analyses: dict[str, Analysis]
+    sources: Sources
+
+    @property
+    def analysed_share(self) -> tuple[int, int, float]:
+        """(templates analysed, templates, share of statements analysed)."""
+        templates = self.digest.templates
+        analysed = [t for t in templates if self.analyses[t].ok]
+        statements = self.digest.statements
+        share = sum(templates[t].count for t in analysed) / statements if statements else 1.0
+        return len(analysed), len(templates), share
+
+
+def _next_to(logs: list[str], name: str) -> Path | None:
+    for log in logs:
+        if log == "-":
+            continue
+        candidate = Path(log).resolve().parent / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
+    if schema:
+        return load_catalog(schema), schema
+    if db:
+        return load_catalog(db), db
+    found = _next_to(logs, SCHEMA_NEXT_TO_LOG)
+    if found is None:
+        raise SchemaError(
+            f"no schema: give --schema FILE|FOLDER or --db DATABASE, or put a "
+            f"{SCHEMA_NEXT_TO_LOG} next to the log")
+    return load_catalog(found), str(found)
+
+
+def resolve_statistics(catalog: Catalog, logs: list[str], db: str | None,
+                       profile: str | None) -> tuple[Statistics, str]:
+    if db:
+        return from_database(catalog, db), db
+    if profile:
+        return from_profile(catalog, load_profile(profile)), profile
+    found = _next_to(logs, PROFILE_NEXT_TO_LOG)
+    if found is not None:
+        return from_profile(catalog, load_profile(found)), str(found)
+    return defaults(catalog), "defaults"
+
+
+def load_workload(logs: list[str], schema: str | None = None, db: str | None = None,
+                  profile: str | None = None, options: DigestOptions | None = None,
+                  digest: Digest | None = None) -> Workload:
+    """Digest the logs (unless a digest is given) and analyse every template."""
+    catalog, schema_source = resolve_catalog(logs, schema, db)
+    statistics, stats_source = resolve_statistics(catalog, logs, db, profile)
+    if digest is None:
+        digest = digest_logs(logs, options or DigestOptions())
+    templates = [stats.template for stats in digest.templates.values()]
+    samples = {tid: [s.sql for s in stats.samples] for tid, stats in digest.templates.items()}
+    analyses = analyze_all(templates, catalog, samples)
+    return Workload(digest, catalog, statistics, analyses, Sources(schema_source, stats_source))

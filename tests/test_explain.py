@@ -1,0 +1,113 @@
+"""advisor explain: plans and costs per template, candidates with verdicts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli import main
+
+TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
+CLAIM = (
+    "SELECT rq.job_id, rr.num_cpus FROM ready_queue rq "
+    "JOIN resource_requirements rr ON rq.resource_requirements_id = rr.id "
+    "JOIN job ON rq.job_id = job.id WHERE rq.workflow_id = 7 AND rr.memory_bytes <= 1000 "
+    "AND rr.num_cpus <= 4 ORDER BY rr.num_gpus DESC, rr.runtime_s DESC, rr.memory_bytes DESC "
+    "LIMIT 10"
+)
+SORT_ORDERS = ("resource_requirements(num_gpus, runtime_s, memory_bytes)",
+               "resource_requirements(num_gpus, memory_bytes, runtime_s)")
+
+
+def explain(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["explain", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def explain_json(*args: str) -> dict[str, Any]:
+    code, out, err = explain(*args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def torc(*args: str) -> list[str]:
+    return ["--schema", str(TORC / "schema.sql"), "--profile", str(TORC / "profile.toml"), *args]
+
+
+def _sorts_for_order_by(plan: list[str]) -> bool:
+    return any(line.strip().startswith("USE TEMP B-TREE") and "ORDER BY" in line
+               for line in plan)
+
+
+def test_claim_query_with_each_sort_order_index_and_the_pairs_that_avoid_the_sort() -> None:
+    document = explain_json(*torc("--sql", CLAIM, "--index", SORT_ORDERS[0],
+                                  "--index", SORT_ORDERS[1]))
+    (template,) = document["templates"]
+    assert _sorts_for_order_by(template["today"]["plan"])
+    # Together, then each alone.
+    assert [g["indexes"] for g in template["given"]] == [
+        list(SORT_ORDERS), [SORT_ORDERS[0]], [SORT_ORDERS[1]]]
+    free = template["order_by_without_sort"]
+    assert free, "some index set must let SQLite read rows in ORDER BY order"
+    for costed in free:
+        assert not _sorts_for_order_by(costed["plan"])
+        assert len(costed["indexes"]) <= 2
+
+
+def test_reverse_dependency_lookup_gets_the_seeds_index() -> None:
+    document = explain_json(*torc(
+        "--sql", "SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = 5"))
+    (template,) = document["templates"]
+    assert template["best"]["index"].startswith("job_blocked_by(blocked_by_job_id")
+    assert template["best"]["saving"] > 0.9
+    verdicts = {c["index"]: c["verdict"] for c in template["candidates"]}
+    assert verdicts["job_blocked_by(blocked_by_job_id)"] == "saves"
+
+
+def test_write_templates_carry_index_upkeep() -> None:
+    document = explain_json(*torc("--sql", "UPDATE job SET status = 5 WHERE workflow_id = 3 "
+                                  "AND status = 1"))
+    (template,) = document["templates"]
+    assert template["today"]["upkeep"] > 0  # the table's own b-tree at least
+    candidate = next(c for c in template["candidates"]
+                     if c["index"] == "job(workflow_id, status)")
+    # The update sets status, which this index holds: its upkeep is charged.
+    assert candidate["upkeep"] > template["today"]["upkeep"]
+
+
+def test_log_next_to_its_schema_states_what_is_not_analysed(tmp_path: Path) -> None:
+    shutil.copy(TORC / "schema.sql", tmp_path / "schema.sql")
+    log = tmp_path / "app.log"
+    log.write_text("SELECT * FROM job WHERE workflow_id = 1\n"
+                   "SELECT * FROM job WHERE workflow_id = 2\n"
+                   "SELECT * FROM jobs WHERE id = 3\n"
+                   "BEGIN\nCOMMIT\n")
+    document = explain_json(str(log))
+    analysed = document["analysed"]
+    assert (analysed["templates"], analysed["of"]) == (3, 4)
+    (missing,) = analysed["unanalysed"]
+    assert "jobs" in missing["reason"]
+    assert document["statistics"]["source"] == "defaults"
+    assert document["whatif"]["calls"] > 0
+    text = explain(str(log))[1]
+    assert "Not analysed" in text and "Statistics: defaults" in text
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([], "give a LOG"),
+    (["--sql", "SELECT 1"], "no schema"),
+    (["--sql", "SELECT * FROM job", "--schema", str(TORC / "schema.sql"),
+      "--index", "job(nope)"], "no column"),
+    (["--sql", "SELECT * FROM job", "--schema", str(TORC / "schema.sql"),
+      "--template", "ffffff"], "no template"),
+])
+def test_user_errors_are_one_line(args: list[str], message: str) -> None:
+    code, _, err = explain(*args)
+    assert code == 1
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
