@@ -11,6 +11,7 @@ import click
 
 from advisor import __version__
 from advisor.digest import (
+    Digest,
     DigestOptions,
     digest_logs,
     require_readable,
@@ -106,12 +107,7 @@ def digest(logs: tuple[str, ...], log_format: str, strict: bool, workers: int | 
     events; gzip allowed) or - for standard input. Several logs are digested
     as one workload.
     """
-    options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
-                            workers=workers)
-    result = _with_progress(list(logs), lambda progress: digest_logs(list(logs), options,
-                                                                      progress))
-    if strict:
-        require_readable(result)
+    result = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     if top is None and output == "table":
         top = 25
     document = digest_document(result, sort=sort, top=top)
@@ -166,16 +162,10 @@ def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: 
 
     if not logs and not sql:
         raise InputError("give a LOG to explain its templates, or --sql STATEMENT")
-    digest = None
     if sql:
         digest = statement_digest(sql)
     else:
-        options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
-                                workers=workers)
-        digest = _with_progress(list(logs), lambda progress: digest_logs(list(logs), options,
-                                                                          progress))
-        if strict:
-            require_readable(digest)
+        digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
     given = [parse_index(text, workload.catalog) for text in indexes]
     if top is None and output != "json" and not template_ids:
@@ -187,6 +177,18 @@ def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: 
         click.echo(explain_report.render_json(document))
     else:
         click.echo(explain_report.render_text(document, markdown=output == "markdown"))
+
+
+def _digest_for_command(logs: tuple[str, ...], log_format: str, strict: bool,
+                        workers: int | None, max_line_bytes: int) -> Digest:
+    """The digest every log-reading command starts from, with --strict applied."""
+    options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
+                            workers=workers)
+    paths = list(logs)
+    digest = _with_progress(paths, lambda progress: digest_logs(paths, options, progress))
+    if strict:
+        require_readable(digest)
+    return digest
 
 
 PROGRESS_MIN_BYTES = 32 << 20

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.errors import LogFormatError
-from advisor.fingerprint import Template, cache_key, canonicalize, mask
+from advisor.fingerprint import (
+    Template,
+    canonicalize,
+    fast_key,
+    mask,
+    needs_precise,
+    precise_key,
+)
 from advisor.histogram import bucket_of, merge_into, quantile
 from advisor.ingest import (
     FORMATS,
@@ -240,9 +247,12 @@ class _Reader:
                 except UnicodeDecodeError:
                     problem("bad-utf8", number)
                     continue
-            stats = by_key.get(sql)
+            stats = by_key.get(sql)  # verbatim repeats (sqlx logs carry templates)
             if stats is None:
-                stats = self._lookup(sql, decode)
+                key = fast_key(sql)
+                stats = by_key.get(key)
+                if stats is None:
+                    stats = self._lookup(sql, key, decode)
             if stats.__class__ is str:
                 problem(stats, number)  # type: ignore[arg-type]
                 continue
@@ -285,19 +295,21 @@ class _Reader:
             return checked if fmt.one_record_per_line else fmt.records(checked)
         return _line_ended_records(lines, ends, problem)
 
-    def _lookup(self, sql: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
-        """The stats (or unreadable reason) for a statement not cached verbatim."""
+    def _lookup(self, sql: Any, key: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
+        """The stats (or unreadable reason) for a statement whose fast key is new."""
         by_key = self.by_key
         if len(by_key) >= KEY_CACHE_LIMIT:
             by_key.clear()  # bounded memory; costs only re-fingerprinting
-        try:
-            key = cache_key(sql, decode)
-        except UnicodeDecodeError:
-            return "bad-utf8"
-        found = by_key.get(key)
-        if found is None:
-            found = self._classify(sql, decode)
-            by_key[key] = found
+        if needs_precise(key):
+            try:
+                key = precise_key(decode(sql))
+            except UnicodeDecodeError:
+                return "bad-utf8"
+            found = by_key.get(key)
+            if found is not None:
+                return found
+        found = self._classify(sql, decode)
+        by_key[key] = found
         return found
 
     def _classify(self, sql: Any, decode: Callable[[Any], str]) -> TemplateStats | str:

@@ -79,23 +79,43 @@ _PRECISE_MARKERS = r'[-"`\[/](?:(?<=-)-|(?<=/)\*|(?<=["`\[]))'
 _NEEDS_PRECISE_BYTES = re.compile(_PRECISE_MARKERS.encode())
 _NEEDS_PRECISE_TEXT = re.compile(_PRECISE_MARKERS)
 
-def cache_key(sql: bytes | str, decode: Callable[[bytes | str], str]) -> bytes | str:
-    """A key under which statements of one template (mostly) coincide.
+def fast_key(sql: bytes | str) -> bytes | str:
+    """The fast pass alone: literals masked by one C-level regex substitution.
 
-    The markers of comments and quoted names are looked for in the fast key,
-    after strings are masked: a ``--`` inside a string is harmless and gone,
-    while a comment or quoted name that could mislead the fast pass (by
-    holding a ``'``) opens before that quote, so its marker is still there.
+    Valid as a cache key only when ``needs_precise(key)`` is False; a key
+    that is already in a cache was checked when it went in.
     """
     if sql.__class__ is bytes:
-        key = _FAST_KEY_BYTES.sub(b"?", sql)  # type: ignore[arg-type]
-        if _NEEDS_PRECISE_BYTES.search(key) is None:
-            return key
-        return mask(decode(sql))
-    key = _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
-    if _NEEDS_PRECISE_TEXT.search(key) is None:
-        return key
-    return mask(sql)  # type: ignore[arg-type]
+        return _FAST_KEY_BYTES.sub(b"?", sql)  # type: ignore[arg-type]
+    return _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
+
+
+def needs_precise(key: bytes | str) -> bool:
+    """Whether a fast key still holds a comment or quoted-name marker.
+
+    They are looked for after strings are masked: a ``--`` inside a string is
+    harmless and gone, while a comment or quoted name that could mislead the
+    fast pass (by holding a ``'``) opens before that quote, so its marker is
+    still there.
+    """
+    if key.__class__ is bytes:
+        return _NEEDS_PRECISE_BYTES.search(key) is not None  # type: ignore[arg-type]
+    return _NEEDS_PRECISE_TEXT.search(key) is not None  # type: ignore[arg-type]
+
+
+def precise_key(sql: str) -> tuple[str, str]:
+    """The key for text the fast pass could misread; tagged so it never equals a fast key."""
+    return ("precise", mask(sql))
+
+
+def cache_key(sql: bytes | str, decode: Callable[[bytes | str], str]) -> bytes | str | tuple:
+    """A key under which statements of one template (mostly) coincide.
+
+    Two statements with equal keys have equal templates; one template may
+    have several keys (``-5`` and ``$1``), which only costs a cache entry.
+    """
+    key = fast_key(sql)
+    return precise_key(decode(sql)) if needs_precise(key) else key
 
 
 KIND_READ = "read"

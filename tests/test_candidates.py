@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from torc import TORC
 
 from advisor.access import Analysis, OrderTerm, TableAccess
 from advisor.candidates import generate
@@ -13,8 +14,6 @@ from advisor.catalog import load_catalog
 from advisor.indexes import IndexSpecError, parse_index
 from advisor.profile import load_profile
 from advisor.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
-
-TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
 
 
 @pytest.fixture(scope="module")

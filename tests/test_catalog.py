@@ -7,10 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from torc import SCHEMA
 
 from advisor.catalog import SchemaError, load_catalog
-
-TORC_SCHEMA = Path(__file__).resolve().parents[1] / "workloads" / "torc" / "schema.sql"
 
 DDL = """
 CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -68,7 +67,7 @@ def test_live_database_is_read_without_being_changed(tmp_path: Path) -> None:
 
 
 def test_torc_schema_has_21_tables_and_only_key_indexes() -> None:
-    catalog = load_catalog(TORC_SCHEMA)
+    catalog = load_catalog(SCHEMA)
     assert len(catalog.tables) == 21
     assert all(index.origin in ("pk", "u") for index in catalog.indexes)
     ready_queue = catalog.indexes_on("ready_queue")

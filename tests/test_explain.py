@@ -9,17 +9,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from torc import CLAIM, TORC
 
 from advisor.cli import main
 
-TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
-CLAIM = (
-    "SELECT rq.job_id, rr.num_cpus FROM ready_queue rq "
-    "JOIN resource_requirements rr ON rq.resource_requirements_id = rr.id "
-    "JOIN job ON rq.job_id = job.id WHERE rq.workflow_id = 7 AND rr.memory_bytes <= 1000 "
-    "AND rr.num_cpus <= 4 ORDER BY rr.num_gpus DESC, rr.runtime_s DESC, rr.memory_bytes DESC "
-    "LIMIT 10"
-)
 SORT_ORDERS = ("resource_requirements(num_gpus, runtime_s, memory_bytes)",
                "resource_requirements(num_gpus, memory_bytes, runtime_s)")
 

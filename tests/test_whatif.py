@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
+from torc import CLAIM, TORC
 
 from advisor.catalog import load_catalog
 from advisor.indexes import IndexSpec, parse_index
 from advisor.profile import load_profile
 from advisor.statistics import Statistics, defaults, from_profile
 from advisor.whatif import WhatIf
-
-TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
-
-CLAIM = (
-    "SELECT rq.job_id, rr.id FROM ready_queue rq "
-    "JOIN resource_requirements rr ON rq.resource_requirements_id = rr.id "
-    "JOIN job ON rq.job_id = job.id WHERE rq.workflow_id = ? AND rr.memory_bytes <= ? "
-    "AND rr.num_cpus <= ? ORDER BY rr.num_gpus DESC, rr.runtime_s DESC, rr.memory_bytes DESC "
-    "LIMIT ?"
-)
 
 # (statement, tables it touches, candidate indexes)
 CASES = [

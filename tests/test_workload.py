@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import digest_json
+from torc import TORC
 
-TORC = Path(__file__).resolve().parents[1] / "workloads" / "torc"
 # Both logs ship gzip-compressed under their plain names (gzip is read by content).
 PLAIN = TORC / "workload.log"
 SQLX = TORC / "workload.sqlx.log"
