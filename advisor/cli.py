@@ -3,6 +3,8 @@ prints a report; no logic lives here."""
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -177,6 +179,85 @@ def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: 
         click.echo(explain_report.render_json(document))
     else:
         click.echo(explain_report.render_text(document, markdown=output == "markdown"))
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])i?)?b?\s*$", re.I)
+_UNIT = {None: 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def _size(text: str | None) -> int | None:
+    """Bytes from '500MB', '64 KiB' or '1048576' (binary units)."""
+    if text is None:
+        return None
+    match = _SIZE.match(text)
+    if not match:
+        raise InputError(f"--max-bytes {text!r}: write a size such as 500MB, 64KiB or 1048576")
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(float(match.group(1)) * _UNIT[unit])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown", "sql")
+@click.option("--max-indexes", type=click.IntRange(min=0), default=None,
+              help="Recommend at most this many indexes.")
+@click.option("--max-bytes", metavar="SIZE", default=None,
+              help="Recommend at most this much index storage (e.g. 500MB).")
+@click.option("--min-saving", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Each recommended index must save at least this share of the workload cost.")
+@click.option("--tolerance", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+              help="The smallest set within this share of the best cost is the recommendation.")
+@click.option("--assume-analyze", is_flag=True,
+              help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
+@click.option("--against", "against_file", type=click.Path(exists=True, dir_okay=False),
+              help="Judge these indexes too: CREATE INDEX statements or table(col) lines.")
+@click.option("--algorithm", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
+              show_default=True, help="Search per component: exact when small (auto), or not.")
+@click.option("--migrations-dir", type=click.Path(file_okay=False),
+              help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
+def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
+              log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
+              output: str, max_indexes: int | None, max_bytes: str | None, min_saving: float,
+              tolerance: float, assume_analyze: bool, against_file: str | None,
+              algorithm: str, migrations_dir: str | None) -> None:
+    """The minimal index set for the workload, in the phase order to build it.
+
+    Candidates are priced with SQLite's own plans and a cost model that
+    weighs read savings against index upkeep on writes; the smallest set
+    within --tolerance of the best is recommended. Every index comes with the
+    templates it serves and their plans; every rejected candidate with why.
+    """
+    import datetime as dt
+    from pathlib import Path
+
+    from advisor.indexes import load_index_list
+    from advisor.recommend import recommend as run_recommend
+    from advisor.report import recommend_report
+    from advisor.search import Budget
+    from advisor.workload import load_workload
+
+    digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
+    workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
+                             assume_analyze=assume_analyze)
+    against = load_index_list(against_file, workload.catalog) if against_file else []
+    budget = Budget(max_indexes=max_indexes, max_bytes=_size(max_bytes), min_saving=min_saving)
+    result = run_recommend(workload, budget, tolerance, against, algorithm)
+    command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    document = recommend_report.recommend_document(result, workload, command)
+    analyze = not workload.statistics.planner_has_stats or assume_analyze
+    if migrations_dir:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
+        written = recommend_report.write_migrations(document, Path(migrations_dir), stamp[:-2],
+                                                    analyze and assume_analyze)
+        click.echo(f"wrote {len(written)} migration files to {migrations_dir}", err=True)
+    if output == "json":
+        click.echo(recommend_report.render_json(document))
+    elif output == "sql":
+        click.echo(recommend_report.render_sql(document, analyze and assume_analyze))
+    else:
+        click.echo(recommend_report.render_text(document, markdown=output == "markdown"))
 
 
 def _digest_for_command(logs: tuple[str, ...], log_format: str, strict: bool,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from advisor.catalog import Catalog, Index
 from advisor.errors import AdvisorError
@@ -107,3 +108,32 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
     for name in spec.column_names:
         if name.lower() not in known:
             raise IndexSpecError(f"index {spec}: table {spec.table} has no column {name!r}")
+
+
+def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
+    """Indexes named in a file: CREATE INDEX statements (read by SQLite itself, on a copy
+    of the schema) or one ``table(col, …)`` per line; ``--`` comments allowed."""
+    from advisor.catalog import SchemaError, catalog_from_sql
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise IndexSpecError(f"{path}: cannot read it ({exc.strerror})") from None
+    if "create" in text.lower():
+        try:
+            extended = catalog_from_sql([("schema", ";\n".join(catalog.ddl) + ";"), (path, text)],
+                                        path)
+        except SchemaError as exc:
+            raise IndexSpecError(str(exc)) from None
+        known = {index.name for index in catalog.indexes}
+        return [IndexSpec.from_index(index) for index in extended.indexes
+                if index.name not in known and index.origin == "c"]
+    specs = []
+    for line in text.splitlines():
+        line = line.split("--", 1)[0].strip()
+        if line:
+            specs.append(parse_index(line, catalog))
+    if not specs:
+        raise IndexSpecError(
+            f"{path}: no indexes in it (CREATE INDEX statements or table(col) lines)")
+    return specs

@@ -8,7 +8,7 @@ So ``advisor explain workloads/torc/workload.log`` needs no options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from advisor.access import Analysis
@@ -52,9 +52,9 @@ def _next_to(logs: list[str], name: str) -> Path | None:
     for log in logs:
         if log == "-":
             continue
-        candidate = Path(log).resolve().parent / name
+        candidate = Path(log).parent / name
         if candidate.is_file():
-            return candidate
+            return candidate  # as the user named the log: reports stay readable
     return None
 
 
@@ -85,10 +85,18 @@ def resolve_statistics(catalog: Catalog, logs: list[str], db: str | None,
 
 def load_workload(logs: list[str], schema: str | None = None, db: str | None = None,
                   profile: str | None = None, options: DigestOptions | None = None,
-                  digest: Digest | None = None) -> Workload:
-    """Digest the logs (unless a digest is given) and analyse every template."""
+                  digest: Digest | None = None, assume_analyze: bool = False) -> Workload:
+    """Digest the logs (unless a digest is given) and analyse every template.
+
+    ``assume_analyze`` plans as after ANALYZE even where the target has no
+    sqlite_stat1 (the estimates are the same; what the planner sees differs).
+    """
     catalog, schema_source = resolve_catalog(logs, schema, db)
     statistics, stats_source = resolve_statistics(catalog, logs, db, profile)
+    if assume_analyze and not statistics.planner_has_stats:
+        statistics = replace(statistics, planner_has_stats=True,
+                             notes=(*statistics.notes, "--assume-analyze: planned as after "
+                                    "ANALYZE"))
     if digest is None:
         digest = digest_logs(logs, options or DigestOptions())
     templates = [stats.template for stats in digest.templates.values()]

@@ -1,0 +1,122 @@
+"""Evaluate: a workload's cost under an index configuration, as the search needs it.
+
+The cost of a configuration is, over every analysed template, its count times
+the estimated cost of one execution: the plan SQLite chooses (what-if) priced
+by the cost model, plus, for writes, the upkeep of every index on the table
+written (today's and the configuration's). ``build_problem`` packages this for
+``advisor.search``: which candidates can change which template (those on a
+table the template reads or writes), each candidate's estimated size, and the
+per-template cost function, memoised by the what-if cache underneath.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from advisor.candidates import CandidateSet
+from advisor.catalog import Catalog
+from advisor.explain import Explainer
+from advisor.indexes import IndexSpec
+from advisor.search import Problem
+from advisor.statistics import Statistics
+from advisor.workload import Workload
+
+# Analytic size of an index entry (the capacity stage measures real ones):
+# SQLite stores integers as 1-9 byte varints (a few bytes for ids), text at its
+# length; each entry carries the rowid and a cell header, and b-tree pages are
+# not full.
+INTEGER_BYTES = 3
+REAL_BYTES = 8
+TEXT_BYTES = 16
+ROWID_BYTES = 4
+CELL_OVERHEAD = 4
+PAGE_FILL = 0.8
+PAGE_BYTES = 4096
+
+
+def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:
+    """An analytic estimate of an index's size on disk, in whole pages."""
+    table = catalog.table(spec.table)
+    types = {c.name.lower(): c.type.upper() for c in table.columns} if table else {}
+    entry = ROWID_BYTES + CELL_OVERHEAD
+    for column in spec.column_names:
+        declared = types.get(column.lower(), "")
+        if "INT" in declared:
+            entry += INTEGER_BYTES
+        elif any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+            entry += REAL_BYTES
+        else:
+            entry += TEXT_BYTES
+    rows = statistics.rows(spec.table)
+    if spec.where:
+        rows = max(1, rows // 10)  # a partial index holds the rows its WHERE keeps
+    pages = math.ceil(rows * entry / (PAGE_BYTES * PAGE_FILL))
+    return max(1, pages) * PAGE_BYTES
+
+
+@dataclass(frozen=True)
+class TemplateCost:
+    """One template's cost under one configuration: per execution and weighted."""
+
+    per_execution: float
+    read: float
+    upkeep: float
+    weighted: float
+
+
+class Evaluator:
+    """Prices templates under configurations; every price goes through the what-if cache."""
+
+    def __init__(self, workload: Workload, explainer: Explainer) -> None:
+        self.workload = workload
+        self.explainer = explainer
+        self.calls = 0
+
+    def template_cost(self, template_id: str, config: Iterable[IndexSpec]) -> TemplateCost:
+        stats = self.workload.digest.templates[template_id]
+        analysis = self.workload.analyses[template_id]
+        self.calls += 1
+        costed = self.explainer.cost(stats, analysis, tuple(sorted(config)), "")
+        return TemplateCost(costed.total, costed.estimate.total, costed.upkeep,
+                            costed.total * stats.count)
+
+    def tables_of(self, template_id: str) -> frozenset[str]:
+        analysis = self.workload.analyses[template_id]
+        tables = {access.table.lower() for access in analysis.reads}
+        if analysis.write is not None:
+            tables.add(analysis.write.table.lower())
+        return frozenset(tables)
+
+    def costed_templates(self) -> tuple[str, ...]:
+        """Templates whose cost an index can change: analysed, reading or writing a table."""
+        return tuple(
+            tid for tid, analysis in self.workload.analyses.items()
+            if analysis.ok and (analysis.reads or analysis.write is not None)
+        )
+
+
+def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec]) -> Problem:
+    """The search problem over ``candidates`` for the evaluator's workload."""
+    specs = tuple(sorted(set(candidates)))
+    templates = evaluator.costed_templates()
+    by_table: dict[str, set[IndexSpec]] = {}
+    for spec in specs:
+        by_table.setdefault(spec.table.lower(), set()).add(spec)
+    relevant = {
+        tid: frozenset(s for table in evaluator.tables_of(tid) for s in by_table.get(table, ()))
+        for tid in templates
+    }
+    workload = evaluator.workload
+    sizes = {spec: index_bytes(spec, workload.catalog, workload.statistics) for spec in specs}
+
+    def cost(template_id: str, config: frozenset[IndexSpec]) -> float:
+        return evaluator.template_cost(template_id, config).weighted
+
+    return Problem(candidates=specs, templates=templates, relevant=relevant, bytes_of=sizes,
+                   cost=cost)
+
+
+def candidate_specs(candidate_set: CandidateSet) -> tuple[IndexSpec, ...]:
+    return tuple(candidate.spec for candidate in candidate_set.kept)

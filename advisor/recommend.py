@@ -1,0 +1,255 @@
+"""Recommend: the minimal index set, its phases, and the reasons for and against.
+
+The candidates (advisor.candidates) are searched (advisor.search) against the
+workload's estimated cost (advisor.evaluate): reads weighted by their counts,
+writes charged for the upkeep of every index on their table. The chosen set
+is ordered into phases (advisor.ordering). Every chosen index carries the
+templates it serves with their plans before and after; every candidate not
+chosen carries a reason measured the same way, and so does every index of an
+``--against`` list (the seed analysis's thirteen, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from advisor.candidates import CandidateSet, generate
+from advisor.evaluate import Evaluator, build_problem, candidate_specs, index_bytes
+from advisor.explain import Explainer
+from advisor.indexes import IndexSpec
+from advisor.ordering import Phase, group_phases, order_steps
+from advisor.search import Budget, Selection, select
+from advisor.whatif import Plan, WhatIf, WhatIfCounters
+from advisor.workload import Workload
+
+SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of its own cost
+NEGLIGIBLE_SHARE = 0.001  # an --against index saving less than this is "negligible"
+
+
+@dataclass(frozen=True)
+class Served:
+    template_id: str
+    sql: str
+    count: int
+    cost_share: float  # the template's share of the baseline workload cost
+    cost_before: float  # weighted, today's indexes
+    cost_after: float  # weighted, with the recommended set
+    plan_before: Plan
+    plan_after: Plan
+
+
+@dataclass(frozen=True)
+class Chosen:
+    spec: IndexSpec
+    phase: int
+    saving_share: float  # of the baseline workload cost, marginal given the rest of the set
+    write_cost: float  # weighted upkeep it adds on the workload's writes
+    bytes: int
+    serves: tuple[Served, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why an index is not recommended, or what an --against index does."""
+
+    spec: IndexSpec
+    verdict: str  # short: "recommended", "used", "redundant", "not worth its writes", ...
+    reason: str  # a sentence with numbers
+    read_saving: float  # weighted read cost it removes (given the comparison set)
+    write_cost: float  # weighted upkeep it adds
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    baseline: float
+    recommended: float
+    optimum: float
+    read_baseline: float
+    write_upkeep_baseline: float
+    write_upkeep_recommended: float
+    bytes: int
+
+    @property
+    def saving_share(self) -> float:
+        return 1 - self.recommended / self.baseline if self.baseline else 0.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    chosen: tuple[Chosen, ...]
+    phases: tuple[Phase, ...]
+    rejected: tuple[Verdict, ...]
+    against: tuple[Verdict, ...]
+    totals: Totals
+    selection: Selection
+    candidates: CandidateSet
+    whatif: WhatIfCounters
+    budget: Budget
+    tolerance: float
+
+
+class _Pricing:
+    """Workload totals under configurations (cached), built on the evaluator."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.templates = evaluator.costed_templates()
+        self._cache: dict[frozenset[IndexSpec], tuple[float, float, float]] = {}
+
+    def totals(self, config: frozenset[IndexSpec]) -> tuple[float, float, float]:
+        """(total, read part, write upkeep part), all weighted by template counts."""
+        found = self._cache.get(config)
+        if found is None:
+            total = read = upkeep = 0.0
+            for tid in self.templates:
+                relevant = frozenset(s for s in config
+                                     if s.table.lower() in self.evaluator.tables_of(tid))
+                cost = self.evaluator.template_cost(tid, relevant)
+                count = self.evaluator.workload.digest.templates[tid].count
+                total += cost.weighted
+                read += cost.read * count
+                upkeep += cost.upkeep * count
+            found = self._cache[config] = (total, read, upkeep)
+        return found
+
+    def costs(self, config: frozenset[IndexSpec]) -> tuple[float, float]:
+        total, _, upkeep = self.totals(config)
+        return total, upkeep
+
+
+def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
+              against: Sequence[IndexSpec] = (), algorithm: str = "auto") -> Recommendation:
+    """Search the workload's candidates for the minimal set within budget, and explain it."""
+    budget = budget or Budget()
+    whatif = WhatIf(workload.catalog, workload.statistics)
+    explainer = Explainer(whatif, workload.statistics)
+    evaluator = Evaluator(workload, explainer)
+    candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
+    problem = build_problem(evaluator, candidate_specs(candidate_set))
+    selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
+    pricing = _Pricing(evaluator)
+    chosen = selection.chosen
+    baseline, read_baseline, upkeep_baseline = pricing.totals(frozenset())
+    final, _, upkeep_final = pricing.totals(chosen)
+    steps = order_steps(chosen, pricing.costs, problem.bytes_of)
+    phases = group_phases(steps, pricing.costs, baseline, final)
+    phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
+    chosen_entries = tuple(
+        _chosen(spec, phase_of[spec], chosen, pricing, evaluator, problem.bytes_of[spec],
+                baseline)
+        for phase in phases for spec in phase.indexes
+    )
+    rejected = tuple(
+        _rejected(spec, code, chosen, pricing, problem.bytes_of[spec], selection, baseline,
+                  tolerance)
+        for spec, code in sorted(selection.rejected.items())
+    )
+    against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricing, workload, baseline)
+                             for spec in against)
+    totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
+                    read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
+                    write_upkeep_recommended=upkeep_final,
+                    bytes=sum(problem.bytes_of[spec] for spec in chosen))
+    return Recommendation(chosen_entries, phases, rejected, against_verdicts, totals, selection,
+                          candidate_set, whatif.counters, budget, tolerance)
+
+
+def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: _Pricing,
+            evaluator: Evaluator, size: int, baseline: float) -> Chosen:
+    without = chosen - {spec}
+    total_with, _, upkeep_with = pricing.totals(chosen)
+    total_without, _, upkeep_without = pricing.totals(without)
+    serves = []
+    for tid in pricing.templates:
+        if spec.table.lower() not in evaluator.tables_of(tid):
+            continue
+        before = evaluator.template_cost(tid, _on(without, evaluator, tid))
+        after = evaluator.template_cost(tid, _on(chosen, evaluator, tid))
+        if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
+            stats = evaluator.workload.digest.templates[tid]
+            analysis = evaluator.workload.analyses[tid]
+            today = evaluator.explainer.cost(stats, analysis, (), "today")
+            with_set = evaluator.explainer.cost(stats, analysis,
+                                                tuple(sorted(_on(chosen, evaluator, tid))),
+                                                "recommended")
+            serves.append(Served(tid, stats.template.text, stats.count,
+                                 today.total * stats.count / baseline if baseline else 0.0,
+                                 today.total * stats.count, with_set.total * stats.count,
+                                 today.plan, with_set.plan))
+    serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
+    return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
+                  upkeep_with - upkeep_without, size, tuple(serves))
+
+
+def _on(config: frozenset[IndexSpec], evaluator: Evaluator, tid: str) -> frozenset[IndexSpec]:
+    tables = evaluator.tables_of(tid)
+    return frozenset(s for s in config if s.table.lower() in tables)
+
+
+def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
+              pricing: _Pricing) -> tuple[float, float, float]:
+    """(total saving, read saving, upkeep added) of adding ``spec`` to ``base``."""
+    total0, read0, upkeep0 = pricing.totals(base - {spec})
+    total1, read1, upkeep1 = pricing.totals(base | {spec})
+    return total0 - total1, read0 - read1, upkeep1 - upkeep0
+
+
+def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing: _Pricing,
+              size: int, selection: Selection, baseline: float, tolerance: float) -> Verdict:
+    saving, read_saving, upkeep = _marginal(spec, chosen, pricing)
+    longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
+    table = spec.table
+    if read_saving <= 0:
+        verdict, reason = "no gain", (
+            "no template gets cheaper with it beside the recommended set (the planner "
+            "does not use it, or uses it for no saving)")
+        if longer:
+            verdict = "redundant"
+            reason = f"served by the prefix of {longer[0]}: its leading columns give the same seeks"
+    elif upkeep >= read_saving:
+        verdict, reason = "not worth its writes", (
+            f"write cost on {table} ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})")
+    elif code == "below-min-saving":
+        verdict, reason = "below --min-saving", (
+            f"saves {saving / baseline:.2%} of the workload cost, below --min-saving")
+    elif code == "over-budget":
+        verdict, reason = "over budget", (
+            f"saves {saving / baseline:.2%} but the budget (--max-indexes / --max-bytes) is spent "
+            "on indexes that save more")
+    else:
+        verdict, reason = "within tolerance", (
+            f"saves only {saving / baseline:.3%} of the workload cost once the recommended set "
+            f"exists (tolerance {tolerance:.0%})")
+    return Verdict(spec, verdict, reason, read_saving, upkeep, size)
+
+
+def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
+           pricing: _Pricing, workload: Workload, baseline: float) -> Verdict:
+    """What one index of a given list does, next to the rest of that list."""
+    saving, read_saving, upkeep = _marginal(spec, against, pricing)
+    alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricing)
+    size = index_bytes(spec, workload.catalog, workload.statistics)
+    in_recommendation = spec in chosen or any(spec.is_prefix_of(c) for c in chosen)
+    share = saving / baseline if baseline else 0.0
+    if read_saving <= 0 and alone_read <= 0:
+        verdict = "unused"
+        reason = "the planner uses it for no template of this workload"
+    elif read_saving <= 0:
+        verdict = "redundant"
+        reason = (f"alone it saves {alone_saving / baseline:.2%}, but the rest of the list "
+                  "serves the same templates as well")
+    elif upkeep >= read_saving:
+        verdict = "not worth its writes"
+        reason = f"its upkeep ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})"
+    elif share < NEGLIGIBLE_SHARE:
+        verdict = "negligible"
+        reason = (f"saves {share:.3%} of the workload cost beside the rest of the list "
+                  f"(less than {NEGLIGIBLE_SHARE:.1%})")
+    else:
+        verdict = "used"
+        reason = f"saves {share:.2%} of the workload cost beside the rest of the list"
+    if in_recommendation:
+        reason += "; it is (a prefix of) a recommended index"
+    return Verdict(spec, verdict, reason, read_saving, upkeep, size)

@@ -1,0 +1,123 @@
+"""advisor recommend on a small workload: the set, its phases, reasons and outputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from torc import SCHEMA
+
+from advisor.cli import main
+
+# A small Torc-shaped workload: a hot reverse lookup, a status poll, a little
+# churn on ready_queue, and a query no index helps.
+LINES = (
+    [f"SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = {i}" for i in range(40)]
+    + [f"SELECT status, count(*) FROM job WHERE workflow_id = {i % 4} GROUP BY status"
+       for i in range(20)]
+    + [f"INSERT INTO ready_queue (workflow_id, job_id, resource_requirements_id) "
+       f"VALUES (1, {i}, 2)" for i in range(30)]
+    + [f"DELETE FROM ready_queue WHERE workflow_id = 1 AND job_id = {i}" for i in range(30)]
+    + ["SELECT count(*) FROM workflow" for _ in range(5)]
+)
+
+
+@pytest.fixture
+def workload(tmp_path: Path) -> Path:
+    shutil.copy(SCHEMA, tmp_path / "schema.sql")
+    (tmp_path / "profile.toml").write_text(
+        '[profile]\nname = "small"\n\n[tables.workflow]\nrows = 4\n\n'
+        '[tables.job]\nparent = "workflow"\nper_parent = 5000\n\n'
+        '[tables.job_blocked_by]\nparent = "job"\nper_parent = 2\n\n'
+        '[tables.ready_queue]\nparent = "workflow"\nper_parent = 300\n')
+    log = tmp_path / "workload.log"
+    log.write_text("\n".join(LINES) + "\n")
+    return log
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["recommend", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.stdout, result.stderr
+
+
+def recommend_json(*args: str) -> dict[str, Any]:
+    code, out, err = run(*args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_hot_lookups_get_their_indexes_in_the_first_phase(workload: Path) -> None:
+    document = recommend_json(str(workload))
+    chosen = {(i["table"], tuple(c["name"] for c in i["columns"])): i
+              for i in document["indexes"]}
+    blocked = [key for key in chosen if key[0] == "job_blocked_by"]
+    assert blocked and blocked[0][1][0] == "blocked_by_job_id"
+    assert chosen[blocked[0]]["phase"] == 1
+    assert any(key[0] == "job" and key[1][0] == "workflow_id" for key in chosen)
+    first = document["phases"][0]
+    assert first["cumulative_share"] > 0.5
+    assert document["totals"]["recommended_cost"] < document["totals"]["baseline_cost"]
+    for index in document["indexes"]:
+        assert index["create_sql"].startswith("CREATE INDEX")
+        assert index["serves"], "every recommended index serves some template"
+        assert index["serves"][0]["plan_before"] != index["serves"][0]["plan_after"]
+    assert {c["method"] for c in document["search"]["components"]} <= {"exact", "greedy+swaps"}
+
+
+def test_no_recommended_index_is_redundant(workload: Path) -> None:
+    document = recommend_json(str(workload))
+    specs = [(i["table"], [c["name"] for c in i["columns"]]) for i in document["indexes"]]
+    for table, columns in specs:
+        longer = [c for t, c in specs
+                  if t == table and c != columns and c[:len(columns)] == columns]
+        assert not longer, f"{table}{columns} is a prefix of {longer}"
+
+
+def test_budget_caps_the_set(workload: Path) -> None:
+    document = recommend_json(str(workload), "--max-indexes", "1")
+    assert len(document["indexes"]) == 1
+    assert document["indexes"][0]["table"] == "job_blocked_by"
+
+
+def test_against_list_is_judged(workload: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "mine.sql"
+    listing.write_text("CREATE INDEX a ON job_blocked_by(blocked_by_job_id);\n"
+                       "CREATE INDEX b ON workflow(user);\n")
+    document = recommend_json(str(workload), "--against", str(listing))
+    verdicts = {v["index"]: v["verdict"] for v in document["against"]}
+    assert verdicts["job_blocked_by(blocked_by_job_id)"] == "used"
+    assert verdicts["workflow(user)"] == "unused"
+
+
+def test_sql_output_and_migrations(workload: Path, tmp_path: Path) -> None:
+    code, out, err = run(str(workload), "--format", "sql", "--migrations-dir",
+                         str(tmp_path / "migrations"))
+    assert code == 0, err
+    creates = [line for line in out.splitlines() if line.startswith("CREATE INDEX")]
+    drops = [line for line in out.splitlines() if line.startswith("DROP INDEX")]
+    assert creates and len(creates) == len(drops)
+    ups = sorted((tmp_path / "migrations").glob("*_advisor_phase_*.up.sql"))
+    downs = sorted((tmp_path / "migrations").glob("*_advisor_phase_*.down.sql"))
+    assert ups and len(ups) == len(downs)
+    assert "CREATE INDEX" in ups[0].read_text() and "DROP INDEX" in downs[0].read_text()
+
+
+def test_markdown_names_the_command_that_made_it(workload: Path) -> None:
+    code, out, _ = run(str(workload), "--format", "markdown")
+    assert code == 0
+    assert out.startswith("# Index recommendation")
+    assert "## Implementation strategy (phases)" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-bytes", "lots"], "--max-bytes"),
+    (["--against", str(SCHEMA)], "SQLite rejects it"),  # a schema is not an index list
+])
+def test_user_errors_are_one_line(workload: Path, args: list[str], message: str) -> None:
+    code, _, err = run(str(workload), *args)
+    assert code == 1 and message in err and "Traceback" not in err
