@@ -246,16 +246,17 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
     result = run_recommend(workload, budget, tolerance, against, algorithm)
     command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     document = recommend_report.recommend_document(result, workload, command)
-    analyze = not workload.statistics.planner_has_stats or assume_analyze
+    # ANALYZE belongs in the migration when a recommended index is used only with stats.
+    analyze = assume_analyze or any(c.needs_analyze for c in result.chosen)
     if migrations_dir:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d%H%M%S")
         written = recommend_report.write_migrations(document, Path(migrations_dir), stamp[:-2],
-                                                    analyze and assume_analyze)
+                                                    analyze)
         click.echo(f"wrote {len(written)} migration files to {migrations_dir}", err=True)
     if output == "json":
         click.echo(recommend_report.render_json(document))
     elif output == "sql":
-        click.echo(recommend_report.render_sql(document, analyze and assume_analyze))
+        click.echo(recommend_report.render_sql(document, analyze))
     else:
         click.echo(recommend_report.render_text(document, markdown=output == "markdown"))
 

@@ -12,7 +12,7 @@ chosen carries a reason measured the same way, and so does every index of an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.candidates import CandidateSet, generate
 from advisor.evaluate import Evaluator, build_problem, candidate_specs, index_bytes
@@ -47,6 +47,8 @@ class Chosen:
     write_cost: float  # weighted upkeep it adds on the workload's writes
     bytes: int
     serves: tuple[Served, ...]
+    needs_analyze: bool = False  # SQLite uses it only when sqlite_stat1 exists
+    stats_note: str | None = None  # how its use differs with / without statistics
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,14 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     steps = order_steps(chosen, pricing.costs, problem.bytes_of)
     phases = group_phases(steps, pricing.costs, baseline, final)
     phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
+    # The same plans with the planner's statistics switched: does each index's
+    # use depend on sqlite_stat1 existing on the target?
+    other_world = WhatIf(workload.catalog, replace(
+        workload.statistics, planner_has_stats=not workload.statistics.planner_has_stats))
     chosen_entries = tuple(
-        _chosen(spec, phase_of[spec], chosen, pricing, evaluator, problem.bytes_of[spec],
-                baseline)
+        _with_stats_note(
+            _chosen(spec, phase_of[spec], chosen, pricing, evaluator, problem.bytes_of[spec],
+                    baseline), chosen, workload, other_world)
         for phase in phases for spec in phase.indexes
     )
     rejected = tuple(
@@ -181,6 +188,31 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: 
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
+
+
+def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Workload,
+                     other: WhatIf) -> Chosen:
+    """Plan the templates an index serves in the other statistics world (``other``), and
+    say whether SQLite's use of the index depends on sqlite_stat1."""
+    has_stats = workload.statistics.planner_has_stats
+    lost = []
+    for served in entry.serves:
+        analysis = workload.analyses[served.template_id]
+        tables = {a.table.lower() for a in analysis.reads}
+        if analysis.write is not None:
+            tables.add(analysis.write.table.lower())
+        config = [s for s in chosen if s.table.lower() in tables]
+        plan = other.plan(served.sql, tables, config)
+        if other.hypothetical_name(entry.spec) not in plan.indexes_used():
+            lost.append(served.template_id)
+    if not lost:
+        return entry
+    if has_stats:
+        note = (f"needs ANALYZE: without sqlite_stat1 SQLite does not use it for "
+                f"{', '.join(lost)}")
+        return replace(entry, needs_analyze=True, stats_note=note)
+    note = f"after ANALYZE SQLite would stop using it for {', '.join(lost)}"
+    return replace(entry, stats_note=note)
 
 
 def _on(config: frozenset[IndexSpec], evaluator: Evaluator, tid: str) -> frozenset[IndexSpec]:

@@ -322,7 +322,7 @@ def search_greedy(component: Component, context: SearchContext) -> Frontier:
         points += _shrink(top, component, free, per_byte=True)
     if context.budget.max_indexes is not None or context.budget.max_bytes is not None:
         front = pareto(p for p in points if context.fits(p))
-        points += [_improve(p, component, context, ("smaller",)) for p in front]
+        points += [_improve(p, component, context, (("smaller",),)) for p in front]
         points.append(_improve(min(front, key=lambda p: p.cost), component, context, _MOVES))
     return Frontier(METHOD_GREEDY, pareto(p for p in points if context.fits(p)))
 
@@ -341,32 +341,36 @@ ALGORITHMS: dict[str, ComponentSearch] = {
 }
 
 
-_MOVES = ("remove", "add", "replace")
+# Tiers of moves: the second is tried only when the first finds nothing better.
+_MOVES = (("remove", "add", "replace"), ("pair",))
+_GROW = (("add",), ("pair",))
 
 
 def _greedy_path(component: Component, context: SearchContext) -> list[Point]:
-    """From nothing, add the candidate that saves most while one saves."""
-    current = context.point(component, ())
-    path = [current]
-    while True:
-        options = [p for p in _neighbours(current, component, context, ("add",))
-                   if p.cost < current.cost]
-        if not options:
-            return path
-        current = min(options, key=lambda p: (p.cost, p.bytes, p.config))
-        path.append(current)
+    """From nothing, add the candidate (or else the pair) that saves most while one saves."""
+    path = [context.point(component, ())]
+    while (step := _step(path[-1], component, context, _GROW)) is not None:
+        path.append(step)
+    return path
 
 
 def _improve(start: Point, component: Component, context: SearchContext,
-             moves: tuple[str, ...]) -> Point:
+             tiers: tuple[tuple[str, ...], ...]) -> Point:
     """Take the best improving move while there is one."""
     current = start
-    while True:
-        better = [p for p in _neighbours(current, component, context, moves)
-                  if p.cost < current.cost]
-        if not better:
-            return current
-        current = min(better, key=lambda p: (p.cost, p.count, p.bytes, p.config))
+    while (step := _step(current, component, context, tiers)) is not None:
+        current = step
+    return current
+
+
+def _step(point: Point, component: Component, context: SearchContext,
+          tiers: tuple[tuple[str, ...], ...]) -> Point | None:
+    """The best configuration one move away that costs less, trying each tier in turn."""
+    for moves in tiers:
+        better = [p for p in _neighbours(point, component, context, moves) if p.cost < point.cost]
+        if better:
+            return min(better, key=lambda p: (p.cost, p.count, p.bytes, p.config))
+    return None
 
 
 def _shrink(start: Point, component: Component, context: SearchContext,
@@ -394,7 +398,8 @@ def _loss(point: Point, base: Point, per_byte: bool) -> float:
 def _neighbours(point: Point, component: Component, context: SearchContext,
                 moves: tuple[str, ...]) -> Iterator[Point]:
     """Configurations one move away that fit the budget. Moves: remove one, add one,
-    replace one by another, or replace one by another no larger ("smaller")."""
+    replace one by another, replace one by another no larger ("smaller"), or add two
+    relevant to a common template ("pair")."""
     inside = set(point.config)
     outside = [c for c in component.candidates if c not in inside]
     size = context.bytes_of
@@ -408,6 +413,11 @@ def _neighbours(point: Point, component: Component, context: SearchContext,
     elif "smaller" in moves:
         configs += [(inside - {c}) | {d} for c in point.config for d in outside
                     if size[d] <= size[c]]
+    if "pair" in moves:  # two that share a template: they may pay off only together
+        relevant = context.memo.relevant
+        pairs = {pair for t in component.templates
+                 for pair in itertools.combinations(sorted(relevant[t] - inside), 2)}
+        configs += [(*point.config, *pair) for pair in sorted(pairs)]
     for config in configs:
         candidate = context.point(component, config)
         if context.fits(candidate):

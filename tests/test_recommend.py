@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from torc import SCHEMA
+from torc import CLAIM, PROFILE, SCHEMA
 
 from advisor.cli import main
 
@@ -121,3 +121,17 @@ def test_markdown_names_the_command_that_made_it(workload: Path) -> None:
 def test_user_errors_are_one_line(workload: Path, args: list[str], message: str) -> None:
     code, _, err = run(str(workload), *args)
     assert code == 1 and message in err and "Traceback" not in err
+
+
+def test_an_index_used_only_with_statistics_is_flagged_and_analyze_added(tmp_path: Path) -> None:
+    log = tmp_path / "claims.log"
+    log.write_text("\n".join(CLAIM.replace("?", str(v), 1).replace("?", "8000000000", 1)
+                             .replace("?", "16", 1).replace("?", "10", 1)
+                             for v in range(1, 41)) + "\n")
+    args = ["--schema", str(SCHEMA), "--profile", str(PROFILE)]
+    document = recommend_json(str(log), *args)
+    flagged = [i for i in document["indexes"] if i["needs_analyze"]]
+    assert flagged, "the claim query's join index is used only when sqlite_stat1 exists"
+    assert "needs ANALYZE" in flagged[0]["stats_note"]
+    code, out, _ = run(str(log), *args, "--format", "sql")
+    assert code == 0 and "\nANALYZE;" in out

@@ -40,6 +40,8 @@ def recommend_document(rec: Recommendation, workload: Workload,
                 "estimated_bytes": c.bytes,
                 "saving_share": round(c.saving_share, 6),
                 "write_cost": round(c.write_cost, 3),
+                "needs_analyze": c.needs_analyze,
+                "stats_note": c.stats_note,
                 "serves": [
                     {"template": s.template_id, "sql": s.sql, "count": s.count,
                      "cost_share": round(s.cost_share, 6),
@@ -153,6 +155,8 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
     summary = (f"saves {index['saving_share']:.2%} of the workload cost beside the rest of "
                f"the set; adds {index['write_cost']:,.0f} of write upkeep; "
                f"{_kib(index['estimated_bytes'])}.")
+    if index["stats_note"]:
+        summary += f" Statistics: {index['stats_note']}."
     if markdown:
         lines = [f"### Phase {index['phase']}: `{create}`", "", summary, ""]
     else:
