@@ -56,6 +56,7 @@ class Index:
     unique: bool
     origin: str
     where: str | None = None
+    sql: str | None = None  # its CREATE INDEX statement (None for key autoindexes)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -108,6 +109,21 @@ class Catalog:
     def indexes_on(self, table: str) -> tuple[Index, ...]:
         lowered = table.lower()
         return tuple(index for index in self.indexes if index.table.lower() == lowered)
+
+    @property
+    def droppable(self) -> tuple[Index, ...]:
+        """Indexes made by CREATE INDEX: the ones a migration may drop (keys may not)."""
+        return tuple(index for index in self.indexes if index.origin == "c")
+
+    def without(self, indexes: tuple[Index, ...]) -> Catalog:
+        """The same schema without some CREATE INDEX indexes (to weigh keeping them)."""
+        names = {index.name for index in indexes}
+        statements = {index.sql for index in indexes}
+        return Catalog(
+            tables=self.tables,
+            indexes=tuple(index for index in self.indexes if index.name not in names),
+            ddl=tuple(sql for sql in self.ddl if sql not in statements),
+        )
 
 
 def load_catalog(path: str | os.PathLike[str]) -> Catalog:
@@ -223,7 +239,7 @@ def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
         )
         where = _partial_where(sql_by_name.get(name)) if partial else None
         indexes.append(Index(name=name, table=table, columns=columns, unique=bool(unique),
-                             origin=origin, where=where))
+                             origin=origin, where=where, sql=sql_by_name.get(name)))
     return indexes
 
 

@@ -211,6 +211,9 @@ def _size(text: str | None) -> int | None:
               help="The smallest set within this share of the best cost is the recommendation.")
 @click.option("--assume-analyze", is_flag=True,
               help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
+@click.option("--keep-existing/--allow-drops", default=True, show_default=True,
+              help="Keep the database's own indexes, or let them compete with the "
+                   "candidates and recommend dropping those the workload does not need.")
 @click.option("--against", "against_file", type=click.Path(exists=True, dir_okay=False),
               help="Judge these indexes too: CREATE INDEX statements or table(col) lines.")
 @click.option("--algorithm", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
@@ -220,7 +223,8 @@ def _size(text: str | None) -> int | None:
 def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
               log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
               output: str, max_indexes: int | None, max_bytes: str | None, min_saving: float,
-              tolerance: float, assume_analyze: bool, against_file: str | None,
+              tolerance: float, assume_analyze: bool, keep_existing: bool,
+              against_file: str | None,
               algorithm: str, migrations_dir: str | None) -> None:
     """The minimal index set for the workload, in the phase order to build it.
 
@@ -243,7 +247,8 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
                              assume_analyze=assume_analyze)
     against = load_index_list(against_file, workload.catalog) if against_file else []
     budget = Budget(max_indexes=max_indexes, max_bytes=_size(max_bytes), min_saving=min_saving)
-    result = run_recommend(workload, budget, tolerance, against, algorithm)
+    result = run_recommend(workload, budget, tolerance, against, algorithm,
+                           allow_drops=not keep_existing)
     command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     document = recommend_report.recommend_document(result, workload, command)
     # ANALYZE belongs in the migration when a recommended index is used only with stats.

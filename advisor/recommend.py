@@ -49,6 +49,7 @@ class Chosen:
     serves: tuple[Served, ...]
     needs_analyze: bool = False  # SQLite uses it only when sqlite_stat1 exists
     stats_note: str | None = None  # how its use differs with / without statistics
+    exists: bool = False  # already in the database (--allow-drops kept it)
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,20 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class Drop:
+    """An existing index the recommendation removes (--allow-drops)."""
+
+    name: str
+    verdict: Verdict
+    restore_sql: str  # its CREATE INDEX, for the rollback
+
+
+@dataclass(frozen=True)
 class Recommendation:
     chosen: tuple[Chosen, ...]
     phases: tuple[Phase, ...]
     rejected: tuple[Verdict, ...]
+    drops: tuple[Drop, ...]
     against: tuple[Verdict, ...]
     totals: Totals
     selection: Selection
@@ -122,14 +133,25 @@ class _Pricing:
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
-              against: Sequence[IndexSpec] = (), algorithm: str = "auto") -> Recommendation:
-    """Search the workload's candidates for the minimal set within budget, and explain it."""
+              against: Sequence[IndexSpec] = (), algorithm: str = "auto",
+              allow_drops: bool = False) -> Recommendation:
+    """Search the workload's candidates for the minimal set within budget, and explain it.
+
+    With ``allow_drops`` the database's own CREATE INDEX indexes compete like
+    candidates: plans start without them, and those the search does not keep
+    are recommended for dropping, with the write cost that saves.
+    """
     budget = budget or Budget()
+    existing = {IndexSpec.from_index(index): index
+                for index in (workload.catalog.droppable if allow_drops else ())}
+    if existing:
+        workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
     whatif = WhatIf(workload.catalog, workload.statistics)
     explainer = Explainer(whatif, workload.statistics)
     evaluator = Evaluator(workload, explainer)
     candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
-    problem = build_problem(evaluator, candidate_specs(candidate_set))
+    specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
+    problem = build_problem(evaluator, specs)
     selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
     pricing = _Pricing(evaluator)
     chosen = selection.chosen
@@ -148,19 +170,24 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                     baseline), chosen, workload, other_world)
         for phase in phases for spec in phase.indexes
     )
-    rejected = tuple(
-        _rejected(spec, code, chosen, pricing, problem.bytes_of[spec], selection, baseline,
-                  tolerance)
+    verdicts = {
+        spec: _rejected(spec, code, chosen, pricing, problem.bytes_of[spec], selection,
+                        baseline, tolerance)
         for spec, code in sorted(selection.rejected.items())
-    )
+    }
+    rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
+    drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
+                  for spec in sorted(existing) if spec in verdicts)
+    chosen_entries = tuple(replace(entry, exists=entry.spec in existing)
+                           for entry in chosen_entries)
     against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricing, workload, baseline)
                              for spec in against)
     totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
                     read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
                     write_upkeep_recommended=upkeep_final,
                     bytes=sum(problem.bytes_of[spec] for spec in chosen))
-    return Recommendation(chosen_entries, phases, rejected, against_verdicts, totals, selection,
-                          candidate_set, whatif.counters, budget, tolerance)
+    return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
+                          selection, candidate_set, whatif.counters, budget, tolerance)
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: _Pricing,

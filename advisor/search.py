@@ -322,8 +322,10 @@ def search_greedy(component: Component, context: SearchContext) -> Frontier:
         points += _shrink(top, component, free, per_byte=True)
     if context.budget.max_indexes is not None or context.budget.max_bytes is not None:
         front = pareto(p for p in points if context.fits(p))
-        points += [_improve(p, component, context, (("smaller",),)) for p in front]
-        points.append(_improve(min(front, key=lambda p: p.cost), component, context, _MOVES))
+        improved = [_improve(p, component, context, (("smaller",),)) for p in front]
+        points += improved
+        starts = sorted(set(improved), key=lambda p: (p.cost, p.count, p.bytes, p.config))[:3]
+        points += [_improve(p, component, context, _MOVES) for p in starts]
     return Frontier(METHOD_GREEDY, pareto(p for p in points if context.fits(p)))
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +137,30 @@ def test_an_index_used_only_with_statistics_is_flagged_and_analyze_added(tmp_pat
     assert "needs ANALYZE" in flagged[0]["stats_note"]
     code, out, _ = run(str(log), *args, "--format", "sql")
     assert code == 0 and "\nANALYZE;" in out
+
+
+def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
+        workload: Path, tmp_path: Path) -> None:
+    database = tmp_path / "app.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA.read_text())
+    connection.executescript(
+        "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
+        "CREATE INDEX useless ON workflow(description);")
+    connection.close()
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    args = [str(workload), "--schema", str(database), "--allow-drops"]
+    document = recommend_json(*args)
+    kept = [i for i in document["indexes"] if i["exists"]]
+    assert [(i["table"], i["columns"][0]["name"]) for i in kept] == [
+        ("job_blocked_by", "blocked_by_job_id")]
+    assert [d["name"] for d in document["drops"]] == ["useless"]
+    code, out, _ = run(*args, "--format", "sql")
+    assert code == 0
+    assert 'DROP INDEX IF EXISTS "useless";' in out
+    assert "CREATE INDEX useless ON workflow(description);" in out  # the rollback restores it
+    assert not any("blocked_by_job_id" in line for line in out.splitlines()
+                   if line.startswith("CREATE INDEX \"advisor_job_blocked_by_blocked_by"))
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    # Without --allow-drops the existing indexes stay and nothing is dropped.
+    assert recommend_json(str(workload), "--schema", str(database))["drops"] == []

@@ -40,6 +40,7 @@ def recommend_document(rec: Recommendation, workload: Workload,
                 "estimated_bytes": c.bytes,
                 "saving_share": round(c.saving_share, 6),
                 "write_cost": round(c.write_cost, 3),
+                "exists": c.exists,
                 "needs_analyze": c.needs_analyze,
                 "stats_note": c.stats_note,
                 "serves": [
@@ -59,6 +60,9 @@ def recommend_document(rec: Recommendation, workload: Workload,
             for p in rec.phases
         ],
         "rejected": [_verdict(v) for v in rec.rejected],
+        "drops": [{**_verdict(d.verdict), "name": d.name,
+                   "drop_sql": f'DROP INDEX IF EXISTS "{d.name}";',
+                   "restore_sql": d.restore_sql.rstrip(";") + ";"} for d in rec.drops],
         "dropped": [{"index": str(d.spec), "reason": d.reason} for d in rec.candidates.dropped],
         "against": [_verdict(v) for v in rec.against],
         "search": {
@@ -127,6 +131,14 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append(_heading("Recommended indexes", markdown))
     for index in document["indexes"]:
         out.extend(_index_text(index, markdown))
+    if document["drops"]:
+        out.append(_heading("Existing indexes to drop", markdown))
+        out.append(tabulate(
+            [[d["name"], d["index"], d["reason"], f"{d['write_cost']:,.0f}"]
+             for d in document["drops"]],
+            headers=["index", "columns", "why", "write cost saved"], tablefmt=fmt,
+            disable_numparse=True))
+        out.append("")
     if document["against"]:
         out.append(_heading("The given list, judged", markdown))
         out.append(tabulate([[v["index"], v["verdict"], v["reason"]] for v in document["against"]],
@@ -182,35 +194,50 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
 
 
 def render_sql(document: dict[str, Any], analyze: bool) -> str:
-    """A migration in phase order, then its rollback."""
+    """A migration in phase order (drops last), then its rollback."""
     lines = ["-- advisor recommend: create in phase order; rollback at the end."]
     for phase in document["phases"]:
         lines.append(f"\n-- phase {phase['phase']}: {phase['cumulative_share']:.1%} of the "
                      f"saving once built")
-        for index in document["indexes"]:
-            if index["phase"] == phase["phase"]:
-                lines.append(index["create_sql"])
+        lines.extend(_creates(document, phase["phase"]))
+    if document["drops"]:
+        lines.append("\n-- existing indexes the workload does not need")
+        lines.extend(drop["drop_sql"] for drop in document["drops"])
     if analyze:
-        lines.append("\n-- The plans above assume statistics: let SQLite gather them.")
+        lines.append("\n-- Some plans above need statistics: let SQLite gather them.")
         lines.append("ANALYZE;")
     lines.append("\n-- rollback")
-    lines.extend(index["drop_sql"] for index in reversed(document["indexes"]))
+    lines.extend(drop["restore_sql"] for drop in document["drops"])
+    lines.extend(index["drop_sql"] for index in reversed(document["indexes"])
+                 if not index["exists"])
     return "\n".join(lines)
+
+
+def _creates(document: dict[str, Any], phase: int) -> list[str]:
+    return [index["create_sql"] for index in document["indexes"]
+            if index["phase"] == phase and not index["exists"]]
 
 
 def write_migrations(document: dict[str, Any], folder: Path, stamp: str,
                      analyze: bool) -> list[Path]:
-    """sqlx-style ``<stamp>_advisor_phase_N.up.sql`` / ``.down.sql`` files, one pair a phase."""
+    """sqlx-style ``<stamp>NN_advisor_phase_N.up.sql`` / ``.down.sql`` files, one pair a
+    phase; the drops (and ANALYZE) go with the last phase."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for phase in document["phases"]:
-        indexes = [i for i in document["indexes"] if i["phase"] == phase["phase"]]
+    phases = document["phases"]
+    for phase in phases:
+        last = phase is phases[-1]
+        up = _creates(document, phase["phase"])
+        down = [i["drop_sql"] for i in reversed(document["indexes"])
+                if i["phase"] == phase["phase"] and not i["exists"]]
+        if last:
+            up += [drop["drop_sql"] for drop in document["drops"]]
+            down = [drop["restore_sql"] for drop in document["drops"]] + down
+            if analyze:
+                up.append("ANALYZE;")
         base = folder / f"{stamp}{phase['phase']:02d}_advisor_phase_{phase['phase']}"
-        up = [i["create_sql"] for i in indexes]
-        if analyze and phase is document["phases"][-1]:
-            up.append("ANALYZE;")
-        Path(f"{base}.up.sql").write_text("\n".join(up) + "\n")
-        Path(f"{base}.down.sql").write_text(
-            "\n".join(i["drop_sql"] for i in reversed(indexes)) + "\n")
-        written += [Path(f"{base}.up.sql"), Path(f"{base}.down.sql")]
+        for suffix, statements in ((".up.sql", up), (".down.sql", down)):
+            path = Path(f"{base}{suffix}")
+            path.write_text("\n".join(statements) + "\n")
+            written.append(path)
     return written
