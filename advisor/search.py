@@ -17,13 +17,15 @@ How it searches
    count, bytes, cost).
    - ``exact``: every subset within the budget; the frontier is exact.
    - ``greedy`` ("greedy+swaps"): add the candidate that lowers cost most
-     while one does; improve the result by removing, adding or replacing one
-     index while that lowers cost; then shrink it back to nothing by
-     removing the index whose loss costs least and, under ``max_bytes``, also
-     by removing or replacing by a smaller one whatever costs least per byte
-     freed (the relaxation of Bruno and Chaudhuri). With a budget, each point
-     of those paths that fits is improved by replacements no larger, and the
-     best by any move that keeps within the budget.
+     while one does (when none does, the pair relevant to a common template
+     that does: indexes that pay off only together); improve the result by
+     removing, adding or replacing one index (or adding such a pair) while
+     that lowers cost; then shrink it back to nothing by removing the index
+     whose loss costs least and, under ``max_bytes``, also by removing or
+     replacing by a smaller one whatever costs least per byte freed (the
+     relaxation of Bruno and Chaudhuri). With a budget, each point of those
+     paths that fits is improved by replacements no larger, and the three
+     best again by any move that keeps within the budget.
    - ``auto``: exact for components of at most ``exact_limit`` candidates,
      greedy above.
 3. Combination: the budget (``max_indexes``, ``max_bytes``) holds across
@@ -47,8 +49,14 @@ any one takes the set out of that band (or raises its cost, once
 Honest limits
 - The optimum is exact when every component is searched exactly (max_bytes
   included: the merge is exact in bytes). A greedy component's frontier is a
-  heuristic: its optimum, its smaller sizes and, above all, its fit under
-  ``max_bytes`` are best efforts, not guarantees.
+  heuristic: its optimum, its smaller sizes and its fit under ``max_bytes``
+  are best efforts, not guarantees; it finds indexes that pay off only in
+  pairs, not in threes. Without ``max_bytes`` it looks for no smaller-bytes
+  alternative, so the bytes tie-break of the minimal set is weaker there.
+- An exact component costs up to the sum over its templates of
+  2^(relevant candidates) cost calls: with 14 candidates on one table and 30
+  templates reading it, about 490,000. ``exact_limit`` bounds the count of
+  candidates, not that sum.
 - ``min_saving`` filters the chosen set afterwards: budget freed by a dropped
   index is not spent again.
 - The merge keeps every Pareto-optimal (count, bytes, cost) sum; with
@@ -93,6 +101,8 @@ class SearchError(AdvisorError):
 
 @dataclass(frozen=True)
 class Budget:
+    """Limits across the whole chosen set; None is no limit."""
+
     max_indexes: int | None = None
     max_bytes: int | None = None
     min_saving: float = 0.0  # a chosen index must save at least this share of the baseline
@@ -104,6 +114,8 @@ class Budget:
 
 @dataclass(frozen=True)
 class Problem:
+    """What to search: items are hashable and ordered (IndexSpec, or str in tests)."""
+
     candidates: tuple[Item, ...]
     templates: tuple[str, ...]
     relevant: Mapping[str, frozenset[Item]]  # template -> candidates that can change its cost
@@ -115,6 +127,8 @@ class Problem:
 
 @dataclass(frozen=True)
 class ComponentResult:
+    """How one component of the interaction graph was searched, and its part of the set."""
+
     candidates: tuple[Item, ...]
     templates: tuple[str, ...]
     method: str  # METHOD_EXACT or METHOD_GREEDY
@@ -125,6 +139,8 @@ class ComponentResult:
 
 @dataclass(frozen=True)
 class Selection:
+    """The minimal set, the costs to judge it by, and a reason for every candidate left out."""
+
     chosen: frozenset[Item]
     baseline_cost: float
     cost: float
@@ -185,6 +201,11 @@ class Point:
     bytes: int
     cost: float
     config: tuple[Item, ...]  # sorted
+
+
+def _cheapest(point: Point) -> tuple[float, int, int, tuple[Item, ...]]:
+    """Order by cost first (Point's own order puts size first)."""
+    return point.cost, point.count, point.bytes, point.config
 
 
 @dataclass(frozen=True)
@@ -324,7 +345,7 @@ def search_greedy(component: Component, context: SearchContext) -> Frontier:
         front = pareto(p for p in points if context.fits(p))
         improved = [_improve(p, component, context, (("smaller",),)) for p in front]
         points += improved
-        starts = sorted(set(improved), key=lambda p: (p.cost, p.count, p.bytes, p.config))[:3]
+        starts = sorted(set(improved), key=_cheapest)[:3]
         points += [_improve(p, component, context, _MOVES) for p in starts]
     return Frontier(METHOD_GREEDY, pareto(p for p in points if context.fits(p)))
 
@@ -371,7 +392,7 @@ def _step(point: Point, component: Component, context: SearchContext,
     for moves in tiers:
         better = [p for p in _neighbours(point, component, context, moves) if p.cost < point.cost]
         if better:
-            return min(better, key=lambda p: (p.cost, p.count, p.bytes, p.config))
+            return min(better, key=_cheapest)
     return None
 
 
@@ -435,8 +456,10 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
     if algorithm not in ALGORITHMS:
         raise SearchError(f"unknown search algorithm {algorithm!r}: choose one of "
                           f"{', '.join(ALGORITHMS)}")
-    if tolerance < 0:
-        raise SearchError(f"tolerance must be 0 or more, not {tolerance}")
+    for name, value in (("tolerance", tolerance), ("max_indexes", budget.max_indexes),
+                        ("max_bytes", budget.max_bytes), ("min_saving", budget.min_saving)):
+        if value is not None and value < 0:
+            raise SearchError(f"{name} must be 0 or more, not {value}")
     missing = [c for c in problem.candidates if c not in problem.bytes_of]
     if missing:
         raise SearchError(f"no size estimate for {len(missing)} candidate(s), e.g. {missing[0]}")
@@ -450,21 +473,13 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
     def total(config: frozenset[Item]) -> float:
         return sum(memo.total(c.templates, config) for c in components) + fixed_cost
 
-    points = [f.points for f in fronts]
-    best_sums = combine(points, budget, use_bytes=budget.max_bytes is not None)
-    best = min(best_sums, key=lambda p: (p.cost, p.count, p.bytes, p.config))
+    best, minimal, limit = _optimum_and_minimal([f.points for f in fronts], budget, tolerance,
+                                                fixed_cost)
     optimum_cost = best.cost + fixed_cost
-    limit = optimum_cost + tolerance * abs(optimum_cost)
-    slack = 1e-9 * max(1.0, abs(limit))  # float sums in another order
-    if budget.max_bytes is not None:
-        pool = [p for p in best_sums if p.cost + fixed_cost <= limit + slack]
-    else:
-        pool = list(combine(points, budget, use_bytes=True, limit=limit - fixed_cost + slack))
-    minimal = min(pool)
-    chosen, dropped = _tidy(frozenset(minimal.config), total, limit + slack,
+    chosen, dropped = _tidy(frozenset(minimal.config), total, limit,
                             budget.min_saving * total(frozenset()))
     rejected = _reasons(problem, memo, chosen, frozenset(best.config), dropped, idle,
-                        total, limit - optimum_cost + slack, budget)
+                        total, limit - optimum_cost, budget)
     return Selection(
         chosen=chosen,
         baseline_cost=total(frozenset()),
@@ -480,6 +495,21 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
         requests=memo.requests,
         optimum=frozenset(best.config),
     )
+
+
+def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tolerance: float,
+                         fixed_cost: float) -> tuple[Point, Point, float]:
+    """The cheapest combination, the minimal one within tolerance of it, and the
+    tolerance's upper limit on the total cost (``fixed_cost`` included)."""
+    sums = combine(fronts, budget, use_bytes=budget.max_bytes is not None)
+    best = min(sums, key=_cheapest)
+    optimum = best.cost + fixed_cost
+    limit = optimum + tolerance * abs(optimum)
+    limit += 1e-9 * max(1.0, abs(limit))  # the same sums, added in another order
+    if budget.max_bytes is None:  # the first merge kept one point per count: merge again
+        sums = combine(fronts, budget, use_bytes=True, limit=limit - fixed_cost)
+    minimal = min(p for p in sums if p.cost + fixed_cost <= limit)
+    return best, minimal, limit
 
 
 def _tidy(chosen: frozenset[Item], total: Callable[[frozenset[Item]], float], limit: float,

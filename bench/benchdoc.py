@@ -3,6 +3,7 @@ docs/benchmarks.md (between ``<!-- bench:NAME -->`` markers, the rest kept)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import platform
 import sqlite3
@@ -51,6 +52,22 @@ def machine() -> dict[str, str]:
         "sqlite": sqlite3.sqlite_version,
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
+
+
+def preamble(title: str, command: str) -> list[str]:
+    """A section's first lines: its title, when and where it was measured, and the
+    command that regenerates it."""
+    info = machine()
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        f"## {title}",
+        "",
+        f"Measured {when} on {info['cores']} cores of {info['cpu']}, {info['memory']}, "
+        f"Python {info['python']}, SQLite {info['sqlite']}; load average at the start "
+        f"{info['load']}. Regenerate with:",
+        "",
+        f"```sh\n{command}\n```",
+    ]
 
 
 def write_section(name: str, section: str, out: Path = BENCHMARKS_MD) -> None:

@@ -13,7 +13,6 @@ docs/benchmarks.md. Medians of --repeat runs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import time
 from dataclasses import dataclass
@@ -75,7 +74,6 @@ def measure(log: Path) -> Timing:
 
 def render(runs: list[Timing], log: Path, repeat: int) -> str:
     begin, end = benchdoc.markers("explain")
-    info = benchdoc.machine()
     first = runs[0]
 
     def median(attribute: str) -> float:
@@ -87,19 +85,11 @@ def render(runs: list[Timing], log: Path, repeat: int) -> str:
         ("generate candidates", median("candidates_s")),
         ("plan and cost every template against its candidates", median("explain_s")),
     ]
-    when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     name = log.relative_to(benchdoc.ROOT) if log.is_relative_to(benchdoc.ROOT) else log
     lines = [
         begin,
-        "## Explain: analysing and costing every Torc template",
-        "",
-        f"Measured {when} on {info['cores']} cores of {info['cpu']}, {info['memory']}, "
-        f"Python {info['python']}, SQLite {info['sqlite']}; load average at the start "
-        f"{info['load']}. Regenerate with:",
-        "",
-        "```sh",
-        f"python bench/explain.py --log {name} --repeat {repeat}",
-        "```",
+        *benchdoc.preamble("Explain: analysing and costing every Torc template",
+                           f"python bench/explain.py --log {name} --repeat {repeat}"),
         "",
         f"Input: `{name}`, {first.templates} templates ({first.analysed} analysed), "
         f"{first.candidates} candidate indexes after merging. Medians of {len(runs)} runs in "

@@ -32,7 +32,7 @@ else:  # pragma: no cover
 CASES_FILE = Path(__file__).parent / "fixtures" / "search" / "cases.toml"
 CASES: list[dict[str, Any]] = tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))["case"]
 REASONS = {"no-gain", "redundant", "below-min-saving", "over-budget", "not-in-optimum"}
-FAST = settings(max_examples=80, deadline=None)
+FAST = settings(max_examples=100, deadline=None)
 
 Table = Mapping[tuple[str, frozenset[str]], float]
 
