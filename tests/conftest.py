@@ -29,11 +29,22 @@ def run_cli(*args: str, input: bytes | str | None = None) -> Result:
     return result
 
 
+def run_command(command: str, *args: str) -> tuple[int, str, str]:
+    """``advisor COMMAND ARGS...``: exit code, stdout, stderr (never a traceback)."""
+    result = run_cli(command, *args)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def command_json(command: str, *args: str, input: bytes | str | None = None) -> dict[str, Any]:
+    """``advisor COMMAND ARGS... --format json``, parsed; it must succeed."""
+    result = run_cli(command, *args, "--format", "json", input=input)
+    assert result.exit_code == 0, result.stderr or result.output
+    return json.loads(result.stdout)
+
+
 def digest_json(*args: str, input: bytes | str | None = None) -> dict[str, Any]:
     """``advisor digest ARGS... --format json``, parsed; it must succeed."""
-    result = run_cli("digest", *args, "--format", "json", input=input)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+    return command_json("digest", *args, input=input)
 
 
 @pytest.fixture

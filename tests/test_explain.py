@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from conftest import command_json, run_command
 from torc import CLAIM, TORC
-
-from advisor.cli import main
 
 SORT_ORDERS = ("resource_requirements(num_gpus, runtime_s, memory_bytes)",
                "resource_requirements(num_gpus, memory_bytes, runtime_s)")
 
 
 def explain(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["explain", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.stdout, result.stderr
+    return run_command("explain", *args)
 
 
 def explain_json(*args: str) -> dict[str, Any]:
-    code, out, err = explain(*args, "--format", "json")
-    assert code == 0, err
-    return json.loads(out)
+    return command_json("explain", *args)
 
 
 def torc(*args: str) -> list[str]:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from conftest import command_json, run_command
 from torc import CLAIM, PROFILE, SCHEMA
-
-from advisor.cli import main
 
 # A small Torc-shaped workload: a hot reverse lookup, a status poll, a little
 # churn on ready_queue, and a query no index helps.
@@ -42,15 +39,11 @@ def workload(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["recommend", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.stdout, result.stderr
+    return run_command("recommend", *args)
 
 
 def recommend_json(*args: str) -> dict[str, Any]:
-    code, out, err = run(*args, "--format", "json")
-    assert code == 0, err
-    return json.loads(out)
+    return command_json("recommend", *args)
 
 
 def test_hot_lookups_get_their_indexes_in_the_first_phase(workload: Path) -> None:
