@@ -1,0 +1,102 @@
+"""Replay safety: the user's database is never changed; hostile logs are refused or stopped."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from advisor.indexes import parse_index
+from advisor.replay import ReplayError, Sandbox, Tally, copy_database, run_sequential, time_sampled
+
+
+@pytest.fixture
+def original(tmp_path: Path) -> Path:
+    path = tmp_path / "app.db"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INTEGER, status INT);")
+    db.executemany("INSERT INTO job (workflow_id, status) VALUES (?, ?)",
+                   [(i % 10, i % 3) for i in range(5000)])
+    db.commit()
+    db.close()
+    return path
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def sandbox(original: Path, tmp_path: Path) -> Sandbox:
+    copy = tmp_path / "replay.db"
+    copy_database(original, copy)
+    box = Sandbox(copy, statement_seconds=0.5)
+    yield box
+    box.close()
+
+
+HOSTILE = {
+    "attach": ("ATTACH DATABASE 'elsewhere.db' AS other", "refused"),
+    "pragma-write": ("PRAGMA writable_schema = 1", "refused"),
+    "pragma-journal": ("PRAGMA journal_mode = DELETE", "refused"),
+    "load-extension": ("SELECT load_extension('evil')", "refused"),
+    "vacuum-into": ("VACUUM INTO 'copy.db'", "refused"),
+    "runaway": ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                "SELECT count(*) FROM c", "timeout"),
+    "unknown-table": ("SELECT * FROM nope", "error"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_statements_are_refused_or_stopped(case: str, sandbox: Sandbox, original: Path,
+                                                   tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = checksum(original)
+    sql, expected = HOSTILE[case]
+    outcome = sandbox.run(sql)
+    assert outcome.status == expected, outcome
+    assert not (tmp_path / "elsewhere.db").exists() and not (tmp_path / "copy.db").exists()
+    assert checksum(original) == before
+    # The sandbox still works afterwards.
+    assert sandbox.run("SELECT count(*) FROM job").status == "ok"
+
+
+def test_read_only_pragmas_run(sandbox: Sandbox) -> None:
+    assert sandbox.run("PRAGMA table_info(job)").status == "ok"
+
+
+def test_sampled_writes_are_rolled_back_and_sequential_ones_applied(sandbox: Sandbox,
+                                                                  original: Path) -> None:
+    before = checksum(original)
+    tally = Tally()
+    samples = [("t1", "write", "DELETE FROM job WHERE workflow_id = 1"),
+               ("t2", "read", "SELECT * FROM job WHERE workflow_id = 2")]
+    timings = time_sampled(sandbox, samples, repetitions=3, tally=tally)
+    assert [t.runs for t in timings] == [3, 3] and all(t.median_seconds for t in timings)
+    count = sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0]
+    assert count == 5000  # rolled back every time
+    totals = run_sequential(sandbox, [("write", "DELETE FROM job WHERE workflow_id = 1")], tally)
+    assert sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0] == 4500
+    assert totals["write"] > 0 and tally.counts == {"ok": 7}
+    assert checksum(original) == before
+
+
+def test_indexes_are_built_on_the_copy_and_measured(sandbox: Sandbox, original: Path) -> None:
+    before = checksum(original)
+    seconds, grown = sandbox.build_indexes([parse_index("job(workflow_id, status)")])
+    assert seconds >= 0 and grown > 0
+    plan = sandbox.connection.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM job WHERE workflow_id = 3").fetchall()
+    assert "INDEX" in plan[0][3]
+    assert checksum(original) == before
+
+
+def test_copy_errors_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ReplayError, match="no such database"):
+        copy_database(tmp_path / "missing.db", tmp_path / "x.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ReplayError):
+        copy_database(junk, tmp_path / "y.db")
