@@ -118,6 +118,21 @@ def cache_key(sql: bytes | str, decode: Callable[[bytes | str], str]) -> bytes |
     return precise_key(decode(sql)) if needs_precise(key) else key
 
 
+_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_PLACEHOLDER = re.compile(r"(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
+
+
+def has_placeholders(sql: str) -> bool:
+    """Whether a statement has parameters to bind (outside its string literals).
+
+    >>> has_placeholders("SELECT * FROM t WHERE a = ? AND b = 'x:y'")
+    True
+    >>> has_placeholders("SELECT * FROM t WHERE ts = '2026-11-01T10:00:00'")
+    False
+    """
+    return _PLACEHOLDER.search(_STRINGS.sub("", sql)) is not None
+
+
 KIND_READ = "read"
 KIND_WRITE = "write"
 KIND_TRANSACTION = "transaction"

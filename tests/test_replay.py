@@ -100,3 +100,29 @@ def test_copy_errors_are_named(tmp_path: Path) -> None:
     junk.write_bytes(b"not a database at all" * 100)
     with pytest.raises(ReplayError):
         copy_database(junk, tmp_path / "y.db")
+
+
+def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from conftest import command_json
+    from torc import SCHEMA, TORC
+
+    out = tmp_path / "run"
+    database = tmp_path / "torc.db"
+    subprocess.run([sys.executable, str(TORC / "simulate.py"), "--scale", "0.01", "--out-dir",
+                    str(out), "--keep-db", str(database)], check=True, capture_output=True)
+    before = checksum(database)
+    document = command_json("replay", str(out / "workload.log"), "--db", str(database),
+                            "--schema", str(SCHEMA), "-c", "none",
+                            "-c", "job_blocked_by(blocked_by_job_id); job(workflow_id, status)",
+                            "--repetitions", "2")
+    none, indexed = document["configurations"]
+    assert none["indexes"] == [] and none["index_bytes"] == 0
+    assert len(indexed["indexes"]) == 2 and indexed["index_bytes"] > 0
+    for configuration in (none, indexed):
+        assert configuration["templates_replayed"] > 10
+        assert configuration["outcomes"]["ok"] > 0
+        assert configuration["weighted_read_seconds"] > 0
+    assert checksum(database) == before  # only copies were replayed on

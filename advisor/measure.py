@@ -1,0 +1,96 @@
+"""Measure: a workload replayed on a real database under one index configuration.
+
+Each configuration gets its own fresh copy of the database (the user's,
+through the backup API, or a synthesised one), its indexes built and timed
+there, then every template's logged sample replayed (``sampled``: each alone,
+repeated, median kept, writes rolled back) and weighted by the template's
+count. Templates whose samples carry no values (a sqlx log records the
+statement as written, with placeholders) are not replayed yet and are counted
+as such: their parameters would have to be drawn from the database.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.fingerprint import has_placeholders
+from advisor.indexes import IndexSpec
+from advisor.replay import Sandbox, Tally, TemplateTiming, copy_database, time_sampled
+from advisor.workload import Workload
+
+REPLAYED_KINDS = ("read", "write")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One configuration, measured."""
+
+    label: str
+    indexes: tuple[IndexSpec, ...]
+    build_seconds: float
+    index_bytes: int
+    timings: tuple[TemplateTiming, ...]
+    weighted_read_seconds: float  # Σ count × median over read templates
+    weighted_write_seconds: float
+    without_values: tuple[str, ...]  # template ids whose samples hold placeholders
+    tally: Tally
+
+
+def _sample_with_values(workload: Workload, template_id: str) -> str | None:
+    for sample in workload.digest.templates[template_id].samples:
+        if not has_placeholders(sample.sql):
+            return sample.sql
+    return None
+
+
+def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
+            repetitions: int = 3, statement_seconds: float = 5.0) -> Measurement:
+    """Replay the workload's samples on a fresh copy of ``database`` with ``indexes`` built."""
+    samples: list[tuple[str, str, str]] = []
+    without_values: list[str] = []
+    for template_id, stats in workload.digest.templates.items():
+        if stats.template.kind not in REPLAYED_KINDS:
+            continue
+        sql = _sample_with_values(workload, template_id)
+        if sql is None:
+            without_values.append(template_id)
+        else:
+            samples.append((template_id, stats.template.kind, sql))
+    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
+        copy = Path(folder) / "replay.db"
+        copy_database(database, copy)
+        sandbox = Sandbox(copy, statement_seconds)
+        try:
+            build_seconds, grown = sandbox.build_indexes(indexes)
+            tally = Tally()
+            timings = time_sampled(sandbox, samples, repetitions, tally)
+        finally:
+            sandbox.close()
+    counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
+    weighted = {"read": 0.0, "write": 0.0}
+    for timing in timings:
+        if timing.median_seconds is not None:
+            weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
+    return Measurement(label, tuple(indexes), build_seconds, grown, tuple(timings),
+                       weighted["read"], weighted["write"], tuple(without_values), tally)
+
+
+def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:
+    """A -c value: ``none``, ``recommended``, a file of indexes, or ``table(col, …)`` specs
+    separated by ``;``. Returns (label, indexes)."""
+    from advisor.indexes import load_index_list, parse_index
+
+    if text == "none":
+        return "none", ()
+    if text == "recommended":
+        from advisor.recommend import recommend
+
+        chosen = recommend(workload).chosen
+        return "recommended", tuple(entry.spec for entry in chosen)
+    if Path(text).is_file():
+        return Path(text).name, tuple(load_index_list(text, workload.catalog))
+    specs = tuple(parse_index(part, workload.catalog) for part in text.split(";") if part.strip())
+    return text, specs

@@ -1,0 +1,72 @@
+"""``advisor replay`` as a table or a JSON document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from tabulate import tabulate
+
+from advisor.measure import Measurement
+
+FORMAT_VERSION = 1
+
+
+def replay_document(measurements: Sequence[Measurement], database: str,
+                    repetitions: int) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "database": database,
+        "mode": "sampled",
+        "repetitions": repetitions,
+        "configurations": [
+            {
+                "label": m.label,
+                "indexes": [str(spec) for spec in m.indexes],
+                "build_seconds": round(m.build_seconds, 6),
+                "index_bytes": m.index_bytes,
+                "weighted_read_seconds": round(m.weighted_read_seconds, 6),
+                "weighted_write_seconds": round(m.weighted_write_seconds, 6),
+                "templates_replayed": sum(t.median_seconds is not None for t in m.timings),
+                "templates_without_values": list(m.without_values),
+                "outcomes": dict(m.tally.counts),
+                "refused_or_failed": {k: v for k, v in m.tally.examples.items()},
+                "templates": [
+                    {"id": t.template_id, "kind": t.kind, "runs": t.runs,
+                     "median_seconds": None if t.median_seconds is None
+                     else round(t.median_seconds, 9)}
+                    for t in m.timings
+                ],
+            }
+            for m in measurements
+        ],
+    }
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+
+
+def render_table(document: dict[str, Any]) -> str:
+    rows = []
+    for c in document["configurations"]:
+        outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c["outcomes"].items()))
+        rows.append([c["label"], len(c["indexes"]), f"{c['build_seconds']:.3f}",
+                     f"{c['index_bytes'] / 1024:,.0f}", f"{c['weighted_read_seconds']:.3f}",
+                     f"{c['weighted_write_seconds']:.3f}", c["templates_replayed"],
+                     len(c["templates_without_values"]), outcomes])
+    lines = [
+        f"Replayed on a copy of {document['database']} ({document['mode']}: each template's "
+        f"sample {document['repetitions']} times, median, writes rolled back; seconds are "
+        f"weighted by the log's counts).",
+        tabulate(rows, headers=["configuration", "indexes", "build s", "index KiB",
+                                "read s", "write s", "replayed", "no values", "outcomes"],
+                 tablefmt="simple", disable_numparse=True),
+    ]
+    skipped = {tid for c in document["configurations"] for tid in c["templates_without_values"]}
+    if skipped:
+        lines.append(f"{len(skipped)} templates were not replayed: their samples hold "
+                     "placeholders (a sqlx log), and drawing values from the database is not "
+                     "built yet.")
+    return "\n".join(lines)
