@@ -312,6 +312,50 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
         click.echo(replay_report.render_table(document))
 
 
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@click.option("-c", "--config", "configs", multiple=True, required=True, metavar="CONFIG",
+              help="A configuration to compare (none, recommended, a .sql file, or "
+                   "'table(col); table(col)'). Give two or more.")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown")
+@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
+              help="With --db: times each template's sample runs; the median is kept.")
+@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
+              show_default=True, help="With --db: seconds a statement may run.")
+def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
+            db: str | None, profile: str | None, log_format: str, strict: bool,
+            workers: int | None, max_line_bytes: int, output: str, repetitions: int,
+            statement_timeout: float) -> None:
+    """Index configurations side by side: estimated cost and, with --db, measured time.
+
+    Per configuration: estimated workload cost, index upkeep on writes and
+    size; with --db also the replayed read and write time and the measured
+    index size. Then the top templates, and a verdict.
+    """
+    from pathlib import Path
+
+    from advisor.compare import compare as run_compare
+    from advisor.measure import resolve_configuration
+    from advisor.report import compare_report
+    from advisor.workload import load_workload
+
+    if len(configs) < 2:
+        raise InputError("compare needs two or more -c configurations")
+    digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
+    workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
+    resolved = [resolve_configuration(text, workload) for text in configs]
+    result = run_compare(workload, resolved, Path(db) if db else None, repetitions,
+                         statement_timeout)
+    command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    document = compare_report.compare_document(result, workload, command)
+    if output == "json":
+        click.echo(compare_report.render_json(document))
+    else:
+        click.echo(compare_report.render_text(document, markdown=output == "markdown"))
+
+
 def _digest_for_command(logs: tuple[str, ...], log_format: str, strict: bool,
                         workers: int | None, max_line_bytes: int) -> Digest:
     """The digest every log-reading command starts from, with --strict applied."""

@@ -97,6 +97,35 @@ class Evaluator:
         )
 
 
+class WorkloadPricing:
+    """Workload totals under configurations (cached): what recommend and compare report."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
+        self.templates = evaluator.costed_templates()
+        self._cache: dict[frozenset[IndexSpec], tuple[float, float, float]] = {}
+
+    def totals(self, config: frozenset[IndexSpec]) -> tuple[float, float, float]:
+        """(total, read part, write upkeep part), all weighted by template counts."""
+        found = self._cache.get(config)
+        if found is None:
+            total = read = upkeep = 0.0
+            for tid in self.templates:
+                relevant = frozenset(s for s in config
+                                     if s.table.lower() in self.evaluator.tables_of(tid))
+                cost = self.evaluator.template_cost(tid, relevant)
+                count = self.evaluator.workload.digest.templates[tid].count
+                total += cost.weighted
+                read += cost.read * count
+                upkeep += cost.upkeep * count
+            found = self._cache[config] = (total, read, upkeep)
+        return found
+
+    def costs(self, config: frozenset[IndexSpec]) -> tuple[float, float]:
+        total, _, upkeep = self.totals(config)
+        return total, upkeep
+
+
 def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec]) -> Problem:
     """The search problem over ``candidates`` for the evaluator's workload."""
     specs = tuple(sorted(set(candidates)))

@@ -15,7 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from advisor.candidates import CandidateSet, generate
-from advisor.evaluate import Evaluator, build_problem, candidate_specs, index_bytes
+from advisor.evaluate import (
+    Evaluator,
+    WorkloadPricing,
+    build_problem,
+    candidate_specs,
+    index_bytes,
+)
 from advisor.explain import Explainer
 from advisor.indexes import IndexSpec
 from advisor.ordering import Phase, group_phases, order_steps
@@ -103,35 +109,6 @@ class Recommendation:
     tolerance: float
 
 
-class _Pricing:
-    """Workload totals under configurations (cached), built on the evaluator."""
-
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.evaluator = evaluator
-        self.templates = evaluator.costed_templates()
-        self._cache: dict[frozenset[IndexSpec], tuple[float, float, float]] = {}
-
-    def totals(self, config: frozenset[IndexSpec]) -> tuple[float, float, float]:
-        """(total, read part, write upkeep part), all weighted by template counts."""
-        found = self._cache.get(config)
-        if found is None:
-            total = read = upkeep = 0.0
-            for tid in self.templates:
-                relevant = frozenset(s for s in config
-                                     if s.table.lower() in self.evaluator.tables_of(tid))
-                cost = self.evaluator.template_cost(tid, relevant)
-                count = self.evaluator.workload.digest.templates[tid].count
-                total += cost.weighted
-                read += cost.read * count
-                upkeep += cost.upkeep * count
-            found = self._cache[config] = (total, read, upkeep)
-        return found
-
-    def costs(self, config: frozenset[IndexSpec]) -> tuple[float, float]:
-        total, _, upkeep = self.totals(config)
-        return total, upkeep
-
-
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
               against: Sequence[IndexSpec] = (), algorithm: str = "auto",
               allow_drops: bool = False) -> Recommendation:
@@ -153,7 +130,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
     problem = build_problem(evaluator, specs)
     selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
-    pricing = _Pricing(evaluator)
+    pricing = WorkloadPricing(evaluator)
     chosen = selection.chosen
     baseline, read_baseline, upkeep_baseline = pricing.totals(frozenset())
     final, _, upkeep_final = pricing.totals(chosen)
@@ -190,7 +167,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                           selection, candidate_set, whatif.counters, budget, tolerance)
 
 
-def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: _Pricing,
+def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
             evaluator: Evaluator, size: int, baseline: float) -> Chosen:
     without = chosen - {spec}
     total_with, _, upkeep_with = pricing.totals(chosen)
@@ -248,14 +225,14 @@ def _on(config: frozenset[IndexSpec], evaluator: Evaluator, tid: str) -> frozens
 
 
 def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
-              pricing: _Pricing) -> tuple[float, float, float]:
+              pricing: WorkloadPricing) -> tuple[float, float, float]:
     """(total saving, read saving, upkeep added) of adding ``spec`` to ``base``."""
     total0, read0, upkeep0 = pricing.totals(base - {spec})
     total1, read1, upkeep1 = pricing.totals(base | {spec})
     return total0 - total1, read0 - read1, upkeep1 - upkeep0
 
 
-def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing: _Pricing,
+def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
               size: int, selection: Selection, baseline: float, tolerance: float) -> Verdict:
     saving, read_saving, upkeep = _marginal(spec, chosen, pricing)
     longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
@@ -285,7 +262,7 @@ def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing:
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
-           pricing: _Pricing, workload: Workload, baseline: float) -> Verdict:
+           pricing: WorkloadPricing, workload: Workload, baseline: float) -> Verdict:
     """What one index of a given list does, next to the rest of that list."""
     saving, read_saving, upkeep = _marginal(spec, against, pricing)
     alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricing)

@@ -97,3 +97,18 @@ def test_user_errors_are_one_line(args: list[str], message: str) -> None:
     code, _, err = explain(*args)
     assert code == 1
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_compare_puts_configurations_side_by_side_with_a_verdict(tmp_path: Path) -> None:
+    log = tmp_path / "lookups.log"
+    log.write_text("".join(f"SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = {i}\n"
+                           for i in range(30)))
+    document = command_json("compare", *torc(str(log), "-c", "none",
+                                             "-c", "job_blocked_by(blocked_by_job_id)",
+                                             "-c", "workflow(user)"))
+    costs = {c["label"]: c["estimated_cost"] for c in document["configurations"]}
+    assert costs["job_blocked_by(blocked_by_job_id)"] < costs["none"]
+    assert costs["workflow(user)"] == costs["none"]
+    assert document["best"] == "job_blocked_by(blocked_by_job_id)"
+    assert document["templates"][0]["count"] == 30
+    assert all(c["measured"] is None for c in document["configurations"])  # no --db given
