@@ -328,7 +328,7 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
             db: str | None, profile: str | None, log_format: str, strict: bool,
             workers: int | None, max_line_bytes: int, output: str, repetitions: int,
             statement_timeout: float) -> None:
-    """Index configurations side by side: estimated cost and, with --db, measured time.
+    """Index configurations side by side: estimated, and measured with --db.
 
     Per configuration: estimated workload cost, index upkeep on writes and
     size; with --db also the replayed read and write time and the measured
