@@ -48,7 +48,8 @@ class IndexSpec:
         """A stable, readable index name: table, columns, and a short hash of the whole."""
         digest = hashlib.sha1(self.describe().encode()).hexdigest()[:6]
         columns = "_".join(name for name, _ in self.columns)
-        return f"advisor_{self.table}_{columns}_{digest}"[:60]
+        # The hash comes last and is never cut off: it keeps long names apart.
+        return f"{f'advisor_{self.table}_{columns}'[:53]}_{digest}"
 
     def create_sql(self, name: str | None = None) -> str:
         inner = ", ".join(f'"{c}" DESC' if desc else f'"{c}"' for c, desc in self.columns)

@@ -56,6 +56,7 @@ class Chosen:
     needs_analyze: bool = False  # SQLite uses it only when sqlite_stat1 exists
     stats_note: str | None = None  # how its use differs with / without statistics
     exists: bool = False  # already in the database (--allow-drops kept it)
+    prefix_note: str | None = None  # why it is kept beside a longer index it is a prefix of
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
     drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
                   for spec in sorted(existing) if spec in verdicts)
-    chosen_entries = tuple(replace(entry, exists=entry.spec in existing)
+    chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
+                                   prefix_note=_prefix_note(entry, chosen))
                            for entry in chosen_entries)
     against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricing, workload, baseline)
                              for spec in against)
@@ -192,6 +194,17 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: 
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
+
+
+def _prefix_note(entry: Chosen, chosen: frozenset[IndexSpec]) -> str | None:
+    """A prefix of another recommended index is usually redundant; when the search kept
+    it, the planner's plans are why: name the templates it still makes cheaper."""
+    longer = sorted(c for c in chosen if entry.spec.is_prefix_of(c) and c != entry.spec)
+    if not longer:
+        return None
+    templates = ", ".join(s.template_id for s in entry.serves) or "none"
+    return (f"kept beside {longer[0]}, whose prefix it is: with both built the planner still "
+            f"picks it for {templates} (a narrower scan, or an order the longer one lacks)")
 
 
 def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Workload,

@@ -131,7 +131,9 @@ class WhatIf:
                 self._db.execute("DELETE FROM sqlite_stat1 WHERE idx = ?", (name,))
             changed = True
         for spec in sorted(wanted - self._built.keys()):
-            name = f"whatif_{self._builds}"
+            # A name from the index itself: plans cached under one build still name
+            # the same index after the next build.
+            name = spec.name
             self._builds += 1
             self._db.execute(spec.create_sql(name))
             self._built[spec] = name
@@ -143,9 +145,10 @@ class WhatIf:
         if changed and self._stats_on:
             self._reload_stats()
 
-    def hypothetical_name(self, spec: IndexSpec) -> str | None:
-        """The name a configuration's index has in plans, while it is built."""
-        return self._built.get(spec)
+    @staticmethod
+    def hypothetical_name(spec: IndexSpec) -> str:
+        """The name a configuration's index has in plans (stable across builds)."""
+        return spec.name
 
     def index_by_name(self, name: str) -> IndexSpec | None:
         """The index (real or hypothetical) a plan names."""

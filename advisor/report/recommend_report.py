@@ -41,6 +41,7 @@ def recommend_document(rec: Recommendation, workload: Workload,
                 "saving_share": round(c.saving_share, 6),
                 "write_cost": round(c.write_cost, 3),
                 "exists": c.exists,
+                "prefix_note": c.prefix_note,
                 "needs_analyze": c.needs_analyze,
                 "stats_note": c.stats_note,
                 "serves": [
@@ -169,6 +170,8 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
                f"{_kib(index['estimated_bytes'])}.")
     if index["stats_note"]:
         summary += f" Statistics: {index['stats_note']}."
+    if index["prefix_note"]:
+        summary += f" Note: {index['prefix_note']}."
     if markdown:
         lines = [f"### Phase {index['phase']}: `{create}`", "", summary, ""]
     else:
