@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import itertools
 import json
 import os
@@ -339,7 +340,36 @@ def machine() -> dict[str, str]:
     pt_version = (subprocess.run([pt, "--version"], capture_output=True, text=True).stdout.strip()
                   if pt else "not installed")
     return {**benchdoc.machine(),
-            "pt-query-digest": pt_version.removeprefix("pt-query-digest ").strip()}
+            "pt-query-digest": pt_version.removeprefix("pt-query-digest ").strip(),
+            "advisor": advisor_revision()}
+
+
+LOADED_MODULES = """
+import sys, advisor.cli
+for module in list(sys.modules.values()):
+    if module.__name__.startswith("advisor") and getattr(module, "__file__", None):
+        print(module.__file__)
+"""
+
+
+def advisor_sources() -> dict[str, str]:
+    """A hash of each advisor module the command line loads, to notice code changing
+    under a run."""
+    out = subprocess.run([sys.executable, "-c", LOADED_MODULES], capture_output=True,
+                         text=True, check=True).stdout
+    return {os.path.relpath(path, ROOT): hashlib.sha1(Path(path).read_bytes()).hexdigest()
+            for path in sorted(out.split())}
+
+
+def advisor_revision() -> str:
+    """The commit the measured code is at, marked when advisor/ has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True,
+                              text=True).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" with uncommitted changes" if git("status", "--porcelain", "advisor")
+                     else "")
 
 
 def _ratio(value: float, base: float | None) -> str:
@@ -365,7 +395,8 @@ def render_section(results: list[Result], log: synthlog.GeneratedLog, args: argp
         BEGIN_MARK,
         "## Digest throughput",
         "",
-        f"Measured {when} on {info['cores']} cores of {info['cpu']}, {info['memory']}, "
+        f"Measured {when}, advisor at commit {info['advisor']}, on {info['cores']} cores of "
+        f"{info['cpu']}, {info['memory']}, "
         f"Python {info['python']}, SQLite {info['sqlite']}, pt-query-digest "
         f"{info['pt-query-digest']}; load average at the start {info['load']}. Regenerate with:",
         "",
@@ -474,6 +505,7 @@ def main() -> None:
 
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     info = machine()
+    sources = advisor_sources()
     print(f"machine: {info}")
     log = synthlog.generate(OUT_DIR, args.seed, args.lines)
     print(f"log: synthetic ({'cached' if log.cached else 'generated'}) {log.sql_path.name}, "
@@ -486,6 +518,12 @@ def main() -> None:
     results = run_rounds(cases, args.repeat, args.settle)
     startup = startup_seconds(args.repeat)
     check = verify(log)
+    changed = sorted(path for path, digest in advisor_sources().items()
+                     if sources.get(path) != digest)
+    if changed:
+        notes.append(f"{', '.join(changed)} changed while this ran: rows may mix two "
+                     "versions of the code.")
+        print(f"WARNING {notes[-1]}")
     for problem in check[0]:
         print(f"MISMATCH {problem}")
     print(f"correctness: {len(check[0])} difference(s); {check[1]} templates found, "
