@@ -220,12 +220,15 @@ def _size(text: str | None) -> int | None:
               show_default=True, help="Search per component: exact when small (auto), or not.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False),
               help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
+@click.option("--validate", is_flag=True,
+              help="With --db: replay today's indexes and the recommended set on copies of "
+                   "the database and print the measured times beside the estimates.")
 def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
               log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
               output: str, max_indexes: int | None, max_bytes: str | None, min_saving: float,
               tolerance: float, assume_analyze: bool, keep_existing: bool,
               against_file: str | None,
-              algorithm: str, migrations_dir: str | None) -> None:
+              algorithm: str, migrations_dir: str | None, validate: bool) -> None:
     """The minimal index set for the workload, in the phase order to build it.
 
     Candidates are priced with SQLite's own plans and a cost model that
@@ -242,6 +245,8 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
     from advisor.search import Budget
     from advisor.workload import load_workload
 
+    if validate and db is None:
+        raise InputError("--validate replays on a real database: give --db app.db")
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
                              assume_analyze=assume_analyze)
@@ -264,6 +269,15 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         click.echo(recommend_report.render_sql(document, analyze))
     else:
         click.echo(recommend_report.render_text(document, markdown=output == "markdown"))
+    if validate:
+        from advisor.compare import compare as run_compare
+        from advisor.report import compare_report
+
+        configurations = [("today", ()), ("recommended", tuple(c.spec for c in result.chosen))]
+        checked = run_compare(workload, configurations, Path(db))  # type: ignore[arg-type]
+        validation = compare_report.compare_document(checked, workload, command)
+        click.echo("\nValidation (measured on copies of the database):", err=output == "json")
+        click.echo(compare_report.render_text(validation), err=output == "json")
 
 
 @main.command()

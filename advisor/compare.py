@@ -88,7 +88,9 @@ def _verdict(compared: list[Compared]) -> tuple[str, str]:
     parts = []
     for other in others:
         if score(other) > 0:
-            parts.append(f"{1 - score(best) / score(other):+.0%} {basis} against {other.label}")
+            change = 1 - score(best) / score(other)
+            direction = "less" if change >= 0 else "more"
+            parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}")
     text = (f"{best.label}: the least {basis} within {VERDICT_TOLERANCE:.0%} of the best, "
             f"with {len(best.indexes)} indexes" + (f" ({'; '.join(parts)})" if parts else ""))
     return best.label, text

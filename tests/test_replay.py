@@ -106,7 +106,7 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path) ->
     import subprocess
     import sys
 
-    from conftest import command_json
+    from conftest import command_json, run_command
     from torc import SCHEMA, TORC
 
     out = tmp_path / "run"
@@ -126,3 +126,9 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path) ->
         assert configuration["outcomes"]["ok"] > 0
         assert configuration["weighted_read_seconds"] > 0
     assert checksum(database) == before  # only copies were replayed on
+    code, printed, err = run_command("recommend", str(out / "workload.log"), "--db",
+                                     str(database), "--schema", str(SCHEMA), "--validate")
+    assert code == 0, err
+    assert "Validation (measured on copies of the database)" in printed
+    assert "Verdict:" in printed
+    assert checksum(database) == before
