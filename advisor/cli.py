@@ -292,34 +292,35 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
               help="Times each template's sample runs; the median is kept.")
 @click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
               show_default=True, help="Seconds a statement may run before it is stopped.")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="Without --db: the profile's scale for the synthesised database.")
 def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, db: str | None,
            profile: str | None, log_format: str, strict: bool, workers: int | None,
            max_line_bytes: int, output: str, repetitions: int,
-           statement_timeout: float) -> None:
+           statement_timeout: float, scale: float) -> None:
     """Measure the workload on a real SQLite database under index configurations.
 
     Each configuration gets a fresh copy of --db (made with SQLite's backup
-    API; the original is only read), its indexes built and timed, and every
+    API; the original is only read) or of a database synthesised from the
+    profile at --scale (cached), its indexes built and timed, and every
     template's logged sample replayed under a sandbox (no ATTACH, no writing
     PRAGMAs, no extensions, a time limit per statement).
     """
-    from pathlib import Path
 
-    from advisor.measure import measure, resolve_configuration
+    from advisor.measure import measure, replay_database, resolve_configuration
     from advisor.report import replay_report
     from advisor.workload import load_workload
 
-    if db is None:
-        raise InputError("replay needs a database: give --db app.db (it is copied, never "
-                         "written)")
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
+    database, described = replay_database(list(logs), db, schema, profile, scale,
+                                          _synth_progress())
     measurements = []
     for text in configs:
         label, specs = resolve_configuration(text, workload)
-        measurements.append(measure(workload, Path(db), specs, label, repetitions,
+        measurements.append(measure(workload, database, specs, label, repetitions,
                                     statement_timeout))
-    document = replay_report.replay_document(measurements, db, repetitions)
+    document = replay_report.replay_document(measurements, described, repetitions)
     if output == "json":
         click.echo(replay_report.render_json(document))
     else:
@@ -368,6 +369,18 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
         click.echo(compare_report.render_json(document))
     else:
         click.echo(compare_report.render_text(document, markdown=output == "markdown"))
+
+
+def _synth_progress() -> Callable[[str, int, int], None] | None:
+    """Synthesis progress on stderr, one line per table, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(table: str, done: int, total: int) -> None:
+        click.echo(f"\rsynthesising {table}: {done:,}/{total:,} rows\033[K", err=True,
+                   nl=done >= total)
+
+    return report
 
 
 def _digest_for_command(logs: tuple[str, ...], log_format: str, strict: bool,

@@ -12,7 +12,7 @@ as such: their parameters would have to be drawn from the database.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +76,28 @@ def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], la
             weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
     return Measurement(label, tuple(indexes), build_seconds, grown, tuple(timings),
                        weighted["read"], weighted["write"], tuple(without_values), tally)
+
+
+def replay_database(logs: list[str], db: str | None, schema: str | None, profile: str | None,
+                    scale: float, progress: Callable[[str, int, int], None] | None = None,
+                    ) -> tuple[Path, str]:
+    """The database to replay on, and how to describe it: --db itself (it is copied, never
+    written), else one synthesised from the schema and profile (options, or the files next
+    to the log) at ``scale``, built once and cached."""
+    from advisor.errors import InputError
+    from advisor.synth import cached_database
+    from advisor.workload import PROFILE_NEXT_TO_LOG, SCHEMA_NEXT_TO_LOG, resolve_file
+
+    if db is not None:
+        return Path(db), db
+    schema_path = resolve_file(logs, schema, SCHEMA_NEXT_TO_LOG)
+    profile_path = resolve_file(logs, profile, PROFILE_NEXT_TO_LOG)
+    if schema_path is None or profile_path is None:
+        raise InputError("replay needs a database: give --db app.db, or a schema and a "
+                         "--profile to synthesise one (schema.sql / profile.toml next to the "
+                         "log work too)")
+    path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
+    return path, f"a database synthesised from {profile_path} at scale {scale:g}"
 
 
 def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:

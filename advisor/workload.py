@@ -58,6 +58,11 @@ def _next_to(logs: list[str], name: str) -> Path | None:
     return None
 
 
+def resolve_file(logs: list[str], given: str | None, name: str) -> Path | None:
+    """An explicit path, else a file called ``name`` next to the first log that has one."""
+    return Path(given) if given else _next_to(logs, name)
+
+
 def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
     if schema:
         return load_catalog(schema), schema

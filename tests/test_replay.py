@@ -102,7 +102,8 @@ def test_copy_errors_are_named(tmp_path: Path) -> None:
         copy_database(junk, tmp_path / "y.db")
 
 
-def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path) -> None:
+def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
+                                                              monkeypatch) -> None:
     import subprocess
     import sys
 
@@ -132,3 +133,13 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path) ->
     assert "Validation (measured on copies of the database)" in printed
     assert "Verdict:" in printed
     assert checksum(database) == before
+    # Without --db: a database synthesised from the profile, cached.
+    from torc import PROFILE
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    synthesised = command_json("replay", str(out / "workload.log"), "--schema", str(SCHEMA),
+                               "--profile", str(PROFILE), "--scale", "0.01", "-c", "none",
+                               "--repetitions", "1")
+    assert synthesised["database"].startswith("a database synthesised from")
+    assert synthesised["configurations"][0]["outcomes"]["ok"] > 0
+    assert list((tmp_path / "cache").rglob("*.db")), "the synthesised database is cached"
