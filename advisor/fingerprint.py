@@ -66,7 +66,7 @@ def mask(sql: str) -> str:
 # exponent's sign belongs to its number (1e-5 is one literal, 3-4 is two).
 # In bytes, any byte of a UTF-8 sequence is a name character (colé1 is a name).
 _FAST_BRANCHES = (
-    r"['\d$?:@](?:(?<=')[^']*'"
+    r"['\d$?:@](?:(?<=')[^']*'(?:'[^']*')*"  # a whole string, '' escapes included
     r"|(?<![\w.{hi}$]\d)(?<=0)[xX][0-9A-Fa-f]+"  # hex: its E is a digit, never an exponent
     r"|(?<![\w.{hi}$]\d)(?<=\d)[\w.{hi}]*(?:(?<=[eE])[-+]\d+)?"
     r"|(?<![\w{hi}$][$:@])(?<=[$?:@])[\w{hi}]+)"  # x$a is a name, $a a placeholder

@@ -72,7 +72,7 @@ class Run:
     wall_s: float
     cpu_s: float  # user + system time of all its processes
     others_cores: float  # cores kept busy by other processes meanwhile, on average
-    max_rss_kb: int  # the largest single process (wait4)
+    max_rss_kb: int  # the largest single process
     tree_rss_kb: int  # all its processes at once (sampled)
 
 
@@ -148,22 +148,31 @@ def busy_cpu_s() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _sample_tree(pid: int, stop: threading.Event, peak: list[int]) -> None:
-    """Keep in ``peak[0]`` the largest summed RSS of ``pid`` and its descendants."""
+def _sample_tree(pid: int, stop: threading.Event, peak: list[int], wrapped: bool) -> None:
+    """Keep in ``peak[0]`` the largest summed RSS of ``pid`` and its descendants
+    (only of its descendants when ``pid`` is the /usr/bin/time wrapping them)."""
     while not stop.wait(SAMPLE_SECONDS):
-        total = _rss_kb(pid) + sum(_rss_kb(kid) for kid in _children(pid))
-        peak[0] = max(peak[0], total)
+        total = sum(_rss_kb(kid) for kid in _children(pid))
+        peak[0] = max(peak[0], total if wrapped else total + _rss_kb(pid))
+
+
+# A child exec'd from this (large) Python process inherits its RSS high-water mark
+# in ru_maxrss; /usr/bin/time forks from a small process, so its %M is the tool's own.
+TIME = "/usr/bin/time"
+TIME_FORMAT = "%M %U %S"
 
 
 def measure(argv: list[str]) -> Run:
-    """Run ``argv`` with output to /dev/null; its wall time and peak memory."""
+    """Run ``argv`` with output to /dev/null; its wall and CPU time and peak memory."""
+    wrapped = os.access(TIME, os.X_OK)
     peak = [0]
     stop = threading.Event()
-    busy_before = busy_cpu_s()
-    start = time.perf_counter()
-    with tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=errors)
-        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak),
+    with tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile("r") as stats:
+        command = [TIME, "-f", TIME_FORMAT, "-o", stats.name, *argv] if wrapped else argv
+        busy_before = busy_cpu_s()
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, stop, peak, wrapped),
                                    daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
@@ -176,8 +185,12 @@ def measure(argv: list[str]) -> Run:
             errors.seek(0)
             message = errors.read().decode(errors="replace")[-2000:]
             raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {message}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, max(0.0, (busy - cpu) / wall), usage.ru_maxrss, peak[0])
+        if wrapped:
+            max_rss, user, system = stats.read().split()[-3:]
+            max_rss_kb, cpu = int(max_rss), float(user) + float(system)
+        else:
+            max_rss_kb, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, max(0.0, (busy - cpu) / wall), max_rss_kb, peak[0])
 
 
 def advisor_argv() -> list[str]:
@@ -372,6 +385,13 @@ def advisor_revision() -> str:
                      else "")
 
 
+def _rss_source() -> str:
+    if os.access(TIME, os.X_OK):
+        return "/usr/bin/time's maximum resident set size"
+    return ("wait4's ru_maxrss, which never reads below this script's own RSS: install "
+            "Debian's `time` for the tool's own")
+
+
 def _ratio(value: float, base: float | None) -> str:
     return "" if not base else f"{value / base:.1f}"
 
@@ -415,8 +435,9 @@ def render_section(results: list[Result], log: synthlog.GeneratedLog, args: argp
         "pt-query-digest's; both from this run. `lines/CPU s` divides by the CPU time of all "
         "the run's processes, which other load on the machine hardly changes; `others` is "
         "how many cores other processes kept busy during the run. Memory: the largest single "
-        "process (wait4), and all of a run's processes together (their RSS summed, sampled "
-        f"every {SAMPLE_SECONDS * 1000:.0f} ms; shared pages count once per process).",
+        f"process ({_rss_source()}), and all of a run's processes together (their RSS "
+        f"summed, sampled every {SAMPLE_SECONDS * 1000:.0f} ms; shared pages count once per "
+        "process).",
         "",
         "| tool | log form | lines | median s | lines/s | best lines/s | % floor | × pt | "
         "lines/CPU s | others | peak RSS MB | all processes MB |",

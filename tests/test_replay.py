@@ -142,4 +142,4 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
                                "--repetitions", "1")
     assert synthesised["database"].startswith("a database synthesised from")
     assert synthesised["configurations"][0]["outcomes"]["ok"] > 0
-    assert list((tmp_path / "cache").rglob("*.db")), "the synthesised database is cached"
+    assert list((tmp_path / "cache").rglob("*.sqlite")), "the synthesised database is cached"
