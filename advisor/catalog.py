@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.database import open_read_only
 from advisor.errors import AdvisorError
 
 
@@ -172,11 +173,7 @@ def catalog_from_sql(scripts: list[tuple[str, str]], name: str) -> Catalog:
 
 def catalog_from_database(path: Path) -> Catalog:
     """Read the schema of a database file, opened read-only (it is never written)."""
-    uri = f"{path.resolve().as_uri()}?mode=ro"
-    try:
-        connection = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
-        raise SchemaError(f"{path}: cannot open it read-only: {exc}") from exc
+    connection = open_read_only(path)
     try:
         return read_catalog(connection)
     except sqlite3.DatabaseError as exc:

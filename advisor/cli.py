@@ -280,6 +280,18 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         click.echo(compare_report.render_text(validation), err=output == "json")
 
 
+def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """How replayed statements are timed (replay, compare)."""
+    return _apply_options(func, [
+        click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="Times each template's sample runs when measured; the median is "
+                          "kept."),
+        click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
+                     show_default=True,
+                     help="Seconds a replayed statement may run before it is stopped."),
+    ])
+
+
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @click.option("-c", "--config", "configs", multiple=True, required=True, metavar="CONFIG",
@@ -288,10 +300,7 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
 @schema_options
 @log_options
 @output_format("table", "json")
-@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Times each template's sample runs; the median is kept.")
-@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
-              show_default=True, help="Seconds a statement may run before it is stopped.")
+@measurement_options
 @click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
               help="Without --db: the profile's scale for the synthesised database.")
 def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, db: str | None,
@@ -335,10 +344,7 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
 @schema_options
 @log_options
 @output_format("table", "json", "markdown")
-@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
-              help="With --db: times each template's sample runs; the median is kept.")
-@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
-              show_default=True, help="With --db: seconds a statement may run.")
+@measurement_options
 def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
             db: str | None, profile: str | None, log_format: str, strict: bool,
             workers: int | None, max_line_bytes: int, output: str, repetitions: int,

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from advisor.database import open_read_only
 from advisor.errors import AdvisorError
 from advisor.indexes import IndexSpec
 
@@ -71,13 +72,7 @@ class Tally:
 
 def copy_database(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` with the backup API; the source is only read."""
-    if not source.is_file():
-        raise ReplayError(f"{source}: no such database file")
-    uri = f"{source.resolve().as_uri()}?mode=ro"
-    try:
-        original = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as exc:
-        raise ReplayError(f"{source}: cannot open it read-only: {exc}") from exc
+    original = open_read_only(source)
     try:
         copy = sqlite3.connect(target)
         try:

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from advisor.catalog import Catalog, Table
+from advisor.database import open_read_only
 from advisor.profile import Profile
 
 # SQLite's assumptions without sqlite_stat1 (where.c / build.c): a table of
@@ -151,8 +152,7 @@ def from_database(catalog: Catalog, path: str | Path) -> Statistics:
     counts are measured (COUNT(*)) and the note says ANALYZE is advised,
     because the target's planner is then guessing.
     """
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = open_read_only(path)
     try:
         stat1 = _read_stat1(connection)
         rows: dict[str, int] = {}
@@ -206,8 +206,7 @@ def _read_stat1(connection: sqlite3.Connection) -> dict[tuple[str, str | None], 
 
 def measure_distinct(path: str | Path, table: str, columns: tuple[str, ...]) -> int:
     """Distinct combinations of ``columns`` in a live database (read-only)."""
-    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = open_read_only(path)
     try:
         names = ", ".join(f'"{c}"' for c in columns)
         return int(connection.execute(

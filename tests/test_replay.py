@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor.errors import InputError
 from advisor.indexes import parse_index
 from advisor.replay import ReplayError, Sandbox, Tally, copy_database, run_sequential, time_sampled
 
@@ -94,7 +95,7 @@ def test_indexes_are_built_on_the_copy_and_measured(sandbox: Sandbox, original: 
 
 
 def test_copy_errors_are_named(tmp_path: Path) -> None:
-    with pytest.raises(ReplayError, match="no such database"):
+    with pytest.raises(InputError, match="no such database"):
         copy_database(tmp_path / "missing.db", tmp_path / "x.db")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
