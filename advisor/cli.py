@@ -301,12 +301,16 @@ def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @log_options
 @output_format("table", "json")
 @measurement_options
+@click.option("--mode", type=click.Choice(["sampled", "sequential"]), default="sampled",
+              show_default=True,
+              help="sampled: each template alone, repeated, writes rolled back; sequential: "
+                   "the log in order, writes applied.")
 @click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
               help="Without --db: the profile's scale for the synthesised database.")
 def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, db: str | None,
            profile: str | None, log_format: str, strict: bool, workers: int | None,
            max_line_bytes: int, output: str, repetitions: int,
-           statement_timeout: float, scale: float) -> None:
+           statement_timeout: float, mode: str, scale: float) -> None:
     """Measure the workload on a real SQLite database under index configurations.
 
     Each configuration gets a fresh copy of --db (made with SQLite's backup
@@ -316,7 +320,12 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
     PRAGMAs, no extensions, a time limit per statement).
     """
 
-    from advisor.measure import measure, replay_database, resolve_configuration
+    from advisor.measure import (
+        measure,
+        measure_sequential,
+        replay_database,
+        resolve_configuration,
+    )
     from advisor.report import replay_report
     from advisor.workload import load_workload
 
@@ -325,11 +334,16 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
     database, described = replay_database(list(logs), db, schema, profile, scale,
                                           _synth_progress())
     measurements = []
+    chosen_format = None if log_format == "auto" else log_format
     for text in configs:
         label, specs = resolve_configuration(text, workload)
-        measurements.append(measure(workload, database, specs, label, repetitions,
-                                    statement_timeout))
-    document = replay_report.replay_document(measurements, described, repetitions)
+        if mode == "sequential":
+            measurements.append(measure_sequential(workload, logs, chosen_format, database,
+                                                   specs, label, statement_timeout))
+        else:
+            measurements.append(measure(workload, database, specs, label, repetitions,
+                                        statement_timeout))
+    document = replay_report.replay_document(measurements, described, repetitions, mode)
     if output == "json":
         click.echo(replay_report.render_json(document))
     else:

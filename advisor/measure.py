@@ -12,13 +12,21 @@ as such: their parameters would have to be drawn from the database.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.fingerprint import has_placeholders
+from advisor.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.indexes import IndexSpec
-from advisor.replay import Sandbox, Tally, TemplateTiming, copy_database, time_sampled
+from advisor.ingest import read_statements
+from advisor.replay import (
+    Sandbox,
+    Tally,
+    TemplateTiming,
+    copy_database,
+    run_sequential,
+    time_sampled,
+)
 from advisor.workload import Workload
 
 REPLAYED_KINDS = ("read", "write")
@@ -98,6 +106,43 @@ def replay_database(logs: list[str], db: str | None, schema: str | None, profile
                          "log work too)")
     path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
     return path, f"a database synthesised from {profile_path} at scale {scale:g}"
+
+
+def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
+                       database: Path, indexes: Sequence[IndexSpec], label: str,
+                       statement_seconds: float = 5.0) -> Measurement:
+    """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
+
+    Seconds are summed per kind (transaction control counts with the writes);
+    statements logged without their values cannot run and are counted apart.
+    """
+    kinds: dict[str, str] = {}
+    without_values: set[str] = set()
+
+    def statements() -> Iterator[tuple[str, str]]:
+        for statement in read_statements(list(logs), log_format):
+            if has_placeholders(statement.sql):
+                without_values.add(canonicalize(statement.sql).id)
+                continue
+            key = cache_key(statement.sql, str)
+            kind = kinds.get(key)  # type: ignore[call-overload]
+            if kind is None:
+                kind = kinds[key] = canonicalize(statement.sql).kind  # type: ignore[index]
+            yield ("read" if kind == "read" else "write"), statement.sql
+
+    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
+        copy = Path(folder) / "replay.db"
+        copy_database(database, copy)
+        sandbox = Sandbox(copy, statement_seconds)
+        try:
+            build_seconds, grown = sandbox.build_indexes(indexes)
+            tally = Tally()
+            totals = run_sequential(sandbox, statements(), tally)
+        finally:
+            sandbox.close()
+    return Measurement(label, tuple(indexes), build_seconds, grown, (),
+                       totals.get("read", 0.0), totals.get("write", 0.0),
+                       tuple(sorted(without_values)), tally)
 
 
 def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:

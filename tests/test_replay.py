@@ -134,6 +134,13 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
     assert "Validation (measured on copies of the database)" in printed
     assert "Verdict:" in printed
     assert checksum(database) == before
+    # Sequential: the whole log in order, writes applied, on a copy.
+    sequential = command_json("replay", str(out / "workload.log"), "--db", str(database),
+                              "--schema", str(SCHEMA), "-c", "none", "--mode", "sequential")
+    assert sequential["mode"] == "sequential"
+    run = sequential["configurations"][0]
+    assert run["outcomes"]["ok"] > 100 and run["weighted_write_seconds"] > 0
+    assert checksum(database) == before
     # Without --db: a database synthesised from the profile, cached.
     from torc import PROFILE
 
