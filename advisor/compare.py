@@ -94,3 +94,75 @@ def _verdict(compared: list[Compared]) -> tuple[str, str]:
     text = (f"{best.label}: the least {basis} within {VERDICT_TOLERANCE:.0%} of the best, "
             f"with {len(best.indexes)} indexes" + (f" ({'; '.join(parts)})" if parts else ""))
     return best.label, text
+
+
+@dataclass(frozen=True)
+class Misestimate:
+    template_id: str
+    configuration: str
+    estimated: float  # per execution, cost units
+    measured_seconds: float
+    rank_gap: float  # |estimated rank - measured rank| over the pairs
+
+
+@dataclass(frozen=True)
+class Fidelity:
+    """How well estimated cost orders (template, configuration) pairs as measured time does."""
+
+    spearman_rho: float | None
+    pairs: int
+    worst: tuple[Misestimate, ...]
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """Ranks from 1, ties sharing their average rank (as Spearman's rho needs)."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            ranks[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """Spearman's rank correlation; None with fewer than three pairs or no variation."""
+    if len(xs) < 3:
+        return None
+    rx, ry = _ranks(xs), _ranks(ys)
+    mean_x, mean_y = sum(rx) / len(rx), sum(ry) / len(ry)
+    cov = sum((a - mean_x) * (b - mean_y) for a, b in zip(rx, ry, strict=True))
+    var_x = sum((a - mean_x) ** 2 for a in rx)
+    var_y = sum((b - mean_y) ** 2 for b in ry)
+    if var_x == 0 or var_y == 0:
+        return None
+    return cov / (var_x * var_y) ** 0.5
+
+
+def fidelity(comparison: Comparison, workload: Workload, worst: int = 5) -> Fidelity:
+    """Rank agreement of estimated per-execution cost and measured median time."""
+    pairs = []
+    for configured in comparison.configurations:
+        if configured.measurement is None:
+            continue
+        for timing in configured.measurement.timings:
+            if timing.median_seconds is None or timing.template_id not in configured.per_template:
+                continue
+            count = workload.digest.templates[timing.template_id].count
+            pairs.append((timing.template_id, configured.label,
+                          configured.per_template[timing.template_id] / count,
+                          timing.median_seconds))
+    estimated = [p[2] for p in pairs]
+    measured = [p[3] for p in pairs]
+    rho = spearman(estimated, measured)
+    gaps = []
+    if pairs:
+        ranks_e, ranks_m = _ranks(estimated), _ranks(measured)
+        gaps = sorted((Misestimate(p[0], p[1], p[2], p[3], abs(e - m))
+                       for p, e, m in zip(pairs, ranks_e, ranks_m, strict=True)),
+                      key=lambda miss: -miss.rank_gap)
+    return Fidelity(rho, len(pairs), tuple(gaps[:worst]))

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.compare import Comparison
+from advisor.compare import Comparison, fidelity
 from advisor.workload import Workload
 
 FORMAT_VERSION = 1
@@ -19,9 +19,19 @@ def compare_document(comparison: Comparison, workload: Workload,
     digest = workload.digest
     baseline = comparison.configurations[0].per_template
     top = sorted(baseline, key=lambda tid: -baseline[tid])[:TOP_TEMPLATES]
+    agreement = fidelity(comparison, workload)
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
+        "fidelity": {
+            "spearman_rho": None if agreement.spearman_rho is None
+            else round(agreement.spearman_rho, 4),
+            "pairs": agreement.pairs,
+            "worst": [{"template": m.template_id, "configuration": m.configuration,
+                       "estimated": round(m.estimated, 3),
+                       "measured_seconds": round(m.measured_seconds, 9),
+                       "rank_gap": m.rank_gap} for m in agreement.worst],
+        },
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats},
         "verdict": comparison.verdict,
@@ -84,6 +94,10 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
                         tablefmt=fmt, disable_numparse=True))
     out.append("")
     out.append(f"Verdict: {document['verdict']}.")
+    rho = document["fidelity"]["spearman_rho"]
+    if rho is not None:
+        out.append(f"Estimates against measurements: Spearman rho {rho:.2f} over "
+                   f"{document['fidelity']['pairs']} (template, configuration) pairs.")
     out.append("")
     labels = [c["label"] for c in document["configurations"]]
     template_rows = []
