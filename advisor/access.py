@@ -74,3 +74,11 @@ class Analysis:
     @property
     def ok(self) -> bool:
         return self.unanalysed is None
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """Every table the statement reads or writes, lower-cased (SQLite's names fold)."""
+        names = {access.table.lower() for access in self.reads}
+        if self.write is not None:
+            names.add(self.write.table.lower())
+        return frozenset(names)

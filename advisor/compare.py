@@ -60,9 +60,7 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
         config = frozenset(specs)
         total, read, upkeep = pricing.totals(config)
         per_template = {
-            tid: evaluator.template_cost(
-                tid, frozenset(s for s in config
-                               if s.table.lower() in evaluator.tables_of(tid))).weighted
+            tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
             for tid in pricing.templates
         }
         measured = (measure(workload, database, specs, label, repetitions, statement_seconds)

@@ -72,22 +72,21 @@ class Evaluator:
     def __init__(self, workload: Workload, explainer: Explainer) -> None:
         self.workload = workload
         self.explainer = explainer
-        self.calls = 0
 
     def template_cost(self, template_id: str, config: Iterable[IndexSpec]) -> TemplateCost:
         stats = self.workload.digest.templates[template_id]
         analysis = self.workload.analyses[template_id]
-        self.calls += 1
         costed = self.explainer.cost(stats, analysis, tuple(sorted(config)), "")
         return TemplateCost(costed.total, costed.estimate.total, costed.upkeep,
                             costed.total * stats.count)
 
     def tables_of(self, template_id: str) -> frozenset[str]:
-        analysis = self.workload.analyses[template_id]
-        tables = {access.table.lower() for access in analysis.reads}
-        if analysis.write is not None:
-            tables.add(analysis.write.table.lower())
-        return frozenset(tables)
+        return self.workload.analyses[template_id].tables
+
+    def restrict(self, config: Iterable[IndexSpec], template_id: str) -> frozenset[IndexSpec]:
+        """The part of a configuration that can change this template: its tables' indexes."""
+        tables = self.tables_of(template_id)
+        return frozenset(s for s in config if s.table.lower() in tables)
 
     def costed_templates(self) -> tuple[str, ...]:
         """Templates whose cost an index can change: analysed, reading or writing a table."""
@@ -111,9 +110,7 @@ class WorkloadPricing:
         if found is None:
             total = read = upkeep = 0.0
             for tid in self.templates:
-                relevant = frozenset(s for s in config
-                                     if s.table.lower() in self.evaluator.tables_of(tid))
-                cost = self.evaluator.template_cost(tid, relevant)
+                cost = self.evaluator.template_cost(tid, self.evaluator.restrict(config, tid))
                 count = self.evaluator.workload.digest.templates[tid].count
                 total += cost.weighted
                 read += cost.read * count

@@ -100,11 +100,7 @@ class Explainer:
 
     def cost(self, stats: TemplateStats, analysis: Analysis, indexes: Sequence[IndexSpec],
              label: str) -> Costed:
-        template = stats.template
-        tables = {access.table for access in analysis.reads}
-        if analysis.write is not None:
-            tables.add(analysis.write.table)
-        plan = self.whatif.plan(template.text, tables, indexes)
+        plan = self.whatif.plan(stats.template.text, analysis.tables, indexes)
         estimate = estimate_plan(plan, analysis.reads, self.statistics,
                                  limit_hint(s.sql for s in stats.samples))
         upkeep = 0.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,22 @@ class Measurement:
     tally: Tally
 
 
+@contextmanager
+def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seconds: float,
+                    ) -> Iterator[tuple[Sandbox, float, int]]:
+    """A sandbox on a fresh temporary copy of ``database`` with ``indexes`` built:
+    (sandbox, build seconds, bytes the indexes added). The copy goes away after."""
+    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
+        copy = Path(folder) / "replay.db"
+        copy_database(database, copy)
+        sandbox = Sandbox(copy, statement_seconds)
+        try:
+            build_seconds, grown = sandbox.build_indexes(indexes)
+            yield sandbox, build_seconds, grown
+        finally:
+            sandbox.close()
+
+
 def _sample_with_values(workload: Workload, template_id: str) -> str | None:
     for sample in workload.digest.templates[template_id].samples:
         if not has_placeholders(sample.sql):
@@ -67,16 +84,9 @@ def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], la
             without_values.append(template_id)
         else:
             samples.append((template_id, stats.template.kind, sql))
-    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
-        copy = Path(folder) / "replay.db"
-        copy_database(database, copy)
-        sandbox = Sandbox(copy, statement_seconds)
-        try:
-            build_seconds, grown = sandbox.build_indexes(indexes)
-            tally = Tally()
-            timings = time_sampled(sandbox, samples, repetitions, tally)
-        finally:
-            sandbox.close()
+    tally = Tally()
+    with configured_copy(database, indexes, statement_seconds) as (sandbox, build_seconds, grown):
+        timings = time_sampled(sandbox, samples, repetitions, tally)
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
     weighted = {"read": 0.0, "write": 0.0}
     for timing in timings:
@@ -130,16 +140,9 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                 kind = kinds[key] = canonicalize(statement.sql).kind  # type: ignore[index]
             yield ("read" if kind == "read" else "write"), statement.sql
 
-    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
-        copy = Path(folder) / "replay.db"
-        copy_database(database, copy)
-        sandbox = Sandbox(copy, statement_seconds)
-        try:
-            build_seconds, grown = sandbox.build_indexes(indexes)
-            tally = Tally()
-            totals = run_sequential(sandbox, statements(), tally)
-        finally:
-            sandbox.close()
+    tally = Tally()
+    with configured_copy(database, indexes, statement_seconds) as (sandbox, build_seconds, grown):
+        totals = run_sequential(sandbox, statements(), tally)
     return Measurement(label, tuple(indexes), build_seconds, grown, (),
                        totals.get("read", 0.0), totals.get("write", 0.0),
                        tuple(sorted(without_values)), tally)

@@ -178,14 +178,14 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: 
     for tid in pricing.templates:
         if spec.table.lower() not in evaluator.tables_of(tid):
             continue
-        before = evaluator.template_cost(tid, _on(without, evaluator, tid))
-        after = evaluator.template_cost(tid, _on(chosen, evaluator, tid))
+        before = evaluator.template_cost(tid, evaluator.restrict(without, tid))
+        after = evaluator.template_cost(tid, evaluator.restrict(chosen, tid))
         if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
             stats = evaluator.workload.digest.templates[tid]
             analysis = evaluator.workload.analyses[tid]
             today = evaluator.explainer.cost(stats, analysis, (), "today")
             with_set = evaluator.explainer.cost(stats, analysis,
-                                                tuple(sorted(_on(chosen, evaluator, tid))),
+                                                tuple(sorted(evaluator.restrict(chosen, tid))),
                                                 "recommended")
             serves.append(Served(tid, stats.template.text, stats.count,
                                  today.total * stats.count / baseline if baseline else 0.0,
@@ -214,10 +214,7 @@ def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Work
     has_stats = workload.statistics.planner_has_stats
     lost = []
     for served in entry.serves:
-        analysis = workload.analyses[served.template_id]
-        tables = {a.table.lower() for a in analysis.reads}
-        if analysis.write is not None:
-            tables.add(analysis.write.table.lower())
+        tables = workload.analyses[served.template_id].tables
         config = [s for s in chosen if s.table.lower() in tables]
         plan = other.plan(served.sql, tables, config)
         if other.hypothetical_name(entry.spec) not in plan.indexes_used():
@@ -230,11 +227,6 @@ def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Work
         return replace(entry, needs_analyze=True, stats_note=note)
     note = f"after ANALYZE SQLite would stop using it for {', '.join(lost)}"
     return replace(entry, stats_note=note)
-
-
-def _on(config: frozenset[IndexSpec], evaluator: Evaluator, tid: str) -> frozenset[IndexSpec]:
-    tables = evaluator.tables_of(tid)
-    return frozenset(s for s in config if s.table.lower() in tables)
 
 
 def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],

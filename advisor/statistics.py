@@ -86,12 +86,6 @@ class Statistics:
                 parts.append(str(max(1, math.ceil(self.rows_per_match(table, columns[:width])))))
         return " ".join(parts)
 
-    def with_measured(self, measured: Mapping[tuple[str, tuple[str, ...]], int]) -> Statistics:
-        merged = dict(self.distinct)
-        merged.update(measured)
-        return Statistics(self.source, self.notes, self.table_rows, _frozen(merged),
-                          self.planner_has_stats, self.default_rows)
-
 
 def _key_columns(catalog: Catalog, table: Table, rows: int) -> dict[tuple[str, tuple[str, ...]],
                                                                      int]:
@@ -202,14 +196,3 @@ def _read_stat1(connection: sqlite3.Connection) -> dict[tuple[str, str | None], 
             found[(table.lower(), index.lower())] = stat
             found.setdefault((table.lower(), None), stat.split()[0])
     return found
-
-
-def measure_distinct(path: str | Path, table: str, columns: tuple[str, ...]) -> int:
-    """Distinct combinations of ``columns`` in a live database (read-only)."""
-    connection = open_read_only(path)
-    try:
-        names = ", ".join(f'"{c}"' for c in columns)
-        return int(connection.execute(
-            f'SELECT COUNT(*) FROM (SELECT DISTINCT {names} FROM "{table}")').fetchone()[0])
-    finally:
-        connection.close()

@@ -150,16 +150,6 @@ class WhatIf:
         """The name a configuration's index has in plans (stable across builds)."""
         return spec.name
 
-    def index_by_name(self, name: str) -> IndexSpec | None:
-        """The index (real or hypothetical) a plan names."""
-        for spec, built in self._built.items():
-            if built == name:
-                return spec
-        for index in self.catalog.indexes:
-            if index.name == name:
-                return IndexSpec.from_index(index)
-        return None
-
     def _write_base_stats(self) -> None:
         statistics = self.statistics
         rows = []
