@@ -221,14 +221,17 @@ def _size(text: str | None) -> int | None:
 @click.option("--migrations-dir", type=click.Path(file_okay=False),
               help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
 @click.option("--validate", is_flag=True,
-              help="With --db: replay today's indexes and the recommended set on copies of "
-                   "the database and print the measured times beside the estimates.")
+              help="Replay today's indexes and the recommended set on copies of --db (or of "
+                   "a database synthesised from the profile at --scale), with and without "
+                   "ANALYZE, and print the measured times beside the estimates.")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="With --validate and no --db: the profile's scale to synthesise at.")
 def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
               log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
               output: str, max_indexes: int | None, max_bytes: str | None, min_saving: float,
               tolerance: float, assume_analyze: bool, keep_existing: bool,
               against_file: str | None,
-              algorithm: str, migrations_dir: str | None, validate: bool) -> None:
+              algorithm: str, migrations_dir: str | None, validate: bool, scale: float) -> None:
     """The minimal index set for the workload, in the phase order to build it.
 
     Candidates are priced with SQLite's own plans and a cost model that
@@ -245,8 +248,6 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
     from advisor.search import Budget
     from advisor.workload import load_workload
 
-    if validate and db is None:
-        raise InputError("--validate replays on a real database: give --db app.db")
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
                              assume_analyze=assume_analyze)
@@ -274,10 +275,26 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         from advisor.report import compare_report
 
         configurations = [("today", ()), ("recommended", tuple(c.spec for c in result.chosen))]
-        checked = run_compare(workload, configurations, Path(db))  # type: ignore[arg-type]
-        validation = compare_report.compare_document(checked, workload, command)
+        database, described = _measurement_database(logs, db, schema, profile, scale)
+        if database is None:
+            raise InputError("--validate needs a database: give --db app.db, or a --profile "
+                             "to synthesise one")
+        checked = run_compare(workload, configurations, database,
+                              states=STATISTICS_CHOICES["both"], progress=_step_progress())
+        validation = compare_report.compare_document(checked, workload, command, described)
         click.echo("\nValidation (measured on copies of the database):", err=output == "json")
         click.echo(compare_report.render_text(validation), err=output == "json")
+
+
+def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The scale a database is synthesised at when there is no --db (replay, compare)."""
+    return click.option(
+        "--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+        help="Without --db: the profile's scale for the synthesised database.")(func)
+
+
+STATISTICS_CHOICES = {"as-found": ("as found",), "analyzed": ("after ANALYZE",),
+                      "both": ("as found", "after ANALYZE")}
 
 
 def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -301,29 +318,35 @@ def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @log_options
 @output_format("table", "json")
 @measurement_options
+@synth_scale_option
 @click.option("--mode", type=click.Choice(["sampled", "sequential"]), default="sampled",
               show_default=True,
               help="sampled: each template alone, repeated, writes rolled back; sequential: "
                    "the log in order, writes applied.")
-@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="Without --db: the profile's scale for the synthesised database.")
+@click.option("--stats", type=click.Choice(list(STATISTICS_CHOICES)), default="as-found",
+              show_default=True,
+              help="Statistics state of each copy: as the database has them, after ANALYZE, "
+                   "or both (each configuration measured twice).")
 def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, db: str | None,
            profile: str | None, log_format: str, strict: bool, workers: int | None,
-           max_line_bytes: int, output: str, repetitions: int,
-           statement_timeout: float, mode: str, scale: float) -> None:
+           max_line_bytes: int, output: str, repetitions: int, statement_timeout: float,
+           scale: float, mode: str, stats: str) -> None:
     """Measure the workload on a real SQLite database under index configurations.
 
     Each configuration gets a fresh copy of --db (made with SQLite's backup
     API; the original is only read) or of a database synthesised from the
     profile at --scale (cached), its indexes built and timed, and every
-    template's logged sample replayed under a sandbox (no ATTACH, no writing
-    PRAGMAs, no extensions, a time limit per statement).
+    template's samples replayed under a sandbox (no ATTACH, no writing
+    PRAGMAs, no extensions, a time limit per statement). Values that name no
+    row of that database, or that the log lacks (sqlx), are drawn from it.
     """
 
     from advisor.measure import (
+        ANALYZED,
         measure,
         measure_sequential,
         replay_database,
+        replay_set,
         resolve_configuration,
     )
     from advisor.report import replay_report
@@ -335,14 +358,17 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
                                           _synth_progress())
     measurements = []
     chosen_format = None if log_format == "auto" else log_format
+    statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
     for text in configs:
         label, specs = resolve_configuration(text, workload)
-        if mode == "sequential":
-            measurements.append(measure_sequential(workload, logs, chosen_format, database,
-                                                   specs, label, statement_timeout))
-        else:
-            measurements.append(measure(workload, database, specs, label, repetitions,
-                                        statement_timeout))
+        for state in STATISTICS_CHOICES[stats]:
+            if mode == "sequential":
+                measurements.append(measure_sequential(
+                    workload, logs, chosen_format, database, specs, label, statement_timeout,
+                    state == ANALYZED))
+            else:
+                measurements.append(measure(workload, database, specs, label, repetitions,
+                                            statement_timeout, state == ANALYZED, statements))
     document = replay_report.replay_document(measurements, described, repetitions, mode)
     if output == "json":
         click.echo(replay_report.render_json(document))
@@ -359,18 +385,25 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
 @log_options
 @output_format("table", "json", "markdown")
 @measurement_options
+@synth_scale_option
+@click.option("--stats", type=click.Choice(list(STATISTICS_CHOICES)), default="both",
+              show_default=True,
+              help="Statistics state of each copy: as the database has them, after ANALYZE, "
+                   "or both (an index can help in one and hurt in the other).")
+@click.option("--estimate-only", is_flag=True,
+              help="Do not replay: compare the cost model's estimates only.")
 def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
             db: str | None, profile: str | None, log_format: str, strict: bool,
             workers: int | None, max_line_bytes: int, output: str, repetitions: int,
-            statement_timeout: float) -> None:
-    """Index configurations side by side: estimated, and measured with --db.
+            statement_timeout: float, scale: float, stats: str, estimate_only: bool) -> None:
+    """Index configurations side by side: estimated and measured.
 
     Per configuration: estimated workload cost, index upkeep on writes and
-    size; with --db also the replayed read and write time and the measured
-    index size. Then the top templates, and a verdict.
+    size; then the replayed read and write time and the measured index size,
+    in each statistics state, on copies of --db or of a database synthesised
+    from the profile at --scale. Then the top templates, where the statistics
+    state flips an index from helping to hurting, and a verdict.
     """
-    from pathlib import Path
-
     from advisor.compare import compare as run_compare
     from advisor.measure import resolve_configuration
     from advisor.report import compare_report
@@ -381,14 +414,39 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
     resolved = [resolve_configuration(text, workload) for text in configs]
-    result = run_compare(workload, resolved, Path(db) if db else None, repetitions,
-                         statement_timeout)
+    database, described = (None, None) if estimate_only else _measurement_database(
+        logs, db, schema, profile, scale)
+    result = run_compare(workload, resolved, database, repetitions, statement_timeout,
+                         STATISTICS_CHOICES[stats], _step_progress())
     command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
-    document = compare_report.compare_document(result, workload, command)
+    document = compare_report.compare_document(result, workload, command, described)
     if output == "json":
         click.echo(compare_report.render_json(document))
     else:
         click.echo(compare_report.render_text(document, markdown=output == "markdown"))
+
+
+def _step_progress() -> Callable[[str], None] | None:
+    """One line per step of long work on stderr, when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda message: click.echo(message, err=True)
+
+
+def _measurement_database(logs: tuple[str, ...], db: str | None, schema: str | None,
+                          profile: str | None, scale: float) -> tuple[Any, str | None]:
+    """--db, else a database synthesised from the profile; (None, None) when neither is
+    at hand (the comparison is then estimated only, and says so)."""
+    from advisor.measure import replay_database
+
+    try:
+        return replay_database(list(logs), db, schema, profile, scale, _synth_progress())
+    except InputError:
+        if db is not None:
+            raise
+        click.echo("advisor: no --db and no profile to synthesise one from: estimates only",
+                   err=True)
+        return None, None
 
 
 def _synth_progress() -> Callable[[str, int, int], None] | None:

@@ -3,21 +3,26 @@
 Estimated: the workload cost model of recommend (reads weighted by counts,
 writes charged for index upkeep), with the analytic size of the indexes.
 Measured: each configuration replayed on its own copy of the database
-(advisor.measure). The verdict picks the configuration with the least
-measured time (estimated cost without a database); among those within
-``VERDICT_TOLERANCE`` of it, the one with the fewest indexes.
+(advisor.measure), in each statistics state asked for: the database's own
+(a Torc database has no sqlite_stat1 at all) and after ANALYZE, because an
+index can help in one and hurt in the other. Every configuration replays the
+same statements (values drawn once from the database).
+
+The verdict picks, per state, the configuration with the least measured time
+(estimated cost without a database); among those within ``VERDICT_TOLERANCE``
+of it, the one with the fewest indexes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.evaluate import Evaluator, WorkloadPricing, index_bytes
 from advisor.explain import Explainer
 from advisor.indexes import IndexSpec
-from advisor.measure import Measurement, measure
+from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure, replay_set
 from advisor.whatif import WhatIf
 from advisor.workload import Workload
 
@@ -33,28 +38,42 @@ class Compared:
     estimated_upkeep: float
     estimated_bytes: int
     per_template: dict[str, float]  # template id -> estimated weighted cost
-    measurement: Measurement | None
+    measurements: tuple[Measurement, ...]  # one per statistics state, in the order asked
 
     @property
-    def measured_seconds(self) -> float | None:
-        if self.measurement is None:
+    def measurement(self) -> Measurement | None:
+        """The first state's measurement (the database's own statistics by default)."""
+        return self.measurements[0] if self.measurements else None
+
+    def measured(self, state: str) -> Measurement | None:
+        return next((m for m in self.measurements if m.statistics == state), None)
+
+    def measured_seconds(self, state: str | None = None) -> float | None:
+        found = self.measurement if state is None else self.measured(state)
+        if found is None:
             return None
-        return self.measurement.weighted_read_seconds + self.measurement.weighted_write_seconds
+        return found.weighted_read_seconds + found.weighted_write_seconds
 
 
 @dataclass(frozen=True)
 class Comparison:
     configurations: tuple[Compared, ...]
-    verdict: str
+    verdict: str  # the first state's (or the estimate's, unmeasured)
     best: str
+    verdicts: dict[str, tuple[str, str]]  # statistics state -> (best, verdict)
 
 
 def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
             database: Path | None = None, repetitions: int = 3,
-            statement_seconds: float = 5.0) -> Comparison:
+            statement_seconds: float = 5.0, states: Sequence[str] = (AS_FOUND,),
+            progress: Callable[[str], None] | None = None) -> Comparison:
+    """Estimate every configuration; with ``database``, also measure it in each of
+    ``states`` (AS_FOUND, ANALYZED) on its own copy."""
     whatif = WhatIf(workload.catalog, workload.statistics)
     evaluator = Evaluator(workload, Explainer(whatif, workload.statistics))
     pricing = WorkloadPricing(evaluator)
+    statements = (replay_set(workload, database, repetitions) if database is not None
+                  else None)
     compared = []
     for label, specs in configurations:
         config = frozenset(specs)
@@ -63,25 +82,34 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
             tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
             for tid in pricing.templates
         }
-        measured = (measure(workload, database, specs, label, repetitions, statement_seconds)
-                    if database is not None else None)
+        measured = []
+        if database is not None:
+            for state in states:
+                if progress is not None:
+                    progress(f"measuring {label} ({state})")
+                measured.append(measure(workload, database, specs, label, repetitions,
+                                        statement_seconds, state == ANALYZED, statements))
         size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
         compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
-                                 measured))
-    best, verdict = _verdict(compared)
-    return Comparison(tuple(compared), verdict, best)
+                                 tuple(measured)))
+    verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
+                else {"estimated": _verdict(compared, None)})
+    best, verdict = next(iter(verdicts.values()))
+    return Comparison(tuple(compared), verdict, best, verdicts)
 
 
-def _verdict(compared: list[Compared]) -> tuple[str, str]:
-    measured = all(c.measured_seconds is not None for c in compared)
+def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
+    measured = state is not None
 
     def score(c: Compared) -> float:
-        return c.measured_seconds if measured else c.estimated_total  # type: ignore[return-value]
+        if measured:
+            return c.measured_seconds(state)  # type: ignore[return-value]
+        return c.estimated_total
 
     lowest = min(score(c) for c in compared)
     close = [c for c in compared if score(c) <= lowest * (1 + VERDICT_TOLERANCE)]
     best = min(close, key=lambda c: (len(c.indexes), score(c)))
-    basis = "measured time" if measured else "estimated cost"
+    basis = f"measured time ({state})" if measured else "estimated cost"
     others = [c for c in compared if c is not best]
     parts = []
     for other in others:
@@ -92,6 +120,48 @@ def _verdict(compared: list[Compared]) -> tuple[str, str]:
     text = (f"{best.label}: the least {basis} within {VERDICT_TOLERANCE:.0%} of the best, "
             f"with {len(best.indexes)} indexes" + (f" ({'; '.join(parts)})" if parts else ""))
     return best.label, text
+
+
+FLIP_RATIO = 1.25  # a template this much faster in one state and slower in the other
+
+
+@dataclass(frozen=True)
+class StateFlip:
+    """A template an index configuration speeds up in one statistics state and slows down
+    in the other, each against the first configuration in the same state."""
+
+    template_id: str
+    configuration: str
+    ratios: dict[str, float]  # state -> measured median / first configuration's median
+
+
+def state_flips(comparison: Comparison) -> list[StateFlip]:
+    """Where the statistics state decides whether an index helps or hurts."""
+    baseline = comparison.configurations[0]
+    states = [m.statistics for m in baseline.measurements]
+    if len(states) < 2:
+        return []
+    base = {state: _medians(baseline.measured(state)) for state in states}
+    flips = []
+    for configured in comparison.configurations[1:]:
+        mine = {state: _medians(configured.measured(state)) for state in states}
+        for template_id in base[states[0]]:
+            ratios = {}
+            for state in states:
+                before, after = base[state].get(template_id), mine[state].get(template_id)
+                if before and after is not None:
+                    ratios[state] = after / before
+            if len(ratios) == len(states) and max(ratios.values()) > FLIP_RATIO and min(
+                    ratios.values()) < 1 / FLIP_RATIO:
+                flips.append(StateFlip(template_id, configured.label, ratios))
+    return flips
+
+
+def _medians(measurement: Measurement | None) -> dict[str, float]:
+    if measurement is None:
+        return {}
+    return {t.template_id: t.median_seconds for t in measurement.timings
+            if t.median_seconds is not None}
 
 
 @dataclass(frozen=True)
@@ -141,13 +211,16 @@ def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return cov / (var_x * var_y) ** 0.5
 
 
-def fidelity(comparison: Comparison, workload: Workload, worst: int = 5) -> Fidelity:
-    """Rank agreement of estimated per-execution cost and measured median time."""
+def fidelity(comparison: Comparison, workload: Workload, worst: int = 5,
+             state: str | None = None) -> Fidelity:
+    """Rank agreement of estimated per-execution cost and measured median time, in one
+    statistics state (default: the first measured)."""
     pairs = []
     for configured in comparison.configurations:
-        if configured.measurement is None:
+        measured = configured.measurement if state is None else configured.measured(state)
+        if measured is None:
             continue
-        for timing in configured.measurement.timings:
+        for timing in measured.timings:
             if timing.median_seconds is None or timing.template_id not in configured.per_template:
                 continue
             count = workload.digest.templates[timing.template_id].count

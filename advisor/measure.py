@@ -2,11 +2,12 @@
 
 Each configuration gets its own fresh copy of the database (the user's,
 through the backup API, or a synthesised one), its indexes built and timed
-there, then every template's logged sample replayed (``sampled``: each alone,
+there, optionally ANALYZE run (the two statistics states can rank indexes
+differently), then every template's samples replayed (``sampled``: each alone,
 repeated, median kept, writes rolled back) and weighted by the template's
-count. Templates whose samples carry no values (a sqlx log records the
-statement as written, with placeholders) are not replayed yet and are counted
-as such: their parameters would have to be drawn from the database.
+count. The samples' values are checked against the database and drawn from
+it where they name no row or were never logged (advisor.parameters), once,
+so that every configuration replays the same statements.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from advisor.database import open_read_only
 from advisor.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.indexes import IndexSpec
 from advisor.ingest import read_statements
+from advisor.parameters import FillTally, ParameterSource, fill_samples, template_rng
 from advisor.replay import (
     Sandbox,
     Tally,
@@ -31,6 +34,9 @@ from advisor.replay import (
 from advisor.workload import Workload
 
 REPLAYED_KINDS = ("read", "write")
+AS_FOUND = "as found"
+ANALYZED = "after ANALYZE"
+STATISTICS_STATES = (AS_FOUND, ANALYZED)
 
 
 @dataclass(frozen=True)
@@ -44,56 +50,83 @@ class Measurement:
     timings: tuple[TemplateTiming, ...]
     weighted_read_seconds: float  # Σ count × median over read templates
     weighted_write_seconds: float
-    without_values: tuple[str, ...]  # template ids whose samples hold placeholders
+    without_values: tuple[str, ...]  # template ids no runnable statement could be made for
     tally: Tally
+    statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
+    fills: FillTally | None = None  # how the replayed statements got their values
+
+
+@dataclass(frozen=True)
+class ReplaySet:
+    """The statements every configuration replays: per template, filled samples."""
+
+    statements: tuple[tuple[str, str, tuple[str, ...]], ...]  # (template id, kind, sqls)
+    without_values: tuple[str, ...]
+    fills: FillTally
+
+
+def replay_set(workload: Workload, database: Path, repetitions: int, seed: int = 0
+               ) -> ReplaySet:
+    """One statement per repetition for each read and write template, cycling over its
+    samples, with values that name rows of ``database`` (only read)."""
+    connection = open_read_only(database)
+    try:
+        source = ParameterSource(connection, workload.catalog, seed)
+        statements = []
+        without_values = []
+        for template_id, stats in workload.digest.templates.items():
+            if stats.template.kind not in REPLAYED_KINDS:
+                continue
+            samples = [sample.sql for sample in stats.samples]
+            filled = fill_samples(source, template_id, samples, repetitions, stats.mean_rows)
+            if filled:
+                statements.append((template_id, stats.template.kind, tuple(filled)))
+            else:
+                without_values.append(template_id)
+    finally:
+        connection.close()
+    return ReplaySet(tuple(statements), tuple(without_values), source.tally)
 
 
 @contextmanager
 def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seconds: float,
-                    ) -> Iterator[tuple[Sandbox, float, int]]:
-    """A sandbox on a fresh temporary copy of ``database`` with ``indexes`` built:
-    (sandbox, build seconds, bytes the indexes added). The copy goes away after."""
+                    analyze: bool = False) -> Iterator[tuple[Sandbox, float, int]]:
+    """A sandbox on a fresh temporary copy of ``database`` with ``indexes`` built (and
+    ANALYZE run after, if asked): (sandbox, build seconds, bytes the indexes added).
+    The copy goes away after."""
     with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
         copy = Path(folder) / "replay.db"
         copy_database(database, copy)
         sandbox = Sandbox(copy, statement_seconds)
         try:
             build_seconds, grown = sandbox.build_indexes(indexes)
+            if analyze:
+                sandbox.analyze()
             yield sandbox, build_seconds, grown
         finally:
             sandbox.close()
 
 
-def _sample_with_values(workload: Workload, template_id: str) -> str | None:
-    for sample in workload.digest.templates[template_id].samples:
-        if not has_placeholders(sample.sql):
-            return sample.sql
-    return None
-
-
 def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
-            repetitions: int = 3, statement_seconds: float = 5.0) -> Measurement:
-    """Replay the workload's samples on a fresh copy of ``database`` with ``indexes`` built."""
-    samples: list[tuple[str, str, str]] = []
-    without_values: list[str] = []
-    for template_id, stats in workload.digest.templates.items():
-        if stats.template.kind not in REPLAYED_KINDS:
-            continue
-        sql = _sample_with_values(workload, template_id)
-        if sql is None:
-            without_values.append(template_id)
-        else:
-            samples.append((template_id, stats.template.kind, sql))
+            repetitions: int = 3, statement_seconds: float = 5.0, analyze: bool = False,
+            statements: ReplaySet | None = None) -> Measurement:
+    """Replay the workload's templates on a fresh copy of ``database`` with ``indexes``
+    built (``analyze``: and sqlite_stat1 gathered). ``statements`` from
+    :func:`replay_set` lets several configurations replay the very same statements."""
+    if statements is None:
+        statements = replay_set(workload, database, repetitions)
     tally = Tally()
-    with configured_copy(database, indexes, statement_seconds) as (sandbox, build_seconds, grown):
-        timings = time_sampled(sandbox, samples, repetitions, tally)
+    with configured_copy(database, indexes, statement_seconds, analyze) as (
+            sandbox, build_seconds, grown):
+        timings = time_sampled(sandbox, statements.statements, repetitions, tally)
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
     weighted = {"read": 0.0, "write": 0.0}
     for timing in timings:
         if timing.median_seconds is not None:
             weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
     return Measurement(label, tuple(indexes), build_seconds, grown, tuple(timings),
-                       weighted["read"], weighted["write"], tuple(without_values), tally)
+                       weighted["read"], weighted["write"], statements.without_values, tally,
+                       ANALYZED if analyze else AS_FOUND, statements.fills)
 
 
 def replay_database(logs: list[str], db: str | None, schema: str | None, profile: str | None,
@@ -120,32 +153,49 @@ def replay_database(logs: list[str], db: str | None, schema: str | None, profile
 
 def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
                        database: Path, indexes: Sequence[IndexSpec], label: str,
-                       statement_seconds: float = 5.0) -> Measurement:
+                       statement_seconds: float = 5.0, analyze: bool = False,
+                       seed: int = 0) -> Measurement:
     """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
 
-    Seconds are summed per kind (transaction control counts with the writes);
-    statements logged without their values cannot run and are counted apart.
+    Seconds are summed per kind (transaction control counts with the writes).
+    Statements logged with placeholders get values drawn from ``database`` as it
+    was before the replay; those that cannot be filled are counted apart.
     """
-    kinds: dict[str, str] = {}
+    templates: dict[object, tuple[str, str]] = {}  # cache key -> (template id, kind)
     without_values: set[str] = set()
+    rng = template_rng(seed, "sequential", 0)
 
-    def statements() -> Iterator[tuple[str, str]]:
+    def statements(source: ParameterSource) -> Iterator[tuple[str, str]]:
         for statement in read_statements(list(logs), log_format):
-            if has_placeholders(statement.sql):
-                without_values.add(canonicalize(statement.sql).id)
-                continue
             key = cache_key(statement.sql, str)
-            kind = kinds.get(key)  # type: ignore[call-overload]
-            if kind is None:
-                kind = kinds[key] = canonicalize(statement.sql).kind  # type: ignore[index]
-            yield ("read" if kind == "read" else "write"), statement.sql
+            found = templates.get(key)
+            if found is None:
+                template = canonicalize(statement.sql)
+                found = templates[key] = (template.id, template.kind)
+            template_id, kind = found
+            sql: str | None = statement.sql
+            if has_placeholders(statement.sql):
+                stats = workload.digest.templates.get(template_id)
+                sql = source.fill(template_id, statement.sql, rng,
+                                  stats.mean_rows if stats is not None else None)
+                if sql is None:
+                    without_values.add(template_id)
+                    continue
+            yield ("read" if kind == "read" else "write"), sql
 
     tally = Tally()
-    with configured_copy(database, indexes, statement_seconds) as (sandbox, build_seconds, grown):
-        totals = run_sequential(sandbox, statements(), tally)
+    connection = open_read_only(database)
+    try:
+        source = ParameterSource(connection, workload.catalog, seed)
+        with configured_copy(database, indexes, statement_seconds, analyze) as (
+                sandbox, build_seconds, grown):
+            totals = run_sequential(sandbox, statements(source), tally)
+    finally:
+        connection.close()
     return Measurement(label, tuple(indexes), build_seconds, grown, (),
                        totals.get("read", 0.0), totals.get("write", 0.0),
-                       tuple(sorted(without_values)), tally)
+                       tuple(sorted(without_values)), tally,
+                       ANALYZED if analyze else AS_FOUND, source.tally)
 
 
 def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:

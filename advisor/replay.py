@@ -156,6 +156,13 @@ class Sandbox:
             self.connection.execute(spec.create_sql())
         return time.perf_counter() - started, self.database_bytes() - before
 
+    def analyze(self) -> float:
+        """Gather sqlite_stat1 (and stat4 where built in); returns the seconds it took."""
+        self._deadline = float("inf")
+        started = time.perf_counter()
+        self.connection.execute("ANALYZE")
+        return time.perf_counter() - started
+
     def database_bytes(self) -> int:
         pages = self.connection.execute("PRAGMA page_count").fetchone()[0]
         size = self.connection.execute("PRAGMA page_size").fetchone()[0]
@@ -173,13 +180,15 @@ class TemplateTiming:
     runs: int
 
 
-def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, str]],
+def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[str]]],
                  repetitions: int, tally: Tally) -> list[TemplateTiming]:
-    """Median time of each (template id, kind, sql) sample; writes are rolled back."""
+    """Median time of each (template id, kind, statements) sample, run ``repetitions``
+    times cycling over its statements; writes are rolled back."""
     timings = []
-    for template_id, kind, sql in samples:
+    for template_id, kind, statements in samples:
         seconds = []
-        for _ in range(repetitions):
+        for repetition in range(repetitions):
+            sql = statements[repetition % len(statements)]
             outcome = (sandbox.run_rolled_back(sql) if kind == "write" else sandbox.run(sql))
             tally.add(outcome)
             if outcome.seconds is None:

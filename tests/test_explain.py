@@ -105,10 +105,11 @@ def test_compare_puts_configurations_side_by_side_with_a_verdict(tmp_path: Path)
                            for i in range(30)))
     document = command_json("compare", *torc(str(log), "-c", "none",
                                              "-c", "job_blocked_by(blocked_by_job_id)",
-                                             "-c", "workflow(user)"))
+                                             "-c", "workflow(user)", "--estimate-only"))
     costs = {c["label"]: c["estimated_cost"] for c in document["configurations"]}
     assert costs["job_blocked_by(blocked_by_job_id)"] < costs["none"]
     assert costs["workflow(user)"] == costs["none"]
     assert document["best"] == "job_blocked_by(blocked_by_job_id)"
     assert document["templates"][0]["count"] == 30
-    assert all(c["measured"] is None for c in document["configurations"])  # no --db given
+    assert all(c["measured"] == {} for c in document["configurations"])  # nothing replayed
+    assert list(document["verdicts"]) == ["estimated"]

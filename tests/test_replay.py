@@ -72,8 +72,8 @@ def test_sampled_writes_are_rolled_back_and_sequential_ones_applied(sandbox: San
                                                                   original: Path) -> None:
     before = checksum(original)
     tally = Tally()
-    samples = [("t1", "write", "DELETE FROM job WHERE workflow_id = 1"),
-               ("t2", "read", "SELECT * FROM job WHERE workflow_id = 2")]
+    samples = [("t1", "write", ("DELETE FROM job WHERE workflow_id = 1",)),
+               ("t2", "read", ("SELECT * FROM job WHERE workflow_id = 2",))]
     timings = time_sampled(sandbox, samples, repetitions=3, tally=tally)
     assert [t.runs for t in timings] == [3, 3] and all(t.median_seconds for t in timings)
     count = sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0]
@@ -132,7 +132,7 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
                                      str(database), "--schema", str(SCHEMA), "--validate")
     assert code == 0, err
     assert "Validation (measured on copies of the database)" in printed
-    assert "Verdict:" in printed
+    assert "Verdict, as found:" in printed and "Verdict, after ANALYZE:" in printed
     assert checksum(database) == before
     # Sequential: the whole log in order, writes applied, on a copy.
     sequential = command_json("replay", str(out / "workload.log"), "--db", str(database),
@@ -151,3 +151,31 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
     assert synthesised["database"].startswith("a database synthesised from")
     assert synthesised["configurations"][0]["outcomes"]["ok"] > 0
     assert list((tmp_path / "cache").rglob("*.sqlite")), "the synthesised database is cached"
+
+
+def test_compare_measures_both_statistics_states_on_a_synthesised_database(
+        tmp_path: Path, monkeypatch) -> None:
+    """A sqlx log holds no values: they are drawn from the synthesised database, and every
+    configuration is measured as found (no sqlite_stat1) and after ANALYZE."""
+    from conftest import command_json
+    from torc import PROFILE, SCHEMA, TORC
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    document = command_json("compare", str(TORC / "workload.sqlx.log"), "--schema", str(SCHEMA),
+                            "--profile", str(PROFILE), "--scale", "0.01", "--repetitions", "1",
+                            "-c", "none", "-c", "job_blocked_by(blocked_by_job_id)")
+    assert document["database"].startswith("a database synthesised from")
+    assert document["statistics_states"] == ["as found", "after ANALYZE"]
+    assert set(document["verdicts"]) == {"as found", "after ANALYZE"}
+    values = document["values"]
+    assert values["drawn"] > 50 and values["unfilled"] <= 2  # the log logged no values
+    none, indexed = document["configurations"]
+    for state in document["statistics_states"]:
+        assert none["measured"][state]["index_bytes"] == 0
+        assert indexed["measured"][state]["index_bytes"] > 0
+        assert none["measured"][state]["outcomes"]["ok"] > 50
+        assert document["fidelity"][state]["pairs"] > 50
+    lookup = "58aaad76cdd6"  # SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = ?
+    medians = next(t for t in document["templates"] if t["id"] == lookup)[
+        "measured_median_seconds"]["as found"]
+    assert medians["job_blocked_by(blocked_by_job_id)"] < medians["none"]

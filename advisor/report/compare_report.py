@@ -1,4 +1,4 @@
-"""``advisor compare`` as a table, markdown or a JSON document."""
+"""``advisor compare`` as a table, markdown or a JSON document (keys: docs/replay.md)."""
 
 from __future__ import annotations
 
@@ -7,35 +7,40 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.compare import Comparison, fidelity
+from advisor.compare import Comparison, fidelity, state_flips
+from advisor.measure import Measurement
 from advisor.workload import Workload
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: measurements, verdicts and fidelity per statistics state
 TOP_TEMPLATES = 10
 
 
 def compare_document(comparison: Comparison, workload: Workload,
-                     command: str | None = None) -> dict[str, Any]:
+                     command: str | None = None, database: str | None = None
+                     ) -> dict[str, Any]:
     digest = workload.digest
     baseline = comparison.configurations[0].per_template
     top = sorted(baseline, key=lambda tid: -baseline[tid])[:TOP_TEMPLATES]
-    agreement = fidelity(comparison, workload)
+    states = [m.statistics for m in comparison.configurations[0].measurements]
+    first = comparison.configurations[0].measurement
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
-        "fidelity": {
-            "spearman_rho": None if agreement.spearman_rho is None
-            else round(agreement.spearman_rho, 4),
-            "pairs": agreement.pairs,
-            "worst": [{"template": m.template_id, "configuration": m.configuration,
-                       "estimated": round(m.estimated, 3),
-                       "measured_seconds": round(m.measured_seconds, 9),
-                       "rank_gap": m.rank_gap} for m in agreement.worst],
-        },
+        "database": database,
+        "statistics_states": states,
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats},
+        "values": None if first is None or first.fills is None else {
+            "kept": first.fills.kept, "replaced": first.fills.replaced,
+            "drawn": first.fills.drawn, "unfilled": first.fills.unfilled},
         "verdict": comparison.verdict,
         "best": comparison.best,
+        "verdicts": {state: {"best": best, "verdict": text}
+                     for state, (best, text) in comparison.verdicts.items()},
+        "fidelity": {state: _fidelity(comparison, workload, state) for state in states},
+        "state_flips": [{"template": f.template_id, "configuration": f.configuration,
+                         "ratios": {k: round(v, 3) for k, v in f.ratios.items()}}
+                        for f in state_flips(comparison)],
         "configurations": [
             {
                 "label": c.label,
@@ -44,14 +49,7 @@ def compare_document(comparison: Comparison, workload: Workload,
                 "estimated_read": round(c.estimated_read, 3),
                 "estimated_upkeep": round(c.estimated_upkeep, 3),
                 "estimated_bytes": c.estimated_bytes,
-                "measured": None if c.measurement is None else {
-                    "read_seconds": round(c.measurement.weighted_read_seconds, 6),
-                    "write_seconds": round(c.measurement.weighted_write_seconds, 6),
-                    "build_seconds": round(c.measurement.build_seconds, 6),
-                    "index_bytes": c.measurement.index_bytes,
-                    "outcomes": dict(c.measurement.tally.counts),
-                    "templates_without_values": len(c.measurement.without_values),
-                },
+                "measured": {m.statistics: _measured(m) for m in c.measurements},
             }
             for c in comparison.configurations
         ],
@@ -61,11 +59,39 @@ def compare_document(comparison: Comparison, workload: Workload,
              "estimated": {c.label: round(c.per_template[tid], 3)
                            for c in comparison.configurations},
              "measured_median_seconds": {
-                 c.label: next((t.median_seconds for t in c.measurement.timings
-                                if t.template_id == tid), None)
-                 for c in comparison.configurations if c.measurement is not None}}
+                 state: {c.label: _median(c.measured(state), tid)
+                         for c in comparison.configurations}
+                 for state in states}}
             for tid in top
         ],
+    }
+
+
+def _measured(m: Measurement) -> dict[str, Any]:
+    return {"read_seconds": round(m.weighted_read_seconds, 6),
+            "write_seconds": round(m.weighted_write_seconds, 6),
+            "build_seconds": round(m.build_seconds, 6),
+            "index_bytes": m.index_bytes,
+            "outcomes": dict(m.tally.counts),
+            "templates_without_values": len(m.without_values)}
+
+
+def _median(m: Measurement | None, template_id: str) -> float | None:
+    if m is None:
+        return None
+    return next((t.median_seconds for t in m.timings if t.template_id == template_id), None)
+
+
+def _fidelity(comparison: Comparison, workload: Workload, state: str) -> dict[str, Any]:
+    agreement = fidelity(comparison, workload, state=state)
+    return {
+        "spearman_rho": None if agreement.spearman_rho is None
+        else round(agreement.spearman_rho, 4),
+        "pairs": agreement.pairs,
+        "worst": [{"template": m.template_id, "configuration": m.configuration,
+                   "estimated": round(m.estimated, 3),
+                   "measured_seconds": round(m.measured_seconds, 9),
+                   "rank_gap": m.rank_gap} for m in agreement.worst],
     }
 
 
@@ -75,41 +101,70 @@ def render_json(document: dict[str, Any]) -> str:
 
 def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     fmt = "github" if markdown else "simple"
-    rows = []
-    for c in document["configurations"]:
-        m = c["measured"] or {}
-        rows.append([c["label"], len(c["indexes"]), f"{c['estimated_cost']:,.0f}",
-                     f"{c['estimated_upkeep']:,.0f}", f"{c['estimated_bytes'] / 1024:,.0f}",
-                     f"{m['read_seconds']:.4f}" if m else "",
-                     f"{m['write_seconds']:.4f}" if m else "",
-                     f"{m['index_bytes'] / 1024:,.0f}" if m else ""])
+    states = document["statistics_states"]
     out = []
     if markdown:
         out += ["# Index configurations compared", ""]
         if document.get("command"):
             out += ["Generated by advisor; regenerate with:", "", "```sh", document["command"],
                     "```", ""]
-    out.append(tabulate(rows, headers=["configuration", "indexes", "est. cost", "est. upkeep",
-                                       "est. KiB", "read s", "write s", "measured KiB"],
-                        tablefmt=fmt, disable_numparse=True))
+    if document.get("database"):
+        out += [f"Measured on copies of {document['database']}, in each statistics state: "
+                + ", ".join(states) + ".", ""]
+    rows = []
+    for c in document["configurations"]:
+        row = [c["label"], len(c["indexes"]), f"{c['estimated_cost']:,.0f}",
+               f"{c['estimated_upkeep']:,.0f}", f"{c['estimated_bytes'] / 1024:,.0f}"]
+        for state in states:
+            m = c["measured"][state]
+            row += [f"{m['read_seconds']:.4f}", f"{m['write_seconds']:.4f}"]
+        if states:
+            row.append(f"{c['measured'][states[0]]['index_bytes'] / 1024:,.0f}")
+        rows.append(row)
+    headers = ["configuration", "indexes", "est. cost", "est. upkeep", "est. KiB"]
+    for state in states:
+        headers += [f"read s ({state})", f"write s ({state})"]
+    if states:
+        headers.append("measured KiB")
+    out.append(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
     out.append("")
-    out.append(f"Verdict: {document['verdict']}.")
-    rho = document["fidelity"]["spearman_rho"]
-    if rho is not None:
-        out.append(f"Estimates against measurements: Spearman rho {rho:.2f} over "
-                   f"{document['fidelity']['pairs']} (template, configuration) pairs.")
+    for state, verdict in document["verdicts"].items():
+        label = "Verdict" if state == "estimated" else f"Verdict, {state}"
+        out.append(f"{label}: {verdict['verdict']}.")
+    for state in states:
+        rho = document["fidelity"][state]["spearman_rho"]
+        if rho is not None:
+            out.append(f"Estimates against measurements ({state}): Spearman rho {rho:.2f} over "
+                       f"{document['fidelity'][state]['pairs']} (template, configuration) "
+                       "pairs.")
+    values = document.get("values")
+    if values:
+        out.append(f"Replayed values: {values['kept']} samples as logged, {values['replaced']} "
+                   f"with ids the database lacks replaced, {values['drawn']} drawn from the "
+                   f"database (logged without values), {values['unfilled']} could not be "
+                   "filled.")
+    if document["state_flips"]:
+        out += ["", "The statistics state decides whether these help or hurt "
+                "(time against the first configuration's, same state):", ""]
+        out.append(tabulate(
+            [[f["template"], f["configuration"],
+              *(f"{f['ratios'][state]:.2f}×" for state in states)]
+             for f in document["state_flips"]],
+            headers=["template", "configuration", *states], tablefmt=fmt,
+            disable_numparse=True))
     out.append("")
     labels = [c["label"] for c in document["configurations"]]
     template_rows = []
     for t in document["templates"]:
         row = [t["id"], t["count"]]
         row += [f"{t['estimated'][label]:,.0f}" for label in labels]
-        measured = t["measured_median_seconds"]
-        row += [f"{measured[label] * 1000:.3f}" if measured.get(label) is not None else ""
-                for label in labels if label in measured]
+        for state in states:
+            measured = t["measured_median_seconds"][state]
+            row += [f"{measured[label] * 1000:.3f}" if measured.get(label) is not None else ""
+                    for label in labels]
         template_rows.append(row)
     headers = ["template", "count", *(f"est. {label}" for label in labels)]
-    if document["templates"] and document["templates"][0]["measured_median_seconds"]:
-        headers += [f"ms {label}" for label in labels]
+    for state in states:
+        headers += [f"ms {label} ({state})" for label in labels]
     out.append(tabulate(template_rows, headers=headers, tablefmt=fmt, disable_numparse=True))
     return "\n".join(out)

@@ -10,7 +10,7 @@ from tabulate import tabulate
 
 from advisor.measure import Measurement
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: statistics state and value filling per configuration
 
 
 def replay_document(measurements: Sequence[Measurement], database: str,
@@ -23,6 +23,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
         "configurations": [
             {
                 "label": m.label,
+                "statistics": m.statistics,
                 "indexes": [str(spec) for spec in m.indexes],
                 "build_seconds": round(m.build_seconds, 6),
                 "index_bytes": m.index_bytes,
@@ -30,6 +31,9 @@ def replay_document(measurements: Sequence[Measurement], database: str,
                 "weighted_write_seconds": round(m.weighted_write_seconds, 6),
                 "templates_replayed": sum(t.median_seconds is not None for t in m.timings),
                 "templates_without_values": list(m.without_values),
+                "values": None if m.fills is None else {
+                    "kept": m.fills.kept, "replaced": m.fills.replaced, "drawn": m.fills.drawn,
+                    "unfilled": m.fills.unfilled, "reasons": dict(m.fills.reasons)},
                 "outcomes": dict(m.tally.counts),
                 "refused_or_failed": {k: v for k, v in m.tally.examples.items()},
                 "templates": [
@@ -54,7 +58,7 @@ def render_table(document: dict[str, Any]) -> str:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c["outcomes"].items()))
         replayed = (c["templates_replayed"] if document["mode"] == "sampled"
                     else c["outcomes"].get("ok", 0))
-        rows.append([c["label"], len(c["indexes"]), f"{c['build_seconds']:.3f}",
+        rows.append([c["label"], c["statistics"], len(c["indexes"]), f"{c['build_seconds']:.3f}",
                      f"{c['index_bytes'] / 1024:,.0f}", f"{c['weighted_read_seconds']:.3f}",
                      f"{c['weighted_write_seconds']:.3f}", replayed,
                      len(c["templates_without_values"]), outcomes])
@@ -64,15 +68,21 @@ def render_table(document: dict[str, Any]) -> str:
            "sequential: the whole log in order, writes applied; seconds are summed")
     lines = [
         f"Replayed on a copy of {document['database']} ({how}).",
-        tabulate(rows, headers=["configuration", "indexes", "build s", "index KiB",
+        tabulate(rows, headers=["configuration", "statistics", "indexes", "build s", "index KiB",
                                 "read s", "write s",
                                 "templates" if document["mode"] == "sampled" else "statements",
                                 "no values", "outcomes"],
                  tablefmt="simple", disable_numparse=True),
     ]
+    values = document["configurations"][0]["values"] if document["configurations"] else None
+    if values:
+        what = "samples" if document["mode"] == "sampled" else "statements with placeholders"
+        lines.append(f"Values ({what}): {values['kept']} as logged, {values['replaced']} with "
+                     f"values the database lacks replaced, {values['drawn']} drawn from the "
+                     f"database (logged without values), {values['unfilled']} could not be "
+                     "filled.")
     skipped = {tid for c in document["configurations"] for tid in c["templates_without_values"]}
     if skipped:
-        lines.append(f"{len(skipped)} templates were not replayed: their samples hold "
-                     "placeholders (a sqlx log), and drawing values from the database is not "
-                     "built yet.")
+        lines.append(f"{len(skipped)} templates were not replayed: no value could be drawn "
+                     "for some placeholder (" + ", ".join(sorted(skipped)[:5]) + ").")
     return "\n".join(lines)
