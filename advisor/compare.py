@@ -22,7 +22,7 @@ from pathlib import Path
 from advisor.evaluate import Evaluator, WorkloadPricing, index_bytes
 from advisor.explain import Explainer
 from advisor.indexes import IndexSpec
-from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure, replay_set
+from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure_together
 from advisor.whatif import WhatIf
 from advisor.workload import Workload
 
@@ -72,26 +72,29 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
     whatif = WhatIf(workload.catalog, workload.statistics)
     evaluator = Evaluator(workload, Explainer(whatif, workload.statistics))
     pricing = WorkloadPricing(evaluator)
-    statements = (replay_set(workload, database, repetitions) if database is not None
-                  else None)
+    measured: list[list[Measurement]] = [[] for _ in configurations]
+    if database is not None:
+        if progress is not None:
+            progress(f"measuring {len(configurations)} configurations × {len(states)} "
+                     "statistics states, side by side")
+        together = measure_together(
+            workload, database,
+            [(label, tuple(specs), state == ANALYZED)
+             for label, specs in configurations for state in states],
+            repetitions, statement_seconds)
+        for k, measurement in enumerate(together):
+            measured[k // len(states)].append(measurement)
     compared = []
-    for label, specs in configurations:
+    for (label, specs), mine in zip(configurations, measured, strict=True):
         config = frozenset(specs)
         total, read, upkeep = pricing.totals(config)
         per_template = {
             tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
             for tid in pricing.templates
         }
-        measured = []
-        if database is not None:
-            for state in states:
-                if progress is not None:
-                    progress(f"measuring {label} ({state})")
-                measured.append(measure(workload, database, specs, label, repetitions,
-                                        statement_seconds, state == ANALYZED, statements))
         size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
         compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
-                                 tuple(measured)))
+                                 tuple(mine)))
     verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
                 else {"estimated": _verdict(compared, None)})
     best, verdict = next(iter(verdicts.values()))

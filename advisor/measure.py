@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from advisor.replay import (
     TemplateTiming,
     copy_database,
     run_sequential,
-    time_sampled,
+    time_together,
 )
 from advisor.workload import Workload
 
@@ -113,20 +113,38 @@ def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], la
     """Replay the workload's templates on a fresh copy of ``database`` with ``indexes``
     built (``analyze``: and sqlite_stat1 gathered). ``statements`` from
     :func:`replay_set` lets several configurations replay the very same statements."""
+    return measure_together(workload, database, [(label, tuple(indexes), analyze)],
+                            repetitions, statement_seconds, statements)[0]
+
+
+def measure_together(workload: Workload, database: Path,
+                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]],
+                     repetitions: int = 3, statement_seconds: float = 5.0,
+                     statements: ReplaySet | None = None) -> list[Measurement]:
+    """Each (label, indexes, analyze) on its own fresh copy of ``database``, all timed
+    together: the copies take turns statement by statement (see time_together)."""
     if statements is None:
         statements = replay_set(workload, database, repetitions)
-    tally = Tally()
-    with configured_copy(database, indexes, statement_seconds, analyze) as (
-            sandbox, build_seconds, grown):
-        timings = time_sampled(sandbox, statements.statements, repetitions, tally)
+    tallies = [Tally() for _ in configurations]
+    with ExitStack() as stack:
+        copies = [stack.enter_context(configured_copy(database, indexes, statement_seconds,
+                                                      analyze))
+                  for _, indexes, analyze in configurations]
+        timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
+                                repetitions, tallies)
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
-    weighted = {"read": 0.0, "write": 0.0}
-    for timing in timings:
-        if timing.median_seconds is not None:
-            weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
-    return Measurement(label, tuple(indexes), build_seconds, grown, tuple(timings),
-                       weighted["read"], weighted["write"], statements.without_values, tally,
-                       ANALYZED if analyze else AS_FOUND, statements.fills)
+    measurements = []
+    for (label, indexes, analyze), (_, build_seconds, grown), mine, tally in zip(
+            configurations, copies, timings, tallies, strict=True):
+        weighted = {"read": 0.0, "write": 0.0}
+        for timing in mine:
+            if timing.median_seconds is not None:
+                weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
+        measurements.append(Measurement(
+            label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
+            weighted["write"], statements.without_values, tally,
+            ANALYZED if analyze else AS_FOUND, statements.fills))
+    return measurements
 
 
 def replay_database(logs: list[str], db: str | None, schema: str | None, profile: str | None,

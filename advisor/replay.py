@@ -31,6 +31,8 @@ from advisor.indexes import IndexSpec
 
 DEFAULT_STATEMENT_SECONDS = 5.0
 PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
+FAST_SECONDS = 0.005  # sampled mode times a fast statement until this much is timed…
+FAST_RUNS = 31  # …or it has run this often (odd: the median is one run)
 
 # PRAGMAs that only read; every other PRAGMA is refused.
 READ_ONLY_PRAGMAS = frozenset({
@@ -182,20 +184,43 @@ class TemplateTiming:
 
 def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[str]]],
                  repetitions: int, tally: Tally) -> list[TemplateTiming]:
-    """Median time of each (template id, kind, statements) sample, run ``repetitions``
-    times cycling over its statements; writes are rolled back."""
-    timings = []
+    """:func:`time_together` on one sandbox."""
+    return time_together([sandbox], samples, repetitions, [tally])[0]
+
+
+def time_together(sandboxes: Sequence[Sandbox],
+                  samples: Sequence[tuple[str, str, Sequence[str]]], repetitions: int,
+                  tallies: Sequence[Tally]) -> list[list[TemplateTiming]]:
+    """Median time of each (template id, kind, statements) sample on every sandbox (one
+    list of timings per sandbox), each run at least ``repetitions`` times cycling over
+    its statements; writes are rolled back.
+
+    The sandboxes take turns run by run, so that a burst of load on a shared
+    machine slows every configuration alike instead of whichever ran then. A
+    statement of a few microseconds is timed mostly by jitter: fast ones run
+    on, up to FAST_RUNS times, until FAST_SECONDS have been timed.
+    """
+    timings: list[list[TemplateTiming]] = [[] for _ in sandboxes]
     for template_id, kind, statements in samples:
-        seconds = []
-        for repetition in range(repetitions):
-            sql = statements[repetition % len(statements)]
-            outcome = (sandbox.run_rolled_back(sql) if kind == "write" else sandbox.run(sql))
-            tally.add(outcome)
-            if outcome.seconds is None:
-                break
-            seconds.append(outcome.seconds)
-        median = statistics.median(seconds) if seconds else None
-        timings.append(TemplateTiming(template_id, kind, median, len(seconds)))
+        seconds: list[list[float]] = [[] for _ in sandboxes]
+        live = list(range(len(sandboxes)))
+        while live:
+            for i in list(live):
+                mine = seconds[i]
+                sql = statements[len(mine) % len(statements)]
+                box = sandboxes[i]
+                outcome = box.run_rolled_back(sql) if kind == "write" else box.run(sql)
+                tallies[i].add(outcome)
+                if outcome.seconds is None:
+                    live.remove(i)
+                    continue
+                mine.append(outcome.seconds)
+                if len(mine) >= repetitions and (sum(mine) >= FAST_SECONDS
+                                                 or len(mine) >= FAST_RUNS):
+                    live.remove(i)
+        for i, mine in enumerate(seconds):
+            median = statistics.median(mine) if mine else None
+            timings[i].append(TemplateTiming(template_id, kind, median, len(mine)))
     return timings
 
 
