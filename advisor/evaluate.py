@@ -123,8 +123,10 @@ class WorkloadPricing:
         return total, upkeep
 
 
-def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec]) -> Problem:
-    """The search problem over ``candidates`` for the evaluator's workload."""
+def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec],
+                  existing: Iterable[IndexSpec] = ()) -> Problem:
+    """The search problem over ``candidates`` (``existing``: those the database has) for
+    the evaluator's workload."""
     specs = tuple(sorted(set(candidates)))
     templates = evaluator.costed_templates()
     by_table: dict[str, set[IndexSpec]] = {}
@@ -141,7 +143,7 @@ def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec]) -> Prob
         return evaluator.template_cost(template_id, config).weighted
 
     return Problem(candidates=specs, templates=templates, relevant=relevant, bytes_of=sizes,
-                   cost=cost)
+                   cost=cost, existing=frozenset(existing))
 
 
 def candidate_specs(candidate_set: CandidateSet) -> tuple[IndexSpec, ...]:

@@ -129,7 +129,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     evaluator = Evaluator(workload, explainer)
     candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
     specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
-    problem = build_problem(evaluator, specs)
+    problem = build_problem(evaluator, specs, existing)
     selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
     pricing = WorkloadPricing(evaluator)
     chosen = selection.chosen

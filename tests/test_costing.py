@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from advisor.access import TableAccess, WriteAccess
-from advisor.costing import estimate_plan, maintenance
+from advisor.costing import STATEMENT_STEPS, WRITE_STATEMENT_STEPS, estimate_plan, maintenance
 from advisor.indexes import parse_index
 from advisor.statistics import Statistics
 from advisor.whatif import Plan, PlanStep
@@ -30,8 +30,19 @@ def test_golden_plan_costs(case: dict) -> None:
     accesses = [TableAccess(**{k: tuple(v) if isinstance(v, list) else v for k, v in a.items()})
                 for a in case["accesses"]]
     estimate = estimate_plan(plan, accesses, _statistics(), limit=case.get("limit"))
-    assert estimate.total == pytest.approx(case["expected"], rel=1e-4)
+    # The goldens are the plan's work; every statement pays STATEMENT_STEPS on top.
+    assert estimate.total - STATEMENT_STEPS == pytest.approx(case["expected"], rel=1e-4)
     assert not estimate.notes
+
+
+def test_every_statement_and_every_write_pays_a_fixed_price() -> None:
+    """Calibrated on measured replays: a one-row read ~15 µs, a one-row write ~85 µs."""
+    lookup = estimate_plan(Plan((PlanStep(2, 0, "SEARCH job USING INTEGER PRIMARY KEY "
+                                                "(rowid=?)"),)), [], _statistics())
+    assert STATEMENT_STEPS < lookup.total < 2 * STATEMENT_STEPS
+    write = maintenance(WriteAccess("job", "UPDATE", ("command",)), [], _statistics())
+    assert write.base > WRITE_STATEMENT_STEPS
+    assert 4 < (write.base + lookup.total) / lookup.total < 7  # ~85 µs against ~15 µs
 
 
 def test_uncosted_steps_are_noted_not_ignored_silently() -> None:
