@@ -392,10 +392,14 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
                    "or both (an index can help in one and hurt in the other).")
 @click.option("--estimate-only", is_flag=True,
               help="Do not replay: compare the cost model's estimates only.")
+@click.option("--template", "template_ids", multiple=True, metavar="ID",
+              help="Compare on this template only (an id from advisor digest, or its "
+                   "prefix). Repeatable; default: the whole workload.")
 def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
             db: str | None, profile: str | None, log_format: str, strict: bool,
             workers: int | None, max_line_bytes: int, output: str, repetitions: int,
-            statement_timeout: float, scale: float, stats: str, estimate_only: bool) -> None:
+            statement_timeout: float, scale: float, stats: str, estimate_only: bool,
+            template_ids: tuple[str, ...]) -> None:
     """Index configurations side by side: estimated and measured.
 
     Per configuration: estimated workload cost, index upkeep on writes and
@@ -414,6 +418,8 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
     resolved = [resolve_configuration(text, workload) for text in configs]
+    if template_ids:
+        workload = workload.only(template_ids)
     database, described = (None, None) if estimate_only else _measurement_database(
         logs, db, schema, profile, scale)
     result = run_compare(workload, resolved, database, repetitions, statement_timeout,

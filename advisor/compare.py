@@ -15,14 +15,16 @@ of it, the one with the fewest indexes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from advisor.database import open_read_only
 from advisor.evaluate import Evaluator, WorkloadPricing, index_bytes
 from advisor.explain import Explainer
 from advisor.indexes import IndexSpec
-from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure_together
+from advisor.matches import Matches, value_matches
+from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure_together, replay_set
 from advisor.whatif import WhatIf
 from advisor.workload import Workload
 
@@ -39,6 +41,8 @@ class Compared:
     estimated_bytes: int
     per_template: dict[str, float]  # template id -> estimated weighted cost
     measurements: tuple[Measurement, ...]  # one per statistics state, in the order asked
+    # Per measured state, the estimate as SQLite plans in it (no sqlite_stat1: its defaults).
+    per_state: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def measurement(self) -> Measurement | None:
@@ -73,7 +77,9 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
     evaluator = Evaluator(workload, Explainer(whatif, workload.statistics))
     pricing = WorkloadPricing(evaluator)
     measured: list[list[Measurement]] = [[] for _ in configurations]
+    state_evaluators: dict[str, Evaluator] = {}
     if database is not None:
+        statements = replay_set(workload, database, repetitions)
         if progress is not None:
             progress(f"measuring {len(configurations)} configurations × {len(states)} "
                      "statistics states, side by side")
@@ -81,24 +87,52 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
             workload, database,
             [(label, tuple(specs), state == ANALYZED)
              for label, specs in configurations for state in states],
-            repetitions, statement_seconds)
+            repetitions, statement_seconds, statements)
         for k, measurement in enumerate(together):
             measured[k // len(states)].append(measurement)
+        matches = value_matches(workload, database, statements)
+        state_evaluators = {state: _state_evaluator(workload, database, state, matches)
+                            for state in states}
     compared = []
     for (label, specs), mine in zip(configurations, measured, strict=True):
         config = frozenset(specs)
         total, read, upkeep = pricing.totals(config)
-        per_template = {
-            tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
-            for tid in pricing.templates
-        }
+        per_template = _per_template(evaluator, pricing.templates, config)
+        per_state = {state: _per_template(e, pricing.templates, config)
+                     for state, e in state_evaluators.items()}
         size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
         compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
-                                 tuple(mine)))
+                                 tuple(mine), per_state))
     verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
                 else {"estimated": _verdict(compared, None)})
     best, verdict = next(iter(verdicts.values()))
     return Comparison(tuple(compared), verdict, best, verdicts)
+
+
+def _per_template(evaluator: Evaluator, templates: Sequence[str],
+                  config: frozenset[IndexSpec]) -> dict[str, float]:
+    return {tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
+            for tid in templates}
+
+
+def _state_evaluator(workload: Workload, database: Path, state: str,
+                     matches: Mapping[str, Matches]) -> Evaluator:
+    """Estimates as SQLite plans on the measured copy (after ANALYZE it has sqlite_stat1;
+    as found, only if the database had one), costed with the rows the replayed values
+    match there (advisor.matches)."""
+    has_stat1 = state == ANALYZED or _has_stat1(database)
+    statistics = replace(workload.statistics, planner_has_stats=has_stat1)
+    return Evaluator(workload, Explainer(WhatIf(workload.catalog, statistics), statistics,
+                                         matches))
+
+
+def _has_stat1(database: Path) -> bool:
+    connection = open_read_only(database)
+    try:
+        return connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone() is not None
+    finally:
+        connection.close()
 
 
 def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
@@ -112,16 +146,19 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
     lowest = min(score(c) for c in compared)
     close = [c for c in compared if score(c) <= lowest * (1 + VERDICT_TOLERANCE)]
     best = min(close, key=lambda c: (len(c.indexes), score(c)))
-    basis = f"measured time ({state})" if measured else "estimated cost"
-    others = [c for c in compared if c is not best]
+    basis = "measured time" if measured else "estimated cost"
+    fastest = min(compared, key=score)
     parts = []
-    for other in others:
-        if score(other) > 0:
+    against = [compared[0]] + ([fastest] if fastest is not compared[0] else [])
+    for other in against:  # the baseline, and the fastest
+        if other is not best and score(other) > 0:
             change = 1 - score(best) / score(other)
             direction = "less" if change >= 0 else "more"
             parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}")
-    text = (f"{best.label}: the least {basis} within {VERDICT_TOLERANCE:.0%} of the best, "
-            f"with {len(best.indexes)} indexes" + (f" ({'; '.join(parts)})" if parts else ""))
+    noun = "index" if len(best.indexes) == 1 else "indexes"
+    text = (f"{best.label}, with {len(best.indexes)} {noun}: the fewest indexes within "
+            f"{VERDICT_TOLERANCE:.0%} of the least {basis}"
+            + (f" ({'; '.join(parts)})" if parts else ""))
     return best.label, text
 
 
@@ -215,21 +252,24 @@ def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
 
 
 def fidelity(comparison: Comparison, workload: Workload, worst: int = 5,
-             state: str | None = None) -> Fidelity:
+             state: str | None = None, averages: bool = False) -> Fidelity:
     """Rank agreement of estimated per-execution cost and measured median time, in one
-    statistics state (default: the first measured)."""
+    statistics state (default: the first measured). The estimates are the state's
+    (planned as in that state, costed with the replayed values' counted rows), or
+    with ``averages`` the workload's own (its statistics' averages, as recommend sees)."""
     pairs = []
     for configured in comparison.configurations:
         measured = configured.measurement if state is None else configured.measured(state)
         if measured is None:
             continue
+        estimates = (configured.per_template if averages else
+                     configured.per_state.get(measured.statistics, configured.per_template))
         for timing in measured.timings:
-            if timing.median_seconds is None or timing.template_id not in configured.per_template:
+            if timing.median_seconds is None or timing.template_id not in estimates:
                 continue
             count = workload.digest.templates[timing.template_id].count
             pairs.append((timing.template_id, configured.label,
-                          configured.per_template[timing.template_id] / count,
-                          timing.median_seconds))
+                          estimates[timing.template_id] / count, timing.median_seconds))
     estimated = [p[2] for p in pairs]
     measured = [p[3] for p in pairs]
     rho = spearman(estimated, measured)

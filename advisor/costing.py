@@ -207,9 +207,16 @@ class _PlanCosting:
             return 1.0
         share = 1.0
         stats = self.statistics
-        for column in access.equality:
-            if column.lower() not in sought:
-                share /= stats.distinct_values(table, (column,))
+        equal = {c.lower() for c in access.equality}
+        counted_all = stats.matched(table, equal)
+        counted_sought = (stats.matched(table, equal & sought) if equal & sought
+                          else float(stats.rows(table)))
+        if equal - sought and counted_all is not None and counted_sought:
+            share = counted_all / counted_sought  # the statement's own values, counted
+        else:
+            for column in access.equality:
+                if column.lower() not in sought:
+                    share /= stats.distinct_values(table, (column,))
         for column in access.in_list:
             if column.lower() not in sought:
                 share *= min(1.0, DEFAULT_IN_VALUES / stats.distinct_values(table, (column,)))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from advisor.access import Analysis
 from advisor.candidates import Candidate, CandidateSet, Dropped, generate
 from advisor.costing import Estimate, estimate_plan, maintenance
 from advisor.digest import TemplateStats
-from advisor.errors import InputError
 from advisor.fingerprint import Template
 from advisor.indexes import IndexSpec, check_index
 from advisor.statistics import Statistics
@@ -93,15 +92,21 @@ def limit_hint(samples: Iterable[str]) -> int | None:
 class Explainer:
     """Costs templates under configurations, sharing one what-if planner."""
 
-    def __init__(self, whatif: WhatIf, statistics: Statistics) -> None:
+    def __init__(self, whatif: WhatIf, statistics: Statistics,
+                 value_matches: Mapping[str, Mapping[tuple[str, frozenset[str]], float]]
+                 | None = None) -> None:
         self.whatif = whatif
         self.statistics = statistics
         self.existing = tuple(IndexSpec.from_index(ix) for ix in whatif.catalog.indexes)
+        # Per template: rows its replayed values match (advisor.matches), for costing.
+        self.value_matches = value_matches or {}
 
     def cost(self, stats: TemplateStats, analysis: Analysis, indexes: Sequence[IndexSpec],
              label: str) -> Costed:
         plan = self.whatif.plan(stats.template.text, analysis.tables, indexes)
-        estimate = estimate_plan(plan, analysis.reads, self.statistics,
+        matches = self.value_matches.get(stats.template.id)
+        statistics = self.statistics.with_matches(matches) if matches else self.statistics
+        estimate = estimate_plan(plan, analysis.reads, statistics,
                                  limit_hint(s.sql for s in stats.samples))
         upkeep = 0.0
         if analysis.write is not None:
@@ -182,11 +187,8 @@ def explain_workload(workload: Workload, given: Sequence[IndexSpec] = (),
     explainer = Explainer(whatif, workload.statistics)
     ranked = workload.digest.ranked("time")
     if template_ids:
-        chosen = [s for s in ranked if any(s.template.id.startswith(t) for t in template_ids)]
-        missing = [t for t in template_ids if not any(s.template.id.startswith(t) for s in ranked)]
-        if missing:
-            raise InputError(f"no template with id {', '.join(missing)} in the workload "
-                             f"(advisor digest lists the ids)")
+        named = set(workload.template_ids(template_ids))
+        chosen = [s for s in ranked if s.template.id in named]
     else:
         chosen = ranked if top is None else ranked[:top]
     explanations = [

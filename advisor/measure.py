@@ -12,10 +12,11 @@ so that every configuration replays the same statements.
 
 from __future__ import annotations
 
+import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.database import open_read_only
@@ -54,6 +55,7 @@ class Measurement:
     tally: Tally
     statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
     fills: FillTally | None = None  # how the replayed statements got their values
+    plans: Mapping[str, str] = field(default_factory=dict)  # template id -> SQLite's plan
 
 
 @dataclass(frozen=True)
@@ -132,10 +134,12 @@ def measure_together(workload: Workload, database: Path,
                   for _, indexes, analyze in configurations]
         timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
                                 repetitions, tallies)
+        plans = [{tid: sandbox.plan(sqls[0]) for tid, _, sqls in statements.statements}
+                 for sandbox, _, _ in copies]
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
     measurements = []
-    for (label, indexes, analyze), (_, build_seconds, grown), mine, tally in zip(
-            configurations, copies, timings, tallies, strict=True):
+    for (label, indexes, analyze), (_, build_seconds, grown), mine, tally, plan in zip(
+            configurations, copies, timings, tallies, plans, strict=True):
         weighted = {"read": 0.0, "write": 0.0}
         for timing in mine:
             if timing.median_seconds is not None:
@@ -143,7 +147,7 @@ def measure_together(workload: Workload, database: Path,
         measurements.append(Measurement(
             label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
             weighted["write"], statements.without_values, tally,
-            ANALYZED if analyze else AS_FOUND, statements.fills))
+            ANALYZED if analyze else AS_FOUND, statements.fills, plan))
     return measurements
 
 
@@ -216,9 +220,13 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                        ANALYZED if analyze else AS_FOUND, source.tally)
 
 
+_NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
+
+
 def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:
     """A -c value: ``none``, ``recommended``, a file of indexes, or ``table(col, …)`` specs
-    separated by ``;``. Returns (label, indexes)."""
+    separated by ``;``, optionally named ``NAME=…`` for the reports. Returns (label,
+    indexes)."""
     from advisor.indexes import load_index_list, parse_index
 
     if text == "none":
@@ -230,5 +238,9 @@ def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[Ind
         return "recommended", tuple(entry.spec for entry in chosen)
     if Path(text).is_file():
         return Path(text).name, tuple(load_index_list(text, workload.catalog))
+    named = _NAMED.match(text)
+    if named and "(" not in named.group(1):
+        _, indexes = resolve_configuration(named.group(2).strip(), workload)
+        return named.group(1), indexes
     specs = tuple(parse_index(part, workload.catalog) for part in text.split(";") if part.strip())
     return text, specs

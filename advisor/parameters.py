@@ -73,7 +73,7 @@ class Slot:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     text: str  # the sample with each placeholder written as a sentinel string
     slots: tuple[Slot, ...]
 
@@ -100,7 +100,7 @@ class ParameterSource:
         self.catalog = catalog
         self.seed = seed
         self.tally = FillTally()
-        self._prepared: dict[str, _Prepared | str] = {}
+        self._prepared: dict[str, Prepared | str] = {}
         self._bounds: dict[str, tuple[int, int] | None] = {}
         self._exists: dict[tuple[str, str, tuple[object, ...]], bool] = {}
         self._fresh: dict[tuple[str, str], int] = {}
@@ -131,11 +131,11 @@ class ParameterSource:
             self.tally.drawn += 1
         return filled
 
-    def _prepare(self, sql: str) -> _Prepared | str:
+    def _prepare(self, sql: str) -> Prepared | str:
         """The sample parsed once (or why it cannot be)."""
         if sql not in self._prepared:
             try:
-                self._prepared[sql] = _prepare(sql, self.catalog)
+                self._prepared[sql] = prepare(sql, self.catalog)
             except Unanalysable as exc:
                 self._prepared[sql] = f"cannot parse: {exc}"
         return self._prepared[sql]
@@ -323,7 +323,7 @@ def template_rng(seed: int, template_id: str, sample: int) -> random.Random:
 # --- slots -----------------------------------------------------------------------------
 
 
-def _prepare(sql: str, catalog: Catalog) -> _Prepared:
+def prepare(sql: str, catalog: Catalog) -> Prepared:
     """Parse a sample once: its values, their spans, and the columns they meet."""
     count = 0
 
@@ -344,10 +344,10 @@ def _prepare(sql: str, catalog: Catalog) -> _Prepared:
         slots.append(_slot(node, position, text, root, target, bound))
     if sum(s.placeholder for s in slots) != count:
         raise Unanalysable("placeholders where no value can go")
-    return _Prepared(text, tuple(slots))
+    return Prepared(text, tuple(slots))
 
 
-def _splice(prepared: _Prepared, chosen: dict[int, object]) -> str:
+def _splice(prepared: Prepared, chosen: dict[int, object]) -> str:
     """The sample's text with chosen values written over their slots."""
     parts = []
     cursor = 0

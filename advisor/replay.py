@@ -158,6 +158,15 @@ class Sandbox:
             self.connection.execute(spec.create_sql())
         return time.perf_counter() - started, self.database_bytes() - before
 
+    def plan(self, sql: str) -> str:
+        """SQLite's plan for ``sql`` on this copy, its steps joined by "; " (or the error)."""
+        self._deadline = time.perf_counter() + self.statement_seconds
+        try:
+            rows = self.connection.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return f"(no plan: {exc})"
+        return "; ".join(str(row[-1]) for row in rows)
+
     def analyze(self) -> float:
         """Gather sqlite_stat1 (and stat4 where built in); returns the seconds it took."""
         self._deadline = float("inf")

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -54,6 +54,10 @@ class Statistics:
     distinct: Mapping[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)
     planner_has_stats: bool = True
     default_rows: int = DEFAULT_ROWS
+    # Rows that equalities on exactly these columns match for one statement's own
+    # values (counted on a database; see advisor.matches): the costing's view only,
+    # never the planner's, which sees averages as sqlite_stat1 gives them.
+    matches: Mapping[tuple[str, frozenset[str]], float] = field(default_factory=dict)
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -72,8 +76,21 @@ class Statistics:
         return max(1, min(rows, known))
 
     def rows_per_match(self, table: str, columns: tuple[str, ...]) -> float:
+        """Rows an equality on every column of ``columns`` matches: counted for the
+        statement's values when known (``matches``), else on average."""
+        counted = self.matched(table, columns)
+        return counted if counted is not None else self.average_rows_per_match(table, columns)
+
+    def average_rows_per_match(self, table: str, columns: tuple[str, ...]) -> float:
         """Rows an equality on every column of ``columns`` matches, on average."""
         return self.rows(table) / self.distinct_values(table, columns)
+
+    def matched(self, table: str, columns: Iterable[str]) -> float | None:
+        """The counted rows for equalities on ``columns``, if they were counted."""
+        return self.matches.get((table.lower(), frozenset(c.lower() for c in columns)))
+
+    def with_matches(self, matches: Mapping[tuple[str, frozenset[str]], float]) -> Statistics:
+        return replace(self, matches=matches)
 
     def stat1_line(self, table: str, columns: tuple[str, ...], unique: bool = False) -> str:
         """The sqlite_stat1 ``stat`` text for an index on ``columns`` of ``table``."""
@@ -83,7 +100,8 @@ class Statistics:
             if unique and width == len(columns):
                 parts.append("1")
             else:
-                parts.append(str(max(1, math.ceil(self.rows_per_match(table, columns[:width])))))
+                parts.append(str(max(1, math.ceil(
+                    self.average_rows_per_match(table, columns[:width])))))
         return " ".join(parts)
 
 

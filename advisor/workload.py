@@ -8,6 +8,7 @@ So ``advisor explain workloads/torc/workload.log`` needs no options.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from advisor.access import Analysis
 from advisor.analysis import analyze_all
 from advisor.catalog import Catalog, SchemaError, load_catalog
 from advisor.digest import Digest, DigestOptions, digest_logs
+from advisor.errors import InputError
 from advisor.profile import load_profile
 from advisor.statistics import Statistics, defaults, from_database, from_profile
 
@@ -46,6 +48,21 @@ class Workload:
         statements = self.digest.statements
         share = sum(templates[t].count for t in analysed) / statements if statements else 1.0
         return len(analysed), len(templates), share
+
+    def template_ids(self, prefixes: Sequence[str]) -> list[str]:
+        """The ids that start with any of ``prefixes``, or an InputError naming the rest."""
+        ids = list(self.digest.templates)
+        missing = [p for p in prefixes if not any(t.startswith(p) for t in ids)]
+        if missing:
+            raise InputError(f"no template with id {', '.join(missing)} in the workload "
+                             "(advisor digest lists the ids)")
+        return [t for t in ids if any(t.startswith(p) for p in prefixes)]
+
+    def only(self, prefixes: Sequence[str]) -> Workload:
+        """This workload cut down to the templates ``prefixes`` name (see template_ids)."""
+        keep = self.template_ids(prefixes)
+        digest = replace(self.digest, templates={t: self.digest.templates[t] for t in keep})
+        return replace(self, digest=digest, analyses={t: self.analyses[t] for t in keep})
 
 
 def _next_to(logs: list[str], name: str) -> Path | None:

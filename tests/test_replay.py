@@ -173,19 +173,40 @@ def test_compare_measures_both_statistics_states_on_a_synthesised_database(
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     document = command_json("compare", str(TORC / "workload.sqlx.log"), "--schema", str(SCHEMA),
                             "--profile", str(PROFILE), "--scale", "0.01", "--repetitions", "1",
-                            "-c", "none", "-c", "job_blocked_by(blocked_by_job_id)")
+                            "-c", "none", "-c", "blocked=job_blocked_by(blocked_by_job_id)")
     assert document["database"].startswith("a database synthesised from")
     assert document["statistics_states"] == ["as found", "after ANALYZE"]
     assert set(document["verdicts"]) == {"as found", "after ANALYZE"}
     values = document["values"]
     assert values["drawn"] > 50 and values["unfilled"] <= 2  # the log logged no values
     none, indexed = document["configurations"]
+    assert indexed["label"] == "blocked" and indexed["indexes"] == [
+        "job_blocked_by(blocked_by_job_id)"]
     for state in document["statistics_states"]:
         assert none["measured"][state]["index_bytes"] == 0
         assert indexed["measured"][state]["index_bytes"] > 0
         assert none["measured"][state]["outcomes"]["ok"] > 50
         assert document["fidelity"][state]["pairs"] > 50
     lookup = "58aaad76cdd6"  # SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = ?
-    medians = next(t for t in document["templates"] if t["id"] == lookup)[
-        "measured_median_seconds"]["as found"]
-    assert medians["job_blocked_by(blocked_by_job_id)"] < medians["none"]
+    template = next(t for t in document["templates"] if t["id"] == lookup)
+    medians = template["measured_median_seconds"]["as found"]
+    assert medians["blocked"] < medians["none"]
+    plans = template["plans"]["as found"]
+    assert plans["none"].startswith("SCAN job_blocked_by")
+    assert "USING INDEX advisor_job_blocked_by" in plans["blocked"]
+
+
+def test_compare_on_named_templates_only(tmp_path: Path, monkeypatch) -> None:
+    from conftest import command_json, run_command
+    from torc import PROFILE, SCHEMA, TORC
+
+    monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["compare", str(TORC / "workload.log"), "--schema", str(SCHEMA), "--profile",
+            str(PROFILE), "--scale", "0.01", "--repetitions", "1", "--stats", "analyzed",
+            "--template", "58aaad76", "-c", "none", "-c", "job_blocked_by(blocked_by_job_id)"]
+    document = command_json(*args)
+    assert [t["id"] for t in document["templates"]] == ["58aaad76cdd6"]
+    assert document["statistics_states"] == ["after ANALYZE"]
+    assert len(document["configurations"][0]["measured"]["after ANALYZE"]) > 0
+    code, _, err = run_command(*args[:-4], "--template", "ffffffff", "-c", "none", "-c", "none")
+    assert code == 1 and "no template with id ffffffff" in err

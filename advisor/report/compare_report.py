@@ -61,6 +61,11 @@ def compare_document(comparison: Comparison, workload: Workload,
              "measured_median_seconds": {
                  state: {c.label: _median(c.measured(state), tid)
                          for c in comparison.configurations}
+                 for state in states},
+             "plans": {
+                 state: {c.label: m.plans.get(tid)
+                         for c in comparison.configurations
+                         if (m := c.measured(state)) is not None}
                  for state in states}}
             for tid in top
         ],
@@ -128,6 +133,13 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         headers.append("measured KiB")
     out.append(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
     out.append("")
+    named = [c for c in document["configurations"] if c["indexes"] and c["label"] != "; ".join(
+        c["indexes"])]
+    if named:
+        out += ["Configurations:", ""]
+        out += [f"- {c['label']}: " + "; ".join(f"`{i}`" if markdown else i
+                                                for i in c["indexes"]) for c in named]
+        out.append("")
     for state, verdict in document["verdicts"].items():
         label = "Verdict" if state == "estimated" else f"Verdict, {state}"
         out.append(f"{label}: {verdict['verdict']}.")
@@ -152,19 +164,32 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
              for f in document["state_flips"]],
             headers=["template", "configuration", *states], tablefmt=fmt,
             disable_numparse=True))
-    out.append("")
-    labels = [c["label"] for c in document["configurations"]]
+    out += ["", "Per template (estimated cost per execution; measured median ms):", ""]
     template_rows = []
     for t in document["templates"]:
-        row = [t["id"], t["count"]]
-        row += [f"{t['estimated'][label]:,.0f}" for label in labels]
-        for state in states:
-            measured = t["measured_median_seconds"][state]
-            row += [f"{measured[label] * 1000:.3f}" if measured.get(label) is not None else ""
-                    for label in labels]
-        template_rows.append(row)
-    headers = ["template", "count", *(f"est. {label}" for label in labels)]
-    for state in states:
-        headers += [f"ms {label} ({state})" for label in labels]
+        for c in document["configurations"]:
+            label = c["label"]
+            row = [t["id"], t["count"], label, f"{t['estimated'][label] / t['count']:,.0f}"]
+            for state in states:
+                measured = t["measured_median_seconds"][state].get(label)
+                row.append(f"{measured * 1000:.3f}" if measured is not None else "")
+            template_rows.append(row)
+    headers = ["template", "count", "configuration", "est. cost",
+               *(f"ms ({state})" for state in states)]
     out.append(tabulate(template_rows, headers=headers, tablefmt=fmt, disable_numparse=True))
+    out += ["", "Templates, and the plans SQLite chose on the measured copies:"]
+    for t in document["templates"]:
+        out += ["", f"- {t['id']}: `{t['sql']}`" if markdown else f"  {t['id']}: {t['sql']}"]
+        for plan, where in _plan_groups(t["plans"]):
+            out.append(f"  - `{plan}`: {where}" if markdown else f"      {plan}: {where}")
     return "\n".join(out)
+
+
+def _plan_groups(plans: dict[str, dict[str, str | None]]) -> list[tuple[str, str]]:
+    """Each distinct plan with the configurations (and states) that got it."""
+    groups: dict[str, list[str]] = {}
+    for state, by_label in plans.items():
+        for label, plan in by_label.items():
+            if plan:
+                groups.setdefault(plan, []).append(f"{label} ({state})")
+    return [(plan, ", ".join(where)) for plan, where in groups.items()]
