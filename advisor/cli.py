@@ -432,6 +432,79 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
         click.echo(compare_report.render_text(document, markdown=output == "markdown"))
 
 
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
+@click.option("--scale", "scale_text", default="10k,100k,1M", show_default=True,
+              metavar="SCALES",
+              help="Comma-separated sizes: counts of the profile's reference rows (10k, 100k, "
+                   "1M: jobs per workflow for Torc) or multipliers (x2, 0.5x).")
+@click.option("-c", "--config", "configs", multiple=True, metavar="CONFIG",
+              help="Indexes to measure against none: recommended (the default, needs a LOG), "
+                   "a .sql file, or 'table(col); table(col)'. Repeatable.")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown")
+@measurement_options
+@click.option("--max-synth-scale", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True,
+              help="Synthesise and measure scales up to this multiplier; larger ones are "
+                   "extrapolated from the measured growth.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Templates in the latency table (default 10; json: all).")
+@click.option("--chart", type=click.Path(dir_okay=False), metavar="OUT.png",
+              help="Also draw latency and size against scale, log-log (needs the 'chart' "
+                   "extra: matplotlib).")
+def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
+             schema: str | None, db: str | None, profile: str | None, log_format: str,
+             strict: bool, workers: int | None, max_line_bytes: int, output: str,
+             repetitions: int, statement_timeout: float, max_synth_scale: float,
+             top: int | None, chart: str | None) -> None:
+    """Database size, index sizes and template latencies as the data grows.
+
+    Each scale up to --max-synth-scale gets a database synthesised from the
+    schema and profile (cached) and is measured there: its size, each added
+    index's size (dbstat), and the workload replayed with no added index and
+    with each -c configuration. Larger scales are extrapolated from the growth
+    fitted over the measured ones (y = a·scale^b) and marked so.
+    """
+    from advisor.capacity import plan_capacity, split_scales, synthesis_inputs
+    from advisor.digest import Digest
+    from advisor.measure import resolve_configuration
+    from advisor.profile import load_profile
+    from advisor.report import capacity_report
+    from advisor.scales import parse_scales
+    from advisor.workload import load_workload
+
+    if db is not None:
+        raise InputError("capacity measures databases it synthesises from --schema and "
+                         "--profile at each scale; it does not use --db")
+    if not logs and not configs:
+        raise InputError("without a LOG there is no workload to recommend for: give a LOG, "
+                         "or -c CONFIG with the indexes to size")
+    if chart:
+        capacity_report.require_chart()
+    schema_path, profile_path = synthesis_inputs(logs, schema, profile)
+    scales = parse_scales(scale_text, load_profile(profile_path).reference)
+    split_scales(scales, max_synth_scale)  # before the log is read: a bad mix fails fast
+    digest = (_digest_for_command(logs, log_format, strict, workers, max_line_bytes)
+              if logs else Digest())
+    workload = load_workload(list(logs), schema=str(schema_path), profile=str(profile_path),
+                             digest=digest)
+    resolved = [resolve_configuration(text, workload) for text in configs or ("recommended",)]
+    result = plan_capacity(workload, schema_path, profile_path, scales, resolved,
+                           max_synth_scale, repetitions, statement_timeout,
+                           progress=_step_progress(), synth_progress=_synth_progress())
+    command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    document = capacity_report.capacity_document(result, workload, command)
+    if chart:
+        capacity_report.render_chart(document, chart)
+    if output == "json":
+        click.echo(capacity_report.render_json(document))
+    else:
+        click.echo(capacity_report.render_table(document, markdown=output == "markdown",
+                                                top=top or capacity_report.DEFAULT_TOP))
+
+
 def _step_progress() -> Callable[[str], None] | None:
     """One line per step of long work on stderr, when stderr is a terminal."""
     if not sys.stderr.isatty():

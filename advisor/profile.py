@@ -47,6 +47,7 @@ __all__ = [
     "GraphShape",
     "Group",
     "Profile",
+    "Reference",
     "RowsPerParent",
     "TableSpec",
     "load_profile",
@@ -60,7 +61,8 @@ KINDS = ("fixed", "uniform", "poisson", "geometric", "zipf", "lognormal")
 SHARE_KINDS = ("fixed", "zipf", "lognormal")
 
 TOP_KEYS = ("profile", "app", "tables", "groups")
-PROFILE_KEYS = ("name", "description", "seed", "scales")
+PROFILE_KEYS = ("name", "description", "seed", "scales", "reference")
+REFERENCE_KEYS = ("table", "per", "rows")
 TABLE_KEYS = ("rows", "parent", "key", "per_parent", "relative_to", "columns", "graph")
 DISTRIBUTION_KEYS = ("distribution", "mean", "total", "min", "max", "skew")
 COLUMN_KEYS = ("distinct", "null_fraction", "values", "skew", "width")
@@ -255,6 +257,25 @@ class RowsPerParent:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """What scale 1 means in rows: ``rows`` of ``table`` (one of ``scales``) per ``per`` row.
+
+    It lets a size be asked for as a count (``--scale 100k``: 100,000 jobs per
+    workflow) rather than a multiplier; the user names which parent row it
+    describes (Torc's 10,000-job focus workflow).
+    """
+
+    table: str
+    rows: int
+    per: str | None = None
+
+    @property
+    def unit(self) -> str:
+        """The counted thing, for reports: ``job rows per workflow``."""
+        return f"{self.table} rows" + (f" per {self.per}" if self.per else "")
+
+
+@dataclass(frozen=True)
 class Profile:
     """A loaded, validated scale profile. Pure data plus the sums a later stage needs."""
 
@@ -262,6 +283,7 @@ class Profile:
     description: str = ""
     seed: int = 0
     scales: tuple[str, ...] = ()
+    reference: Reference | None = None
     tables: Mapping[str, TableSpec] = field(default_factory=_empty)
     groups: tuple[Group, ...] = ()
     app: Mapping[str, Any] = field(default_factory=_empty)
@@ -422,6 +444,7 @@ def parse_profile(text: str, source: str = "<profile>") -> Profile:
         seed=reader.count(header.get("seed"), "[profile].seed", allow_negative=True) or 0,
         scales=tuple(reader.list_of(header.get("scales"), "[profile].scales", str,
                                     'table names, e.g. ["job"]')),
+        reference=_parse_reference(reader, header.get("reference")),
         tables=MappingProxyType(tables),
         groups=groups,
         app=_freeze(reader.table(data.get("app"), "[app]")),
@@ -494,6 +517,23 @@ class _Reader:
             bounds += f" and at most {high:g}" if high is not None else ""
             raise self.fail(f"{where} must be {bounds}, got {value}")
         return float(value)
+
+
+def _parse_reference(reader: _Reader, value: Any) -> Reference | None:
+    if value is None:
+        return None
+    where = "[profile].reference"
+    reference = reader.table(value, where)
+    reader.keys(reference, where, REFERENCE_KEYS)
+    rows = reader.count(reference.get("rows"), f"{where}.rows")
+    if not rows:
+        raise reader.fail(f"{where}.rows must be a count above 0: the rows of the table at "
+                          "scale 1, e.g. rows = 10000")
+    return Reference(
+        table=reader.text(reference.get("table"), f"{where}.table", required=True) or "",
+        rows=rows,
+        per=reader.text(reference.get("per"), f"{where}.per"),
+    )
 
 
 def _parse_table(reader: _Reader, name: str, spec: Any) -> TableSpec:
@@ -647,6 +687,13 @@ def _check_references(reader: _Reader, profile: Profile) -> None:
     for name in profile.scales:
         if name not in tables:
             raise reader.fail(f"[profile].scales names {name!r}, which has no [tables.{name}]")
+    reference = profile.reference
+    if reference is not None and reference.table not in profile.scales:
+        raise reader.fail(f"[profile].reference.table {reference.table!r} must be one of "
+                          f"[profile].scales ({', '.join(profile.scales) or 'none given'})")
+    if reference is not None and reference.per is not None and reference.per not in tables:
+        raise reader.fail(f"[profile].reference.per names {reference.per!r}, which has no "
+                          f"[tables.{reference.per}]")
     names = [group.name for group in profile.groups]
     for group in profile.groups:
         _check_group(reader, profile, group, names.count(group.name) > 1)
