@@ -15,6 +15,7 @@ of it, the one with the fewest indexes.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -136,12 +137,22 @@ def _has_stat1(database: Path) -> bool:
 
 
 def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
+    """The fewest indexes within VERDICT_TOLERANCE of the least cost or time.
+
+    Measured, configurations on which SQLite chose the very same plans for
+    every template run the same code on the same rows: what separates their
+    times is the machine's noise, so each is scored by the median of its
+    plan-twins' times, and the verdict names them.
+    """
     measured = state is not None
+    twins = _plan_twins(compared, state) if measured else {}
+
+    def raw(c: Compared) -> float:
+        return c.measured_seconds(state) if measured else c.estimated_total  # type: ignore
 
     def score(c: Compared) -> float:
-        if measured:
-            return c.measured_seconds(state)  # type: ignore[return-value]
-        return c.estimated_total
+        group = twins.get(id(c), [c])
+        return statistics.median(raw(t) for t in group)
 
     lowest = min(score(c) for c in compared)
     close = [c for c in compared if score(c) <= lowest * (1 + VERDICT_TOLERANCE)]
@@ -151,7 +162,7 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
     parts = []
     against = [compared[0]] + ([fastest] if fastest is not compared[0] else [])
     for other in against:  # the baseline, and the fastest
-        if other is not best and score(other) > 0:
+        if other is not best and other not in twins.get(id(best), []) and score(other) > 0:
             change = 1 - score(best) / score(other)
             direction = "less" if change >= 0 else "more"
             parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}")
@@ -159,7 +170,21 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
     text = (f"{best.label}, with {len(best.indexes)} {noun}: the fewest indexes within "
             f"{VERDICT_TOLERANCE:.0%} of the least {basis}"
             + (f" ({'; '.join(parts)})" if parts else ""))
+    same = [t.label for t in twins.get(id(best), []) if t is not best]
+    if same:
+        text += (f"; SQLite chose the same plans with {', '.join(same)}, so their measured "
+                 "differences are noise")
     return best.label, text
+
+
+def _plan_twins(compared: list[Compared], state: str | None) -> dict[int, list[Compared]]:
+    """id(configuration) -> the configurations with the same plan for every template."""
+    groups: dict[tuple[tuple[str, str], ...], list[Compared]] = {}
+    for c in compared:
+        measurement = c.measured(state) if state is not None else None
+        if measurement is not None and measurement.plans:
+            groups.setdefault(tuple(sorted(measurement.plans.items())), []).append(c)
+    return {id(c): group for group in groups.values() for c in group}
 
 
 FLIP_RATIO = 1.25  # a template this much faster in one state and slower in the other

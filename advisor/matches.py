@@ -8,7 +8,7 @@ running workflow's compute nodes are 80 where the average is 3. When the
 replayed statements and their database are at hand (compare, fidelity), the
 rows each table occurrence's equalities match are counted there, for every
 subset of its equality columns (the plan may seek on some and filter on the
-rest), averaged over the template's statements, and handed to the costing
+rest), the median over the template's statements, and handed to the costing
 (never to the planner: SQLite plans with averages).
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import statistics
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,7 +33,7 @@ Matches = Mapping[tuple[str, frozenset[str]], float]
 
 def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                   ) -> dict[str, Matches]:
-    """Per template id: (table, equality columns) -> rows matched, averaged over its
+    """Per template id: (table, equality columns) -> rows matched, the median over its
     replayed statements."""
     connection = open_read_only(database)
     counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int] = {}
@@ -47,8 +48,8 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                             key = (table.lower(), frozenset(c.lower() for c, _ in subset))
                             sums.setdefault(key, []).append(
                                 _count(connection, counted, table, subset))
-            if sums:
-                out[template_id] = {key: sum(v) / len(v) for key, v in sums.items()}
+            if sums:  # the median, as the timing's median is one statement's time
+                out[template_id] = {key: statistics.median(v) for key, v in sums.items()}
         return out
     finally:
         connection.close()
