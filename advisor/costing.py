@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from advisor.access import TableAccess, WriteAccess
 from advisor.indexes import IndexSpec
-from advisor.statistics import Statistics
+from advisor.statistics import RANGE_MARK, Statistics
 from advisor.whatif import Plan, PlanStep
 
 ONE_SIDED_RANGE = 1 / 4
@@ -220,9 +220,13 @@ class _PlanCosting:
         for column in access.in_list:
             if column.lower() not in sought:
                 share *= min(1.0, DEFAULT_IN_VALUES / stats.distinct_values(table, (column,)))
-        for column in access.range:
-            if column.lower() not in sought:
-                share *= ONE_SIDED_RANGE
+        ranged = [c.lower() for c in access.range if c.lower() not in sought]
+        with_bounds = stats.matched(table, equal | {c + RANGE_MARK for c in ranged})
+        before_bounds = stats.matched(table, equal) if equal else float(stats.rows(table))
+        if ranged and with_bounds is not None and before_bounds:
+            share *= with_bounds / before_bounds  # the statement's own bounds, counted
+        else:
+            share *= ONE_SIDED_RANGE ** len(ranged)
         for column in access.is_null:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))

@@ -66,6 +66,8 @@ class Slot:
     column: str | None
     occurrence: str | None  # which use of the table (a self-join has two)
     role: str  # "equal", "in", "range", "insert", "set", "limit", "offset" or "free"
+    conjunct: bool = False  # its comparison is ANDed into a WHERE or ON (not under OR/NOT)
+    operator: str | None = None  # read as "column <operator> value" (<, <=, >, >= only)
 
     @property
     def placeholder(self) -> bool:
@@ -408,7 +410,8 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
         return Slot(start, end, value, target.name, column, None, "insert")
     if position in bound:
         table, column, occurrence = bound[position]
-        return Slot(start, end, value, table, column, occurrence, _role(node))
+        return Slot(start, end, value, table, column, occurrence, _role(node),
+                    _is_conjunct(node), _range_operator(node))
     column_node = _compared_column(node)
     if column_node is not None and target is not None and _in_statement_itself(column_node, root):
         name = _catalog_column(target, column_node.name)
@@ -416,6 +419,27 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
             role = "set" if _is_assignment(node, root) else _role(node)
             return Slot(start, end, value, target.name, name, target.name, role)
     return Slot(start, end, value, None, None, None, "free")
+
+
+_RANGE_OPERATORS = {exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
+_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+
+
+def _range_operator(node: exp.Expression) -> str | None:
+    """``<``, ``<=``, ``>`` or ``>=`` as "column op value", when ``node`` is a range bound."""
+    operator = _RANGE_OPERATORS.get(type(node.parent))  # type: ignore[call-overload]
+    if operator is None:
+        return None
+    return _FLIPPED[operator] if node.parent.left is node else operator  # type: ignore[union-attr]
+
+
+def _is_conjunct(node: exp.Expression) -> bool:
+    """Whether the comparison ``node`` sits in is a top-level AND term of a filter."""
+    comparison = node.parent
+    current = comparison.parent if comparison is not None else None
+    while isinstance(current, exp.And | exp.Paren):
+        current = current.parent
+    return isinstance(current, exp.Where | exp.Join)
 
 
 def _role(node: exp.Expression) -> str:

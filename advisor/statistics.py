@@ -39,6 +39,11 @@ def _frozen(mapping: Mapping) -> Mapping:  # type: ignore[type-arg]
     return MappingProxyType(dict(mapping))
 
 
+# In a ``matches`` key, a column with this suffix stands for its range bounds: the key
+# counts the rows that pass the equalities and every bound of the occurrence together.
+RANGE_MARK = "~range"
+
+
 @dataclass(frozen=True)
 class Statistics:
     """Row and distinct-value estimates, and where they came from.

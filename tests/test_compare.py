@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advisor.compare import Comparison, Compared, _verdict, state_flips
+from advisor.compare import Compared, Comparison, _verdict, state_flips
 from advisor.indexes import parse_index
 from advisor.measure import ANALYZED, AS_FOUND, Measurement
 from advisor.replay import Tally, TemplateTiming
