@@ -79,7 +79,9 @@ class WhatIf:
     def __init__(self, catalog: Catalog, statistics: Statistics) -> None:
         self.catalog = catalog
         self.statistics = statistics
-        self._db = sqlite3.connect(":memory:", isolation_level=None)
+        # No statement cache: a cached EXPLAIN QUERY PLAN reads no table, so without
+        # sqlite_stat1 to reload SQLite never re-plans it after an index is dropped.
+        self._db = sqlite3.connect(":memory:", isolation_level=None, cached_statements=0)
         for ddl in catalog.ddl:
             self._db.execute(ddl)
         self._built: dict[IndexSpec, str] = {}
@@ -115,7 +117,7 @@ class WhatIf:
 
     def _explain(self, sql: str) -> Plan:
         try:
-            statement = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", _nulls_for(sql))
+            statement = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", nulls_for(sql))
             rows = statement.fetchall()
         except sqlite3.Error as exc:
             return Plan((), error=str(exc))
@@ -169,7 +171,7 @@ class WhatIf:
         self._db.close()
 
 
-def _nulls_for(sql: str) -> tuple[None, ...]:
+def nulls_for(sql: str) -> tuple[None, ...]:
     """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
     count = 0
     quote = ""

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from torc import CLAIM, TORC
 
-from advisor.catalog import load_catalog
+from advisor.catalog import catalog_from_sql, load_catalog
 from advisor.indexes import IndexSpec, parse_index
 from advisor.profile import load_profile
 from advisor.statistics import Statistics, defaults, from_profile
@@ -113,3 +113,14 @@ def test_unplannable_statement_reports_sqlite_error(torc_statistics) -> None:
     catalog, statistics = torc_statistics
     plan = WhatIf(catalog, statistics).plan("SELECT nope FROM job", ["job"])
     assert plan.error is not None and "nope" in plan.error
+
+
+def test_a_dropped_hypothetical_index_leaves_the_plan_without_statistics() -> None:
+    """Without sqlite_stat1 nothing reloads the schema: a cached EXPLAIN statement
+    replayed the plan from before the drop."""
+    catalog = catalog_from_sql([("s", "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")], "s")
+    whatif = WhatIf(catalog, defaults(catalog))
+    sql = "SELECT * FROM t WHERE a = ?"
+    with_index = whatif.plan(sql, ["t"], [parse_index("t(a)", catalog)])
+    assert "USING INDEX" in with_index.steps[0].detail
+    assert whatif.plan(sql, ["t"], []).steps[0].detail == "SCAN t"
