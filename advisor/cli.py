@@ -434,6 +434,57 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
 
 @main.command()
 @click.argument("logs", nargs=-1, metavar="[LOG...]")
+@click.option("--db", metavar="DATABASE",
+              help="The database to audit (required); only read, experiments run on copies.")
+@log_options
+@output_format("table", "json", "markdown", "sql")
+@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs per replayed template and round; the median is kept.")
+@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
+              show_default=True, help="Seconds a replayed statement may run.")
+@click.option("--max-replays", type=click.IntRange(min=0), default=16, show_default=True,
+              help="Replay the workload without at most this many indexes, one at a time "
+                   "(the most used first).")
+@click.option("--no-replay", is_flag=True,
+              help="Do not replay: no harmful findings; write savings estimated only.")
+def audit(logs: tuple[str, ...], db: str | None, log_format: str, strict: bool,
+          workers: int | None, max_line_bytes: int, output: str, repetitions: int,
+          statement_timeout: float, max_replays: int, no_replay: bool) -> None:
+    """Judge a database's existing indexes against the log of what it runs.
+
+    Unused, duplicate and prefix-redundant indexes, indexes that measurably
+    slow a template, partial indexes no statement can use, missing or stale
+    sqlite_stat1, hot templates that scan large tables; and a drop list with
+    the write time each drop saves. Without a LOG: duplicates, possibly
+    redundant prefixes and statistics only. --format sql prints the drop list.
+    See docs/audit.md.
+    """
+    from advisor.audit import audit as run_audit
+    from advisor.audit import check_database
+    from advisor.report import audit_report
+    from advisor.workload import load_workload
+
+    if db is None:
+        raise InputError("audit needs the database: give --db app.db")
+    check_database(db)  # before reading the logs, which can take a while
+    workload = None
+    if logs:
+        digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
+        workload = load_workload(list(logs), db=db, digest=digest)
+    result = run_audit(db, workload, not no_replay, repetitions, statement_timeout,
+                       max_replays, _step_progress())
+    command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
+    document = audit_report.audit_document(result, command)
+    if output == "json":
+        click.echo(audit_report.render_json(document))
+    elif output == "sql":
+        click.echo(audit_report.render_sql(document))
+    else:
+        click.echo(audit_report.render_text(document, markdown=output == "markdown"), nl=False)
+
+
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
 @click.option("--scale", "scale_text", default="10k,100k,1M", show_default=True,
               metavar="SCALES",
               help="Comma-separated sizes: counts of the profile's reference rows (10k, 100k, "

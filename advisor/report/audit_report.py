@@ -1,0 +1,416 @@
+"""``advisor audit`` as a table, markdown, JSON (keys in docs/audit.md) or a SQL drop script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from tabulate import tabulate
+
+from advisor import audit as findings
+from advisor.audit import Audit
+
+FORMAT_VERSION = 1
+PLAN_CHANGES_SHOWN = 10  # in text reports; JSON has all
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
+    """The audit as plain data; ``command`` is the command line that made it."""
+    stats = result.statistics
+    return {
+        "format_version": FORMAT_VERSION,
+        "command": command,
+        "database": result.database,
+        "sqlite_version": result.sqlite_version,
+        "with_log": result.with_log,
+        "templates_planned": result.templates_planned,
+        "plan_mismatches": list(result.plan_mismatches),
+        "thresholds": {
+            "stale_factor": findings.STALE_FACTOR, "stale_min_rows": findings.STALE_MIN_ROWS,
+            "hot_share": findings.HOT_SHARE, "full_scan_min_rows": findings.FULL_SCAN_MIN_ROWS,
+            "harmful_ratio": findings.HARMFUL_RATIO,
+            "harmful_min_seconds": findings.HARMFUL_MIN_SECONDS,
+            "cost_tolerance": findings.COST_TOLERANCE, "rounds": findings.ROUNDS,
+        },
+        "indexes": [
+            {"name": i.name, "table": i.table, "definition": i.definition, "origin": i.origin,
+             "unique": i.unique, "bytes": i.bytes, "bytes_measured": i.bytes_measured,
+             "used_by": list(i.used_by),
+             "used_after_analyze": None if i.used_after_analyze is None
+             else list(i.used_after_analyze),
+             "foreign_key_writes": list(i.foreign_key_writes)}
+            for i in result.indexes
+        ],
+        "drops": [
+            {"index": d.index, "table": d.table, "definition": d.definition,
+             "reasons": list(d.reasons), "bytes": d.bytes,
+             "write_seconds_saved": _round(d.write_seconds_saved),
+             "read_seconds_saved": _round(d.read_seconds_saved),
+             "uncertainty_seconds": _round(d.uncertainty_seconds),
+             "upkeep_saved": round(d.upkeep_saved, 3), "upkeep_basis": d.upkeep_basis,
+             "drop_sql": f'DROP INDEX IF EXISTS "{d.index}";',
+             "restore_sql": None if d.create_sql is None else d.create_sql.rstrip(";") + ";"}
+            for d in result.drops
+        ],
+        "unused": [
+            {"index": u.index, "definition": u.definition, "bytes": u.bytes, "drop": u.drop,
+             "note": u.note}
+            for u in result.unused
+        ],
+        "redundant": [
+            {"index": r.index, "definition": r.definition, "kind": r.kind,
+             "covered_by": r.covered_by, "covered_definition": r.covered_definition,
+             "verdict": r.verdict, "templates_checked": r.templates_checked,
+             "needed_by": [
+                 {"template": n.template_id, "count": n.count,
+                  "cost_with": _round(n.cost_with, 3), "cost_without": _round(n.cost_without, 3),
+                  "plan_without": list(n.plan_without)}
+                 for n in r.needed_by]}
+            for r in result.redundant
+        ],
+        "harmful": [
+            {"index": h.index, "definition": h.definition, "drop": h.drop, "note": h.note,
+             "net_seconds_saved": round(h.net_seconds_saved, 6),
+             "uncertainty_seconds": round(h.uncertainty_seconds, 6),
+             "estimated_saving": _round(h.estimated_saving, 3),
+             "fixed_by_analyze": list(h.fixed_by_analyze),
+             "slower": [_slower(s) for s in h.slower]}
+            for h in result.harmful
+        ],
+        "unusable_partial": [
+            {"index": p.index, "definition": p.definition, "where": p.where,
+             "statements_checked": p.statements_checked,
+             "templates_checked": p.templates_checked, "unchecked": p.unchecked}
+            for p in result.unusable_partial
+        ],
+        "statistics": {
+            "state": stats.state,
+            "advice": stats.advice,
+            "stat4": stats.stat4,
+            "tables": [
+                {"table": t.table, "rows_now": t.rows_now, "rows_recorded": t.rows_recorded,
+                 "indexes": t.indexes, "state": t.state}
+                for t in stats.tables
+            ],
+            "plan_changes": None if stats.changes is None else [
+                {"template": c.template_id, "sql": c.sql, "count": c.count,
+                 "plan_without_stats": list(c.plan_without_stats),
+                 "plan_with_stats": list(c.plan_with_stats),
+                 "cost_without_stats": _round(c.cost_without_stats, 3),
+                 "cost_with_stats": _round(c.cost_with_stats, 3),
+                 "analyze_changes_it": c.analyze_changes_it}
+                for c in stats.changes
+            ],
+        },
+        "full_scans": [
+            {"template": f.template_id, "sql": f.sql, "count": f.count, "table": f.table,
+             "rows": f.rows, "share": round(f.share, 6), "basis": f.basis, "plan": f.plan_line}
+            for f in result.full_scans
+        ],
+        "replayed": [
+            {"index": r.index, "templates": r.templates,
+             "read_seconds_saved": round(r.read_seconds_saved, 6),
+             "write_seconds_saved": round(r.write_seconds_saved, 6),
+             "uncertainty_seconds": round(r.uncertainty_seconds, 6),
+             "slower": [_slower(s) for s in r.slower]}
+            for r in result.replayed
+        ],
+        "not_replayed": list(result.not_replayed),
+        "notes": list(result.notes),
+    }
+
+
+def _slower(s: findings.Slower) -> dict[str, Any]:
+    return {"template": s.template_id, "kind": s.kind, "count": s.count,
+            "seconds_with": round(s.seconds_with, 9),
+            "seconds_without": round(s.seconds_without, 9)}
+
+
+def render_json(document: dict[str, Any]) -> str:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
+
+
+def render_sql(document: dict[str, Any]) -> str:
+    """The drop list as DROP INDEX statements, each after a comment giving its reason;
+    ANALYZE last when the statistics need it."""
+    count = len(document["drops"])
+    lines = [f"-- advisor audit of {document['database']}: {count} "
+             f"{'index' if count == 1 else 'indexes'} to drop"]
+    for drop in document["drops"]:
+        lines.append(f"-- {drop['definition']}: {'; '.join(drop['reasons'])}; frees "
+                     f"{_kib(drop['bytes'])}; {_write_saving(drop)}")
+        lines.append(drop["drop_sql"])
+    advice = document["statistics"]["advice"]
+    if advice:
+        lines.append(f"-- statistics ({document['statistics']['state']}): {advice}")
+        lines.append("ANALYZE;")
+    if document["drops"]:
+        lines.append("-- to undo the drops:")
+        lines.extend(f"-- {drop['restore_sql']}" for drop in document["drops"]
+                     if drop["restore_sql"])
+    return "\n".join(lines)
+
+
+def _kib(size: int) -> str:
+    return f"{size / 1024:,.0f} KiB"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.3f} s"
+
+
+def _write_saving(drop: dict[str, Any]) -> str:
+    if drop["write_seconds_saved"] is not None:
+        return (f"saves {_seconds(drop['write_seconds_saved'])} of writes over the log "
+                f"(measured, ± {_seconds(drop['uncertainty_seconds'])})")
+    return f"saves {drop['upkeep_saved']:,.0f} {drop['upkeep_basis']}"
+
+
+def _tab(rows: list[list[Any]], headers: list[str], fmt: str) -> str:
+    """A table; in markdown with blank lines around it, so it is not read as a paragraph."""
+    text = tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
+    return f"\n{text}\n" if fmt == "github" else text
+
+
+def _heading(text: str, markdown: bool) -> str:
+    return f"## {text}\n" if markdown else f"{text}:"
+
+
+def _plan(lines: list[str]) -> str:
+    return " / ".join(line.strip() for line in lines) or "(none)"
+
+
+def render_text(document: dict[str, Any], markdown: bool = False) -> str:
+    """Every finding with its numbers; sections without findings say so in one line."""
+    fmt = "github" if markdown else "simple"
+    out: list[str] = []
+    if markdown:
+        out += ["# Index audit", ""]
+        if document.get("command"):
+            out += ["Generated by advisor; regenerate with:", "", "```sh", document["command"],
+                    "```", ""]
+    out += _summary(document)
+    out.append(_heading("Drop list", markdown))
+    if document["drops"]:
+        out.append(_tab(
+            [[d["index"], d["definition"], "; ".join(d["reasons"]), _kib(d["bytes"]),
+              _measured_cell(d["write_seconds_saved"], d["uncertainty_seconds"]),
+              _measured_cell(d["read_seconds_saved"], d["uncertainty_seconds"]),
+              f"{d['upkeep_saved']:,.0f}"]
+             for d in document["drops"]],
+            ["index", "definition", "why", "size", "writes saved (measured)",
+                     "reads saved (measured)", "upkeep saved (est.)"], fmt))
+        out.append(f"Upkeep: {document['drops'][0]['upkeep_basis']}. Measured: replayed with "
+                   f"every index and without that one; weighted by the log's counts; ± is "
+                   f"half the spread of repeated rounds.")
+    else:
+        out.append("nothing to drop.")
+    out.append("")
+    out += _unused_text(document, fmt, markdown)
+    out += _redundant_text(document, fmt, markdown)
+    out += _harmful_text(document, fmt, markdown)
+    out += _partial_text(document, fmt, markdown)
+    out += _statistics_text(document, fmt, markdown)
+    out += _scans_text(document, fmt, markdown)
+    out += _replayed_text(document, fmt, markdown)
+    if document["notes"]:
+        out.append(_heading("Notes", markdown))
+        out.extend(f"- {note}" for note in document["notes"])
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _summary(document: dict[str, Any]) -> list[str]:
+    indexes = document["indexes"]
+    created = sum(1 for i in indexes if i["origin"] == "c")
+    lines = [f"Database {document['database']}: {len(indexes)} indexes ({created} by CREATE "
+             f"INDEX, {len(indexes) - created} for PRIMARY KEY / UNIQUE constraints); plans by "
+             f"SQLite {document['sqlite_version']}."]
+    if document["with_log"]:
+        lines.append(f"{document['templates_planned']} logged templates planned as the "
+                     f"database plans them today.")
+        if document["plan_mismatches"]:
+            lines.append(f"The schema copy plans {len(document['plan_mismatches'])} templates "
+                         f"unlike the database ({', '.join(document['plan_mismatches'])}): "
+                         f"what-if findings for them are less certain.")
+    stats = document["statistics"]
+    lines.append(f"Statistics (sqlite_stat1): {stats['state']}"
+                 + ("; ANALYZE advised (see below)." if stats["advice"] else "."))
+    lines.append("")
+    return lines
+
+
+def _measured_cell(value: float | None, uncertainty: float | None) -> str:
+    if value is None:
+        return "not measured"
+    return f"{value:,.3f} ± {uncertainty or 0:,.3f} s"
+
+
+def _unused_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    out = [_heading("Unused indexes (no logged template's plan uses them)", markdown)]
+    if not document["with_log"]:
+        return [*out, "needs a log.", ""]
+    if not document["unused"]:
+        return [*out, "none: every index is used by some plan.", ""]
+    out.append(_tab(
+        [[u["index"], u["definition"], _kib(u["bytes"]), "yes" if u["drop"] else "no",
+          u["note"] or ""] for u in document["unused"]],
+        ["index", "definition", "size", "drop", "note"], fmt))
+    return [*out, ""]
+
+
+def _redundant_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    out = [_heading("Duplicates and prefixes", markdown)]
+    if not document["redundant"]:
+        return [*out, "none: no index duplicates another or is a left prefix of one.", ""]
+    rows = []
+    for r in document["redundant"]:
+        if r["verdict"] == "needed":
+            why = "; ".join(
+                f"{n['template']} ({n['count']} runs): {_cost(n['cost_with'])} -> "
+                f"{_cost(n['cost_without'])} without it ({_plan(n['plan_without'])})"
+                for n in r["needed_by"][:3])
+            why = f"needed on its own: {why}"
+        elif r["verdict"] == "redundant" and r["kind"] == "prefix":
+            why = (f"no template's estimated cost rises without it "
+                   f"({r['templates_checked']} checked)")
+        elif r["verdict"] == "possibly redundant":
+            why = "a log would show whether a template needs it on its own"
+        else:
+            why = ""
+        rows.append([r["index"], r["definition"], r["kind"],
+                     f"{r['covered_by']}: {r['covered_definition']}", r["verdict"], why])
+    out.append(_tab(rows, ["index", "definition", "kind", "covered by", "verdict",
+                                       "why"], fmt))
+    out.append("Costs are estimated per execution, in row steps.")
+    return [*out, ""]
+
+
+def _cost(value: float | None) -> str:
+    return "?" if value is None else f"{value:,.0f}"
+
+
+def _harmful_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    out = [_heading("Harmful indexes (a template measurably slower with them)", markdown)]
+    if not document["with_log"]:
+        return [*out, "needs a log (and replays).", ""]
+    if not document["replayed"]:
+        return [*out, "not measured (no replays).", ""]
+    if not document["harmful"]:
+        return [*out, "none measured.", ""]
+    rows = []
+    for h in document["harmful"]:
+        for s in h["slower"]:
+            rows.append([h["index"], s["template"], s["kind"], s["count"],
+                         f"{s['seconds_with'] * 1000:.3f}", f"{s['seconds_without'] * 1000:.3f}",
+                         f"{s['seconds_with'] / s['seconds_without']:.1f}x"])
+    out.append(_tab(rows, ["index", "template", "kind", "count", "ms with",
+                                       "ms without", "slower"], fmt))
+    t = document["thresholds"]
+    out.append(f"Slower: by more than {t['harmful_ratio']:g}x and "
+               f"{t['harmful_min_seconds'] * 1000:g} ms in each of {t['rounds']} rounds.")
+    for h in document["harmful"]:
+        estimated = ("unknown" if h["estimated_saving"] is None
+                     else f"{h['estimated_saving']:,.0f} row steps")
+        out.append(f"- {h['index']}: dropping it saves {h['net_seconds_saved']:,.3f} ± "
+                   f"{h['uncertainty_seconds']:,.3f} s measured, {estimated} estimated: "
+                   + ("drop." if h["drop"] else f"keep ({h['note']})."))
+    return [*out, ""]
+
+
+def _partial_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    out = [_heading("Partial indexes no logged statement can use", markdown)]
+    if not document["with_log"]:
+        return [*out, "needs a log.", ""]
+    if not document["unusable_partial"]:
+        partial = any(" WHERE " in i["definition"] for i in document["indexes"])
+        return [*out, "none." if partial else "none (no partial indexes).", ""]
+    out.append(_tab(
+        [[p["index"], p["where"], p["templates_checked"], p["statements_checked"],
+          p["unchecked"]] for p in document["unusable_partial"]],
+        ["index", "WHERE", "templates on its table", "statements asked",
+                 "could not ask"], fmt))
+    out.append("SQLite refused INDEXED BY for every statement: no logged WHERE implies the "
+               "index's WHERE.")
+    return [*out, ""]
+
+
+def _statistics_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    stats = document["statistics"]
+    out = [_heading("Statistics (sqlite_stat1)", markdown)]
+    lagging = [t for t in stats["tables"] if t["state"] != "ok"]
+    out.append(f"State: {stats['state']}; {len(stats['tables']) - len(lagging)} tables fine, "
+               f"{len(lagging)} not.")
+    if lagging:
+        out.append(_tab(
+            [[t["table"], _count(t["rows_now"]), _count(t["rows_recorded"]), t["indexes"],
+              t["state"]] for t in lagging],
+            ["table", "rows now", "rows in sqlite_stat1", "indexes", "state"], fmt))
+    if stats["advice"]:
+        out.append(f"Advice: {stats['advice']}.")
+    changes = stats["plan_changes"]
+    if changes is None:
+        out.append("A log would name the templates whose plan changes with statistics.")
+    elif not changes:
+        out.append("No logged template's plan changes with statistics (none, today's or "
+                   "fresh).")
+    else:
+        today = sum(c["analyze_changes_it"] for c in changes)
+        out.append(f"{len(changes)} templates are planned differently without sqlite_stat1 "
+                   f"and with it as ANALYZE would write it now ({today} of them change if "
+                   f"ANALYZE runs today); estimated cost per execution:")
+        out.append(_tab(
+            [[c["template"], c["count"], _only(c["plan_without_stats"], c["plan_with_stats"]),
+              _cost(c["cost_without_stats"]),
+              _only(c["plan_with_stats"], c["plan_without_stats"]),
+              _cost(c["cost_with_stats"]), "yes" if c["analyze_changes_it"] else "no"]
+             for c in changes[:PLAN_CHANGES_SHOWN]],
+            ["template", "count", "steps only without stats", "cost",
+             "steps only with stats",
+                     "cost", "ANALYZE changes it"], fmt))
+        if len(changes) > PLAN_CHANGES_SHOWN:
+            out.append(f"({len(changes) - PLAN_CHANGES_SHOWN} more in --format json)")
+    return [*out, ""]
+
+
+def _only(plan: list[str], other: list[str]) -> str:
+    """The steps of ``plan`` that ``other`` lacks: where two plans differ, compactly."""
+    theirs = {line.strip() for line in other}
+    return _plan([line for line in plan if line.strip() not in theirs]).replace(
+        "(none)", "(no other step)")
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _scans_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    t = document["thresholds"]
+    out = [_heading(f"Full scans by hot templates (at least {t['hot_share']:.0%} of the time, "
+                    f"tables of {t['full_scan_min_rows']:,}+ rows)", markdown)]
+    if not document["with_log"]:
+        return [*out, "needs a log.", ""]
+    if not document["full_scans"]:
+        return [*out, "none.", ""]
+    out.append(_tab(
+        [[f["template"], f"{f['share']:.1%} of {f['basis']}", f["count"], f["table"],
+          f"{f['rows']:,}", f["plan"], f["sql"][:80]] for f in document["full_scans"]],
+        ["template", "share", "count", "table", "rows", "plan", "statement"], fmt))
+    out.append("advisor recommend LOG --db DATABASE names the index that would serve each.")
+    return [*out, ""]
+
+
+def _replayed_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    if not document["replayed"]:
+        return []
+    out = [_heading("Replayed (every index, and without each one)", markdown)]
+    out.append(_tab(
+        [[r["index"], r["templates"], f"{r['read_seconds_saved']:,.3f}",
+          f"{r['write_seconds_saved']:,.3f}", f"{r['uncertainty_seconds']:,.3f}",
+          len(r["slower"])] for r in document["replayed"]],
+        ["index", "templates", "reads saved by dropping (s)",
+                 "writes saved by dropping (s)", "±", "slower with it"], fmt))
+    return [*out, ""]

@@ -1,0 +1,340 @@
+"""advisor audit: each finding on a small real database built for it, the seed analysis's
+thirteen indexes on a synthesised Torc database, and the user's database never written."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import command_json, run_command
+from torc import PROFILE, SCHEMA, TORC
+
+from advisor import audit as findings
+from advisor.report import audit_report
+
+SHOP_SCHEMA = """
+CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, region TEXT);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id),
+                     status INTEGER NOT NULL, total REAL NOT NULL);
+CREATE TABLE shipment (id INTEGER PRIMARY KEY,
+                       order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE);
+CREATE TABLE audit_log (id INTEGER PRIMARY KEY, at TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX customer_email ON customer (email);
+CREATE INDEX customer_lower_email ON customer (lower(email));
+CREATE INDEX customer_by_id ON customer (id);
+CREATE INDEX orders_customer ON orders (customer_id);
+CREATE INDEX orders_customer_again ON orders (customer_id);
+CREATE INDEX orders_customer_status ON orders (customer_id, status);
+CREATE INDEX orders_total ON orders (total);
+CREATE INDEX orders_rare ON orders (customer_id) WHERE status = 99;
+CREATE INDEX orders_paid ON orders (customer_id) WHERE status = 1;
+CREATE INDEX shipment_order ON shipment (order_id);
+"""
+
+SHOP_LOG = [
+    *(f"SELECT count(*) FROM orders WHERE customer_id = {i}" for i in range(20)),
+    *(f"SELECT * FROM customer WHERE email = 'c{i}@x.org'" for i in range(10)),
+    *(f"SELECT * FROM orders WHERE customer_id = {i} AND status = 1" for i in range(5)),
+    *(f"SELECT total FROM orders WHERE status = 1 AND customer_id = {i}" for i in range(3)),
+    *("SELECT * FROM audit_log WHERE message LIKE '%boom%'" for _ in range(5)),
+    *(f"INSERT INTO orders (customer_id, status, total) VALUES ({i}, 1, 9.5)" for i in range(10)),
+    *(f"UPDATE orders SET status = 2 WHERE id = {i}" for i in range(1, 6)),
+    "DELETE FROM orders WHERE id = 11",
+]
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A database with one of each problem: an exact duplicate, a prefix, an index on the
+    rowid, unused indexes, a partial index no query can use, an index that foreign-key
+    checks need, stale statistics (ANALYZE at 100 orders, 5,100 now), a table analysed
+    before it had indexes, and a 2,000-row table a hot query scans."""
+    folder = tmp_path_factory.mktemp("shop")
+    path = folder / "app.db"
+    db = sqlite3.connect(path)
+    db.executescript(SHOP_SCHEMA)
+    db.executemany("INSERT INTO customer (email, region) VALUES (?, 'eu')",
+                   [(f"c{i}@x.org",) for i in range(300)])
+    orders = [(i % 300, i % 3, i * 1.5) for i in range(100)]
+    db.executemany("INSERT INTO orders (customer_id, status, total) VALUES (?, ?, ?)", orders)
+    db.executemany("INSERT INTO shipment (order_id) VALUES (?)", [(i,) for i in range(1, 101)])
+    db.executemany("INSERT INTO audit_log (at, message) VALUES ('2026-01-01', ?)",
+                   [(f"event {i}",) for i in range(2000)])
+    db.commit()
+    db.execute("ANALYZE")
+    db.commit()
+    db.executemany("INSERT INTO orders (customer_id, status, total) VALUES (?, ?, ?)",
+                   orders * 50)
+    db.executescript("CREATE TABLE late (id INTEGER PRIMARY KEY, tag TEXT);"
+                     "CREATE INDEX late_tag ON late (tag);")
+    db.executemany("INSERT INTO late (tag) VALUES (?)", [(f"t{i % 7}",) for i in range(300)])
+    db.commit()
+    db.close()
+    log = folder / "app.log"
+    log.write_text("\n".join(SHOP_LOG) + "\n")
+    return path, log
+
+
+@pytest.fixture(scope="module")
+def shop_audit(shop: tuple[Path, Path]) -> tuple[dict[str, Any], str, str]:
+    path, log = shop
+    before = checksum(path)
+    document = command_json("audit", "--db", str(path), str(log), "--repetitions", "1")
+    return document, before, checksum(path)
+
+
+def by_index(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {entry["index"]: entry for entry in entries}
+
+
+def test_the_database_is_only_read(shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    _, before, after = shop_audit
+    assert before == after
+
+
+def test_duplicate_and_rowid_indexes_are_named_with_what_covers_them(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    redundant = by_index(shop_audit[0]["redundant"])
+    duplicates = [r for r in redundant.values() if r["kind"] == "duplicate"]
+    assert len(duplicates) == 1
+    pair = {duplicates[0]["index"], duplicates[0]["covered_by"]}
+    assert pair == {"orders_customer", "orders_customer_again"}
+    assert redundant["customer_by_id"]["kind"] == "rowid"
+    drops = by_index(shop_audit[0]["drops"])
+    assert any(r.startswith("duplicate of ") for r in drops[duplicates[0]["index"]]["reasons"])
+    assert "customer_by_id" in drops
+
+
+def test_a_prefix_no_template_needs_is_redundant(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    document = shop_audit[0]
+    prefixes = [r for r in document["redundant"] if r["kind"] == "prefix"]
+    assert len(prefixes) == 1
+    prefix = prefixes[0]
+    assert prefix["covered_by"] == "orders_customer_status"
+    assert prefix["verdict"] == "redundant" and prefix["templates_checked"] >= 3
+    # The duplicate and the prefix go; the longer index that covers both stays.
+    dropped = {d["index"] for d in document["drops"]}
+    assert {"orders_customer", "orders_customer_again"} <= dropped
+    assert "orders_customer_status" not in dropped
+
+
+def test_unused_indexes_and_what_still_needs_one(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    document = shop_audit[0]
+    unused = by_index(document["unused"])
+    assert {"orders_total", "orders_rare", "customer_lower_email", "shipment_order",
+            "late_tag"} <= set(unused)
+    assert "customer_email" not in unused and "orders_customer_status" not in unused
+    assert unused["orders_total"]["drop"] and unused["orders_total"]["bytes"] > 0
+    # ON DELETE CASCADE looks shipments up by order_id: invisible in plans, still needed.
+    assert not unused["shipment_order"]["drop"]
+    assert "foreign-key" in unused["shipment_order"]["note"]
+    drops = by_index(document["drops"])
+    assert "shipment_order" not in drops
+    total = drops["orders_total"]
+    assert total["drop_sql"] == 'DROP INDEX IF EXISTS "orders_total";'
+    assert total["restore_sql"].startswith("CREATE INDEX orders_total")
+    assert total["upkeep_saved"] > 0  # the log inserts and deletes orders
+    assert total["write_seconds_saved"] is not None  # replayed
+    customer = drops["customer_lower_email"]
+    assert customer["definition"] == "customer(lower(email))"
+    assert customer["write_seconds_saved"] is None  # nothing writes customers: not replayed
+
+
+def test_a_partial_index_no_query_implies_is_found(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    partial = by_index(shop_audit[0]["unusable_partial"])
+    # orders_paid is unused (a full index serves better) but usable: status = 1 is asked.
+    assert set(partial) == {"orders_rare"}
+    assert "orders_paid" in by_index(shop_audit[0]["unused"])
+    assert partial["orders_rare"]["where"] == "status = 99"
+    assert partial["orders_rare"]["statements_checked"] >= 4
+
+
+def test_stale_and_missing_statistics_are_named(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    stats = shop_audit[0]["statistics"]
+    assert stats["state"] == "stale"
+    tables = {t["table"]: t for t in stats["tables"]}
+    assert tables["orders"]["state"] == "stale"
+    assert tables["orders"]["rows_recorded"] == 100 and tables["orders"]["rows_now"] == 5100
+    assert tables["late"]["state"] == "not analysed"
+    assert tables["customer"]["state"] == "ok"
+    assert "ANALYZE" in stats["advice"] and "orders" in stats["advice"]
+    assert stats["plan_changes"] is not None
+    assert shop_audit[0]["plan_mismatches"] == []  # the schema copy plans as the database
+
+
+def test_a_hot_template_scanning_a_large_table_is_named(
+        shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    scans = shop_audit[0]["full_scans"]
+    assert [s["table"] for s in scans] == ["audit_log"]
+    scan = scans[0]
+    assert scan["rows"] == 2000 and scan["plan"] == "SCAN audit_log"
+    assert scan["share"] >= findings.HOT_SHARE and scan["basis"] == "estimated cost"
+    assert scan["count"] == 5
+
+
+def test_without_a_log_only_what_needs_none(shop: tuple[Path, Path]) -> None:
+    path, _ = shop
+    document = command_json("audit", "--db", str(path))
+    assert document["with_log"] is False
+    assert document["unused"] == [] and document["full_scans"] == []
+    kinds = {r["index"]: (r["kind"], r["verdict"]) for r in document["redundant"]}
+    assert kinds["customer_by_id"] == ("rowid", "redundant")
+    assert ("prefix", "possibly redundant") in kinds.values()
+    dropped = {d["index"] for d in document["drops"]}
+    assert "customer_by_id" in dropped
+    assert not any(v == ("prefix", "possibly redundant") and k in dropped
+                   for k, v in kinds.items())
+    assert document["statistics"]["state"] == "stale"
+    assert document["statistics"]["plan_changes"] is None
+    assert any("log" in note for note in document["notes"])
+    assert all(d["upkeep_basis"].endswith("(estimated, no log)") for d in document["drops"])
+
+
+def test_an_index_that_slows_a_query_is_measured_as_harmful(tmp_path: Path) -> None:
+    """SQLite seeks half of a 60,000-row table through an index on a two-valued column
+    (a rowid lookup per row): about twice as slow as scanning the table."""
+    path = tmp_path / "events.db"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE event (id INTEGER PRIMARY KEY, kind INTEGER, payload TEXT);")
+    db.executemany("INSERT INTO event (kind, payload) VALUES (?, ?)",
+                   [(i % 2, "x" * 40) for i in range(60_000)])
+    db.execute("CREATE INDEX event_kind ON event (kind)")
+    db.commit()
+    db.close()
+    log = tmp_path / "events.log"
+    log.write_text("SELECT count(payload) FROM event WHERE kind = 1\n" * 10)
+    document = command_json("audit", "--db", str(path), str(log), "--repetitions", "3")
+    harmful = by_index(document["harmful"])
+    assert set(harmful) == {"event_kind"}
+    slower = harmful["event_kind"]["slower"][0]
+    assert slower["seconds_with"] > slower["seconds_without"] * findings.HARMFUL_RATIO
+    # SQLite keeps the index after ANALYZE too (it then expects 30,000 rows and still
+    # seeks): the drop is the remedy, and the cost model agrees with the replays.
+    assert harmful["event_kind"]["fixed_by_analyze"] == []
+    assert harmful["event_kind"]["net_seconds_saved"] > harmful["event_kind"][
+        "uncertainty_seconds"]
+    assert harmful["event_kind"]["estimated_saving"] > 0
+    assert harmful["event_kind"]["drop"] and harmful["event_kind"]["note"] is None
+    drop = by_index(document["drops"])["event_kind"]
+    assert drop["reasons"][0].startswith(f"harmful: {slower['template']} runs")
+    assert drop["read_seconds_saved"] > 0
+    assert document["statistics"]["state"] == "missing"
+    assert document["statistics"]["plan_changes"] == []
+
+
+def test_sql_and_text_formats(shop: tuple[Path, Path],
+                              shop_audit: tuple[dict[str, Any], str, str]) -> None:
+    document = shop_audit[0]
+    sql = audit_report.render_sql(document)
+    drops = [line for line in sql.splitlines() if line.startswith("DROP INDEX")]
+    assert len(drops) == len(document["drops"])
+    lines = sql.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("DROP INDEX"):
+            assert lines[number - 1].startswith("-- ")  # its reason
+    assert "ANALYZE;" in lines
+    # The script runs: on a copy, every drop applies and ANALYZE follows.
+    copy = shop[0].parent / "copy.db"
+    shutil.copy(shop[0], copy)
+    db = sqlite3.connect(copy)
+    db.executescript(sql)
+    left = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")}
+    db.close()
+    assert not left & {d["index"] for d in document["drops"]}
+    markdown = audit_report.render_text(document, markdown=True)
+    for heading in ("# Index audit", "## Drop list", "## Duplicates and prefixes",
+                    "## Statistics (sqlite_stat1)", "## Full scans by hot templates"):
+        assert heading in markdown
+    code, table, err = run_command("audit", "--db", str(shop[0]), "--no-replay")
+    assert code == 0, err
+    assert "Drop list:" in table and "customer_by_id" in table
+
+
+@pytest.mark.parametrize("case", ["missing", "not-sqlite", "directory", "no-db"])
+def test_errors_are_one_line(case: str, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("CREATE TABLE t (a);\n" * 10)
+    args = {"missing": ["--db", str(tmp_path / "absent.db")],
+            "not-sqlite": ["--db", str(junk)],
+            "directory": ["--db", str(tmp_path)],
+            "no-db": []}[case]
+    code, out, err = run_command("audit", *args)
+    assert code == 1
+    assert err.startswith("advisor: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and out == ""
+
+
+@pytest.fixture(scope="module")
+def torc_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small synthesised Torc database carrying the seed analysis's thirteen indexes."""
+    from advisor.synth import cached_database
+
+    folder = tmp_path_factory.mktemp("torc")
+    synthesised = cached_database(SCHEMA, PROFILE, scale=0.02, cache_dir=folder / "cache")
+    path = folder / "torc-seed.sqlite"
+    shutil.copy(synthesised, path)
+    db = sqlite3.connect(path)
+    db.executescript((TORC / "seed-indexes.sql").read_text())
+    db.close()
+    return path
+
+
+def test_the_seed_indexes_audited_with_the_torc_log(torc_seed: Path) -> None:
+    before = checksum(torc_seed)
+    document = command_json("audit", "--db", str(torc_seed), str(TORC / "workload.log"),
+                            "--no-replay")
+    assert checksum(torc_seed) == before
+    assert document["templates_planned"] > 50 and document["plan_mismatches"] == []
+    # The claim query sorts in a temp b-tree: no logged plan uses the sort-order index.
+    assert [u["index"] for u in document["unused"]] == ["seed_11_rr_gpus_runtime_memory"]
+    assert [d["index"] for d in document["drops"]] == ["seed_11_rr_gpus_runtime_memory"]
+    # Both prefixes are named with their longer index, and kept: each serves an ORDER BY id
+    # page without a sort, which its longer index cannot.
+    prefixes = {r["index"]: r for r in document["redundant"]}
+    assert set(prefixes) == {"seed_01_job_workflow", "seed_12_workflow_user"}
+    job = prefixes["seed_01_job_workflow"]
+    assert job["covered_by"] == "seed_02_job_workflow_status" and job["verdict"] == "needed"
+    needed = job["needed_by"][0]
+    assert needed["template"] == "5c8f54feac00"
+    assert needed["cost_without"] > needed["cost_with"]
+    assert "USE TEMP B-TREE FOR ORDER BY" in needed["plan_without"]
+    workflow = prefixes["seed_12_workflow_user"]
+    assert workflow["covered_by"] == "seed_13_workflow_user_archived"
+    assert workflow["needed_by"][0]["template"] == "8512aae43382"
+    # The synthesised database was never analysed.
+    assert document["statistics"]["state"] == "missing"
+    used = {i["name"]: i["used_by"] for i in document["indexes"]}
+    assert "58aaad76cdd6" in used["seed_06_job_blocked_by_blocker"]  # the hot reverse lookup
+
+
+def test_parameters_from_a_json_log_and_names_that_need_quotes(tmp_path: Path) -> None:
+    """A jsonl log's parameters are bound when planning; an index whose name has a space
+    in it is still recognised in the plan."""
+    path = tmp_path / "odd.db"
+    db = sqlite3.connect(path)
+    db.executescript('CREATE TABLE "odd table" (id INTEGER PRIMARY KEY, "a b" TEXT);'
+                     'CREATE INDEX "odd idx" ON "odd table" ("a b");'
+                     'CREATE INDEX "odd unused" ON "odd table" (id, "a b");')
+    db.executemany('INSERT INTO "odd table" ("a b") VALUES (?)', [(str(i),) for i in range(500)])
+    db.commit()
+    db.close()
+    log = tmp_path / "odd.jsonl"
+    log.write_text('{"sql": "SELECT * FROM \\"odd table\\" WHERE \\"a b\\" = ?", '
+                   '"params": ["5"]}\n')
+    document = command_json("audit", "--db", str(path), str(log), "--no-replay")
+    used = {i["name"]: i["used_by"] for i in document["indexes"]}
+    assert used["odd idx"] and not used["odd unused"]
+    assert [u["index"] for u in document["unused"]] == ["odd unused"]
+    assert document["drops"][0]["drop_sql"] == 'DROP INDEX IF EXISTS "odd unused";'
