@@ -70,6 +70,9 @@ class Analysis:
     reads: tuple[TableAccess, ...] = ()
     write: WriteAccess | None = None
     unanalysed: str | None = None  # e.g. "unknown table: jobs", "parse error: ..."
+    # What comes back to the caller: every row read ("rows"), one per group ("groups"),
+    # one aggregate row ("one"), or nothing (a write without RETURNING: "none").
+    returns: str = "rows"
 
     @property
     def ok(self) -> bool:

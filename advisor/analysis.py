@@ -91,14 +91,28 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     view = catalog_view(catalog)
     query, write = _split(statement, view)
     if query is None:
-        return Analysis(template.id, write=write)
+        return Analysis(template.id, write=write, returns=_returns(statement))
     binding = bind(query, catalog)
     predicates = _predicates(binding)
     constants = _constants(predicates, samples, slot_count, catalog)
     reads = tuple(
         _table_access(occurrence, binding, predicates, constants)
         for occurrence in binding.occurrences)
-    return Analysis(template.id, reads=reads, write=write)
+    return Analysis(template.id, reads=reads, write=write, returns=_returns(statement))
+
+
+def _returns(statement: exp.Expression) -> str:
+    """What the statement hands back: "rows", "groups", "one" or "none" (see Analysis)."""
+    if isinstance(statement, exp.Insert | exp.Update | exp.Delete):
+        return "rows" if statement.args.get("returning") else "none"
+    if not isinstance(statement, exp.Select):
+        return "rows"  # a compound query: its parts' rows
+    if statement.args.get("group"):
+        return "groups"
+    aggregated = any(node.find_ancestor(exp.Subquery, exp.Select) is statement
+                     for projection in statement.expressions
+                     for node in projection.find_all(exp.AggFunc))
+    return "one" if aggregated else "rows"
 
 
 # --- writes -----------------------------------------------------------------------

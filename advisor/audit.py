@@ -536,7 +536,7 @@ class _Auditor:
             return None
         stats = self.workload.digest.templates[tid]
         return estimate_plan(plan, analysis.reads, self.data,
-                             limit_hint(s.sql for s in stats.samples)).total
+                             limit_hint(s.sql for s in stats.samples), analysis.returns).total
 
     def index(self, name: str) -> Index:
         return self._indexes[name]

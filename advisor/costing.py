@@ -12,10 +12,13 @@ scan early unless a temp b-tree must first sort everything.
 
 Every statement also pays a fixed price, whatever its plan: STATEMENT_STEPS
 to prepare and step it, and for a write WRITE_STATEMENT_STEPS more (the
-savepoint, the journal, the pages it dirties). Both were calibrated on
-measured replays of the Torc workload (bench/fidelity.py, docs/benchmarks.md):
-a step is about 0.065 µs there; a read that touches a row or two takes about
-15 µs, a one-row write about 85 µs. They do not change which index a template
+savepoint, the journal, the pages it dirties); and each row it hands back
+costs OUTPUT_ROW_STEPS (decoding its columns for the caller). All three were
+calibrated on measured replays of the Torc workload (bench/fidelity.py,
+docs/benchmarks.md): a step is about 0.065 µs there; a read that touches a
+row or two takes about 15 µs, a one-row write about 85 µs, and a least-squares
+fit over 304 measured (template, configuration) pairs gives 1.5 µs per row
+returned. They do not change which index a template
 prefers, but they rank a cheap lookup against a cheap write as measured, and
 they keep a workload's total honest: an index that saves a fraction of a
 scan on a rare query no longer looks like a large share of a small number.
@@ -41,6 +44,7 @@ DEFAULT_LIMIT = 100
 DEFAULT_IN_VALUES = 3
 UNKNOWN_SOURCE_ROWS = 100  # a CTE or subquery result whose size the plan does not say
 STATEMENT_STEPS = 250.0  # any statement, before its plan's work (see the module text)
+OUTPUT_ROW_STEPS = 24.0  # each row handed back to the caller
 WRITE_STATEMENT_STEPS = 1050.0  # and a write's own, beyond its rows and indexes
 
 _LOOP = re.compile(
@@ -80,13 +84,14 @@ class Estimate:
 
 
 def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Statistics,
-                  limit: int | None = None) -> Estimate:
+                  limit: int | None = None, returns: str = "rows") -> Estimate:
     """Cost one execution of a planned statement.
 
     ``accesses`` (from the analysis) map the plan's names (aliases) to tables
     and say which filters a loop applies beyond the constraint it seeks on.
     ``limit`` is the LIMIT value when known (from samples); a statement with a
-    LIMIT of unknown value is costed with DEFAULT_LIMIT.
+    LIMIT of unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
+    says how many of the rows come back to the caller, each at OUTPUT_ROW_STEPS.
     """
     children: dict[int, list[PlanStep]] = {}
     for step in plan.steps:
@@ -98,8 +103,25 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     costing = _PlanCosting(children, by_alias, statistics,
                            (limit or DEFAULT_LIMIT) if has_limit else None)
     total, rows = costing.level(0, outer_rows=1.0, top=True)
-    return Estimate(total=total + STATEMENT_STEPS, loops=tuple(costing.loops),
-                    sorts=tuple(costing.sorts), notes=tuple(costing.notes), rows=rows)
+    handed = _returned_rows(returns, rows, by_alias.values(), statistics)
+    return Estimate(total=total + STATEMENT_STEPS + OUTPUT_ROW_STEPS * handed,
+                    loops=tuple(costing.loops), sorts=tuple(costing.sorts),
+                    notes=tuple(costing.notes), rows=rows)
+
+
+def _returned_rows(returns: str, rows: float, accesses: Iterable[TableAccess],
+                   statistics: Statistics) -> float:
+    if returns == "none":
+        return 0.0
+    if returns == "one":
+        return 1.0
+    if returns == "groups":
+        groups = 1.0
+        for access in accesses:
+            if access.group_by:
+                groups *= statistics.distinct_values(access.table, access.group_by)
+        return min(rows, groups)
+    return rows
 
 
 class _PlanCosting:

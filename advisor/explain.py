@@ -107,7 +107,7 @@ class Explainer:
         matches = self.value_matches.get(stats.template.id)
         statistics = self.statistics.with_matches(matches) if matches else self.statistics
         estimate = estimate_plan(plan, analysis.reads, statistics,
-                                 limit_hint(s.sql for s in stats.samples))
+                                 limit_hint(s.sql for s in stats.samples), analysis.returns)
         upkeep = 0.0
         if analysis.write is not None:
             upkeep = maintenance(analysis.write, (*self.existing, *indexes),

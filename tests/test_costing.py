@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from advisor.access import TableAccess, WriteAccess
-from advisor.costing import STATEMENT_STEPS, WRITE_STATEMENT_STEPS, estimate_plan, maintenance
+from advisor.costing import (
+    OUTPUT_ROW_STEPS,
+    STATEMENT_STEPS,
+    WRITE_STATEMENT_STEPS,
+    estimate_plan,
+    maintenance,
+)
 from advisor.indexes import parse_index
 from advisor.statistics import Statistics
 from advisor.whatif import Plan, PlanStep
@@ -29,10 +35,24 @@ def test_golden_plan_costs(case: dict) -> None:
     plan = Plan(tuple(PlanStep(i, p, d) for i, p, d in case["plan"]))
     accesses = [TableAccess(**{k: tuple(v) if isinstance(v, list) else v for k, v in a.items()})
                 for a in case["accesses"]]
-    estimate = estimate_plan(plan, accesses, _statistics(), limit=case.get("limit"))
+    estimate = estimate_plan(plan, accesses, _statistics(), limit=case.get("limit"),
+                             returns="none")
     # The goldens are the plan's work; every statement pays STATEMENT_STEPS on top.
     assert estimate.total - STATEMENT_STEPS == pytest.approx(case["expected"], rel=1e-4)
     assert not estimate.notes
+
+
+def test_rows_handed_back_are_charged_as_the_statement_returns_them() -> None:
+    plan = Plan((PlanStep(2, 0, "SCAN job"),))
+    grouped = TableAccess("job", "job", group_by=("status",))
+    work = estimate_plan(plan, [grouped], _statistics(), returns="none").total
+    rows = estimate_plan(plan, [grouped], _statistics(), returns="rows")
+    assert rows.total == work + OUTPUT_ROW_STEPS * rows.rows
+    assert estimate_plan(plan, [grouped], _statistics(), returns="one").total == (
+        work + OUTPUT_ROW_STEPS)
+    groups = _statistics().distinct_values("job", ("status",))
+    assert estimate_plan(plan, [grouped], _statistics(), returns="groups").total == (
+        work + OUTPUT_ROW_STEPS * groups)
 
 
 def test_every_statement_and_every_write_pays_a_fixed_price() -> None:
