@@ -13,42 +13,37 @@ and, optionally, the log of what it ran, the audit finds:
 6. tables that hot templates read in full;
 7. the drop list, with the write time each drop saves.
 
-Plans are SQLite's own. Today's plans come from the database itself (EXPLAIN
-QUERY PLAN on the read-only connection). What-if plans (an index dropped,
-statistics removed or refreshed) come from an empty in-memory copy of the
-schema holding the database's sqlite_stat1 rows verbatim: SQLite's planner
-reads only the schema and those rows, so the copy plans as the database does;
-the two are compared for every template and any difference is reported.
-advisor.whatif writes stat1 lines derived from estimates instead, which suits
-hypothetical indexes but would not be the database's real statistics state.
+Plans are SQLite's own: today's from the database itself, what-ifs from a
+schema copy holding its sqlite_stat1 rows verbatim (advisor.audit_plans, which
+also holds the ``Auditor`` every finding reads). Harmful indexes are measured,
+not estimated: replays on copies of the database (advisor.audit_replay). This
+module turns those into findings and the ``Audit`` result.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
 
 from advisor.access import WriteAccess
+from advisor.audit_plans import Auditor, DatabaseFacts, Progress, read_facts
+from advisor.audit_replay import DEFAULT_MAX_REPLAYS, Harmful, Replayed, judge_harmful, replay
+
+# Re-exported: the report and the tests read every threshold and result from this module.
+from advisor.audit_replay import HARMFUL_MIN_SECONDS as HARMFUL_MIN_SECONDS
+from advisor.audit_replay import HARMFUL_RATIO as HARMFUL_RATIO
+from advisor.audit_replay import ROUNDS as ROUNDS
+from advisor.audit_replay import Slower as Slower
 from advisor.catalog import Catalog, Index, catalog_from_database
-from advisor.costing import estimate_plan, maintenance
-from advisor.digest import Digest, TemplateStats
+from advisor.costing import maintenance
 from advisor.errors import InputError
 from advisor.evaluate import index_bytes
-from advisor.explain import NO_GAIN, limit_hint
-from advisor.fingerprint import has_placeholders
+from advisor.explain import NO_GAIN
 from advisor.indexes import IndexSpec
-from advisor.measure import configured_copy, replay_set
-from advisor.replay import Sandbox, Tally, copy_database, time_sampled
-from advisor.statistics import Statistics, from_database
-from advisor.whatif import Plan, PlanStep, nulls_for
 from advisor.workload import Workload
-
-Progress = Callable[[str], None]
 
 # sqlite_stat1 is stale for a table when its recorded row count and today's
 # differ by more than this factor (either way). Tables under STALE_MIN_ROWS
@@ -60,24 +55,11 @@ STALE_MIN_ROWS = 100
 # table of at least FULL_SCAN_MIN_ROWS rows.
 HOT_SHARE = 0.01
 FULL_SCAN_MIN_ROWS = 1_000
-# Measured with the index slower than without it by more than both: medians of
-# the same statement on the same copy move by 10% and more between rounds (more
-# on a loaded machine), and sub-50 µs differences are at the timer's and the
-# page cache's noise level.
-HARMFUL_RATIO = 1.2
-HARMFUL_MIN_SECONDS = 0.05e-3
-ROUNDS = 3  # alternations of (with, without) per index: a slowdown must show in each
-DEFAULT_MAX_REPLAYS = 16
 # A template's estimated cost "rises" without an index beyond this share
 # (explain's threshold for a real difference).
 COST_TOLERANCE = NO_GAIN
 SQLITE_HEADER = b"SQLite format 3\x00"
-PLANNED_KINDS = ("read", "write")
 _PLAIN_SCAN = re.compile(r"^SCAN (\S+)$")
-_INDEX_IN_STEP = re.compile(r" INDEX (.+?)(?= \(|$)")  # USING [COVERING] INDEX name (…)
-
-Statement = tuple[str, tuple[object, ...]]  # SQL and its parameters
-Timings = dict[str, tuple[str, float | None]]  # template id -> (kind, median seconds)
 
 
 # ------------------------------------------------------------------ results
@@ -129,40 +111,6 @@ class Redundancy:
     verdict: str  # "redundant", "possibly redundant" (no log), "needed"
     templates_checked: int
     needed_by: tuple[CostRise, ...]
-
-
-@dataclass(frozen=True)
-class Slower:
-    template_id: str
-    kind: str
-    count: int
-    seconds_with: float  # median with every index
-    seconds_without: float  # median without the one index
-
-
-@dataclass(frozen=True)
-class Replayed:
-    """One index measured: every template on its table, with all indexes and without it."""
-
-    index: str
-    templates: int
-    read_seconds_saved: float  # Σ count × (with − without) over reads: > 0, the drop helps
-    write_seconds_saved: float
-    uncertainty_seconds: float  # how far the two sums can move by chance (round spread)
-    slower: tuple[Slower, ...]  # templates slower with the index in every round
-
-
-@dataclass(frozen=True)
-class Harmful:
-    index: str
-    definition: str
-    slower: tuple[Slower, ...]
-    net_seconds_saved: float  # measured: what dropping it saves, weighted by the log's counts
-    uncertainty_seconds: float
-    estimated_saving: float | None  # the cost model's: upkeep saved − read cost added
-    fixed_by_analyze: tuple[str, ...]  # slower reads whose plan drops it after ANALYZE
-    drop: bool
-    note: str | None  # why it is kept
 
 
 @dataclass(frozen=True)
@@ -272,10 +220,6 @@ def check_database(path: str | Path) -> Path:
     return target
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _describe(index: Index) -> str:
     """``table(col, col DESC) WHERE …``; an expression index as its CREATE INDEX writes it
     (the catalog knows an expression column only by position)."""
@@ -285,333 +229,7 @@ def _describe(index: Index) -> str:
     return re.sub(r"\s+", " ", rest).replace(" (", "(", 1).strip()
 
 
-@dataclass(frozen=True)
-class _Facts:
-    """What the audit reads from the database once (read-only)."""
-
-    sqlite_version: str
-    rows: dict[str, int | None]  # table (lower) -> COUNT(*) now
-    stat_rows: tuple[tuple[str, str | None, str], ...] | None  # None: no sqlite_stat1
-    stat4: bool
-    keys: dict[str, tuple[tuple[str, bool, str], ...] | None]  # index -> (col, desc, coll)
-    bytes: dict[str, int]  # index -> bytes (dbstat), where dbstat answers
-
-
-def _read_facts(connection: sqlite3.Connection, catalog: Catalog) -> _Facts:
-    version = connection.execute("SELECT sqlite_version()").fetchone()[0]
-    rows: dict[str, int | None] = {}
-    for table in catalog.tables.values():
-        try:
-            rows[table.name.lower()] = connection.execute(
-                f"SELECT count(*) FROM {_quote(table.name)}").fetchone()[0]
-        except sqlite3.Error:  # a virtual table whose module this SQLite lacks
-            rows[table.name.lower()] = None
-    names = {r[0] for r in connection.execute(
-        "SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'")}
-    stat_rows = (tuple(connection.execute("SELECT tbl, idx, stat FROM sqlite_stat1"))
-                 if "sqlite_stat1" in names else None)
-    keys: dict[str, tuple[tuple[str, bool, str], ...] | None] = {}
-    for index in catalog.indexes:
-        columns = [row for row in connection.execute(f"PRAGMA index_xinfo({_quote(index.name)})")
-                   if row[5]]
-        # An expression column (cid -2) has no name to compare: such an index is
-        # never called a duplicate or a prefix.
-        keys[index.name] = None if any(row[1] == -2 for row in columns) else tuple(
-            (row[2].lower(), bool(row[3]), (row[4] or "BINARY").upper()) for row in columns)
-    sizes: dict[str, int] = {}
-    try:
-        for index in catalog.indexes:
-            found = connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?",
-                                       (index.name,)).fetchone()[0]
-            if found is not None:
-                sizes[index.name] = int(found)
-    except sqlite3.Error:
-        pass  # no dbstat in this SQLite: sizes are estimated
-    return _Facts(version, rows, stat_rows, "sqlite_stat4" in names, keys, sizes)
-
-
-def _analysed(database: Path, catalog: Catalog,
-              ) -> tuple[tuple[tuple[str, str | None, str], ...], Statistics]:
-    """sqlite_stat1 as ``ANALYZE`` would write it today (ANALYZE run on a temporary
-    copy), and the statistics it gives: rows and distinct values as they are now."""
-    with tempfile.TemporaryDirectory(prefix="advisor-audit-") as folder:
-        copy = Path(folder) / "analyze.db"
-        copy_database(database, copy)
-        connection = sqlite3.connect(copy)
-        try:
-            connection.execute("ANALYZE")
-            connection.commit()
-            rows = tuple(connection.execute("SELECT tbl, idx, stat FROM sqlite_stat1"))
-        finally:
-            connection.close()
-        return rows, from_database(catalog, copy)
-
-
-# ------------------------------------------------------------------ plans
-
-
-def _explain(connection: sqlite3.Connection, statement: Statement) -> Plan:
-    sql, params = statement
-    try:
-        rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
-    except sqlite3.Error as exc:
-        return Plan((), error=str(exc))
-    return Plan(tuple(PlanStep(row[0], row[1], row[3]) for row in rows))
-
-
-class _Planner:
-    """SQLite's planner on an empty in-memory copy of the schema holding the given
-    sqlite_stat1 rows verbatim (None: no sqlite_stat1, as before any ANALYZE).
-    Indexes can be taken away per question and come back with their rows."""
-
-    def __init__(self, catalog: Catalog,
-                 stat_rows: Sequence[tuple[str, str | None, str]] | None) -> None:
-        # No statement cache: a cached EXPLAIN QUERY PLAN reads no table, so SQLite never
-        # notices the schema changed under it and would replay the plan from before a drop.
-        self._db = sqlite3.connect(":memory:", isolation_level=None, cached_statements=0)
-        self.failed_ddl: list[str] = []
-        for ddl in catalog.ddl:
-            try:
-                self._db.execute(ddl)
-            except sqlite3.Error as exc:
-                self.failed_ddl.append(f"{ddl.split('(', 1)[0].strip()}: {exc}")
-        self._stats = stat_rows is not None
-        self._rows_of: dict[str, list[tuple[str, str | None, str]]] = {}
-        if stat_rows is not None:
-            self._db.execute("ANALYZE")  # creates sqlite_stat1; the tables are empty
-            self._db.execute("DELETE FROM sqlite_stat1")
-            self._db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                                 stat_rows)
-            self._reload()
-            for row in stat_rows:
-                if row[1]:
-                    self._rows_of.setdefault(row[1].lower(), []).append(row)
-        self._create = {index.name: index.sql for index in catalog.droppable if index.sql}
-        self._absent: frozenset[str] = frozenset()
-        self._cache: dict[tuple[str, str, frozenset[str]], Plan] = {}
-
-    def _reload(self) -> None:
-        self._db.execute("ANALYZE sqlite_schema")  # re-reads sqlite_stat1, analyses nothing
-
-    def plan(self, statement: Statement, without: frozenset[str] = frozenset()) -> Plan:
-        key = (statement[0], repr(statement[1]), without)
-        found = self._cache.get(key)
-        if found is None:
-            self._set_absent(without)
-            found = self._cache[key] = _explain(self._db, statement)
-        return found
-
-    def _set_absent(self, without: frozenset[str]) -> None:
-        if without == self._absent:
-            return
-        for name in self._absent - without:
-            self._db.execute(self._create[name])
-            if self._stats:  # DROP INDEX took its sqlite_stat1 rows with it
-                self._db.executemany(
-                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)",
-                    self._rows_of.get(name.lower(), []))
-        for name in without - self._absent:
-            self._db.execute(f"DROP INDEX {_quote(name)}")
-        self._absent = without
-        if self._stats:
-            self._reload()
-
-    def usable(self, statement: Statement, table: str, index: str) -> bool | None:
-        """Whether SQLite can use ``index`` for ``table`` in the statement (INDEXED BY on
-        each occurrence of the table in turn); None when the statement cannot be asked."""
-        from sqlglot import exp
-        from sqlglot.errors import SqlglotError
-
-        from advisor.binding import DIALECT, Unanalysable, parse_statement
-
-        self._set_absent(frozenset())
-        try:
-            tree = parse_statement(statement[0])
-        except Unanalysable:
-            return None
-        occurrences = [node for node in tree.find_all(exp.Table)
-                       if node.name.lower() == table.lower()
-                       and not isinstance(node.parent, (exp.Schema, exp.Insert))]
-        if not occurrences:
-            return False  # the table is only written (INSERT … VALUES): nothing to seek
-        asked = False
-        for node in occurrences:
-            node.set("indexed", exp.to_identifier(index, quoted=True))
-            try:
-                sql = tree.sql(dialect=DIALECT)
-            except SqlglotError:
-                sql = None
-            node.set("indexed", None)
-            if sql is None:
-                continue
-            plan = _explain(self._db, (sql, statement[1]))
-            if plan.error is None:
-                return True
-            asked = asked or "no query solution" in plan.error
-        return False if asked else None
-
-    def close(self) -> None:
-        self._db.close()
-
-
-def _statements(stats: TemplateStats) -> list[Statement]:
-    """What to plan for a template: its samples with their logged values (values decide
-    whether a partial index applies), else the template with NULLs bound."""
-    found: list[Statement] = []
-    for sample in stats.samples:
-        if not has_placeholders(sample.sql):
-            found.append((sample.sql, ()))
-        elif isinstance(sample.params, (list, tuple)):
-            found.append((sample.sql, tuple(sample.params)))
-    text = stats.template.text
-    return found or [(text, nulls_for(text))]
-
-
 # ------------------------------------------------------------------ the audit
-
-
-class _Auditor:
-    """Holds what every finding needs: catalog, facts, plans, and the workload if any."""
-
-    def __init__(self, path: Path, catalog: Catalog, facts: _Facts, workload: Workload | None,
-                 say: Progress) -> None:
-        self.path = path
-        self.catalog = catalog
-        self.facts = facts
-        self.workload = workload
-        self.say = say
-        self.notes: list[str] = []
-        rows = {name: count for name, count in facts.rows.items() if count is not None}
-        base = workload.statistics if workload else Statistics("database", (), {})
-        # Costs describe the data as it is now: today's counts over stale stat1 counts.
-        self.data = replace(base, table_rows={**base.table_rows, **rows})
-        self.templates: dict[str, list[Statement]] = {}
-        if workload is not None:
-            self.templates = {
-                tid: _statements(stats) for tid, stats in workload.digest.templates.items()
-                if stats.template.kind in PLANNED_KINDS}
-        self.stats_state = _stats_state(catalog, facts)[0]
-        self.current = _Planner(catalog, facts.stat_rows)
-        self.fresh: _Planner | None = None
-        self.none: _Planner | None = None
-        self.today: dict[str, list[Plan]] = {}
-        self._indexes = {index.name: index for index in catalog.indexes}
-
-    # -- plans
-
-    def plan_today(self, connection: sqlite3.Connection) -> tuple[str, ...]:
-        """Today's plans from the database; returns templates the copy plans otherwise."""
-        mismatched = []
-        for tid, statements in self.templates.items():
-            plans = [_explain(connection, s) for s in statements]
-            if all(p.error for p in plans):  # logged values that do not run here
-                text = self.workload.digest.templates[tid].template.text  # type: ignore[union-attr]
-                statements[:] = [(text, nulls_for(text))]
-                plans = [_explain(connection, statements[0])]
-            self.today[tid] = plans
-            copied = [self.current.plan(s) for s in statements]
-            if [p.lines() for p in copied] != [p.lines() for p in plans]:
-                mismatched.append(tid)
-        return tuple(mismatched)
-
-    def plan_states(self) -> None:
-        """Planners without statistics and with statistics as ANALYZE would write them now."""
-        state = self.stats_state
-        if state == "fresh":
-            self.fresh = self.current
-        else:
-            self.say("audit: running ANALYZE on a copy to plan with fresh statistics")
-            rows, measured = _analysed(self.path, self.catalog)
-            self.fresh = _Planner(self.catalog, rows)
-            # Without (fresh) sqlite_stat1 the estimates would take SQLite's default of
-            # ten rows per key; the copy's ANALYZE measured the real spread.
-            self.data = measured
-        self.none = self.current if self.facts.stat_rows is None else _Planner(self.catalog,
-                                                                                 None)
-
-    def cost(self, tid: str, plan: Plan) -> float | None:
-        assert self.workload is not None
-        analysis = self.workload.analyses[tid]
-        if not analysis.ok or plan.error:
-            return None
-        stats = self.workload.digest.templates[tid]
-        return estimate_plan(plan, analysis.reads, self.data,
-                             limit_hint(s.sql for s in stats.samples), analysis.returns).total
-
-    def index(self, name: str) -> Index:
-        return self._indexes[name]
-
-    def count(self, tid: str) -> int:
-        assert self.workload is not None
-        return self.workload.digest.templates[tid].count
-
-    def tables_of(self, tid: str) -> frozenset[str]:
-        assert self.workload is not None
-        analysis = self.workload.analyses[tid]
-        if analysis.ok:
-            return analysis.tables
-        return frozenset(t.lower() for t in self.workload.digest.templates[tid].template.tables)
-
-    def on_table(self, table: str) -> list[str]:
-        return [tid for tid in self.templates if table.lower() in self.tables_of(tid)]
-
-    def close(self) -> None:
-        for planner in {id(p): p for p in (self.current, self.fresh, self.none) if p}.values():
-            planner.close()
-
-    # -- indexes
-
-    def affected(self, index: AuditedIndex) -> set[str]:
-        """Templates dropping ``index`` can change: those whose plan uses it, and writes
-        that maintain it (every INSERT and DELETE on its table, an UPDATE that sets one of
-        its columns); an unanalysed template on its table, to be safe."""
-        assert self.workload is not None
-        spec = IndexSpec.from_index(self.index(index.name))
-        found = set(index.used_by)
-        for tid in self.on_table(index.table):
-            analysis = self.workload.analyses[tid]
-            if not analysis.ok or (analysis.write is not None and maintenance(
-                    analysis.write, (spec,), self.data).per_index):
-                found.add(tid)
-        return found
-
-    def used_by(self, plans: dict[str, list[Plan]]) -> dict[str, set[str]]:
-        """Index (lower-cased name) -> templates whose plans use it. Names are matched
-        against the catalog's, so that a name with spaces in it is found whole."""
-        known = {name.lower() for name in self._indexes}
-        found: dict[str, set[str]] = {}
-        for tid, template_plans in plans.items():
-            for plan in template_plans:
-                for step in plan.steps:
-                    for match in _INDEX_IN_STEP.finditer(step.detail):
-                        name = match.group(1).lower()
-                        if name in known:
-                            found.setdefault(name, set()).add(tid)
-        return found
-
-    def foreign_key_writes(self, index: Index) -> tuple[str, ...]:
-        """Writes to a parent table whose foreign-key checks look up the children through
-        this index (its leading columns are the child key). EXPLAIN QUERY PLAN does not
-        show those lookups; they run when the application enables foreign_keys."""
-        if self.workload is None:
-            return ()
-        table = self.catalog.table(index.table)
-        leading = [c.lower() for c in index.column_names]
-        found = set()
-        for fk in table.foreign_keys if table else ():
-            if set(leading[:len(fk.columns)]) != {c.lower() for c in fk.columns}:
-                continue
-            parent = self.catalog.table(fk.parent)
-            key = {c.lower() for c in (fk.parent_columns or (parent.primary_key if parent
-                                                                else ()))}
-            for tid, analysis in self.workload.analyses.items():
-                write = analysis.write
-                if write is None or write.table.lower() != fk.parent.lower():
-                    continue
-                if write.operation in ("DELETE", "REPLACE") or key & {
-                        c.lower() for c in write.columns_set}:
-                    found.add(tid)
-        return tuple(sorted(found))
 
 
 def audit(database: str | Path, workload: Workload | None = None, measure: bool = True,
@@ -626,10 +244,10 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
     connection = open_read_only(path)
     try:
         try:
-            facts = _read_facts(connection, catalog)
+            facts = read_facts(connection, catalog)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{path}: not a readable SQLite database: {exc}") from None
-        auditor = _Auditor(path, catalog, facts, workload, say)
+        auditor = Auditor(path, catalog, facts, workload, say)
         mismatches: tuple[str, ...] = ()
         if workload is not None:
             say(f"audit: planning {len(auditor.templates)} templates")
@@ -640,14 +258,14 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         auditor.notes.append("the schema copy could not create: " +
                              "; ".join(auditor.current.failed_ddl))
     if workload is not None:
-        auditor.plan_states()
+        auditor.plan_states(_stats_state(catalog, facts)[0] == "fresh")
     indexes = _audited_indexes(auditor)
     unused = _unused(auditor, indexes)
     replayed, not_replayed = ((), ())
     if workload is not None and measure:
-        replayed, not_replayed = _replay(auditor, indexes, repetitions, statement_seconds,
-                                         max_replays)
-    harmful = _harmful(auditor, replayed, indexes)
+        replayed, not_replayed = replay(auditor, indexes, repetitions, statement_seconds,
+                                        max_replays)
+    harmful = judge_harmful(auditor, replayed, indexes)
     dropping = {u.index for u in unused if u.drop} | {h.index for h in harmful if h.drop}
     redundant = _redundant(auditor, indexes, dropping)
     statistics = _statistics(auditor)
@@ -678,7 +296,7 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         notes=tuple(notes))
 
 
-def _audited_indexes(auditor: _Auditor) -> tuple[AuditedIndex, ...]:
+def _audited_indexes(auditor: Auditor) -> tuple[AuditedIndex, ...]:
     today = auditor.used_by(auditor.today)
     after: dict[str, set[str]] | None = None
     if auditor.fresh is not None and auditor.fresh is not auditor.current:
@@ -696,11 +314,36 @@ def _audited_indexes(auditor: _Auditor) -> tuple[AuditedIndex, ...]:
             index.name, index.table, _describe(index), index.origin, index.unique, size,
             measured, tuple(sorted(today.get(lowered, ()))),
             None if after is None else tuple(sorted(after.get(lowered, ()))),
-            auditor.foreign_key_writes(index)))
+            _foreign_key_writes(auditor, index)))
     return tuple(out)
 
 
-def _unused(auditor: _Auditor, indexes: Iterable[AuditedIndex]) -> tuple[Unused, ...]:
+def _foreign_key_writes(auditor: Auditor, index: Index) -> tuple[str, ...]:
+    """Writes to a parent table whose foreign-key checks look up the children through
+    this index (its leading columns are the child key). EXPLAIN QUERY PLAN does not
+    show those lookups; they run when the application enables foreign_keys."""
+    if auditor.workload is None:
+        return ()
+    table = auditor.catalog.table(index.table)
+    leading = [c.lower() for c in index.column_names]
+    found = set()
+    for fk in table.foreign_keys if table else ():
+        if set(leading[:len(fk.columns)]) != {c.lower() for c in fk.columns}:
+            continue
+        parent = auditor.catalog.table(fk.parent)
+        key = {c.lower() for c in (fk.parent_columns or (parent.primary_key if parent
+                                                            else ()))}
+        for tid, analysis in auditor.workload.analyses.items():
+            write = analysis.write
+            if write is None or write.table.lower() != fk.parent.lower():
+                continue
+            if write.operation in ("DELETE", "REPLACE") or key & {
+                    c.lower() for c in write.columns_set}:
+                found.add(tid)
+    return tuple(sorted(found))
+
+
+def _unused(auditor: Auditor, indexes: Iterable[AuditedIndex]) -> tuple[Unused, ...]:
     if auditor.workload is None:
         return ()
     out = []
@@ -732,7 +375,7 @@ def _where_key(where: str | None) -> str:
     return "".join(p if p.startswith("'") else re.sub(r"\s+", "", p).lower() for p in parts)
 
 
-def _redundant(auditor: _Auditor, indexes: Sequence[AuditedIndex],
+def _redundant(auditor: Auditor, indexes: Sequence[AuditedIndex],
                dropping: set[str]) -> tuple[Redundancy, ...]:
     """Duplicates, indexes on the rowid alone, and left prefixes a longer index covers.
 
@@ -800,7 +443,7 @@ def _redundant(auditor: _Auditor, indexes: Sequence[AuditedIndex],
     return tuple(out)
 
 
-def _judge_prefix(auditor: _Auditor, index: Index, longer: Index,
+def _judge_prefix(auditor: Auditor, index: Index, longer: Index,
                   dropping: frozenset[str]) -> Redundancy:
     """Redundant when no template on its table gets dearer (estimated) without it, in
     today's statistics state and after ANALYZE."""
@@ -838,168 +481,10 @@ def _weighted_rise(rise: CostRise) -> float:
     return (rise.cost_without - rise.cost_with) * rise.count
 
 
-# ------------------------------------------------------------------ replays
-
-
-def _replay(auditor: _Auditor, indexes: Sequence[AuditedIndex], repetitions: int,
-            statement_seconds: float, max_replays: int,
-            ) -> tuple[tuple[Replayed, ...], tuple[str, ...]]:
-    """Replay, with every index and without one, the templates that index can change:
-    reads and writes whose plan uses it, and writes that maintain it. (Any other
-    template runs the same program either way; timing it would only add noise.)
-    Tested: CREATE INDEX, non-unique indexes with such templates, the most used
-    first, at most ``max_replays``.
-
-    Two copies of the database, each warmed by an untimed pass: one with every index
-    (shared by the indexes of a table) and one with the index dropped; ROUNDS of
-    timings alternate between them, so machine load falls on both alike. (Dropping
-    inside a rolled-back savepoint on one copy would be cheaper, but the dropped
-    pages then crowd the page cache and slow the "without" side.)"""
-    workload = auditor.workload
-    assert workload is not None
-    affected = {ix.name: auditor.affected(ix) for ix in indexes
-                if ix.origin == "c" and not ix.unique}
-    worth = sorted((ix for ix in indexes if affected.get(ix.name)),
-                   key=lambda ix: (-sum(auditor.count(t) for t in ix.used_by),
-                                   -sum(auditor.count(t) for t in affected[ix.name]), ix.name))
-    tested, skipped = worth[:max_replays], tuple(ix.name for ix in worth[max_replays:])
-    if not tested:
-        return (), skipped
-    union = set().union(*(affected[ix.name] for ix in tested))
-    auditor.say(f"audit: replaying {len(union)} templates with every index and without each "
-                f"of {len(tested)} indexes")
-    only = replace(workload, digest=Digest(templates={t: workload.digest.templates[t]
-                                                      for t in union}))
-    statements = replay_set(only, auditor.path, repetitions)
-    if statements.without_values:
-        auditor.notes.append(f"{len(statements.without_values)} templates could not be "
-                             f"replayed (no values to run them with)")
-    out = []
-    number = 0
-    for table in sorted({ix.table.lower() for ix in tested}):
-        group = [ix for ix in tested if ix.table.lower() == table]
-        on_table = set().union(*(affected[ix.name] for ix in group))
-        with configured_copy(auditor.path, (), statement_seconds) as (every, _, _):
-            time_sampled(every, [s for s in statements.statements if s[0] in on_table], 1,
-                         Tally())  # warms the copy's caches, untimed
-            for index in group:
-                number += 1
-                auditor.say(f"audit: replaying without {index.name} ({number}/{len(tested)})")
-                subset = [s for s in statements.statements if s[0] in affected[index.name]]
-                with configured_copy(auditor.path, (), statement_seconds) as (without, _, _):
-                    dropped = without.run(f"DROP INDEX {_quote(index.name)}")
-                    if dropped.status != "ok":
-                        auditor.notes.append(f"{index.name}: not replayed, the copy refused "
-                                             f"the drop ({dropped.detail})")
-                        continue
-                    time_sampled(without, subset, 1, Tally())
-                    rounds = _alternate(every, without, subset, repetitions)
-                out.append(_compared(auditor, index.name, *rounds))
-    return tuple(out), skipped
-
-
-def _alternate(every: Sandbox, without: Sandbox,
-               subset: Sequence[tuple[str, str, tuple[str, ...]]], repetitions: int,
-               ) -> tuple[list[Timings], list[Timings]]:
-    """ROUNDS of timings on the copy with every index, then on the one without."""
-    states: tuple[list[Timings], list[Timings]] = ([], [])
-    for _ in range(ROUNDS):
-        for position, sandbox in enumerate((every, without)):
-            timings = time_sampled(sandbox, subset, repetitions, Tally())
-            states[position].append({t.template_id: (t.kind, t.median_seconds)
-                                     for t in timings})
-    return states
-
-
-def _compared(auditor: _Auditor, index: str, with_all: list[Timings],
-              without: list[Timings]) -> Replayed:
-    """Weighted savings of the drop (medians over the rounds) with their uncertainty,
-    and the templates slower with the index in every round, beyond the thresholds."""
-    saved = {"read": 0.0, "write": 0.0}
-    uncertainty = 0.0
-    slower = []
-    measured = 0
-    for tid, (kind, _) in with_all[0].items():
-        rounds_with = [w[tid][1] for w in with_all]
-        rounds_without = [o.get(tid, (kind, None))[1] for o in without]
-        if None in rounds_with or None in rounds_without:
-            continue
-        a: list[float] = rounds_with  # type: ignore[assignment]
-        b: list[float] = rounds_without  # type: ignore[assignment]
-        measured += 1
-        count = auditor.count(tid)
-        saved[kind] += count * (median(a) - median(b))
-        # Half the spread of repeated rounds of one state: how far a median can move
-        # by chance; weighted like the savings.
-        uncertainty += count * max(max(a) - min(a), max(b) - min(b)) / 2
-        if min(a) > max(b) * HARMFUL_RATIO and min(a) - max(b) > HARMFUL_MIN_SECONDS:
-            slower.append(Slower(tid, kind, count, median(a), median(b)))
-    slower.sort(key=lambda s: -(s.seconds_with - s.seconds_without) * s.count)
-    return Replayed(index, measured, saved["read"], saved["write"], uncertainty,
-                    tuple(slower))
-
-
-def _harmful(auditor: _Auditor, replayed: Iterable[Replayed],
-             indexes: Iterable[AuditedIndex]) -> tuple[Harmful, ...]:
-    """Indexes with a measurably slower template. Dropped only when the replays say the
-    drop saves time beyond their uncertainty, the cost model agrees (a few replayed
-    samples can miss the values that make the index pay), and ANALYZE would not by
-    itself stop the planner from misusing it."""
-    audited = {ix.name: ix for ix in indexes}
-    out = []
-    for entry in replayed:
-        if not entry.slower:
-            continue
-        index = audited[entry.index]
-        net = entry.read_seconds_saved + entry.write_seconds_saved
-        estimated = _estimated_drop_saving(auditor, index)
-        after = set(index.used_after_analyze or ())
-        fixed = tuple(s.template_id for s in entry.slower
-                      if s.kind == "read" and index.used_after_analyze is not None
-                      and s.template_id not in after)
-        notes = []
-        if estimated is None or estimated <= 0:
-            notes.append("the cost model expects the drop to cost more than it saves" if
-                         estimated is not None else "the cost model cannot price the drop")
-        if fixed:
-            notes.append(f"after ANALYZE SQLite stops using it for {', '.join(fixed)}: run "
-                         f"ANALYZE, then audit again")
-        drop = net > entry.uncertainty_seconds and not notes
-        if net <= entry.uncertainty_seconds:
-            notes.insert(0, "the drop would not save measurable time over its table's "
-                            "templates")
-        out.append(Harmful(entry.index, index.definition, entry.slower, net,
-                           entry.uncertainty_seconds, estimated, fixed, drop,
-                           "; ".join(notes) or None))
-    return tuple(out)
-
-
-def _estimated_drop_saving(auditor: _Auditor, index: AuditedIndex) -> float | None:
-    """The cost model's view of dropping ``index`` (today's plans and statistics): index
-    upkeep saved minus read cost added, weighted by the log's counts; None if a changed
-    plan cannot be priced."""
-    spec = IndexSpec.from_index(auditor.index(index.name))
-    saving = 0.0
-    for tid in auditor.affected(index):
-        analysis = auditor.workload.analyses[tid]  # type: ignore[union-attr]
-        statement = auditor.templates[tid][0]
-        with_it = auditor.current.plan(statement)
-        without = auditor.current.plan(statement, frozenset({index.name}))
-        if with_it.lines() != without.lines():
-            before, after = auditor.cost(tid, with_it), auditor.cost(tid, without)
-            if before is None or after is None:
-                return None
-            saving -= (after - before) * auditor.count(tid)
-        if analysis.write is not None:
-            saving += maintenance(analysis.write, (spec,), auditor.data).indexes * \
-                auditor.count(tid)
-    return saving
-
-
 # ------------------------------------------------------------------ partial indexes
 
 
-def _unusable_partial(auditor: _Auditor,
+def _unusable_partial(auditor: Auditor,
                       indexes: Iterable[AuditedIndex]) -> tuple[UnusablePartial, ...]:
     """Partial indexes no logged statement can use: SQLite refuses INDEXED BY for every
     occurrence of the table in every statement (its WHERE is implied by none)."""
@@ -1049,7 +534,7 @@ def _recorded_rows(catalog: Catalog, stat_rows: Iterable[tuple[str, str | None, 
     return found
 
 
-def _stats_state(catalog: Catalog, facts: _Facts) -> tuple[str, tuple[TableStat, ...]]:
+def _stats_state(catalog: Catalog, facts: DatabaseFacts) -> tuple[str, tuple[TableStat, ...]]:
     recorded = _recorded_rows(catalog, facts.stat_rows or ())
     has_stats = bool(facts.stat_rows)
     tables = []
@@ -1077,7 +562,7 @@ def _stats_state(catalog: Catalog, facts: _Facts) -> tuple[str, tuple[TableStat,
     return overall, tuple(tables)
 
 
-def _statistics(auditor: _Auditor) -> StatsFinding:
+def _statistics(auditor: Auditor) -> StatsFinding:
     state, tables = _stats_state(auditor.catalog, auditor.facts)
     lagging = [t.table for t in tables if t.state in ("stale", "not analysed")]
     advice = None
@@ -1112,7 +597,7 @@ def _statistics(auditor: _Auditor) -> StatsFinding:
 # ------------------------------------------------------------------ full scans
 
 
-def _full_scans(auditor: _Auditor) -> tuple[FullScan, ...]:
+def _full_scans(auditor: Auditor) -> tuple[FullScan, ...]:
     """Plain SCANs (no index) of large tables by templates with a hot share of the time."""
     workload = auditor.workload
     if workload is None:
@@ -1152,7 +637,7 @@ def _full_scans(auditor: _Auditor) -> tuple[FullScan, ...]:
 # ------------------------------------------------------------------ drops
 
 
-def _drops(auditor: _Auditor, indexes: Iterable[AuditedIndex], unused: Iterable[Unused],
+def _drops(auditor: Auditor, indexes: Iterable[AuditedIndex], unused: Iterable[Unused],
            redundant: Iterable[Redundancy], harmful: Iterable[Harmful],
            replayed: Iterable[Replayed]) -> tuple[Drop, ...]:
     reasons: dict[str, list[str]] = {}
@@ -1193,7 +678,7 @@ def _drops(auditor: _Auditor, indexes: Iterable[AuditedIndex], unused: Iterable[
     return tuple(out)
 
 
-def _upkeep(auditor: _Auditor, index: Index) -> tuple[float, str]:
+def _upkeep(auditor: Auditor, index: Index) -> tuple[float, str]:
     """The cost model's index upkeep: over the log's writes weighted by their counts, or,
     without a log, for one row inserted or deleted."""
     spec = IndexSpec.from_index(index)
