@@ -3,6 +3,7 @@ prints a report; no logic lives here."""
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import sys
@@ -26,6 +27,7 @@ from advisor.ingest import FORMATS
 from advisor.report.digest_report import digest_document, render_json, render_table
 
 EXIT_USER_ERROR = 1
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE
 
 
 class AdvisorGroup(click.Group):
@@ -44,6 +46,13 @@ class AdvisorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("advisor: interrupted", err=True)
             sys.exit(130)
+        except Exception as exc:  # a bug of ours: one line, unless asked for the traceback
+            if os.environ.get("ADVISOR_DEBUG"):
+                raise
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"advisor: internal error: {type(exc).__name__}: {detail} (a bug in "
+                       "advisor; ADVISOR_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL_ERROR)
 
 
 def output_format(*choices: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -109,7 +118,8 @@ def digest(logs: tuple[str, ...], log_format: str, strict: bool, workers: int | 
     events; gzip allowed) or - for standard input. Several logs are digested
     as one workload.
     """
-    result = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
+    result = _digest_for_command(logs, log_format, strict, workers, max_line_bytes,
+                                 need_statements=False)
     if top is None and output == "table":
         top = 25
     document = digest_document(result, sort=sort, top=top)
@@ -592,14 +602,20 @@ def _synth_progress() -> Callable[[str, int, int], None] | None:
 
 
 def _digest_for_command(logs: tuple[str, ...], log_format: str, strict: bool,
-                        workers: int | None, max_line_bytes: int) -> Digest:
-    """The digest every log-reading command starts from, with --strict applied."""
+                        workers: int | None, max_line_bytes: int,
+                        need_statements: bool = True) -> Digest:
+    """The digest every log-reading command starts from, with --strict applied; a log
+    with no statement is an error for the commands that work on its statements."""
     options = DigestOptions(log_format=log_format, max_line_bytes=max_line_bytes,
                             workers=workers)
     paths = list(logs)
     digest = _with_progress(paths, lambda progress: digest_logs(paths, options, progress))
     if strict:
         require_readable(digest)
+    if need_statements and not digest.statements:
+        unreadable = (f" ({digest.unreadable:,} unreadable records; advisor digest lists "
+                      "why)" if digest.unreadable else "")
+        raise InputError(f"no statements in {', '.join(paths)}{unreadable}")
     return digest
 
 

@@ -120,6 +120,9 @@ def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise IndexSpecError(f"{path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise IndexSpecError(f"{path}: not a text file of CREATE INDEX statements or "
+                             "table(col) lines") from None
     if "create" in text.lower():
         try:
             extended = catalog_from_sql([("schema", ";\n".join(catalog.ddl) + ";"), (path, text)],

@@ -7,6 +7,7 @@ hypothesis tests can call them too).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from advisor.cli import main
+
+# A bug must fail the test with its traceback, not become advisor's one-line message.
+os.environ["ADVISOR_DEBUG"] = "1"
 
 RunCli = Callable[..., Result]
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 import pytest
+from click.testing import CliRunner
 from conftest import RunCli
 from logs import render_jsonl, render_sql, workload, write
 
@@ -195,3 +196,18 @@ def test_top_level_help_lists_commands_and_version(cli: RunCli) -> None:
         assert re.search(rf"^\s+{name}\s+{re.escape(first_words)}", help_text, re.M), name
     version = cli("--version")
     assert version.exit_code == 0 and version.stdout.startswith("advisor, version ")
+
+
+def test_a_bug_is_one_line_and_exit_70_unless_debugging(monkeypatch: pytest.MonkeyPatch) -> None:
+    import advisor.digest
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something we did not foresee")
+
+    monkeypatch.setattr("advisor.cli.digest_logs", broken)
+    monkeypatch.delenv("ADVISOR_DEBUG")
+    result = CliRunner().invoke(main, ["digest", advisor.digest.__file__], catch_exceptions=True)
+    assert result.exit_code == 70
+    assert result.stderr.strip() == ("advisor: internal error: RuntimeError: something we did "
+                                     "not foresee (a bug in advisor; ADVISOR_DEBUG=1 shows the "
+                                     "traceback)")

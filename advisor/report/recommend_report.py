@@ -197,8 +197,10 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
 
 
 def render_sql(document: dict[str, Any], analyze: bool) -> str:
-    """A migration in phase order (drops last), then its rollback."""
-    lines = ["-- advisor recommend: create in phase order; rollback at the end."]
+    """A migration in phase order (drops last), then its rollback, commented out: the
+    output is meant to be applied as it is (sqlite3 app.db < it)."""
+    lines = ["-- advisor recommend: create in phase order; the rollback at the end is "
+             "commented out."]
     for phase in document["phases"]:
         lines.append(f"\n-- phase {phase['phase']}: {phase['cumulative_share']:.1%} of the "
                      f"saving once built")
@@ -209,9 +211,9 @@ def render_sql(document: dict[str, Any], analyze: bool) -> str:
     if analyze:
         lines.append("\n-- Some plans above need statistics: let SQLite gather them.")
         lines.append("ANALYZE;")
-    lines.append("\n-- rollback")
-    lines.extend(drop["restore_sql"] for drop in document["drops"])
-    lines.extend(index["drop_sql"] for index in reversed(document["indexes"])
+    lines.append("\n-- rollback (uncomment to undo the above)")
+    lines.extend("-- " + drop["restore_sql"] for drop in document["drops"])
+    lines.extend("-- " + index["drop_sql"] for index in reversed(document["indexes"])
                  if not index["exists"])
     return "\n".join(lines)
 
