@@ -165,7 +165,9 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
         if other is not best and other not in twins.get(id(best), []) and score(other) > 0:
             change = 1 - score(best) / score(other)
             direction = "less" if change >= 0 else "more"
-            parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}")
+            grouped = len(twins.get(id(other), [])) > 1 or len(twins.get(id(best), [])) > 1
+            parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}"
+                         + (" (medians over plan-twins)" if grouped else ""))
     noun = "index" if len(best.indexes) == 1 else "indexes"
     text = (f"{best.label}, with {len(best.indexes)} {noun}: the fewest indexes within "
             f"{VERDICT_TOLERANCE:.0%} of the least {basis}"
@@ -175,6 +177,20 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
         text += (f"; SQLite chose the same plans with {', '.join(same)}, so their measured "
                  "differences are noise")
     return best.label, text
+
+
+def plan_groups(compared: Sequence[Compared], state: str) -> dict[str, str]:
+    """Configuration label -> a letter shared by the configurations on which SQLite
+    chose the same plan for every template in ``state`` (A for the first's)."""
+    letters: dict[tuple[tuple[str, str], ...], str] = {}
+    out = {}
+    for c in compared:
+        measurement = c.measured(state)
+        if measurement is None or not measurement.plans:
+            continue
+        key = tuple(sorted(measurement.plans.items()))
+        out[c.label] = letters.setdefault(key, chr(ord("A") + len(letters) % 26))
+    return out
 
 
 def _plan_twins(compared: list[Compared], state: str | None) -> dict[int, list[Compared]]:

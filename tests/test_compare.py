@@ -53,3 +53,12 @@ def test_a_state_flip_is_reported() -> None:
     flips = state_flips(Comparison(tuple(compared), "", "", {}))
     assert [(f.template_id, f.configuration) for f in flips] == [("t1", "idx")]
     assert flips[0].ratios == {AS_FOUND: 2.0, ANALYZED: 0.5}
+
+
+def test_plan_groups_letter_the_configurations_by_their_plans() -> None:
+    from advisor.compare import plan_groups
+
+    compared = [configuration("none", 0, measured("none", 10.0, SCAN)),
+                configuration("twin", 1, measured("twin", 8.0, SCAN)),
+                configuration("seek", 1, measured("seek", 1.0, SEEK))]
+    assert plan_groups(compared, AS_FOUND) == {"none": "A", "twin": "A", "seek": "B"}

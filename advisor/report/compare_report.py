@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.compare import Comparison, fidelity, state_flips
+from advisor.compare import Comparison, fidelity, plan_groups, state_flips
 from advisor.measure import Measurement
 from advisor.workload import Workload
 
@@ -23,6 +23,7 @@ def compare_document(comparison: Comparison, workload: Workload,
     top = sorted(baseline, key=lambda tid: -baseline[tid])[:TOP_TEMPLATES]
     states = [m.statistics for m in comparison.configurations[0].measurements]
     first = comparison.configurations[0].measurement
+    groups = {state: plan_groups(comparison.configurations, state) for state in states}
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
@@ -49,7 +50,8 @@ def compare_document(comparison: Comparison, workload: Workload,
                 "estimated_read": round(c.estimated_read, 3),
                 "estimated_upkeep": round(c.estimated_upkeep, 3),
                 "estimated_bytes": c.estimated_bytes,
-                "measured": {m.statistics: _measured(m) for m in c.measurements},
+                "measured": {m.statistics: {**_measured(m), "plan_group": groups[m.statistics]
+                                            .get(c.label)} for m in c.measurements},
             }
             for c in comparison.configurations
         ],
@@ -122,16 +124,20 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
                f"{c['estimated_upkeep']:,.0f}", f"{c['estimated_bytes'] / 1024:,.0f}"]
         for state in states:
             m = c["measured"][state]
-            row += [f"{m['read_seconds']:.4f}", f"{m['write_seconds']:.4f}"]
+            row += [f"{m['read_seconds']:.4f}", f"{m['write_seconds']:.4f}",
+                    m.get("plan_group") or ""]
         if states:
             row.append(f"{c['measured'][states[0]]['index_bytes'] / 1024:,.0f}")
         rows.append(row)
     headers = ["configuration", "indexes", "est. cost", "est. upkeep", "est. KiB"]
     for state in states:
-        headers += [f"read s ({state})", f"write s ({state})"]
+        headers += [f"read s ({state})", f"write s ({state})", f"plans ({state})"]
     if states:
         headers.append("measured KiB")
     out.append(tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True))
+    if states:
+        out += ["", "*plans*: configurations with the same letter got the very same plan for "
+                "every template in that state; their measured differences are noise."]
     out.append("")
     named = [c for c in document["configurations"] if c["indexes"] and c["label"] != "; ".join(
         c["indexes"])]
