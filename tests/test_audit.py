@@ -338,3 +338,19 @@ def test_parameters_from_a_json_log_and_names_that_need_quotes(tmp_path: Path) -
     assert used["odd idx"] and not used["odd unused"]
     assert [u["index"] for u in document["unused"]] == ["odd unused"]
     assert document["drops"][0]["drop_sql"] == 'DROP INDEX IF EXISTS "odd unused";'
+
+
+def test_a_covering_index_read_end_to_end_is_a_full_scan(torc_seed: Path, tmp_path: Path
+                                                          ) -> None:
+    """Without job_blocked_by(blocked_by_job_id), Torc's hottest query reads the table's
+    whole (job_id, blocked_by_job_id) key: SCAN ... USING COVERING INDEX."""
+    copy = tmp_path / "without.sqlite"
+    shutil.copy(torc_seed, copy)
+    with sqlite3.connect(copy) as db:
+        db.execute("DROP INDEX seed_06_job_blocked_by_blocker")
+    document = command_json("audit", "--db", str(copy), str(TORC / "workload.log"),
+                            "--no-replay")
+    scans = {s["template"]: s for s in document["full_scans"]}
+    assert "58aaad76cdd6" in scans
+    assert scans["58aaad76cdd6"]["table"] == "job_blocked_by"
+    assert "USING COVERING INDEX" in scans["58aaad76cdd6"]["plan"]
