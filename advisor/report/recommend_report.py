@@ -119,6 +119,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         f"({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep on writes "
         f"{t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
         f"{_kib(t['estimated_bytes'])} estimated.")
+    out.append("Costs are row steps (about 0.07 µs each on the machine the model was "
+               "calibrated on), summed over the log's statements; see docs/recommend.md.")
     out.append(f"Statistics: {stats['source']} ({stats['from']}); the planner "
                f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1.")
     out.append("")
@@ -128,6 +130,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
           f"{p['write_cost']:,.0f}", _kib(p["bytes"])] for p in document["phases"]],
         headers=["phase", "indexes", "saving reached", "write cost added", "size"],
         tablefmt=fmt, disable_numparse=True))
+    out.append("saving reached: the share of the whole set's saving once the phase is built.")
     out.append("")
     out.append(_heading("Recommended indexes", markdown))
     for index in document["indexes"]:
@@ -178,8 +181,8 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
         lines = [f"- phase {index['phase']}: {create}", f"  {summary}"]
     for served in index["serves"][:PLAN_TEMPLATES]:
         head = (f"serves {served['template']} ({served['count']:,} runs, "
-                f"{served['cost_share']:.1%} of the cost): "
-                f"{served['cost_before']:,.0f} -> {served['cost_after']:,.0f}")
+                f"{served['cost_share']:.1%} of today's cost): "
+                f"{served['cost_before']:,.0f} today -> {served['cost_after']:,.0f} with the set")
         before = " | ".join(p.strip() for p in served["plan_before"])
         after = " | ".join(p.strip() for p in served["plan_after"])
         if markdown:
