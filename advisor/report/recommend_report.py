@@ -130,6 +130,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
           f"{p['write_cost']:,.0f}", _kib(p["bytes"])] for p in document["phases"]],
         headers=["phase", "indexes", "saving reached", "write cost added", "size"],
         tablefmt=fmt, disable_numparse=True))
+    out.append("")
     out.append("saving reached: the share of the whole set's saving once the phase is built.")
     out.append("")
     out.append(_heading("Recommended indexes", markdown))
