@@ -235,7 +235,8 @@ def _size(text: str | None) -> int | None:
                    "a database synthesised from the profile at --scale), with and without "
                    "ANALYZE, and print the measured times beside the estimates.")
 @click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="With --validate and no --db: the profile's scale to synthesise at.")
+              help="Without --db: the profile's scale, for the statistics the set is chosen "
+                   "for and the database --validate synthesises.")
 def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile: str | None,
               log_format: str, strict: bool, workers: int | None, max_line_bytes: int,
               output: str, max_indexes: int | None, max_bytes: str | None, min_saving: float,
@@ -260,7 +261,7 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
 
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
-                             assume_analyze=assume_analyze)
+                             assume_analyze=assume_analyze, scale=scale)
     against = load_index_list(against_file, workload.catalog) if against_file else []
     budget = Budget(max_indexes=max_indexes, max_bytes=_size(max_bytes), min_saving=min_saving)
     result = run_recommend(workload, budget, tolerance, against, algorithm,
@@ -426,7 +427,8 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     if len(configs) < 2:
         raise InputError("compare needs two or more -c configurations")
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
-    workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
+    workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
+                             scale=scale)
     resolved = [resolve_configuration(text, workload) for text in configs]
     if template_ids:
         workload = workload.only(template_ids)

@@ -94,27 +94,31 @@ def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tupl
 
 
 def resolve_statistics(catalog: Catalog, logs: list[str], db: str | None,
-                       profile: str | None) -> tuple[Statistics, str]:
+                       profile: str | None, scale: float = 1.0) -> tuple[Statistics, str]:
+    """Statistics from the database, else the profile (at ``scale``), else defaults."""
     if db:
         return from_database(catalog, db), db
-    if profile:
-        return from_profile(catalog, load_profile(profile)), profile
-    found = _next_to(logs, PROFILE_NEXT_TO_LOG)
-    if found is not None:
-        return from_profile(catalog, load_profile(found)), str(found)
+    path = profile or _next_to(logs, PROFILE_NEXT_TO_LOG)
+    if path is not None:
+        loaded = load_profile(path)
+        if scale != 1.0:
+            return from_profile(catalog, loaded.scaled(scale)), f"{path} at scale {scale:g}"
+        return from_profile(catalog, loaded), str(path)
     return defaults(catalog), "defaults"
 
 
 def load_workload(logs: list[str], schema: str | None = None, db: str | None = None,
                   profile: str | None = None, options: DigestOptions | None = None,
-                  digest: Digest | None = None, assume_analyze: bool = False) -> Workload:
+                  digest: Digest | None = None, assume_analyze: bool = False,
+                  scale: float = 1.0) -> Workload:
     """Digest the logs (unless a digest is given) and analyse every template.
 
     ``assume_analyze`` plans as after ANALYZE even where the target has no
     sqlite_stat1 (the estimates are the same; what the planner sees differs).
+    ``scale`` sizes the profile's statistics as a database synthesised at it is sized.
     """
     catalog, schema_source = resolve_catalog(logs, schema, db)
-    statistics, stats_source = resolve_statistics(catalog, logs, db, profile)
+    statistics, stats_source = resolve_statistics(catalog, logs, db, profile, scale)
     if assume_analyze and not statistics.planner_has_stats:
         statistics = replace(statistics, planner_has_stats=True,
                              notes=(*statistics.notes, "--assume-analyze: planned as after "

@@ -113,3 +113,21 @@ def test_compare_puts_configurations_side_by_side_with_a_verdict(tmp_path: Path)
     assert document["templates"][0]["count"] == 30
     assert all(c["measured"] == {} for c in document["configurations"])  # nothing replayed
     assert list(document["verdicts"]) == ["estimated"]
+
+
+def test_compare_estimates_follow_the_scale(tmp_path: Path) -> None:
+    """Without --db, --scale sizes the profile's statistics as the synthesised database."""
+    log = tmp_path / "lookups.log"
+    log.write_text("".join(f"SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = {i}\n"
+                           for i in range(30)))
+    costs = {}
+    for scale in ("1", "10"):
+        document = command_json("compare", *torc(str(log), "-c", "none", "-c",
+                                                 "job_blocked_by(blocked_by_job_id)",
+                                                 "--estimate-only", "--scale", scale))
+        costs[scale] = {c["label"]: c for c in document["configurations"]}
+        assert document["statistics"]["from"].endswith(
+            "" if scale == "1" else "at scale 10")
+    assert costs["10"]["none"]["estimated_cost"] > 5 * costs["1"]["none"]["estimated_cost"]
+    indexed = "job_blocked_by(blocked_by_job_id)"
+    assert costs["10"][indexed]["estimated_bytes"] > 5 * costs["1"][indexed]["estimated_bytes"]
