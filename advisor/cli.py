@@ -46,6 +46,8 @@ class AdvisorGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("advisor: interrupted", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise  # click's own: --help, usage errors; click reports them
         except Exception as exc:  # a bug of ours: one line, unless asked for the traceback
             if os.environ.get("ADVISOR_DEBUG"):
                 raise
@@ -129,17 +131,27 @@ def digest(logs: tuple[str, ...], log_format: str, strict: bool, workers: int | 
         click.echo(render_table(document, markdown=output == "markdown"))
 
 
+_SCHEMA_OPTION = click.option(
+    "--schema", type=click.Path(exists=True),
+    help="Schema: a DDL file, a migrations folder (*.up.sql) or a database.")
+_PROFILE_OPTION = click.option(
+    "--profile", type=click.Path(exists=True, dir_okay=False),
+    help="A scale profile (TOML) for statistics; see docs/profile-format.md.")
+
+
 def schema_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Where the schema and statistics come from (else schema.sql / profile.toml by the log)."""
-    options = [
-        click.option("--schema", type=click.Path(exists=True),
-                     help="Schema: a DDL file, a migrations folder (*.up.sql) or a database."),
+    return _apply_options(func, [
+        _SCHEMA_OPTION,
         click.option("--db", type=click.Path(exists=True, dir_okay=False),
                      help="A live database (opened read-only): schema and statistics."),
-        click.option("--profile", type=click.Path(exists=True, dir_okay=False),
-                     help="A scale profile (TOML) for statistics; see docs/profile-format.md."),
-    ]
-    return _apply_options(func, options)
+        _PROFILE_OPTION,
+    ])
+
+
+def synthesis_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The schema and profile a command synthesises its databases from (no --db)."""
+    return _apply_options(func, [_SCHEMA_OPTION, _PROFILE_OPTION])
 
 
 @main.command()
@@ -504,7 +516,7 @@ def audit(logs: tuple[str, ...], db: str | None, log_format: str, strict: bool,
 @click.option("-c", "--config", "configs", multiple=True, metavar="CONFIG",
               help="Indexes to measure against none: recommended (the default, needs a LOG), "
                    "a .sql file, or 'table(col); table(col)'. Repeatable.")
-@schema_options
+@synthesis_options
 @log_options
 @output_format("table", "json", "markdown")
 @measurement_options
@@ -518,7 +530,7 @@ def audit(logs: tuple[str, ...], db: str | None, log_format: str, strict: bool,
               help="Also draw latency and size against scale, log-log (needs the 'chart' "
                    "extra: matplotlib).")
 def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
-             schema: str | None, db: str | None, profile: str | None, log_format: str,
+             schema: str | None, profile: str | None, log_format: str,
              strict: bool, workers: int | None, max_line_bytes: int, output: str,
              repetitions: int, statement_timeout: float, max_synth_scale: float,
              top: int | None, chart: str | None) -> None:
@@ -538,9 +550,6 @@ def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
     from advisor.scales import parse_scales
     from advisor.workload import load_workload
 
-    if db is not None:
-        raise InputError("capacity measures databases it synthesises from --schema and "
-                         "--profile at each scale; it does not use --db")
     if not logs and not configs:
         raise InputError("without a LOG there is no workload to recommend for: give a LOG, "
                          "or -c CONFIG with the indexes to size")

@@ -354,7 +354,6 @@ def test_page_counts_stand_in_for_dbstat(cache: Path, monkeypatch) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--scale", "10q"], "--scale '10q'"),
     (["--scale", "100,400k"], "needs at least two measured scales"),
-    (["--db", str(SCHEMA)], "does not use --db"),
 ])
 def test_errors_are_one_line(log: Path, args: list[str], message: str) -> None:
     base = [str(log), "--schema", str(SCHEMA), "--profile", str(PROFILE),
@@ -362,6 +361,12 @@ def test_errors_are_one_line(log: Path, args: list[str], message: str) -> None:
     code, out, err = capacity(*base, *args)
     assert code == 1 and not out
     assert err.startswith("advisor: error: ") and message in err and err.count("\n") == 1
+
+
+def test_capacity_takes_no_db(log: Path) -> None:
+    """It synthesises its databases: --db is not among its options (click's usage error)."""
+    code, _, err = capacity(str(log), "--db", str(SCHEMA))
+    assert code == 2 and "No such option '--db'" in err
 
 
 def test_no_log_and_no_configuration(tmp_path: Path) -> None:

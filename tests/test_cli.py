@@ -198,6 +198,16 @@ def test_top_level_help_lists_commands_and_version(cli: RunCli) -> None:
     assert version.exit_code == 0 and version.stdout.startswith("advisor, version ")
 
 
+@pytest.mark.parametrize("args", [["digest", "--help"], ["capacity", "--help"],
+                                  ["recommend", "--no-such-option"], ["--version"]])
+def test_clicks_own_exits_are_not_taken_for_bugs(args: list[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ADVISOR_DEBUG")
+    result = CliRunner().invoke(main, args, catch_exceptions=True)
+    assert "internal error" not in result.output + result.stderr
+    assert result.exit_code in (0, 2)
+
+
 def test_a_bug_is_one_line_and_exit_70_unless_debugging(monkeypatch: pytest.MonkeyPatch) -> None:
     import advisor.digest
 
