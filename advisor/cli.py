@@ -307,6 +307,15 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         validation = compare_report.compare_document(checked, workload, command, described)
         click.echo("\nValidation (measured on copies of the database):", err=output == "json")
         click.echo(compare_report.render_text(validation), err=output == "json")
+        from advisor.compare import without_measured_gain
+
+        idle = without_measured_gain(checked, "today", "recommended", {
+            str(c.spec): [s.template_id for s in c.serves] for c in result.chosen})
+        for name, ratios in idle.items():
+            seen = ", ".join(f"{ratio:.2f}x ({state})" for state, ratio in ratios.items())
+            click.echo(f"No measured gain: {name}: the templates it serves ran at best {seen} "
+                       "of today's time here; the estimate may not hold on this data.",
+                       err=output == "json")
 
 
 def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:

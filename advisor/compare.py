@@ -203,6 +203,30 @@ def _plan_twins(compared: list[Compared], state: str | None) -> dict[int, list[C
     return {id(c): group for group in groups.values() for c in group}
 
 
+GAIN_RATIO = 0.9  # a template at least this much faster (time after / before) gained
+
+
+def without_measured_gain(comparison: Comparison, before: str, after: str,
+                          served: Mapping[str, Sequence[str]]) -> dict[str, dict[str, float]]:
+    """Indexes (``served``: name -> the template ids it serves) none of whose templates
+    measured at least 1 - GAIN_RATIO faster from ``before`` to ``after`` in any state:
+    name -> state -> the best time ratio among its templates."""
+    configured = {c.label: c for c in comparison.configurations}
+    states = [m.statistics for m in configured[before].measurements]
+    out = {}
+    for name, templates in served.items():
+        best: dict[str, float] = {}
+        for state in states:
+            was = _medians(configured[before].measured(state))
+            now = _medians(configured[after].measured(state))
+            ratios = [now[t] / was[t] for t in templates if was.get(t) and t in now]
+            if ratios:
+                best[state] = min(ratios)
+        if best and all(ratio > GAIN_RATIO for ratio in best.values()):
+            out[name] = best
+    return out
+
+
 FLIP_RATIO = 1.25  # a template this much faster in one state and slower in the other
 
 
