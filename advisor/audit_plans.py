@@ -24,14 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from advisor.catalog import Catalog, Index
+from advisor.catalog import Catalog, Index, quote_identifier
 from advisor.costing import estimate_plan
 from advisor.digest import TemplateStats
 from advisor.explain import limit_hint
 from advisor.fingerprint import has_placeholders
 from advisor.replay import copy_database
 from advisor.statistics import Statistics, from_database
-from advisor.whatif import Plan, SchemaCopy, StatRow, explain_plan, nulls_for, quote_name
+from advisor.whatif import Plan, SchemaCopy, StatRow, explain_plan, nulls_for
 from advisor.workload import Workload
 
 Progress = Callable[[str], None]
@@ -62,7 +62,7 @@ def read_facts(connection: sqlite3.Connection, catalog: Catalog) -> DatabaseFact
     for table in catalog.tables.values():
         try:
             rows[table.name.lower()] = connection.execute(
-                f"SELECT count(*) FROM {quote_name(table.name)}").fetchone()[0]
+                f"SELECT count(*) FROM {quote_identifier(table.name)}").fetchone()[0]
         except sqlite3.Error:  # a virtual table whose module this SQLite lacks
             rows[table.name.lower()] = None
     names = {r[0] for r in connection.execute(
@@ -72,7 +72,7 @@ def read_facts(connection: sqlite3.Connection, catalog: Catalog) -> DatabaseFact
     keys: dict[str, tuple[tuple[str, bool, str], ...] | None] = {}
     for index in catalog.indexes:
         columns = [row for row in connection.execute(
-            f"PRAGMA index_xinfo({quote_name(index.name)})") if row[5]]
+            f"PRAGMA index_xinfo({quote_identifier(index.name)})") if row[5]]
         # An expression column (cid -2) has no name to compare: such an index is
         # never called a duplicate or a prefix.
         keys[index.name] = None if any(row[1] == -2 for row in columns) else tuple(

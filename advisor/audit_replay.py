@@ -17,12 +17,12 @@ from statistics import median
 from typing import TYPE_CHECKING
 
 from advisor.audit_plans import Auditor
+from advisor.catalog import quote_identifier
 from advisor.costing import maintenance
 from advisor.digest import Digest
 from advisor.indexes import IndexSpec
 from advisor.measure import configured_copy, replay_set
 from advisor.replay import Sandbox, Tally, time_sampled
-from advisor.whatif import quote_name
 
 if TYPE_CHECKING:
     from advisor.audit import AuditedIndex
@@ -133,7 +133,7 @@ def replay(auditor: Auditor, indexes: Sequence[AuditedIndex], repetitions: int,
                 auditor.say(f"audit: replaying without {index.name} ({number}/{len(tested)})")
                 subset = [s for s in statements.statements if s[0] in affected[index.name]]
                 with configured_copy(auditor.path, (), statement_seconds) as (without, _, _):
-                    dropped = without.run(f"DROP INDEX {quote_name(index.name)}")
+                    dropped = without.run(f"DROP INDEX {quote_identifier(index.name)}")
                     if dropped.status != "ok":
                         auditor.notes.append(f"{index.name}: not replayed, the copy refused "
                                              f"the drop ({dropped.detail})")

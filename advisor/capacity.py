@@ -230,14 +230,13 @@ def synthesis_inputs(logs: Sequence[str], schema: str | None,
                      profile: str | None) -> tuple[Path, Path]:
     """The schema and profile databases are synthesised from: the options, else the
     schema.sql and profile.toml next to the log."""
-    from advisor.workload import PROFILE_NEXT_TO_LOG, SCHEMA_NEXT_TO_LOG, resolve_file
+    from advisor.workload import synthesis_inputs as found_inputs
 
-    schema_path = resolve_file(list(logs), schema, SCHEMA_NEXT_TO_LOG)
-    profile_path = resolve_file(list(logs), profile, PROFILE_NEXT_TO_LOG)
-    if schema_path is None or profile_path is None:
+    found = found_inputs(logs, schema, profile)
+    if found is None:
         raise InputError("capacity synthesises a database per scale: give --schema and "
                          "--profile (or put schema.sql and profile.toml next to the log)")
-    return schema_path, profile_path
+    return found
 
 
 def dbstat_available() -> bool:

@@ -197,7 +197,8 @@ def read_catalog(connection: sqlite3.Connection) -> Catalog:
     return Catalog(tables=tables, indexes=indexes, ddl=ddl)
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """A table, column or index name quoted for SQL, whatever characters it holds."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -205,11 +206,11 @@ def _read_table(connection: sqlite3.Connection, name: str) -> Table:
     columns = tuple(
         Column(name=row[1], type=row[2] or "", not_null=bool(row[3]),
                primary_key_position=row[5])
-        for row in connection.execute(f"PRAGMA table_xinfo({_quote(name)})")
+        for row in connection.execute(f"PRAGMA table_xinfo({quote_identifier(name)})")
         if row[6] != 1  # 1: a virtual table's hidden column; 2, 3: generated columns
     )
     grouped: dict[int, list[tuple[str, str, str, str]]] = {}
-    for row in connection.execute(f"PRAGMA foreign_key_list({_quote(name)})"):
+    for row in connection.execute(f"PRAGMA foreign_key_list({quote_identifier(name)})"):
         grouped.setdefault(row[0], []).append((row[3], row[2], row[4] or "", row[6]))
     foreign_keys = tuple(
         ForeignKey(columns=tuple(r[0] for r in refs), parent=refs[0][1],
@@ -227,11 +228,11 @@ def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
     sql_by_name = dict(connection.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?", (table,)))
     for _, name, unique, origin, partial in connection.execute(
-            f"PRAGMA index_list({_quote(table)})"):
+            f"PRAGMA index_list({quote_identifier(table)})"):
         columns = tuple(
             IndexColumn(name=row[2] if row[2] is not None else _expression(row[1]),
                         descending=bool(row[3]))
-            for row in connection.execute(f"PRAGMA index_xinfo({_quote(name)})")
+            for row in connection.execute(f"PRAGMA index_xinfo({quote_identifier(name)})")
             if row[5]  # key columns only, not the trailing rowid
         )
         where = _partial_where(sql_by_name.get(name)) if partial else None

@@ -295,6 +295,7 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         click.echo(recommend_report.render_text(document, markdown=output == "markdown"))
     if validate:
         from advisor.compare import compare as run_compare
+        from advisor.measure import STATISTICS_OPTIONS
         from advisor.report import compare_report
 
         configurations = [("today", ()), ("recommended", tuple(c.spec for c in result.chosen))]
@@ -303,7 +304,7 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
             raise InputError("--validate needs a database: give --db app.db, or a --profile "
                              "to synthesise one")
         checked = run_compare(workload, configurations, database,
-                              states=STATISTICS_CHOICES["both"], progress=_step_progress())
+                              states=STATISTICS_OPTIONS["both"], progress=_step_progress())
         validation = compare_report.compare_document(checked, workload, command, described)
         click.echo("\nValidation (measured on copies of the database):", err=output == "json")
         click.echo(compare_report.render_text(validation), err=output == "json")
@@ -318,6 +319,13 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
                        err=output == "json")
 
 
+def config_option(help: str, required: bool = True
+                  ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-c CONFIG (repeatable): none, recommended, a .sql file or inline specs, NAME=…"""
+    return click.option("-c", "--config", "configs", multiple=True, required=required,
+                        metavar="CONFIG", help=help)
+
+
 def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """The scale a database is synthesised at when there is no --db (replay, compare)."""
     return click.option(
@@ -325,8 +333,15 @@ def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Without --db: the profile's scale for the synthesised database.")(func)
 
 
-STATISTICS_CHOICES = {"as-found": ("as found",), "analyzed": ("after ANALYZE",),
-                      "both": ("as found", "after ANALYZE")}
+def stats_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--stats: the statistics states each configuration is measured in (the keys of
+    advisor.measure.STATISTICS_OPTIONS, written out to keep start-up light)."""
+    return click.option(
+        "--stats", type=click.Choice(["as-found", "analyzed", "both"]), default=default,
+        show_default=True,
+        help="Statistics state of each copy: as the database has them, after ANALYZE, or "
+             "both (each configuration measured twice: an index can help in one and hurt "
+             "in the other).")
 
 
 def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -343,9 +358,8 @@ def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
-@click.option("-c", "--config", "configs", multiple=True, required=True, metavar="CONFIG",
-              help="An index configuration: none, recommended, a .sql file of CREATE INDEX, "
-                   "or 'table(col, …); table(col)'. Repeatable: each is measured.")
+@config_option("An index configuration: none, recommended, a .sql file of CREATE INDEX, "
+              "or 'table(col, …); table(col)'. Repeatable: each is measured.")
 @schema_options
 @log_options
 @output_format("table", "json")
@@ -355,10 +369,7 @@ def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
               show_default=True,
               help="sampled: each template alone, repeated, writes rolled back; sequential: "
                    "the log in order, writes applied.")
-@click.option("--stats", type=click.Choice(list(STATISTICS_CHOICES)), default="as-found",
-              show_default=True,
-              help="Statistics state of each copy: as the database has them, after ANALYZE, "
-                   "or both (each configuration measured twice).")
+@stats_option("as-found")
 def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, db: str | None,
            profile: str | None, log_format: str, strict: bool, workers: int | None,
            max_line_bytes: int, output: str, repetitions: int, statement_timeout: float,
@@ -375,6 +386,7 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
 
     from advisor.measure import (
         ANALYZED,
+        STATISTICS_OPTIONS,
         measure,
         measure_sequential,
         replay_database,
@@ -393,7 +405,7 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
     statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
     for text in configs:
         label, specs = resolve_configuration(text, workload)
-        for state in STATISTICS_CHOICES[stats]:
+        for state in STATISTICS_OPTIONS[stats]:
             if mode == "sequential":
                 measurements.append(measure_sequential(
                     workload, logs, chosen_format, database, specs, label, statement_timeout,
@@ -410,18 +422,14 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
 
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
-@click.option("-c", "--config", "configs", multiple=True, required=True, metavar="CONFIG",
-              help="A configuration to compare (none, recommended, a .sql file, or "
-                   "'table(col); table(col)'). Give two or more.")
+@config_option("A configuration to compare (none, recommended, a .sql file, or "
+              "'table(col); table(col)'). Give two or more.")
 @schema_options
 @log_options
 @output_format("table", "json", "markdown")
 @measurement_options
 @synth_scale_option
-@click.option("--stats", type=click.Choice(list(STATISTICS_CHOICES)), default="both",
-              show_default=True,
-              help="Statistics state of each copy: as the database has them, after ANALYZE, "
-                   "or both (an index can help in one and hurt in the other).")
+@stats_option("both")
 @click.option("--estimate-only", is_flag=True,
               help="Do not replay: compare the cost model's estimates only.")
 @click.option("--template", "template_ids", multiple=True, metavar="ID",
@@ -441,7 +449,7 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     state flips an index from helping to hurting, and a verdict.
     """
     from advisor.compare import compare as run_compare
-    from advisor.measure import resolve_configuration
+    from advisor.measure import STATISTICS_OPTIONS, resolve_configuration
     from advisor.report import compare_report
     from advisor.workload import load_workload
 
@@ -456,7 +464,7 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     database, described = (None, None) if estimate_only else _measurement_database(
         logs, db, schema, profile, scale)
     result = run_compare(workload, resolved, database, repetitions, statement_timeout,
-                         STATISTICS_CHOICES[stats], _step_progress())
+                         STATISTICS_OPTIONS[stats], _step_progress())
     command = "advisor " + " ".join(shlex.quote(arg) for arg in sys.argv[1:])
     document = compare_report.compare_document(result, workload, command, described)
     if output == "json":
@@ -522,9 +530,8 @@ def audit(logs: tuple[str, ...], db: str | None, log_format: str, strict: bool,
               metavar="SCALES",
               help="Comma-separated sizes: counts of the profile's reference rows (10k, 100k, "
                    "1M: jobs per workflow for Torc) or multipliers (x2, 0.5x).")
-@click.option("-c", "--config", "configs", multiple=True, metavar="CONFIG",
-              help="Indexes to measure against none: recommended (the default, needs a LOG), "
-                   "a .sql file, or 'table(col); table(col)'. Repeatable.")
+@config_option("Indexes to measure against none: recommended (the default, needs a LOG), "
+              "a .sql file, or 'table(col); table(col)'. Repeatable.", required=False)
 @synthesis_options
 @log_options
 @output_format("table", "json", "markdown")
@@ -598,15 +605,13 @@ def _measurement_database(logs: tuple[str, ...], db: str | None, schema: str | N
     """--db, else a database synthesised from the profile; (None, None) when neither is
     at hand (the comparison is then estimated only, and says so)."""
     from advisor.measure import replay_database
+    from advisor.workload import synthesis_inputs
 
-    try:
-        return replay_database(list(logs), db, schema, profile, scale, _synth_progress())
-    except InputError:
-        if db is not None:
-            raise
+    if db is None and synthesis_inputs(logs, schema, profile) is None:
         click.echo("advisor: no --db and no profile to synthesise one from: estimates only",
                    err=True)
         return None, None
+    return replay_database(list(logs), db, schema, profile, scale, _synth_progress())
 
 
 def _synth_progress() -> Callable[[str, int, int], None] | None:

@@ -25,7 +25,14 @@ from advisor.evaluate import Evaluator, WorkloadPricing, index_bytes
 from advisor.explain import Explainer
 from advisor.indexes import IndexSpec
 from advisor.matches import Matches, value_matches
-from advisor.measure import ANALYZED, AS_FOUND, Measurement, measure_together, replay_set
+from advisor.measure import (
+    ANALYZED,
+    AS_FOUND,
+    Measurement,
+    ReplaySet,
+    measure_together,
+    replay_set,
+)
 from advisor.whatif import WhatIf
 from advisor.workload import Workload
 
@@ -71,16 +78,19 @@ class Comparison:
 def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
             database: Path | None = None, repetitions: int = 3,
             statement_seconds: float = 5.0, states: Sequence[str] = (AS_FOUND,),
-            progress: Callable[[str], None] | None = None) -> Comparison:
+            progress: Callable[[str], None] | None = None,
+            statements: ReplaySet | None = None) -> Comparison:
     """Estimate every configuration; with ``database``, also measure it in each of
-    ``states`` (AS_FOUND, ANALYZED) on its own copy."""
+    ``states`` (AS_FOUND, ANALYZED) on its own copy, replaying ``statements`` (filled
+    from ``database`` when not given)."""
     whatif = WhatIf(workload.catalog, workload.statistics)
     evaluator = Evaluator(workload, Explainer(whatif, workload.statistics))
     pricing = WorkloadPricing(evaluator)
     measured: list[list[Measurement]] = [[] for _ in configurations]
     state_evaluators: dict[str, Evaluator] = {}
     if database is not None:
-        statements = replay_set(workload, database, repetitions)
+        if statements is None:
+            statements = replay_set(workload, database, repetitions)
         if progress is not None:
             progress(f"measuring {len(configurations)} configurations × {len(states)} "
                      "statistics states, side by side")
@@ -92,7 +102,9 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
         for k, measurement in enumerate(together):
             measured[k // len(states)].append(measurement)
         matches = value_matches(workload, database, statements)
-        state_evaluators = {state: _state_evaluator(workload, database, state, matches)
+        had_stat1 = _has_stat1(database)
+        state_evaluators = {state: _state_evaluator(workload, state == ANALYZED or had_stat1,
+                                                    matches)
                             for state in states}
     compared = []
     for (label, specs), mine in zip(configurations, measured, strict=True):
@@ -116,12 +128,11 @@ def _per_template(evaluator: Evaluator, templates: Sequence[str],
             for tid in templates}
 
 
-def _state_evaluator(workload: Workload, database: Path, state: str,
+def _state_evaluator(workload: Workload, has_stat1: bool,
                      matches: Mapping[str, Matches]) -> Evaluator:
     """Estimates as SQLite plans on the measured copy (after ANALYZE it has sqlite_stat1;
     as found, only if the database had one), costed with the rows the replayed values
     match there (advisor.matches)."""
-    has_stat1 = state == ANALYZED or _has_stat1(database)
     statistics = replace(workload.statistics, planner_has_stats=has_stat1)
     return Evaluator(workload, Explainer(WhatIf(workload.catalog, statistics), statistics,
                                          matches))

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from advisor.binding import Unanalysable
+from advisor.catalog import quote_identifier
 from advisor.database import open_read_only
 from advisor.measure import ReplaySet
 from advisor.parameters import prepare
@@ -93,10 +94,12 @@ def _predicates(sql: str, workload: Workload
 def _count(connection: sqlite3.Connection,
            counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int], table: str,
            pairs: tuple[tuple[str, object], ...], bounds: list[Bound] | None = None) -> int:
-    terms = [f'"{c}" IS ?' for c, _ in pairs] + [f'"{c}" {op} ?' for c, op, _ in bounds or ()]
+    terms = ([f"{quote_identifier(c)} IS ?" for c, _ in pairs]
+             + [f"{quote_identifier(c)} {op} ?" for c, op, _ in bounds or ()])
     values = tuple(v for _, v in pairs) + tuple(v for _, _, v in bounds or ())
     key = (table, tuple(terms), values)
     if key not in counted:
         counted[key] = connection.execute(
-            f'SELECT count(*) FROM "{table}" WHERE {" AND ".join(terms)}', values).fetchone()[0]
+            f"SELECT count(*) FROM {quote_identifier(table)} WHERE {' AND '.join(terms)}",
+            values).fetchone()[0]
     return counted[key]

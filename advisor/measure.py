@@ -37,7 +37,8 @@ from advisor.workload import Workload
 REPLAYED_KINDS = ("read", "write")
 AS_FOUND = "as found"
 ANALYZED = "after ANALYZE"
-STATISTICS_STATES = (AS_FOUND, ANALYZED)
+STATISTICS_OPTIONS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,),
+                      "both": (AS_FOUND, ANALYZED)}  # --stats: the states measured
 
 
 @dataclass(frozen=True)
@@ -159,16 +160,16 @@ def replay_database(logs: list[str], db: str | None, schema: str | None, profile
     to the log) at ``scale``, built once and cached."""
     from advisor.errors import InputError
     from advisor.synth import cached_database
-    from advisor.workload import PROFILE_NEXT_TO_LOG, SCHEMA_NEXT_TO_LOG, resolve_file
+    from advisor.workload import synthesis_inputs
 
     if db is not None:
         return Path(db), db
-    schema_path = resolve_file(logs, schema, SCHEMA_NEXT_TO_LOG)
-    profile_path = resolve_file(logs, profile, PROFILE_NEXT_TO_LOG)
-    if schema_path is None or profile_path is None:
+    found = synthesis_inputs(logs, schema, profile)
+    if found is None:
         raise InputError("replay needs a database: give --db app.db, or a schema and a "
                          "--profile to synthesise one (schema.sql / profile.toml next to the "
                          "log work too)")
+    schema_path, profile_path = found
     path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
     return path, f"a database synthesised from {profile_path} at scale {scale:g}"
 

@@ -42,7 +42,7 @@ from advisor.binding import (
     text_order,
     unparen,
 )
-from advisor.catalog import Catalog, Table
+from advisor.catalog import Catalog, Table, quote_identifier
 from advisor.fingerprint import canonicalize, has_placeholders
 
 # Strings are matched so that what looks like a placeholder inside one is left alone.
@@ -209,20 +209,23 @@ class ParameterSource:
         listed: dict[str, list[object]] = {}
         for slot in slots:
             if slot.role == "equal":
-                terms.append(f"{_quote(slot.column)} IS ?")  # type: ignore[arg-type]
+                terms.append(f"{quote_identifier(slot.column)} IS ?")  # type: ignore[arg-type]
                 values.append(slot.value)
             elif slot.role == "in":
                 listed.setdefault(slot.column, []).append(slot.value)  # type: ignore[arg-type]
         for column, items in listed.items():
-            terms.append(f"{_quote(column)} IN ({', '.join('?' * len(items))})")
+            terms.append(f"{quote_identifier(column)} IN ({', '.join('?' * len(items))})")
             values.extend(items)
         if not terms:
             return True  # only ranges: their logged bounds stand
-        where = " AND ".join(terms)
-        key = (table, where, tuple(values))
+        return self._has_row(table, " AND ".join(terms), tuple(values))
+
+    def _has_row(self, table: str, where: str, values: tuple[object, ...]) -> bool:
+        """Whether some row of ``table`` satisfies ``where`` (asked once per question)."""
+        key = (table, where, values)
         if key not in self._exists:
             found = self.connection.execute(
-                f"SELECT 1 FROM {_quote(table)} WHERE {where} LIMIT 1", values).fetchone()
+                f"SELECT 1 FROM {quote_identifier(table)} WHERE {where} LIMIT 1", values).fetchone()
             self._exists[key] = found is not None
         return self._exists[key]
 
@@ -252,8 +255,8 @@ class ParameterSource:
             return True
         parent = _parent_of(table, slot.column)
         if parent is not None:
-            if not slot.placeholder and self._group_hits(parent[0], [Slot(
-                    0, 0, slot.value, parent[0], parent[1], None, "equal")]):
+            if not slot.placeholder and self._has_row(
+                    parent[0], f"{quote_identifier(parent[1])} IS ?", (slot.value,)):
                 return True
             row = self._random_row(parent[0], (parent[1],), rng)
         elif not slot.placeholder:
@@ -267,22 +270,12 @@ class ParameterSource:
 
     # --- reading the database --------------------------------------------------------
 
-    def _row_exists(self, table: str, columns: tuple[str, ...], values: tuple[object, ...]
-                    ) -> bool:
-        key = (table, columns, values)
-        if key not in self._exists:
-            where = " AND ".join(f"{_quote(c)} IS ?" for c in columns)
-            found = self.connection.execute(
-                f"SELECT 1 FROM {_quote(table)} WHERE {where} LIMIT 1", values).fetchone()
-            self._exists[key] = found is not None
-        return self._exists[key]
-
     def _random_row(self, table: str, columns: tuple[str, ...], rng: random.Random,
                     agree: dict[str, object] | None = None) -> tuple[object, ...] | None:
         """One row's ``columns``, each row about equally likely (rowids dense or nearly);
         with ``agree``, the first row from a random start that has those values."""
-        names = ", ".join(_quote(c) for c in columns)
-        terms = "".join(f" AND {_quote(c)} IS ?" for c in agree or {})
+        names = ", ".join(quote_identifier(c) for c in columns)
+        terms = "".join(f" AND {quote_identifier(c)} IS ?" for c in agree or {})
         values = tuple((agree or {}).values())
         bounds = self._rowid_bounds(table)
         if bounds is None:
@@ -291,7 +284,8 @@ class ParameterSource:
         start = rng.randint(low, high)
         for where, bound in ((f"rowid >= ?{terms}", start), (f"rowid < ?{terms}", start)):
             row = self.connection.execute(
-                f"SELECT {names} FROM {_quote(table)} WHERE {where} ORDER BY rowid LIMIT 1",
+                f"SELECT {names} FROM {quote_identifier(table)} WHERE {where} "
+                "ORDER BY rowid LIMIT 1",
                 (bound, *values)).fetchone()
             if row is not None:
                 return tuple(row)
@@ -301,7 +295,7 @@ class ParameterSource:
         if table not in self._bounds:
             try:
                 low, high = self.connection.execute(
-                    f"SELECT min(rowid), max(rowid) FROM {_quote(table)}").fetchone()
+                    f"SELECT min(rowid), max(rowid) FROM {quote_identifier(table)}").fetchone()
             except sqlite3.OperationalError:  # WITHOUT ROWID
                 low = high = None
             self._bounds[table] = None if low is None else (int(low), int(high))
@@ -311,7 +305,8 @@ class ParameterSource:
         key = (table, column)
         if key not in self._fresh:
             high = self.connection.execute(
-                f"SELECT max({_quote(column)}) FROM {_quote(table)}").fetchone()[0]
+                f"SELECT max({quote_identifier(column)}) FROM {quote_identifier(table)}"
+            ).fetchone()[0]
             self._fresh[key] = int(high) if isinstance(high, int) else 0
         self._fresh[key] += 1
         return self._fresh[key]
@@ -550,8 +545,6 @@ def _sql_literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def fill_samples(source: ParameterSource, template_id: str, samples: Sequence[str],

@@ -43,7 +43,7 @@ from typing import Any
 
 import networkx as nx
 
-from advisor.catalog import Catalog, Column, Table, load_catalog
+from advisor.catalog import Catalog, Column, Table, load_catalog, quote_identifier
 from advisor.errors import InputError, ProfileError
 from advisor.profile import ColumnHint, Distribution, Group, Profile, TableSpec, load_profile
 
@@ -785,8 +785,9 @@ class _TableWriter:
     def write(self, progress: Progress | None) -> int:
         table = self.shape.table
         names = [c.name for c in self.columns]
-        sql = (f"INSERT OR IGNORE INTO {_quote(table.name)} "
-               f"({', '.join(_quote(n) for n in names)}) VALUES ({', '.join('?' * len(names))})")
+        columns = ", ".join(quote_identifier(n) for n in names)
+        sql = (f"INSERT OR IGNORE INTO {quote_identifier(table.name)} ({columns}) "
+               f"VALUES ({', '.join('?' * len(names))})")
         written = 0
         if progress:
             progress(table.name, 0, self.layout.size)
@@ -938,7 +939,7 @@ class _TableWriter:
 
 def _defaults(connection: sqlite3.Connection, table: str) -> dict[str, str | None]:
     """Each insertable column's DEFAULT text (generated columns are left out)."""
-    rows = connection.execute(f"PRAGMA table_xinfo({_quote(table)})").fetchall()
+    rows = connection.execute(f"PRAGMA table_xinfo({quote_identifier(table)})").fetchall()
     return {row[1].lower(): row[4] for row in rows if row[6] == 0}
 
 
@@ -957,10 +958,6 @@ def _omitted(column: Column, shape: _Shape, defaults: dict[str, str | None],
     default = defaults[name]
     return (not hinted and default is not None
             and _CONSTANT_DEFAULT.fullmatch(default) is not None)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _rng(seed: int, *parts: str) -> random.Random:

@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from advisor.catalog import Catalog
+from advisor.catalog import Catalog, quote_identifier
 from advisor.indexes import IndexSpec
 from advisor.statistics import Statistics
 
@@ -78,11 +78,6 @@ class WhatIfCounters:
 
 
 StatRow = tuple[str, str | None, str]  # a sqlite_stat1 row: (tbl, idx, stat)
-
-
-def quote_name(name: str) -> str:
-    """An identifier quoted for SQL, whatever characters it holds."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def explain_plan(connection: sqlite3.Connection, sql: str, params: Sequence[object]) -> Plan:
@@ -145,7 +140,7 @@ class SchemaCopy:
 
     def drop_index(self, name: str) -> None:
         """Drop an index; DROP INDEX takes its sqlite_stat1 rows with it."""
-        self._db.execute(f"DROP INDEX {quote_name(name)}")
+        self._db.execute(f"DROP INDEX {quote_identifier(name)}")
 
     def explain(self, sql: str, params: Sequence[object]) -> Plan:
         return explain_plan(self._db, sql, params)

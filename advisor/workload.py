@@ -80,6 +80,17 @@ def resolve_file(logs: list[str], given: str | None, name: str) -> Path | None:
     return Path(given) if given else _next_to(logs, name)
 
 
+def synthesis_inputs(logs: Sequence[str], schema: str | None, profile: str | None
+                     ) -> tuple[Path, Path] | None:
+    """The schema and profile a database is synthesised from: the options, else the
+    schema.sql and profile.toml next to the log; None when either is missing."""
+    schema_path = resolve_file(list(logs), schema, SCHEMA_NEXT_TO_LOG)
+    profile_path = resolve_file(list(logs), profile, PROFILE_NEXT_TO_LOG)
+    if schema_path is None or profile_path is None:
+        return None
+    return schema_path, profile_path
+
+
 def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
     if schema:
         return load_catalog(schema), schema

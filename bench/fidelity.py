@@ -55,7 +55,7 @@ def main() -> None:
     configurations = [("none", ()), ("seed's 13", seed), (".expert union", expert),
                       ("recommended", recommended)]
     results = [compare(workload, configurations, database, args.repetitions, states=STATES,
-                       progress=lambda step: print(step, flush=True))
+                       progress=lambda step: print(step, flush=True), statements=filled)
                for _ in range(args.rounds)]
     seconds = time.perf_counter() - started
     begin, end = benchdoc.markers("fidelity")
