@@ -43,7 +43,7 @@ from advisor.binding import (
     unparen,
 )
 from advisor.catalog import Catalog, Table, quote_identifier
-from advisor.fingerprint import canonicalize, has_placeholders
+from advisor.fingerprint import cache_key, canonicalize, has_placeholders
 
 # Strings are matched so that what looks like a placeholder inside one is left alone.
 _STRING_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
@@ -106,6 +106,7 @@ class ParameterSource:
         self._bounds: dict[str, tuple[int, int] | None] = {}
         self._exists: dict[tuple[str, str, tuple[object, ...]], bool] = {}
         self._fresh: dict[tuple[str, str], int] = {}
+        self._templates: dict[object, str] = {}  # fingerprint cache key -> template id
 
     def fill(self, template_id: str, sql: str, rng: random.Random,
              rows_returned: float | None = None) -> str | None:
@@ -125,13 +126,21 @@ class ParameterSource:
             self.tally.kept += 1
             return sql
         filled = _splice(prepared, chosen)
-        if canonicalize(filled).id != template_id:
+        if self._template_of(filled) != template_id:
             return self._unfilled(sql, logged_values, "filled text is another template")
         if logged_values:
             self.tally.replaced += 1
         else:
             self.tally.drawn += 1
         return filled
+
+    def _template_of(self, sql: str) -> str:
+        """The template id of a filled statement: sqlparse once per fast key, as the digest
+        does (sequential replay fills every statement of a sqlx log)."""
+        key = cache_key(sql, str)
+        if key not in self._templates:
+            self._templates[key] = canonicalize(sql).id
+        return self._templates[key]
 
     def _prepare(self, sql: str) -> Prepared | str:
         """The sample parsed once (or why it cannot be)."""
@@ -337,8 +346,10 @@ def prepare(sql: str, catalog: Catalog) -> Prepared:
     bound = _bound_values(binding) if binding is not None else {}
     target = _write_target(root, catalog)
     slots = []
+    inserted = (_insert_columns(root, target)
+                if isinstance(root, exp.Insert) and target is not None else None)
     for position, node in enumerate(_value_nodes(root)):
-        slots.append(_slot(node, position, text, root, target, bound))
+        slots.append(_slot(node, position, text, root, target, bound, inserted))
     if sum(s.placeholder for s in slots) != count:
         raise Unanalysable("placeholders where no value can go")
     return Prepared(text, tuple(slots))
@@ -387,7 +398,9 @@ def _bound_values(binding: Binding) -> dict[int, tuple[str, str, str]]:
 
 
 def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
-          target: Table | None, bound: dict[int, tuple[str, str, str]]) -> Slot:
+          target: Table | None, bound: dict[int, tuple[str, str, str]],
+          inserted: list[str | None] | None) -> Slot:
+    """``inserted``: an INSERT's columns in VALUES order (None for other statements)."""
     literal = node.this if isinstance(node, exp.Neg) else node
     start, end = literal.meta["start"], literal.meta["end"]
     if isinstance(node, exp.Neg):
@@ -397,11 +410,10 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
     if isinstance(parent, exp.Limit | exp.Offset | exp.Fetch):
         role = "offset" if isinstance(parent, exp.Offset) else "limit"
         return Slot(start, end, value, None, None, None, role)
-    if isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values) and isinstance(
-            root, exp.Insert) and target is not None:
-        columns = _insert_columns(root, target)
+    if isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values) and (
+            inserted is not None and target is not None):
         index = parent.expressions.index(node)
-        column = columns[index] if index < len(columns) else None
+        column = inserted[index] if index < len(inserted) else None
         return Slot(start, end, value, target.name, column, None, "insert")
     if position in bound:
         table, column, occurrence = bound[position]

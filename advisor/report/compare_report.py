@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from advisor.compare import Comparison, fidelity, plan_groups, state_flips
 from advisor.measure import Measurement
+from advisor.report.replay_report import values_document, values_sentence
 from advisor.workload import Workload
 
 FORMAT_VERSION = 2  # 2: measurements, verdicts and fidelity per statistics state
@@ -31,9 +32,7 @@ def compare_document(comparison: Comparison, workload: Workload,
         "statistics_states": states,
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats},
-        "values": None if first is None or first.fills is None else {
-            "kept": first.fills.kept, "replaced": first.fills.replaced,
-            "drawn": first.fills.drawn, "unfilled": first.fills.unfilled},
+        "values": None if first is None else values_document(first.fills),
         "verdict": comparison.verdict,
         "best": comparison.best,
         "verdicts": {state: {"best": best, "verdict": text}
@@ -157,10 +156,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
                        "pairs.")
     values = document.get("values")
     if values:
-        out.append(f"Replayed values: {values['kept']} samples as logged, {values['replaced']} "
-                   f"with ids the database lacks replaced, {values['drawn']} drawn from the "
-                   f"database (logged without values), {values['unfilled']} could not be "
-                   "filled.")
+        out.append(values_sentence(values, "samples"))
     if document["state_flips"]:
         out += ["", "The statistics state decides whether these help or hurt "
                 "(time against the first configuration's, same state):", ""]

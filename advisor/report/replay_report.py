@@ -9,6 +9,7 @@ import orjson
 from tabulate import tabulate
 
 from advisor.measure import Measurement
+from advisor.parameters import FillTally
 
 FORMAT_VERSION = 2  # 2: statistics state and value filling per configuration
 
@@ -31,9 +32,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
                 "weighted_write_seconds": round(m.weighted_write_seconds, 6),
                 "templates_replayed": sum(t.median_seconds is not None for t in m.timings),
                 "templates_without_values": list(m.without_values),
-                "values": None if m.fills is None else {
-                    "kept": m.fills.kept, "replaced": m.fills.replaced, "drawn": m.fills.drawn,
-                    "unfilled": m.fills.unfilled, "reasons": dict(m.fills.reasons)},
+                "values": values_document(m.fills, reasons=True),
                 "outcomes": dict(m.tally.counts),
                 "refused_or_failed": {k: v for k, v in m.tally.examples.items()},
                 "templates": [
@@ -46,6 +45,23 @@ def replay_document(measurements: Sequence[Measurement], database: str,
             for m in measurements
         ],
     }
+
+
+def values_document(fills: FillTally | None, reasons: bool = False) -> dict[str, Any] | None:
+    """How the replayed statements got their values (advisor.parameters), for JSON."""
+    if fills is None:
+        return None
+    out: dict[str, Any] = {"kept": fills.kept, "replaced": fills.replaced,
+                           "drawn": fills.drawn, "unfilled": fills.unfilled}
+    if reasons:
+        out["reasons"] = dict(fills.reasons)
+    return out
+
+
+def values_sentence(values: dict[str, Any], what: str) -> str:
+    return (f"Values ({what}): {values['kept']} as logged, {values['replaced']} with values "
+            f"the database lacks replaced, {values['drawn']} drawn from the database (logged "
+            f"without values), {values['unfilled']} could not be filled.")
 
 
 def render_json(document: dict[str, Any]) -> str:
@@ -77,10 +93,7 @@ def render_table(document: dict[str, Any]) -> str:
     values = document["configurations"][0]["values"] if document["configurations"] else None
     if values:
         what = "samples" if document["mode"] == "sampled" else "statements with placeholders"
-        lines.append(f"Values ({what}): {values['kept']} as logged, {values['replaced']} with "
-                     f"values the database lacks replaced, {values['drawn']} drawn from the "
-                     f"database (logged without values), {values['unfilled']} could not be "
-                     "filled.")
+        lines.append(values_sentence(values, what))
     skipped = {tid for c in document["configurations"] for tid in c["templates_without_values"]}
     if skipped:
         lines.append(f"{len(skipped)} templates were not replayed: no value could be drawn "
