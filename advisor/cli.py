@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from advisor import __version__
-from advisor.digest import (
+from advisor.catalog.index_lists import read_index
+from advisor.digest.digest import (
     Digest,
     DigestOptions,
     digest_logs,
@@ -21,9 +22,8 @@ from advisor.digest import (
     statement_digest,
     total_input_bytes,
 )
-from advisor.errors import AdvisorError, InputError
-from advisor.indexes import parse_index
 from advisor.ingest import FORMATS
+from advisor.model.errors import AdvisorError, InputError
 from advisor.report.digest_report import digest_document, render_json, render_table
 
 EXIT_USER_ERROR = 1
@@ -180,9 +180,9 @@ def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: 
     with its reason.
     """
     # Imported here: analysis loads sqlglot, which the digest does not need.
-    from advisor.explain import explain_workload
+    from advisor.advise.explain import explain_workload
+    from advisor.analysis.workload import load_workload
     from advisor.report import explain_report
-    from advisor.workload import load_workload
 
     if not logs and not sql:
         raise InputError("give a LOG to explain its templates, or --sql STATEMENT")
@@ -191,7 +191,7 @@ def explain(logs: tuple[str, ...], schema: str | None, db: str | None, profile: 
     else:
         digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
-    given = [parse_index(text, workload.catalog) for text in indexes]
+    given = [read_index(text, workload.catalog) for text in indexes]
     if top is None and output != "json" and not template_ids:
         top = 10
     explanations, counters = explain_workload(workload, given, template_ids, top,
@@ -265,11 +265,11 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
     import datetime as dt
     from pathlib import Path
 
-    from advisor.indexes import load_index_list
-    from advisor.recommend import recommend as run_recommend
+    from advisor.advise.recommend import recommend as run_recommend
+    from advisor.analysis.workload import load_workload
+    from advisor.catalog.index_lists import load_index_list
     from advisor.report import recommend_report
-    from advisor.search import Budget
-    from advisor.workload import load_workload
+    from advisor.search.search import Budget
 
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest,
@@ -294,9 +294,9 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
     else:
         click.echo(recommend_report.render_text(document, markdown=output == "markdown"))
     if validate:
-        from advisor.compare import compare as run_compare
-        from advisor.measure import STATISTICS_OPTIONS
+        from advisor.replay.measure import STATISTICS_OPTIONS
         from advisor.report import compare_report
+        from advisor.review.compare import compare as run_compare
 
         configurations = [("today", ()), ("recommended", tuple(c.spec for c in result.chosen))]
         database, described = _measurement_database(logs, db, schema, profile, scale)
@@ -308,7 +308,7 @@ def recommend(logs: tuple[str, ...], schema: str | None, db: str | None, profile
         validation = compare_report.compare_document(checked, workload, command, described)
         click.echo("\nValidation (measured on copies of the database):", err=output == "json")
         click.echo(compare_report.render_text(validation), err=output == "json")
-        from advisor.compare import without_measured_gain
+        from advisor.review.compare import without_measured_gain
 
         idle = without_measured_gain(checked, "today", "recommended", {
             str(c.spec): [s.template_id for s in c.serves] for c in result.chosen})
@@ -335,7 +335,7 @@ def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def stats_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--stats: the statistics states each configuration is measured in (the keys of
-    advisor.measure.STATISTICS_OPTIONS, written out to keep start-up light)."""
+    advisor.replay.measure.STATISTICS_OPTIONS, written out to keep start-up light)."""
     return click.option(
         "--stats", type=click.Choice(["as-found", "analyzed", "both"]), default=default,
         show_default=True,
@@ -384,7 +384,8 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
     row of that database, or that the log lacks (sqlx), are drawn from it.
     """
 
-    from advisor.measure import (
+    from advisor.analysis.workload import load_workload
+    from advisor.replay.measure import (
         ANALYZED,
         STATISTICS_OPTIONS,
         measure,
@@ -394,7 +395,6 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
         resolve_configuration,
     )
     from advisor.report import replay_report
-    from advisor.workload import load_workload
 
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
@@ -448,10 +448,10 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     from the profile at --scale. Then the top templates, where the statistics
     state flips an index from helping to hurting, and a verdict.
     """
-    from advisor.compare import compare as run_compare
-    from advisor.measure import STATISTICS_OPTIONS, resolve_configuration
+    from advisor.analysis.workload import load_workload
+    from advisor.replay.measure import STATISTICS_OPTIONS, resolve_configuration
     from advisor.report import compare_report
-    from advisor.workload import load_workload
+    from advisor.review.compare import compare as run_compare
 
     if len(configs) < 2:
         raise InputError("compare needs two or more -c configurations")
@@ -500,10 +500,10 @@ def audit(logs: tuple[str, ...], db: str | None, log_format: str, strict: bool,
     redundant prefixes and statistics only. --format sql prints the drop list.
     See docs/audit.md.
     """
-    from advisor.audit import audit as run_audit
-    from advisor.audit import check_database
+    from advisor.analysis.workload import load_workload
     from advisor.report import audit_report
-    from advisor.workload import load_workload
+    from advisor.review.audit.findings import audit as run_audit
+    from advisor.review.audit.findings import check_database
 
     if db is None:
         raise InputError("audit needs the database: give --db app.db")
@@ -558,13 +558,13 @@ def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
     with each -c configuration. Larger scales are extrapolated from the growth
     fitted over the measured ones (y = a·scale^b) and marked so.
     """
-    from advisor.capacity import plan_capacity, split_scales, synthesis_inputs
-    from advisor.digest import Digest
-    from advisor.measure import resolve_configuration
-    from advisor.profile import load_profile
+    from advisor.analysis.workload import load_workload
+    from advisor.catalog.profile import load_profile
+    from advisor.catalog.scales import parse_scales
+    from advisor.digest.digest import Digest
+    from advisor.replay.measure import resolve_configuration
     from advisor.report import capacity_report
-    from advisor.scales import parse_scales
-    from advisor.workload import load_workload
+    from advisor.review.capacity import plan_capacity, split_scales, synthesis_inputs
 
     if not logs and not configs:
         raise InputError("without a LOG there is no workload to recommend for: give a LOG, "
@@ -604,8 +604,8 @@ def _measurement_database(logs: tuple[str, ...], db: str | None, schema: str | N
                           profile: str | None, scale: float) -> tuple[Any, str | None]:
     """--db, else a database synthesised from the profile; (None, None) when neither is
     at hand (the comparison is then estimated only, and says so)."""
-    from advisor.measure import replay_database
-    from advisor.workload import synthesis_inputs
+    from advisor.analysis.workload import synthesis_inputs
+    from advisor.replay.measure import replay_database
 
     if db is None and synthesis_inputs(logs, schema, profile) is None:
         click.echo("advisor: no --db and no profile to synthesise one from: estimates only",

@@ -24,16 +24,17 @@ from typing import Any
 
 import benchdoc
 
-from advisor.capacity import BASELINE, plan_capacity
-from advisor.database import open_read_only
-from advisor.digest import DigestOptions, digest_logs
-from advisor.indexes import load_index_list, parse_index
-from advisor.profile import load_profile
-from advisor.recommend import recommend
+from advisor.advise.recommend import recommend
+from advisor.analysis.workload import load_workload
+from advisor.catalog.database import open_read_only
+from advisor.catalog.index_lists import load_index_list
+from advisor.catalog.profile import load_profile
+from advisor.catalog.scales import Scale, parse_scales
+from advisor.digest.digest import DigestOptions, digest_logs
+from advisor.model.indexes import parse_index
+from advisor.replay.synth import cached_database
 from advisor.report import capacity_report
-from advisor.scales import Scale, parse_scales
-from advisor.synth import cached_database
-from advisor.workload import load_workload
+from advisor.review.capacity import BASELINE, plan_capacity
 
 TORC = Path("workloads") / "torc"
 SCHEMA, PROFILE = TORC / "schema.sql", TORC / "profile.toml"

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from advisor.catalog import Catalog
-from advisor.indexes import IndexSpec, load_index_list
+from advisor.catalog.schema import Catalog
+from advisor.model.indexes import IndexSpec, load_index_list
 
 
 def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,

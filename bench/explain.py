@@ -20,11 +20,11 @@ from pathlib import Path
 
 import benchdoc
 
-from advisor.analysis import analyze_all
-from advisor.candidates import generate
-from advisor.digest import DigestOptions, digest_logs
-from advisor.explain import explain_workload
-from advisor.workload import Sources, Workload, resolve_catalog, resolve_statistics
+from advisor.advise.explain import explain_workload
+from advisor.analysis.analyze import analyze_all
+from advisor.analysis.workload import Sources, Workload, resolve_catalog, resolve_statistics
+from advisor.candidates.generate import generate
+from advisor.digest.digest import DigestOptions, digest_logs
 
 DEFAULT_LOG = benchdoc.ROOT / "workloads" / "torc" / "workload.sqlx.log"
 

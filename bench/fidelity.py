@@ -23,13 +23,13 @@ from pathlib import Path
 import benchdoc
 from expert import expert_union
 
-from advisor.compare import Comparison, compare, fidelity
-from advisor.digest import DigestOptions, digest_logs
-from advisor.indexes import load_index_list
-from advisor.measure import ANALYZED, AS_FOUND, Measurement, replay_set
-from advisor.recommend import recommend
-from advisor.synth import cached_database
-from advisor.workload import load_workload
+from advisor.advise.recommend import recommend
+from advisor.analysis.workload import load_workload
+from advisor.catalog.index_lists import load_index_list
+from advisor.digest.digest import DigestOptions, digest_logs
+from advisor.replay.measure import ANALYZED, AS_FOUND, Measurement, replay_set
+from advisor.replay.synth import cached_database
+from advisor.review.compare import Comparison, compare, fidelity
 
 TORC = benchdoc.ROOT / "workloads" / "torc"
 STATES = (AS_FOUND, ANALYZED)
@@ -162,7 +162,8 @@ def _fidelity(results: list[Comparison], workload) -> list[str]:
              "fit), 0.91.", "",
              "Spearman rho between estimated per-execution cost and measured median over "
              "(template, configuration) pairs (target 0.9). *Counted rows*: planned as in "
-             "that state and costed with the rows the replayed values match (advisor.matches), "
+             "that state and costed with the rows the replayed values match "
+             "(advisor.replay.matches), "
              "as `advisor compare` estimates; *averages*: the profile's averages, as "
              "`advisor recommend` estimates without a database.", "",
              "| statistics state | pairs | rho, counted rows (median; each round) | "

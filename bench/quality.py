@@ -27,7 +27,7 @@ from pathlib import Path
 
 import benchdoc
 
-from advisor.search import Budget, Problem, Selection, select
+from advisor.search.search import Budget, Problem, Selection, select
 
 WITHIN = 1.02  # the optimum the search finds over the exhaustive optimum, at most
 WORKLOAD_LOG = benchdoc.ROOT / "workloads" / "torc" / "workload.log"
@@ -187,11 +187,11 @@ def many_small() -> Synthetic:
 def torc_problem(top_candidates: int) -> Callable[[], Problem]:
     """A factory of fresh Torc problems (each with its own what-if cache) over the
     ``top_candidates`` candidates that save most on their own."""
-    from advisor.candidates import generate
-    from advisor.evaluate import Evaluator, build_problem, candidate_specs
-    from advisor.explain import Explainer
-    from advisor.whatif import WhatIf
-    from advisor.workload import load_workload
+    from advisor.advise.explain import Explainer
+    from advisor.analysis.workload import load_workload
+    from advisor.candidates.generate import generate
+    from advisor.costing.pricing import Evaluator, build_problem, candidate_specs
+    from advisor.whatif.planner import WhatIf
 
     workload = load_workload([str(WORKLOAD_LOG)])
 
@@ -383,7 +383,7 @@ def main() -> None:
         make = torc_problem(args.torc_top)
         rows += measure("torc", make, 4, args.repeat)
         torc = (f"`{WORKLOAD_LOG.relative_to(benchdoc.ROOT)}`, its {args.torc_top} candidates "
-                "that save most on their own, priced by `advisor.evaluate` (SQLite what-if "
+                "that save most on their own, priced by `advisor.costing.pricing` (SQLite what-if "
                 "plans and the cost model).")
     section = render(rows, shapes, args.repeat, torc)
     benchdoc.write_section("quality", section, args.out)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from advisor.digest import Digest, DigestOptions, digest_logs
+from advisor.digest.digest import Digest, DigestOptions, digest_logs
 
 
 @dataclass(frozen=True)

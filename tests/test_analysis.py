@@ -32,10 +32,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.access import Analysis, OrderTerm, TableAccess, WriteAccess
-from advisor.analysis import analyze, analyze_all
-from advisor.catalog import Catalog, catalog_from_sql, load_catalog
-from advisor.fingerprint import Template, canonicalize
+from advisor.analysis.analyze import analyze, analyze_all
+from advisor.catalog.schema import Catalog, catalog_from_sql, load_catalog
+from advisor.digest.fingerprint import Template, canonicalize
+from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"

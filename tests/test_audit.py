@@ -13,8 +13,8 @@ import pytest
 from conftest import command_json, run_command
 from torc import PROFILE, SCHEMA, TORC
 
-from advisor import audit as findings
 from advisor.report import audit_report
+from advisor.review.audit import findings
 
 SHOP_SCHEMA = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, region TEXT);
@@ -279,7 +279,7 @@ def test_errors_are_one_line(case: str, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def torc_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small synthesised Torc database carrying the seed analysis's thirteen indexes."""
-    from advisor.synth import cached_database
+    from advisor.replay.synth import cached_database
 
     folder = tmp_path_factory.mktemp("torc")
     synthesised = cached_database(SCHEMA, PROFILE, scale=0.02, cache_dir=folder / "cache")

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from torc import TORC
 
-from advisor.access import Analysis, OrderTerm, TableAccess
-from advisor.candidates import generate
-from advisor.catalog import load_catalog
-from advisor.indexes import IndexSpecError, parse_index
-from advisor.profile import load_profile
-from advisor.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
+from advisor.candidates.generate import generate
+from advisor.catalog.index_lists import read_index
+from advisor.catalog.profile import load_profile
+from advisor.catalog.schema import load_catalog
+from advisor.catalog.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
+from advisor.model.access import Analysis, OrderTerm, TableAccess
+from advisor.model.indexes import IndexSpecError, parse_index
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_candidates_served_by_primary_keys_are_dropped_with_the_reason(torc) -> 
     assert "sqlite_autoindex_ready_queue_1" in dropped["ready_queue(workflow_id)"]
     # Served backwards too: a DESC-only prefix of an ASC key index.
     reversed_spec = parse_index("ready_queue(workflow_id DESC, job_id DESC)")
-    from advisor.candidates import served_by_existing
+    from advisor.candidates.generate import served_by_existing
     assert served_by_existing(reversed_spec, catalog) is not None
 
 
@@ -101,9 +102,9 @@ def test_unreadable_index_specs_are_named_errors(text: str) -> None:
 def test_index_spec_checked_against_the_catalog(torc) -> None:
     catalog, _ = torc
     with pytest.raises(IndexSpecError, match="no column"):
-        parse_index("job(nope)", catalog)
+        read_index("job(nope)", catalog)
     with pytest.raises(IndexSpecError, match="no table"):
-        parse_index("jobs(id)", catalog)
+        read_index("jobs(id)", catalog)
 
 
 def test_prefix_relation() -> None:

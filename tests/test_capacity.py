@@ -13,13 +13,13 @@ import pytest
 from conftest import run_cli
 from torc import PROFILE, SCHEMA
 
-from advisor.capacity import BASELINE, _index_sizes, fit_power
-from advisor.errors import InputError, ProfileError
-from advisor.indexes import parse_index
-from advisor.profile import Reference, parse_profile
+from advisor.catalog.profile import Reference, parse_profile
+from advisor.catalog.scales import format_count, parse_scales
+from advisor.model.errors import InputError, ProfileError
+from advisor.model.indexes import parse_index
+from advisor.replay.synth import cached_database
 from advisor.report import capacity_report
-from advisor.scales import format_count, parse_scales
-from advisor.synth import cached_database
+from advisor.review.capacity import BASELINE, _index_sizes, fit_power
 
 TORC_REFERENCE = Reference("job", 10_000, "workflow")
 
@@ -335,7 +335,7 @@ def test_page_counts_stand_in_for_dbstat(cache: Path, monkeypatch) -> None:
         assert exact[spec][0] <= grown[spec][0] <= exact[spec][0] + 2 * 4096
         assert exact[spec][1] == grown[spec][1] > 0  # the same entries either way
     # Where SQLite lacks dbstat, the command says it measured page counts.
-    monkeypatch.setattr("advisor.capacity.dbstat_available", lambda: False)
+    monkeypatch.setattr("advisor.review.capacity.dbstat_available", lambda: False)
     code, out, err = capacity("--schema", str(SCHEMA), "--profile", str(PROFILE),
                               "--scale", "100,200", "-c", "job(workflow_id)")
     assert code == 0, err

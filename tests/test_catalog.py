@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from torc import SCHEMA
 
-from advisor.catalog import SchemaError, load_catalog
+from advisor.catalog.schema import SchemaError, load_catalog
 
 DDL = """
 CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);

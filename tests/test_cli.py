@@ -15,7 +15,7 @@ from conftest import RunCli
 from logs import render_jsonl, render_sql, workload, write
 
 from advisor.cli import main
-from advisor.fingerprint import canonicalize
+from advisor.digest.fingerprint import canonicalize
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "digest.md"
 WORKLOAD = workload()
@@ -209,14 +209,15 @@ def test_clicks_own_exits_are_not_taken_for_bugs(args: list[str],
 
 
 def test_a_bug_is_one_line_and_exit_70_unless_debugging(monkeypatch: pytest.MonkeyPatch) -> None:
-    import advisor.digest
+    import advisor.digest.digest
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something we did not foresee")
 
     monkeypatch.setattr("advisor.cli.digest_logs", broken)
     monkeypatch.delenv("ADVISOR_DEBUG")
-    result = CliRunner().invoke(main, ["digest", advisor.digest.__file__], catch_exceptions=True)
+    result = CliRunner().invoke(main, ["digest", advisor.digest.digest.__file__],
+                                catch_exceptions=True)
     assert result.exit_code == 70
     assert result.stderr.strip() == ("advisor: internal error: RuntimeError: something we did "
                                      "not foresee (a bug in advisor; ADVISOR_DEBUG=1 shows the "

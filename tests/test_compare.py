@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from advisor.compare import Compared, Comparison, _verdict, state_flips
-from advisor.indexes import parse_index
-from advisor.measure import ANALYZED, AS_FOUND, Measurement
-from advisor.replay import Tally, TemplateTiming
+from advisor.model.indexes import parse_index
+from advisor.replay.measure import ANALYZED, AS_FOUND, Measurement
+from advisor.replay.sandbox import Tally, TemplateTiming
+from advisor.review.compare import Compared, Comparison, _verdict, state_flips
 
 SCAN = "SCAN job"
 SEEK = "SEARCH job USING INDEX advisor_job_workflow_id (workflow_id=?)"
@@ -56,7 +56,7 @@ def test_a_state_flip_is_reported() -> None:
 
 
 def test_plan_groups_letter_the_configurations_by_their_plans() -> None:
-    from advisor.compare import plan_groups
+    from advisor.review.compare import plan_groups
 
     compared = [configuration("none", 0, measured("none", 10.0, SCAN)),
                 configuration("twin", 1, measured("twin", 8.0, SCAN)),
@@ -65,7 +65,7 @@ def test_plan_groups_letter_the_configurations_by_their_plans() -> None:
 
 
 def test_an_index_whose_templates_got_no_faster_is_named() -> None:
-    from advisor.compare import without_measured_gain
+    from advisor.review.compare import without_measured_gain
 
     def timed(label: str, state: str, **medians: float) -> Measurement:
         timings = tuple(TemplateTiming(t, "read", s, 3) for t, s in medians.items())

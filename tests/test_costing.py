@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from advisor.access import TableAccess, WriteAccess
-from advisor.costing import (
+from advisor.catalog.statistics import Statistics
+from advisor.costing.estimate import (
     OUTPUT_ROW_STEPS,
     STATEMENT_STEPS,
     WRITE_STATEMENT_STEPS,
     estimate_plan,
     maintenance,
 )
-from advisor.indexes import parse_index
-from advisor.statistics import Statistics
-from advisor.whatif import Plan, PlanStep
+from advisor.model.access import TableAccess, WriteAccess
+from advisor.model.indexes import parse_index
+from advisor.whatif.planner import Plan, PlanStep
 
 GOLDEN = json.loads((Path(__file__).parent / "fixtures" / "costing" / "plans.json").read_text())
 

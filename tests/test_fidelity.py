@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.compare import _ranks, spearman
+from advisor.review.compare import _ranks, spearman
 
 
 def test_ranks_share_ties() -> None:

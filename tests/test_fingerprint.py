@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from advisor.fingerprint import canonicalize, mask, template_id
+from advisor.digest.fingerprint import canonicalize, mask, template_id
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -33,8 +33,8 @@ from logs import (
     write,
 )
 
-import advisor.digest
-from advisor.fingerprint import canonicalize
+import advisor.digest.digest
+from advisor.digest.fingerprint import canonicalize
 from advisor.ingest import check_sources, open_log, read_statements
 
 WORKLOAD = workload()
@@ -265,15 +265,15 @@ def test_parallel_reading_of_every_splittable_format(name: str, tmp_path: Path,
     """Byte ranges are cut only between records, multi-line ones included."""
     log_format, render = VARIANTS[name]
     path = write(tmp_path / "log", render(WORKLOAD) * 20)
-    monkeypatch.setattr(advisor.digest, "PARALLEL_MIN_BYTES", 1024)
+    monkeypatch.setattr(advisor.digest.digest, "PARALLEL_MIN_BYTES", 1024)
     calls: list[int] = []
-    real = advisor.digest._digest_parallel
+    real = advisor.digest.digest._digest_parallel
 
     def spy(*args: Any) -> Any:
         calls.append(len(args[2]))  # the byte ranges
         return real(*args)
 
-    monkeypatch.setattr(advisor.digest, "_digest_parallel", spy)
+    monkeypatch.setattr(advisor.digest.digest, "_digest_parallel", spy)
     serial = digest_files([path], log_format=log_format, workers=1)
     parallel = digest_files([path], log_format=log_format, workers=2)
     assert calls == [2]
@@ -286,7 +286,7 @@ def test_a_full_key_cache_changes_nothing(tmp_path: Path,
     """The key cache is cleared when full (bounded memory); only speed may suffer."""
     path = write(tmp_path / "log", render_trace(WORKLOAD))
     roomy = digest_files([path])
-    monkeypatch.setattr(advisor.digest, "KEY_CACHE_LIMIT", 2)
+    monkeypatch.setattr(advisor.digest.digest, "KEY_CACHE_LIMIT", 2)
     cramped = digest_files([path])
     assert snapshot(cramped) == snapshot(roomy)
     assert counts(cramped) == EXPECTED_COUNTS

@@ -13,7 +13,7 @@ import pytest
 from conftest import RunCli
 from logs import VARIANTS, digest_files, snapshot, workload, write
 
-from advisor.fingerprint import canonicalize
+from advisor.digest.fingerprint import canonicalize
 
 LONG = b"SELECT '" + b"x" * 3000 + b"'"
 

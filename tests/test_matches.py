@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from advisor.costing import estimate_plan
-from advisor.matches import value_matches
-from advisor.measure import replay_set
-from advisor.whatif import Plan, PlanStep
-from advisor.workload import load_workload
+from advisor.analysis.workload import load_workload
+from advisor.costing.estimate import estimate_plan
+from advisor.replay.matches import value_matches
+from advisor.replay.measure import replay_set
+from advisor.whatif.planner import Plan, PlanStep
 
 
 def test_a_skewed_value_is_counted_and_priced_as_it_is(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.catalog import catalog_from_database
-from advisor.fingerprint import canonicalize
-from advisor.parameters import ParameterSource, fill_samples
+from advisor.catalog.schema import catalog_from_database
+from advisor.digest.fingerprint import canonicalize
+from advisor.replay.parameters import ParameterSource, fill_samples
 
 SCHEMA = """
 CREATE TABLE workflow (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from logs import digest_files, snapshot
 
-import advisor.digest
-from advisor.digest import Digest
-from advisor.fingerprint import cache_key, canonicalize
-from advisor.histogram import bucket_of, quantile
+import advisor.digest.digest
+from advisor.digest.digest import Digest
+from advisor.digest.fingerprint import cache_key, canonicalize
+from advisor.digest.histogram import bucket_of, quantile
 
 FAST = settings(max_examples=60, deadline=None)
 
@@ -248,7 +248,7 @@ def test_parallel_reading_equals_serial(tmp_path_factory: pytest.TempPathFactory
                                         monkeypatch: pytest.MonkeyPatch,
                                         fmt_and_lines: tuple[str, list[bytes]]) -> None:
     log_format, lines = fmt_and_lines
-    monkeypatch.setattr(advisor.digest, "PARALLEL_MIN_BYTES", 64)
+    monkeypatch.setattr(advisor.digest.digest, "PARALLEL_MIN_BYTES", 64)
     path = tmp_path_factory.mktemp("parallel") / "log"
     path.write_bytes(b"".join(line + b"\n" for line in lines * 6))
     serial = digest_files([path], log_format=log_format, workers=1)
@@ -256,7 +256,8 @@ def test_parallel_reading_equals_serial(tmp_path_factory: pytest.TempPathFactory
     assert snapshot(parallel) == snapshot(serial)  # sample and problem lines included
     assert parallel.lines == serial.lines == 6 * len(lines)
     # Six copies leave whole lines past the middle: the file really was cut in two.
-    ranges = advisor.digest.split_ranges(str(path), advisor.digest.FORMATS[log_format], 2)
+    digest_module = advisor.digest.digest
+    ranges = digest_module.split_ranges(str(path), digest_module.FORMATS[log_format], 2)
     assert len(ranges) == 2
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from advisor.errors import InputError
-from advisor.indexes import parse_index
-from advisor.replay import (
+from advisor.model.errors import InputError
+from advisor.model.indexes import parse_index
+from advisor.replay.sandbox import (
     FAST_RUNS,
     ReplayError,
     Sandbox,

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.indexes import parse_index
-from advisor.search import (
+from advisor.model.indexes import parse_index
+from advisor.search.search import (
     ALGORITHMS,
     METHOD_EXACT,
     METHOD_GREEDY,

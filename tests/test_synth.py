@@ -18,10 +18,10 @@ import networkx as nx
 import pytest
 from torc import PROFILE, SCHEMA
 
-from advisor.catalog import Catalog, catalog_from_sql, load_catalog
-from advisor.errors import ProfileError
-from advisor.profile import Distribution, Profile, load_profile, parse_profile
-from advisor.synth import (
+from advisor.catalog.profile import Distribution, Profile, load_profile, parse_profile
+from advisor.catalog.schema import Catalog, catalog_from_sql, load_catalog
+from advisor.model.errors import ProfileError
+from advisor.replay.synth import (
     SynthReport,
     build_dag,
     cached_database,

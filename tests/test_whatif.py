@@ -7,11 +7,12 @@ import sqlite3
 import pytest
 from torc import CLAIM, TORC
 
-from advisor.catalog import catalog_from_sql, load_catalog
-from advisor.indexes import IndexSpec, parse_index
-from advisor.profile import load_profile
-from advisor.statistics import Statistics, defaults, from_profile
-from advisor.whatif import WhatIf
+from advisor.catalog.index_lists import read_index
+from advisor.catalog.profile import load_profile
+from advisor.catalog.schema import catalog_from_sql, load_catalog
+from advisor.catalog.statistics import Statistics, defaults, from_profile
+from advisor.model.indexes import IndexSpec
+from advisor.whatif.planner import WhatIf
 
 # (statement, tables it touches, candidate indexes)
 CASES = [
@@ -82,7 +83,7 @@ def test_whatif_plan_equals_real_database_plan(torc_statistics, with_profile: bo
                                                tables: list[str], config: list[str]) -> None:
     catalog, profile_stats = torc_statistics
     statistics = profile_stats if with_profile else defaults(catalog)
-    specs = [parse_index(text, catalog) for text in config]
+    specs = [read_index(text, catalog) for text in config]
     whatif = WhatIf(catalog, statistics)
     # Plan other configurations first so the comparison also covers reuse.
     whatif.plan(sql, tables, [])
@@ -98,8 +99,8 @@ def test_plans_are_cached_by_the_indexes_on_touched_tables(torc_statistics) -> N
     catalog, statistics = torc_statistics
     whatif = WhatIf(catalog, statistics)
     sql = "SELECT * FROM job WHERE workflow_id = ?"
-    on_job = parse_index("job(workflow_id)", catalog)
-    elsewhere = parse_index("event(workflow_id)", catalog)
+    on_job = read_index("job(workflow_id)", catalog)
+    elsewhere = read_index("event(workflow_id)", catalog)
     first = whatif.plan(sql, ["job"], [on_job])
     second = whatif.plan(sql, ["job"], [on_job, elsewhere])  # event is not touched: a hit
     third = whatif.plan(sql, ["job"], [])
@@ -121,6 +122,6 @@ def test_a_dropped_hypothetical_index_leaves_the_plan_without_statistics() -> No
     catalog = catalog_from_sql([("s", "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")], "s")
     whatif = WhatIf(catalog, defaults(catalog))
     sql = "SELECT * FROM t WHERE a = ?"
-    with_index = whatif.plan(sql, ["t"], [parse_index("t(a)", catalog)])
+    with_index = whatif.plan(sql, ["t"], [read_index("t(a)", catalog)])
     assert "USING INDEX" in with_index.steps[0].detail
     assert whatif.plan(sql, ["t"], []).steps[0].detail == "SCAN t"

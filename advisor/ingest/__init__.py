@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.errors import LogFormatError
 from advisor.ingest.detect import HEAD_BYTES, detect_format
 from advisor.ingest.formats import FORMATS, LogFormat, Unreadable
 from advisor.ingest.sources import (
@@ -25,6 +24,7 @@ from advisor.ingest.sources import (
     check_sources,
     read_head,
 )
+from advisor.model.errors import LogFormatError
 
 __all__ = [
     "FORMATS",

@@ -6,8 +6,8 @@ import re
 
 import orjson
 
-from advisor.errors import LogFormatError
 from advisor.ingest.formats import FORMATS, LogFormat
+from advisor.model.errors import LogFormatError
 
 HEAD_BYTES = 64 * 1024
 _SAMPLE_LINES = 200

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from advisor.errors import InputError
+from advisor.model.errors import InputError
 
 BLOCK_BYTES = 1 << 20
 DEFAULT_MAX_LINE_BYTES = 1 << 20

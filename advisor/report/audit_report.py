@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor import audit as findings
-from advisor.audit import Audit
+from advisor.review.audit import findings
+from advisor.review.audit.findings import Audit
 
 FORMAT_VERSION = 1
 PLAN_CHANGES_SHOWN = 10  # in text reports; JSON has all

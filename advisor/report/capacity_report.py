@@ -15,10 +15,17 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.capacity import BASELINE, RUN_QUANTITIES, SIZE_METHODS, Capacity, Fit, ScalePoint
-from advisor.errors import InputError
-from advisor.scales import format_count
-from advisor.workload import Workload
+from advisor.analysis.workload import Workload
+from advisor.catalog.scales import format_count
+from advisor.model.errors import InputError
+from advisor.review.capacity import (
+    BASELINE,
+    RUN_QUANTITIES,
+    SIZE_METHODS,
+    Capacity,
+    Fit,
+    ScalePoint,
+)
 
 FORMAT_VERSION = 1
 DEFAULT_TOP = 10  # templates in a table, markdown or chart (json: all)

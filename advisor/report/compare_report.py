@@ -7,10 +7,10 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.compare import Comparison, fidelity, plan_groups, state_flips
-from advisor.measure import Measurement
+from advisor.analysis.workload import Workload
+from advisor.replay.measure import Measurement
 from advisor.report.replay_report import values_document, values_sentence
-from advisor.workload import Workload
+from advisor.review.compare import Comparison, fidelity, plan_groups, state_flips
 
 FORMAT_VERSION = 2  # 2: measurements, verdicts and fidelity per statistics state
 TOP_TEMPLATES = 10

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.digest import Digest, TemplateStats
+from advisor.digest.digest import Digest, TemplateStats
 
 FORMAT_VERSION = 1
 SQL_WIDTH = 72

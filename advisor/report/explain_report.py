@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.explain import Costed, TemplateExplanation
-from advisor.whatif import WhatIfCounters
-from advisor.workload import Workload
+from advisor.advise.explain import Costed, TemplateExplanation
+from advisor.analysis.workload import Workload
+from advisor.whatif.planner import WhatIfCounters
 
 FORMAT_VERSION = 1
 

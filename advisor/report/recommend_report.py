@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.recommend import Recommendation, Verdict
-from advisor.workload import Workload
+from advisor.advise.recommend import Recommendation, Verdict
+from advisor.analysis.workload import Workload
 
 FORMAT_VERSION = 1
 PLAN_TEMPLATES = 3  # templates with plans shown per index in text reports

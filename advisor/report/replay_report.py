@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.measure import Measurement
-from advisor.parameters import FillTally
+from advisor.replay.measure import Measurement
+from advisor.replay.parameters import FillTally
 
 FORMAT_VERSION = 2  # 2: statistics state and value filling per configuration
 
@@ -48,7 +48,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
 
 
 def values_document(fills: FillTally | None, reasons: bool = False) -> dict[str, Any] | None:
-    """How the replayed statements got their values (advisor.parameters), for JSON."""
+    """How the replayed statements got their values (advisor.replay.parameters), for JSON."""
     if fills is None:
         return None
     out: dict[str, Any] = {"kept": fills.kept, "replaced": fills.replaced,

@@ -27,7 +27,7 @@ from torc_create import WorkflowIds
 from torc_server import ClaimedJob, ClaimRequest, Completion, NodeSpec, Resources
 from workflow_plan import WorkflowPlan
 
-from advisor.errors import ProfileError
+from advisor.model.errors import ProfileError
 
 _IDLE_POLL_LIMIT = 5_000  # consecutive idle polls that mean the simulation is stuck
 _GIB = 2**30

@@ -36,8 +36,8 @@ from torc_clients import Browser
 from torc_create import create_planned_workflow
 from workflow_plan import WorkflowPlan, check_profile, plan_workflows
 
-from advisor.errors import AdvisorError
-from advisor.profile import Profile, load_profile
+from advisor.catalog.profile import Profile, load_profile
+from advisor.model.errors import AdvisorError
 
 HERE = Path(__file__).resolve().parent
 PLAIN_LOG = "workload.log"

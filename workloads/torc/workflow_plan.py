@@ -19,8 +19,8 @@ from typing import TypeVar
 import networkx as nx
 from torc_server import CLAIM_ORDER
 
-from advisor.errors import ProfileError
-from advisor.profile import ColumnHint, Distribution, GraphShape, Group, Profile
+from advisor.catalog.profile import ColumnHint, Distribution, GraphShape, Group, Profile
+from advisor.model.errors import ProfileError
 
 LIFECYCLES = ("created", "partial", "full")
 _MEMORY_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}

@@ -1,0 +1,296 @@
+"""Recommend: the minimal index set, its phases, and the reasons for and against.
+
+The candidates (advisor.candidates.generate) are searched (advisor.search.search) against the
+workload's estimated cost (advisor.costing.pricing): reads weighted by their counts,
+writes charged for the upkeep of every index on their table. The chosen set
+is ordered into phases (advisor.search.ordering). Every chosen index carries the
+templates it serves with their plans before and after; every candidate not
+chosen carries a reason measured the same way, and so does every index of an
+``--against`` list (the seed analysis's thirteen, say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from advisor.advise.explain import Explainer
+from advisor.analysis.workload import Workload
+from advisor.candidates.generate import CandidateSet, generate
+from advisor.costing.pricing import (
+    Evaluator,
+    WorkloadPricing,
+    build_problem,
+    candidate_specs,
+    index_bytes,
+)
+from advisor.model.indexes import IndexSpec
+from advisor.search.ordering import Phase, group_phases, order_steps
+from advisor.search.search import Budget, Selection, select
+from advisor.whatif.planner import Plan, WhatIf, WhatIfCounters
+
+SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of its own cost
+NEGLIGIBLE_SHARE = 0.001  # an --against index saving less than this is "negligible"
+
+
+@dataclass(frozen=True)
+class Served:
+    template_id: str
+    sql: str
+    count: int
+    cost_share: float  # the template's share of the baseline workload cost
+    cost_before: float  # weighted, today's indexes
+    cost_after: float  # weighted, with the recommended set
+    plan_before: Plan
+    plan_after: Plan
+
+
+@dataclass(frozen=True)
+class Chosen:
+    spec: IndexSpec
+    phase: int
+    saving_share: float  # of the baseline workload cost, marginal given the rest of the set
+    write_cost: float  # weighted upkeep it adds on the workload's writes
+    bytes: int
+    serves: tuple[Served, ...]
+    needs_analyze: bool = False  # SQLite uses it only when sqlite_stat1 exists
+    stats_note: str | None = None  # how its use differs with / without statistics
+    exists: bool = False  # already in the database (--allow-drops kept it)
+    prefix_note: str | None = None  # why it is kept beside a longer index it is a prefix of
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why an index is not recommended, or what an --against index does."""
+
+    spec: IndexSpec
+    verdict: str  # short: "recommended", "used", "redundant", "not worth its writes", ...
+    reason: str  # a sentence with numbers
+    read_saving: float  # weighted read cost it removes (given the comparison set)
+    write_cost: float  # weighted upkeep it adds
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    baseline: float
+    recommended: float
+    optimum: float
+    read_baseline: float
+    write_upkeep_baseline: float
+    write_upkeep_recommended: float
+    bytes: int
+
+    @property
+    def saving_share(self) -> float:
+        return 1 - self.recommended / self.baseline if self.baseline else 0.0
+
+
+@dataclass(frozen=True)
+class Drop:
+    """An existing index the recommendation removes (--allow-drops)."""
+
+    name: str
+    verdict: Verdict
+    restore_sql: str  # its CREATE INDEX, for the rollback
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    chosen: tuple[Chosen, ...]
+    phases: tuple[Phase, ...]
+    rejected: tuple[Verdict, ...]
+    drops: tuple[Drop, ...]
+    against: tuple[Verdict, ...]
+    totals: Totals
+    selection: Selection
+    candidates: CandidateSet
+    whatif: WhatIfCounters
+    budget: Budget
+    tolerance: float
+
+
+def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
+              against: Sequence[IndexSpec] = (), algorithm: str = "auto",
+              allow_drops: bool = False) -> Recommendation:
+    """Search the workload's candidates for the minimal set within budget, and explain it.
+
+    With ``allow_drops`` the database's own CREATE INDEX indexes compete like
+    candidates: plans start without them, and those the search does not keep
+    are recommended for dropping, with the write cost that saves.
+    """
+    budget = budget or Budget()
+    existing = {index.spec: index
+                for index in (workload.catalog.droppable if allow_drops else ())}
+    if existing:
+        workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
+    whatif = WhatIf(workload.catalog, workload.statistics)
+    explainer = Explainer(whatif, workload.statistics)
+    evaluator = Evaluator(workload, explainer)
+    candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
+    specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
+    problem = build_problem(evaluator, specs, existing)
+    selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
+    pricing = WorkloadPricing(evaluator)
+    chosen = selection.chosen
+    baseline, read_baseline, upkeep_baseline = pricing.totals(frozenset())
+    final, _, upkeep_final = pricing.totals(chosen)
+    steps = order_steps(chosen, pricing.costs, problem.bytes_of)
+    phases = group_phases(steps, pricing.costs, baseline, final)
+    phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
+    # The same plans with the planner's statistics switched: does each index's
+    # use depend on sqlite_stat1 existing on the target?
+    other_world = WhatIf(workload.catalog, replace(
+        workload.statistics, planner_has_stats=not workload.statistics.planner_has_stats))
+    chosen_entries = tuple(
+        _with_stats_note(
+            _chosen(spec, phase_of[spec], chosen, pricing, evaluator, problem.bytes_of[spec],
+                    baseline), chosen, workload, other_world)
+        for phase in phases for spec in phase.indexes
+    )
+    verdicts = {
+        spec: _rejected(spec, code, chosen, pricing, problem.bytes_of[spec], selection,
+                        baseline, tolerance)
+        for spec, code in sorted(selection.rejected.items())
+    }
+    rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
+    drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
+                  for spec in sorted(existing) if spec in verdicts)
+    chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
+                                   prefix_note=_prefix_note(entry, chosen))
+                           for entry in chosen_entries)
+    against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricing, workload, baseline)
+                             for spec in against)
+    totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
+                    read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
+                    write_upkeep_recommended=upkeep_final,
+                    bytes=sum(problem.bytes_of[spec] for spec in chosen))
+    return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
+                          selection, candidate_set, whatif.counters, budget, tolerance)
+
+
+def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
+            evaluator: Evaluator, size: int, baseline: float) -> Chosen:
+    without = chosen - {spec}
+    total_with, _, upkeep_with = pricing.totals(chosen)
+    total_without, _, upkeep_without = pricing.totals(without)
+    serves = []
+    for tid in pricing.templates:
+        if spec.table.lower() not in evaluator.tables_of(tid):
+            continue
+        before = evaluator.template_cost(tid, evaluator.restrict(without, tid))
+        after = evaluator.template_cost(tid, evaluator.restrict(chosen, tid))
+        if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
+            stats = evaluator.workload.digest.templates[tid]
+            analysis = evaluator.workload.analyses[tid]
+            today = evaluator.explainer.cost(stats, analysis, (), "today")
+            with_set = evaluator.explainer.cost(stats, analysis,
+                                                tuple(sorted(evaluator.restrict(chosen, tid))),
+                                                "recommended")
+            serves.append(Served(tid, stats.template.text, stats.count,
+                                 today.total * stats.count / baseline if baseline else 0.0,
+                                 today.total * stats.count, with_set.total * stats.count,
+                                 today.plan, with_set.plan))
+    serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
+    return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
+                  upkeep_with - upkeep_without, size, tuple(serves))
+
+
+def _prefix_note(entry: Chosen, chosen: frozenset[IndexSpec]) -> str | None:
+    """A prefix of another recommended index is usually redundant; when the search kept
+    it, the planner's plans are why: name the templates it still makes cheaper."""
+    longer = sorted(c for c in chosen if entry.spec.is_prefix_of(c) and c != entry.spec)
+    if not longer:
+        return None
+    templates = ", ".join(s.template_id for s in entry.serves) or "none"
+    return (f"kept beside {longer[0]}, whose prefix it is: with both built the planner still "
+            f"picks it for {templates} (a narrower scan, or an order the longer one lacks)")
+
+
+def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Workload,
+                     other: WhatIf) -> Chosen:
+    """Plan the templates an index serves in the other statistics world (``other``), and
+    say whether SQLite's use of the index depends on sqlite_stat1."""
+    has_stats = workload.statistics.planner_has_stats
+    lost = []
+    for served in entry.serves:
+        tables = workload.analyses[served.template_id].tables
+        config = [s for s in chosen if s.table.lower() in tables]
+        plan = other.plan(served.sql, tables, config)
+        if other.hypothetical_name(entry.spec) not in plan.indexes_used():
+            lost.append(served.template_id)
+    if not lost:
+        return entry
+    if has_stats:
+        note = (f"needs ANALYZE: without sqlite_stat1 SQLite does not use it for "
+                f"{', '.join(lost)}")
+        return replace(entry, needs_analyze=True, stats_note=note)
+    note = f"after ANALYZE SQLite would stop using it for {', '.join(lost)}"
+    return replace(entry, stats_note=note)
+
+
+def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
+              pricing: WorkloadPricing) -> tuple[float, float, float]:
+    """(total saving, read saving, upkeep added) of adding ``spec`` to ``base``."""
+    total0, read0, upkeep0 = pricing.totals(base - {spec})
+    total1, read1, upkeep1 = pricing.totals(base | {spec})
+    return total0 - total1, read0 - read1, upkeep1 - upkeep0
+
+
+def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
+              size: int, selection: Selection, baseline: float, tolerance: float) -> Verdict:
+    saving, read_saving, upkeep = _marginal(spec, chosen, pricing)
+    longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
+    table = spec.table
+    if read_saving <= 0:
+        verdict, reason = "no gain", (
+            "no template gets cheaper with it beside the recommended set (the planner "
+            "does not use it, or uses it for no saving)")
+        if longer:
+            verdict = "redundant"
+            reason = f"served by the prefix of {longer[0]}: its leading columns give the same seeks"
+    elif upkeep >= read_saving:
+        verdict, reason = "not worth its writes", (
+            f"write cost on {table} ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})")
+    elif code == "below-min-saving":
+        verdict, reason = "below --min-saving", (
+            f"saves {saving / baseline:.2%} of the workload cost, below --min-saving")
+    elif code == "over-budget":
+        verdict, reason = "over budget", (
+            f"saves {saving / baseline:.2%} but the budget (--max-indexes / --max-bytes) is spent "
+            "on indexes that save more")
+    else:
+        verdict, reason = "within tolerance", (
+            f"saves only {saving / baseline:.3%} of the workload cost once the recommended set "
+            f"exists (tolerance {tolerance:.0%})")
+    return Verdict(spec, verdict, reason, read_saving, upkeep, size)
+
+
+def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
+           pricing: WorkloadPricing, workload: Workload, baseline: float) -> Verdict:
+    """What one index of a given list does, next to the rest of that list."""
+    saving, read_saving, upkeep = _marginal(spec, against, pricing)
+    alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricing)
+    size = index_bytes(spec, workload.catalog, workload.statistics)
+    in_recommendation = spec in chosen or any(spec.is_prefix_of(c) for c in chosen)
+    share = saving / baseline if baseline else 0.0
+    if read_saving <= 0 and alone_read <= 0:
+        verdict = "unused"
+        reason = "the planner uses it for no template of this workload"
+    elif read_saving <= 0:
+        verdict = "redundant"
+        reason = (f"alone it saves {alone_saving / baseline:.2%}, but the rest of the list "
+                  "serves the same templates as well")
+    elif upkeep >= read_saving:
+        verdict = "not worth its writes"
+        reason = f"its upkeep ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})"
+    elif share < NEGLIGIBLE_SHARE:
+        verdict = "negligible"
+        reason = (f"saves {share:.3%} of the workload cost beside the rest of the list "
+                  f"(less than {NEGLIGIBLE_SHARE:.1%})")
+    else:
+        verdict = "used"
+        reason = f"saves {share:.2%} of the workload cost beside the rest of the list"
+    if in_recommendation:
+        reason += "; it is (a prefix of) a recommended index"
+    return Verdict(spec, verdict, reason, read_saving, upkeep, size)

@@ -1,0 +1,470 @@
+"""Analysis: a template's access patterns, per table occurrence, as values.
+
+The canonical text is parsed once; a write is split into what it changes (a
+:class:`~advisor.model.access.WriteAccess`) and what it reads (a query: the WHERE of
+an UPDATE or DELETE, the SELECT of an INSERT ... SELECT). The query is bound by
+:mod:`advisor.analysis.binding`, and each usable predicate is classified:
+
+- only the conjuncts at the top of a WHERE, ON or HAVING count (inside an OR,
+  nothing is classified);
+- ``col = value`` is equality and ``col = other.col`` a join (for both sides,
+  also across a correlated subquery); ``IN`` is in_list; ``<``, ``BETWEEN``,
+  a prefix ``LIKE`` / ``GLOB`` are range; ``IS NULL`` is is_null;
+- anything else (``!=``, ``NOT``, ``IS NOT NULL``, a function of the column)
+  only reads the column.
+
+Constant predicates come from the samples (:mod:`advisor.analysis.constants`).
+Statements with nothing to index (transactions, PRAGMA, DDL, EXPLAIN) give an
+empty analysis; what cannot be analysed gives a named reason, never an error.
+
+>>> from advisor.catalog.schema import catalog_from_sql
+>>> from advisor.digest.fingerprint import canonicalize
+>>> catalog = catalog_from_sql([("s", "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")], "s")
+>>> analyze(canonicalize("SELECT id FROM t WHERE a = 1 AND b > 2"), catalog).reads[0].filtered
+('a', 'b')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.scope import Scope
+
+from advisor.analysis.binding import (
+    Binding,
+    CatalogView,
+    ColumnRef,
+    Occurrence,
+    Unanalysable,
+    bind,
+    catalog_table,
+    catalog_view,
+    parse_statement,
+    unknown_table,
+    unparen,
+)
+from advisor.analysis.constants import fixed_value, number_slots, sample_slots, slot_of
+from advisor.catalog.schema import Catalog
+from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
+from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
+
+EQUALITY = "equality"
+IN_LIST = "in_list"
+RANGE = "range"
+IS_NULL = "is_null"
+JOIN = "join"
+
+_NOTHING_TO_INDEX = frozenset({KIND_TRANSACTION, KIND_OTHER})
+_RANGE_OPERATORS = (exp.LT, exp.LTE, exp.GT, exp.GTE)
+_LIKE_WILDCARDS = {exp.Like: "%_", exp.Glob: "*?["}
+
+
+def analyze(template: Template, catalog: Catalog, samples: Sequence[str] = ()) -> Analysis:
+    """The access patterns of one template; ``samples`` are its logged statements."""
+    if template.kind in _NOTHING_TO_INDEX or template.command == "EXPLAIN":
+        return Analysis(template.id)
+    try:
+        return _analyze(template, catalog, samples)
+    except Unanalysable as exc:
+        return Analysis(template.id, unanalysed=str(exc))
+    except (SqlglotError, RecursionError) as exc:
+        first_line = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return Analysis(template.id, unanalysed=f"unsupported: {first_line}")
+
+
+def analyze_all(
+    templates: Iterable[Template],
+    catalog: Catalog,
+    samples_by_id: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Analysis]:
+    """Analyses by template id, in the order the templates come."""
+    samples_by_id = samples_by_id or {}
+    return {t.id: analyze(t, catalog, samples_by_id.get(t.id, ())) for t in templates}
+
+
+def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> Analysis:
+    statement = parse_statement(template.text)
+    slot_count = number_slots(statement)  # before any rewriting, as the samples will be
+    view = catalog_view(catalog)
+    query, write = _split(statement, view)
+    if query is None:
+        return Analysis(template.id, write=write, returns=_returns(statement))
+    binding = bind(query, catalog)
+    predicates = _predicates(binding)
+    constants = _constants(predicates, samples, slot_count, catalog)
+    reads = tuple(
+        _table_access(occurrence, binding, predicates, constants)
+        for occurrence in binding.occurrences)
+    return Analysis(template.id, reads=reads, write=write, returns=_returns(statement))
+
+
+def _returns(statement: exp.Expression) -> str:
+    """What the statement hands back: "rows", "groups", "one" or "none" (see Analysis)."""
+    if isinstance(statement, exp.Insert | exp.Update | exp.Delete):
+        return "rows" if statement.args.get("returning") else "none"
+    if not isinstance(statement, exp.Select):
+        return "rows"  # a compound query: its parts' rows
+    if statement.args.get("group"):
+        return "groups"
+    aggregated = any(node.find_ancestor(exp.Subquery, exp.Select) is statement
+                     for projection in statement.expressions
+                     for node in projection.find_all(exp.AggFunc))
+    return "one" if aggregated else "rows"
+
+
+# --- writes -----------------------------------------------------------------------
+
+
+def _split(statement: exp.Expression,
+           view: CatalogView) -> tuple[exp.Expression | None, WriteAccess | None]:
+    """A statement as (the query it reads through, the write it makes)."""
+    if isinstance(statement, exp.Insert):
+        return _split_insert(statement, view)
+    if isinstance(statement, exp.Update):
+        return _split_update(statement, view)
+    if isinstance(statement, exp.Delete):
+        return _split_delete(statement, view)
+    if isinstance(statement, exp.Query):
+        return statement, None
+    if isinstance(statement, exp.Values):
+        return _values_query(statement), None
+    raise Unanalysable(f"unsupported: {statement.key.upper()} statement")
+
+
+def _target(table: exp.Expression, view: CatalogView) -> str:
+    """The catalog name of the table a write changes."""
+    if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+        raise Unanalysable("unsupported: write to something other than a table")
+    name = catalog_table(table, view)
+    if name is None:
+        raise unknown_table(table)
+    return name
+
+
+def _column_names(table: str, names: Iterable[str], view: CatalogView) -> tuple[str, ...]:
+    """Catalog spellings of a write's column names, without duplicates."""
+    out: dict[str, None] = {}
+    for name in names:
+        column = view.column(table, name)
+        if column is None:
+            raise Unanalysable(f"unknown column: {table}.{name}")
+        out.setdefault(column, None)
+    return tuple(out)
+
+
+def _set_columns(assignments: Iterable[exp.Expression]) -> Iterator[str]:
+    """The columns of ``SET a = x, (b, c) = (y, z)``."""
+    for assignment in assignments:
+        if not isinstance(assignment, exp.EQ):
+            raise Unanalysable("unsupported: SET without =")
+        targets = assignment.this
+        for target in targets.expressions if isinstance(targets, exp.Tuple) else [targets]:
+            if not isinstance(target, exp.Column):
+                raise Unanalysable("unsupported: SET of something other than a column")
+            yield target.name
+
+
+def _split_insert(insert: exp.Insert,
+                  view: CatalogView) -> tuple[exp.Expression | None, WriteAccess]:
+    target = insert.this
+    given = target.expressions if isinstance(target, exp.Schema) else []
+    table = _target(target.this if isinstance(target, exp.Schema) else target, view)
+    columns = _column_names(table, (c.name for c in given), view) if given else (
+        view.table_columns(table))
+    conflict = insert.args.get("conflict")
+    if conflict is not None and "UPDATE" in conflict.text("action").upper():
+        write = WriteAccess(table, "UPSERT", _column_names(
+            table, _set_columns(conflict.expressions), view))
+    else:
+        write = WriteAccess(table, "INSERT", columns)
+    return _insert_source(insert), write
+
+
+def _insert_source(insert: exp.Insert) -> exp.Expression | None:
+    """What an INSERT reads: its SELECT, or the subqueries in its first VALUES row."""
+    source = insert.expression
+    if isinstance(source, exp.Values):
+        source = _values_query(source)
+    if source is not None and insert.args.get("with_") is not None:
+        source.set("with_", insert.args["with_"])
+    return source if source is not None and source.find(exp.Table) else None
+
+
+def _values_query(values: exp.Values) -> exp.Select | None:
+    """A VALUES list reads tables only through subqueries in it; its first row has them all."""
+    if not values.find(exp.Table):
+        return None
+    return exp.Select(expressions=list(values.expressions[0].expressions))
+
+
+def _split_update(update: exp.Update, view: CatalogView) -> tuple[exp.Expression, WriteAccess]:
+    table = _target(update.this, view)
+    assignments = update.expressions
+    if not assignments:
+        raise Unanalysable("parse error: UPDATE without SET assignments")
+    write = WriteAccess(table, "UPDATE", _column_names(table, _set_columns(assignments), view))
+    values = [a.expression for a in assignments]
+    query = _read_of(update, values)
+    joins = []
+    source = update.args.get("from_")
+    if source is not None:  # UPDATE ... FROM: the other tables join the target
+        first = source.this
+        nested = first.args.pop("joins", None) or []
+        joins = [exp.Join(this=first, kind="CROSS"), *nested]
+    query.set("joins", joins or None)
+    return query, write
+
+
+def _split_delete(delete: exp.Delete, view: CatalogView) -> tuple[exp.Expression, WriteAccess]:
+    table = _target(delete.this, view)
+    return _read_of(delete, []), WriteAccess(table, "DELETE")
+
+
+def _read_of(write: exp.Expression, values: list[exp.Expression]) -> exp.Select:
+    """The row-finding half of an UPDATE or DELETE, as a SELECT over its table."""
+    projection = values or [exp.Literal.number(1)]
+    query = exp.Select(expressions=projection, from_=exp.From(this=write.this))
+    for clause in ("with_", "where", "order", "limit"):
+        if write.args.get(clause) is not None:
+            query.set(clause, write.args[clause])
+    return query
+
+
+# --- predicates -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """One usable conjunct as it bears on one column of one occurrence."""
+
+    ref: ColumnRef
+    kind: str
+    value: exp.Expression | None = None  # the node holding the value's slot, if any
+
+
+def _predicates(binding: Binding) -> list[Predicate]:
+    """Classified predicates of every SELECT in the statement, in text order."""
+    found = [p for scope in binding.scopes for p in _scope_predicates(scope, binding)]
+    return sorted(found, key=lambda p: p.ref.position)
+
+
+def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
+    select = scope.expression
+    if not isinstance(select, exp.Select):
+        return
+    clauses = [join.args.get("on") for join in select.args.get("joins") or []]
+    clauses += [select.args.get("where"), select.args.get("having")]
+    for clause in clauses:
+        for conjunct in _conjuncts(clause):
+            yield from _classify(conjunct, binding)
+
+
+def _conjuncts(node: exp.Expression | None) -> Iterator[exp.Expression]:
+    """The AND-ed terms at the top of a condition."""
+    if node is None:
+        return
+    if isinstance(node, (exp.Where, exp.Having, exp.Paren)):
+        yield from _conjuncts(node.this)
+    elif isinstance(node, exp.And):
+        yield from _conjuncts(node.left)
+        yield from _conjuncts(node.right)
+    else:
+        yield node
+
+
+def _classify(term: exp.Expression, binding: Binding) -> Iterator[Predicate]:
+    """What one conjunct offers an index on each side."""
+    if isinstance(term, (exp.EQ, exp.NullSafeEQ)):
+        yield from _equality(term.this, term.expression, binding)
+        yield from _equality(term.expression, term.this, binding)
+    elif isinstance(term, _RANGE_OPERATORS):
+        yield from _compared(term.this, [term.expression], RANGE, binding)
+        yield from _compared(term.expression, [term.this], RANGE, binding)
+    elif isinstance(term, exp.Between):
+        yield from _compared(term.this, [term.args["low"], term.args["high"]], RANGE, binding)
+    elif isinstance(term, exp.In):
+        yield from _in_list(term, binding)
+    elif isinstance(term, exp.Is) and isinstance(term.expression, exp.Null):
+        yield from _compared(term.this, [], IS_NULL, binding)
+    elif isinstance(term, (exp.Like, exp.Glob, exp.Escape)):
+        yield from _pattern(term, binding)
+
+
+def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
+    """Whether none of ``others`` reads ``ref``'s occurrence: their values are known first."""
+    return not any(binding.columns_of(other, ref.occurrence) for other in others)
+
+
+def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
+              binding: Binding) -> Iterator[Predicate]:
+    ref = binding.ref(column)
+    if ref is not None and _independent(ref, others, binding):
+        yield Predicate(ref, kind)
+
+
+def _equality(column: exp.Expression, other: exp.Expression,
+              binding: Binding) -> Iterator[Predicate]:
+    ref = binding.ref(column)
+    if ref is None or not _independent(ref, [other], binding):
+        return
+    other = unparen(other)
+    if isinstance(other, exp.Column):
+        yield Predicate(ref, JOIN)  # a column of another table, derived table or outer query
+    elif not isinstance(other, exp.Null):  # "= NULL" matches no row
+        yield Predicate(ref, EQUALITY, other)
+
+
+def _in_list(term: exp.In, binding: Binding) -> Iterator[Predicate]:
+    ref = binding.ref(term.this)
+    query = term.args.get("query")
+    values = [query] if query is not None else term.expressions
+    if ref is not None and values and _independent(ref, values, binding):
+        yield Predicate(ref, IN_LIST, None if query is not None else term)
+
+
+def _pattern(term: exp.Expression, binding: Binding) -> Iterator[Predicate]:
+    """``LIKE 'abc%'`` and ``LIKE ?`` can seek on a prefix; ``LIKE '%abc'`` cannot."""
+    match = term.this if isinstance(term, exp.Escape) else term
+    if not isinstance(match, (exp.Like, exp.Glob)):
+        return
+    pattern = unparen(match.expression)
+    wildcards = _LIKE_WILDCARDS[type(match)]
+    if isinstance(pattern, exp.Placeholder) or (
+            isinstance(pattern, exp.Literal) and pattern.is_string
+            and pattern.this[:1] not in ("", *wildcards)):
+        yield from _compared(match.this, [], RANGE, binding)
+
+
+# --- constant predicates -----------------------------------------------------------
+
+
+def _constants(predicates: list[Predicate], samples: Sequence[str], slot_count: int,
+               catalog: Catalog) -> dict[Predicate, str]:
+    """Predicates whose value is fixed, as SQL text such as ``status = 5``."""
+    out = {p: f"{p.ref.column} IS NULL" for p in predicates if p.kind == IS_NULL}
+    slotted = [p for p in predicates if slot_of(p.value) is not None]
+    if not slotted or not samples:
+        return out
+    values = sample_slots(samples, slot_count)
+    for predicate in slotted:
+        ref = predicate.ref
+        literals = fixed_value(values, slot_of(predicate.value),  # type: ignore[arg-type]
+                               same_in_all=not _is_key(catalog, ref.occurrence.table, ref.column))
+        if literals is not None:
+            text = _constant_text(predicate, literals)
+            if text is not None:
+                out[predicate] = text
+    return out
+
+
+def _is_key(catalog: Catalog, table: str, column: str) -> bool:
+    """Whether ``column`` is part of a primary, foreign or unique key.
+
+    Key values identify rows. A log's first samples often share one (they
+    concern one workflow) without it being fixed, and a partial index on one
+    key value would serve one entity: so the same-in-every-sample rule skips them.
+    """
+    found = catalog.table(table)
+    if found is None:
+        return False
+    return (column in found.primary_key
+            or any(column in key.columns for key in found.foreign_keys)
+            or any(index.unique and column in index.column_names
+                   for index in catalog.indexes_on(table)))
+
+
+def _constant_text(predicate: Predicate, literals: tuple[str, ...]) -> str | None:
+    column = predicate.ref.column
+    if predicate.kind == IN_LIST:
+        return f"{column} IN ({', '.join(literals)})"
+    if literals == ("NULL",):  # "= NULL" matches nothing (and "IS ?" never logs NULL)
+        return None
+    return f"{column} = {literals[0]}"
+
+
+# --- assembly ---------------------------------------------------------------------
+
+
+def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Predicate],
+                  constants: Mapping[Predicate, str]) -> TableAccess:
+    mine = [p for p in predicates if p.ref.occurrence == occurrence]
+
+    def columns(kind: str) -> tuple[str, ...]:
+        return _unique(p.ref.column for p in mine if p.kind == kind)
+
+    shape = _shape(occurrence, binding)
+    reads = sorted((r for r in binding.refs.values() if r.occurrence == occurrence),
+                   key=lambda r: r.position)
+    return TableAccess(
+        table=occurrence.table,
+        alias=occurrence.alias,
+        equality=columns(EQUALITY),
+        in_list=columns(IN_LIST),
+        range=columns(RANGE),
+        is_null=columns(IS_NULL),
+        join=columns(JOIN),
+        order_by=shape.order_by,
+        group_by=shape.group_by,
+        distinct=shape.distinct,
+        columns_read=_unique(r.column for r in reads),
+        has_limit=shape.has_limit,
+        constant_predicates=_unique(constants[p] for p in mine if p in constants),
+    )
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What the SELECT an occurrence is read by asks of its row order."""
+
+    order_by: tuple[OrderTerm, ...] = ()
+    group_by: tuple[str, ...] = ()
+    distinct: bool = False
+    has_limit: bool = False
+
+
+def _shape(occurrence: Occurrence, binding: Binding) -> _Shape:
+    scope = next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)), None)
+    if scope is None or not isinstance(scope.expression, exp.Select):
+        return _Shape()
+    select = scope.expression
+    order = select.args.get("order")
+    group = select.args.get("group")
+    order_terms = _plain_terms(order.expressions if order else [], select, occurrence, binding)
+    group_terms = _plain_terms(group.expressions if group else [], select, occurrence, binding)
+    return _Shape(
+        order_by=tuple(OrderTerm(column, descending) for column, descending in order_terms),
+        group_by=tuple(column for column, _ in group_terms),
+        distinct=bool(select.args.get("distinct")),
+        has_limit=select.args.get("limit") is not None,
+    )
+
+
+def _plain_terms(terms: list[exp.Expression], select: exp.Select, occurrence: Occurrence,
+                 binding: Binding) -> list[tuple[str, bool]]:
+    """ORDER / GROUP BY terms as (column, descending) when all are this occurrence's."""
+    out = []
+    for term in terms:
+        descending = isinstance(term, exp.Ordered) and bool(term.args.get("desc"))
+        node = term.this if isinstance(term, exp.Ordered) else term
+        ref = binding.ref(_projected(node, select))
+        if ref is None or ref.occurrence != occurrence:
+            return []
+        out.append((ref.column, descending))
+    return out
+
+
+def _projected(node: exp.Expression, select: exp.Select) -> exp.Expression:
+    """An ORDER BY name that is an output alias stands for the aliased expression."""
+    node = unparen(node)
+    if isinstance(node, exp.Column) and not node.table:
+        for projection in select.expressions:
+            if isinstance(projection, exp.Alias) and projection.alias == node.name:
+                return projection.this
+    return node

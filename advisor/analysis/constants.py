@@ -1,0 +1,134 @@
+"""Constant values: which of a template's placeholders always hold the same literal.
+
+A template has its values masked, so whether ``status = ?`` is really
+``status = 5`` everywhere can only be read from the samples the digest kept.
+Values are compared slot by slot: a *slot* is one value position of the
+statement, numbered in tree order over the raw parse (before any rewriting), so
+the template and each sample number their values alike. An ``IN`` list of
+values is one slot, as the fingerprint collapses it to ``IN (?)``, and only the
+first row of a multi-row ``VALUES`` counts.
+
+A slot's value is fixed when either
+
+1. it is *written in the application's SQL*: a sample that carries placeholders
+   elsewhere (a parameterised log such as sqlx) has a literal in this slot, and
+   no such sample has a placeholder here; or
+2. it is *the same in every sample*: at least two samples, all with the same
+   literal here, and the samples are not all identical (identical samples say
+   nothing about which values vary). The caller turns this rule off for key
+   columns (see ``advisor.analysis.analyze``).
+
+>>> tree = parse_statement("SELECT * FROM t WHERE a = ? AND b = ?")
+>>> number_slots(tree)
+2
+>>> fixed_value(sample_slots(["SELECT * FROM t WHERE a = $1 AND b = 5"], 2), 1)
+('5',)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from advisor.analysis.binding import Unanalysable, parse_statement, text_order
+
+SLOT = "advisor_slot"  # the key in a node's ``meta`` that holds its slot number
+
+# Placeholders of every style become "?", which sqlglot reads in SQLite syntax;
+# strings, comments and quoted names are matched first so that they are kept.
+_PLACEHOLDERS = re.compile(
+    r"""(?P<keep>--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\])
+      | \?\d* | [$:@][A-Za-z_0-9]\w*""",
+    re.VERBOSE | re.DOTALL,
+)
+
+
+def _is_value(node: exp.Expression) -> bool:
+    """A literal or placeholder: what the fingerprint masks to ``?``."""
+    if isinstance(node, exp.Null):
+        return not (isinstance(node.parent, exp.Is) and node.arg_key == "expression")
+    if isinstance(node, exp.Neg):
+        return isinstance(node.this, (exp.Literal, exp.Placeholder))
+    return isinstance(node, (exp.Literal, exp.Placeholder, exp.HexString))
+
+
+def _is_value_list(node: exp.Expression) -> bool:
+    return isinstance(node, exp.In) and bool(node.expressions) and all(
+        _is_value(item) for item in node.expressions)
+
+
+def slots(tree: exp.Expression) -> Iterator[exp.Expression]:
+    """The slot nodes of a raw parse: values, and ``IN`` nodes whose list is all values."""
+    skipped: set[int] = set()
+    for node in text_order(tree):
+        if id(node) in skipped or (node.parent is not None and id(node.parent) in skipped):
+            skipped.add(id(node))
+            continue
+        if isinstance(node, exp.Values):
+            skipped.update(id(row) for row in node.expressions[1:])
+        if _is_value_list(node) or _is_value(node):
+            skipped.add(id(node))  # its parts are not slots of their own
+            yield node
+
+
+def number_slots(tree: exp.Expression) -> int:
+    """Mark each slot node of the template with its number; returns how many."""
+    nodes = list(slots(tree))
+    for number, node in enumerate(nodes):
+        node.meta[SLOT] = number
+    return len(nodes)
+
+
+def slot_of(node: exp.Expression | None) -> int | None:
+    return None if node is None else node.meta.get(SLOT)
+
+
+@dataclass(frozen=True)
+class SampleSlots:
+    """One sample's values, slot by slot: literals in SQLite syntax, None for a placeholder."""
+
+    parameterised: bool  # it carries placeholders: the application's SQL as written
+    values: tuple[tuple[str, ...] | None, ...]
+
+
+def sample_slots(samples: Sequence[str], slot_count: int) -> list[SampleSlots]:
+    """The slots of each sample; a sample that does not parse or align is left out."""
+    out: list[SampleSlots] = []
+    for sql in samples:
+        try:
+            tree = parse_statement(_PLACEHOLDERS.sub(lambda m: m.group("keep") or "?", sql))
+        except Unanalysable:
+            continue
+        values = tuple(_literals(node) for node in slots(tree))
+        if len(values) == slot_count:
+            out.append(SampleSlots(any(v is None for v in values), values))
+    return out
+
+
+def _literals(node: exp.Expression) -> tuple[str, ...] | None:
+    """A slot's literal(s) in SQLite syntax; None when any is a placeholder."""
+    items = node.expressions if isinstance(node, exp.In) else [node]
+    if any(item.find(exp.Placeholder) for item in items):
+        return None
+    return tuple(item.sql(dialect="sqlite") for item in items)
+
+
+def fixed_value(samples: Sequence[SampleSlots], slot: int,
+                same_in_all: bool = True) -> tuple[str, ...] | None:
+    """The literal(s) ``slot`` always holds, by the two rules above, or None.
+
+    ``same_in_all=False`` applies only the first rule.
+    """
+    written = [sample.values[slot] for sample in samples if sample.parameterised]
+    if written and written[0] is not None and all(w == written[0] for w in written):
+        return written[0]
+    if not same_in_all or len(samples) < 2 or all(
+            s.values == samples[0].values for s in samples[1:]):
+        return None
+    seen = {sample.values[slot] for sample in samples}
+    if len(seen) == 1 and None not in seen:
+        return seen.pop()
+    return None

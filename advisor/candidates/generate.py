@@ -1,0 +1,170 @@
+"""Candidates: the indexes that could help a workload, syntactically.
+
+Per table access of a template: its equality columns (most selective first),
+then at most one range or IN column, or else its ORDER BY / GROUP BY columns
+with their directions; the same with the join columns added (what the inner
+side of a join seeks on); a covering variant when the statement reads few
+columns; and a partial index when the access carries a constant predicate.
+Candidates are merged across templates. One that an existing index already
+serves (its columns are that index's leading columns) is dropped, with the
+reason. Whether any of them is worth having is the what-if and search stages'
+decision, not this one's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from advisor.catalog.schema import Catalog
+from advisor.catalog.statistics import Statistics
+from advisor.model.access import Analysis, TableAccess
+from advisor.model.indexes import IndexSpec
+
+COVERING_MAX_COLUMNS = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    spec: IndexSpec
+    templates: tuple[str, ...]  # template ids it was derived from
+    shapes: tuple[str, ...]  # how: equality, range, order, group, join, covering, partial
+
+
+@dataclass(frozen=True)
+class Dropped:
+    spec: IndexSpec
+    reason: str
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CandidateSet:
+    kept: tuple[Candidate, ...]
+    dropped: tuple[Dropped, ...]
+
+    def for_template(self, template_id: str) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.kept if template_id in c.templates)
+
+
+def generate(analyses: Mapping[str, Analysis], catalog: Catalog,
+             statistics: Statistics) -> CandidateSet:
+    """Candidates for every analysed template, merged, with already-served ones dropped."""
+    found: dict[IndexSpec, tuple[list[str], list[str]]] = {}
+    for template_id, analysis in analyses.items():
+        if not analysis.ok:
+            continue
+        for access in analysis.reads:
+            table = catalog.table(access.table)
+            rowid = table.rowid_alias if table else None
+            for spec, shape in access_candidates(access, statistics, rowid):
+                templates, shapes = found.setdefault(spec, ([], []))
+                if template_id not in templates:
+                    templates.append(template_id)
+                if shape not in shapes:
+                    shapes.append(shape)
+    kept: list[Candidate] = []
+    dropped: list[Dropped] = []
+    for spec in sorted(found):
+        templates, shapes = found[spec]
+        reason = served_by_existing(spec, catalog)
+        if reason:
+            dropped.append(Dropped(spec, reason, tuple(templates)))
+        else:
+            kept.append(Candidate(spec, tuple(templates), tuple(shapes)))
+    return CandidateSet(tuple(kept), tuple(dropped))
+
+
+def access_candidates(access: TableAccess, statistics: Statistics,
+                      rowid: str | None = None) -> list[tuple[IndexSpec, str]]:
+    """The candidate indexes of one table access, each with the shape that made it.
+
+    ``rowid`` names the table's INTEGER PRIMARY KEY: an equality on it already
+    finds one row, so it never leads a candidate.
+    """
+    table = access.table
+
+    def selective_first(columns: Iterable[str]) -> list[str]:
+        unique = [c for c in dict.fromkeys(columns) if c != rowid]
+        return sorted(unique, key=lambda c: -statistics.distinct_values(table, (c,)))
+
+    if rowid is not None and rowid in (*access.equality, *access.in_list):
+        return []  # the rowid finds the row(s); no index does better
+    equality = selective_first((*access.equality, *access.is_null))
+    bases = [(equality, "equality")]
+    for column in access.join:
+        if column != rowid and column not in equality:
+            bases.append(([*equality, column], "join"))
+    out: list[tuple[IndexSpec, str]] = []
+
+    def add(columns: list[tuple[str, bool]], shape: str, where: str | None = None) -> None:
+        if columns:
+            out.append((IndexSpec(table, _dedupe(columns), where), shape))
+
+    order = [(t.column, t.descending) for t in access.order_by]
+    for prefix, shape in bases:
+        base = [(c, False) for c in prefix]
+        add(base, shape)
+        for column in (*access.in_list, *access.range):
+            if column not in prefix and column != rowid:
+                add([*base, (column, False)], "range")
+                if order:
+                    add([*base, (column, False), *order], "range")
+        if order:
+            # The index gives the order; a range filters what it walks.
+            add([*base, *order], "order")
+        if access.group_by:
+            add([*base, *((c, False) for c in access.group_by)], "group")
+    for spec, shape in list(out):
+        if shape in ("equality", "order", "group"):
+            covering = _covering(spec, access, rowid)
+            if covering is not None:
+                add(list(covering.columns), "covering")
+    for predicate in access.constant_predicates:
+        fixed = predicate.split()[0]
+        rest = [(c, False) for c in equality if c != fixed]
+        rest += [(c, False) for c in (*access.in_list, *access.range) if c != fixed]
+        add(rest + order or [(fixed, False)], "partial", where=predicate)
+    return out
+
+
+def _covering(spec: IndexSpec, access: TableAccess, rowid: str | None) -> IndexSpec | None:
+    """The spec extended with every other column the access reads, when that is few.
+
+    The rowid is in every index already, so it is never added.
+    """
+    missing = [c for c in access.columns_read if c not in spec.column_names and c != rowid]
+    if not missing or len(spec.columns) + len(missing) > COVERING_MAX_COLUMNS:
+        return None
+    return IndexSpec(spec.table, (*spec.columns, *((c, False) for c in missing)), spec.where)
+
+
+def _dedupe(columns: list[tuple[str, bool]]) -> tuple[tuple[str, bool], ...]:
+    seen: dict[str, bool] = {}
+    for name, descending in columns:
+        seen.setdefault(name, descending)
+    return tuple(seen.items())
+
+
+def served_by_existing(spec: IndexSpec, catalog: Catalog) -> str | None:
+    """Why an existing index (or the rowid) already gives what ``spec`` would, or None.
+
+    An existing index serves a candidate whose columns are its leading
+    columns, in the same directions or all reversed (SQLite scans an index
+    backwards for an ORDER BY), unless the candidate is partial.
+    """
+    if spec.where is not None:
+        return None
+    table = catalog.table(spec.table)
+    if table is not None and table.rowid_alias and spec.column_names == (table.rowid_alias,):
+        return f"served by the INTEGER PRIMARY KEY {table.name}.{table.rowid_alias} (the rowid)"
+    flipped = tuple((name, not desc) for name, desc in spec.columns)
+    for index in catalog.indexes_on(spec.table):
+        if index.where is not None:
+            continue
+        existing = index.spec
+        if (IndexSpec(spec.table, spec.columns).is_prefix_of(existing)
+                or IndexSpec(spec.table, flipped).is_prefix_of(existing)):
+            kind = {"pk": "PRIMARY KEY", "u": "UNIQUE constraint"}.get(index.origin, "index")
+            return f"served by the {kind} index {index.name} on {existing.describe()}"
+    return None

@@ -1,0 +1,263 @@
+"""Catalog: tables, columns, keys and existing indexes of a schema.
+
+SQLite itself parses the schema: a DDL file or a migrations folder is applied
+to an empty in-memory database, a live database is opened read-only, and the
+catalog is read back through PRAGMAs. So whatever SQLite accepts, the catalog
+understands, and the implicit indexes of PRIMARY KEY and UNIQUE constraints
+(``sqlite_autoindex_*``) are there exactly as SQLite builds them.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.catalog.database import open_read_only
+from advisor.model.errors import AdvisorError
+from advisor.model.indexes import IndexSpec
+
+
+class SchemaError(AdvisorError):
+    """A schema file, migrations folder or database cannot be read as a schema."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    not_null: bool
+    primary_key_position: int  # 0 when not part of the primary key
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    parent: str
+    parent_columns: tuple[str, ...]
+    on_delete: str
+
+
+@dataclass(frozen=True)
+class IndexColumn:
+    name: str  # a column name, or the expression text for an expression index
+    descending: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} DESC" if self.descending else self.name
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index as SQLite has it. ``origin``: ``c`` CREATE INDEX, ``pk``, ``u`` UNIQUE."""
+
+    name: str
+    table: str
+    columns: tuple[IndexColumn, ...]
+    unique: bool
+    origin: str
+    where: str | None = None
+    sql: str | None = None  # its CREATE INDEX statement (None for key autoindexes)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def describe(self) -> str:
+        """``table(col, col DESC)`` plus ``WHERE …`` for a partial index."""
+        text = f"{self.table}({', '.join(str(c) for c in self.columns)})"
+        return f"{text} WHERE {self.where}" if self.where else text
+
+    @property
+    def spec(self) -> IndexSpec:
+        """This index as a value, comparable with hypothetical ones."""
+        return IndexSpec(self.table, tuple((c.name, c.descending) for c in self.columns),
+                         self.where)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    without_rowid: bool
+    foreign_keys: tuple[ForeignKey, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def primary_key(self) -> tuple[str, ...]:
+        keyed = sorted((c for c in self.columns if c.primary_key_position),
+                       key=lambda c: c.primary_key_position)
+        return tuple(c.name for c in keyed)
+
+    @property
+    def rowid_alias(self) -> str | None:
+        """The INTEGER PRIMARY KEY column that is the rowid, if there is one."""
+        key = self.primary_key
+        if self.without_rowid or len(key) != 1:
+            return None
+        column = next(c for c in self.columns if c.name == key[0])
+        return column.name if column.type.upper() == "INTEGER" else None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Tables and indexes by name; names compare case-insensitively, as in SQLite."""
+
+    tables: dict[str, Table]
+    indexes: tuple[Index, ...]
+    ddl: tuple[str, ...]  # CREATE statements, to rebuild the schema elsewhere
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name.lower())
+
+    def indexes_on(self, table: str) -> tuple[Index, ...]:
+        lowered = table.lower()
+        return tuple(index for index in self.indexes if index.table.lower() == lowered)
+
+    @property
+    def droppable(self) -> tuple[Index, ...]:
+        """Indexes made by CREATE INDEX: the ones a migration may drop (keys may not)."""
+        return tuple(index for index in self.indexes if index.origin == "c")
+
+    def without(self, indexes: tuple[Index, ...]) -> Catalog:
+        """The same schema without some CREATE INDEX indexes (to weigh keeping them)."""
+        names = {index.name for index in indexes}
+        statements = {index.sql for index in indexes}
+        return Catalog(
+            tables=self.tables,
+            indexes=tuple(index for index in self.indexes if index.name not in names),
+            ddl=tuple(sql for sql in self.ddl if sql not in statements),
+        )
+
+
+def load_catalog(path: str | os.PathLike[str]) -> Catalog:
+    """A catalog from a DDL file, a migrations folder, or a SQLite database file."""
+    target = Path(path)
+    if not target.exists():
+        raise SchemaError(f"{target}: no such file or folder")
+    if target.is_dir():
+        return catalog_from_sql(_migration_scripts(target), str(target))
+    if _is_sqlite_file(target):
+        return catalog_from_database(target)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{target}: cannot read it as SQL text ({exc})") from exc
+    return catalog_from_sql([(str(target), text)], str(target))
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(16) == b"SQLite format 3\x00"
+
+
+def _migration_scripts(folder: Path) -> list[tuple[str, str]]:
+    """``*.up.sql`` in name order (sqlx's form); plain ``*.sql`` when there are none."""
+    scripts = sorted(folder.glob("*.up.sql")) or sorted(
+        p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql"))
+    if not scripts:
+        raise SchemaError(f"{folder}: no *.up.sql or *.sql migrations in it")
+    return [(str(p), p.read_text(encoding="utf-8")) for p in scripts]
+
+
+def catalog_from_sql(scripts: list[tuple[str, str]], name: str) -> Catalog:
+    """Apply DDL scripts, in order, to an empty in-memory database and read it back."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        for script_name, text in scripts:
+            try:
+                connection.executescript(text)
+            except sqlite3.Error as exc:
+                raise SchemaError(f"{script_name}: SQLite rejects it: {exc}") from exc
+        return read_catalog(connection)
+    finally:
+        connection.close()
+
+
+def catalog_from_database(path: Path) -> Catalog:
+    """Read the schema of a database file, opened read-only (it is never written)."""
+    connection = open_read_only(path)
+    try:
+        return read_catalog(connection)
+    except sqlite3.DatabaseError as exc:
+        raise SchemaError(f"{path}: not a readable SQLite database: {exc}") from exc
+    finally:
+        connection.close()
+
+
+def read_catalog(connection: sqlite3.Connection) -> Catalog:
+    """The catalog of an open connection's main schema."""
+    rows = connection.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+        "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid").fetchall()
+    tables: dict[str, Table] = {}
+    for kind, name, _, _ in rows:
+        if kind == "table":
+            tables[name.lower()] = _read_table(connection, name)
+    indexes = tuple(
+        index for table in tables.values() for index in _read_indexes(connection, table.name))
+    ddl = tuple(sql for _, _, _, sql in rows if sql)
+    return Catalog(tables=tables, indexes=indexes, ddl=ddl)
+
+
+def quote_identifier(name: str) -> str:
+    """A table, column or index name quoted for SQL, whatever characters it holds."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_table(connection: sqlite3.Connection, name: str) -> Table:
+    columns = tuple(
+        Column(name=row[1], type=row[2] or "", not_null=bool(row[3]),
+               primary_key_position=row[5])
+        for row in connection.execute(f"PRAGMA table_xinfo({quote_identifier(name)})")
+        if row[6] != 1  # 1: a virtual table's hidden column; 2, 3: generated columns
+    )
+    grouped: dict[int, list[tuple[str, str, str, str]]] = {}
+    for row in connection.execute(f"PRAGMA foreign_key_list({quote_identifier(name)})"):
+        grouped.setdefault(row[0], []).append((row[3], row[2], row[4] or "", row[6]))
+    foreign_keys = tuple(
+        ForeignKey(columns=tuple(r[0] for r in refs), parent=refs[0][1],
+                   parent_columns=tuple(r[2] for r in refs), on_delete=refs[0][3])
+        for _, refs in sorted(grouped.items())
+    )
+    listing = connection.execute(
+        "SELECT wr FROM pragma_table_list WHERE name = ?", (name,)).fetchone()
+    return Table(name=name, columns=columns, without_rowid=bool(listing and listing[0]),
+                 foreign_keys=foreign_keys)
+
+
+def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
+    indexes = []
+    sql_by_name = dict(connection.execute(
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?", (table,)))
+    for _, name, unique, origin, partial in connection.execute(
+            f"PRAGMA index_list({quote_identifier(table)})"):
+        columns = tuple(
+            IndexColumn(name=row[2] if row[2] is not None else _expression(row[1]),
+                        descending=bool(row[3]))
+            for row in connection.execute(f"PRAGMA index_xinfo({quote_identifier(name)})")
+            if row[5]  # key columns only, not the trailing rowid
+        )
+        where = _partial_where(sql_by_name.get(name)) if partial else None
+        indexes.append(Index(name=name, table=table, columns=columns, unique=bool(unique),
+                             origin=origin, where=where, sql=sql_by_name.get(name)))
+    return indexes
+
+
+def _expression(rank: int) -> str:
+    # SQLite reports an expression column as cid -2 with no name; the text
+    # lives only in the CREATE INDEX statement.
+    return f"<expression {rank}>"
+
+
+def _partial_where(sql: str | None) -> str | None:
+    """The WHERE clause of a CREATE INDEX statement."""
+    if not sql:
+        return None
+    upper = sql.upper()
+    position = upper.rfind(" WHERE ")
+    return sql[position + len(" WHERE "):].strip() if position >= 0 else None

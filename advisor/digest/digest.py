@@ -1,0 +1,581 @@
+"""Digest: a log becomes its templates, with counts, times, rows and samples.
+
+Memory grows with the number of templates, never with the number of lines:
+per template it keeps counters, a fixed-precision duration histogram and the
+first few samples. Digests merge: the digest of a log equals the merge of the
+digests of its consecutive parts, which is how a large file is read on
+several cores (one byte range each) and how shards can be digested apart.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.digest.fingerprint import (
+    Template,
+    canonicalize,
+    fast_key,
+    mask,
+    needs_precise,
+    precise_key,
+)
+from advisor.digest.histogram import bucket_of, merge_into, quantile
+from advisor.ingest import (
+    FORMATS,
+    LogFormat,
+    Source,
+    check_sources,
+    open_log,
+    resolve_format,
+)
+from advisor.ingest.detect import STATEMENT_WORDS
+from advisor.ingest.formats import Unreadable
+from advisor.ingest.sources import (
+    DEFAULT_MAX_LINE_BYTES,
+    LineReader,
+    ReadFailure,
+    TooLong,
+)
+from advisor.model.errors import LogFormatError
+
+SAMPLES_PER_TEMPLATE = 3
+REFS_PER_PROBLEM = 5
+# Below this size a file is read in one process: starting workers costs more.
+PARALLEL_MIN_BYTES = 8 << 20
+KEY_CACHE_LIMIT = 200_000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One statement as logged, with its literal values (replay needs them)."""
+
+    sql: str
+    source: str
+    line: int
+    params: Any = None
+
+
+class TemplateStats:
+    """What the digest knows about one template. Durations are in nanoseconds."""
+
+    __slots__ = (
+        "buckets", "count", "max_ns", "rows_counted", "rows_total", "samples", "template",
+        "timed", "total_ns",
+    )
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.count = 0
+        self.timed = 0
+        self.total_ns = 0
+        self.max_ns = 0
+        self.buckets: dict[int, int] = {}
+        self.rows_total = 0
+        self.rows_counted = 0
+        self.samples: list[Sample] = []
+
+    @property
+    def mean_ns(self) -> float | None:
+        return self.total_ns / self.timed if self.timed else None
+
+    def quantile_ns(self, q: float) -> float | None:
+        """The q-quantile of durations (histogram midpoint, capped at the true max)."""
+        value = quantile(self.buckets, q)
+        return None if value is None else min(value, self.max_ns)
+
+    @property
+    def mean_rows(self) -> float | None:
+        return self.rows_total / self.rows_counted if self.rows_counted else None
+
+    def merge(self, other: TemplateStats) -> None:
+        self.count += other.count
+        self.timed += other.timed
+        self.total_ns += other.total_ns
+        self.max_ns = max(self.max_ns, other.max_ns)
+        merge_into(self.buckets, other.buckets)
+        self.rows_total += other.rows_total
+        self.rows_counted += other.rows_counted
+        room = SAMPLES_PER_TEMPLATE - len(self.samples)
+        if room > 0:
+            self.samples.extend(other.samples[:room])
+
+
+@dataclass
+class ProblemTally:
+    """Unreadable records of one reason: how many, and where the first ones were."""
+
+    count: int = 0
+    refs: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, source: str, line: int) -> None:
+        self.count += 1
+        if len(self.refs) < REFS_PER_PROBLEM:
+            self.refs.append((source, line))
+
+
+@dataclass
+class SourceSummary:
+    name: str
+    format: str
+    lines: int = 0
+
+
+@dataclass
+class Digest:
+    """Templates of a workload and what could not be read. Merge with ``merge``."""
+
+    templates: dict[str, TemplateStats] = field(default_factory=dict)
+    problems: dict[str, ProblemTally] = field(default_factory=dict)
+    sources: dict[str, SourceSummary] = field(default_factory=dict)
+    skipped: int = 0  # records that are not statements (a server's other log events)
+    first_ts: str | None = None
+    last_ts: str | None = None
+
+    @property
+    def statements(self) -> int:
+        return sum(stats.count for stats in self.templates.values())
+
+    @property
+    def total_ns(self) -> int:
+        return sum(stats.total_ns for stats in self.templates.values())
+
+    @property
+    def timed(self) -> int:
+        return sum(stats.timed for stats in self.templates.values())
+
+    @property
+    def unreadable(self) -> int:
+        return sum(tally.count for tally in self.problems.values())
+
+    @property
+    def lines(self) -> int:
+        return sum(source.lines for source in self.sources.values())
+
+    def merge(self, other: Digest) -> Digest:
+        """Fold ``other`` (the part that follows this one) into this digest; returns self."""
+        for template_id, stats in other.templates.items():
+            mine = self.templates.get(template_id)
+            if mine is None:
+                mine = self.templates[template_id] = TemplateStats(stats.template)
+            mine.merge(stats)
+        for reason, tally in other.problems.items():
+            mine_tally = self.problems.setdefault(reason, ProblemTally())
+            mine_tally.count += tally.count
+            room = REFS_PER_PROBLEM - len(mine_tally.refs)
+            mine_tally.refs.extend(tally.refs[: max(room, 0)])
+        for name, source in other.sources.items():
+            mine_source = self.sources.setdefault(name, SourceSummary(name, source.format))
+            mine_source.lines += source.lines
+        self.skipped += other.skipped
+        self.first_ts = self.first_ts if self.first_ts is not None else other.first_ts
+        self.last_ts = other.last_ts if other.last_ts is not None else self.last_ts
+        return self
+
+    def shift_lines(self, source: str, offset: int) -> None:
+        """Renumber one source's lines by ``offset`` (a part read from mid-file)."""
+        if offset == 0:
+            return
+        for stats in self.templates.values():
+            stats.samples = [
+                Sample(s.sql, s.source, s.line + offset, s.params) if s.source == source else s
+                for s in stats.samples
+            ]
+        for tally in self.problems.values():
+            tally.refs = [(name, line + offset if name == source else line)
+                          for name, line in tally.refs]
+
+    def ranked(self, sort: str = "time") -> list[TemplateStats]:
+        """Templates by total time (count where no time is known), or by count."""
+        if sort == "count":
+            key = lambda s: (-s.count, -s.total_ns, s.template.id)  # noqa: E731
+        else:
+            key = lambda s: (-s.total_ns, -s.count, s.template.id)  # noqa: E731
+        return sorted(self.templates.values(), key=key)
+
+
+# --- reading -------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads records into a Digest; holds the per-run key cache."""
+
+    def __init__(self, digest: Digest) -> None:
+        self.digest = digest
+        # key -> TemplateStats, or the reason (str) a key's statements are unreadable
+        self.by_key: dict[Any, TemplateStats | str] = {}
+
+    def read(self, fmt: LogFormat, source: str, lines: Iterable[tuple[int, bytes | TooLong]],
+             ) -> None:
+        """Digest the numbered lines of one source into the digest."""
+        digest = self.digest
+        problems = digest.problems
+        by_key = self.by_key
+        parse = fmt.parse
+        decode = fmt.decode
+        first_ts = digest.first_ts
+        last_ts = digest.last_ts
+
+        def problem(reason: str, line: int) -> None:
+            tally = problems.get(reason)
+            if tally is None:
+                tally = problems[reason] = ProblemTally()
+            tally.add(source, line)
+
+        for number, record in self._records(fmt, lines, problem):
+            try:
+                parsed = parse(record)
+            except Unreadable as exc:
+                problem(exc.reason, number)
+                continue
+            if parsed is None:
+                digest.skipped += 1
+                continue
+            sql = parsed[0]
+            if sql.__class__ is bytes and not sql.isascii():
+                try:
+                    sql.decode("utf-8")
+                except UnicodeDecodeError:
+                    problem("bad-utf8", number)
+                    continue
+            stats = by_key.get(sql)  # verbatim repeats (sqlx logs carry templates)
+            if stats is None:
+                key = fast_key(sql)
+                stats = by_key.get(key)
+                if stats is None:
+                    stats = self._lookup(sql, key, decode)
+            if stats.__class__ is str:
+                problem(stats, number)  # type: ignore[arg-type]
+                continue
+            stats.count += 1  # type: ignore[union-attr]
+            duration = parsed[1]
+            if duration is not None:
+                stats.timed += 1  # type: ignore[union-attr]
+                stats.total_ns += duration  # type: ignore[union-attr]
+                if duration > stats.max_ns:  # type: ignore[union-attr]
+                    stats.max_ns = duration  # type: ignore[union-attr]
+                bucket = bucket_of(duration)
+                buckets = stats.buckets  # type: ignore[union-attr]
+                buckets[bucket] = buckets.get(bucket, 0) + 1
+            rows = parsed[2]
+            if rows is not None:
+                stats.rows_total += rows  # type: ignore[union-attr]
+                stats.rows_counted += 1  # type: ignore[union-attr]
+            ts = parsed[3]
+            if ts is not None:
+                last_ts = ts
+                if first_ts is None:
+                    first_ts = ts
+            if len(stats.samples) < SAMPLES_PER_TEMPLATE:  # type: ignore[union-attr]
+                stats.samples.append(  # type: ignore[union-attr]
+                    Sample(decode(sql), source, number, parsed[4]))
+        digest.first_ts = first_ts
+        digest.last_ts = last_ts
+
+    @staticmethod
+    def _records(fmt: LogFormat, lines: Iterable[tuple[int, bytes | TooLong]],
+                 problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
+        """Records of a source; over-long lines are counted and dropped.
+
+        Where a line tells whether it ends a record (trace output), records are
+        cut here in one pass; the common single-line record costs one check.
+        """
+        ends = fmt.line_ends_record
+        if fmt.one_record_per_line or ends is None:
+            checked = _checked_lines(lines, problem)
+            return checked if fmt.one_record_per_line else fmt.records(checked)
+        return _line_ended_records(lines, ends, problem)
+
+    def _lookup(self, sql: Any, key: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
+        """The stats (or unreadable reason) for a statement whose fast key is new."""
+        by_key = self.by_key
+        if len(by_key) >= KEY_CACHE_LIMIT:
+            by_key.clear()  # bounded memory; costs only re-fingerprinting
+        if needs_precise(key):
+            try:
+                key = precise_key(decode(sql))
+            except UnicodeDecodeError:
+                return "bad-utf8"
+            found = by_key.get(key)
+            if found is not None:
+                return found
+        found = self._classify(sql, decode)
+        by_key[key] = found
+        return found
+
+    def _classify(self, sql: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
+        text = decode(sql)
+        reason = unreadable_reason(text)
+        if reason:
+            return reason
+        template = canonicalize(text)
+        if template.command not in STATEMENT_WORDS:
+            return "not-sql"
+        stats = self.digest.templates.get(template.id)
+        if stats is None:
+            stats = self.digest.templates[template.id] = TemplateStats(template)
+        return stats
+
+
+def _checked_lines(lines: Iterable[tuple[int, bytes | TooLong]],
+                   problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
+    """Non-blank lines; over-long ones are counted as problems and dropped."""
+    for number, line in lines:
+        if line.__class__ is TooLong:
+            problem("too-long", number)
+        elif line and not line.isspace():  # type: ignore[union-attr]
+            yield number, line  # type: ignore[misc]
+
+
+def _line_ended_records(lines: Iterable[tuple[int, bytes | TooLong]],
+                        ends: Callable[[bytes], bool],
+                        problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
+    """Records that end where ``ends(line)`` says, numbered by their first line."""
+    pending: list[bytes] = []
+    start = 0
+    for number, line in lines:
+        if line.__class__ is TooLong:
+            problem("too-long", number)
+            continue
+        if not pending:
+            if not line or line.isspace():  # type: ignore[union-attr]
+                continue
+            if ends(line):  # type: ignore[arg-type]
+                yield number, line  # type: ignore[misc]
+                continue
+            start = number
+        pending.append(line)  # type: ignore[arg-type]
+        if ends(line):  # type: ignore[arg-type]
+            yield start, b"\n".join(pending)
+            pending = []
+    if pending:
+        yield start, b"\n".join(pending)
+
+
+def statement_digest(sql: str, source: str = "--sql") -> Digest:
+    """The digest of one statement given on the command line."""
+    reason = unreadable_reason(sql)
+    template = canonicalize(sql)
+    if reason or template.command not in STATEMENT_WORDS:
+        raise LogFormatError(f"{source}: not a SQL statement ({reason or 'not-sql'})")
+    digest = Digest()
+    stats = digest.templates[template.id] = TemplateStats(template)
+    stats.count = 1
+    stats.samples.append(Sample(sql, source, 1))
+    digest.sources[source] = SourceSummary(source, "sql", 1)
+    return digest
+
+
+def unreadable_reason(sql: str) -> str | None:
+    """Why a decoded statement cannot be a statement, or None.
+
+    Control characters count only outside literals: a value may hold anything.
+    """
+    if sql.count("'") % 2 and _has_unterminated_string(sql):
+        return "unterminated-string"
+    code = mask(sql)
+    if "\x00" in code or any(ord(ch) < 9 for ch in code[:64]):
+        return "binary"
+    return None
+
+
+def _has_unterminated_string(sql: str) -> bool:
+    """A ``'`` left over once comments, quoted names and whole strings are taken out."""
+    return "'" in _QUOTED_OR_COMMENT.sub("", sql)
+
+
+_QUOTED_OR_COMMENT = re.compile(
+    r"""--[^\n]*|/\*.*?(?:\*/|$)|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|'(?:[^']|'')*'""", re.S)
+
+
+# --- driving -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    log_format: str | None = None
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    workers: int | None = None  # None: as many as there are cores
+
+
+def digest_logs(paths: list[str], options: DigestOptions = DigestOptions(),
+                progress: Progress | None = None) -> Digest:
+    """Digest several logs (files, gzip files, ``-`` for stdin) into one Digest.
+
+    ``progress`` is called with the number of input bytes read so far.
+    """
+    chosen = resolve_format(options.log_format)
+    sources = check_sources(paths)
+    digest = Digest()
+    done = [0]
+    for source in sources:
+        part = _digest_source(source, chosen, options, progress, done)
+        digest.merge(part)
+    return digest
+
+
+def total_input_bytes(paths: list[str]) -> int | None:
+    """On-disk bytes of the inputs, for a progress bar (None if stdin is among them)."""
+    sizes = [source.size() for source in check_sources(paths)]
+    return None if any(size is None for size in sizes) else sum(sizes)  # type: ignore[misc]
+
+
+def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOptions,
+                   progress: Progress | None, done: list[int]) -> Digest:
+    log = open_log(source, chosen)
+    workers = options.workers or os.cpu_count() or 1
+    try:
+        if _can_split(source, log.format, workers):
+            log.close()
+            ranges = split_ranges(source.name, log.format, workers)
+            if len(ranges) > 1:
+                return _digest_parallel(source, log.format, ranges, options, progress, done)
+            log = open_log(source, log.format)
+        digest = Digest()
+        digest.sources[source.name] = summary = SourceSummary(source.name, log.format.name)
+        reader = _Reader(digest)
+
+        def on_block(nbytes: int) -> None:
+            done[0] += nbytes
+            if progress is not None:
+                progress(done[0])
+
+        lines = LineReader(log.stream, options.max_line_bytes, on_block=on_block)
+        try:
+            reader.read(log.format, source.name, lines)
+        except ReadFailure:
+            digest.problems.setdefault("read-error", ProblemTally()).add(
+                source.name, lines.lines_read + 1)
+        summary.lines = lines.lines_read
+        return digest
+    finally:
+        log.close()
+
+
+def _can_split(source: Source, fmt: LogFormat, workers: int) -> bool:
+    return (
+        workers > 1
+        and fmt.line_ends_record is not None
+        and source.is_regular_file()
+        and not source.is_gzip()
+        and (source.size() or 0) >= PARALLEL_MIN_BYTES
+    )
+
+
+def split_ranges(path: str, fmt: LogFormat, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges of a file, cut only where one record ends and the next begins."""
+    size = os.path.getsize(path)
+    assert fmt.line_ends_record is not None
+    cuts = [0]
+    with open(path, "rb") as handle:
+        for k in range(1, parts):
+            cut = _next_record_start(handle, size * k // parts, fmt.line_ends_record)
+            if cut is not None and cuts[-1] < cut < size:
+                cuts.append(cut)
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def _next_record_start(handle: Any, position: int,
+                       ends_record: Callable[[bytes], bool]) -> int | None:
+    """The first offset at or after ``position`` that begins a record."""
+    handle.seek(position)
+    data = handle.read(4 << 20)
+    first_newline = data.find(b"\n")
+    if first_newline < 0:
+        return None
+    offset = first_newline + 1
+    while True:
+        newline = data.find(b"\n", offset)
+        if newline < 0:
+            return None
+        # The line ending at `newline` is whole; a record may start after it.
+        if ends_record(data[offset:newline].rstrip(b"\r")):
+            return position + newline + 1
+        offset = newline + 1
+
+
+def _digest_parallel(source: Source, fmt: LogFormat, ranges: list[tuple[int, int]],
+                     options: DigestOptions, progress: Progress | None,
+                     done: list[int]) -> Digest:
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    counter = context.Value("q", 0)
+    base = done[0]
+    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context,
+                             initializer=_init_worker, initargs=(counter,)) as pool:
+        futures = [pool.submit(_digest_range, source.name, fmt.name, start, end,
+                               options.max_line_bytes) for start, end in ranges]
+        stop = threading.Event()
+        if progress is not None:
+            watcher = threading.Thread(target=_watch, args=(counter, base, progress, stop),
+                                       daemon=True)
+            watcher.start()
+        try:
+            parts = [future.result() for future in futures]
+        finally:
+            stop.set()
+    done[0] = base + sum(end - start for start, end in ranges)
+    if progress is not None:
+        progress(done[0])
+    digest = Digest()
+    offset = 0
+    for part, lines in parts:
+        part.shift_lines(source.name, offset)
+        digest.merge(part)
+        offset += lines
+    return digest
+
+
+_worker_counter: Any = None
+
+
+def _init_worker(counter: Any) -> None:
+    global _worker_counter
+    _worker_counter = counter
+
+
+def _watch(counter: Any, base: int, progress: Progress, stop: threading.Event) -> None:
+    while not stop.wait(0.25):
+        progress(base + counter.value)
+
+
+def _digest_range(path: str, format_name: str, start: int, end: int,
+                  max_line_bytes: int) -> tuple[Digest, int]:
+    """Worker: digest bytes [start, end) of a file; line numbers count from the range."""
+    fmt = FORMATS[format_name]
+    digest = Digest()
+    digest.sources[path] = summary = SourceSummary(path, fmt.name)
+
+    def on_block(nbytes: int) -> None:
+        if _worker_counter is not None:
+            with _worker_counter.get_lock():
+                _worker_counter.value += nbytes
+
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        lines = LineReader(handle, max_line_bytes, limit_bytes=end - start, on_block=on_block)
+        _Reader(digest).read(fmt, path, lines)
+    summary.lines = lines.lines_read
+    return digest, summary.lines
+
+
+def require_readable(digest: Digest) -> None:
+    """--strict: any unreadable record is an error."""
+    if not digest.problems:
+        return
+    parts = []
+    for reason, tally in sorted(digest.problems.items()):
+        where = f"{tally.refs[0][0]}:{tally.refs[0][1]}" if tally.refs else "?"
+        parts.append(f"{reason}: {tally.count} (first at {where})")
+    raise LogFormatError(
+        f"{digest.unreadable} unreadable record(s) under --strict: {'; '.join(parts)}"
+    )

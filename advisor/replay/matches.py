@@ -1,0 +1,105 @@
+"""Matches: how many rows a replayed statement's own values match, counted.
+
+The planner prices an equality with the average rows per value (sqlite_stat1),
+and so does the cost model by default. A workload is not average: Torc's
+claims and listings go to the workflows that exist and are large, so
+``workflow_id = ?`` matches 10,000 jobs where the average is 5,000, and a
+running workflow's compute nodes are 80 where the average is 3. When the
+replayed statements and their database are at hand (compare, fidelity), the
+rows each table occurrence's equalities match are counted there, for every
+subset of its equality columns (the plan may seek on some and filter on the
+rest), and once more with its range bounds applied (SQLite's rule of thumb
+keeps a quarter per bound; Torc's claim caps such as ``num_cpus <= 128`` keep
+nine rows in ten). Only ANDed terms count: an equality under OR filters
+nothing for sure. The median over the template's statements goes to the
+costing (never to the planner: SQLite plans with averages).
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import statistics
+from collections.abc import Mapping
+from pathlib import Path
+
+from advisor.analysis.binding import Unanalysable
+from advisor.analysis.workload import Workload
+from advisor.catalog.database import open_read_only
+from advisor.catalog.schema import quote_identifier
+from advisor.catalog.statistics import RANGE_MARK
+from advisor.replay.measure import ReplaySet
+from advisor.replay.parameters import prepare
+
+MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
+
+Matches = Mapping[tuple[str, frozenset[str]], float]
+
+
+def value_matches(workload: Workload, database: Path, replayed: ReplaySet
+                  ) -> dict[str, Matches]:
+    """Per template id: (table, equality columns) -> rows matched, the median over its
+    replayed statements."""
+    connection = open_read_only(database)
+    counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int] = {}
+    try:
+        out = {}
+        for template_id, _, statements in replayed.statements:
+            sums: dict[tuple[str, frozenset[str]], list[int]] = {}
+            for sql in dict.fromkeys(statements):
+                for table, pairs, bounds in _predicates(sql, workload):
+                    for width in range(1, len(pairs) + 1):
+                        for subset in itertools.combinations(pairs, width):
+                            key = (table.lower(), frozenset(c.lower() for c, _ in subset))
+                            sums.setdefault(key, []).append(
+                                _count(connection, counted, table, subset))
+                    if bounds:  # all equalities and every bound together
+                        key = (table.lower(), frozenset(
+                            [c.lower() for c, _ in pairs]
+                            + [c.lower() + RANGE_MARK for c, _, _ in bounds]))
+                        sums.setdefault(key, []).append(
+                            _count(connection, counted, table, tuple(pairs), bounds))
+            if sums:  # the median, as the timing's median is one statement's time
+                out[template_id] = {key: statistics.median(v) for key, v in sums.items()}
+        return out
+    finally:
+        connection.close()
+
+
+Bound = tuple[str, str, object]  # (column, operator, value)
+
+
+def _predicates(sql: str, workload: Workload
+                ) -> list[tuple[str, list[tuple[str, object]], list[Bound]]]:
+    """Per table occurrence of ``sql``: its ANDed equality (column, value) pairs and range
+    bounds (an equality under OR filters nothing for sure)."""
+    try:
+        prepared = prepare(sql, workload.catalog)
+    except Unanalysable:
+        return []
+    equal: dict[tuple[str, str], dict[str, object]] = {}
+    bounds: dict[tuple[str, str], list[Bound]] = {}
+    for slot in prepared.slots:
+        if not (slot.conjunct and slot.table and slot.column) or slot.placeholder:
+            continue
+        where = (slot.table, slot.occurrence or slot.table)
+        if slot.role == "equal":
+            equal.setdefault(where, {}).setdefault(slot.column, slot.value)
+        elif slot.operator is not None:
+            bounds.setdefault(where, []).append((slot.column, slot.operator, slot.value))
+    return [(where[0], list(equal.get(where, {}).items())[:MAX_COLUMNS], bounds.get(where, []))
+            for where in dict.fromkeys([*equal, *bounds])]
+
+
+def _count(connection: sqlite3.Connection,
+           counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int], table: str,
+           pairs: tuple[tuple[str, object], ...], bounds: list[Bound] | None = None) -> int:
+    terms = ([f"{quote_identifier(c)} IS ?" for c, _ in pairs]
+             + [f"{quote_identifier(c)} {op} ?" for c, op, _ in bounds or ()])
+    values = tuple(v for _, v in pairs) + tuple(v for _, _, v in bounds or ())
+    key = (table, tuple(terms), values)
+    if key not in counted:
+        counted[key] = connection.execute(
+            f"SELECT count(*) FROM {quote_identifier(table)} WHERE {' AND '.join(terms)}",
+            values).fetchone()[0]
+    return counted[key]

@@ -1,0 +1,247 @@
+"""Measure: a workload replayed on a real database under one index configuration.
+
+Each configuration gets its own fresh copy of the database (the user's,
+through the backup API, or a synthesised one), its indexes built and timed
+there, optionally ANALYZE run (the two statistics states can rank indexes
+differently), then every template's samples replayed (``sampled``: each alone,
+repeated, median kept, writes rolled back) and weighted by the template's
+count. The samples' values are checked against the database and drawn from
+it where they name no row or were never logged (advisor.replay.parameters), once,
+so that every configuration replays the same statements.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.analysis.workload import Workload
+from advisor.catalog.database import open_read_only
+from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
+from advisor.ingest import read_statements
+from advisor.model.indexes import IndexSpec
+from advisor.replay.parameters import FillTally, ParameterSource, fill_samples, template_rng
+from advisor.replay.sandbox import (
+    Sandbox,
+    Tally,
+    TemplateTiming,
+    copy_database,
+    run_sequential,
+    time_together,
+)
+
+REPLAYED_KINDS = ("read", "write")
+AS_FOUND = "as found"
+ANALYZED = "after ANALYZE"
+STATISTICS_OPTIONS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,),
+                      "both": (AS_FOUND, ANALYZED)}  # --stats: the states measured
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One configuration, measured."""
+
+    label: str
+    indexes: tuple[IndexSpec, ...]
+    build_seconds: float
+    index_bytes: int
+    timings: tuple[TemplateTiming, ...]
+    weighted_read_seconds: float  # Σ count × median over read templates
+    weighted_write_seconds: float
+    without_values: tuple[str, ...]  # template ids no runnable statement could be made for
+    tally: Tally
+    statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
+    fills: FillTally | None = None  # how the replayed statements got their values
+    plans: Mapping[str, str] = field(default_factory=dict)  # template id -> SQLite's plan
+
+
+@dataclass(frozen=True)
+class ReplaySet:
+    """The statements every configuration replays: per template, filled samples."""
+
+    statements: tuple[tuple[str, str, tuple[str, ...]], ...]  # (template id, kind, sqls)
+    without_values: tuple[str, ...]
+    fills: FillTally
+
+
+def replay_set(workload: Workload, database: Path, repetitions: int, seed: int = 0
+               ) -> ReplaySet:
+    """One statement per repetition for each read and write template, cycling over its
+    samples, with values that name rows of ``database`` (only read)."""
+    connection = open_read_only(database)
+    try:
+        source = ParameterSource(connection, workload.catalog, seed)
+        statements = []
+        without_values = []
+        for template_id, stats in workload.digest.templates.items():
+            if stats.template.kind not in REPLAYED_KINDS:
+                continue
+            samples = [sample.sql for sample in stats.samples]
+            filled = fill_samples(source, template_id, samples, repetitions, stats.mean_rows)
+            if filled:
+                statements.append((template_id, stats.template.kind, tuple(filled)))
+            else:
+                without_values.append(template_id)
+    finally:
+        connection.close()
+    return ReplaySet(tuple(statements), tuple(without_values), source.tally)
+
+
+@contextmanager
+def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seconds: float,
+                    analyze: bool = False) -> Iterator[tuple[Sandbox, float, int]]:
+    """A sandbox on a fresh temporary copy of ``database`` with ``indexes`` built (and
+    ANALYZE run after, if asked): (sandbox, build seconds, bytes the indexes added).
+    The copy goes away after."""
+    with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
+        copy = Path(folder) / "replay.db"
+        copy_database(database, copy)
+        sandbox = Sandbox(copy, statement_seconds)
+        try:
+            build_seconds, grown = sandbox.build_indexes(indexes)
+            if analyze:
+                sandbox.analyze()
+            yield sandbox, build_seconds, grown
+        finally:
+            sandbox.close()
+
+
+def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
+            repetitions: int = 3, statement_seconds: float = 5.0, analyze: bool = False,
+            statements: ReplaySet | None = None) -> Measurement:
+    """Replay the workload's templates on a fresh copy of ``database`` with ``indexes``
+    built (``analyze``: and sqlite_stat1 gathered). ``statements`` from
+    :func:`replay_set` lets several configurations replay the very same statements."""
+    return measure_together(workload, database, [(label, tuple(indexes), analyze)],
+                            repetitions, statement_seconds, statements)[0]
+
+
+def measure_together(workload: Workload, database: Path,
+                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]],
+                     repetitions: int = 3, statement_seconds: float = 5.0,
+                     statements: ReplaySet | None = None) -> list[Measurement]:
+    """Each (label, indexes, analyze) on its own fresh copy of ``database``, all timed
+    together: the copies take turns statement by statement (see time_together)."""
+    if statements is None:
+        statements = replay_set(workload, database, repetitions)
+    tallies = [Tally() for _ in configurations]
+    with ExitStack() as stack:
+        copies = [stack.enter_context(configured_copy(database, indexes, statement_seconds,
+                                                      analyze))
+                  for _, indexes, analyze in configurations]
+        timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
+                                repetitions, tallies)
+        plans = [{tid: sandbox.plan(sqls[0]) for tid, _, sqls in statements.statements}
+                 for sandbox, _, _ in copies]
+    counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
+    measurements = []
+    for (label, indexes, analyze), (_, build_seconds, grown), mine, tally, plan in zip(
+            configurations, copies, timings, tallies, plans, strict=True):
+        weighted = {"read": 0.0, "write": 0.0}
+        for timing in mine:
+            if timing.median_seconds is not None:
+                weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
+        measurements.append(Measurement(
+            label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
+            weighted["write"], statements.without_values, tally,
+            ANALYZED if analyze else AS_FOUND, statements.fills, plan))
+    return measurements
+
+
+def replay_database(logs: list[str], db: str | None, schema: str | None, profile: str | None,
+                    scale: float, progress: Callable[[str, int, int], None] | None = None,
+                    ) -> tuple[Path, str]:
+    """The database to replay on, and how to describe it: --db itself (it is copied, never
+    written), else one synthesised from the schema and profile (options, or the files next
+    to the log) at ``scale``, built once and cached."""
+    from advisor.analysis.workload import synthesis_inputs
+    from advisor.model.errors import InputError
+    from advisor.replay.synth import cached_database
+
+    if db is not None:
+        return Path(db), db
+    found = synthesis_inputs(logs, schema, profile)
+    if found is None:
+        raise InputError("replay needs a database: give --db app.db, or a schema and a "
+                         "--profile to synthesise one (schema.sql / profile.toml next to the "
+                         "log work too)")
+    schema_path, profile_path = found
+    path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
+    return path, f"a database synthesised from {profile_path} at scale {scale:g}"
+
+
+def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
+                       database: Path, indexes: Sequence[IndexSpec], label: str,
+                       statement_seconds: float = 5.0, analyze: bool = False,
+                       seed: int = 0) -> Measurement:
+    """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
+
+    Seconds are summed per kind (transaction control counts with the writes).
+    Statements logged with placeholders get values drawn from ``database`` as it
+    was before the replay; those that cannot be filled are counted apart.
+    """
+    templates: dict[object, tuple[str, str]] = {}  # cache key -> (template id, kind)
+    without_values: set[str] = set()
+    rng = template_rng(seed, "sequential", 0)
+
+    def statements(source: ParameterSource) -> Iterator[tuple[str, str]]:
+        for statement in read_statements(list(logs), log_format):
+            key = cache_key(statement.sql, str)
+            found = templates.get(key)
+            if found is None:
+                template = canonicalize(statement.sql)
+                found = templates[key] = (template.id, template.kind)
+            template_id, kind = found
+            sql: str | None = statement.sql
+            if has_placeholders(statement.sql):
+                stats = workload.digest.templates.get(template_id)
+                sql = source.fill(template_id, statement.sql, rng,
+                                  stats.mean_rows if stats is not None else None)
+                if sql is None:
+                    without_values.add(template_id)
+                    continue
+            yield ("read" if kind == "read" else "write"), sql
+
+    tally = Tally()
+    connection = open_read_only(database)
+    try:
+        source = ParameterSource(connection, workload.catalog, seed)
+        with configured_copy(database, indexes, statement_seconds, analyze) as (
+                sandbox, build_seconds, grown):
+            totals = run_sequential(sandbox, statements(source), tally)
+    finally:
+        connection.close()
+    return Measurement(label, tuple(indexes), build_seconds, grown, (),
+                       totals.get("read", 0.0), totals.get("write", 0.0),
+                       tuple(sorted(without_values)), tally,
+                       ANALYZED if analyze else AS_FOUND, source.tally)
+
+
+_NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
+
+
+def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:
+    """A -c value: ``none``, ``recommended``, a file of indexes, or ``table(col, …)`` specs
+    separated by ``;``, optionally named ``NAME=…`` for the reports. Returns (label,
+    indexes)."""
+    from advisor.catalog.index_lists import load_index_list, read_index
+
+    if text == "none":
+        return "none", ()
+    if text == "recommended":
+        from advisor.advise.recommend import recommend
+
+        chosen = recommend(workload).chosen
+        return "recommended", tuple(entry.spec for entry in chosen)
+    if Path(text).is_file():
+        return Path(text).name, tuple(load_index_list(text, workload.catalog))
+    named = _NAMED.match(text)
+    if named and "(" not in named.group(1):
+        _, indexes = resolve_configuration(named.group(2).strip(), workload)
+        return named.group(1), indexes
+    specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
+    return text, specs

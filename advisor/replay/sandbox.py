@@ -1,0 +1,245 @@
+"""Replay: run logged statements on a real SQLite database, safely, and time them.
+
+A log is untrusted data, not a program. Replay never touches the user's
+database: it works on a copy made with SQLite's backup API from the original
+opened read-only. Every statement runs under an authorizer that refuses
+ATTACH and DETACH, PRAGMAs that change state, ``load_extension`` and VACUUM
+(``VACUUM INTO`` writes another file), and under a per-statement time limit
+(a progress handler that interrupts). Refused and timed-out statements are
+counted, never fatal.
+
+Modes:
+- ``sampled``: each statement timed on its own, ``repetitions`` times, the
+  median kept; a write runs inside a savepoint that is rolled back, so every
+  repetition sees the same data.
+- ``sequential``: statements in log order, writes applied, as the server ran
+  them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.catalog.database import open_read_only
+from advisor.model.errors import AdvisorError
+from advisor.model.indexes import IndexSpec
+
+DEFAULT_STATEMENT_SECONDS = 5.0
+PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
+FAST_SECONDS = 0.005  # sampled mode times a fast statement until this much is timed…
+FAST_RUNS = 31  # …or it has run this often (odd: the median is one run)
+
+# PRAGMAs that only read; every other PRAGMA is refused.
+READ_ONLY_PRAGMAS = frozenset({
+    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
+    "foreign_key_list", "database_list", "page_count", "page_size", "freelist_count",
+    "compile_options", "function_list", "collation_list", "user_version", "schema_version",
+    "data_version", "integrity_check", "quick_check", "foreign_key_check",
+})
+REFUSED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"})
+
+
+class ReplayError(AdvisorError):
+    """A database cannot be copied or opened for replay."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One execution: its time, or why it did not run."""
+
+    seconds: float | None
+    status: str  # "ok", "refused", "timeout", "error"
+    detail: str = ""
+
+
+@dataclass
+class Tally:
+    """What happened to a replay's statements, by status, with the first few details."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
+        if outcome.status != "ok":
+            found = self.examples.setdefault(outcome.status, [])
+            if len(found) < 5:
+                found.append(outcome.detail)
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` with the backup API; the source is only read."""
+    original = open_read_only(source)
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            original.backup(copy)
+        except sqlite3.DatabaseError as exc:
+            raise ReplayError(f"{source}: not a SQLite database ({exc})") from exc
+        finally:
+            copy.close()
+    finally:
+        original.close()
+
+
+class Sandbox:
+    """A connection to a replay copy that runs untrusted statements safely."""
+
+    def __init__(self, path: Path, statement_seconds: float = DEFAULT_STATEMENT_SECONDS) -> None:
+        self.path = path
+        self.statement_seconds = statement_seconds
+        self.connection = sqlite3.connect(path, isolation_level=None)
+        self._deadline = 0.0
+        self._refusal = ""
+        self.connection.set_authorizer(self._authorize)
+        self.connection.set_progress_handler(self._progress, PROGRESS_OPCODES)
+
+    def _authorize(self, action: int, arg1: str | None, arg2: str | None, database: str | None,
+                   trigger: str | None) -> int:
+        if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+            self._refusal = "ATTACH/DETACH"
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() not in READ_ONLY_PRAGMAS:
+            self._refusal = f"PRAGMA {arg1}"
+            return sqlite3.SQLITE_DENY
+        if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in REFUSED_FUNCTIONS:
+            self._refusal = f"function {arg2}"
+            return sqlite3.SQLITE_DENY
+        return sqlite3.SQLITE_OK
+
+    def _progress(self) -> int:
+        return 1 if time.perf_counter() > self._deadline else 0
+
+    def run(self, sql: str, params: Sequence[object] | dict[str, object] = ()) -> Outcome:
+        """Execute one statement (fetching every row); never raises for the statement's sake."""
+        if sql.lstrip()[:6].upper() == "VACUUM":
+            return Outcome(None, "refused", "VACUUM (it may write another file)")
+        self._refusal = ""
+        self._deadline = time.perf_counter() + self.statement_seconds
+        started = time.perf_counter()
+        try:
+            cursor = self.connection.execute(sql, params)
+            cursor.fetchall()
+        except sqlite3.DatabaseError as exc:
+            message = str(exc)
+            if self._refusal or "not authorized" in message:
+                return Outcome(None, "refused", self._refusal or message)
+            if "interrupted" in message:
+                self._rollback_if_open()
+                return Outcome(None, "timeout", f"over {self.statement_seconds:g} s: {sql[:80]}")
+            return Outcome(None, "error", f"{message}: {sql[:80]}")
+        return Outcome(time.perf_counter() - started, "ok")
+
+    def run_rolled_back(self, sql: str, params: Sequence[object] | dict[str, object] = ()
+                        ) -> Outcome:
+        """Execute inside a savepoint that is rolled back: the data stays as it was."""
+        self.connection.execute("SAVEPOINT advisor_replay")
+        try:
+            return self.run(sql, params)
+        finally:
+            self.connection.execute("ROLLBACK TO advisor_replay")
+            self.connection.execute("RELEASE advisor_replay")
+
+    def _rollback_if_open(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+    def build_indexes(self, specs: Iterable[IndexSpec]) -> tuple[float, int]:
+        """Create indexes; returns (seconds, bytes the file grew by)."""
+        self._deadline = float("inf")  # our own statements run to the end
+        before = self.database_bytes()
+        started = time.perf_counter()
+        for spec in specs:
+            self.connection.execute(spec.create_sql())
+        return time.perf_counter() - started, self.database_bytes() - before
+
+    def plan(self, sql: str) -> str:
+        """SQLite's plan for ``sql`` on this copy, its steps joined by "; " (or the error)."""
+        self._deadline = time.perf_counter() + self.statement_seconds
+        try:
+            rows = self.connection.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return f"(no plan: {exc})"
+        return "; ".join(str(row[-1]) for row in rows)
+
+    def analyze(self) -> float:
+        """Gather sqlite_stat1 (and stat4 where built in); returns the seconds it took."""
+        self._deadline = float("inf")
+        started = time.perf_counter()
+        self.connection.execute("ANALYZE")
+        return time.perf_counter() - started
+
+    def database_bytes(self) -> int:
+        pages = self.connection.execute("PRAGMA page_count").fetchone()[0]
+        size = self.connection.execute("PRAGMA page_size").fetchone()[0]
+        return int(pages) * int(size)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@dataclass(frozen=True)
+class TemplateTiming:
+    template_id: str
+    kind: str
+    median_seconds: float | None
+    runs: int
+
+
+def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[str]]],
+                 repetitions: int, tally: Tally) -> list[TemplateTiming]:
+    """:func:`time_together` on one sandbox."""
+    return time_together([sandbox], samples, repetitions, [tally])[0]
+
+
+def time_together(sandboxes: Sequence[Sandbox],
+                  samples: Sequence[tuple[str, str, Sequence[str]]], repetitions: int,
+                  tallies: Sequence[Tally]) -> list[list[TemplateTiming]]:
+    """Median time of each (template id, kind, statements) sample on every sandbox (one
+    list of timings per sandbox), each run at least ``repetitions`` times cycling over
+    its statements; writes are rolled back.
+
+    The sandboxes take turns run by run, so that a burst of load on a shared
+    machine slows every configuration alike instead of whichever ran then. A
+    statement of a few microseconds is timed mostly by jitter: fast ones run
+    on, up to FAST_RUNS times, until FAST_SECONDS have been timed.
+    """
+    timings: list[list[TemplateTiming]] = [[] for _ in sandboxes]
+    for template_id, kind, statements in samples:
+        seconds: list[list[float]] = [[] for _ in sandboxes]
+        live = list(range(len(sandboxes)))
+        while live:
+            for i in list(live):
+                mine = seconds[i]
+                sql = statements[len(mine) % len(statements)]
+                box = sandboxes[i]
+                outcome = box.run_rolled_back(sql) if kind == "write" else box.run(sql)
+                tallies[i].add(outcome)
+                if outcome.seconds is None:
+                    live.remove(i)
+                    continue
+                mine.append(outcome.seconds)
+                if len(mine) >= repetitions and (sum(mine) >= FAST_SECONDS
+                                                 or len(mine) >= FAST_RUNS):
+                    live.remove(i)
+        for i, mine in enumerate(seconds):
+            median = statistics.median(mine) if mine else None
+            timings[i].append(TemplateTiming(template_id, kind, median, len(mine)))
+    return timings
+
+
+def run_sequential(sandbox: Sandbox, statements: Iterable[tuple[str, str]],
+                   tally: Tally) -> dict[str, float]:
+    """Every (kind, sql) in log order, writes applied; total seconds per template kind."""
+    totals: dict[str, float] = {}
+    for kind, sql in statements:
+        outcome = sandbox.run(sql)
+        tally.add(outcome)
+        if outcome.seconds is not None:
+            totals[kind] = totals.get(kind, 0.0) + outcome.seconds
+    return totals

@@ -1,0 +1,578 @@
+"""Search: the minimal index set for a workload, within a budget.
+
+``select(problem, budget)`` takes candidates, templates, which candidates can
+change each template's cost, and a cost function (a what-if call in
+production, a fixed table in tests), and returns a ``Selection``: the chosen
+set, its cost beside the baseline and the best cost found, how each part of
+the problem was searched, and a reason for every candidate left out.
+
+How it searches
+1. The interaction graph (networkx): a node per candidate, an edge between two
+   candidates relevant to a common template. Its connected components share
+   no template, so their costs add up independently and each is searched on
+   its own. A candidate relevant to no template is rejected ("no-gain")
+   without a cost call.
+2. Each component is searched by an algorithm from ``ALGORITHMS`` and yields
+   its *frontier*: the configurations that are Pareto-optimal in (index
+   count, bytes, cost).
+   - ``exact``: every subset within the budget; the frontier is exact.
+   - ``greedy`` ("greedy+swaps"): add the candidate that lowers cost most
+     while one does (when none does, the pair relevant to a common template
+     that does: indexes that pay off only together); improve the result by
+     removing, adding or replacing one index (or adding such a pair) while
+     that lowers cost; then shrink it back to nothing by removing the index
+     whose loss costs least and, under ``max_bytes``, also by removing or
+     replacing by a smaller one whatever costs least per byte freed (the
+     relaxation of Bruno and Chaudhuri). With a budget, each point of those
+     paths that fits is improved by replacements no larger, and the three
+     best again by any move that keeps within the budget.
+   - ``auto``: exact for components of at most ``exact_limit`` candidates,
+     greedy above.
+3. Combination: the budget (``max_indexes``, ``max_bytes``) holds across
+   components, so frontiers are merged one component at a time (a knapsack
+   over counts and bytes), keeping the Pareto-optimal sums that fit. The
+   cheapest sum is the optimum. A second merge keeps only sums whose cost can
+   still end within the tolerance (a lower bound for the components not yet
+   merged prunes the rest), and the minimal set is the least of them by
+   (index count, bytes, cost, items in order).
+4. Tidying, to a fixpoint: an index whose removal keeps the set within the
+   tolerance (or does not raise its cost) goes ("redundant"); else the index
+   with the smallest marginal saving below ``min_saving`` × baseline goes
+   ("below-min-saving").
+
+Tolerance is relative to the saving the optimum achieves: a set is as good as
+the optimum when its total cost is at most ``optimum + tolerance × (baseline −
+optimum)``, i.e. it reaches ``1 − tolerance`` of the best saving. Relative to
+the optimum's own cost instead, the band shrank with every index that made the
+optimum cheaper: on Torc, 1% of a 96%-smaller workload kept 14 indexes, the
+last eight buying 1% of the estimated saving, within measurement noise of the
+replayed time and adding write time (docs/benchmarks.md). No returned index
+is redundant: removing any one takes the set out of that band (or raises its
+cost, once ``min_saving`` has pushed it out).
+
+Honest limits
+- The optimum is exact when every component is searched exactly (max_bytes
+  included: the merge is exact in bytes). A greedy component's frontier is a
+  heuristic: its optimum, its smaller sizes and its fit under ``max_bytes``
+  are best efforts, not guarantees; it finds indexes that pay off only in
+  pairs, not in threes. Without ``max_bytes`` it looks for no smaller-bytes
+  alternative, so the bytes tie-break of the minimal set is weaker there.
+- An exact component costs up to the sum over its templates of
+  2^(relevant candidates) cost calls: with 14 candidates on one table and 30
+  templates reading it, about 490,000. ``exact_limit`` bounds the count of
+  candidates, not that sum.
+- ``min_saving`` filters the chosen set afterwards: budget freed by a dropped
+  index is not spent again.
+- The merge keeps every Pareto-optimal (count, bytes, cost) sum; with
+  ``max_bytes`` set and many components with rich frontiers it can grow
+  (there is no byte bucketing).
+- Ties after count and bytes go to the lower cost, then to the smaller items
+  in order: cost before order keeps the Pareto pruning exact.
+- Whether a candidate ever lowers a template's cost ("no-gain") is judged on
+  the configurations evaluated: all of them for an exact component, the ones
+  the greedy search visited for another (each candidate alone at least).
+
+>>> costs = {frozenset(): 10.0, frozenset({"a"}): 4.0}
+>>> problem = Problem(("a", "b"), ("t",), {"t": frozenset({"a"})}, {"a": 1, "b": 1},
+...                   lambda template, config: costs[config])
+>>> selection = select(problem)
+>>> sorted(selection.chosen), selection.cost, dict(selection.rejected)
+(['a'], 4.0, {'b': 'no-gain'})
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import networkx as nx
+
+from advisor.model.errors import AdvisorError
+
+Item = Any  # hashable and ordered: IndexSpec in production, str in tests
+
+METHOD_EXACT = "exact"
+METHOD_GREEDY = "greedy+swaps"
+EXACT_HARD_LIMIT = 24  # 2^24 subsets: beyond this an exact search would not end in reasonable time
+
+
+class SearchError(AdvisorError):
+    """A search was asked for with an unknown algorithm or unusable parameters."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits across the whole chosen set; None is no limit."""
+
+    max_indexes: int | None = None
+    max_bytes: int | None = None
+    min_saving: float = 0.0  # a chosen index must save at least this share of the baseline
+
+    def allows(self, count: int, size: int) -> bool:
+        return (self.max_indexes is None or count <= self.max_indexes) and (
+            self.max_bytes is None or size <= self.max_bytes)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What to search: items are hashable and ordered (IndexSpec, or str in tests)."""
+
+    candidates: tuple[Item, ...]
+    templates: tuple[str, ...]
+    relevant: Mapping[str, frozenset[Item]]  # template -> candidates that can change its cost
+    bytes_of: Mapping[Item, int]
+    # Weighted cost of one template under a configuration, called only with
+    # the configuration restricted to the template's relevant candidates.
+    cost: Callable[[str, frozenset[Item]], float]
+    # Candidates that already exist: among sets of one size within the tolerance,
+    # the one that builds fewer new indexes wins (keeping one costs no build).
+    existing: frozenset[Item] = frozenset()
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    """How one component of the interaction graph was searched, and its part of the set."""
+
+    candidates: tuple[Item, ...]
+    templates: tuple[str, ...]
+    method: str  # METHOD_EXACT or METHOD_GREEDY
+    chosen: frozenset[Item]
+    baseline_cost: float  # the component's templates, nothing chosen
+    cost: float  # with `chosen`
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The minimal set, the costs to judge it by, and a reason for every candidate left out."""
+
+    chosen: frozenset[Item]
+    baseline_cost: float
+    cost: float
+    optimum_cost: float  # best cost found within budget
+    components: tuple[ComponentResult, ...]
+    evaluations: int  # distinct (template, configuration) cost calls
+    rejected: Mapping[Item, str]  # every candidate not chosen -> reason code
+    requests: int = 0  # cost look-ups, memo hits included
+    optimum: frozenset[Item] = frozenset()  # the configuration that costs optimum_cost
+
+    @property
+    def hit_rate(self) -> float:
+        """Share of cost look-ups the memo answered."""
+        return 1 - self.evaluations / self.requests if self.requests else 0.0
+
+
+class CostMemo:
+    """The problem's cost function, memoised per (template, relevant part of a
+    configuration) and counted. Per-run state, kept off the value objects."""
+
+    def __init__(self, problem: Problem) -> None:
+        known = frozenset(problem.candidates)
+        self.relevant = {t: frozenset(problem.relevant.get(t, frozenset())) & known
+                         for t in problem.templates}
+        self.values: dict[tuple[str, frozenset[Item]], float] = {}
+        self.requests = 0
+        self._cost = problem.cost
+
+    @property
+    def calls(self) -> int:
+        return len(self.values)
+
+    def template(self, template: str, config: frozenset[Item]) -> float:
+        key = (template, config & self.relevant[template])
+        self.requests += 1
+        value = self.values.get(key)
+        if value is None:
+            value = self.values[key] = float(self._cost(*key))
+        return value
+
+    def total(self, templates: Iterable[str], config: frozenset[Item]) -> float:
+        return sum(self.template(t, config) for t in templates)
+
+
+@dataclass(frozen=True)
+class Component:
+    """Candidates that interact, and the templates through which they do."""
+
+    candidates: tuple[Item, ...]  # sorted
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class Point:
+    """A configuration with its size and cost; ordered as the minimal set prefers."""
+
+    count: int
+    bytes: int
+    cost: float
+    config: tuple[Item, ...]  # sorted
+
+
+def _cheapest(point: Point) -> tuple[float, int, int, tuple[Item, ...]]:
+    """Order by cost first (Point's own order puts size first)."""
+    return point.cost, point.count, point.bytes, point.config
+
+
+@dataclass(frozen=True)
+class Frontier:
+    method: str
+    points: tuple[Point, ...]  # Pareto-optimal in (count, bytes, cost), within budget
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    """What a component search needs besides its component (one per run)."""
+
+    memo: CostMemo
+    bytes_of: Mapping[Item, int]
+    budget: Budget
+    exact_limit: int
+
+    def point(self, component: Component, config: Iterable[Item]) -> Point:
+        items = tuple(sorted(config))
+        return Point(len(items), sum(self.bytes_of[c] for c in items),
+                     self.memo.total(component.templates, frozenset(items)), items)
+
+    def fits(self, point: Point) -> bool:
+        return self.budget.allows(point.count, point.bytes)
+
+
+ComponentSearch = Callable[[Component, SearchContext], Frontier]
+
+
+# --- the interaction graph --------------------------------------------------------
+
+
+def interaction_graph(problem: Problem) -> nx.Graph:
+    """Candidates as nodes; an edge where two candidates are relevant to one template."""
+    graph = nx.Graph()
+    graph.add_nodes_from(problem.candidates)
+    known = frozenset(problem.candidates)
+    for template in problem.templates:
+        items = sorted(frozenset(problem.relevant.get(template, frozenset())) & known)
+        graph.add_edges_from(itertools.combinations(items, 2))
+    return graph
+
+
+def split(problem: Problem) -> tuple[tuple[Component, ...], frozenset[Item]]:
+    """The components with a template, in order of their first candidate, and the
+    candidates relevant to no template."""
+    known = frozenset(problem.candidates)
+    relevant = {t: frozenset(problem.relevant.get(t, frozenset())) & known
+                for t in problem.templates}
+    components, idle = [], set()
+    for nodes in nx.connected_components(interaction_graph(problem)):
+        templates = tuple(t for t in problem.templates if relevant[t] & nodes)
+        if templates:
+            components.append(Component(tuple(sorted(nodes)), templates))
+        else:
+            idle |= nodes
+    return tuple(sorted(components, key=lambda c: c.candidates[0])), frozenset(idle)
+
+
+# --- frontiers ----------------------------------------------------------------------
+
+
+def pareto(points: Iterable[Point], use_bytes: bool = True) -> tuple[Point, ...]:
+    """The points no other point matches or beats in count, cost and (if
+    ``use_bytes``) bytes; among equals the first in Point order."""
+    if not use_bytes:
+        kept: list[Point] = []
+        for point in sorted(points, key=lambda p: (p.count, p.cost, p.bytes, p.config)):
+            if not kept or point.cost < kept[-1].cost:
+                kept.append(point)
+        return tuple(kept)
+    # Per count, the kept points form a staircase: bytes rising, cost falling.
+    sizes: dict[int, list[int]] = {}
+    costs: dict[int, list[float]] = {}
+    result = []
+    for point in sorted(points):
+        dominated = False
+        for count in sizes:
+            if count <= point.count:
+                at = bisect.bisect_right(sizes[count], point.bytes) - 1
+                if at >= 0 and costs[count][at] <= point.cost:
+                    dominated = True
+                    break
+        if not dominated:
+            sizes.setdefault(point.count, []).append(point.bytes)
+            costs.setdefault(point.count, []).append(point.cost)
+            result.append(point)
+    return tuple(result)
+
+
+def combine(fronts: Sequence[Sequence[Point]], budget: Budget, use_bytes: bool,
+            limit: float | None = None) -> tuple[Point, ...]:
+    """Merge component frontiers into Pareto-optimal whole configurations within
+    the budget; with ``limit``, only those whose cost can stay at or under it."""
+    floors = [0.0] * (len(fronts) + 1)  # least cost the components after i can add
+    for i in reversed(range(len(fronts))):
+        floors[i] = floors[i + 1] + min(p.cost for p in fronts[i])
+    combined: tuple[Point, ...] = (Point(0, 0, 0.0, ()),)
+    for i, front in enumerate(fronts):
+        merged = (Point(a.count + b.count, a.bytes + b.bytes, a.cost + b.cost,
+                        tuple(sorted(a.config + b.config)))
+                  for a in combined for b in front)
+        combined = pareto((p for p in merged if budget.allows(p.count, p.bytes)
+                           and (limit is None or p.cost + floors[i + 1] <= limit)), use_bytes)
+    return combined
+
+
+# --- the algorithms -------------------------------------------------------------------
+
+
+def search_exact(component: Component, context: SearchContext) -> Frontier:
+    """Every subset of the component within the budget."""
+    if len(component.candidates) > EXACT_HARD_LIMIT:
+        raise SearchError(f"exact search over {len(component.candidates)} candidates would not "
+                          f"end: use algorithm 'auto' or 'greedy' (exact allows "
+                          f"{EXACT_HARD_LIMIT})")
+    largest = len(component.candidates)
+    if context.budget.max_indexes is not None:
+        largest = min(largest, context.budget.max_indexes)
+    budget_bytes = context.budget.max_bytes
+    points = [context.point(component, subset)
+              for k in range(largest + 1)
+              for subset in itertools.combinations(component.candidates, k)
+              if budget_bytes is None or sum(context.bytes_of[c] for c in subset) <= budget_bytes]
+    return Frontier(METHOD_EXACT, pareto(points))
+
+
+def search_greedy(component: Component, context: SearchContext) -> Frontier:
+    """Greedy additions, improving swaps, then shrinking; see the module docstring."""
+    free = replace(context, budget=Budget())
+    path = _greedy_path(component, free)
+    top = _improve(path[-1], component, free, _MOVES)
+    points = [*path, top, *_shrink(top, component, free, per_byte=False)]
+    if context.budget.max_bytes is not None:
+        points += _shrink(top, component, free, per_byte=True)
+    if context.budget.max_indexes is not None or context.budget.max_bytes is not None:
+        front = pareto(p for p in points if context.fits(p))
+        improved = [_improve(p, component, context, (("smaller",),)) for p in front]
+        points += improved
+        starts = sorted(set(improved), key=_cheapest)[:3]
+        points += [_improve(p, component, context, _MOVES) for p in starts]
+    return Frontier(METHOD_GREEDY, pareto(p for p in points if context.fits(p)))
+
+
+def search_auto(component: Component, context: SearchContext) -> Frontier:
+    """Exact up to ``exact_limit`` candidates, greedy with swaps above."""
+    if len(component.candidates) <= context.exact_limit:
+        return search_exact(component, context)
+    return search_greedy(component, context)
+
+
+ALGORITHMS: dict[str, ComponentSearch] = {
+    "exact": search_exact,
+    "greedy": search_greedy,
+    "auto": search_auto,
+}
+
+
+# Tiers of moves: the second is tried only when the first finds nothing better.
+_MOVES = (("remove", "add", "replace"), ("pair",))
+_GROW = (("add",), ("pair",))
+
+
+def _greedy_path(component: Component, context: SearchContext) -> list[Point]:
+    """From nothing, add the candidate (or else the pair) that saves most while one saves."""
+    path = [context.point(component, ())]
+    while (step := _step(path[-1], component, context, _GROW)) is not None:
+        path.append(step)
+    return path
+
+
+def _improve(start: Point, component: Component, context: SearchContext,
+             tiers: tuple[tuple[str, ...], ...]) -> Point:
+    """Take the best improving move while there is one."""
+    current = start
+    while (step := _step(current, component, context, tiers)) is not None:
+        current = step
+    return current
+
+
+def _step(point: Point, component: Component, context: SearchContext,
+          tiers: tuple[tuple[str, ...], ...]) -> Point | None:
+    """The best configuration one move away that costs less, trying each tier in turn."""
+    for moves in tiers:
+        better = [p for p in _neighbours(point, component, context, moves) if p.cost < point.cost]
+        if better:
+            return min(better, key=_cheapest)
+    return None
+
+
+def _shrink(start: Point, component: Component, context: SearchContext,
+            per_byte: bool) -> list[Point]:
+    """Down to nothing: remove the index whose loss costs least; or, ``per_byte``,
+    remove one or replace one by a smaller one, whichever costs least per byte freed
+    (the relaxation of Bruno and Chaudhuri)."""
+    current, out = start, []
+    moves = ("remove", "smaller") if per_byte else ("remove",)
+    while current.config:
+        options = [p for p in _neighbours(current, component, context, moves)
+                   if p.count < current.count or p.bytes < current.bytes]
+        current = min(options, key=lambda p, base=current: (
+            _loss(p, base, per_byte), p.bytes, p.config))
+        out.append(current)
+    return out
+
+
+def _loss(point: Point, base: Point, per_byte: bool) -> float:
+    if per_byte:
+        return (point.cost - base.cost) / max(base.bytes - point.bytes, 1)
+    return point.cost - base.cost
+
+
+def _neighbours(point: Point, component: Component, context: SearchContext,
+                moves: tuple[str, ...]) -> Iterator[Point]:
+    """Configurations one move away that fit the budget. Moves: remove one, add one,
+    replace one by another, replace one by another no larger ("smaller"), or add two
+    relevant to a common template ("pair")."""
+    inside = set(point.config)
+    outside = [c for c in component.candidates if c not in inside]
+    size = context.bytes_of
+    configs: list[Iterable[Item]] = []
+    if "remove" in moves:
+        configs += [inside - {c} for c in point.config]
+    if "add" in moves:
+        configs += [(*point.config, c) for c in outside]
+    if "replace" in moves:
+        configs += [(inside - {c}) | {d} for c in point.config for d in outside]
+    elif "smaller" in moves:
+        configs += [(inside - {c}) | {d} for c in point.config for d in outside
+                    if size[d] <= size[c]]
+    if "pair" in moves:  # two that share a template: they may pay off only together
+        relevant = context.memo.relevant
+        pairs = {pair for t in component.templates
+                 for pair in itertools.combinations(sorted(relevant[t] - inside), 2)}
+        configs += [(*point.config, *pair) for pair in sorted(pairs)]
+    for config in configs:
+        candidate = context.point(component, config)
+        if context.fits(candidate):
+            yield candidate
+
+
+# --- selection ----------------------------------------------------------------------
+
+
+def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
+           algorithm: str = "auto", exact_limit: int = 14) -> Selection:
+    """The minimal set within ``tolerance`` of the best cost found within ``budget``."""
+    if algorithm not in ALGORITHMS:
+        raise SearchError(f"unknown search algorithm {algorithm!r}: choose one of "
+                          f"{', '.join(ALGORITHMS)}")
+    for name, value in (("tolerance", tolerance), ("max_indexes", budget.max_indexes),
+                        ("max_bytes", budget.max_bytes), ("min_saving", budget.min_saving)):
+        if value is not None and value < 0:
+            raise SearchError(f"{name} must be 0 or more, not {value}")
+    missing = [c for c in problem.candidates if c not in problem.bytes_of]
+    if missing:
+        raise SearchError(f"no size estimate for {len(missing)} candidate(s), e.g. {missing[0]}")
+    memo = CostMemo(problem)
+    context = SearchContext(memo, problem.bytes_of, budget, exact_limit)
+    components, idle = split(problem)
+    fronts = [ALGORITHMS[algorithm](component, context) for component in components]
+    fixed = [t for t in problem.templates if not memo.relevant[t]]
+    fixed_cost = memo.total(fixed, frozenset())
+
+    def total(config: frozenset[Item]) -> float:
+        return sum(memo.total(c.templates, config) for c in components) + fixed_cost
+
+    best, minimal, limit = _optimum_and_minimal([f.points for f in fronts], budget, tolerance,
+                                                fixed_cost, total(frozenset()), problem.existing)
+    optimum_cost = best.cost + fixed_cost
+    chosen, dropped = _tidy(frozenset(minimal.config), total, limit,
+                            budget.min_saving * total(frozenset()))
+    rejected = _reasons(problem, memo, chosen, frozenset(best.config), dropped, idle,
+                        total, limit - optimum_cost, budget)
+    return Selection(
+        chosen=chosen,
+        baseline_cost=total(frozenset()),
+        cost=total(chosen),
+        optimum_cost=optimum_cost,
+        components=tuple(
+            ComponentResult(c.candidates, c.templates, f.method,
+                            chosen & frozenset(c.candidates),
+                            memo.total(c.templates, frozenset()), memo.total(c.templates, chosen))
+            for c, f in zip(components, fronts, strict=True)),
+        evaluations=memo.calls,
+        rejected=rejected,
+        requests=memo.requests,
+        optimum=frozenset(best.config),
+    )
+
+
+def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tolerance: float,
+                         fixed_cost: float, baseline: float, existing: frozenset[Item]
+                         ) -> tuple[Point, Point, float]:
+    """The cheapest combination, the minimal one within tolerance of it, and the
+    tolerance's upper limit on the total cost (``fixed_cost`` included)."""
+    sums = combine(fronts, budget, use_bytes=budget.max_bytes is not None)
+    best = min(sums, key=_cheapest)
+    optimum = best.cost + fixed_cost
+    limit = optimum + tolerance * max(baseline - optimum, 0.0)
+    limit += 1e-9 * max(1.0, abs(limit))  # the same sums, added in another order
+    if budget.max_bytes is None:  # the first merge kept one point per count: merge again
+        sums = combine(fronts, budget, use_bytes=True, limit=limit - fixed_cost)
+    minimal = min((p for p in sums if p.cost + fixed_cost <= limit),
+                  key=lambda p: (p.count, sum(i not in existing for i in p.config), p))
+    return best, minimal, limit
+
+
+def _tidy(chosen: frozenset[Item], total: Callable[[frozenset[Item]], float], limit: float,
+          floor: float) -> tuple[frozenset[Item], dict[Item, str]]:
+    """Drop redundant indexes, then those saving less than ``floor``, one at a time."""
+    dropped: dict[Item, str] = {}
+    while chosen:
+        current = total(chosen)
+        without = {c: total(chosen - {c}) for c in sorted(chosen)}
+        spare = [c for c in without if without[c] <= max(limit, current)]
+        small = [c for c in without if without[c] - current < floor]
+        if spare:
+            drop, reason = min(spare, key=lambda c: (without[c], c)), "redundant"
+        elif small:
+            drop, reason = min(small, key=lambda c: (without[c], c)), "below-min-saving"
+        else:
+            break
+        chosen -= {drop}
+        dropped[drop] = reason
+    return chosen, dropped
+
+
+def _helpful(memo: CostMemo) -> set[Item]:
+    """Candidates that lowered some template's cost in some evaluated configuration."""
+    helps: set[Item] = set()
+    for (template, config), cost in memo.values.items():
+        for item in config - helps:
+            without = memo.values.get((template, config - {item}))
+            if without is not None and cost < without:
+                helps.add(item)
+    return helps
+
+
+def _reasons(problem: Problem, memo: CostMemo, chosen: frozenset[Item],
+             optimum: frozenset[Item], dropped: Mapping[Item, str], idle: frozenset[Item],
+             total: Callable[[frozenset[Item]], float], slack: float,
+             budget: Budget) -> dict[Item, str]:
+    """A reason code for every candidate not chosen."""
+    helps = _helpful(memo)
+    current, baseline = total(chosen), total(frozenset())
+    chosen_bytes = sum(problem.bytes_of[c] for c in chosen)
+    reasons: dict[Item, str] = {}
+    for item in sorted(set(problem.candidates) - chosen):
+        if item in idle:
+            reasons[item] = "no-gain"
+        elif item in dropped:
+            reasons[item] = dropped[item]
+        elif current - total(chosen | {item}) > slack:
+            fits = budget.allows(len(chosen) + 1, chosen_bytes + problem.bytes_of[item])
+            reasons[item] = "not-in-optimum" if fits else "over-budget"
+        elif item not in helps:
+            reasons[item] = "no-gain"
+        elif item in optimum or total(frozenset({item})) < baseline:
+            reasons[item] = "redundant"
+        else:
+            reasons[item] = "not-in-optimum"
+    return reasons

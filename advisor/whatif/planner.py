@@ -1,0 +1,235 @@
+"""What-if plans: SQLite's own planner, asked about indexes that do not exist.
+
+SQLite has no hypothetical indexes, but its planner decides from the schema
+and ``sqlite_stat1``. So the what-if database is an empty in-memory copy of
+the schema; candidate indexes are really created there (creating an index on
+an empty table costs microseconds), statistics consistent with the
+statistics source are written into ``sqlite_stat1`` for every table and every
+real and candidate index, and ``EXPLAIN QUERY PLAN`` is read back. The plan
+is the planner's decision, not ours.
+
+Plans are cached by (statement, the configuration's indexes on the tables the
+statement touches): a configuration change on an unrelated table is a cache
+hit. Calls and hits are counted.
+
+The copy itself, ``SchemaCopy``, is shared with the audit (advisor.review.audit.plans),
+which loads a database's own sqlite_stat1 rows into it verbatim and takes
+existing indexes away instead of adding hypothetical ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from advisor.catalog.schema import Catalog, quote_identifier
+from advisor.catalog.statistics import Statistics
+from advisor.model.indexes import IndexSpec
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    id: int
+    parent: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """EXPLAIN QUERY PLAN rows, in SQLite's order."""
+
+    steps: tuple[PlanStep, ...]
+    error: str | None = None  # SQLite could not plan the statement
+
+    def lines(self) -> list[str]:
+        """The plan as an indented tree, one step per line."""
+        depth = {0: -1}
+        out = []
+        for step in self.steps:
+            level = depth.get(step.parent, -1) + 1
+            depth[step.id] = level
+            out.append("  " * level + step.detail)
+        return out or ([f"(cannot plan: {self.error})"] if self.error else [])
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def indexes_used(self) -> tuple[str, ...]:
+        found = []
+        for step in self.steps:
+            _, marker, rest = step.detail.partition(" INDEX ")
+            if marker and not step.detail.startswith(("USE TEMP", "BLOOM")):
+                name = rest.split(" ", 1)[0]
+                if name and not name.startswith("("):
+                    found.append(name)
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class WhatIfCounters:
+    calls: int
+    hits: int
+    builds: int
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.calls if self.calls else 0.0
+
+
+StatRow = tuple[str, str | None, str]  # a sqlite_stat1 row: (tbl, idx, stat)
+
+
+def explain_plan(connection: sqlite3.Connection, sql: str, params: Sequence[object]) -> Plan:
+    """SQLite's EXPLAIN QUERY PLAN of ``sql`` on ``connection``; a statement SQLite
+    cannot plan gives an empty plan carrying the error."""
+    try:
+        rows = connection.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+    except sqlite3.Error as exc:
+        return Plan((), error=str(exc))
+    return Plan(tuple(PlanStep(row[0], row[1], row[3]) for row in rows))
+
+
+class SchemaCopy:
+    """An empty in-memory copy of a schema whose planner reads the given sqlite_stat1
+    rows (None: no sqlite_stat1, as before any ANALYZE).
+
+    SQLite plans from the schema and sqlite_stat1 alone, so the copy plans as a full
+    database with those statistics would, and indexes come and go on its empty tables
+    in microseconds. What the rows say and which indexes change is up to the
+    subclass: estimates and hypothetical indexes (``WhatIf``), or a database's own
+    rows and its existing indexes taken away (the audit's planner)."""
+
+    def __init__(self, ddl: Iterable[str], stat_rows: Iterable[StatRow] | None,
+                 keep_going: bool = False) -> None:
+        """``keep_going``: DDL SQLite refuses is listed in ``failed_ddl`` and skipped
+        (a database's schema may use modules this SQLite lacks); else it raises."""
+        # No statement cache: a cached EXPLAIN QUERY PLAN reads no table, so SQLite never
+        # notices the schema changed under it and would replay the plan from before a drop
+        # (without sqlite_stat1 to reload, nothing else makes it re-plan).
+        self._db = sqlite3.connect(":memory:", isolation_level=None, cached_statements=0)
+        self.failed_ddl: list[str] = []
+        for statement in ddl:
+            try:
+                self._db.execute(statement)
+            except sqlite3.Error as exc:
+                if not keep_going:
+                    raise
+                self.failed_ddl.append(f"{statement.split('(', 1)[0].strip()}: {exc}")
+        self.has_stats = stat_rows is not None
+        if stat_rows is not None:
+            self._db.execute("ANALYZE")  # creates sqlite_stat1 (empty tables: no rows)
+            self._db.execute("DELETE FROM sqlite_stat1")
+            self.insert_stats(stat_rows)
+            self.reload_stats()
+
+    def insert_stats(self, rows: Iterable[StatRow]) -> None:
+        """Add sqlite_stat1 rows (only with statistics); the planner sees them after
+        ``reload_stats``."""
+        self._db.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", rows)
+
+    def reload_stats(self) -> None:
+        """Make the planner read sqlite_stat1 again (a no-op without statistics)."""
+        if self.has_stats:
+            # Reading sqlite_stat1 again happens when the schema is reloaded;
+            # ANALYZE on sqlite_schema does exactly that and analyses nothing.
+            self._db.execute("ANALYZE sqlite_schema")
+
+    def create_index(self, create_sql: str) -> None:
+        self._db.execute(create_sql)
+
+    def drop_index(self, name: str) -> None:
+        """Drop an index; DROP INDEX takes its sqlite_stat1 rows with it."""
+        self._db.execute(f"DROP INDEX {quote_identifier(name)}")
+
+    def explain(self, sql: str, params: Sequence[object]) -> Plan:
+        return explain_plan(self._db, sql, params)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class WhatIf(SchemaCopy):
+    """A what-if planner over one catalog and one statistics source: the catalog's
+    schema with stat1 lines derived from the statistics, plus hypothetical indexes."""
+
+    def __init__(self, catalog: Catalog, statistics: Statistics) -> None:
+        self.catalog = catalog
+        self.statistics = statistics
+        stat_rows = _base_stats(catalog, statistics) if statistics.planner_has_stats else None
+        super().__init__(catalog.ddl, stat_rows)
+        self._built: dict[IndexSpec, str] = {}
+        self._cache: dict[tuple[str, frozenset[IndexSpec]], Plan] = {}
+        self._calls = 0
+        self._hits = 0
+        self._builds = 0
+
+    @property
+    def counters(self) -> WhatIfCounters:
+        return WhatIfCounters(self._calls, self._hits, self._builds)
+
+    def plan(self, sql: str, tables: Iterable[str], config: Iterable[IndexSpec] = ()) -> Plan:
+        """The plan of ``sql`` with the catalog's indexes plus ``config``'s."""
+        touched = {t.lower() for t in tables}
+        relevant = frozenset(ix for ix in config if ix.table.lower() in touched)
+        key = (sql, relevant)
+        self._calls += 1
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._hits += 1
+            return cached
+        self._apply(relevant)
+        plan = self.explain(sql, nulls_for(sql))
+        self._cache[key] = plan
+        return plan
+
+    def _apply(self, wanted: frozenset[IndexSpec]) -> None:
+        """Make the hypothetical indexes in the database exactly ``wanted``."""
+        changed = False
+        for spec in [s for s in self._built if s not in wanted]:
+            self.drop_index(self._built.pop(spec))
+            changed = True
+        for spec in sorted(wanted - self._built.keys()):
+            # A name from the index itself: plans cached under one build still name
+            # the same index after the next build.
+            name = spec.name
+            self._builds += 1
+            self.create_index(spec.create_sql(name))
+            self._built[spec] = name
+            if self.has_stats:
+                self.insert_stats([(spec.table, name, self.statistics.stat1_line(
+                    spec.table, spec.column_names))])
+            changed = True
+        if changed:
+            self.reload_stats()
+
+    @staticmethod
+    def hypothetical_name(spec: IndexSpec) -> str:
+        """The name a configuration's index has in plans (stable across builds)."""
+        return spec.name
+
+
+def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
+    """stat1 rows for every table and every real index, derived from the statistics."""
+    rows: list[StatRow] = []
+    for table in catalog.tables.values():
+        rows.append((table.name, None, str(statistics.rows(table.name))))
+    for index in catalog.indexes:
+        rows.append((index.table, index.name, statistics.stat1_line(
+            index.table, index.column_names, unique=index.unique)))
+    return rows
+
+
+def nulls_for(sql: str) -> tuple[None, ...]:
+    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
+    count = 0
+    quote = ""
+    for char in sql:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "'\"`":
+            quote = char
+        elif char == "?":
+            count += 1
+    return (None,) * count
