@@ -7,53 +7,20 @@ written (today's and the configuration's). ``build_problem`` packages this for
 ``advisor.search.search``: which candidates can change which template (those on a
 table the template reads or writes), each candidate's estimated size, and the
 per-template cost function, memoised by the what-if cache underneath.
+Sizes come from advisor.costing.sizes.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisor.advise.explain import Explainer
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet
-from advisor.catalog.schema import Catalog
-from advisor.catalog.statistics import Statistics
+from advisor.costing.sizes import index_bytes
 from advisor.model.indexes import IndexSpec
 from advisor.search.search import Problem
-
-# Analytic size of an index entry (the capacity stage measures real ones):
-# SQLite stores integers as 1-9 byte varints (a few bytes for ids), text at its
-# length; each entry carries the rowid and a cell header, and b-tree pages are
-# not full.
-INTEGER_BYTES = 3
-REAL_BYTES = 8
-TEXT_BYTES = 16
-ROWID_BYTES = 4
-CELL_OVERHEAD = 4
-PAGE_FILL = 0.8
-PAGE_BYTES = 4096
-
-
-def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:
-    """An analytic estimate of an index's size on disk, in whole pages."""
-    table = catalog.table(spec.table)
-    types = {c.name.lower(): c.type.upper() for c in table.columns} if table else {}
-    entry = ROWID_BYTES + CELL_OVERHEAD
-    for column in spec.column_names:
-        declared = types.get(column.lower(), "")
-        if "INT" in declared:
-            entry += INTEGER_BYTES
-        elif any(word in declared for word in ("REAL", "FLOA", "DOUB")):
-            entry += REAL_BYTES
-        else:
-            entry += TEXT_BYTES
-    rows = statistics.rows(spec.table)
-    if spec.where:
-        rows = max(1, rows // 10)  # a partial index holds the rows its WHERE keeps
-    pages = math.ceil(rows * entry / (PAGE_BYTES * PAGE_FILL))
-    return max(1, pages) * PAGE_BYTES
 
 
 @dataclass(frozen=True)

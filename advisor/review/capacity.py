@@ -29,7 +29,7 @@ from advisor.catalog.database import open_read_only
 from advisor.catalog.profile import Profile, Reference, load_profile
 from advisor.catalog.scales import Scale
 from advisor.catalog.statistics import from_profile
-from advisor.costing.pricing import index_bytes
+from advisor.costing.sizes import index_bytes
 from advisor.model.errors import InputError
 from advisor.model.indexes import IndexSpec
 from advisor.replay.measure import Measurement, configured_copy, measure_together

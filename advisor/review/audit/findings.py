@@ -32,7 +32,7 @@ from advisor.advise.explain import NO_GAIN
 from advisor.analysis.workload import Workload
 from advisor.catalog.schema import Catalog, Index, catalog_from_database
 from advisor.costing.estimate import maintenance
-from advisor.costing.pricing import index_bytes
+from advisor.costing.sizes import index_bytes
 from advisor.model.access import WriteAccess
 from advisor.model.errors import InputError
 from advisor.review.audit.plans import Auditor, DatabaseFacts, Progress, read_facts
