@@ -187,19 +187,19 @@ def many_small() -> Synthetic:
 def torc_problem(top_candidates: int) -> Callable[[], Problem]:
     """A factory of fresh Torc problems (each with its own what-if cache) over the
     ``top_candidates`` candidates that save most on their own."""
-    from advisor.advise.explain import Explainer
     from advisor.analysis.workload import load_workload
     from advisor.candidates.generate import generate
-    from advisor.costing.pricing import Evaluator, build_problem, candidate_specs
-    from advisor.whatif.planner import WhatIf
+    from advisor.costing.pricing import estimated_pricer
+    from advisor.costing.sizes import index_bytes
+    from advisor.search.problem import build_problem, candidate_specs
 
     workload = load_workload([str(WORKLOAD_LOG)])
 
     def make(candidates: Sequence[object] | None = None) -> Problem:
-        explainer = Explainer(WhatIf(workload.catalog, workload.statistics), workload.statistics)
         specs = candidates if candidates is not None else candidate_specs(
             generate(workload.analyses, workload.catalog, workload.statistics))
-        return build_problem(Evaluator(workload, explainer), specs)
+        return build_problem(estimated_pricer(workload), specs, lambda spec: index_bytes(
+            spec, workload.catalog, workload.statistics))
 
     full = make()
 

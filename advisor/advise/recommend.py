@@ -1,7 +1,7 @@
 """Recommend: the minimal index set, its phases, and the reasons for and against.
 
 The candidates (advisor.candidates.generate) are searched (advisor.search.search) against the
-workload's estimated cost (advisor.costing.pricing): reads weighted by their counts,
+workload's estimated prices (advisor.costing.pricing): reads weighted by their counts,
 writes charged for the upkeep of every index on their table. The chosen set
 is ordered into phases (advisor.search.ordering). Every chosen index carries the
 templates it serves with their plans before and after; every candidate not
@@ -14,18 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from advisor.advise.explain import Explainer
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet, generate
-from advisor.costing.pricing import (
-    Evaluator,
-    WorkloadPricing,
-    build_problem,
-    candidate_specs,
-    index_bytes,
-)
+from advisor.costing.pricing import Pricer, estimated_pricer
+from advisor.costing.sizes import index_bytes
 from advisor.model.indexes import IndexSpec
 from advisor.search.ordering import Phase, group_phases, order_steps
+from advisor.search.problem import build_problem, candidate_specs
 from advisor.search.search import Budget, Selection, select
 from advisor.whatif.planner import Plan, WhatIf, WhatIfCounters
 
@@ -124,19 +119,22 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                 for index in (workload.catalog.droppable if allow_drops else ())}
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
-    whatif = WhatIf(workload.catalog, workload.statistics)
-    explainer = Explainer(whatif, workload.statistics)
-    evaluator = Evaluator(workload, explainer)
+    pricer = estimated_pricer(workload)
     candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
     specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
-    problem = build_problem(evaluator, specs, existing)
+    problem = build_problem(pricer, specs, lambda spec: index_bytes(
+        spec, workload.catalog, workload.statistics), existing)
     selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
-    pricing = WorkloadPricing(evaluator)
     chosen = selection.chosen
-    baseline, read_baseline, upkeep_baseline = pricing.totals(frozenset())
-    final, _, upkeep_final = pricing.totals(chosen)
-    steps = order_steps(chosen, pricing.costs, problem.bytes_of)
-    phases = group_phases(steps, pricing.costs, baseline, final)
+    baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
+    final, _, upkeep_final = pricer.totals(chosen)
+
+    def costs(config: frozenset[IndexSpec]) -> tuple[float, float]:
+        total, _, upkeep = pricer.totals(config)
+        return total, upkeep
+
+    steps = order_steps(chosen, costs, problem.bytes_of)
+    phases = group_phases(steps, costs, baseline, final)
     phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
     # The same plans with the planner's statistics switched: does each index's
     # use depend on sqlite_stat1 existing on the target?
@@ -144,12 +142,12 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         workload.statistics, planner_has_stats=not workload.statistics.planner_has_stats))
     chosen_entries = tuple(
         _with_stats_note(
-            _chosen(spec, phase_of[spec], chosen, pricing, evaluator, problem.bytes_of[spec],
-                    baseline), chosen, workload, other_world)
+            _chosen(spec, phase_of[spec], chosen, pricer, problem.bytes_of[spec], baseline),
+            chosen, workload, other_world)
         for phase in phases for spec in phase.indexes
     )
     verdicts = {
-        spec: _rejected(spec, code, chosen, pricing, problem.bytes_of[spec], selection,
+        spec: _rejected(spec, code, chosen, pricer, problem.bytes_of[spec], selection,
                         baseline, tolerance)
         for spec, code in sorted(selection.rejected.items())
     }
@@ -159,38 +157,33 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
                                    prefix_note=_prefix_note(entry, chosen))
                            for entry in chosen_entries)
-    against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricing, workload, baseline)
+    against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload, baseline)
                              for spec in against)
     totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
                     read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
                     write_upkeep_recommended=upkeep_final,
                     bytes=sum(problem.bytes_of[spec] for spec in chosen))
     return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
-                          selection, candidate_set, whatif.counters, budget, tolerance)
+                          selection, candidate_set, pricer.whatif.counters, budget, tolerance)
 
 
-def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
-            evaluator: Evaluator, size: int, baseline: float) -> Chosen:
+def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,
+            size: int, baseline: float) -> Chosen:
     without = chosen - {spec}
-    total_with, _, upkeep_with = pricing.totals(chosen)
-    total_without, _, upkeep_without = pricing.totals(without)
+    total_with, _, upkeep_with = pricer.totals(chosen)
+    total_without, _, upkeep_without = pricer.totals(without)
     serves = []
-    for tid in pricing.templates:
-        if spec.table.lower() not in evaluator.tables_of(tid):
+    for tid in pricer.templates:
+        if spec.table.lower() not in pricer.tables_of(tid):
             continue
-        before = evaluator.template_cost(tid, evaluator.restrict(without, tid))
-        after = evaluator.template_cost(tid, evaluator.restrict(chosen, tid))
+        before = pricer.priced(tid, without)
+        after = pricer.priced(tid, chosen)
         if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
-            stats = evaluator.workload.digest.templates[tid]
-            analysis = evaluator.workload.analyses[tid]
-            today = evaluator.explainer.cost(stats, analysis, (), "today")
-            with_set = evaluator.explainer.cost(stats, analysis,
-                                                tuple(sorted(evaluator.restrict(chosen, tid))),
-                                                "recommended")
-            serves.append(Served(tid, stats.template.text, stats.count,
-                                 today.total * stats.count / baseline if baseline else 0.0,
-                                 today.total * stats.count, with_set.total * stats.count,
-                                 today.plan, with_set.plan))
+            today = pricer.price(tid, ())
+            with_set = pricer.priced(tid, chosen)
+            serves.append(Served(tid, pricer.views[tid].text, today.count,
+                                 today.weighted / baseline if baseline else 0.0,
+                                 today.weighted, with_set.weighted, today.plan, with_set.plan))
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
@@ -230,16 +223,16 @@ def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Work
 
 
 def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
-              pricing: WorkloadPricing) -> tuple[float, float, float]:
+              pricer: Pricer) -> tuple[float, float, float]:
     """(total saving, read saving, upkeep added) of adding ``spec`` to ``base``."""
-    total0, read0, upkeep0 = pricing.totals(base - {spec})
-    total1, read1, upkeep1 = pricing.totals(base | {spec})
+    total0, read0, upkeep0 = pricer.totals(base - {spec})
+    total1, read1, upkeep1 = pricer.totals(base | {spec})
     return total0 - total1, read0 - read1, upkeep1 - upkeep0
 
 
-def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing: WorkloadPricing,
+def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricer: Pricer,
               size: int, selection: Selection, baseline: float, tolerance: float) -> Verdict:
-    saving, read_saving, upkeep = _marginal(spec, chosen, pricing)
+    saving, read_saving, upkeep = _marginal(spec, chosen, pricer)
     longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
     table = spec.table
     if read_saving <= 0:
@@ -267,10 +260,10 @@ def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricing:
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
-           pricing: WorkloadPricing, workload: Workload, baseline: float) -> Verdict:
+           pricer: Pricer, workload: Workload, baseline: float) -> Verdict:
     """What one index of a given list does, next to the rest of that list."""
-    saving, read_saving, upkeep = _marginal(spec, against, pricing)
-    alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricing)
+    saving, read_saving, upkeep = _marginal(spec, against, pricer)
+    alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricer)
     size = index_bytes(spec, workload.catalog, workload.statistics)
     in_recommendation = spec in chosen or any(spec.is_prefix_of(c) for c in chosen)
     share = saving / baseline if baseline else 0.0

@@ -43,6 +43,9 @@ def _frozen(mapping: Mapping) -> Mapping:  # type: ignore[type-arg]
 # counts the rows that pass the equalities and every bound of the occurrence together.
 RANGE_MARK = "~range"
 
+# Rows counted for one statement's values: (table, equality columns) -> rows matched.
+Matches = Mapping[tuple[str, frozenset[str]], float]
+
 
 @dataclass(frozen=True)
 class Statistics:
@@ -62,7 +65,7 @@ class Statistics:
     # Rows that equalities on exactly these columns match for one statement's own
     # values (counted on a database; see advisor.replay.matches): the costing's view only,
     # never the planner's, which sees averages as sqlite_stat1 gives them.
-    matches: Mapping[tuple[str, frozenset[str]], float] = field(default_factory=dict)
+    matches: Matches = field(default_factory=dict)
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -94,7 +97,7 @@ class Statistics:
         """The counted rows for equalities on ``columns``, if they were counted."""
         return self.matches.get((table.lower(), frozenset(c.lower() for c in columns)))
 
-    def with_matches(self, matches: Mapping[tuple[str, frozenset[str]], float]) -> Statistics:
+    def with_matches(self, matches: Matches) -> Statistics:
         return replace(self, matches=matches)
 
     def stat1_line(self, table: str, columns: tuple[str, ...], unique: bool = False) -> str:

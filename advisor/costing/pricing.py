@@ -1,117 +1,190 @@
-"""Evaluate: a workload's cost under an index configuration, as the search needs it.
+"""Pricing: what a template costs under an index configuration, and the workload's total.
 
-The cost of a configuration is, over every analysed template, its count times
-the estimated cost of one execution: the plan SQLite chooses (what-if) priced
-by the cost model, plus, for writes, the upkeep of every index on the table
-written (today's and the configuration's). ``build_problem`` packages this for
-``advisor.search.search``: which candidates can change which template (those on a
-table the template reads or writes), each candidate's estimated size, and the
-per-template cost function, memoised by the what-if cache underneath.
-Sizes come from advisor.costing.sizes.
+One question, one service. A ``Pricer`` answers, for a template and a
+configuration (indexes added to today's), the plan and the price of one
+execution: its read cost, plus, for a write, the upkeep of every index on the
+table written (today's and the configuration's); weighted by the template's
+count, and summed over the workload (memoised per configuration). Recommend,
+compare, explain and the search (advisor.search.problem) ask it, never the
+cost model directly.
+
+``EstimatedPricer`` is the first implementation: the what-if planner's plan
+priced by the cost model (advisor.costing.estimate). The statistics it prices
+with, and the rows a template's replayed values match (advisor.replay.matches),
+are given to it, not looked up: compare prices one workload in several
+statistics states side by side. A measured implementation (the configuration's
+indexes really built on a copy, the workload replayed) fits behind the same
+seam: configuration in, ``Price`` out, the plan whatever SQLite chose there.
+
+What pricing needs of a template is read once from the workload into a
+``TemplateView``; the audit prices the plans it gets from a real database
+through the same views (``TemplateView.estimate``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
-from advisor.advise.explain import Explainer
 from advisor.analysis.workload import Workload
-from advisor.candidates.generate import CandidateSet
-from advisor.costing.sizes import index_bytes
+from advisor.catalog.statistics import Matches, Statistics
+from advisor.costing.estimate import Estimate, estimate_plan, maintenance
+from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
-from advisor.search.search import Problem
+from advisor.whatif.planner import Plan, WhatIf
+
+_LIMIT = re.compile(r"\bLIMIT\s+(\d+)", re.I)
+
+
+def limit_hint(samples: Iterable[str]) -> int | None:
+    """The LIMIT value the samples used (their largest), if any."""
+    values = [int(m.group(1)) for sql in samples for m in _LIMIT.finditer(sql)]
+    return max(values) if values else None
 
 
 @dataclass(frozen=True)
-class TemplateCost:
-    """One template's cost under one configuration: per execution and weighted."""
+class TemplateView:
+    """What pricing needs of one analysed template, and nothing else of the workload."""
 
-    per_execution: float
+    id: str
+    text: str
+    tables: frozenset[str]  # lower-cased: every table it reads or writes
+    reads: tuple[TableAccess, ...]
+    write: WriteAccess | None
+    returns: str  # Analysis.returns
+    limit: int | None  # the LIMIT its samples used (limit_hint)
+    count: int  # executions in the workload
+
+    def estimate(self, plan: Plan, statistics: Statistics) -> Estimate:
+        """The cost model's price of one execution planned as ``plan`` (its reads)."""
+        return estimate_plan(plan, self.reads, statistics, self.limit, self.returns)
+
+    def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics) -> float:
+        """Index upkeep of one execution, ``indexes`` being every index that exists
+        (0 for a read)."""
+        if self.write is None:
+            return 0.0
+        return maintenance(self.write, indexes, statistics).total
+
+
+def template_views(workload: Workload) -> Mapping[str, TemplateView]:
+    """A view of every analysed template, in the workload's order."""
+    templates = workload.digest.templates
+    return MappingProxyType({
+        tid: TemplateView(tid, templates[tid].template.text, analysis.tables, analysis.reads,
+                          analysis.write, analysis.returns,
+                          limit_hint(s.sql for s in templates[tid].samples),
+                          templates[tid].count)
+        for tid, analysis in workload.analyses.items() if analysis.ok
+    })
+
+
+@dataclass(frozen=True)
+class Price:
+    """One template under one configuration: one execution's plan and cost, and its count."""
+
+    template_id: str
+    indexes: tuple[IndexSpec, ...]  # the configuration, in the order it was asked
+    plan: Plan
+    read: float  # per execution
+    upkeep: float  # index maintenance per execution (writes only)
+    count: int
+    estimate: Estimate | None = None  # how the cost model got ``read``, when it did
+
+    @property
+    def total(self) -> float:
+        return self.read + self.upkeep
+
+    @property
+    def weighted(self) -> float:
+        return self.total * self.count
+
+
+class WorkloadPrice(NamedTuple):
+    """The workload under one configuration: every priced template weighted by its count."""
+
+    total: float
     read: float
     upkeep: float
-    weighted: float
 
 
-class Evaluator:
-    """Prices templates under configurations; every price goes through the what-if cache."""
+class Pricer(ABC):
+    """Prices templates under configurations, and the workload under a configuration."""
 
-    def __init__(self, workload: Workload, explainer: Explainer) -> None:
-        self.workload = workload
-        self.explainer = explainer
+    def __init__(self, views: Mapping[str, TemplateView]) -> None:
+        self.views = views
+        # Those an index can change: the templates that read or write a table.
+        self.templates = tuple(tid for tid, view in views.items() if view.tables)
+        self._totals: dict[frozenset[IndexSpec], WorkloadPrice] = {}
 
-    def template_cost(self, template_id: str, config: Iterable[IndexSpec]) -> TemplateCost:
-        stats = self.workload.digest.templates[template_id]
-        analysis = self.workload.analyses[template_id]
-        costed = self.explainer.cost(stats, analysis, tuple(sorted(config)), "")
-        return TemplateCost(costed.total, costed.estimate.total, costed.upkeep,
-                            costed.total * stats.count)
+    @abstractmethod
+    def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
+        """One template with ``indexes`` added to today's."""
 
     def tables_of(self, template_id: str) -> frozenset[str]:
-        return self.workload.analyses[template_id].tables
+        return self.views[template_id].tables
 
     def restrict(self, config: Iterable[IndexSpec], template_id: str) -> frozenset[IndexSpec]:
         """The part of a configuration that can change this template: its tables' indexes."""
         tables = self.tables_of(template_id)
         return frozenset(s for s in config if s.table.lower() in tables)
 
-    def costed_templates(self) -> tuple[str, ...]:
-        """Templates whose cost an index can change: analysed, reading or writing a table."""
-        return tuple(
-            tid for tid, analysis in self.workload.analyses.items()
-            if analysis.ok and (analysis.reads or analysis.write is not None)
-        )
+    def priced(self, template_id: str, config: Iterable[IndexSpec]) -> Price:
+        """One template under a workload's configuration: the part that can change it,
+        in index order."""
+        return self.price(template_id, tuple(sorted(self.restrict(config, template_id))))
 
-
-class WorkloadPricing:
-    """Workload totals under configurations (cached): what recommend and compare report."""
-
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.evaluator = evaluator
-        self.templates = evaluator.costed_templates()
-        self._cache: dict[frozenset[IndexSpec], tuple[float, float, float]] = {}
-
-    def totals(self, config: frozenset[IndexSpec]) -> tuple[float, float, float]:
-        """(total, read part, write upkeep part), all weighted by template counts."""
-        found = self._cache.get(config)
+    def totals(self, config: frozenset[IndexSpec]) -> WorkloadPrice:
+        """The workload under ``config``: the sum of its templates' weighted prices."""
+        found = self._totals.get(config)
         if found is None:
             total = read = upkeep = 0.0
             for tid in self.templates:
-                cost = self.evaluator.template_cost(tid, self.evaluator.restrict(config, tid))
-                count = self.evaluator.workload.digest.templates[tid].count
-                total += cost.weighted
-                read += cost.read * count
-                upkeep += cost.upkeep * count
-            found = self._cache[config] = (total, read, upkeep)
+                price = self.priced(tid, config)
+                total += price.weighted
+                read += price.read * price.count
+                upkeep += price.upkeep * price.count
+            found = self._totals[config] = WorkloadPrice(total, read, upkeep)
         return found
 
-    def costs(self, config: frozenset[IndexSpec]) -> tuple[float, float]:
-        total, _, upkeep = self.totals(config)
-        return total, upkeep
+
+class EstimatedPricer(Pricer):
+    """What-if plans priced by the cost model.
+
+    ``whatif`` plans as the target's SQLite would (its statistics say whether the
+    planner sees sqlite_stat1); ``statistics`` say what the data is, for the cost
+    model; ``matches`` (template id -> rows its replayed values match) replace the
+    averages in the read estimates of the templates they belong to, never in
+    upkeep and never in the planner.
+    """
+
+    def __init__(self, whatif: WhatIf, views: Mapping[str, TemplateView],
+                 statistics: Statistics, matches: Mapping[str, Matches] | None = None) -> None:
+        super().__init__(views)
+        self.whatif = whatif
+        self.statistics = statistics
+        self.matches = matches or {}
+        self.existing = tuple(index.spec for index in whatif.catalog.indexes)
+
+    def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
+        view = self.views[template_id]
+        plan = self.whatif.plan(view.text, view.tables, indexes)
+        matches = self.matches.get(template_id)
+        estimate = view.estimate(plan, self.statistics.with_matches(matches) if matches
+                                 else self.statistics)
+        upkeep = view.upkeep((*self.existing, *indexes), self.statistics)
+        return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
+                     estimate)
 
 
-def build_problem(evaluator: Evaluator, candidates: Iterable[IndexSpec],
-                  existing: Iterable[IndexSpec] = ()) -> Problem:
-    """The search problem over ``candidates`` (``existing``: those the database has) for
-    the evaluator's workload."""
-    specs = tuple(sorted(set(candidates)))
-    templates = evaluator.costed_templates()
-    by_table: dict[str, set[IndexSpec]] = {}
-    for spec in specs:
-        by_table.setdefault(spec.table.lower(), set()).add(spec)
-    relevant = {
-        tid: frozenset(s for table in evaluator.tables_of(tid) for s in by_table.get(table, ()))
-        for tid in templates
-    }
-    workload = evaluator.workload
-    sizes = {spec: index_bytes(spec, workload.catalog, workload.statistics) for spec in specs}
-
-    def cost(template_id: str, config: frozenset[IndexSpec]) -> float:
-        return evaluator.template_cost(template_id, config).weighted
-
-    return Problem(candidates=specs, templates=templates, relevant=relevant, bytes_of=sizes,
-                   cost=cost, existing=frozenset(existing))
-
-
-def candidate_specs(candidate_set: CandidateSet) -> tuple[IndexSpec, ...]:
-    return tuple(candidate.spec for candidate in candidate_set.kept)
+def estimated_pricer(workload: Workload, statistics: Statistics | None = None,
+                     matches: Mapping[str, Matches] | None = None) -> EstimatedPricer:
+    """The workload's templates estimated with ``statistics`` (default: the workload's)
+    on a what-if planner of its own."""
+    statistics = statistics or workload.statistics
+    return EstimatedPricer(WhatIf(workload.catalog, statistics), template_views(workload),
+                           statistics, matches)

@@ -20,20 +20,17 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import statistics
-from collections.abc import Mapping
 from pathlib import Path
 
 from advisor.analysis.binding import Unanalysable
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
-from advisor.catalog.statistics import RANGE_MARK
+from advisor.catalog.statistics import RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import prepare
 
 MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
-
-Matches = Mapping[tuple[str, frozenset[str]], float]
 
 
 def value_matches(workload: Workload, database: Path, replayed: ReplaySet

@@ -18,15 +18,18 @@ FORMAT_VERSION = 1
 def _costed(costed: Costed | None) -> dict[str, Any] | None:
     if costed is None:
         return None
+    price = costed.price
+    estimate = price.estimate
     return {
-        "indexes": [str(spec) for spec in costed.indexes],
-        "cost": round(costed.total, 3),
-        "read_cost": round(costed.estimate.total, 3),
-        "upkeep": round(costed.upkeep, 3),
-        "plan": costed.plan.lines(),
-        "plan_error": costed.plan.error,
-        "sorts": [{"for": what, "rows": round(rows, 1)} for what, rows in costed.estimate.sorts],
-        "notes": list(costed.estimate.notes),
+        "indexes": [str(spec) for spec in price.indexes],
+        "cost": round(price.total, 3),
+        "read_cost": round(price.read, 3),
+        "upkeep": round(price.upkeep, 3),
+        "plan": price.plan.lines(),
+        "plan_error": price.plan.error,
+        "sorts": [{"for": what, "rows": round(rows, 1)}
+                  for what, rows in (estimate.sorts if estimate else ())],
+        "notes": list(estimate.notes if estimate else ()),
     }
 
 

@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from advisor.advise.explain import Explainer
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
-from advisor.costing.pricing import Evaluator, WorkloadPricing, index_bytes
+from advisor.costing.pricing import Pricer, estimated_pricer
+from advisor.costing.sizes import index_bytes
 from advisor.model.indexes import IndexSpec
 from advisor.replay.matches import Matches, value_matches
 from advisor.replay.measure import (
@@ -34,7 +34,6 @@ from advisor.replay.measure import (
     measure_together,
     replay_set,
 )
-from advisor.whatif.planner import WhatIf
 
 VERDICT_TOLERANCE = 0.05
 
@@ -83,11 +82,9 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
     """Estimate every configuration; with ``database``, also measure it in each of
     ``states`` (AS_FOUND, ANALYZED) on its own copy, replaying ``statements`` (filled
     from ``database`` when not given)."""
-    whatif = WhatIf(workload.catalog, workload.statistics)
-    evaluator = Evaluator(workload, Explainer(whatif, workload.statistics))
-    pricing = WorkloadPricing(evaluator)
+    pricer = estimated_pricer(workload)
     measured: list[list[Measurement]] = [[] for _ in configurations]
-    state_evaluators: dict[str, Evaluator] = {}
+    state_pricers: dict[str, Pricer] = {}
     if database is not None:
         if statements is None:
             statements = replay_set(workload, database, repetitions)
@@ -103,16 +100,14 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
             measured[k // len(states)].append(measurement)
         matches = value_matches(workload, database, statements)
         had_stat1 = _has_stat1(database)
-        state_evaluators = {state: _state_evaluator(workload, state == ANALYZED or had_stat1,
-                                                    matches)
-                            for state in states}
+        state_pricers = {state: _state_pricer(workload, state == ANALYZED or had_stat1, matches)
+                         for state in states}
     compared = []
     for (label, specs), mine in zip(configurations, measured, strict=True):
         config = frozenset(specs)
-        total, read, upkeep = pricing.totals(config)
-        per_template = _per_template(evaluator, pricing.templates, config)
-        per_state = {state: _per_template(e, pricing.templates, config)
-                     for state, e in state_evaluators.items()}
+        total, read, upkeep = pricer.totals(config)
+        per_template = _per_template(pricer, config)
+        per_state = {state: _per_template(p, config) for state, p in state_pricers.items()}
         size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
         compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
                                  tuple(mine), per_state))
@@ -122,20 +117,17 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
     return Comparison(tuple(compared), verdict, best, verdicts)
 
 
-def _per_template(evaluator: Evaluator, templates: Sequence[str],
-                  config: frozenset[IndexSpec]) -> dict[str, float]:
-    return {tid: evaluator.template_cost(tid, evaluator.restrict(config, tid)).weighted
-            for tid in templates}
+def _per_template(pricer: Pricer, config: frozenset[IndexSpec]) -> dict[str, float]:
+    return {tid: pricer.priced(tid, config).weighted for tid in pricer.templates}
 
 
-def _state_evaluator(workload: Workload, has_stat1: bool,
-                     matches: Mapping[str, Matches]) -> Evaluator:
+def _state_pricer(workload: Workload, has_stat1: bool,
+                  matches: Mapping[str, Matches]) -> Pricer:
     """Estimates as SQLite plans on the measured copy (after ANALYZE it has sqlite_stat1;
     as found, only if the database had one), costed with the rows the replayed values
     match there (advisor.replay.matches)."""
-    statistics = replace(workload.statistics, planner_has_stats=has_stat1)
-    return Evaluator(workload, Explainer(WhatIf(workload.catalog, statistics), statistics,
-                                         matches))
+    return estimated_pricer(workload, replace(workload.statistics, planner_has_stats=has_stat1),
+                            matches)
 
 
 def _has_stat1(database: Path) -> bool:

@@ -24,11 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from advisor.advise.explain import limit_hint
 from advisor.analysis.workload import Workload
 from advisor.catalog.schema import Catalog, Index, quote_identifier
 from advisor.catalog.statistics import Statistics, from_database
-from advisor.costing.estimate import estimate_plan
+from advisor.costing.pricing import template_views
 from advisor.digest.digest import TemplateStats
 from advisor.digest.fingerprint import has_placeholders
 from advisor.replay.sandbox import copy_database
@@ -210,6 +209,7 @@ class Auditor:
         # Costs describe the data as it is now: today's counts over stale stat1 counts.
         self.data = replace(base, table_rows={**base.table_rows, **rows})
         self.templates: dict[str, list[Statement]] = {}
+        self.views = template_views(workload) if workload is not None else {}
         if workload is not None:
             self.templates = {
                 tid: statements_for(stats) for tid, stats in workload.digest.templates.items()
@@ -253,13 +253,12 @@ class Auditor:
             self.catalog, None)
 
     def cost(self, tid: str, plan: Plan) -> float | None:
-        assert self.workload is not None
-        analysis = self.workload.analyses[tid]
-        if not analysis.ok or plan.error:
+        """The read cost of one execution planned as ``plan``, priced for the data as it
+        is now; None for a template not analysed or a plan SQLite refused."""
+        view = self.views.get(tid)
+        if view is None or plan.error:
             return None
-        stats = self.workload.digest.templates[tid]
-        return estimate_plan(plan, analysis.reads, self.data,
-                             limit_hint(s.sql for s in stats.samples), analysis.returns).total
+        return view.estimate(plan, self.data).total
 
     def used_by(self, plans: dict[str, list[Plan]]) -> dict[str, set[str]]:
         """Index (lower-cased name) -> templates whose plans use it. Names are matched
