@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from advisor.model.indexes import parse_index
+from advisor.model.reasons import Reason
 from advisor.search.search import (
     ALGORITHMS,
     METHOD_EXACT,
@@ -31,7 +32,9 @@ else:  # pragma: no cover
 
 CASES_FILE = Path(__file__).parent / "fixtures" / "search" / "cases.toml"
 CASES: list[dict[str, Any]] = tomllib.loads(CASES_FILE.read_text(encoding="utf-8"))["case"]
-REASONS = {"no-gain", "redundant", "below-min-saving", "over-budget", "not-in-optimum"}
+# The reasons a search gives (the codes a case file writes).
+REASONS = {Reason.NO_GAIN, Reason.WITHIN_TOLERANCE, Reason.BELOW_MIN_SAVING,
+           Reason.OVER_BUDGET, Reason.NOT_IN_OPTIMUM}
 FAST = settings(max_examples=100, deadline=None)
 
 Table = Mapping[tuple[str, frozenset[str]], float]
@@ -123,7 +126,7 @@ def test_cases_are_well_formed() -> None:
     for case in CASES:
         assert case.keys() <= allowed, case["name"]
         assert set(case["chosen"]) | set(case["rejected"]) == set(case["bytes"]), case["name"]
-        assert set(case["rejected"].values()) <= REASONS, case["name"]
+        assert {Reason(code) for code in case["rejected"].values()} <= REASONS, case["name"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
@@ -133,7 +136,7 @@ def test_golden(case: dict[str, Any]) -> None:
                        algorithm=case.get("algorithm", "auto"),
                        exact_limit=case.get("exact_limit", 14))
     assert sorted(selection.chosen) == sorted(case["chosen"])
-    assert dict(selection.rejected) == case["rejected"]
+    assert dict(selection.rejected) == {c: Reason(code) for c, code in case["rejected"].items()}
     if "optimum" in case:
         assert selection.optimum_cost == pytest.approx(case["optimum"])
     if "methods" in case:
@@ -181,7 +184,7 @@ def test_min_saving_drops_small_savers(problem: Problem, share: float) -> None:
     floor = share * selection.baseline_cost
     for item in selection.chosen:
         assert total(problem, selection.chosen - {item}) - selection.cost >= floor
-    if any(reason == "below-min-saving" for reason in selection.rejected.values()):
+    if Reason.BELOW_MIN_SAVING in selection.rejected.values():
         assert selection.cost > select(problem).cost
 
 
@@ -226,7 +229,7 @@ def test_independent_groups_are_searched_separately() -> None:
     assert len(calls) == len(set(calls)) == selection.evaluations
     assert selection.evaluations < 2 ** 4 * 3
     assert selection.requests > selection.evaluations and 0 < selection.hit_rate < 1
-    assert selection.rejected == {"b1": "redundant"}
+    assert selection.rejected == {"b1": Reason.WITHIN_TOLERANCE}
 
 
 def test_auto_picks_exact_for_small_components_and_greedy_above() -> None:
@@ -263,10 +266,10 @@ def test_greedy_finds_the_optimum_of_a_large_component() -> None:
     assert [c.method for c in selection.components] == [METHOD_GREEDY]
     assert selection.chosen == {f"{j:02d}-good" for j in range(10)}
     assert selection.cost == 10 * 5 + 10 + 10 * 0.5
-    assert set(selection.rejected.values()) == {"redundant"}
+    assert set(selection.rejected.values()) == {Reason.WITHIN_TOLERANCE}
     limited = select(problem, Budget(max_indexes=4, max_bytes=300))
     assert len(limited.chosen) == 3 and limited.cost == 3 * 5 + 7 * 100 + 10 + 3 * 0.5
-    assert {limited.rejected[f"{j:02d}-good"] for j in range(3, 10)} == {"over-budget"}
+    assert {limited.rejected[f"{j:02d}-good"] for j in range(3, 10)} == {Reason.OVER_BUDGET}
 
 
 def test_greedy_matches_exact_on_a_mid_size_component() -> None:
@@ -280,7 +283,7 @@ def test_idle_candidates_cost_no_call() -> None:
     with_idle = Problem((*problem.candidates, "idle"), problem.templates, problem.relevant,
                         {**problem.bytes_of, "idle": 1}, problem.cost)
     selection = select(with_idle)
-    assert selection.rejected["idle"] == "no-gain"
+    assert selection.rejected["idle"] is Reason.NO_GAIN
     assert all("idle" not in config for _, config in calls)
     assert "idle" not in {c for comp in selection.components for c in comp.candidates}
 
@@ -296,14 +299,14 @@ def test_index_specs_are_items() -> None:
                       {a: 100, ab: 150}, lambda t, c: reads[t](c))
     selection = select(problem)
     assert selection.chosen == {ab}
-    assert selection.rejected == {a: "redundant"}
+    assert selection.rejected == {a: Reason.WITHIN_TOLERANCE}
 
 
 def test_empty_problem_and_no_candidates() -> None:
     empty = select(Problem((), (), {}, {}, lambda t, c: 0.0))
     assert empty.chosen == frozenset() and empty.components == () and empty.cost == 0.0
     fixed = select(Problem(("x",), ("t",), {}, {"x": 1}, lambda t, c: 7.0))
-    assert fixed.cost == fixed.baseline_cost == 7.0 and fixed.rejected == {"x": "no-gain"}
+    assert fixed.cost == fixed.baseline_cost == 7.0 and fixed.rejected == {"x": Reason.NO_GAIN}
     assert fixed.evaluations == 1
 
 

@@ -10,7 +10,7 @@ How it searches
 1. The interaction graph (networkx): a node per candidate, an edge between two
    candidates relevant to a common template. Its connected components share
    no template, so their costs add up independently and each is searched on
-   its own. A candidate relevant to no template is rejected ("no-gain")
+   its own. A candidate relevant to no template is rejected (``NO_GAIN``)
    without a cost call.
 2. Each component is searched by an algorithm from ``ALGORITHMS`` and yields
    its *frontier*: the configurations that are Pareto-optimal in (index
@@ -36,9 +36,9 @@ How it searches
    merged prunes the rest), and the minimal set is the least of them by
    (index count, bytes, cost, items in order).
 4. Tidying, to a fixpoint: an index whose removal keeps the set within the
-   tolerance (or does not raise its cost) goes ("redundant"); else the index
-   with the smallest marginal saving below ``min_saving`` × baseline goes
-   ("below-min-saving").
+   tolerance (or does not raise its cost) goes (``WITHIN_TOLERANCE``); else the
+   index with the smallest marginal saving below ``min_saving`` × baseline goes
+   (``BELOW_MIN_SAVING``).
 
 Tolerance is relative to the saving the optimum achieves: a set is as good as
 the optimum when its total cost is at most ``optimum + tolerance × (baseline −
@@ -68,7 +68,7 @@ Honest limits
   (there is no byte bucketing).
 - Ties after count and bytes go to the lower cost, then to the smaller items
   in order: cost before order keeps the Pareto pruning exact.
-- Whether a candidate ever lowers a template's cost ("no-gain") is judged on
+- Whether a candidate ever lowers a template's cost (``NO_GAIN``) is judged on
   the configurations evaluated: all of them for an exact component, the ones
   the greedy search visited for another (each candidate alone at least).
 
@@ -77,7 +77,7 @@ Honest limits
 ...                   lambda template, config: costs[config])
 >>> selection = select(problem)
 >>> sorted(selection.chosen), selection.cost, dict(selection.rejected)
-(['a'], 4.0, {'b': 'no-gain'})
+(['a'], 4.0, {'b': <Reason.NO_GAIN: 'no-gain'>})
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ from typing import Any
 import networkx as nx
 
 from advisor.model.errors import AdvisorError
+from advisor.model.reasons import Reason
 
 Item = Any  # hashable and ordered: IndexSpec in production, str in tests
 
@@ -154,7 +155,7 @@ class Selection:
     optimum_cost: float  # best cost found within budget
     components: tuple[ComponentResult, ...]
     evaluations: int  # distinct (template, configuration) cost calls
-    rejected: Mapping[Item, str]  # every candidate not chosen -> reason code
+    rejected: Mapping[Item, Reason]  # every candidate not chosen -> why
     requests: int = 0  # cost look-ups, memo hits included
     optimum: frozenset[Item] = frozenset()  # the configuration that costs optimum_cost
 
@@ -522,18 +523,19 @@ def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tole
 
 
 def _tidy(chosen: frozenset[Item], total: Callable[[frozenset[Item]], float], limit: float,
-          floor: float) -> tuple[frozenset[Item], dict[Item, str]]:
-    """Drop redundant indexes, then those saving less than ``floor``, one at a time."""
-    dropped: dict[Item, str] = {}
+          floor: float) -> tuple[frozenset[Item], dict[Item, Reason]]:
+    """Drop indexes the set is within tolerance without, then those saving less than
+    ``floor``, one at a time."""
+    dropped: dict[Item, Reason] = {}
     while chosen:
         current = total(chosen)
         without = {c: total(chosen - {c}) for c in sorted(chosen)}
         spare = [c for c in without if without[c] <= max(limit, current)]
         small = [c for c in without if without[c] - current < floor]
         if spare:
-            drop, reason = min(spare, key=lambda c: (without[c], c)), "redundant"
+            drop, reason = min(spare, key=lambda c: (without[c], c)), Reason.WITHIN_TOLERANCE
         elif small:
-            drop, reason = min(small, key=lambda c: (without[c], c)), "below-min-saving"
+            drop, reason = min(small, key=lambda c: (without[c], c)), Reason.BELOW_MIN_SAVING
         else:
             break
         chosen -= {drop}
@@ -553,26 +555,27 @@ def _helpful(memo: CostMemo) -> set[Item]:
 
 
 def _reasons(problem: Problem, memo: CostMemo, chosen: frozenset[Item],
-             optimum: frozenset[Item], dropped: Mapping[Item, str], idle: frozenset[Item],
+             optimum: frozenset[Item], dropped: Mapping[Item, Reason], idle: frozenset[Item],
              total: Callable[[frozenset[Item]], float], slack: float,
-             budget: Budget) -> dict[Item, str]:
-    """A reason code for every candidate not chosen."""
+             budget: Budget) -> dict[Item, Reason]:
+    """A reason for every candidate not chosen."""
     helps = _helpful(memo)
     current, baseline = total(chosen), total(frozenset())
     chosen_bytes = sum(problem.bytes_of[c] for c in chosen)
-    reasons: dict[Item, str] = {}
+    reasons: dict[Item, Reason] = {}
     for item in sorted(set(problem.candidates) - chosen):
         if item in idle:
-            reasons[item] = "no-gain"
+            reasons[item] = Reason.NO_GAIN
         elif item in dropped:
             reasons[item] = dropped[item]
         elif current - total(chosen | {item}) > slack:
             fits = budget.allows(len(chosen) + 1, chosen_bytes + problem.bytes_of[item])
-            reasons[item] = "not-in-optimum" if fits else "over-budget"
+            reasons[item] = Reason.NOT_IN_OPTIMUM if fits else Reason.OVER_BUDGET
         elif item not in helps:
-            reasons[item] = "no-gain"
+            reasons[item] = Reason.NO_GAIN
         elif item in optimum or total(frozenset({item})) < baseline:
-            reasons[item] = "redundant"
+            # It helps, alone or in the best set, but adds no more than the tolerance.
+            reasons[item] = Reason.WITHIN_TOLERANCE
         else:
-            reasons[item] = "not-in-optimum"
+            reasons[item] = Reason.NOT_IN_OPTIMUM
     return reasons
