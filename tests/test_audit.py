@@ -13,6 +13,7 @@ import pytest
 from conftest import command_json, run_command
 from torc import PROFILE, SCHEMA, TORC
 
+from advisor.model.reasons import Reason
 from advisor.report import audit_report
 from advisor.review.audit import findings
 
@@ -109,8 +110,13 @@ def test_duplicate_and_rowid_indexes_are_named_with_what_covers_them(
     assert pair == {"orders_customer", "orders_customer_again"}
     assert redundant["customer_by_id"]["kind"] == "rowid"
     drops = by_index(shop_audit[0]["drops"])
-    assert any(r.startswith("duplicate of ") for r in drops[duplicates[0]["index"]]["reasons"])
-    assert "customer_by_id" in drops
+    duplicate = drops[duplicates[0]["index"]]["reasons"]
+    assert {"code": Reason.DUPLICATE,
+            "reason": f"the same columns (and WHERE) as {duplicates[0]['covered_by']}"
+            } in duplicate
+    assert {"code": Reason.SERVED_BY_ROWID,
+            "reason": "served by the INTEGER PRIMARY KEY customer.id (the rowid)"
+            } in drops["customer_by_id"]["reasons"]
 
 
 def test_a_prefix_no_template_needs_is_redundant(
@@ -123,6 +129,8 @@ def test_a_prefix_no_template_needs_is_redundant(
     assert prefix["verdict"] == "redundant" and prefix["templates_checked"] >= 3
     # The duplicate and the prefix go; the longer index that covers both stays.
     dropped = {d["index"] for d in document["drops"]}
+    assert Reason.PREFIX in {r["code"] for r in by_index(document["drops"])[prefix["index"]]
+                             ["reasons"]}
     assert {"orders_customer", "orders_customer_again"} <= dropped
     assert "orders_customer_status" not in dropped
 
@@ -228,7 +236,8 @@ def test_an_index_that_slows_a_query_is_measured_as_harmful(tmp_path: Path) -> N
     assert harmful["event_kind"]["estimated_saving"] > 0
     assert harmful["event_kind"]["drop"] and harmful["event_kind"]["note"] is None
     drop = by_index(document["drops"])["event_kind"]
-    assert drop["reasons"][0].startswith(f"harmful: {slower['template']} runs")
+    assert drop["reasons"][0]["code"] == Reason.HARMFUL
+    assert drop["reasons"][0]["reason"].startswith(f"{slower['template']} runs")
     assert drop["read_seconds_saved"] > 0
     assert document["statistics"]["state"] == "missing"
     assert document["statistics"]["plan_changes"] == []
@@ -300,6 +309,7 @@ def test_the_seed_indexes_audited_with_the_torc_log(torc_seed: Path) -> None:
     # The claim query sorts in a temp b-tree: no logged plan uses the sort-order index.
     assert [u["index"] for u in document["unused"]] == ["seed_11_rr_gpus_runtime_memory"]
     assert [d["index"] for d in document["drops"]] == ["seed_11_rr_gpus_runtime_memory"]
+    assert [r["code"] for r in document["drops"][0]["reasons"]] == [Reason.UNUSED]
     # Both prefixes are named with their longer index, and kept: each serves an ORDER BY id
     # page without a sort, which its longer index cannot.
     prefixes = {r["index"]: r for r in document["redundant"]}

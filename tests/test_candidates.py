@@ -15,6 +15,7 @@ from advisor.catalog.schema import load_catalog
 from advisor.catalog.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
 from advisor.model.access import Analysis, OrderTerm, TableAccess
 from advisor.model.indexes import IndexSpecError, parse_index
+from advisor.model.reasons import Reason
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +55,17 @@ def test_candidates_served_by_primary_keys_are_dropped_with_the_reason(torc) -> 
     catalog, statistics = torc
     result = generate({"claim": _claim()}, catalog, statistics)
     dropped = {d.spec.describe(): d.reason for d in result.dropped}
-    assert "sqlite_autoindex_ready_queue_1" in dropped["ready_queue(workflow_id)"]
+    served = dropped["ready_queue(workflow_id)"]
+    assert served.code is Reason.SERVED_BY_EXISTING
+    assert "sqlite_autoindex_ready_queue_1" in served.sentence
     # Served backwards too: a DESC-only prefix of an ASC key index.
     reversed_spec = parse_index("ready_queue(workflow_id DESC, job_id DESC)")
     from advisor.candidates.generate import served_by_existing
-    assert served_by_existing(reversed_spec, catalog) is not None
+    backwards = served_by_existing(reversed_spec, catalog)
+    assert backwards is not None and backwards.code is Reason.SERVED_BY_EXISTING
+    rowid = served_by_existing(parse_index("job(id)"), catalog)
+    assert rowid is not None and rowid.code is Reason.SERVED_BY_ROWID
+    assert rowid.sentence == "served by the INTEGER PRIMARY KEY job.id (the rowid)"
 
 
 def test_equality_columns_most_selective_first_and_merged_across_templates(torc) -> None:

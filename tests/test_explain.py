@@ -10,6 +10,8 @@ import pytest
 from conftest import command_json, run_command
 from torc import CLAIM, TORC
 
+from advisor.model.reasons import Reason
+
 SORT_ORDERS = ("resource_requirements(num_gpus, runtime_s, memory_bytes)",
                "resource_requirements(num_gpus, memory_bytes, runtime_s)")
 
@@ -52,8 +54,34 @@ def test_reverse_dependency_lookup_gets_the_seeds_index() -> None:
     (template,) = document["templates"]
     assert template["best"]["index"].startswith("job_blocked_by(blocked_by_job_id")
     assert template["best"]["saving"] > 0.9
-    verdicts = {c["index"]: c["verdict"] for c in template["candidates"]}
-    assert verdicts["job_blocked_by(blocked_by_job_id)"] == "saves"
+    codes = {c["index"]: c["code"] for c in template["candidates"]}
+    assert codes["job_blocked_by(blocked_by_job_id)"] == Reason.SAVES
+
+
+def test_each_candidate_and_each_dropped_one_carries_a_reason_code(tmp_path: Path) -> None:
+    log = tmp_path / "three.log"
+    log.write_text("SELECT * FROM file WHERE workflow_id = 5 ORDER BY id LIMIT 10 OFFSET 0\n"
+                   "SELECT * FROM ready_queue WHERE workflow_id = 5\n"
+                   + CLAIM.replace("?", "1", 1).replace("?", "8000000000", 1)
+                   .replace("?", "16", 1).replace("?", "10", 1) + "\n")
+    document = explain_json(str(log), *torc())
+    by_sql = {t["sql"].split(" WHERE")[0]: t for t in document["templates"]}
+    files = {c["index"]: c for c in by_sql["SELECT * FROM file"]["candidates"]}
+    # Covering without the ORDER BY column: the planner uses it, then sorts.
+    wide = files["file(workflow_id, name, path, st_mtime)"]
+    assert wide["code"] == Reason.COSTS_MORE and wide["saving"] < 0
+    assert wide["reason"].startswith("raises the template's cost by ")
+    saves = files["file(workflow_id, id)"]
+    assert saves["code"] == Reason.SAVES
+    assert saves["reason"] == (f"saves {saves['saving']:.2%} of the template's cost beside "
+                               "today's indexes")
+    (dropped,) = by_sql["SELECT * FROM ready_queue"]["dropped"]
+    assert dropped["code"] == Reason.SERVED_BY_EXISTING
+    assert "sqlite_autoindex_ready_queue_1" in dropped["reason"]
+    claim = {c["index"]: c["code"] for c in by_sql[CLAIM.split(" WHERE")[0]]["candidates"]}
+    assert claim["resource_requirements(num_cpus)"] == Reason.UNUSED
+    text = explain(str(log), *torc())[1]
+    assert "Dropped ready_queue(workflow_id) (served-by-existing): served by the " in text
 
 
 def test_write_templates_carry_index_upkeep() -> None:

@@ -12,6 +12,8 @@ import pytest
 from conftest import command_json, run_command
 from torc import CLAIM, PROFILE, SCHEMA
 
+from advisor.model.reasons import Reason
+
 # A small Torc-shaped workload: a hot reverse lookup, a status poll, a little
 # churn on ready_queue, and a query no index helps.
 LINES = (
@@ -84,9 +86,38 @@ def test_against_list_is_judged(workload: Path, tmp_path: Path) -> None:
     listing.write_text("CREATE INDEX a ON job_blocked_by(blocked_by_job_id);\n"
                        "CREATE INDEX b ON workflow(user);\n")
     document = recommend_json(str(workload), "--against", str(listing))
-    verdicts = {v["index"]: v["verdict"] for v in document["against"]}
-    assert verdicts["job_blocked_by(blocked_by_job_id)"] == "used"
-    assert verdicts["workflow(user)"] == "unused"
+    against = {v["index"]: v for v in document["against"]}
+    used = against["job_blocked_by(blocked_by_job_id)"]
+    assert used["code"] == Reason.SAVES and used["in_recommendation"]
+    assert used["reason"].endswith("; it is (a prefix of) a recommended index")
+    unused = against["workflow(user)"]
+    assert unused["code"] == Reason.UNUSED and not unused["in_recommendation"]
+    assert unused["reason"] == Reason.UNUSED.sentence
+    # Beside a longer index of the same list, the shorter one adds nothing.
+    listing.write_text("CREATE INDEX a ON job_blocked_by(blocked_by_job_id);\n"
+                       "CREATE INDEX c ON job_blocked_by(blocked_by_job_id, job_id);\n")
+    document = recommend_json(str(workload), "--against", str(listing))
+    codes = {v["index"]: v["code"] for v in document["against"]}
+    assert codes == {"job_blocked_by(blocked_by_job_id)": Reason.REDUNDANT,
+                     "job_blocked_by(blocked_by_job_id, job_id)": Reason.SAVES}
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([], {"job(workflow_id)": Reason.PREFIX,
+          "job_blocked_by(blocked_by_job_id, job_id)": Reason.WITHIN_TOLERANCE,
+          "ready_queue(job_id, workflow_id)": Reason.NO_GAIN}),
+    (["--max-indexes", "1"], {"job(workflow_id, status)": Reason.OVER_BUDGET}),
+    (["--min-saving", "0.7"], {"job_blocked_by(blocked_by_job_id)": Reason.BELOW_MIN_SAVING}),
+])
+def test_rejected_candidates_carry_the_reason_code(workload: Path, args: list[str],
+                                                   expected: dict[str, Reason]) -> None:
+    document = recommend_json(str(workload), *args)
+    rejected = {v["index"]: v for v in document["rejected"]}
+    assert {index: rejected[index]["code"] for index in expected} == expected
+    assert not any("--" in entry["reason"] for entry in rejected.values())
+    if not args:
+        assert rejected["job(workflow_id)"]["reason"].startswith(
+            "a left prefix of job(workflow_id, status),")
 
 
 def test_sql_output_and_migrations(workload: Path, tmp_path: Path) -> None:

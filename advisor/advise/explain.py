@@ -2,8 +2,8 @@
 
 For every template: the plan SQLite chooses with today's indexes and its
 estimated cost; the same with the indexes the user named (``--index``); with
-each candidate on its own, and a verdict on each (used and how much it saves,
-or why not); and, when today's plan sorts for its ORDER BY in a temp b-tree,
+each candidate on its own, and a reason on each (advisor.model.reasons: how
+much it saves, or why it does not); and, when today's plan sorts for its ORDER BY in a temp b-tree,
 the smallest combinations of candidates that let SQLite avoid that sort.
 """
 
@@ -21,11 +21,15 @@ from advisor.digest.digest import TemplateStats
 from advisor.digest.fingerprint import Template
 from advisor.model.access import Analysis
 from advisor.model.indexes import IndexSpec
+from advisor.model.reasons import Decision, Reason
 from advisor.whatif.planner import WhatIf, WhatIfCounters
 
 TEMP_SORT = "USE TEMP B-TREE FOR"
 MAX_COMBINATION_CANDIDATES = 24  # pairs of at most this many: 276 what-if calls
 NO_GAIN = 0.005
+# What a candidate's saving is measured against, as the reason sentences say it.
+BESIDE_TODAY = "today's indexes"
+OF_TEMPLATE = "the template's cost"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Verdict:
     shapes: tuple[str, ...]
     costed: Costed
     saving: float  # share of today's cost saved (negative: costs more)
-    verdict: str  # "saves", "used, no gain", "costs more", "not used by the planner"
+    decision: Decision  # SAVES, NO_GAIN, COSTS_MORE or UNUSED
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class TemplateExplanation:
 
     @property
     def best(self) -> Verdict | None:
-        useful = [v for v in self.verdicts if v.verdict == "saves"]
+        useful = [v for v in self.verdicts if v.decision.code is Reason.SAVES]
         return min(useful, key=lambda v: v.costed.total) if useful else None
 
 
@@ -114,14 +118,16 @@ class Explainer:
         used = name is not None and name in costed.price.plan.indexes_used()
         saving = 1 - costed.total / today.total if today.total else 0.0
         if not used:
-            verdict = "not used by the planner"
+            decision = Decision.of(Reason.UNUSED)
         elif saving > NO_GAIN:
-            verdict = "saves"
+            decision = Decision.of(Reason.SAVES, share=saving, of=OF_TEMPLATE,
+                                   beside=BESIDE_TODAY)
         elif saving < -NO_GAIN:
-            verdict = "costs more"
+            decision = Decision.of(Reason.COSTS_MORE, rise=-saving, of=OF_TEMPLATE,
+                                   beside=BESIDE_TODAY)
         else:
-            verdict = "used, no gain"
-        return Verdict(candidate.spec, candidate.shapes, costed, saving, verdict)
+            decision = Decision.of(Reason.NO_GAIN, beside=BESIDE_TODAY)
+        return Verdict(candidate.spec, candidate.shapes, costed, saving, decision)
 
     def _order_free(self, template_id: str, specs: list[IndexSpec],
                     given: Sequence[IndexSpec]) -> tuple[Costed, ...]:

@@ -5,8 +5,8 @@ workload's estimated prices (advisor.costing.pricing): reads weighted by their c
 writes charged for the upkeep of every index on their table. The chosen set
 is ordered into phases (advisor.search.ordering). Every chosen index carries the
 templates it serves with their plans before and after; every candidate not
-chosen carries a reason measured the same way, and so does every index of an
-``--against`` list (the seed analysis's thirteen, say).
+chosen carries a reason (advisor.model.reasons) measured the same way, and so does
+every index of a given list (the seed analysis's thirteen, say).
 """
 
 from __future__ import annotations
@@ -19,13 +19,18 @@ from advisor.candidates.generate import CandidateSet, generate
 from advisor.costing.pricing import Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
 from advisor.model.indexes import IndexSpec
+from advisor.model.reasons import Decision, Reason
 from advisor.search.ordering import Phase, group_phases, order_steps
 from advisor.search.problem import build_problem, candidate_specs
 from advisor.search.search import Budget, Selection, select
 from advisor.whatif.planner import Plan, WhatIf, WhatIfCounters
 
 SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of its own cost
-NEGLIGIBLE_SHARE = 0.001  # an --against index saving less than this is "negligible"
+NEGLIGIBLE_SHARE = 0.001  # a given index saving less than this is NEGLIGIBLE
+# What a saving is measured against, as the reason sentences say it.
+BESIDE_SET = "the recommended set"
+BESIDE_LIST = "the rest of the list"
+OF_WORKLOAD = "the workload cost"
 
 
 @dataclass(frozen=True)
@@ -56,14 +61,14 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Verdict:
-    """Why an index is not recommended, or what an --against index does."""
+    """Why an index is not recommended, or what an index of a given list does."""
 
     spec: IndexSpec
-    verdict: str  # short: "recommended", "used", "redundant", "not worth its writes", ...
-    reason: str  # a sentence with numbers
+    decision: Decision  # the reason, with the figures its sentence names
     read_saving: float  # weighted read cost it removes (given the comparison set)
     write_cost: float  # weighted upkeep it adds
     bytes: int
+    in_recommendation: bool = False  # a given index that is (a prefix of) a recommended one
 
 
 @dataclass(frozen=True)
@@ -148,7 +153,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     )
     verdicts = {
         spec: _rejected(spec, code, chosen, pricer, problem.bytes_of[spec], selection,
-                        baseline, tolerance)
+                        baseline, tolerance, budget.min_saving)
         for spec, code in sorted(selection.rejected.items())
     }
     rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
@@ -230,33 +235,29 @@ def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
     return total0 - total1, read0 - read1, upkeep1 - upkeep0
 
 
-def _rejected(spec: IndexSpec, code: str, chosen: frozenset[IndexSpec], pricer: Pricer,
-              size: int, selection: Selection, baseline: float, tolerance: float) -> Verdict:
+def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
+              pricer: Pricer, size: int, selection: Selection, baseline: float,
+              tolerance: float, min_saving: float) -> Verdict:
+    """The search's reason, measured again beside the recommended set: no read saving
+    or not worth its writes overrides it; the rest of what the search did not keep is
+    within the tolerance."""
     saving, read_saving, upkeep = _marginal(spec, chosen, pricer)
     longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
-    table = spec.table
+    share = saving / baseline if baseline else 0.0
     if read_saving <= 0:
-        verdict, reason = "no gain", (
-            "no template gets cheaper with it beside the recommended set (the planner "
-            "does not use it, or uses it for no saving)")
-        if longer:
-            verdict = "redundant"
-            reason = f"served by the prefix of {longer[0]}: its leading columns give the same seeks"
+        decision = (Decision.of(Reason.PREFIX, longer=str(longer[0])) if longer
+                    else Decision.of(Reason.NO_GAIN, beside=BESIDE_SET))
     elif upkeep >= read_saving:
-        verdict, reason = "not worth its writes", (
-            f"write cost on {table} ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})")
-    elif code == "below-min-saving":
-        verdict, reason = "below --min-saving", (
-            f"saves {saving / baseline:.2%} of the workload cost, below --min-saving")
-    elif code == "over-budget":
-        verdict, reason = "over budget", (
-            f"saves {saving / baseline:.2%} but the budget (--max-indexes / --max-bytes) is spent "
-            "on indexes that save more")
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
+                               read_saving=read_saving)
+    elif code is Reason.BELOW_MIN_SAVING:
+        decision = Decision.of(code, share=share, min_saving=min_saving)
+    elif code is Reason.OVER_BUDGET:
+        decision = Decision.of(code, share=share)
     else:
-        verdict, reason = "within tolerance", (
-            f"saves only {saving / baseline:.3%} of the workload cost once the recommended set "
-            f"exists (tolerance {tolerance:.0%})")
-    return Verdict(spec, verdict, reason, read_saving, upkeep, size)
+        decision = Decision.of(Reason.WITHIN_TOLERANCE, share=share, beside=BESIDE_SET,
+                               tolerance=tolerance)
+    return Verdict(spec, decision, read_saving, upkeep, size)
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
@@ -268,22 +269,16 @@ def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[Ind
     in_recommendation = spec in chosen or any(spec.is_prefix_of(c) for c in chosen)
     share = saving / baseline if baseline else 0.0
     if read_saving <= 0 and alone_read <= 0:
-        verdict = "unused"
-        reason = "the planner uses it for no template of this workload"
+        decision = Decision.of(Reason.UNUSED)
     elif read_saving <= 0:
-        verdict = "redundant"
-        reason = (f"alone it saves {alone_saving / baseline:.2%}, but the rest of the list "
-                  "serves the same templates as well")
+        decision = Decision.of(Reason.REDUNDANT, beside=BESIDE_LIST,
+                               alone_share=alone_saving / baseline if baseline else 0.0)
     elif upkeep >= read_saving:
-        verdict = "not worth its writes"
-        reason = f"its upkeep ({upkeep:,.0f}) exceeds its read saving ({read_saving:,.0f})"
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
+                               read_saving=read_saving)
     elif share < NEGLIGIBLE_SHARE:
-        verdict = "negligible"
-        reason = (f"saves {share:.3%} of the workload cost beside the rest of the list "
-                  f"(less than {NEGLIGIBLE_SHARE:.1%})")
+        decision = Decision.of(Reason.NEGLIGIBLE, share=share, beside=BESIDE_LIST,
+                               threshold=NEGLIGIBLE_SHARE)
     else:
-        verdict = "used"
-        reason = f"saves {share:.2%} of the workload cost beside the rest of the list"
-    if in_recommendation:
-        reason += "; it is (a prefix of) a recommended index"
-    return Verdict(spec, verdict, reason, read_saving, upkeep, size)
+        decision = Decision.of(Reason.SAVES, share=share, of=OF_WORKLOAD, beside=BESIDE_LIST)
+    return Verdict(spec, decision, read_saving, upkeep, size, in_recommendation)

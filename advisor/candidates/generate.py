@@ -20,6 +20,7 @@ from advisor.catalog.schema import Catalog
 from advisor.catalog.statistics import Statistics
 from advisor.model.access import Analysis, TableAccess
 from advisor.model.indexes import IndexSpec
+from advisor.model.reasons import Decision, Reason
 
 COVERING_MAX_COLUMNS = 6
 
@@ -34,7 +35,7 @@ class Candidate:
 @dataclass(frozen=True)
 class Dropped:
     spec: IndexSpec
-    reason: str
+    reason: Decision  # SERVED_BY_EXISTING or SERVED_BY_ROWID
     templates: tuple[str, ...]
 
 
@@ -146,7 +147,7 @@ def _dedupe(columns: list[tuple[str, bool]]) -> tuple[tuple[str, bool], ...]:
     return tuple(seen.items())
 
 
-def served_by_existing(spec: IndexSpec, catalog: Catalog) -> str | None:
+def served_by_existing(spec: IndexSpec, catalog: Catalog) -> Decision | None:
     """Why an existing index (or the rowid) already gives what ``spec`` would, or None.
 
     An existing index serves a candidate whose columns are its leading
@@ -157,7 +158,7 @@ def served_by_existing(spec: IndexSpec, catalog: Catalog) -> str | None:
         return None
     table = catalog.table(spec.table)
     if table is not None and table.rowid_alias and spec.column_names == (table.rowid_alias,):
-        return f"served by the INTEGER PRIMARY KEY {table.name}.{table.rowid_alias} (the rowid)"
+        return Decision.of(Reason.SERVED_BY_ROWID, table=table.name, column=table.rowid_alias)
     flipped = tuple((name, not desc) for name, desc in spec.columns)
     for index in catalog.indexes_on(spec.table):
         if index.where is not None:
@@ -166,5 +167,6 @@ def served_by_existing(spec: IndexSpec, catalog: Catalog) -> str | None:
         if (IndexSpec(spec.table, spec.columns).is_prefix_of(existing)
                 or IndexSpec(spec.table, flipped).is_prefix_of(existing)):
             kind = {"pk": "PRIMARY KEY", "u": "UNIQUE constraint"}.get(index.origin, "index")
-            return f"served by the {kind} index {index.name} on {existing.describe()}"
+            return Decision.of(Reason.SERVED_BY_EXISTING, kind=kind, index=index.name,
+                               definition=existing.describe())
     return None

@@ -7,10 +7,11 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
+from advisor.report.reasons import reason_fields
 from advisor.review.audit import findings
 from advisor.review.audit.findings import Audit
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each drop reason is a code and its sentence
 PLAN_CHANGES_SHOWN = 10  # in text reports; JSON has all
 
 
@@ -47,7 +48,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
         ],
         "drops": [
             {"index": d.index, "table": d.table, "definition": d.definition,
-             "reasons": list(d.reasons), "bytes": d.bytes,
+             "reasons": [reason_fields(r) for r in d.reasons], "bytes": d.bytes,
              "write_seconds_saved": _round(d.write_seconds_saved),
              "read_seconds_saved": _round(d.read_seconds_saved),
              "uncertainty_seconds": _round(d.uncertainty_seconds),
@@ -141,7 +142,7 @@ def render_sql(document: dict[str, Any]) -> str:
     lines = [f"-- advisor audit of {document['database']}: {count} "
              f"{'index' if count == 1 else 'indexes'} to drop"]
     for drop in document["drops"]:
-        lines.append(f"-- {drop['definition']}: {'; '.join(drop['reasons'])}; frees "
+        lines.append(f"-- {drop['definition']}: {_reasons(drop)}; frees "
                      f"{_kib(drop['bytes'])}; {_write_saving(drop)}")
         lines.append(drop["drop_sql"])
     advice = document["statistics"]["advice"]
@@ -153,6 +154,10 @@ def render_sql(document: dict[str, Any]) -> str:
         lines.extend(f"-- {drop['restore_sql']}" for drop in document["drops"]
                      if drop["restore_sql"])
     return "\n".join(lines)
+
+
+def _reasons(drop: dict[str, Any]) -> str:
+    return "; ".join(f"{r['code']}: {r['reason']}" for r in drop["reasons"])
 
 
 def _kib(size: int) -> str:
@@ -197,7 +202,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append(_heading("Drop list", markdown))
     if document["drops"]:
         out.append(_tab(
-            [[d["index"], d["definition"], "; ".join(d["reasons"]), _kib(d["bytes"]),
+            [[d["index"], d["definition"], _reasons(d), _kib(d["bytes"]),
               _measured_cell(d["write_seconds_saved"], d["uncertainty_seconds"]),
               _measured_cell(d["read_seconds_saved"], d["uncertainty_seconds"]),
               f"{d['upkeep_saved']:,.0f}"]

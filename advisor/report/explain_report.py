@@ -10,9 +10,10 @@ from tabulate import tabulate
 
 from advisor.advise.explain import Costed, TemplateExplanation
 from advisor.analysis.workload import Workload
+from advisor.report.reasons import reason_fields
 from advisor.whatif.planner import WhatIfCounters
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: reasons as a code and its sentence ("verdict" became "code")
 
 
 def _costed(costed: Costed | None) -> dict[str, Any] | None:
@@ -72,11 +73,11 @@ def _template(e: TemplateExplanation, total_ns: int) -> dict[str, Any]:
         "best": None if best is None else {"index": str(best.spec),
                                             "saving": round(best.saving, 6)},
         "candidates": [
-            {"index": str(v.spec), "shapes": list(v.shapes), "verdict": v.verdict,
+            {"index": str(v.spec), "shapes": list(v.shapes), **reason_fields(v.decision),
              "saving": round(v.saving, 6), **(_costed(v.costed) or {})}
             for v in e.verdicts
         ],
-        "dropped": [{"index": str(d.spec), "reason": d.reason} for d in e.dropped],
+        "dropped": [{"index": str(d.spec), **reason_fields(d.reason)} for d in e.dropped],
         "order_by_without_sort": [_costed(c) for c in e.order_free],
     }
 
@@ -130,11 +131,11 @@ def _template_text(t: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
         out.append("Candidates:")
         out.append(tabulate(
             [[c["index"], ",".join(c["shapes"]), _num(c["cost"]), f"{c['saving'] * 100:.1f}%",
-              c["verdict"]] for c in t["candidates"]],
+              c["code"]] for c in t["candidates"]],
             headers=["index", "shape", "cost", "saving", "verdict"], tablefmt=fmt,
             disable_numparse=True))
     for dropped in t["dropped"]:
-        out.append(f"Dropped {dropped['index']}: {dropped['reason']}")
+        out.append(f"Dropped {dropped['index']} ({dropped['code']}): {dropped['reason']}")
     if t["order_by_without_sort"]:
         out.append("Index sets that avoid the temp b-tree for ORDER BY:")
         for costed in t["order_by_without_sort"]:

@@ -8,10 +8,13 @@ from typing import Any
 import orjson
 from tabulate import tabulate
 
-from advisor.advise.recommend import Recommendation, Verdict
+from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict
 from advisor.analysis.workload import Workload
+from advisor.model.reasons import Decision, Reason
+from advisor.report.reasons import reason_fields
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: reasons as a code and its sentence ("verdict" became "code")
+IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
 PLAN_TEMPLATES = 3  # templates with plans shown per index in text reports
 
 
@@ -64,8 +67,10 @@ def recommend_document(rec: Recommendation, workload: Workload,
         "drops": [{**_verdict(d.verdict), "name": d.name,
                    "drop_sql": f'DROP INDEX IF EXISTS "{d.name}";',
                    "restore_sql": d.restore_sql.rstrip(";") + ";"} for d in rec.drops],
-        "dropped": [{"index": str(d.spec), "reason": d.reason} for d in rec.candidates.dropped],
-        "against": [_verdict(v) for v in rec.against],
+        "dropped": [{"index": str(d.spec), **reason_fields(d.reason)}
+                    for d in rec.candidates.dropped],
+        "against": [{**_verdict(v), "in_recommendation": v.in_recommendation}
+                    for v in rec.against],
         "search": {
             "components": [
                 {"candidates": len(c.candidates), "templates": len(c.templates),
@@ -90,7 +95,8 @@ def recommend_document(rec: Recommendation, workload: Workload,
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:
-    return {"index": str(v.spec), "verdict": v.verdict, "reason": v.reason,
+    more = (IN_RECOMMENDATION,) if v.in_recommendation else ()
+    return {"index": str(v.spec), **reason_fields(v.decision, *more),
             "read_saving": round(v.read_saving, 3), "write_cost": round(v.write_cost, 3),
             "estimated_bytes": v.bytes}
 
@@ -146,12 +152,12 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         out.append("")
     if document["against"]:
         out.append(_heading("The given list, judged", markdown))
-        out.append(tabulate([[v["index"], v["verdict"], v["reason"]] for v in document["against"]],
+        out.append(tabulate([[v["index"], v["code"], v["reason"]] for v in document["against"]],
                             headers=["index", "verdict", "why"], tablefmt=fmt))
         out.append("")
     out.append(_heading("Rejected candidates", markdown))
-    rows = [[v["index"], v["verdict"], v["reason"]] for v in document["rejected"]]
-    rows += [[d["index"], "served already", d["reason"]] for d in document["dropped"]]
+    rows = [[v["index"], v["code"], v["reason"]]
+            for v in (*document["rejected"], *document["dropped"])]
     out.append(tabulate(rows, headers=["index", "verdict", "why"], tablefmt=fmt))
     search = document["search"]
     methods = ", ".join(f"{c['method']} ({c['candidates']} candidates)"
@@ -169,8 +175,9 @@ def _heading(text: str, markdown: bool) -> str:
 
 def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
     create = index["create_sql"]
-    summary = (f"saves {index['saving_share']:.2%} of the workload cost beside the rest of "
-               f"the set; adds {index['write_cost']:,.0f} of write upkeep; "
+    saves = Decision.of(Reason.SAVES, share=index["saving_share"], of=OF_WORKLOAD,
+                        beside="the rest of the set")
+    summary = (f"{saves.sentence}; adds {index['write_cost']:,.0f} of write upkeep; "
                f"{_kib(index['estimated_bytes'])}.")
     if index["stats_note"]:
         summary += f" Statistics: {index['stats_note']}."

@@ -35,6 +35,7 @@ from advisor.costing.estimate import maintenance
 from advisor.costing.sizes import index_bytes
 from advisor.model.access import WriteAccess
 from advisor.model.errors import InputError
+from advisor.model.reasons import Decision, Reason
 from advisor.review.audit.plans import Auditor, DatabaseFacts, Progress, read_facts
 from advisor.review.audit.replay import (
     DEFAULT_MAX_REPLAYS,
@@ -177,7 +178,7 @@ class Drop:
     index: str
     table: str
     definition: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Decision, ...]  # UNUSED, DUPLICATE, SERVED_BY_ROWID, PREFIX, HARMFUL
     bytes: int
     write_seconds_saved: float | None  # measured, weighted by the log's counts
     read_seconds_saved: float | None  # measured; negative: reads get slower without it
@@ -648,28 +649,28 @@ def _full_scans(auditor: Auditor) -> tuple[FullScan, ...]:
 def _drops(auditor: Auditor, indexes: Iterable[AuditedIndex], unused: Iterable[Unused],
            redundant: Iterable[Redundancy], harmful: Iterable[Harmful],
            replayed: Iterable[Replayed]) -> tuple[Drop, ...]:
-    reasons: dict[str, list[str]] = {}
+    reasons: dict[str, list[Decision]] = {}
     for entry in unused:
         if entry.drop:
-            reasons.setdefault(entry.index, []).append("unused: no logged template's plan "
-                                                       "uses it")
+            reasons.setdefault(entry.index, []).append(Decision.of(Reason.UNUSED))
     for r in redundant:
         if r.verdict != "redundant":
             continue
         if r.kind == "duplicate":
-            text = f"duplicate of {r.covered_by}"
+            why = Decision.of(Reason.DUPLICATE, other=r.covered_by)
         elif r.kind == "rowid":
-            text = "indexes the rowid alone: the table's INTEGER PRIMARY KEY already does"
+            table = auditor.catalog.table(auditor.index(r.index).table)
+            assert table is not None and table.rowid_alias  # what made it a rowid finding
+            why = Decision.of(Reason.SERVED_BY_ROWID, table=table.name, column=table.rowid_alias)
         else:
-            text = (f"prefix of {r.covered_by}: no template's estimated cost rises without "
-                    f"it ({r.templates_checked} on its table checked)")
-        reasons.setdefault(r.index, []).append(text)
+            why = Decision.of(Reason.PREFIX, longer=r.covered_by)
+        reasons.setdefault(r.index, []).append(why)
     for h in harmful:
         if h.drop:
             worst = h.slower[0]
-            reasons.setdefault(h.index, []).append(
-                f"harmful: {worst.template_id} runs {worst.seconds_with * 1000:.3f} ms with it, "
-                f"{worst.seconds_without * 1000:.3f} ms without")
+            reasons.setdefault(h.index, []).append(Decision.of(
+                Reason.HARMFUL, template=worst.template_id, ms_with=worst.seconds_with * 1000,
+                ms_without=worst.seconds_without * 1000))
     measured = {r.index: r for r in replayed}
     bytes_of = {ix.name: ix.bytes for ix in indexes}
     out = []
