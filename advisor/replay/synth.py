@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import math
 import os
 import random
 import re
@@ -35,7 +34,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import lru_cache
 from itertools import accumulate, chain, repeat
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +49,7 @@ from advisor.catalog.profile import (
     TableSpec,
     load_profile,
 )
+from advisor.catalog.profile.sampling import round_randomly
 from advisor.catalog.schema import Catalog, Column, Table, load_catalog, quote_identifier
 from advisor.model.errors import InputError, ProfileError
 
@@ -518,50 +517,10 @@ def _counts(shape: _Shape, parent: _Layout, layouts: dict[str, _Layout], profile
         elif relative is not None:
             units = layouts[relative.lower()].counts or []
             per_unit = dist.mean_per_parent(1)
-            counts.extend(_round(per_unit * units[p], rng) for p in range(lo, hi))
+            counts.extend(round_randomly(per_unit * units[p], rng) for p in range(lo, hi))
         else:
-            counts.extend(_allocate(dist, hi - lo, rng))
+            counts.extend(dist.allocate(hi - lo, rng, tabulate=True))
     return counts
-
-
-def _allocate(dist: Distribution, parents: int, rng: random.Random) -> list[int]:
-    """``Distribution.allocate``, with fast paths for whole fixed counts and Poisson / geometric.
-
-    Drawing a million clamped Poisson counts one by one is the slowest part of
-    laying out a large profile; sampling the same clamped distribution by
-    inverse CDF (``rng.choices`` over its probabilities) is several times faster.
-    """
-    mean = dist.mean
-    whole = mean is not None and float(mean).is_integer()
-    if dist.kind == "fixed" and dist.total is None and mean is not None and whole:
-        count = max(int(mean), dist.min)
-        return [count if dist.max is None else min(count, dist.max)] * parents
-    if dist.kind not in ("poisson", "geometric") or mean is None or mean > 30 or parents < 1:
-        return dist.allocate(parents, rng)
-    if mean <= 0:
-        return [dist.min] * parents
-    if dist.kind == "poisson":
-        weights, ratio = [math.exp(-mean)], lambda k: mean / k
-    else:
-        success = 1.0 / (1.0 + mean)
-        weights, ratio = [success], lambda _: 1.0 - success
-    top = dist.max if dist.max is not None else 100_000
-    total = weights[0]
-    while len(weights) <= top and (total < 1 - 1e-12 or len(weights) <= dist.min):
-        weights.append(weights[-1] * ratio(len(weights)))
-        total += weights[-1]
-    if len(weights) > top:  # counts above max are clamped to max
-        weights[top:] = [max(0.0, 1.0 - sum(weights[:top]))]
-    low = min(dist.min, len(weights) - 1)
-    weights[: low + 1] = [sum(weights[: low + 1])]  # and counts below min to min
-    values = range(low, low + len(weights))
-    return rng.choices(values, cum_weights=list(accumulate(weights)), k=parents)
-
-
-def _round(value: float, rng: random.Random) -> int:
-    """Round up or down at random so that the mean holds."""
-    whole = math.floor(value)
-    return whole + (1 if rng.random() < value - whole else 0)
 
 
 def _cap(shape: _Shape, shapes: dict[str, _Shape], layouts: dict[str, _Layout],
@@ -624,7 +583,7 @@ def build_dag(nodes: int, fan_in: Distribution, depth: int, max_fan_out: int | N
         return graph
     if fan_in.mean is not None and fan_in.total is None:
         fan_in = replace(fan_in, mean=fan_in.mean * nodes / rest)
-    wanted = _allocate(fan_in, rest, rng)
+    wanted = fan_in.allocate(rest, rng, tabulate=True)
     room = [max_fan_out or nodes] * nodes
     draw = rng.random
     edges: list[tuple[int, int]] = []
@@ -989,18 +948,6 @@ def _affinity(declared: str) -> str:
     return "integer"
 
 
-@lru_cache(maxsize=256)
-def _cumulative(hint: ColumnHint) -> tuple[list[Any], list[float]]:
-    """Population and cumulative weights of a hint: its value mix, else its ranks by skew."""
-    if hint.values:
-        population = [value for value, _ in hint.values]
-        weights = [weight for _, weight in hint.values]
-    else:
-        population = list(range(hint.distinct or 1))
-        weights = [1.0 / (rank + 1) ** hint.skew for rank in population]
-    return population, list(accumulate(weights))
-
-
 class _ValueMaker:
     """Draws a plain column's values for a run of rows: from its hint, else by type and name."""
 
@@ -1024,7 +971,7 @@ class _ValueMaker:
         elif self.unique:
             values = self._sequence(first, count, width)
         elif hint is not None and (hint.values or hint.distinct):
-            population, cumulative = _cumulative(hint)
+            population, cumulative = hint.mix()
             values = rng.choices(population, cum_weights=cumulative, k=count)
             if not hint.values:
                 values = self._ranks(values, width)
