@@ -3,7 +3,9 @@
 The canonical text is parsed once; a write is split into what it changes (a
 :class:`~advisor.model.access.WriteAccess`) and what it reads (a query: the WHERE of
 an UPDATE or DELETE, the SELECT of an INSERT ... SELECT). The query is bound by
-:mod:`advisor.analysis.binding`, and each usable predicate is classified:
+:mod:`advisor.analysis.binding`, and each usable predicate is classified (the
+sides of a comparison come from :mod:`advisor.analysis.predicates`, as replay
+reads them):
 
 - only the conjuncts at the top of a WHERE, ON or HAVING count (inside an OR,
   nothing is classified);
@@ -47,18 +49,14 @@ from advisor.analysis.binding import (
     unparen,
 )
 from advisor.analysis.constants import fixed_value, number_slots, sample_slots, slot_of
+from advisor.analysis.predicates import EQUALITY, IN_LIST, IS_NULL, PATTERN, RANGE, Side, sides
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
 
-EQUALITY = "equality"
-IN_LIST = "in_list"
-RANGE = "range"
-IS_NULL = "is_null"
-JOIN = "join"
+JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 
 _NOTHING_TO_INDEX = frozenset({KIND_TRANSACTION, KIND_OTHER})
-_RANGE_OPERATORS = (exp.LT, exp.LTE, exp.GT, exp.GTE)
 _LIKE_WILDCARDS = {exp.Like: "%_", exp.Glob: "*?["}
 
 
@@ -277,20 +275,15 @@ def _conjuncts(node: exp.Expression | None) -> Iterator[exp.Expression]:
 
 def _classify(term: exp.Expression, binding: Binding) -> Iterator[Predicate]:
     """What one conjunct offers an index on each side."""
-    if isinstance(term, (exp.EQ, exp.NullSafeEQ)):
-        yield from _equality(term.this, term.expression, binding)
-        yield from _equality(term.expression, term.this, binding)
-    elif isinstance(term, _RANGE_OPERATORS):
-        yield from _compared(term.this, [term.expression], RANGE, binding)
-        yield from _compared(term.expression, [term.this], RANGE, binding)
-    elif isinstance(term, exp.Between):
-        yield from _compared(term.this, [term.args["low"], term.args["high"]], RANGE, binding)
-    elif isinstance(term, exp.In):
-        yield from _in_list(term, binding)
-    elif isinstance(term, exp.Is) and isinstance(term.expression, exp.Null):
-        yield from _compared(term.this, [], IS_NULL, binding)
-    elif isinstance(term, (exp.Like, exp.Glob, exp.Escape)):
-        yield from _pattern(term, binding)
+    for side in sides(term):
+        if side.kind == EQUALITY:
+            yield from _equality(side.column, side.others[0], binding)
+        elif side.kind in (RANGE, IS_NULL):
+            yield from _compared(side.column, list(side.others), side.kind, binding)
+        elif side.kind == IN_LIST:
+            yield from _in_list(side, binding)
+        elif side.kind == PATTERN and _seeks_prefix(side):
+            yield from _compared(side.column, [], RANGE, binding)
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
@@ -317,25 +310,21 @@ def _equality(column: exp.Expression, other: exp.Expression,
         yield Predicate(ref, EQUALITY, other)
 
 
-def _in_list(term: exp.In, binding: Binding) -> Iterator[Predicate]:
-    ref = binding.ref(term.this)
-    query = term.args.get("query")
-    values = [query] if query is not None else term.expressions
+def _in_list(side: Side, binding: Binding) -> Iterator[Predicate]:
+    ref = binding.ref(side.column)
+    values = list(side.others)
     if ref is not None and values and _independent(ref, values, binding):
-        yield Predicate(ref, IN_LIST, None if query is not None else term)
+        subquery = side.term.args.get("query") is not None
+        yield Predicate(ref, IN_LIST, None if subquery else side.term)
 
 
-def _pattern(term: exp.Expression, binding: Binding) -> Iterator[Predicate]:
+def _seeks_prefix(side: Side) -> bool:
     """``LIKE 'abc%'`` and ``LIKE ?`` can seek on a prefix; ``LIKE '%abc'`` cannot."""
-    match = term.this if isinstance(term, exp.Escape) else term
-    if not isinstance(match, (exp.Like, exp.Glob)):
-        return
-    pattern = unparen(match.expression)
-    wildcards = _LIKE_WILDCARDS[type(match)]
-    if isinstance(pattern, exp.Placeholder) or (
-            isinstance(pattern, exp.Literal) and pattern.is_string
-            and pattern.this[:1] not in ("", *wildcards)):
-        yield from _compared(match.this, [], RANGE, binding)
+    pattern = unparen(side.others[0])
+    wildcards = _LIKE_WILDCARDS[type(side.term)]
+    return isinstance(pattern, exp.Placeholder) or (
+        isinstance(pattern, exp.Literal) and pattern.is_string
+        and pattern.this[:1] not in ("", *wildcards))
 
 
 # --- constant predicates -----------------------------------------------------------

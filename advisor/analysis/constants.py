@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from advisor.analysis.binding import Unanalysable, parse_statement, text_order
+from advisor.analysis.binding import Unanalysable, parse_statement
+from advisor.analysis.literals import value_nodes
 
 SLOT = "advisor_slot"  # the key in a node's ``meta`` that holds its slot number
 
@@ -46,32 +47,10 @@ _PLACEHOLDERS = re.compile(
 )
 
 
-def _is_value(node: exp.Expression) -> bool:
-    """A literal or placeholder: what the fingerprint masks to ``?``."""
-    if isinstance(node, exp.Null):
-        return not (isinstance(node.parent, exp.Is) and node.arg_key == "expression")
-    if isinstance(node, exp.Neg):
-        return isinstance(node.this, (exp.Literal, exp.Placeholder))
-    return isinstance(node, (exp.Literal, exp.Placeholder, exp.HexString))
-
-
-def _is_value_list(node: exp.Expression) -> bool:
-    return isinstance(node, exp.In) and bool(node.expressions) and all(
-        _is_value(item) for item in node.expressions)
-
-
 def slots(tree: exp.Expression) -> Iterator[exp.Expression]:
-    """The slot nodes of a raw parse: values, and ``IN`` nodes whose list is all values."""
-    skipped: set[int] = set()
-    for node in text_order(tree):
-        if id(node) in skipped or (node.parent is not None and id(node.parent) in skipped):
-            skipped.add(id(node))
-            continue
-        if isinstance(node, exp.Values):
-            skipped.update(id(row) for row in node.expressions[1:])
-        if _is_value_list(node) or _is_value(node):
-            skipped.add(id(node))  # its parts are not slots of their own
-            yield node
+    """The slot nodes of a raw parse: values, and ``IN`` nodes whose list is all values,
+    in the first row of a multi-row ``VALUES`` only (as the fingerprint keeps it)."""
+    return value_nodes(tree, whole_lists=True, first_row_only=True)
 
 
 def number_slots(tree: exp.Expression) -> int:

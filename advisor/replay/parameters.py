@@ -39,18 +39,16 @@ from advisor.analysis.binding import (
     Unanalysable,
     bind,
     parse_statement,
-    text_order,
     unparen,
 )
+from advisor.analysis.literals import value_nodes
+from advisor.analysis.predicates import EQUALITY, IN_LIST, Side, sides
 from advisor.catalog.schema import Catalog, Table, quote_identifier
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 
 # Strings are matched so that what looks like a placeholder inside one is left alone.
 _STRING_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
 _SENTINEL = "\x01"  # a placeholder parses as the string '\x01<n>': a literal with a position
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Is, exp.Like,
-                exp.Glob, exp.NullSafeEQ)
-_EQUALITIES = (exp.EQ, exp.Is, exp.NullSafeEQ)
 _DEFAULT_LIMIT = 200  # a LIMIT placeholder when the log says nothing of the rows returned
 _MISSING = object()  # a placeholder has no logged value
 
@@ -369,11 +367,10 @@ def _splice(prepared: Prepared, chosen: dict[int, object]) -> str:
 
 
 def _value_nodes(root: exp.Expression) -> Iterator[exp.Expression]:
-    """Literals (a negated one as its Neg) and sentinels, each once."""
-    for node in text_order(root):
-        negated_literal = isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal)
-        plain = isinstance(node, exp.Literal) and not isinstance(node.parent, exp.Neg)
-        if plain or negated_literal:
+    """Literals (a negated one as its Neg) and sentinels, each once: NULL and blobs are
+    never replaced."""
+    for node in value_nodes(root):
+        if isinstance(node.this if isinstance(node, exp.Neg) else node, exp.Literal):
             yield node
 
 
@@ -389,7 +386,7 @@ def _bound_values(binding: Binding) -> dict[int, tuple[str, str, str]]:
     """Value position -> (table, column, occurrence) for values compared with bound columns."""
     out = {}
     for position, node in enumerate(_value_nodes(binding.root)):
-        column = _compared_column(node)
+        column = _compared_column(_comparison(node))
         ref = binding.ref(column) if column is not None else None
         if ref is not None:
             out[position] = (ref.occurrence.table, ref.column,
@@ -415,29 +412,18 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
         index = parent.expressions.index(node)
         column = inserted[index] if index < len(inserted) else None
         return Slot(start, end, value, target.name, column, None, "insert")
+    side = _comparison(node)
     if position in bound:
         table, column, occurrence = bound[position]
-        return Slot(start, end, value, table, column, occurrence, _role(node),
-                    _is_conjunct(node), _range_operator(node))
-    column_node = _compared_column(node)
+        return Slot(start, end, value, table, column, occurrence, _role(side),
+                    _is_conjunct(node), side.operator if side is not None else None)
+    column_node = _compared_column(side)
     if column_node is not None and target is not None and _in_statement_itself(column_node, root):
         name = _catalog_column(target, column_node.name)
         if name is not None:
-            role = "set" if _is_assignment(node, root) else _role(node)
+            role = "set" if _is_assignment(node, root) else _role(side)
             return Slot(start, end, value, target.name, name, target.name, role)
     return Slot(start, end, value, None, None, None, "free")
-
-
-_RANGE_OPERATORS = {exp.GT: ">", exp.GTE: ">=", exp.LT: "<", exp.LTE: "<="}
-_FLIPPED = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
-
-
-def _range_operator(node: exp.Expression) -> str | None:
-    """``<``, ``<=``, ``>`` or ``>=`` as "column op value", when ``node`` is a range bound."""
-    operator = _RANGE_OPERATORS.get(type(node.parent))  # type: ignore[call-overload]
-    if operator is None:
-        return None
-    return _FLIPPED[operator] if node.parent.left is node else operator  # type: ignore[union-attr]
 
 
 def _is_conjunct(node: exp.Expression) -> bool:
@@ -449,28 +435,29 @@ def _is_conjunct(node: exp.Expression) -> bool:
     return isinstance(current, exp.Where | exp.Join)
 
 
-def _role(node: exp.Expression) -> str:
-    parent = node.parent
-    if isinstance(parent, exp.In):
+def _comparison(node: exp.Expression) -> Side | None:
+    """The side of the comparison ``node`` is a value of: the column it meets, and how."""
+    if node.parent is None:
+        return None
+    return next((side for side in sides(node.parent)
+                 if any(other is node for other in side.others)), None)
+
+
+def _role(side: Side | None) -> str:
+    """``in``, ``equal`` (= and IS) or ``range`` (any other comparison: its bound stands)."""
+    if side is not None and side.kind == IN_LIST:
         return "in"
-    if isinstance(parent, _EQUALITIES):
+    if side is not None and side.kind == EQUALITY:
         return "equal"
     return "range"
 
 
-def _compared_column(node: exp.Expression) -> exp.Column | None:
+def _compared_column(side: Side | None) -> exp.Column | None:
     """The column a value is compared with (``col = v``, ``v < col``, ``col IN (v)``…)."""
-    parent = node.parent
-    other: exp.Expression | None = None
-    if isinstance(parent, _COMPARISONS):
-        other = parent.left if parent.right is node else parent.right
-    elif isinstance(parent, exp.Between) or (
-            isinstance(parent, exp.In) and node in parent.expressions):
-        other = parent.this
-    if other is None:
+    if side is None:
         return None
-    other = unparen(other)
-    return other if isinstance(other, exp.Column) else None
+    column = unparen(side.column)
+    return column if isinstance(column, exp.Column) else None
 
 
 def _write_target(root: exp.Expression, catalog: Catalog) -> Table | None:
