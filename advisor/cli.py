@@ -558,20 +558,20 @@ def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
     with each -c configuration. Larger scales are extrapolated from the growth
     fitted over the measured ones (y = a·scale^b) and marked so.
     """
-    from advisor.analysis.workload import load_workload
+    from advisor.analysis.workload import load_workload, require_synthesis_inputs
     from advisor.catalog.profile import load_profile
     from advisor.catalog.scales import parse_scales
     from advisor.digest.digest import Digest
     from advisor.replay.measure import resolve_configuration
     from advisor.report import capacity_report
-    from advisor.review.capacity import plan_capacity, split_scales, synthesis_inputs
+    from advisor.review.capacity import NEEDS_SYNTHESIS, plan_capacity, split_scales
 
     if not logs and not configs:
         raise InputError("without a LOG there is no workload to recommend for: give a LOG, "
                          "or -c CONFIG with the indexes to size")
     if chart:
         capacity_report.require_chart()
-    schema_path, profile_path = synthesis_inputs(logs, schema, profile)
+    schema_path, profile_path = require_synthesis_inputs(logs, schema, profile, NEEDS_SYNTHESIS)
     scales = parse_scales(scale_text, load_profile(profile_path).reference)
     split_scales(scales, max_synth_scale)  # before the log is read: a bad mix fails fast
     digest = (_digest_for_command(logs, log_format, strict, workers, max_line_bytes)

@@ -91,6 +91,17 @@ def synthesis_inputs(logs: Sequence[str], schema: str | None, profile: str | Non
     return schema_path, profile_path
 
 
+def require_synthesis_inputs(logs: Sequence[str], schema: str | None, profile: str | None,
+                             needed_by: str) -> tuple[Path, Path]:
+    """:func:`synthesis_inputs`, or an InputError saying what needs them (``needed_by``,
+    such as "capacity synthesises a database per scale") and how to give them."""
+    found = synthesis_inputs(logs, schema, profile)
+    if found is None:
+        raise InputError(f"{needed_by}: give --schema and --profile (or put "
+                         f"{SCHEMA_NEXT_TO_LOG} and {PROFILE_NEXT_TO_LOG} next to the log)")
+    return found
+
+
 def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
     if schema:
         return load_catalog(schema), schema

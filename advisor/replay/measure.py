@@ -19,7 +19,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.analysis.workload import Workload
+from advisor.analysis.workload import Workload, require_synthesis_inputs
 from advisor.catalog.database import open_read_only
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
@@ -158,18 +158,13 @@ def replay_database(logs: list[str], db: str | None, schema: str | None, profile
     """The database to replay on, and how to describe it: --db itself (it is copied, never
     written), else one synthesised from the schema and profile (options, or the files next
     to the log) at ``scale``, built once and cached."""
-    from advisor.analysis.workload import synthesis_inputs
-    from advisor.model.errors import InputError
-    from advisor.replay.synth import cached_database
+    from advisor.replay.synth import cached_database  # networkx: loaded when synthesising
 
     if db is not None:
         return Path(db), db
-    found = synthesis_inputs(logs, schema, profile)
-    if found is None:
-        raise InputError("replay needs a database: give --db app.db, or a schema and a "
-                         "--profile to synthesise one (schema.sql / profile.toml next to the "
-                         "log work too)")
-    schema_path, profile_path = found
+    schema_path, profile_path = require_synthesis_inputs(
+        logs, schema, profile,
+        "replay needs --db app.db or a database synthesised from a schema and a profile")
     path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
     return path, f"a database synthesised from {profile_path} at scale {scale:g}"
 

@@ -45,10 +45,10 @@ __all__ = [
     "fit_power",
     "plan_capacity",
     "split_scales",
-    "synthesis_inputs",
 ]
 
 BASELINE = "none"  # the configuration every other is compared with: no added index
+NEEDS_SYNTHESIS = "capacity synthesises a database per scale"  # why it needs schema and profile
 DEFAULT_MAX_SYNTH_SCALE = 10.0  # Torc: 100k jobs per workflow, ~2M jobs, ~750 MB
 SIZE_METHODS = {
     "dbstat": "dbstat: the pages of each index b-tree, summed",
@@ -224,19 +224,6 @@ def split_scales(scales: Sequence[Scale], max_synth_scale: float,
             f"measured scales at or below --max-synth-scale {max_synth_scale:g} to fit the "
             f"growth; add smaller ones (e.g. x{max_synth_scale / 10:g}) or raise it")
     return measured, beyond
-
-
-def synthesis_inputs(logs: Sequence[str], schema: str | None,
-                     profile: str | None) -> tuple[Path, Path]:
-    """The schema and profile databases are synthesised from: the options, else the
-    schema.sql and profile.toml next to the log."""
-    from advisor.analysis.workload import synthesis_inputs as found_inputs
-
-    found = found_inputs(logs, schema, profile)
-    if found is None:
-        raise InputError("capacity synthesises a database per scale: give --schema and "
-                         "--profile (or put schema.sql and profile.toml next to the log)")
-    return found
 
 
 def dbstat_available() -> bool:
