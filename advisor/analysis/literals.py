@@ -21,8 +21,6 @@ from sqlglot import exp
 
 from advisor.analysis.binding import text_order
 
-__all__ = ["is_value", "value_nodes"]
-
 
 def is_value(node: exp.Expression) -> bool:
     """A literal or placeholder (a negated one as its ``Neg``); NULL too, except in IS NULL."""

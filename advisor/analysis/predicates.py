@@ -20,17 +20,6 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-__all__ = [
-    "EQUALITY",
-    "IN_LIST",
-    "IS_NULL",
-    "OTHER",
-    "PATTERN",
-    "RANGE",
-    "Side",
-    "sides",
-]
-
 EQUALITY = "equality"  # = == IS (with a value) IS NOT DISTINCT FROM
 IN_LIST = "in_list"  # IN (values) or IN (subquery)
 RANGE = "range"  # < <= > >= BETWEEN

@@ -33,8 +33,6 @@ from advisor.catalog.profile.values import (
 )
 from advisor.model.errors import ProfileError
 
-__all__ = ["load_profile", "parse_profile"]
-
 DOCS = "docs/profile-format.md"
 
 TOP_KEYS = ("profile", "app", "tables", "groups")

@@ -33,20 +33,6 @@ from advisor.catalog.profile.sampling import (
 )
 from advisor.model.errors import ProfileError
 
-__all__ = [
-    "KINDS",
-    "SHARE_KINDS",
-    "ColumnHint",
-    "Distribution",
-    "GraphShape",
-    "Group",
-    "Profile",
-    "Reference",
-    "RowsPerParent",
-    "TableSpec",
-    "Value",
-]
-
 KINDS = ("fixed", "uniform", "poisson", "geometric", "zipf", "lognormal")
 # Kinds that split a known total across parents rather than drawing each count alone.
 SHARE_KINDS = ("fixed", "zipf", "lognormal")
@@ -401,7 +387,6 @@ class Profile:
     def _largest_in_slice(self, table: str, group: Group | None, parents: int) -> int | None:
         dist = self.sizing(table, group)
         return None if dist is None else dist.largest(parents)
-
 
 
 def _scale_count(count: int, factor: float) -> int:

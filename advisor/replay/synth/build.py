@@ -23,8 +23,6 @@ from advisor.replay.synth.layout import check_required, lay_out
 from advisor.replay.synth.shapes import resolve_shapes
 from advisor.replay.synth.writing import Progress, fill
 
-__all__ = ["SynthReport", "synthesize"]
-
 
 @dataclass(frozen=True)
 class SynthReport:

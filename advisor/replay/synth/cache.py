@@ -13,8 +13,6 @@ from advisor.model.errors import InputError
 from advisor.replay.synth.build import synthesize
 from advisor.replay.synth.writing import Progress
 
-__all__ = ["SYNTH_VERSION", "cache_key", "cached_database", "default_cache_dir"]
-
 # Bump whenever the same inputs would give different contents: it is part of the cache key.
 SYNTH_VERSION = 1
 

@@ -9,8 +9,6 @@ import networkx as nx
 
 from advisor.catalog.profile import Distribution
 
-__all__ = ["build_dag"]
-
 
 def build_dag(nodes: int, fan_in: Distribution, depth: int, max_fan_out: int | None,
               rng: random.Random) -> nx.DiGraph:

@@ -24,8 +24,6 @@ from advisor.model.errors import ProfileError
 from advisor.replay.synth.dag import build_dag
 from advisor.replay.synth.shapes import Shape
 
-__all__ = ["Layout", "check_required", "lay_out", "lift", "pool_bounds", "table_rng"]
-
 
 @dataclass
 class Layout:

@@ -15,8 +15,6 @@ from advisor.catalog.profile import Profile, TableSpec
 from advisor.catalog.schema import Catalog, Table
 from advisor.model.errors import ProfileError
 
-__all__ = ["Link", "Shape", "referenced_columns", "resolve_shapes"]
-
 
 @dataclass(frozen=True)
 class Link:

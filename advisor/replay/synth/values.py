@@ -18,8 +18,6 @@ from advisor.catalog.profile import ColumnHint
 from advisor.catalog.schema import Column
 from advisor.replay.synth.shapes import Shape
 
-__all__ = ["TEXT_WIDTH", "ValueMaker"]
-
 TEXT_WIDTH = 16  # average length of a text column with no width hint
 
 _TIME_NAME = re.compile(r"(?:^|_)(?:time|timestamp|date|datetime|created|updated)(?:_|$)|_at$")

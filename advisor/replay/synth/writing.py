@@ -27,8 +27,6 @@ from advisor.replay.synth.layout import Layout, lift, pool_bounds, table_rng
 from advisor.replay.synth.shapes import Link, Shape, referenced_columns
 from advisor.replay.synth.values import ValueMaker
 
-__all__ = ["CHUNK_ROWS", "Progress", "fill"]
-
 CHUNK_ROWS = 20_000  # rows per executemany call: one progress tick, bounded memory
 Progress = Callable[[str, int, int], None]
 _CONSTANT_DEFAULT = re.compile(
