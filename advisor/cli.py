@@ -392,9 +392,9 @@ def replay(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None, 
         measure_sequential,
         replay_database,
         replay_set,
-        resolve_configuration,
     )
     from advisor.report import replay_report
+    from advisor.review.configs import resolve_configuration
 
     digest = _digest_for_command(logs, log_format, strict, workers, max_line_bytes)
     workload = load_workload(list(logs), schema=schema, db=db, profile=profile, digest=digest)
@@ -449,9 +449,10 @@ def compare(logs: tuple[str, ...], configs: tuple[str, ...], schema: str | None,
     state flips an index from helping to hurting, and a verdict.
     """
     from advisor.analysis.workload import load_workload
-    from advisor.replay.measure import STATISTICS_OPTIONS, resolve_configuration
+    from advisor.replay.measure import STATISTICS_OPTIONS
     from advisor.report import compare_report
     from advisor.review.compare import compare as run_compare
+    from advisor.review.configs import resolve_configuration
 
     if len(configs) < 2:
         raise InputError("compare needs two or more -c configurations")
@@ -562,9 +563,9 @@ def capacity(logs: tuple[str, ...], scale_text: str, configs: tuple[str, ...],
     from advisor.catalog.profile import load_profile
     from advisor.catalog.scales import parse_scales
     from advisor.digest.digest import Digest
-    from advisor.replay.measure import resolve_configuration
     from advisor.report import capacity_report
-    from advisor.review.capacity import NEEDS_SYNTHESIS, plan_capacity, split_scales
+    from advisor.review.capacity import plan_capacity, split_scales, synthesis_inputs
+    from advisor.review.configs import resolve_configuration
 
     if not logs and not configs:
         raise InputError("without a LOG there is no workload to recommend for: give a LOG, "

@@ -15,7 +15,7 @@ from torc import PROFILE, SCHEMA
 
 from advisor.catalog.profile import Reference, parse_profile
 from advisor.catalog.scales import format_count, parse_scales
-from advisor.model.errors import InputError, ProfileError
+from advisor.model.errors import InputError, OptionError, ProfileError
 from advisor.model.indexes import parse_index
 from advisor.replay.synth import cached_database
 from advisor.report import capacity_report
@@ -71,7 +71,7 @@ def test_scales_keep_the_rows_they_mean() -> None:
     ("1.5.2k", "write counts such as 10k"),
 ])
 def test_bad_scale_text_is_named(text: str, message: str) -> None:
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(OptionError, match=message):
         parse_scales(text, TORC_REFERENCE)
 
 

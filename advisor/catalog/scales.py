@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from advisor.catalog.profile import Reference
-from advisor.model.errors import InputError
+from advisor.model.errors import InputError, OptionError
 
 __all__ = ["Scale", "format_count", "parse_scales"]
 
@@ -51,7 +51,8 @@ def format_count(rows: float) -> str:
 
 
 def parse_scales(text: str, reference: Reference | None) -> tuple[Scale, ...]:
-    """Comma-separated scales, smallest first, repeats dropped; an InputError names a bad one."""
+    """Comma-separated scales, smallest first, repeats dropped. A malformed one is an
+    OptionError; a count without the profile's reference to convert it, an InputError."""
     found: dict[float, Scale] = {}
     for item in text.split(","):
         scale = _parse_one(item.strip(), reference)
@@ -61,7 +62,7 @@ def parse_scales(text: str, reference: Reference | None) -> tuple[Scale, ...]:
 
 def _parse_one(item: str, reference: Reference | None) -> Scale:
     if not item:
-        raise InputError("--scale: an empty item between commas; " + SYNTAX)
+        raise OptionError("--scale: an empty item between commas; " + SYNTAX)
     multiplier = _MULTIPLIER.match(item)
     if multiplier:
         factor = float(multiplier.group(1) or multiplier.group(2))
@@ -70,7 +71,7 @@ def _parse_one(item: str, reference: Reference | None) -> Scale:
     count = _COUNT.match(item)
     if count is None:
         hint = " (m would be milli: write M for millions)" if item.endswith("m") else ""
-        raise InputError(f"--scale {item!r}: {SYNTAX}{hint}")
+        raise OptionError(f"--scale {item!r}: {SYNTAX}{hint}")
     rows = float(count.group(1)) * _SUFFIX[count.group(2)]
     _check_positive(item, rows)
     if reference is None:
@@ -82,4 +83,4 @@ def _parse_one(item: str, reference: Reference | None) -> Scale:
 
 def _check_positive(item: str, value: float) -> None:
     if value <= 0:
-        raise InputError(f"--scale {item!r}: a scale must be above 0")
+        raise OptionError(f"--scale {item!r}: a scale must be above 0")

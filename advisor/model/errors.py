@@ -15,3 +15,8 @@ class LogFormatError(AdvisorError):
 
 class ProfileError(AdvisorError):
     """A scale profile is missing a field, has a wrong type, or is inconsistent."""
+
+
+class OptionError(AdvisorError):
+    """The options ask for something that cannot be: a bad value, or options that do not go
+    together. The command line reports it as a usage error (exit 2)."""

@@ -12,14 +12,13 @@ so that every configuration replays the same statements.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.analysis.workload import Workload, require_synthesis_inputs
+from advisor.analysis.workload import Workload, require_synthesis_inputs, synthesis_inputs
 from advisor.catalog.database import open_read_only
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
@@ -158,15 +157,54 @@ def replay_database(logs: list[str], db: str | None, schema: str | None, profile
     """The database to replay on, and how to describe it: --db itself (it is copied, never
     written), else one synthesised from the schema and profile (options, or the files next
     to the log) at ``scale``, built once and cached."""
+    if db is None:
+        require_synthesis_inputs(
+            logs, schema, profile,
+            "replay needs --db app.db or a database synthesised from a schema and a profile")
+    found = measurement_database(logs, db, schema, profile, scale, progress)
+    assert found is not None  # a database was given, or the inputs to synthesise one
+    return found
+
+
+def measurement_database(logs: list[str], db: str | None, schema: str | None,
+                         profile: str | None, scale: float,
+                         progress: Callable[[str, int, int], None] | None = None,
+                         ) -> tuple[Path, str] | None:
+    """As replay_database, but None when there is neither a database nor a schema and
+    profile to synthesise one from."""
     from advisor.replay.synth import cached_database  # networkx: loaded when synthesising
 
     if db is not None:
         return Path(db), db
-    schema_path, profile_path = require_synthesis_inputs(
-        logs, schema, profile,
-        "replay needs --db app.db or a database synthesised from a schema and a profile")
+    found = synthesis_inputs(logs, schema, profile)
+    if found is None:
+        return None
+    schema_path, profile_path = found
     path = cached_database(schema_path, profile_path, scale=scale, progress=progress)
     return path, f"a database synthesised from {profile_path} at scale {scale:g}"
+
+
+def measure_configurations(workload: Workload, database: Path,
+                           configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
+                           states: Sequence[str] = (AS_FOUND,), mode: str = "sampled",
+                           repetitions: int = 3, statement_seconds: float = 5.0,
+                           logs: Sequence[str] = (), log_format: str | None = None,
+                           ) -> list[Measurement]:
+    """Each (label, indexes) in each statistics state (AS_FOUND, ANALYZED), one after the
+    other: ``sampled`` replays every configuration with the very same statements;
+    ``sequential`` replays ``logs`` in order."""
+    statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
+    measurements = []
+    for label, indexes in configurations:
+        for state in states:
+            if mode == "sequential":
+                measurements.append(measure_sequential(
+                    workload, logs, log_format, database, indexes, label, statement_seconds,
+                    state == ANALYZED))
+            else:
+                measurements.append(measure(workload, database, indexes, label, repetitions,
+                                            statement_seconds, state == ANALYZED, statements))
+    return measurements
 
 
 def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
@@ -215,28 +253,3 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                        tuple(sorted(without_values)), tally,
                        ANALYZED if analyze else AS_FOUND, source.tally)
 
-
-_NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
-
-
-def resolve_configuration(text: str, workload: Workload) -> tuple[str, tuple[IndexSpec, ...]]:
-    """A -c value: ``none``, ``recommended``, a file of indexes, or ``table(col, …)`` specs
-    separated by ``;``, optionally named ``NAME=…`` for the reports. Returns (label,
-    indexes)."""
-    from advisor.catalog.index_lists import load_index_list, read_index
-
-    if text == "none":
-        return "none", ()
-    if text == "recommended":
-        from advisor.advise.recommend import recommend
-
-        chosen = recommend(workload).chosen
-        return "recommended", tuple(entry.spec for entry in chosen)
-    if Path(text).is_file():
-        return Path(text).name, tuple(load_index_list(text, workload.catalog))
-    named = _NAMED.match(text)
-    if named and "(" not in named.group(1):
-        _, indexes = resolve_configuration(named.group(2).strip(), workload)
-        return named.group(1), indexes
-    specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
-    return text, specs

@@ -30,13 +30,17 @@ from advisor.catalog.profile import Profile, Reference, load_profile
 from advisor.catalog.scales import Scale
 from advisor.catalog.statistics import from_profile
 from advisor.costing.sizes import index_bytes
-from advisor.model.errors import InputError
+from advisor.model.errors import InputError, OptionError
 from advisor.model.indexes import IndexSpec
 from advisor.replay.measure import Measurement, configured_copy, measure_together
 from advisor.replay.synth import cached_database
+from advisor.review.configs import RECOMMENDED
 
 __all__ = [
     "BASELINE",
+    "DEFAULT_CONFIGURATIONS",
+    "DEFAULT_MAX_SYNTH_SCALE",
+    "DEFAULT_SCALES",
     "Capacity",
     "Fit",
     "IndexSize",
@@ -49,6 +53,8 @@ __all__ = [
 
 BASELINE = "none"  # the configuration every other is compared with: no added index
 NEEDS_SYNTHESIS = "capacity synthesises a database per scale"  # why it needs schema and profile
+DEFAULT_CONFIGURATIONS = (RECOMMENDED,)  # measured against BASELINE when none is named
+DEFAULT_SCALES = "10k,100k,1M"
 DEFAULT_MAX_SYNTH_SCALE = 10.0  # Torc: 100k jobs per workflow, ~2M jobs, ~750 MB
 SIZE_METHODS = {
     "dbstat": "dbstat: the pages of each index b-tree, summed",
@@ -214,12 +220,12 @@ def plan_capacity(workload: Workload, schema_path: str | Path, profile_path: str
 
 def split_scales(scales: Sequence[Scale], max_synth_scale: float,
                  ) -> tuple[list[Scale], list[Scale]]:
-    """(scales to synthesise and measure, scales to extrapolate); an InputError when there
+    """(scales to synthesise and measure, scales to extrapolate); an OptionError when there
     are too few measured ones to fit a growth through."""
     measured = [s for s in scales if s.factor <= max_synth_scale]
     beyond = [s for s in scales if s.factor > max_synth_scale]
     if beyond and len(measured) < 2:
-        raise InputError(
+        raise OptionError(
             f"extrapolating to {', '.join(s.label for s in beyond)} needs at least two "
             f"measured scales at or below --max-synth-scale {max_synth_scale:g} to fit the "
             f"growth; add smaller ones (e.g. x{max_synth_scale / 10:g}) or raise it")

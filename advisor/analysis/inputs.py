@@ -1,0 +1,69 @@
+"""What a command reads, as one value: its logs and how to read them, and where the schema
+and statistics come from; read into a Digest or a Workload.
+
+A log without a single statement is an error for every command that works on
+statements (all but ``digest``, which reports what it could not read).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from advisor.analysis.workload import Workload, load_workload
+from advisor.digest.digest import (
+    Digest,
+    DigestOptions,
+    digest_logs,
+    require_readable,
+    total_input_bytes,
+)
+from advisor.ingest.sources import DEFAULT_MAX_LINE_BYTES
+from advisor.model.errors import InputError
+from advisor.model.feedback import QUIET, Feedback
+
+
+@dataclass(frozen=True)
+class Inputs:
+    logs: tuple[str, ...] = ()  # files, or - for standard input
+    log_format: str = "auto"
+    strict: bool = False  # an unreadable record is an error, not counted and skipped
+    workers: int | None = None
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
+    schema: str | None = None  # else schema.sql next to the log, or the database's
+    db: str | None = None
+    profile: str | None = None  # else profile.toml next to the log
+
+    @property
+    def digest_options(self) -> DigestOptions:
+        return DigestOptions(log_format=self.log_format, max_line_bytes=self.max_line_bytes,
+                             workers=self.workers)
+
+
+def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
+                need_statements: bool = True) -> Digest:
+    """The logs digested as one workload, ``strict`` applied; with ``need_statements``, an
+    InputError when they hold no statement."""
+    paths = list(inputs.logs)
+    reading = (feedback.reading(total_input_bytes(paths)) if feedback.reading is not None
+               else nullcontext(None))
+    with reading as progress:
+        digest = digest_logs(paths, inputs.digest_options, progress)
+    if inputs.strict:
+        require_readable(digest)
+    if need_statements and not digest.statements:
+        unreadable = (f" ({digest.unreadable:,} unreadable records; advisor digest lists "
+                      "why)" if digest.unreadable else "")
+        raise InputError(f"no statements in {', '.join(paths)}{unreadable}")
+    return digest
+
+
+def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bool = False,
+                  scale: float = 1.0, digest: Digest | None = None) -> Workload:
+    """The logs' workload, analysed against the schema and statistics ``inputs`` name (see
+    load_workload); ``digest`` stands in for the logs' when given (advisor explain --sql)."""
+    if digest is None:
+        digest = read_digest(inputs, feedback)
+    return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,
+                         profile=inputs.profile, digest=digest, assume_analyze=assume_analyze,
+                         scale=scale)

@@ -1,0 +1,56 @@
+"""Index configurations as commands name them (``-c``): ``none``, ``recommended``, a file
+of indexes (CREATE INDEX statements or ``table(col)`` lines), or ``table(col, …)`` specs
+separated by ``;`` — any of them named ``NAME=…`` for the reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from advisor.advise.recommend import recommend
+from advisor.analysis.workload import Workload
+from advisor.catalog.index_lists import load_index_list, read_index
+from advisor.model.indexes import IndexSpec
+
+NONE = "none"
+RECOMMENDED = "recommended"  # what advisor recommend chooses for the workload, as it would
+
+Configuration = tuple[str, tuple[IndexSpec, ...]]  # (label, indexes)
+
+_NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
+
+
+def resolve_configurations(texts: Sequence[str], workload: Workload) -> list[Configuration]:
+    """Each text as a (label, indexes) configuration, in order; ``recommended`` is searched
+    for once however often it is named."""
+    found: list[tuple[IndexSpec, ...]] = []
+
+    def recommended() -> tuple[IndexSpec, ...]:
+        if not found:
+            found.append(tuple(entry.spec for entry in recommend(workload).chosen))
+        return found[0]
+
+    return [_resolve(text, workload, recommended) for text in texts]
+
+
+def resolve_configuration(text: str, workload: Workload) -> Configuration:
+    """One -c value as (label, indexes)."""
+    return resolve_configurations([text], workload)[0]
+
+
+def _resolve(text: str, workload: Workload,
+             recommended: Callable[[], tuple[IndexSpec, ...]]) -> Configuration:
+    if text == NONE:
+        return NONE, ()
+    if text == RECOMMENDED:
+        return RECOMMENDED, recommended()
+    if Path(text).is_file():
+        return Path(text).name, tuple(load_index_list(text, workload.catalog))
+    named = _NAMED.match(text)
+    if named and "(" not in named.group(1):
+        _, indexes = _resolve(named.group(2).strip(), workload, recommended)
+        return named.group(1), indexes
+    specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
+    return text, specs

@@ -1,0 +1,287 @@
+"""What each command asks of the library, as one frozen value, and the one call answering it.
+
+A request holds a command's options (its ``inputs``: the logs, schema and
+statistics it reads); checking them together raises an OptionError, which the
+command line reports as a usage error. ``run_*`` reads the inputs and returns
+what the command's report renders. The decisions live in the modules these
+call: configuration names in review.configs, the measured comparison in
+review.compare and review.validate, the replay loop in replay.measure, scales
+and their defaults in review.capacity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from advisor.advise.explain import TemplateExplanation, explain_workload
+from advisor.advise.recommend import Recommendation, recommend
+from advisor.analysis.inputs import Inputs, read_digest, read_workload
+from advisor.analysis.workload import Workload, load_workload
+from advisor.catalog.index_lists import load_index_list, read_index
+from advisor.catalog.profile import load_profile
+from advisor.catalog.scales import parse_scales
+from advisor.digest.digest import Digest, statement_digest
+from advisor.model.errors import InputError, OptionError
+from advisor.model.feedback import QUIET, Feedback
+from advisor.replay.measure import (
+    STATISTICS_OPTIONS,
+    Measurement,
+    measure_configurations,
+    measurement_database,
+    replay_database,
+)
+from advisor.review.audit.findings import Audit, audit, check_database
+from advisor.review.audit.replay import DEFAULT_MAX_REPLAYS
+from advisor.review.capacity import (
+    DEFAULT_CONFIGURATIONS,
+    DEFAULT_MAX_SYNTH_SCALE,
+    DEFAULT_SCALES,
+    Capacity,
+    plan_capacity,
+    split_scales,
+    synthesis_inputs,
+)
+from advisor.review.compare import Comparison, compare
+from advisor.review.configs import resolve_configurations
+from advisor.review.validate import Validation, validate
+from advisor.search.search import Budget
+from advisor.whatif.planner import WhatIfCounters
+
+EXPLAIN_TOP = 10  # templates explained, by logged time, unless asked (JSON: all)
+
+
+@dataclass(frozen=True)
+class Measuring:
+    """How replayed statements are timed."""
+
+    repetitions: int = 3  # runs of each template's sample; the median is kept
+    statement_timeout: float = 5.0  # seconds a replayed statement may run
+
+
+# --- explain -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExplainRequest:
+    inputs: Inputs
+    sql: str | None = None  # explain this statement instead of the logs' templates
+    template_ids: tuple[str, ...] = ()  # id prefixes
+    indexes: tuple[str, ...] = ()  # also plan with these, together
+    top: int | None = None
+    no_combinations: bool = False  # skip the search for pairs that avoid an ORDER BY sort
+    output: str = "table"  # the format asked for: JSON, for scripts, explains every template
+
+    def __post_init__(self) -> None:
+        if not self.inputs.logs and not self.sql:
+            raise OptionError("give a LOG to explain its templates, or --sql STATEMENT")
+
+
+@dataclass(frozen=True)
+class Explained:
+    workload: Workload
+    explanations: tuple[TemplateExplanation, ...]
+    whatif: WhatIfCounters
+
+
+def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explained:
+    digest = statement_digest(request.sql) if request.sql else None
+    workload = read_workload(request.inputs, feedback, digest=digest)
+    given = [read_index(text, workload.catalog) for text in request.indexes]
+    top = request.top
+    if top is None and request.output != "json" and not request.template_ids:
+        top = EXPLAIN_TOP
+    explanations, counters = explain_workload(workload, given, request.template_ids, top,
+                                              combinations=not request.no_combinations)
+    return Explained(workload, tuple(explanations), counters)
+
+
+# --- recommend ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendRequest:
+    inputs: Inputs
+    max_indexes: int | None = None
+    max_bytes: int | None = None
+    min_saving: float = 0.0
+    tolerance: float = 0.01
+    assume_analyze: bool = False  # plan as after ANALYZE even without sqlite_stat1
+    keep_existing: bool = True  # else the database's own indexes compete with candidates
+    against_file: str | None = None  # judge these indexes too
+    algorithm: str = "auto"
+    validate: bool = False  # replay today's indexes and the recommended set
+    scale: float = 1.0  # without a database: the profile's scale
+
+
+@dataclass(frozen=True)
+class Recommended:
+    recommendation: Recommendation
+    workload: Workload
+    analyze: bool  # whether the migration runs ANALYZE
+    validation: Validation | None
+
+
+def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
+    workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
+                             scale=request.scale)
+    against = (load_index_list(request.against_file, workload.catalog)
+               if request.against_file else [])
+    budget = Budget(max_indexes=request.max_indexes, max_bytes=request.max_bytes,
+                    min_saving=request.min_saving)
+    result = recommend(workload, budget, request.tolerance, against, request.algorithm,
+                       allow_drops=not request.keep_existing)
+    # ANALYZE belongs in the migration when a recommended index is used only with stats.
+    analyze = request.assume_analyze or any(c.needs_analyze for c in result.chosen)
+    validation = None
+    if request.validate:
+        found = _measurement_database(request.inputs, request.scale, feedback)
+        if found is None:
+            raise InputError("--validate needs a database: give --db app.db, or a --profile "
+                             "to synthesise one")
+        validation = validate(workload, result, *found, feedback)
+    return Recommended(result, workload, analyze, validation)
+
+
+# --- replay and compare ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    inputs: Inputs
+    configs: tuple[str, ...]  # as review.configs names them
+    measuring: Measuring = Measuring()
+    scale: float = 1.0  # without a database: the synthesised one's scale
+    mode: str = "sampled"  # or sequential: the log in order, writes applied
+    stats: str = "as-found"  # a key of STATISTICS_OPTIONS
+
+
+@dataclass(frozen=True)
+class Replayed:
+    measurements: tuple[Measurement, ...]  # per configuration, per statistics state
+    database: str  # described
+    repetitions: int
+    mode: str
+
+
+def run_replay(request: ReplayRequest, feedback: Feedback = QUIET) -> Replayed:
+    inputs = request.inputs
+    workload = read_workload(inputs, feedback)
+    database, described = replay_database(list(inputs.logs), inputs.db, inputs.schema,
+                                          inputs.profile, request.scale, feedback.synthesis)
+    measuring = request.measuring
+    measurements = measure_configurations(
+        workload, database, resolve_configurations(request.configs, workload),
+        STATISTICS_OPTIONS[request.stats], request.mode, measuring.repetitions,
+        measuring.statement_timeout, inputs.logs, inputs.log_format)
+    return Replayed(tuple(measurements), described, measuring.repetitions, request.mode)
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    inputs: Inputs
+    configs: tuple[str, ...]
+    measuring: Measuring = Measuring()
+    scale: float = 1.0
+    stats: str = "both"
+    estimate_only: bool = False
+    template_ids: tuple[str, ...] = ()  # compare on these templates only (id prefixes)
+
+    def __post_init__(self) -> None:
+        if len(self.configs) < 2:
+            raise OptionError("compare needs two or more -c configurations")
+
+
+@dataclass(frozen=True)
+class ComparedConfigurations:
+    comparison: Comparison
+    workload: Workload  # cut to the templates asked for
+    database: str | None  # the database measured on, described; None: estimated only
+    unmeasurable: bool  # measuring was asked for, but there is no database to measure on
+
+
+def run_compare(request: CompareRequest, feedback: Feedback = QUIET) -> ComparedConfigurations:
+    workload = read_workload(request.inputs, feedback, scale=request.scale)
+    configurations = resolve_configurations(request.configs, workload)
+    if request.template_ids:
+        workload = workload.only(request.template_ids)
+    found = (None if request.estimate_only
+             else _measurement_database(request.inputs, request.scale, feedback))
+    database, described = found or (None, None)
+    measuring = request.measuring
+    result = compare(workload, configurations, database, measuring.repetitions,
+                     measuring.statement_timeout, STATISTICS_OPTIONS[request.stats],
+                     feedback.step)
+    return ComparedConfigurations(result, workload, described,
+                    unmeasurable=not request.estimate_only and found is None)
+
+
+def _measurement_database(inputs: Inputs, scale: float,
+                          feedback: Feedback) -> tuple[Path, str] | None:
+    return measurement_database(list(inputs.logs), inputs.db, inputs.schema, inputs.profile,
+                                scale, feedback.synthesis)
+
+
+# --- capacity ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacityRequest:
+    inputs: Inputs
+    scale_text: str = DEFAULT_SCALES
+    configs: tuple[str, ...] = ()  # none given: DEFAULT_CONFIGURATIONS
+    measuring: Measuring = Measuring()
+    max_synth_scale: float = DEFAULT_MAX_SYNTH_SCALE
+
+    def __post_init__(self) -> None:
+        if not self.inputs.logs and not self.configs:
+            raise OptionError("without a LOG there is no workload to recommend for: give a "
+                              "LOG, or -c CONFIG with the indexes to size")
+
+
+@dataclass(frozen=True)
+class Planned:
+    capacity: Capacity
+    workload: Workload
+
+
+def run_capacity(request: CapacityRequest, feedback: Feedback = QUIET) -> Planned:
+    inputs = request.inputs
+    schema_path, profile_path = synthesis_inputs(inputs.logs, inputs.schema, inputs.profile)
+    scales = parse_scales(request.scale_text, load_profile(profile_path).reference)
+    split_scales(scales, request.max_synth_scale)  # before the log is read: a bad mix fails fast
+    digest = read_digest(inputs, feedback) if inputs.logs else Digest()
+    workload = load_workload(list(inputs.logs), schema=str(schema_path),
+                             profile=str(profile_path), digest=digest)
+    configurations = resolve_configurations(request.configs or DEFAULT_CONFIGURATIONS, workload)
+    measuring = request.measuring
+    result = plan_capacity(workload, schema_path, profile_path, scales, configurations,
+                           request.max_synth_scale, measuring.repetitions,
+                           measuring.statement_timeout, progress=feedback.step,
+                           synth_progress=feedback.synthesis)
+    return Planned(result, workload)
+
+
+# --- audit -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    inputs: Inputs  # the database to audit is its db; the logs are optional
+    measuring: Measuring = Measuring()
+    max_replays: int = DEFAULT_MAX_REPLAYS  # indexes replayed without, the most used first
+    no_replay: bool = False
+
+    def __post_init__(self) -> None:
+        if self.inputs.db is None:
+            raise OptionError("audit needs the database: give --db app.db")
+
+
+def run_audit(request: AuditRequest, feedback: Feedback = QUIET) -> Audit:
+    inputs = request.inputs
+    assert inputs.db is not None  # checked with the request
+    check_database(inputs.db)  # before reading the logs, which can take a while
+    workload = read_workload(inputs, feedback) if inputs.logs else None
+    return audit(inputs.db, workload, not request.no_replay, request.measuring.repetitions,
+                 request.measuring.statement_timeout, request.max_replays, feedback.step)
+

@@ -1,0 +1,133 @@
+"""The library calls the commands make: configurations by name, recommend with its
+validation, and the requests' own checks of their options."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from advisor.advise.recommend import recommend
+from advisor.analysis.inputs import Inputs, read_workload
+from advisor.analysis.workload import Workload
+from advisor.model.errors import InputError, OptionError
+from advisor.model.indexes import parse_index
+from advisor.replay.measure import ANALYZED, AS_FOUND
+from advisor.review import configs
+from advisor.review.configs import resolve_configurations
+from advisor.review.requests import (
+    AuditRequest,
+    CapacityRequest,
+    CompareRequest,
+    ExplainRequest,
+    RecommendRequest,
+    run_recommend,
+)
+
+SCHEMA = "CREATE TABLE item (id INTEGER PRIMARY KEY, owner INTEGER NOT NULL, name TEXT);\n"
+OWNER = parse_index("item(owner)")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(log, schema, database): lookups by owner on 20,000 items, no index to serve them."""
+    folder = tmp_path_factory.mktemp("items")
+    log = folder / "lookups.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE owner = {i}\n" for i in range(40)))
+    schema = folder / "items.sql"
+    schema.write_text(SCHEMA)
+    database = folder / "items.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA)
+    connection.executemany("INSERT INTO item (owner, name) VALUES (?, ?)",
+                           ((i % 500, f"item {i}") for i in range(20_000)))
+    connection.commit()
+    connection.close()
+    return log, schema, database
+
+
+@pytest.fixture(scope="module")
+def workload(files: tuple[Path, Path, Path]) -> Workload:
+    log, schema, _ = files
+    return read_workload(Inputs(logs=(str(log),), schema=str(schema)))
+
+
+def test_configurations_by_name(workload: Workload, tmp_path: Path) -> None:
+    listed = tmp_path / "mine.sql"
+    listed.write_text("CREATE INDEX by_owner ON item (owner);\n")
+    chosen = tuple(entry.spec for entry in recommend(workload).chosen)
+    assert chosen == (OWNER,)
+    assert resolve_configurations(
+        ["none", "recommended", str(listed), "item(owner); item(name)", "both=item(owner, name)",
+         "mine=" + str(listed), "best=recommended"], workload) == [
+        ("none", ()),
+        ("recommended", chosen),
+        ("mine.sql", (OWNER,)),
+        ("item(owner); item(name)", (OWNER, parse_index("item(name)"))),
+        ("both", (parse_index("item(owner, name)"),)),
+        ("mine", (OWNER,)),
+        ("best", chosen),
+    ]
+
+
+def test_a_spec_with_an_equals_sign_is_not_a_name(workload: Workload) -> None:
+    where = "item(name) WHERE owner = 3"
+    assert resolve_configurations([where], workload) == [(where, (parse_index(where),))]
+
+
+def test_recommended_is_searched_for_once(workload: Workload,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    searches = []
+
+    def counted(given: Workload) -> object:
+        searches.append(given)
+        return recommend(given)
+
+    monkeypatch.setattr(configs, "recommend", counted)
+    resolved = resolve_configurations(["recommended", "again=recommended"], workload)
+    assert len(searches) == 1 and resolved[0][1] == resolved[1][1] == (OWNER,)
+
+
+def test_validate_measures_today_against_the_recommended_set(
+        files: tuple[Path, Path, Path]) -> None:
+    log, _, database = files
+    request = RecommendRequest(Inputs(logs=(str(log),), db=str(database)), validate=True)
+    recommended = run_recommend(request)
+    validation = recommended.validation
+    assert validation is not None and validation.database == str(database)
+    today, chosen = validation.comparison.configurations
+    assert (today.label, today.indexes) == ("today", ())
+    assert (chosen.label, chosen.indexes) == ("recommended", (OWNER,))
+    for configuration in (today, chosen):
+        assert [m.statistics for m in configuration.measurements] == [AS_FOUND, ANALYZED]
+    assert chosen.measured_seconds(AS_FOUND) < today.measured_seconds(AS_FOUND)
+    assert validation.without_gain == {}  # a seek instead of a scan of 20,000 rows
+
+
+def test_validate_needs_a_database(files: tuple[Path, Path, Path]) -> None:
+    log, schema, _ = files
+    plain = RecommendRequest(Inputs(logs=(str(log),), schema=str(schema)))
+    assert run_recommend(plain).validation is None
+    with pytest.raises(InputError, match="--validate needs a database"):
+        run_recommend(RecommendRequest(plain.inputs, validate=True))
+
+
+def test_analyze_goes_into_the_migration_when_assumed(files: tuple[Path, Path, Path]) -> None:
+    log, schema, _ = files
+    inputs = Inputs(logs=(str(log),), schema=str(schema))
+    assert not run_recommend(RecommendRequest(inputs)).analyze
+    assert run_recommend(RecommendRequest(inputs, assume_analyze=True)).analyze
+
+
+@pytest.mark.parametrize(("request_of", "message"), [
+    (lambda inputs: ExplainRequest(inputs), "give a LOG"),
+    (lambda inputs: CompareRequest(inputs, ("none",)), "two or more -c"),
+    (lambda inputs: CapacityRequest(inputs), "give a LOG, or -c CONFIG"),
+    (lambda inputs: AuditRequest(inputs), "needs the database"),
+], ids=["explain", "compare", "capacity", "audit"])
+def test_requests_check_their_options(request_of: Callable[[Inputs], object],
+                                      message: str) -> None:
+    with pytest.raises(OptionError, match=message):
+        request_of(Inputs())
