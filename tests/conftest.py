@@ -24,7 +24,8 @@ RunCli = Callable[..., Result]
 
 def run_cli(*args: str, input: bytes | str | None = None) -> Result:
     """Run ``advisor ARGS...``; the result keeps stdout and stderr apart."""
-    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True)
+    result = CliRunner().invoke(main, list(args), input=input, catch_exceptions=True,
+                                prog_name="advisor")
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(
             f"advisor {' '.join(args)} raised {result.exception!r} (a traceback, not an "

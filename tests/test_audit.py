@@ -271,14 +271,13 @@ def test_sql_and_text_formats(shop: tuple[Path, Path],
     assert "Drop list:" in table and "customer_by_id" in table
 
 
-@pytest.mark.parametrize("case", ["missing", "not-sqlite", "directory", "no-db"])
+@pytest.mark.parametrize("case", ["missing", "not-sqlite", "directory"])
 def test_errors_are_one_line(case: str, tmp_path: Path) -> None:
     junk = tmp_path / "junk.db"
     junk.write_text("CREATE TABLE t (a);\n" * 10)
     args = {"missing": ["--db", str(tmp_path / "absent.db")],
             "not-sqlite": ["--db", str(junk)],
-            "directory": ["--db", str(tmp_path)],
-            "no-db": []}[case]
+            "directory": ["--db", str(tmp_path)]}[case]
     code, out, err = run_command("audit", *args)
     assert code == 1
     assert err.startswith("advisor: error: ") and err.count("\n") == 1, err

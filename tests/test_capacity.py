@@ -355,12 +355,13 @@ def test_page_counts_stand_in_for_dbstat(cache: Path, monkeypatch) -> None:
     (["--scale", "10q"], "--scale '10q'"),
     (["--scale", "100,400k"], "needs at least two measured scales"),
 ])
-def test_errors_are_one_line(log: Path, args: list[str], message: str) -> None:
+def test_bad_scales_are_usage_errors(log: Path, args: list[str], message: str) -> None:
     base = [str(log), "--schema", str(SCHEMA), "--profile", str(PROFILE),
             "--max-synth-scale", MAX_SYNTH]
     code, out, err = capacity(*base, *args)
-    assert code == 1 and not out
-    assert err.startswith("advisor: error: ") and message in err and err.count("\n") == 1
+    assert code == 2 and not out
+    assert err.startswith("Usage: advisor capacity ")
+    assert err.splitlines()[-1].startswith("Error: ") and message in err
 
 
 def test_capacity_takes_no_db(log: Path) -> None:
@@ -371,7 +372,7 @@ def test_capacity_takes_no_db(log: Path) -> None:
 
 def test_no_log_and_no_configuration(tmp_path: Path) -> None:
     code, _, err = capacity("--schema", str(SCHEMA), "--profile", str(PROFILE))
-    assert code == 1 and "give a LOG, or -c CONFIG" in err
+    assert code == 2 and "give a LOG, or -c CONFIG" in err
     bare = tmp_path / "profile.toml"
     bare.write_text(PROFILE.read_text().replace("reference = {", "# reference = {"))
     code, _, err = capacity("--schema", str(SCHEMA), "--profile", str(bare), "-c",

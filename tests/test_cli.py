@@ -214,7 +214,7 @@ def test_a_bug_is_one_line_and_exit_70_unless_debugging(monkeypatch: pytest.Monk
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something we did not foresee")
 
-    monkeypatch.setattr("advisor.cli.digest_logs", broken)
+    monkeypatch.setattr("advisor.analysis.inputs.digest_logs", broken)
     monkeypatch.delenv("ADVISOR_DEBUG")
     result = CliRunner().invoke(main, ["digest", advisor.digest.digest.__file__],
                                 catch_exceptions=True)
@@ -222,3 +222,29 @@ def test_a_bug_is_one_line_and_exit_70_unless_debugging(monkeypatch: pytest.Monk
     assert result.stderr.strip() == ("advisor: internal error: RuntimeError: something we did "
                                      "not foresee (a bug in advisor; ADVISOR_DEBUG=1 shows the "
                                      "traceback)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["explain"], "give a LOG to explain its templates, or --sql STATEMENT"),
+    (["recommend", "app.log", "--max-bytes", "lots"],
+     "Invalid value for '--max-bytes': 'lots': write a size such as 500MB, 64KiB or 1048576"),
+    (["compare", "app.log", "-c", "none"], "compare needs two or more -c configurations"),
+    (["capacity"], "without a LOG there is no workload to recommend for: give a LOG, or -c "
+                   "CONFIG with the indexes to size"),
+    (["audit"], "audit needs the database: give --db app.db"),
+], ids=["explain", "recommend", "compare", "capacity", "audit"])
+def test_usage_errors_exit_2_with_the_usage(args: list[str], message: str, cli: RunCli) -> None:
+    """Options that cannot be, found before any log is read: click's usage and one line."""
+    result = cli(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    usage, hint, blank, error = result.stderr.splitlines()
+    assert usage.startswith(f"Usage: advisor {args[0]} [OPTIONS]")
+    assert (hint, blank, error) == (f"Try 'advisor {args[0]} --help' for help.", "",
+                                    f"Error: {message}")
+
+
+def test_sizes_read_binary_units() -> None:
+    from advisor.cli.options import Size
+
+    assert [Size().convert(text, None, None) for text in ("1048576", "64 KiB", "500MB", "1.5g")
+            ] == [1 << 20, 64 << 10, 500 << 20, 3 << 29]

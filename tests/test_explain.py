@@ -114,7 +114,6 @@ def test_log_next_to_its_schema_states_what_is_not_analysed(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    ([], "give a LOG"),
     (["--sql", "SELECT 1"], "no schema"),
     (["--sql", "SELECT * FROM job", "--schema", str(TORC / "schema.sql"),
       "--index", "job(nope)"], "no column"),

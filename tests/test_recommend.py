@@ -147,13 +147,9 @@ def test_markdown_names_the_command_that_made_it(workload: Path) -> None:
     assert "## Implementation strategy (phases)" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--max-bytes", "lots"], "--max-bytes"),
-    (["--against", str(SCHEMA)], "SQLite rejects it"),  # a schema is not an index list
-])
-def test_user_errors_are_one_line(workload: Path, args: list[str], message: str) -> None:
-    code, _, err = run(str(workload), *args)
-    assert code == 1 and message in err and "Traceback" not in err
+def test_user_errors_are_one_line(workload: Path) -> None:
+    code, _, err = run(str(workload), "--against", str(SCHEMA))  # not an index list
+    assert code == 1 and "SQLite rejects it" in err and "Traceback" not in err
 
 
 def test_an_index_used_only_with_statistics_is_flagged_and_analyze_added(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from advisor.analysis.workload import Workload
 from advisor.model.errors import InputError, OptionError
 from advisor.model.indexes import parse_index
 from advisor.replay.measure import ANALYZED, AS_FOUND
+from advisor.report import recommend_report
 from advisor.review import configs
 from advisor.review.configs import resolve_configurations
 from advisor.review.requests import (
@@ -104,6 +105,9 @@ def test_validate_measures_today_against_the_recommended_set(
         assert [m.statistics for m in configuration.measurements] == [AS_FOUND, ANALYZED]
     assert chosen.measured_seconds(AS_FOUND) < today.measured_seconds(AS_FOUND)
     assert validation.without_gain == {}  # a seek instead of a scan of 20,000 rows
+    text = recommend_report.validation_text(validation, recommended.workload)
+    assert text.startswith("\nValidation (measured on copies of the database):\n")
+    assert "Verdict, as found:" in text and "No measured gain" not in text
 
 
 def test_validate_needs_a_database(files: tuple[Path, Path, Path]) -> None:

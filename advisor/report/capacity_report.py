@@ -8,16 +8,18 @@ a ``*`` after the scale in text).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
 from tabulate import tabulate
 
 from advisor.analysis.workload import Workload
 from advisor.catalog.scales import format_count
 from advisor.model.errors import InputError
+from advisor.report.common import Report, command_line
 from advisor.review.capacity import (
     BASELINE,
     RUN_QUANTITIES,
@@ -26,10 +28,19 @@ from advisor.review.capacity import (
     Fit,
     ScalePoint,
 )
+from advisor.review.requests import Planned
 
 FORMAT_VERSION = 1
 DEFAULT_TOP = 10  # templates in a table, markdown or chart (json: all)
 SQL_WIDTH = 60
+
+
+def report(planned: Planned, top: int | None = None, chart: str | None = None) -> Report:
+    """The capacity review with the command line that made it; tables show ``top``
+    templates (DEFAULT_TOP); with ``chart``, the chart drawn into that file."""
+    document = capacity_document(planned.capacity, planned.workload, command_line())
+    files = {Path(chart): render_chart(document, Path(chart).suffix[1:] or "png")} if chart else {}
+    return Report(document, partial(render_table, top=top or DEFAULT_TOP), files=files)
 
 
 def capacity_document(result: Capacity, workload: Workload,
@@ -155,10 +166,6 @@ def _notes(result: Capacity) -> list[str]:
 # ---------------------------------------------------------------- rendering
 
 
-def render_json(document: dict[str, Any]) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
-
-
 def format_bytes(value: float | None) -> str:
     if value is None:
         return "–"
@@ -176,7 +183,8 @@ def format_ms(seconds: float | None) -> str:
     return f"{ms:,.3g}" if abs(ms) < 1000 else f"{ms:,.0f}"
 
 
-def _seconds(value: float | None) -> str:
+def _significant(value: float | None) -> str:
+    """Three significant digits, – when missing (seconds, in a column headed so)."""
     return "–" if value is None else f"{value:,.3g}"
 
 
@@ -200,7 +208,7 @@ def render_table(document: dict[str, Any], markdown: bool = False,
                  top: int | None = DEFAULT_TOP) -> str:
     """The per-scale tables; with ``markdown``, a capacity-planning review document."""
     fmt = "github" if markdown else "simple"
-    sections = [_heading(document, markdown)] if markdown else [_summary(document)]
+    sections = [_review_head(document, markdown)] if markdown else [_summary(document)]
     for title, body in _tables(document, fmt, top):
         sections.append(f"## {title}\n\n{body}" if markdown else f"{title}\n{body}")
     notes = [f"* {note}" if markdown else f"- {note}" for note in document["notes"]]
@@ -220,7 +228,7 @@ def _summary(document: dict[str, Any]) -> str:
             f"medians of {_runs(document['repetitions'])}.")
 
 
-def _heading(document: dict[str, Any], markdown: bool) -> str:
+def _review_head(document: dict[str, Any], markdown: bool) -> str:
     machine = document["machine"]
     reference = document["reference"]
     measured = [s for s in document["scales"] if not s["extrapolated"]]
@@ -277,9 +285,9 @@ def _configuration_table(document: dict[str, Any], fmt: str) -> str:
                 scale_heading(scale),
                 "–" if not reference else f"{scale['rows'].get(reference['table'], 0):,}",
                 config["label"], format_bytes(config["database_bytes"]),
-                format_bytes(config["index_bytes"]), _seconds(config["build_seconds"]),
-                _seconds(config["read_seconds"]), _seconds(config["write_seconds"]),
-                _seconds(config["write_overhead_seconds"]),
+                format_bytes(config["index_bytes"]), _significant(config["build_seconds"]),
+                _significant(config["read_seconds"]), _significant(config["write_seconds"]),
+                _significant(config["write_overhead_seconds"]),
             ])
     table_rows = f"{reference['table']} rows" if reference else "rows"
     return tabulate(rows, headers=["scale", table_rows, "configuration", "database",
@@ -353,8 +361,10 @@ CHART_INDEXES = 8  # the largest indexes drawn; more lines would not be told apa
 MARKERS = ("o", "s", "^", "D", "v", "P")  # one per configuration, BASELINE first
 
 
-def render_chart(document: dict[str, Any], out: str | Path, top: int | None = 4) -> None:
-    """Latency and size against scale, log-log; extrapolated points hollow and dotted."""
+def render_chart(document: dict[str, Any], image_format: str = "png", top: int | None = 4
+                 ) -> bytes:
+    """Latency and size against scale, log-log; extrapolated points hollow and dotted: an
+    image in ``image_format`` (png, svg, pdf: what matplotlib writes)."""
     require_chart()
     import matplotlib
 
@@ -393,8 +403,10 @@ def render_chart(document: dict[str, Any], out: str | Path, top: int | None = 4)
             axis.xaxis.set_major_formatter(_count_formatter())
     figure.suptitle("Capacity (hollow markers, dotted lines: extrapolated)")
     figure.tight_layout()
-    figure.savefig(out, dpi=110)
+    image = io.BytesIO()
+    figure.savefig(image, format=image_format, dpi=110)
     pyplot.close(figure)
+    return image.getvalue()
 
 
 def _largest_indexes(document: dict[str, Any]) -> list[tuple[str, list[float | None]]]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from tabulate import tabulate
 
 from advisor.digest.digest import Digest, TemplateStats
+from advisor.report.common import Report
 
 FORMAT_VERSION = 1
 SQL_WIDTH = 72
+TABLE_TOP = 25  # templates a table shows unless asked; JSON and markdown show all
 
 
 def _ms(ns: float | None) -> float | None:
@@ -23,6 +24,14 @@ def _ms(ns: float | None) -> float | None:
 
 def _share(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole else None
+
+
+def report(digest: Digest, sort: str = "time", top: int | None = None,
+           output: str = "table") -> Report:
+    """The digest ranked by ``sort``, cut to ``top`` templates (a table: TABLE_TOP)."""
+    if top is None and output == "table":
+        top = TABLE_TOP
+    return Report(digest_document(digest, sort, top), render_table)
 
 
 def digest_document(digest: Digest, sort: str = "time", top: int | None = None) -> dict[str, Any]:
@@ -88,10 +97,6 @@ def _template_entry(rank: int, stats: TemplateStats, statements: int,
             for s in stats.samples
         ],
     }
-
-
-def render_json(document: dict[str, Any]) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _shorten(text: str, width: int) -> str:

@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from tabulate import tabulate
 
 from advisor.advise.explain import Costed, TemplateExplanation
 from advisor.analysis.workload import Workload
+from advisor.report.common import Report
 from advisor.report.reasons import reason_fields
+from advisor.review.requests import Explained
 from advisor.whatif.planner import WhatIfCounters
 
 FORMAT_VERSION = 2  # 2: reasons as a code and its sentence ("verdict" became "code")
+
+
+def report(explained: Explained) -> Report:
+    return Report(explain_document(explained.workload, explained.explanations,
+                                   explained.whatif), render_text)
 
 
 def _costed(costed: Costed | None) -> dict[str, Any] | None:
@@ -80,10 +86,6 @@ def _template(e: TemplateExplanation, total_ns: int) -> dict[str, Any]:
         "dropped": [{"index": str(d.spec), **reason_fields(d.reason)} for d in e.dropped],
         "order_by_without_sort": [_costed(c) for c in e.order_free],
     }
-
-
-def render_json(document: dict[str, Any]) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
 
 
 def render_text(document: dict[str, Any], markdown: bool = False) -> str:

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from tabulate import tabulate
 
 from advisor.replay.measure import Measurement
 from advisor.replay.parameters import FillTally
+from advisor.report.common import Report, kib
+from advisor.review.requests import Replayed
 
 FORMAT_VERSION = 2  # 2: statistics state and value filling per configuration
+
+
+def report(replayed: Replayed) -> Report:
+    document = replay_document(replayed.measurements, replayed.database, replayed.repetitions,
+                               replayed.mode)
+    return Report(document, lambda document, _markdown: render_table(document))  # no markdown
 
 
 def replay_document(measurements: Sequence[Measurement], database: str,
@@ -64,10 +71,6 @@ def values_sentence(values: dict[str, Any], what: str) -> str:
             f"without values), {values['unfilled']} could not be filled.")
 
 
-def render_json(document: dict[str, Any]) -> str:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode()
-
-
 def render_table(document: dict[str, Any]) -> str:
     rows = []
     for c in document["configurations"]:
@@ -75,7 +78,7 @@ def render_table(document: dict[str, Any]) -> str:
         replayed = (c["templates_replayed"] if document["mode"] == "sampled"
                     else c["outcomes"].get("ok", 0))
         rows.append([c["label"], c["statistics"], len(c["indexes"]), f"{c['build_seconds']:.3f}",
-                     f"{c['index_bytes'] / 1024:,.0f}", f"{c['weighted_read_seconds']:.3f}",
+                     kib(c["index_bytes"]), f"{c['weighted_read_seconds']:.3f}",
                      f"{c['weighted_write_seconds']:.3f}", replayed,
                      len(c["templates_without_values"]), outcomes])
     how = (f"sampled: each template's sample {document['repetitions']} times, median, writes "

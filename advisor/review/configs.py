@@ -35,11 +35,6 @@ def resolve_configurations(texts: Sequence[str], workload: Workload) -> list[Con
     return [_resolve(text, workload, recommended) for text in texts]
 
 
-def resolve_configuration(text: str, workload: Workload) -> Configuration:
-    """One -c value as (label, indexes)."""
-    return resolve_configurations([text], workload)[0]
-
-
 def _resolve(text: str, workload: Workload,
              recommended: Callable[[], tuple[IndexSpec, ...]]) -> Configuration:
     if text == NONE:

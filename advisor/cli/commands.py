@@ -1,0 +1,270 @@
+"""The commands. Each parses its options into one request, makes one library call and
+writes the report (advisor.report.common.emit); no decision is made here.
+
+The library is imported inside each command: analysis loads sqlglot and the
+search networkx, which ``advisor digest`` and ``--help`` do not need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from advisor.cli import terminal
+from advisor.cli.group import main
+from advisor.cli.options import (
+    Size,
+    config_option,
+    log_options,
+    measurement_options,
+    output_format,
+    parse,
+    schema_options,
+    stats_option,
+    synth_scale_option,
+    synthesis_options,
+)
+from advisor.report.common import emit
+
+__all__ = ["main"]
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@log_options
+@output_format("table", "json", "markdown")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Show only the first N templates (default: 25 in a table, all in json).")
+@click.option("--sort", type=click.Choice(["time", "count"]), default="time", show_default=True,
+              help="Rank by total logged time (count where times are unknown) or by count.")
+def digest(**options: Any) -> None:
+    """What the workload is: its statement templates, counted and timed.
+
+    LOG is a file (plain SQL, JSON lines, SQLite trace output, sqlx tracing
+    events; gzip allowed) or - for standard input. Several logs are digested
+    as one workload.
+    """
+    from advisor.analysis.inputs import Inputs, read_digest
+    from advisor.report import digest_report
+
+    result = read_digest(parse(Inputs, options), terminal.feedback(), need_statements=False)
+    emit(digest_report.report(result, options["sort"], options["top"], options["output"]),
+         options["output"])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown")
+@click.option("--template", "template_ids", multiple=True, metavar="ID",
+              help="Explain this template (an id from advisor digest, or its prefix). Repeatable.")
+@click.option("--sql", help="Explain this statement instead of a log's templates.")
+@click.option("--index", "indexes", multiple=True, metavar="'table(col, col DESC)'",
+              help="Also plan with these indexes (together). Repeatable.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Explain the N templates with the most logged time (default 10; json: all).")
+@click.option("--no-combinations", is_flag=True,
+              help="Skip the search for index pairs that avoid an ORDER BY sort.")
+def explain(**options: Any) -> None:
+    """Per template: the plan and estimated cost today and with candidate indexes.
+
+    Plans are SQLite's own (EXPLAIN QUERY PLAN on an empty copy of the schema
+    holding statistics like the target's); costs are estimates in row steps.
+    Every candidate considered is listed with its verdict, every dropped one
+    with its reason.
+    """
+    from advisor.report import explain_report
+    from advisor.review.requests import ExplainRequest, run_explain
+
+    explained = run_explain(parse(ExplainRequest, options), terminal.feedback())
+    emit(explain_report.report(explained), options["output"])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown", "sql")
+@click.option("--max-indexes", type=click.IntRange(min=0), default=None,
+              help="Recommend at most this many indexes.")
+@click.option("--max-bytes", type=Size(), metavar="SIZE", default=None,
+              help="Recommend at most this much index storage (e.g. 500MB).")
+@click.option("--min-saving", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="Each recommended index must save at least this share of the workload cost.")
+@click.option("--tolerance", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+              help="The smallest set within this share of the best cost is the recommendation.")
+@click.option("--assume-analyze", is_flag=True,
+              help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
+@click.option("--keep-existing/--allow-drops", default=True, show_default=True,
+              help="Keep the database's own indexes, or let them compete with the "
+                   "candidates and recommend dropping those the workload does not need.")
+@click.option("--against", "against_file", type=click.Path(exists=True, dir_okay=False),
+              help="Judge these indexes too: CREATE INDEX statements or table(col) lines.")
+@click.option("--algorithm", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
+              show_default=True, help="Search per component: exact when small (auto), or not.")
+@click.option("--migrations-dir", type=click.Path(file_okay=False),
+              help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
+@click.option("--validate", is_flag=True,
+              help="Replay today's indexes and the recommended set on copies of --db (or of "
+                   "a database synthesised from the profile at --scale), with and without "
+                   "ANALYZE, and print the measured times beside the estimates.")
+@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="Without --db: the profile's scale, for the statistics the set is chosen "
+                   "for and the database --validate synthesises.")
+def recommend(**options: Any) -> None:
+    """The minimal index set for the workload, in the phase order to build it.
+
+    Candidates are priced with SQLite's own plans and a cost model that
+    weighs read savings against index upkeep on writes; the smallest set
+    within --tolerance of the best is recommended. Every index comes with the
+    templates it serves and their plans; every rejected candidate with why.
+    """
+    from advisor.report import recommend_report
+    from advisor.review.requests import RecommendRequest, run_recommend
+
+    recommended = run_recommend(parse(RecommendRequest, options), terminal.feedback())
+    emit(recommend_report.report(recommended, options["migrations_dir"]), options["output"])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@config_option("An index configuration: none, recommended, a .sql file of CREATE INDEX, "
+               "or 'table(col, …); table(col)'. Repeatable: each is measured.")
+@schema_options
+@log_options
+@output_format("table", "json")
+@measurement_options
+@synth_scale_option
+@click.option("--mode", type=click.Choice(["sampled", "sequential"]), default="sampled",
+              show_default=True,
+              help="sampled: each template alone, repeated, writes rolled back; sequential: "
+                   "the log in order, writes applied.")
+@stats_option("as-found")
+def replay(**options: Any) -> None:
+    """Measure the workload on a real SQLite database under index configurations.
+
+    Each configuration gets a fresh copy of --db (made with SQLite's backup
+    API; the original is only read) or of a database synthesised from the
+    profile at --scale (cached), its indexes built and timed, and every
+    template's samples replayed under a sandbox (no ATTACH, no writing
+    PRAGMAs, no extensions, a time limit per statement). Values that name no
+    row of that database, or that the log lacks (sqlx), are drawn from it.
+    """
+    from advisor.report import replay_report
+    from advisor.review.requests import ReplayRequest, run_replay
+
+    replayed = run_replay(parse(ReplayRequest, options), terminal.feedback())
+    emit(replay_report.report(replayed), options["output"])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
+@config_option("A configuration to compare (none, recommended, a .sql file, or "
+               "'table(col); table(col)'). Give two or more.")
+@schema_options
+@log_options
+@output_format("table", "json", "markdown")
+@measurement_options
+@synth_scale_option
+@stats_option("both")
+@click.option("--estimate-only", is_flag=True,
+              help="Do not replay: compare the cost model's estimates only.")
+@click.option("--template", "template_ids", multiple=True, metavar="ID",
+              help="Compare on this template only (an id from advisor digest, or its "
+                   "prefix). Repeatable; default: the whole workload.")
+def compare(**options: Any) -> None:
+    """Index configurations side by side: estimated and measured.
+
+    Per configuration: estimated workload cost, index upkeep on writes and
+    size; then the replayed read and write time and the measured index size,
+    in each statistics state, on copies of --db or of a database synthesised
+    from the profile at --scale. Then the top templates, where the statistics
+    state flips an index from helping to hurting, and a verdict.
+    """
+    from advisor.report import compare_report
+    from advisor.review.requests import CompareRequest, run_compare
+
+    compared = run_compare(parse(CompareRequest, options), terminal.feedback())
+    emit(compare_report.report(compared), options["output"])
+
+
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
+@click.option("--db", metavar="DATABASE",
+              help="The database to audit (required); only read, experiments run on copies.")
+@log_options
+@output_format("table", "json", "markdown", "sql")
+@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs per replayed template and round; the median is kept.")
+@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
+              show_default=True, help="Seconds a replayed statement may run.")
+@click.option("--max-replays", type=click.IntRange(min=0), default=16, show_default=True,
+              help="Replay the workload without at most this many indexes, one at a time "
+                   "(the most used first).")
+@click.option("--no-replay", is_flag=True,
+              help="Do not replay: no harmful findings; write savings estimated only.")
+def audit(**options: Any) -> None:
+    """Judge a database's existing indexes against the log of what it runs.
+
+    Unused, duplicate and prefix-redundant indexes, indexes that measurably
+    slow a template, partial indexes no statement can use, missing or stale
+    sqlite_stat1, hot templates that scan large tables; and a drop list with
+    the write time each drop saves. Without a LOG: duplicates, possibly
+    redundant prefixes and statistics only. --format sql prints the drop list.
+    See docs/audit.md.
+    """
+    from advisor.report import audit_report
+    from advisor.review.requests import AuditRequest, run_audit
+
+    result = run_audit(parse(AuditRequest, options), terminal.feedback())
+    emit(audit_report.report(result), options["output"])
+
+
+def _chart_drawable(ctx: click.Context, param: click.Parameter, chart: str | None) -> str | None:
+    """Fail before a long run, not after it, when the chart cannot be drawn."""
+    if chart is not None:
+        from advisor.report.capacity_report import require_chart
+
+        require_chart()
+    return chart
+
+
+@main.command()
+@click.argument("logs", nargs=-1, metavar="[LOG...]")
+@click.option("--scale", "scale_text", default="10k,100k,1M", show_default=True,
+              metavar="SCALES",
+              help="Comma-separated sizes: counts of the profile's reference rows (10k, 100k, "
+                   "1M: jobs per workflow for Torc) or multipliers (x2, 0.5x).")
+@config_option("Indexes to measure against none: recommended (the default, needs a LOG), "
+               "a .sql file, or 'table(col); table(col)'. Repeatable.", required=False)
+@synthesis_options
+@log_options
+@output_format("table", "json", "markdown")
+@measurement_options
+@click.option("--max-synth-scale", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True,
+              help="Synthesise and measure scales up to this multiplier; larger ones are "
+                   "extrapolated from the measured growth.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Templates in the latency table (default 10; json: all).")
+@click.option("--chart", type=click.Path(dir_okay=False), metavar="OUT.png",
+              callback=_chart_drawable,
+              help="Also draw latency and size against scale, log-log (needs the 'chart' "
+                   "extra: matplotlib).")
+def capacity(**options: Any) -> None:
+    """Database size, index sizes and template latencies as the data grows.
+
+    Each scale up to --max-synth-scale gets a database synthesised from the
+    schema and profile (cached) and is measured there: its size, each added
+    index's size (dbstat), and the workload replayed with no added index and
+    with each -c configuration. Larger scales are extrapolated from the growth
+    fitted over the measured ones (y = a·scale^b) and marked so.
+    """
+    from advisor.report import capacity_report
+    from advisor.review.requests import CapacityRequest, run_capacity
+
+    planned = run_capacity(parse(CapacityRequest, options), terminal.feedback())
+    emit(capacity_report.report(planned, options["top"], options["chart"]),
+         options["output"])

@@ -1,0 +1,146 @@
+"""The options commands share, and their values parsed into a request.
+
+A request is a frozen dataclass of the library (advisor.review.requests); its
+fields are named as the options are, and a field that is itself a dataclass
+(the ``inputs``, the ``measuring``) is filled from the same options.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import fields, is_dataclass
+from typing import Any, TypeVar, get_type_hints
+
+import click
+
+from advisor.ingest import FORMATS
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+Request = TypeVar("Request")
+
+
+def parse(kind: type[Request], options: Mapping[str, Any]) -> Request:
+    """A ``kind`` whose fields are the options of the same names (the rest its defaults)."""
+    assert is_dataclass(kind)
+    types = get_type_hints(kind)
+    values = {}
+    for field in fields(kind):
+        if is_dataclass(types[field.name]):
+            values[field.name] = parse(types[field.name], options)
+        elif field.name in options:
+            values[field.name] = options[field.name]
+    return kind(**values)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])i?)?b?\s*$", re.I)
+_UNIT = {None: 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+class Size(click.ParamType):
+    """Bytes from '500MB', '64 KiB' or '1048576' (binary units)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        match = _SIZE.match(str(value))
+        if not match:
+            self.fail(f"{value!r}: write a size such as 500MB, 64KiB or 1048576", param, ctx)
+        unit = match.group(2).lower() if match.group(2) else None
+        return int(float(match.group(1)) * _UNIT[unit])
+
+
+def output_format(*choices: str) -> Decorator:
+    """The --format option every reporting command shares."""
+    return click.option(
+        "--format", "output", type=click.Choice(choices), default=choices[0], show_default=True,
+        help="table: for reading; json: stable keys for scripts (see docs/); "
+             "markdown: for a review document.",
+    )
+
+
+def _apply_options(func: Callable[..., Any], options: list[Decorator]) -> Callable[..., Any]:
+    """Apply option decorators so that --help lists them in the given order."""
+    for option in reversed(options):  # decorators apply bottom-up
+        func = option(func)
+    return func
+
+
+def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of every command that reads logs."""
+    return _apply_options(func, [
+        click.option(
+            "--log-format", type=click.Choice(["auto", *FORMATS]), default="auto",
+            show_default=True, help="How the logs are written; auto detects it per file."),
+        click.option(
+            "--strict", is_flag=True,
+            help="Exit with an error if any record cannot be read (default: count and skip)."),
+        click.option(
+            "--workers", type=click.IntRange(min=1), default=None,
+            help="Processes for reading large files (default: one per core)."),
+        click.option(
+            "--max-line-bytes", type=click.IntRange(min=1024), default=1 << 20,
+            show_default=True, help="Longer lines are skipped and counted as too-long."),
+    ])
+
+
+_SCHEMA_OPTION = click.option(
+    "--schema", type=click.Path(exists=True),
+    help="Schema: a DDL file, a migrations folder (*.up.sql) or a database.")
+_PROFILE_OPTION = click.option(
+    "--profile", type=click.Path(exists=True, dir_okay=False),
+    help="A scale profile (TOML) for statistics; see docs/profile-format.md.")
+
+
+def schema_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the schema and statistics come from (else schema.sql / profile.toml by the log)."""
+    return _apply_options(func, [
+        _SCHEMA_OPTION,
+        click.option("--db", type=click.Path(exists=True, dir_okay=False),
+                     help="A live database (opened read-only): schema and statistics."),
+        _PROFILE_OPTION,
+    ])
+
+
+def synthesis_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The schema and profile a command synthesises its databases from (no --db)."""
+    return _apply_options(func, [_SCHEMA_OPTION, _PROFILE_OPTION])
+
+
+def config_option(help: str, required: bool = True) -> Decorator:
+    """-c CONFIG (repeatable): none, recommended, a .sql file or inline specs, NAME=…"""
+    return click.option("-c", "--config", "configs", multiple=True, required=required,
+                        metavar="CONFIG", help=help)
+
+
+def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The scale a database is synthesised at when there is no --db (replay, compare)."""
+    return click.option(
+        "--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+        help="Without --db: the profile's scale for the synthesised database.")(func)
+
+
+def stats_option(default: str) -> Decorator:
+    """--stats: the statistics states each configuration is measured in (the keys of
+    advisor.replay.measure.STATISTICS_OPTIONS, written out to keep start-up light)."""
+    return click.option(
+        "--stats", type=click.Choice(["as-found", "analyzed", "both"]), default=default,
+        show_default=True,
+        help="Statistics state of each copy: as the database has them, after ANALYZE, or "
+             "both (each configuration measured twice: an index can help in one and hurt "
+             "in the other).")
+
+
+def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """How replayed statements are timed (replay, compare, capacity)."""
+    return _apply_options(func, [
+        click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
+                     help="Times each template's sample runs when measured; the median is "
+                          "kept."),
+        click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
+                     show_default=True,
+                     help="Seconds a replayed statement may run before it is stopped."),
+    ])
