@@ -30,7 +30,7 @@ from advisor.catalog.profile import Profile, Reference, load_profile
 from advisor.catalog.scales import Scale
 from advisor.catalog.statistics import from_profile
 from advisor.costing.sizes import index_bytes
-from advisor.model.errors import InputError, OptionError
+from advisor.model.errors import OptionError
 from advisor.model.indexes import IndexSpec
 from advisor.replay.measure import Measurement, configured_copy, measure_together
 from advisor.replay.synth import cached_database

@@ -17,7 +17,7 @@ from pathlib import Path
 from advisor.advise.explain import TemplateExplanation, explain_workload
 from advisor.advise.recommend import Recommendation, recommend
 from advisor.analysis.inputs import Inputs, read_digest, read_workload
-from advisor.analysis.workload import Workload, load_workload
+from advisor.analysis.workload import Workload, load_workload, require_synthesis_inputs
 from advisor.catalog.index_lists import load_index_list, read_index
 from advisor.catalog.profile import load_profile
 from advisor.catalog.scales import parse_scales
@@ -37,10 +37,10 @@ from advisor.review.capacity import (
     DEFAULT_CONFIGURATIONS,
     DEFAULT_MAX_SYNTH_SCALE,
     DEFAULT_SCALES,
+    NEEDS_SYNTHESIS,
     Capacity,
     plan_capacity,
     split_scales,
-    synthesis_inputs,
 )
 from advisor.review.compare import Comparison, compare
 from advisor.review.configs import resolve_configurations
@@ -247,7 +247,8 @@ class Planned:
 
 def run_capacity(request: CapacityRequest, feedback: Feedback = QUIET) -> Planned:
     inputs = request.inputs
-    schema_path, profile_path = synthesis_inputs(inputs.logs, inputs.schema, inputs.profile)
+    schema_path, profile_path = require_synthesis_inputs(inputs.logs, inputs.schema,
+                                                         inputs.profile, NEEDS_SYNTHESIS)
     scales = parse_scales(request.scale_text, load_profile(profile_path).reference)
     split_scales(scales, request.max_synth_scale)  # before the log is read: a bad mix fails fast
     digest = read_digest(inputs, feedback) if inputs.logs else Digest()
