@@ -22,6 +22,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from advisor.catalog.schema import Catalog, quote_identifier
 from advisor.catalog.statistics import Statistics
@@ -78,6 +79,7 @@ class WhatIfCounters:
 
 
 StatRow = tuple[str, str | None, str]  # a sqlite_stat1 row: (tbl, idx, stat)
+_Copy = TypeVar("_Copy", bound="SchemaCopy")
 
 
 def explain_plan(connection: sqlite3.Connection, sql: str, params: Sequence[object]) -> Plan:
@@ -98,7 +100,8 @@ class SchemaCopy:
     database with those statistics would, and indexes come and go on its empty tables
     in microseconds. What the rows say and which indexes change is up to the
     subclass: estimates and hypothetical indexes (``WhatIf``), or a database's own
-    rows and its existing indexes taken away (the audit's planner)."""
+    rows and its existing indexes taken away (the audit's planner). Used in a ``with``
+    block, which closes its connection."""
 
     def __init__(self, ddl: Iterable[str], stat_rows: Iterable[StatRow] | None,
                  keep_going: bool = False) -> None:
@@ -147,6 +150,12 @@ class SchemaCopy:
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self: _Copy) -> _Copy:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 class WhatIf(SchemaCopy):
