@@ -15,7 +15,8 @@ from torc import PROFILE, SCHEMA, TORC
 
 from advisor.model.reasons import Reason
 from advisor.report import audit_report
-from advisor.review.audit import findings
+from advisor.review.audit.replay import HARMFUL_RATIO
+from advisor.review.audit.scans import HOT_SHARE
 
 SHOP_SCHEMA = """
 CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL, region TEXT);
@@ -188,7 +189,7 @@ def test_a_hot_template_scanning_a_large_table_is_named(
     assert [s["table"] for s in scans] == ["audit_log"]
     scan = scans[0]
     assert scan["rows"] == 2000 and scan["plan"] == "SCAN audit_log"
-    assert scan["share"] >= findings.HOT_SHARE and scan["basis"] == "estimated cost"
+    assert scan["share"] >= HOT_SHARE and scan["basis"] == "estimated cost"
     assert scan["count"] == 5
 
 
@@ -227,7 +228,7 @@ def test_an_index_that_slows_a_query_is_measured_as_harmful(tmp_path: Path) -> N
     harmful = by_index(document["harmful"])
     assert set(harmful) == {"event_kind"}
     slower = harmful["event_kind"]["slower"][0]
-    assert slower["seconds_with"] > slower["seconds_without"] * findings.HARMFUL_RATIO
+    assert slower["seconds_with"] > slower["seconds_without"] * HARMFUL_RATIO
     # SQLite keeps the index after ANALYZE too (it then expects 30,000 rows and still
     # seeks): the drop is the remedy, and the cost model agrees with the replays.
     assert harmful["event_kind"]["fixed_by_analyze"] == []

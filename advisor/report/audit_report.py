@@ -8,7 +8,7 @@ from tabulate import tabulate
 
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
 from advisor.report.reasons import reason_fields
-from advisor.review.audit import findings
+from advisor.review.audit import redundancy, replay, scans, statistics
 from advisor.review.audit.findings import Audit
 
 FORMAT_VERSION = 2  # 2: each drop reason is a code and its sentence
@@ -36,11 +36,12 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
         "templates_planned": result.templates_planned,
         "plan_mismatches": list(result.plan_mismatches),
         "thresholds": {
-            "stale_factor": findings.STALE_FACTOR, "stale_min_rows": findings.STALE_MIN_ROWS,
-            "hot_share": findings.HOT_SHARE, "full_scan_min_rows": findings.FULL_SCAN_MIN_ROWS,
-            "harmful_ratio": findings.HARMFUL_RATIO,
-            "harmful_min_seconds": findings.HARMFUL_MIN_SECONDS,
-            "cost_tolerance": findings.COST_TOLERANCE, "rounds": findings.ROUNDS,
+            "stale_factor": statistics.STALE_FACTOR,
+            "stale_min_rows": statistics.STALE_MIN_ROWS,
+            "hot_share": scans.HOT_SHARE, "full_scan_min_rows": scans.FULL_SCAN_MIN_ROWS,
+            "harmful_ratio": replay.HARMFUL_RATIO,
+            "harmful_min_seconds": replay.HARMFUL_MIN_SECONDS,
+            "cost_tolerance": redundancy.COST_TOLERANCE, "rounds": replay.ROUNDS,
         },
         "indexes": [
             {"name": i.name, "table": i.table, "definition": i.definition, "origin": i.origin,
@@ -130,7 +131,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
     }
 
 
-def _slower(s: findings.Slower) -> dict[str, Any]:
+def _slower(s: replay.Slower) -> dict[str, Any]:
     return {"template": s.template_id, "kind": s.kind, "count": s.count,
             "seconds_with": round(s.seconds_with, 9),
             "seconds_without": round(s.seconds_without, 9)}

@@ -1,36 +1,40 @@
-"""What the audit reads from the database and asks SQLite's planner.
+"""What the audit asks SQLite's planner, and the context every pass of the audit reads.
 
-The database is read once, read-only (``read_facts``). Today's plans are the
-database's own: EXPLAIN QUERY PLAN on that read-only connection. Every what-if
-(an index taken away, no statistics, statistics as ANALYZE would write them
-now) is planned on an ``AuditPlanner``: an empty in-memory copy of the schema
-(advisor.whatif.planner's ``SchemaCopy``) holding sqlite_stat1 rows verbatim. SQLite's
-planner reads only the schema and those rows, so with the database's own rows
-the copy plans as the database does, and ``Auditor.plan_today`` checks that for
-every template. advisor.whatif.planner's ``WhatIf`` writes stat1 lines derived from
-estimates instead, which suits hypothetical indexes but would not be the
-database's real statistics state.
+Today's plans are the database's own: EXPLAIN QUERY PLAN on a read-only
+connection. Every what-if (an index taken away, no statistics, statistics as
+ANALYZE would write them now) is planned on an ``AuditPlanner``: an empty
+in-memory copy of the schema (advisor.whatif.planner's ``SchemaCopy``) holding
+sqlite_stat1 rows verbatim. SQLite's planner reads only the schema and those
+rows, so with the database's own rows the copy plans as the database does, and
+``audit_context`` checks that for every template. advisor.whatif.planner's
+``WhatIf`` writes stat1 lines derived from estimates instead, which suits
+hypothetical indexes but would not be the database's real statistics state.
 
-``Auditor`` holds these plans, the cost model's prices for them and the
-workload, for every finding in advisor.review.audit.findings and advisor.review.audit.replay.
+``AuditContext`` holds these plans, the planners, the cost model's prices and
+the workload. It is made once, before the first pass, and no pass changes it:
+each pass (advisor.review.audit's usage, redundancy, replay, statistics, scans,
+drops) reads it and returns its findings as values.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 from advisor.analysis.workload import Workload
-from advisor.catalog.schema import Catalog, Index, quote_identifier
-from advisor.catalog.statistics import Statistics, from_database
-from advisor.costing.pricing import template_views
+from advisor.catalog.database import open_read_only
+from advisor.catalog.schema import Catalog, Index
+from advisor.catalog.statistics import Statistics
+from advisor.costing.pricing import TemplateView, template_views
 from advisor.digest.digest import TemplateStats
 from advisor.digest.fingerprint import has_placeholders
-from advisor.replay.sandbox import copy_database
+from advisor.review.audit.facts import DatabaseFacts, analysed
 from advisor.whatif.planner import Plan, SchemaCopy, StatRow, explain_plan, nulls_for
 
 Progress = Callable[[str], None]
@@ -38,70 +42,6 @@ Statement = tuple[str, tuple[object, ...]]  # SQL and its parameters
 
 PLANNED_KINDS = ("read", "write")
 _INDEX_IN_STEP = re.compile(r" INDEX (.+?)(?= \(|$)")  # USING [COVERING] INDEX name (…)
-
-
-# ------------------------------------------------------------------ the database
-
-
-@dataclass(frozen=True)
-class DatabaseFacts:
-    """What the audit reads from the database once (read-only)."""
-
-    sqlite_version: str
-    rows: dict[str, int | None]  # table (lower) -> COUNT(*) now
-    stat_rows: tuple[StatRow, ...] | None  # None: no sqlite_stat1
-    stat4: bool
-    keys: dict[str, tuple[tuple[str, bool, str], ...] | None]  # index -> (col, desc, coll)
-    bytes: dict[str, int]  # index -> bytes (dbstat), where dbstat answers
-
-
-def read_facts(connection: sqlite3.Connection, catalog: Catalog) -> DatabaseFacts:
-    version = connection.execute("SELECT sqlite_version()").fetchone()[0]
-    rows: dict[str, int | None] = {}
-    for table in catalog.tables.values():
-        try:
-            rows[table.name.lower()] = connection.execute(
-                f"SELECT count(*) FROM {quote_identifier(table.name)}").fetchone()[0]
-        except sqlite3.Error:  # a virtual table whose module this SQLite lacks
-            rows[table.name.lower()] = None
-    names = {r[0] for r in connection.execute(
-        "SELECT name FROM sqlite_schema WHERE name LIKE 'sqlite_stat%'")}
-    stat_rows = (tuple(connection.execute("SELECT tbl, idx, stat FROM sqlite_stat1"))
-                 if "sqlite_stat1" in names else None)
-    keys: dict[str, tuple[tuple[str, bool, str], ...] | None] = {}
-    for index in catalog.indexes:
-        columns = [row for row in connection.execute(
-            f"PRAGMA index_xinfo({quote_identifier(index.name)})") if row[5]]
-        # An expression column (cid -2) has no name to compare: such an index is
-        # never called a duplicate or a prefix.
-        keys[index.name] = None if any(row[1] == -2 for row in columns) else tuple(
-            (row[2].lower(), bool(row[3]), (row[4] or "BINARY").upper()) for row in columns)
-    sizes: dict[str, int] = {}
-    try:
-        for index in catalog.indexes:
-            found = connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?",
-                                       (index.name,)).fetchone()[0]
-            if found is not None:
-                sizes[index.name] = int(found)
-    except sqlite3.Error:
-        pass  # no dbstat in this SQLite: sizes are estimated
-    return DatabaseFacts(version, rows, stat_rows, "sqlite_stat4" in names, keys, sizes)
-
-
-def analysed(database: Path, catalog: Catalog) -> tuple[tuple[StatRow, ...], Statistics]:
-    """sqlite_stat1 as ``ANALYZE`` would write it today (ANALYZE run on a temporary
-    copy), and the statistics it gives: rows and distinct values as they are now."""
-    with tempfile.TemporaryDirectory(prefix="advisor-audit-") as folder:
-        copy = Path(folder) / "analyze.db"
-        copy_database(database, copy)
-        connection = sqlite3.connect(copy)
-        try:
-            connection.execute("ANALYZE")
-            connection.commit()
-            rows = tuple(connection.execute("SELECT tbl, idx, stat FROM sqlite_stat1"))
-        finally:
-            connection.close()
-        return rows, from_database(catalog, copy)
 
 
 # ------------------------------------------------------------------ what-if plans
@@ -190,67 +130,34 @@ def statements_for(stats: TemplateStats) -> list[Statement]:
     return found or [(text, nulls_for(text))]
 
 
-# ------------------------------------------------------------------ the auditor
+# ------------------------------------------------------------------ the context
 
 
-class Auditor:
-    """Holds what every finding needs: catalog, facts, plans, and the workload if any."""
+@dataclass(frozen=True)
+class AuditContext:
+    """What every pass reads: catalog, facts, plans, planners, and the workload if any."""
 
-    def __init__(self, path: Path, catalog: Catalog, facts: DatabaseFacts,
-                 workload: Workload | None, say: Progress) -> None:
-        self.path = path
-        self.catalog = catalog
-        self.facts = facts
-        self.workload = workload
-        self.say = say
-        self.notes: list[str] = []
-        rows = {name: count for name, count in facts.rows.items() if count is not None}
-        base = workload.statistics if workload else Statistics("database", (), {})
-        # Costs describe the data as it is now: today's counts over stale stat1 counts.
-        self.data = replace(base, table_rows={**base.table_rows, **rows})
-        self.templates: dict[str, list[Statement]] = {}
-        self.views = template_views(workload) if workload is not None else {}
-        if workload is not None:
-            self.templates = {
-                tid: statements_for(stats) for tid, stats in workload.digest.templates.items()
-                if stats.template.kind in PLANNED_KINDS}
-        self.current = AuditPlanner(catalog, facts.stat_rows)
-        self.fresh: AuditPlanner | None = None
-        self.none: AuditPlanner | None = None
-        self.today: dict[str, list[Plan]] = {}
-        self._indexes = {index.name: index for index in catalog.indexes}
+    path: Path
+    catalog: Catalog
+    facts: DatabaseFacts
+    workload: Workload | None
+    data: Statistics  # what costs are priced on: the data as it is now
+    views: Mapping[str, TemplateView]  # what pricing needs of each analysed template
+    templates: Mapping[str, tuple[Statement, ...]]  # planned template -> statements to plan
+    today: Mapping[str, tuple[Plan, ...]]  # the database's own plans of those statements
+    mismatches: tuple[str, ...]  # templates the schema copy plans unlike the database
+    current: AuditPlanner  # the database's sqlite_stat1 as it is
+    fresh: AuditPlanner | None  # as ANALYZE would write it now (with a log)
+    none: AuditPlanner | None  # no sqlite_stat1 (with a log)
+    notes: tuple[str, ...]
+
+    @property
+    def analyzed(self) -> AuditPlanner | None:
+        """The planner after ANALYZE where it can plan otherwise than today's (the
+        database's statistics are not fresh); else None."""
+        return self.fresh if self.fresh is not self.current else None
 
     # -- plans
-
-    def plan_today(self, connection: sqlite3.Connection) -> tuple[str, ...]:
-        """Today's plans from the database; returns templates the copy plans otherwise."""
-        mismatched = []
-        for tid, statements in self.templates.items():
-            plans = [explain_plan(connection, *s) for s in statements]
-            if all(p.error for p in plans):  # logged values that do not run here
-                text = self.workload.digest.templates[tid].template.text  # type: ignore[union-attr]
-                statements[:] = [(text, nulls_for(text))]
-                plans = [explain_plan(connection, *statements[0])]
-            self.today[tid] = plans
-            copied = [self.current.plan(s) for s in statements]
-            if [p.lines() for p in copied] != [p.lines() for p in plans]:
-                mismatched.append(tid)
-        return tuple(mismatched)
-
-    def plan_states(self, stats_fresh: bool) -> None:
-        """Planners without statistics and with statistics as ANALYZE would write them now
-        (today's planner when the database's statistics are fresh)."""
-        if stats_fresh:
-            self.fresh = self.current
-        else:
-            self.say("audit: running ANALYZE on a copy to plan with fresh statistics")
-            rows, measured = analysed(self.path, self.catalog)
-            self.fresh = AuditPlanner(self.catalog, rows)
-            # Without (fresh) sqlite_stat1 the estimates would take SQLite's default of
-            # ten rows per key; the copy's ANALYZE measured the real spread.
-            self.data = measured
-        self.none = self.current if self.facts.stat_rows is None else AuditPlanner(
-            self.catalog, None)
 
     def cost(self, tid: str, plan: Plan) -> float | None:
         """The read cost of one execution planned as ``plan``, priced for the data as it
@@ -260,7 +167,7 @@ class Auditor:
             return None
         return view.estimate(plan, self.data).total
 
-    def used_by(self, plans: dict[str, list[Plan]]) -> dict[str, set[str]]:
+    def used_by(self, plans: Mapping[str, Sequence[Plan]]) -> dict[str, set[str]]:
         """Index (lower-cased name) -> templates whose plans use it. Names are matched
         against the catalog's, so that a name with spaces in it is found whole."""
         known = {name.lower() for name in self._indexes}
@@ -275,6 +182,10 @@ class Auditor:
         return found
 
     # -- the workload
+
+    @cached_property
+    def _indexes(self) -> dict[str, Index]:
+        return {index.name: index for index in self.catalog.indexes}
 
     def index(self, name: str) -> Index:
         return self._indexes[name]
@@ -293,6 +204,70 @@ class Auditor:
     def on_table(self, table: str) -> list[str]:
         return [tid for tid in self.templates if table.lower() in self.tables_of(tid)]
 
-    def close(self) -> None:
-        for planner in {id(p): p for p in (self.current, self.fresh, self.none) if p}.values():
-            planner.close()
+
+@contextmanager
+def audit_context(path: Path, catalog: Catalog, facts: DatabaseFacts,
+                  workload: Workload | None, stats_fresh: bool,
+                  say: Progress) -> Iterator[AuditContext]:
+    """The context of one audit; its planners are closed on leaving.
+
+    With a log: every template planned today on the database and on the copy, and
+    planners without statistics and with statistics as ANALYZE would write them now
+    (today's planner when the database's statistics are fresh)."""
+    with ExitStack() as planners:
+        current = planners.enter_context(AuditPlanner(catalog, facts.stat_rows))
+        rows = {name: count for name, count in facts.rows.items() if count is not None}
+        base = workload.statistics if workload else Statistics("database", (), {})
+        # Costs describe the data as it is now: today's counts over stale stat1 counts.
+        data = replace(base, table_rows={**base.table_rows, **rows})
+        templates: Mapping[str, tuple[Statement, ...]] = {}
+        today: Mapping[str, tuple[Plan, ...]] = {}
+        mismatches: tuple[str, ...] = ()
+        fresh = none = None
+        if workload is not None:
+            templates = {tid: tuple(statements_for(stats))
+                         for tid, stats in workload.digest.templates.items()
+                         if stats.template.kind in PLANNED_KINDS}
+            say(f"audit: planning {len(templates)} templates")
+            with closing(open_read_only(path)) as connection:
+                templates, today, mismatches = _plan_today(connection, current, workload,
+                                                           templates)
+            fresh = current
+            if not stats_fresh:
+                say("audit: running ANALYZE on a copy to plan with fresh statistics")
+                stat_rows, measured = analysed(path, catalog)
+                fresh = planners.enter_context(AuditPlanner(catalog, stat_rows))
+                # Without (fresh) sqlite_stat1 the estimates would take SQLite's default of
+                # ten rows per key; the copy's ANALYZE measured the real spread.
+                data = measured
+            none = current if facts.stat_rows is None else planners.enter_context(
+                AuditPlanner(catalog, None))
+        notes = (("the schema copy could not create: " + "; ".join(current.failed_ddl),)
+                 if current.failed_ddl else ())
+        views = template_views(workload) if workload is not None else MappingProxyType({})
+        yield AuditContext(path, catalog, facts, workload, data, views,
+                           MappingProxyType(templates), MappingProxyType(today), mismatches,
+                           current, fresh, none, notes)
+
+
+def _plan_today(connection: sqlite3.Connection, current: AuditPlanner, workload: Workload,
+                templates: Mapping[str, tuple[Statement, ...]],
+                ) -> tuple[dict[str, tuple[Statement, ...]], dict[str, tuple[Plan, ...]],
+                           tuple[str, ...]]:
+    """The database's plans of ``templates``, with the statements planned (a template
+    whose logged values do not run here is planned with NULLs instead), and the
+    templates the copy plans otherwise."""
+    planned: dict[str, tuple[Statement, ...]] = {}
+    today: dict[str, tuple[Plan, ...]] = {}
+    mismatched = []
+    for tid, statements in templates.items():
+        plans = [explain_plan(connection, *s) for s in statements]
+        if all(p.error for p in plans):  # logged values that do not run here
+            text = workload.digest.templates[tid].template.text
+            statements = ((text, nulls_for(text)),)
+            plans = [explain_plan(connection, *statements[0])]
+        planned[tid], today[tid] = statements, tuple(plans)
+        copied = [current.plan(s) for s in statements]
+        if [p.lines() for p in copied] != [p.lines() for p in plans]:
+            mismatched.append(tid)
+    return planned, today, tuple(mismatched)

@@ -4,27 +4,24 @@ The cost model can say an index is unused or redundant; only timing the real
 statements on copies of the database shows that an index SQLite does use makes
 something slower (the planner trusts it where it should not). Those replays are
 the slow and noisy part of the audit, so they run only for the indexes whose
-absence can change a template, alternate between the two copies round after
-round, and call an index harmful only when a slowdown shows in every round and
-the cost model agrees that the drop pays.
+absence can change a template, and alternate between the two copies round after
+round; a template counts as slower with an index only when it is in every round
+(advisor.review.audit.harmful judges what that means for the index).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from statistics import median
-from typing import TYPE_CHECKING
 
 from advisor.catalog.schema import quote_identifier
 from advisor.costing.estimate import maintenance
 from advisor.digest.digest import Digest
 from advisor.replay.measure import configured_copy, replay_set
 from advisor.replay.sandbox import Sandbox, Tally, time_sampled
-from advisor.review.audit.plans import Auditor
-
-if TYPE_CHECKING:
-    from advisor.review.audit.findings import AuditedIndex
+from advisor.review.audit.plans import AuditContext, Progress
+from advisor.review.audit.usage import AuditedIndex
 
 # Measured with the index slower than without it by more than both: medians of
 # the same statement on the same copy move by 10% and more between rounds (more
@@ -59,36 +56,31 @@ class Replayed:
 
 
 @dataclass(frozen=True)
-class Harmful:
-    index: str
-    definition: str
-    slower: tuple[Slower, ...]
-    net_seconds_saved: float  # measured: what dropping it saves, weighted by the log's counts
-    uncertainty_seconds: float
-    estimated_saving: float | None  # the cost model's: upkeep saved − read cost added
-    fixed_by_analyze: tuple[str, ...]  # slower reads whose plan drops it after ANALYZE
-    drop: bool
-    note: str | None  # why it is kept
+class Replays:
+    """The replay pass: the indexes measured, those left over, and what could not run."""
+
+    replayed: tuple[Replayed, ...]
+    not_replayed: tuple[str, ...]  # indexes worth replaying beyond ``max_replays``
+    notes: tuple[str, ...]
 
 
-def affected_templates(auditor: Auditor, index: AuditedIndex) -> set[str]:
+def affected_templates(context: AuditContext, index: AuditedIndex) -> set[str]:
     """Templates dropping ``index`` can change: those whose plan uses it, and writes
     that maintain it (every INSERT and DELETE on its table, an UPDATE that sets one of
     its columns); an unanalysed template on its table, to be safe."""
-    assert auditor.workload is not None
-    spec = auditor.index(index.name).spec
+    assert context.workload is not None
+    spec = context.index(index.name).spec
     found = set(index.used_by)
-    for tid in auditor.on_table(index.table):
-        analysis = auditor.workload.analyses[tid]
+    for tid in context.on_table(index.table):
+        analysis = context.workload.analyses[tid]
         if not analysis.ok or (analysis.write is not None and maintenance(
-                analysis.write, (spec,), auditor.data).per_index):
+                analysis.write, (spec,), context.data).per_index):
             found.add(tid)
     return found
 
 
-def replay(auditor: Auditor, indexes: Sequence[AuditedIndex], repetitions: int,
-           statement_seconds: float, max_replays: int,
-            ) -> tuple[tuple[Replayed, ...], tuple[str, ...]]:
+def replay(context: AuditContext, indexes: Sequence[AuditedIndex], repetitions: int,
+           statement_seconds: float, max_replays: int, say: Progress) -> Replays:
     """Replay, with every index and without one, the templates that index can change:
     reads and writes whose plan uses it, and writes that maintain it. (Any other
     template runs the same program either way; timing it would only add noise.)
@@ -100,47 +92,48 @@ def replay(auditor: Auditor, indexes: Sequence[AuditedIndex], repetitions: int,
     timings alternate between them, so machine load falls on both alike. (Dropping
     inside a rolled-back savepoint on one copy would be cheaper, but the dropped
     pages then crowd the page cache and slow the "without" side.)"""
-    workload = auditor.workload
+    workload = context.workload
     assert workload is not None
-    affected = {ix.name: affected_templates(auditor, ix) for ix in indexes
+    affected = {ix.name: affected_templates(context, ix) for ix in indexes
                 if ix.origin == "c" and not ix.unique}
     worth = sorted((ix for ix in indexes if affected.get(ix.name)),
-                   key=lambda ix: (-sum(auditor.count(t) for t in ix.used_by),
-                                   -sum(auditor.count(t) for t in affected[ix.name]), ix.name))
+                   key=lambda ix: (-sum(context.count(t) for t in ix.used_by),
+                                   -sum(context.count(t) for t in affected[ix.name]), ix.name))
     tested, skipped = worth[:max_replays], tuple(ix.name for ix in worth[max_replays:])
     if not tested:
-        return (), skipped
+        return Replays((), skipped, ())
     union = set().union(*(affected[ix.name] for ix in tested))
-    auditor.say(f"audit: replaying {len(union)} templates with every index and without each "
-                f"of {len(tested)} indexes")
+    say(f"audit: replaying {len(union)} templates with every index and without each "
+        f"of {len(tested)} indexes")
     only = replace(workload, digest=Digest(templates={t: workload.digest.templates[t]
                                                       for t in union}))
-    statements = replay_set(only, auditor.path, repetitions)
+    statements = replay_set(only, context.path, repetitions)
+    notes: list[str] = []
     if statements.without_values:
-        auditor.notes.append(f"{len(statements.without_values)} templates could not be "
-                             f"replayed (no values to run them with)")
+        notes.append(f"{len(statements.without_values)} templates could not be "
+                     f"replayed (no values to run them with)")
     out = []
     number = 0
     for table in sorted({ix.table.lower() for ix in tested}):
         group = [ix for ix in tested if ix.table.lower() == table]
         on_table = set().union(*(affected[ix.name] for ix in group))
-        with configured_copy(auditor.path, (), statement_seconds) as (every, _, _):
+        with configured_copy(context.path, (), statement_seconds) as (every, _, _):
             time_sampled(every, [s for s in statements.statements if s[0] in on_table], 1,
                          Tally())  # warms the copy's caches, untimed
             for index in group:
                 number += 1
-                auditor.say(f"audit: replaying without {index.name} ({number}/{len(tested)})")
+                say(f"audit: replaying without {index.name} ({number}/{len(tested)})")
                 subset = [s for s in statements.statements if s[0] in affected[index.name]]
-                with configured_copy(auditor.path, (), statement_seconds) as (without, _, _):
+                with configured_copy(context.path, (), statement_seconds) as (without, _, _):
                     dropped = without.run(f"DROP INDEX {quote_identifier(index.name)}")
                     if dropped.status != "ok":
-                        auditor.notes.append(f"{index.name}: not replayed, the copy refused "
-                                             f"the drop ({dropped.detail})")
+                        notes.append(f"{index.name}: not replayed, the copy refused "
+                                     f"the drop ({dropped.detail})")
                         continue
                     time_sampled(without, subset, 1, Tally())
                     rounds = _alternate(every, without, subset, repetitions)
-                out.append(_compared(auditor, index.name, *rounds))
-    return tuple(out), skipped
+                out.append(_compared(context, index.name, *rounds))
+    return Replays(tuple(out), skipped, tuple(notes))
 
 
 def _alternate(every: Sandbox, without: Sandbox,
@@ -156,7 +149,7 @@ def _alternate(every: Sandbox, without: Sandbox,
     return states
 
 
-def _compared(auditor: Auditor, index: str, with_all: list[Timings],
+def _compared(context: AuditContext, index: str, with_all: list[Timings],
               without: list[Timings]) -> Replayed:
     """Weighted savings of the drop (medians over the rounds) with their uncertainty,
     and the templates slower with the index in every round, beyond the thresholds."""
@@ -172,7 +165,7 @@ def _compared(auditor: Auditor, index: str, with_all: list[Timings],
         a: list[float] = rounds_with  # type: ignore[assignment]
         b: list[float] = rounds_without  # type: ignore[assignment]
         measured += 1
-        count = auditor.count(tid)
+        count = context.count(tid)
         saved[kind] += count * (median(a) - median(b))
         # Half the spread of repeated rounds of one state: how far a median can move
         # by chance; weighted like the savings.
@@ -182,60 +175,3 @@ def _compared(auditor: Auditor, index: str, with_all: list[Timings],
     slower.sort(key=lambda s: -(s.seconds_with - s.seconds_without) * s.count)
     return Replayed(index, measured, saved["read"], saved["write"], uncertainty,
                     tuple(slower))
-
-
-def judge_harmful(auditor: Auditor, replayed: Iterable[Replayed],
-                  indexes: Iterable[AuditedIndex]) -> tuple[Harmful, ...]:
-    """Indexes with a measurably slower template. Dropped only when the replays say the
-    drop saves time beyond their uncertainty, the cost model agrees (a few replayed
-    samples can miss the values that make the index pay), and ANALYZE would not by
-    itself stop the planner from misusing it."""
-    audited = {ix.name: ix for ix in indexes}
-    out = []
-    for entry in replayed:
-        if not entry.slower:
-            continue
-        index = audited[entry.index]
-        net = entry.read_seconds_saved + entry.write_seconds_saved
-        estimated = _estimated_drop_saving(auditor, index)
-        after = set(index.used_after_analyze or ())
-        fixed = tuple(s.template_id for s in entry.slower
-                      if s.kind == "read" and index.used_after_analyze is not None
-                      and s.template_id not in after)
-        notes = []
-        if estimated is None or estimated <= 0:
-            notes.append("the cost model expects the drop to cost more than it saves" if
-                         estimated is not None else "the cost model cannot price the drop")
-        if fixed:
-            notes.append(f"after ANALYZE SQLite stops using it for {', '.join(fixed)}: run "
-                         f"ANALYZE, then audit again")
-        drop = net > entry.uncertainty_seconds and not notes
-        if net <= entry.uncertainty_seconds:
-            notes.insert(0, "the drop would not save measurable time over its table's "
-                            "templates")
-        out.append(Harmful(entry.index, index.definition, entry.slower, net,
-                           entry.uncertainty_seconds, estimated, fixed, drop,
-                           "; ".join(notes) or None))
-    return tuple(out)
-
-
-def _estimated_drop_saving(auditor: Auditor, index: AuditedIndex) -> float | None:
-    """The cost model's view of dropping ``index`` (today's plans and statistics): index
-    upkeep saved minus read cost added, weighted by the log's counts; None if a changed
-    plan cannot be priced."""
-    spec = auditor.index(index.name).spec
-    saving = 0.0
-    for tid in affected_templates(auditor, index):
-        analysis = auditor.workload.analyses[tid]  # type: ignore[union-attr]
-        statement = auditor.templates[tid][0]
-        with_it = auditor.current.plan(statement)
-        without = auditor.current.plan(statement, frozenset({index.name}))
-        if with_it.lines() != without.lines():
-            before, after = auditor.cost(tid, with_it), auditor.cost(tid, without)
-            if before is None or after is None:
-                return None
-            saving -= (after - before) * auditor.count(tid)
-        if analysis.write is not None:
-            saving += maintenance(analysis.write, (spec,), auditor.data).indexes * \
-                auditor.count(tid)
-    return saving

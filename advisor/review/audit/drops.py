@@ -1,0 +1,89 @@
+"""The drop list: every index some finding says to drop, with the reasons, its bytes, the
+write time the replays measured its drop to save and the index upkeep it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from advisor.catalog.schema import Index
+from advisor.costing.estimate import maintenance
+from advisor.model.access import WriteAccess
+from advisor.model.reasons import Decision, Reason
+from advisor.review.audit.harmful import Harmful
+from advisor.review.audit.plans import AuditContext
+from advisor.review.audit.redundancy import Redundancy
+from advisor.review.audit.replay import Replayed
+from advisor.review.audit.usage import AuditedIndex, Unused, describe
+
+
+@dataclass(frozen=True)
+class Drop:
+    index: str
+    table: str
+    definition: str
+    reasons: tuple[Decision, ...]  # UNUSED, DUPLICATE, SERVED_BY_ROWID, PREFIX, HARMFUL
+    bytes: int
+    write_seconds_saved: float | None  # measured, weighted by the log's counts
+    read_seconds_saved: float | None  # measured; negative: reads get slower without it
+    uncertainty_seconds: float | None  # of the two measured sums
+    upkeep_saved: float  # analytic, row steps
+    upkeep_basis: str
+    create_sql: str | None
+
+
+def drop_list(context: AuditContext, indexes: Iterable[AuditedIndex],
+              unused: Iterable[Unused], redundant: Iterable[Redundancy],
+              harmful: Iterable[Harmful], replayed: Iterable[Replayed]) -> tuple[Drop, ...]:
+    reasons: dict[str, list[Decision]] = {}
+    for entry in unused:
+        if entry.drop:
+            reasons.setdefault(entry.index, []).append(Decision.of(Reason.UNUSED))
+    for r in redundant:
+        if r.verdict != "redundant":
+            continue
+        if r.kind == "duplicate":
+            why = Decision.of(Reason.DUPLICATE, other=r.covered_by)
+        elif r.kind == "rowid":
+            table = context.catalog.table(context.index(r.index).table)
+            assert table is not None and table.rowid_alias  # what made it a rowid finding
+            why = Decision.of(Reason.SERVED_BY_ROWID, table=table.name, column=table.rowid_alias)
+        else:
+            why = Decision.of(Reason.PREFIX, longer=r.covered_by)
+        reasons.setdefault(r.index, []).append(why)
+    for h in harmful:
+        if h.drop:
+            worst = h.slower[0]
+            reasons.setdefault(h.index, []).append(Decision.of(
+                Reason.HARMFUL, template=worst.template_id, ms_with=worst.seconds_with * 1000,
+                ms_without=worst.seconds_without * 1000))
+    measured = {r.index: r for r in replayed}
+    bytes_of = {ix.name: ix.bytes for ix in indexes}
+    out = []
+    for name, why in reasons.items():
+        index = context.index(name)
+        upkeep, basis = _upkeep(context, index)
+        replay = measured.get(name)
+        out.append(Drop(name, index.table, describe(index), tuple(why), bytes_of[name],
+                        replay.write_seconds_saved if replay else None,
+                        replay.read_seconds_saved if replay else None,
+                        replay.uncertainty_seconds if replay else None, upkeep, basis,
+                        index.sql))
+    out.sort(key=lambda d: (d.table, d.index))
+    return tuple(out)
+
+
+def _upkeep(context: AuditContext, index: Index) -> tuple[float, str]:
+    """The cost model's index upkeep: over the log's writes weighted by their counts, or,
+    without a log, for one row inserted or deleted."""
+    spec = index.spec
+    if context.workload is None:
+        one = maintenance(WriteAccess(index.table, "INSERT"), (spec,), context.data)
+        return one.indexes, "row steps per row inserted or deleted (estimated, no log)"
+    total = 0.0
+    for tid, analysis in context.workload.analyses.items():
+        write = analysis.write
+        if write is not None and analysis.ok and tid in context.templates:
+            total += maintenance(write, (spec,), context.data).indexes * context.count(tid)
+    return total, "row steps over the log's writes (estimated)"
