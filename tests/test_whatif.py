@@ -84,11 +84,11 @@ def test_whatif_plan_equals_real_database_plan(torc_statistics, with_profile: bo
     catalog, profile_stats = torc_statistics
     statistics = profile_stats if with_profile else defaults(catalog)
     specs = [read_index(text, catalog) for text in config]
-    whatif = WhatIf(catalog, statistics)
-    # Plan other configurations first so the comparison also covers reuse.
-    whatif.plan(sql, tables, [])
-    plan = whatif.plan(sql, tables, specs)
-    hypothetical = {whatif.hypothetical_name(spec): f"I{n}" for n, spec in enumerate(specs)}
+    with WhatIf(catalog, statistics) as whatif:
+        # Plan other configurations first so the comparison also covers reuse.
+        whatif.plan(sql, tables, [])
+        plan = whatif.plan(sql, tables, specs)
+        hypothetical = {whatif.hypothetical_name(spec): f"I{n}" for n, spec in enumerate(specs)}
     real = {f"real_{n}": f"I{n}" for n in range(len(specs))}
     assert plan.error is None
     assert _normalise([s.detail for s in plan.steps], hypothetical) == _normalise(
@@ -97,31 +97,40 @@ def test_whatif_plan_equals_real_database_plan(torc_statistics, with_profile: bo
 
 def test_plans_are_cached_by_the_indexes_on_touched_tables(torc_statistics) -> None:
     catalog, statistics = torc_statistics
-    whatif = WhatIf(catalog, statistics)
     sql = "SELECT * FROM job WHERE workflow_id = ?"
     on_job = read_index("job(workflow_id)", catalog)
     elsewhere = read_index("event(workflow_id)", catalog)
-    first = whatif.plan(sql, ["job"], [on_job])
-    second = whatif.plan(sql, ["job"], [on_job, elsewhere])  # event is not touched: a hit
-    third = whatif.plan(sql, ["job"], [])
+    with WhatIf(catalog, statistics) as whatif:
+        first = whatif.plan(sql, ["job"], [on_job])
+        second = whatif.plan(sql, ["job"], [on_job, elsewhere])  # event is not touched: a hit
+        third = whatif.plan(sql, ["job"], [])
+        counters = whatif.counters
     assert first == second
     assert "INDEX" in first.text() and "INDEX" not in third.text()
-    counters = whatif.counters
     assert (counters.calls, counters.hits) == (3, 1)
 
 
 def test_unplannable_statement_reports_sqlite_error(torc_statistics) -> None:
     catalog, statistics = torc_statistics
-    plan = WhatIf(catalog, statistics).plan("SELECT nope FROM job", ["job"])
+    with WhatIf(catalog, statistics) as whatif:
+        plan = whatif.plan("SELECT nope FROM job", ["job"])
     assert plan.error is not None and "nope" in plan.error
+
+
+def test_a_planner_is_closed_when_its_with_block_ends(torc_statistics) -> None:
+    catalog, statistics = torc_statistics
+    with WhatIf(catalog, statistics) as whatif:
+        assert whatif.plan("SELECT * FROM job", ["job"]).error is None
+    after = whatif.plan("SELECT * FROM event", ["event"])
+    assert after.error is not None and "closed database" in after.error
 
 
 def test_a_dropped_hypothetical_index_leaves_the_plan_without_statistics() -> None:
     """Without sqlite_stat1 nothing reloads the schema: a cached EXPLAIN statement
     replayed the plan from before the drop."""
     catalog = catalog_from_sql([("s", "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b)")], "s")
-    whatif = WhatIf(catalog, defaults(catalog))
     sql = "SELECT * FROM t WHERE a = ?"
-    with_index = whatif.plan(sql, ["t"], [read_index("t(a)", catalog)])
-    assert "USING INDEX" in with_index.steps[0].detail
-    assert whatif.plan(sql, ["t"], []).steps[0].detail == "SCAN t"
+    with WhatIf(catalog, defaults(catalog)) as whatif:
+        with_index = whatif.plan(sql, ["t"], [read_index("t(a)", catalog)])
+        assert "USING INDEX" in with_index.steps[0].detail
+        assert whatif.plan(sql, ["t"], []).steps[0].detail == "SCAN t"
