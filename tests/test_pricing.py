@@ -55,94 +55,96 @@ def _id(workload: Workload, sql: str) -> str:
 
 def test_it_prices_the_templates_that_touch_a_table_with_their_counts(
         workload: Workload) -> None:
-    pricer = estimated_pricer(workload)
-    assert {pricer.views[t].text.split()[0] for t in pricer.templates} == {
-        "SELECT", "UPDATE", "INSERT"}
-    assert len(pricer.templates) == 5
-    assert _id(workload, NO_TABLE) in pricer.views  # analysed, but no index can change it
-    assert _id(workload, NO_TABLE) not in pricer.templates
-    assert pricer.price(_id(workload, UPDATE), ()).count == 4
-    assert pricer.views[_id(workload, EVENTS)].limit == 5
+    with estimated_pricer(workload) as pricer:
+        assert {pricer.views[t].text.split()[0] for t in pricer.templates} == {
+            "SELECT", "UPDATE", "INSERT"}
+        assert len(pricer.templates) == 5
+        assert _id(workload, NO_TABLE) in pricer.views  # analysed, but no index can change it
+        assert _id(workload, NO_TABLE) not in pricer.templates
+        assert pricer.price(_id(workload, UPDATE), ()).count == 4
+        assert pricer.views[_id(workload, EVENTS)].limit == 5
 
 
 def test_totals_are_the_sum_of_weighted_template_prices(workload: Workload) -> None:
-    pricer = estimated_pricer(workload)
-    config = frozenset({ON_WORKFLOW, ON_STATUS, ON_KIND})
-    prices = [pricer.priced(tid, config) for tid in pricer.templates]
-    totals = pricer.totals(config)
-    assert totals.total == pytest.approx(sum(p.weighted for p in prices))
-    assert totals.read == pytest.approx(sum(p.read * p.count for p in prices))
-    assert totals.upkeep == pytest.approx(sum(p.upkeep * p.count for p in prices))
-    assert totals.total == pytest.approx(totals.read + totals.upkeep)
-    nothing = pricer.totals(frozenset())
-    # Seeking on workflow_id beats scanning a million jobs; the writes pay for the indexes.
-    assert totals.read < nothing.read / 10
-    assert totals.upkeep > nothing.upkeep
+    with estimated_pricer(workload) as pricer:
+        config = frozenset({ON_WORKFLOW, ON_STATUS, ON_KIND})
+        prices = [pricer.priced(tid, config) for tid in pricer.templates]
+        totals = pricer.totals(config)
+        assert totals.total == pytest.approx(sum(p.weighted for p in prices))
+        assert totals.read == pytest.approx(sum(p.read * p.count for p in prices))
+        assert totals.upkeep == pytest.approx(sum(p.upkeep * p.count for p in prices))
+        assert totals.total == pytest.approx(totals.read + totals.upkeep)
+        nothing = pricer.totals(frozenset())
+        # Seeking on workflow_id beats scanning a million jobs; the writes pay for the indexes.
+        assert totals.read < nothing.read / 10
+        assert totals.upkeep > nothing.upkeep
 
 
 def test_write_upkeep_counts_the_indexes_on_the_table_written(workload: Workload) -> None:
-    pricer = estimated_pricer(workload)
-    update, insert = _id(workload, UPDATE), _id(workload, INSERT)
-    # The UPDATE sets status: an index holding it is maintained, one on workflow_id is not.
-    assert pricer.price(update, (ON_STATUS,)).upkeep > pricer.price(update, ()).upkeep
-    assert pricer.price(update, (ON_WORKFLOW,)).upkeep == pricer.price(update, ()).upkeep
-    assert pricer.price(insert, (ON_KIND,)).upkeep > pricer.price(insert, ()).upkeep
-    assert pricer.price(_id(workload, JOBS), (ON_STATUS,)).upkeep == 0.0
+    with estimated_pricer(workload) as pricer:
+        update, insert = _id(workload, UPDATE), _id(workload, INSERT)
+        # The UPDATE sets status: an index holding it is maintained, one on workflow_id is not.
+        assert pricer.price(update, (ON_STATUS,)).upkeep > pricer.price(update, ()).upkeep
+        assert pricer.price(update, (ON_WORKFLOW,)).upkeep == pricer.price(update, ()).upkeep
+        assert pricer.price(insert, (ON_KIND,)).upkeep > pricer.price(insert, ()).upkeep
+        assert pricer.price(_id(workload, JOBS), (ON_STATUS,)).upkeep == 0.0
 
 
 def test_restrict_keeps_only_the_templates_tables(workload: Workload) -> None:
-    pricer = estimated_pricer(workload)
-    jobs = _id(workload, JOBS)
-    config = {ON_WORKFLOW, ON_KIND}
-    assert pricer.restrict(config, jobs) == {ON_WORKFLOW}
-    assert pricer.restrict(config, _id(workload, INSERT)) == {ON_KIND}
-    priced = pricer.priced(jobs, config)
-    assert priced.indexes == (ON_WORKFLOW,)
-    alone = pricer.price(jobs, (ON_WORKFLOW,))
-    assert (priced.read, priced.upkeep, priced.plan) == (alone.read, alone.upkeep, alone.plan)
-    assert priced.read < pricer.price(jobs, ()).read
+    with estimated_pricer(workload) as pricer:
+        jobs = _id(workload, JOBS)
+        config = {ON_WORKFLOW, ON_KIND}
+        assert pricer.restrict(config, jobs) == {ON_WORKFLOW}
+        assert pricer.restrict(config, _id(workload, INSERT)) == {ON_KIND}
+        priced = pricer.priced(jobs, config)
+        assert priced.indexes == (ON_WORKFLOW,)
+        alone = pricer.price(jobs, (ON_WORKFLOW,))
+        assert (priced.read, priced.upkeep, priced.plan) == (alone.read, alone.upkeep, alone.plan)
+        assert priced.read < pricer.price(jobs, ()).read
 
 
 def test_matches_change_the_price_of_their_template_only(workload: Workload) -> None:
     jobs = _id(workload, JOBS)
     counted = {jobs: {("job", frozenset({"workflow_id"})): 500_000.0}}
-    plain = estimated_pricer(workload)
-    skewed = estimated_pricer(workload, matches=counted)
     config = frozenset({ON_WORKFLOW, ON_KIND})
-    assert skewed.priced(jobs, config).read > 100 * plain.priced(jobs, config).read
-    assert skewed.priced(jobs, config).plan == plain.priced(jobs, config).plan  # never planned
-    assert skewed.priced(_id(workload, NAMES), config) == plain.priced(_id(workload, NAMES), config)
-    for tid in plain.templates:
-        if tid != jobs:
-            assert skewed.priced(tid, config) == plain.priced(tid, config)
+    with (estimated_pricer(workload) as plain,
+          estimated_pricer(workload, matches=counted) as skewed):
+        assert skewed.priced(jobs, config).read > 100 * plain.priced(jobs, config).read
+        assert skewed.priced(jobs, config).plan == plain.priced(jobs, config).plan  # never planned
+        names = _id(workload, NAMES)
+        assert skewed.priced(names, config) == plain.priced(names, config)
+        for tid in plain.templates:
+            if tid != jobs:
+                assert skewed.priced(tid, config) == plain.priced(tid, config)
 
 
 def test_the_statistics_priced_with_are_the_ones_given(workload: Workload) -> None:
     jobs = _id(workload, JOBS)
     small = Statistics("test", (), {"job": 1000, "event": 1000})
-    whatif = WhatIf(workload.catalog, workload.statistics)
-    priced_small = EstimatedPricer(whatif, template_views(workload), small)
-    assert priced_small.price(jobs, ()).read < estimated_pricer(workload).price(jobs, ()).read
+    with (WhatIf(workload.catalog, workload.statistics) as whatif,
+          estimated_pricer(workload) as priced):
+        priced_small = EstimatedPricer(whatif, template_views(workload), small)
+        assert priced_small.price(jobs, ()).read < priced.price(jobs, ()).read
 
 
 def test_totals_are_memoised_per_configuration(workload: Workload) -> None:
-    pricer = estimated_pricer(workload)
-    config = frozenset({ON_WORKFLOW})
-    first = pricer.totals(config)
-    asked = pricer.whatif.counters.calls
-    assert pricer.totals(frozenset({ON_WORKFLOW})) is first
-    assert pricer.whatif.counters.calls == asked
-    assert pricer.totals(frozenset()) is not first
+    with estimated_pricer(workload) as pricer:
+        config = frozenset({ON_WORKFLOW})
+        first = pricer.totals(config)
+        asked = pricer.whatif.counters.calls
+        assert pricer.totals(frozenset({ON_WORKFLOW})) is first
+        assert pricer.whatif.counters.calls == asked
+        assert pricer.totals(frozenset()) is not first
 
 
 def test_a_plan_in_hand_is_priced_as_the_pricer_prices_it(workload: Workload) -> None:
     """The audit prices the plans a real database gives through the same views."""
-    pricer = estimated_pricer(workload)
-    events = _id(workload, EVENTS)
-    price = pricer.price(events, (ON_KIND,))
-    estimate = pricer.views[events].estimate(price.plan, workload.statistics)
-    assert estimate.total == price.read
-    assert estimate == price.estimate
+    with estimated_pricer(workload) as pricer:
+        events = _id(workload, EVENTS)
+        price = pricer.price(events, (ON_KIND,))
+        estimate = pricer.views[events].estimate(price.plan, workload.statistics)
+        assert estimate.total == price.read
+        assert estimate == price.estimate
 
 
 class Halving(Pricer):

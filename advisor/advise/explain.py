@@ -159,18 +159,18 @@ def explain_workload(workload: Workload, given: Sequence[IndexSpec] = (),
     """Explain the selected templates (by id prefix), or the ``top`` ones by logged time."""
     for spec in given:
         check_index(spec, workload.catalog)
-    pricer = estimated_pricer(workload)
-    candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
-    explainer = Explainer(pricer)
-    ranked = workload.digest.ranked("time")
-    if template_ids:
-        named = set(workload.template_ids(template_ids))
-        chosen = [s for s in ranked if s.template.id in named]
-    else:
-        chosen = ranked if top is None else ranked[:top]
-    explanations = [
-        explainer.explain(stats, workload.analyses[stats.template.id], candidate_set, given,
-                          combinations)
-        for stats in chosen
-    ]
-    return explanations, pricer.whatif.counters
+    with estimated_pricer(workload) as pricer:
+        candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
+        explainer = Explainer(pricer)
+        ranked = workload.digest.ranked("time")
+        if template_ids:
+            named = set(workload.template_ids(template_ids))
+            chosen = [s for s in ranked if s.template.id in named]
+        else:
+            chosen = ranked if top is None else ranked[:top]
+        explanations = [
+            explainer.explain(stats, workload.analyses[stats.template.id], candidate_set, given,
+                              combinations)
+            for stats in chosen
+        ]
+        return explanations, pricer.whatif.counters

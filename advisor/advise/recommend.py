@@ -124,52 +124,53 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                 for index in (workload.catalog.droppable if allow_drops else ())}
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
-    pricer = estimated_pricer(workload)
-    candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
-    specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
-    problem = build_problem(pricer, specs, lambda spec: index_bytes(
-        spec, workload.catalog, workload.statistics), existing)
-    selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
-    chosen = selection.chosen
-    baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
-    final, _, upkeep_final = pricer.totals(chosen)
+    with estimated_pricer(workload) as pricer:
+        candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
+        specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
+        problem = build_problem(pricer, specs, lambda spec: index_bytes(
+            spec, workload.catalog, workload.statistics), existing)
+        selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
+        chosen = selection.chosen
+        baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
+        final, _, upkeep_final = pricer.totals(chosen)
 
-    def costs(config: frozenset[IndexSpec]) -> tuple[float, float]:
-        total, _, upkeep = pricer.totals(config)
-        return total, upkeep
+        def costs(config: frozenset[IndexSpec]) -> tuple[float, float]:
+            total, _, upkeep = pricer.totals(config)
+            return total, upkeep
 
-    steps = order_steps(chosen, costs, problem.bytes_of)
-    phases = group_phases(steps, costs, baseline, final)
-    phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
-    # The same plans with the planner's statistics switched: does each index's
-    # use depend on sqlite_stat1 existing on the target?
-    other_world = WhatIf(workload.catalog, replace(
-        workload.statistics, planner_has_stats=not workload.statistics.planner_has_stats))
-    chosen_entries = tuple(
-        _with_stats_note(
-            _chosen(spec, phase_of[spec], chosen, pricer, problem.bytes_of[spec], baseline),
-            chosen, workload, other_world)
-        for phase in phases for spec in phase.indexes
-    )
-    verdicts = {
-        spec: _rejected(spec, code, chosen, pricer, problem.bytes_of[spec], selection,
-                        baseline, tolerance, budget.min_saving)
-        for spec, code in sorted(selection.rejected.items())
-    }
-    rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
-    drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
-                  for spec in sorted(existing) if spec in verdicts)
-    chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
-                                   prefix_note=_prefix_note(entry, chosen))
-                           for entry in chosen_entries)
-    against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload, baseline)
-                             for spec in against)
-    totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
-                    read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
-                    write_upkeep_recommended=upkeep_final,
-                    bytes=sum(problem.bytes_of[spec] for spec in chosen))
-    return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
-                          selection, candidate_set, pricer.whatif.counters, budget, tolerance)
+        steps = order_steps(chosen, costs, problem.bytes_of)
+        phases = group_phases(steps, costs, baseline, final)
+        phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
+        # The same plans with the planner's statistics switched: does each index's
+        # use depend on sqlite_stat1 existing on the target?
+        switched = replace(workload.statistics,
+                           planner_has_stats=not workload.statistics.planner_has_stats)
+        with WhatIf(workload.catalog, switched) as other_world:
+            chosen_entries = tuple(
+                _with_stats_note(
+                    _chosen(spec, phase_of[spec], chosen, pricer, problem.bytes_of[spec], baseline),
+                    chosen, workload, other_world)
+                for phase in phases for spec in phase.indexes
+            )
+        verdicts = {
+            spec: _rejected(spec, code, chosen, pricer, problem.bytes_of[spec], selection,
+                            baseline, tolerance, budget.min_saving)
+            for spec, code in sorted(selection.rejected.items())
+        }
+        rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
+        drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
+                      for spec in sorted(existing) if spec in verdicts)
+        chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
+                                       prefix_note=_prefix_note(entry, chosen))
+                               for entry in chosen_entries)
+        against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload,
+                                        baseline) for spec in against)
+        totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
+                        read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
+                        write_upkeep_recommended=upkeep_final,
+                        bytes=sum(problem.bytes_of[spec] for spec in chosen))
+        return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
+                              selection, candidate_set, pricer.whatif.counters, budget, tolerance)
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,

@@ -159,7 +159,8 @@ class EstimatedPricer(Pricer):
     planner sees sqlite_stat1); ``statistics`` say what the data is, for the cost
     model; ``matches`` (template id -> rows its replayed values match) replace the
     averages in the read estimates of the templates they belong to, never in
-    upkeep and never in the planner.
+    upkeep and never in the planner. Closing the pricer (a ``with`` block) closes
+    ``whatif``.
     """
 
     def __init__(self, whatif: WhatIf, views: Mapping[str, TemplateView],
@@ -180,11 +181,20 @@ class EstimatedPricer(Pricer):
         return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
                      estimate)
 
+    def close(self) -> None:
+        self.whatif.close()
+
+    def __enter__(self) -> EstimatedPricer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
 
 def estimated_pricer(workload: Workload, statistics: Statistics | None = None,
                      matches: Mapping[str, Matches] | None = None) -> EstimatedPricer:
     """The workload's templates estimated with ``statistics`` (default: the workload's)
-    on a what-if planner of its own."""
+    on a what-if planner of its own, closed with the pricer (use it in a ``with`` block)."""
     statistics = statistics or workload.statistics
     return EstimatedPricer(WhatIf(workload.catalog, statistics), template_views(workload),
                            statistics, matches)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
-from advisor.costing.pricing import Pricer, estimated_pricer
+from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
 from advisor.model.indexes import IndexSpec
 from advisor.replay.matches import Matches, value_matches
@@ -82,39 +83,41 @@ def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexS
     """Estimate every configuration; with ``database``, also measure it in each of
     ``states`` (AS_FOUND, ANALYZED) on its own copy, replaying ``statements`` (filled
     from ``database`` when not given)."""
-    pricer = estimated_pricer(workload)
-    measured: list[list[Measurement]] = [[] for _ in configurations]
-    state_pricers: dict[str, Pricer] = {}
-    if database is not None:
-        if statements is None:
-            statements = replay_set(workload, database, repetitions)
-        if progress is not None:
-            progress(f"measuring {len(configurations)} configurations × {len(states)} "
-                     "statistics states, side by side")
-        together = measure_together(
-            workload, database,
-            [(label, tuple(specs), state == ANALYZED)
-             for label, specs in configurations for state in states],
-            repetitions, statement_seconds, statements)
-        for k, measurement in enumerate(together):
-            measured[k // len(states)].append(measurement)
-        matches = value_matches(workload, database, statements)
-        had_stat1 = _has_stat1(database)
-        state_pricers = {state: _state_pricer(workload, state == ANALYZED or had_stat1, matches)
-                         for state in states}
-    compared = []
-    for (label, specs), mine in zip(configurations, measured, strict=True):
-        config = frozenset(specs)
-        total, read, upkeep = pricer.totals(config)
-        per_template = _per_template(pricer, config)
-        per_state = {state: _per_template(p, config) for state, p in state_pricers.items()}
-        size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
-        compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
-                                 tuple(mine), per_state))
-    verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
-                else {"estimated": _verdict(compared, None)})
-    best, verdict = next(iter(verdicts.values()))
-    return Comparison(tuple(compared), verdict, best, verdicts)
+    with ExitStack() as planners:
+        pricer = planners.enter_context(estimated_pricer(workload))
+        measured: list[list[Measurement]] = [[] for _ in configurations]
+        state_pricers: dict[str, Pricer] = {}
+        if database is not None:
+            if statements is None:
+                statements = replay_set(workload, database, repetitions)
+            if progress is not None:
+                progress(f"measuring {len(configurations)} configurations × {len(states)} "
+                         "statistics states, side by side")
+            together = measure_together(
+                workload, database,
+                [(label, tuple(specs), state == ANALYZED)
+                 for label, specs in configurations for state in states],
+                repetitions, statement_seconds, statements)
+            for k, measurement in enumerate(together):
+                measured[k // len(states)].append(measurement)
+            matches = value_matches(workload, database, statements)
+            had_stat1 = _has_stat1(database)
+            state_pricers = {state: planners.enter_context(
+                                 _state_pricer(workload, state == ANALYZED or had_stat1, matches))
+                             for state in states}
+        compared = []
+        for (label, specs), mine in zip(configurations, measured, strict=True):
+            config = frozenset(specs)
+            total, read, upkeep = pricer.totals(config)
+            per_template = _per_template(pricer, config)
+            per_state = {state: _per_template(p, config) for state, p in state_pricers.items()}
+            size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
+            compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
+                                     tuple(mine), per_state))
+        verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
+                    else {"estimated": _verdict(compared, None)})
+        best, verdict = next(iter(verdicts.values()))
+        return Comparison(tuple(compared), verdict, best, verdicts)
 
 
 def _per_template(pricer: Pricer, config: frozenset[IndexSpec]) -> dict[str, float]:
@@ -122,7 +125,7 @@ def _per_template(pricer: Pricer, config: frozenset[IndexSpec]) -> dict[str, flo
 
 
 def _state_pricer(workload: Workload, has_stat1: bool,
-                  matches: Mapping[str, Matches]) -> Pricer:
+                  matches: Mapping[str, Matches]) -> EstimatedPricer:
     """Estimates as SQLite plans on the measured copy (after ANALYZE it has sqlite_stat1;
     as found, only if the database had one), costed with the rows the replayed values
     match there (advisor.replay.matches)."""
