@@ -10,10 +10,11 @@ rows, so with the database's own rows the copy plans as the database does, and
 ``WhatIf`` writes stat1 lines derived from estimates instead, which suits
 hypothetical indexes but would not be the database's real statistics state.
 
-``AuditContext`` holds these plans, the planners, the cost model's prices and
-the workload. It is made once, before the first pass, and no pass changes it:
-each pass (advisor.review.audit's usage, redundancy, replay, statistics, scans,
-drops) reads it and returns its findings as values.
+``AuditContext`` holds these plans, the planners, the prices of plans
+(advisor.costing.pricing's template views) and the workload. It is made once,
+before the first pass, and no pass changes it: each pass (advisor.review.audit's
+usage, redundancy, replay, harmful, statistics, scans, drops) reads it and
+returns its findings as values.
 """
 
 from __future__ import annotations
