@@ -31,7 +31,8 @@ from advisor.replay.measure import (
     measurement_database,
     replay_database,
 )
-from advisor.review.audit.findings import Audit, audit, check_database
+from advisor.review.audit.facts import check_database
+from advisor.review.audit.findings import Audit, audit
 from advisor.review.audit.replay import DEFAULT_MAX_REPLAYS
 from advisor.review.capacity import (
     DEFAULT_CONFIGURATIONS,
