@@ -16,8 +16,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from advisor.catalog.index_lists import load_index_list
 from advisor.catalog.schema import Catalog
-from advisor.model.indexes import IndexSpec, load_index_list
+from advisor.model.indexes import IndexSpec
 
 
 def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,
