@@ -145,7 +145,7 @@ def test_a_ten_megabyte_line_is_skipped_as_it_streams(tmp_path: Path) -> None:
         handle.write(b"'\nSELECT 2\n")
     digest = digest_files([path])
     assert {r: (t.count, t.refs) for r, t in digest.problems.items()} == {
-        "too-long": (1, [(str(path), 2)])}
+        "too-long": (1, ((str(path), 2),))}
     stats = digest.templates[canonicalize("SELECT 1").id]
     assert [s.line for s in stats.samples] == [1, 3]
     assert digest.lines == 3
@@ -162,7 +162,7 @@ def test_a_truncated_gzip_keeps_every_whole_line_before_the_cut(tmp_path: Path) 
     for log_format in (None, "sql"):
         digest = digest_files([path], log_format=log_format)
         assert digest.statements == whole_lines
-        assert digest.problems["read-error"].refs == [(str(path), whole_lines + 1)]
+        assert digest.problems["read-error"].refs == ((str(path), whole_lines + 1),)
 
 
 GZIP_LINES = 40_000
@@ -204,7 +204,7 @@ def test_a_whole_gzip_member_keeps_all_its_lines(spoil: Any, tmp_path: Path) -> 
     assert digest.statements == GZIP_LINES
     assert set(digest.problems) <= {"read-error"}
     if digest.problems:
-        assert digest.problems["read-error"].refs == [(str(path), GZIP_LINES + 1)]
+        assert digest.problems["read-error"].refs == ((str(path), GZIP_LINES + 1),)
 
 
 @pytest.mark.parametrize("name", sorted(VARIANTS))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from logs import digest_files, snapshot
 
 import advisor.digest.digest
-from advisor.digest.digest import Digest
+from advisor.digest.digest import Digest, merge_digests
 from advisor.digest.fingerprint import cache_key, canonicalize
 from advisor.digest.histogram import bucket_of, quantile
 
@@ -204,15 +204,14 @@ def log_lines(draw: st.DrawFn, log_format: str) -> list[bytes]:
 
 def digest_parts(path: Path, parts: list[list[bytes]], log_format: str) -> Digest:
     """Digest consecutive parts of one file apart, and merge them in order."""
-    merged = Digest()
+    digests = []
     offset = 0
     for part in parts:
         path.write_bytes(b"".join(line + b"\n" for line in part))
         digest = digest_files([path], log_format=log_format, workers=1)
-        digest.shift_lines(str(path), offset)
-        merged.merge(digest)
+        digests.append(digest.shifted(str(path), offset))
         offset += len(part)
-    return merged
+    return merge_digests(digests)
 
 
 @FAST

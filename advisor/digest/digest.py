@@ -5,6 +5,10 @@ per template it keeps counters, a fixed-precision duration histogram and the
 first few samples. Digests merge: the digest of a log equals the merge of the
 digests of its consecutive parts, which is how a large file is read on
 several cores (one byte range each) and how shards can be digested apart.
+
+Counting happens in a private accumulator of plain slots and dicts, which the
+reading loop updates in place (see docs/design.md); once reading ends it is
+frozen into the read-only ``Digest`` that later stages receive.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ import multiprocessing
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from advisor.digest.fingerprint import (
@@ -45,6 +49,7 @@ from advisor.ingest.sources import (
     TooLong,
 )
 from advisor.model.errors import LogFormatError
+from advisor.model.frozen import freeze_mappings, frozen_mapping
 
 SAMPLES_PER_TEMPLATE = 3
 REFS_PER_PROBLEM = 5
@@ -65,24 +70,22 @@ class Sample:
     params: Any = None
 
 
+# --- the digest, as later stages see it: read-only -----------------------------
+
+
+@dataclass(frozen=True)
 class TemplateStats:
     """What the digest knows about one template. Durations are in nanoseconds."""
 
-    __slots__ = (
-        "buckets", "count", "max_ns", "rows_counted", "rows_total", "samples", "template",
-        "timed", "total_ns",
-    )
-
-    def __init__(self, template: Template) -> None:
-        self.template = template
-        self.count = 0
-        self.timed = 0
-        self.total_ns = 0
-        self.max_ns = 0
-        self.buckets: dict[int, int] = {}
-        self.rows_total = 0
-        self.rows_counted = 0
-        self.samples: list[Sample] = []
+    template: Template
+    count: int
+    timed: int
+    total_ns: int
+    max_ns: int
+    buckets: Mapping[int, int]
+    rows_total: int
+    rows_counted: int
+    samples: tuple[Sample, ...]
 
     @property
     def mean_ns(self) -> float | None:
@@ -97,49 +100,35 @@ class TemplateStats:
     def mean_rows(self) -> float | None:
         return self.rows_total / self.rows_counted if self.rows_counted else None
 
-    def merge(self, other: TemplateStats) -> None:
-        self.count += other.count
-        self.timed += other.timed
-        self.total_ns += other.total_ns
-        self.max_ns = max(self.max_ns, other.max_ns)
-        merge_into(self.buckets, other.buckets)
-        self.rows_total += other.rows_total
-        self.rows_counted += other.rows_counted
-        room = SAMPLES_PER_TEMPLATE - len(self.samples)
-        if room > 0:
-            self.samples.extend(other.samples[:room])
 
-
-@dataclass
+@dataclass(frozen=True)
 class ProblemTally:
     """Unreadable records of one reason: how many, and where the first ones were."""
 
-    count: int = 0
-    refs: list[tuple[str, int]] = field(default_factory=list)
-
-    def add(self, source: str, line: int) -> None:
-        self.count += 1
-        if len(self.refs) < REFS_PER_PROBLEM:
-            self.refs.append((source, line))
+    count: int
+    refs: tuple[tuple[str, int], ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceSummary:
     name: str
     format: str
-    lines: int = 0
+    lines: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class Digest:
-    """Templates of a workload and what could not be read. Merge with ``merge``."""
+    """Templates of a workload and what could not be read. ``merge_digests`` merges."""
 
-    templates: dict[str, TemplateStats] = field(default_factory=dict)
-    problems: dict[str, ProblemTally] = field(default_factory=dict)
-    sources: dict[str, SourceSummary] = field(default_factory=dict)
+    templates: Mapping[str, TemplateStats] = field(default_factory=dict)
+    problems: Mapping[str, ProblemTally] = field(default_factory=dict)
+    sources: Mapping[str, SourceSummary] = field(default_factory=dict)
     skipped: int = 0  # records that are not statements (a server's other log events)
     first_ts: str | None = None
     last_ts: str | None = None
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "templates", "problems", "sources")
 
     @property
     def statements(self) -> int:
@@ -161,21 +150,112 @@ class Digest:
     def lines(self) -> int:
         return sum(source.lines for source in self.sources.values())
 
-    def merge(self, other: Digest) -> Digest:
-        """Fold ``other`` (the part that follows this one) into this digest; returns self."""
+    def ranked(self, sort: str = "time") -> list[TemplateStats]:
+        """Templates by total time (count where no time is known), or by count."""
+        if sort == "count":
+            key = lambda s: (-s.count, -s.total_ns, s.template.id)  # noqa: E731
+        else:
+            key = lambda s: (-s.total_ns, -s.count, s.template.id)  # noqa: E731
+        return sorted(self.templates.values(), key=key)
+
+    def shifted(self, source: str, offset: int) -> Digest:
+        """This digest with one source's lines renumbered by ``offset`` (a part that was
+        read from mid-file, before it is merged)."""
+        accumulator = _Accumulator().merge(self)
+        accumulator.shift_lines(source, offset)
+        return accumulator.freeze()
+
+
+def merge_digests(parts: Iterable[Digest]) -> Digest:
+    """The digest of consecutive parts of a workload, given in order."""
+    accumulator = _Accumulator()
+    for part in parts:
+        accumulator.merge(part)
+    return accumulator.freeze()
+
+
+# --- the digest while it is read: mutable, mergeable, internal -------------------
+
+
+class _TemplateCounts:
+    """A TemplateStats as it accumulates: the reading loop adds to its slots in place."""
+
+    __slots__ = (
+        "buckets", "count", "max_ns", "rows_counted", "rows_total", "samples", "template",
+        "timed", "total_ns",
+    )
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.count = 0
+        self.timed = 0
+        self.total_ns = 0
+        self.max_ns = 0
+        self.buckets: dict[int, int] = {}
+        self.rows_total = 0
+        self.rows_counted = 0
+        self.samples: list[Sample] = []
+
+    def merge(self, other: _TemplateCounts | TemplateStats) -> None:
+        self.count += other.count
+        self.timed += other.timed
+        self.total_ns += other.total_ns
+        self.max_ns = max(self.max_ns, other.max_ns)
+        merge_into(self.buckets, other.buckets)
+        self.rows_total += other.rows_total
+        self.rows_counted += other.rows_counted
+        room = SAMPLES_PER_TEMPLATE - len(self.samples)
+        if room > 0:
+            self.samples.extend(other.samples[:room])
+
+    def freeze(self) -> TemplateStats:
+        return TemplateStats(
+            template=self.template, count=self.count, timed=self.timed,
+            total_ns=self.total_ns, max_ns=self.max_ns, buckets=frozen_mapping(self.buckets),
+            rows_total=self.rows_total, rows_counted=self.rows_counted,
+            samples=tuple(self.samples))
+
+
+@dataclass
+class _ProblemCounts:
+    count: int = 0
+    refs: list[tuple[str, int]] = field(default_factory=list)
+
+    def add(self, source: str, line: int) -> None:
+        self.count += 1
+        if len(self.refs) < REFS_PER_PROBLEM:
+            self.refs.append((source, line))
+
+    def merge(self, other: _ProblemCounts | ProblemTally) -> None:
+        self.count += other.count
+        room = REFS_PER_PROBLEM - len(self.refs)
+        self.refs.extend(other.refs[: max(room, 0)])
+
+
+@dataclass
+class _Accumulator:
+    """A Digest as it is read and merged; ``freeze`` hands it on."""
+
+    templates: dict[str, _TemplateCounts] = field(default_factory=dict)
+    problems: dict[str, _ProblemCounts] = field(default_factory=dict)
+    sources: dict[str, SourceSummary] = field(default_factory=dict)
+    skipped: int = 0
+    first_ts: str | None = None
+    last_ts: str | None = None
+
+    def merge(self, other: _Accumulator | Digest) -> _Accumulator:
+        """Fold ``other`` (the part that follows this one) into this one; returns self."""
         for template_id, stats in other.templates.items():
             mine = self.templates.get(template_id)
             if mine is None:
-                mine = self.templates[template_id] = TemplateStats(stats.template)
+                mine = self.templates[template_id] = _TemplateCounts(stats.template)
             mine.merge(stats)
         for reason, tally in other.problems.items():
-            mine_tally = self.problems.setdefault(reason, ProblemTally())
-            mine_tally.count += tally.count
-            room = REFS_PER_PROBLEM - len(mine_tally.refs)
-            mine_tally.refs.extend(tally.refs[: max(room, 0)])
+            self.problems.setdefault(reason, _ProblemCounts()).merge(tally)
         for name, source in other.sources.items():
-            mine_source = self.sources.setdefault(name, SourceSummary(name, source.format))
-            mine_source.lines += source.lines
+            before = self.sources.get(name)
+            self.sources[name] = source if before is None else replace(
+                before, lines=before.lines + source.lines)
         self.skipped += other.skipped
         self.first_ts = self.first_ts if self.first_ts is not None else other.first_ts
         self.last_ts = other.last_ts if other.last_ts is not None else self.last_ts
@@ -194,25 +274,25 @@ class Digest:
             tally.refs = [(name, line + offset if name == source else line)
                           for name, line in tally.refs]
 
-    def ranked(self, sort: str = "time") -> list[TemplateStats]:
-        """Templates by total time (count where no time is known), or by count."""
-        if sort == "count":
-            key = lambda s: (-s.count, -s.total_ns, s.template.id)  # noqa: E731
-        else:
-            key = lambda s: (-s.total_ns, -s.count, s.template.id)  # noqa: E731
-        return sorted(self.templates.values(), key=key)
+    def freeze(self) -> Digest:
+        return Digest(
+            templates={tid: stats.freeze() for tid, stats in self.templates.items()},
+            problems={reason: ProblemTally(tally.count, tuple(tally.refs))
+                      for reason, tally in self.problems.items()},
+            sources=self.sources, skipped=self.skipped, first_ts=self.first_ts,
+            last_ts=self.last_ts)
 
 
 # --- reading -------------------------------------------------------------------
 
 
 class _Reader:
-    """Reads records into a Digest; holds the per-run key cache."""
+    """Reads records into an accumulator; holds the per-run key cache."""
 
-    def __init__(self, digest: Digest) -> None:
+    def __init__(self, digest: _Accumulator) -> None:
         self.digest = digest
-        # key -> TemplateStats, or the reason (str) a key's statements are unreadable
-        self.by_key: dict[Any, TemplateStats | str] = {}
+        # key -> its template's counts, or the reason (str) its statements are unreadable
+        self.by_key: dict[Any, _TemplateCounts | str] = {}
 
     def read(self, fmt: LogFormat, source: str, lines: Iterable[tuple[int, bytes | TooLong]],
              ) -> None:
@@ -228,7 +308,7 @@ class _Reader:
         def problem(reason: str, line: int) -> None:
             tally = problems.get(reason)
             if tally is None:
-                tally = problems[reason] = ProblemTally()
+                tally = problems[reason] = _ProblemCounts()
             tally.add(source, line)
 
         for number, record in self._records(fmt, lines, problem):
@@ -295,7 +375,8 @@ class _Reader:
             return checked if fmt.one_record_per_line else fmt.records(checked)
         return _line_ended_records(lines, ends, problem)
 
-    def _lookup(self, sql: Any, key: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
+    def _lookup(self, sql: Any, key: Any, decode: Callable[[Any], str]
+                ) -> _TemplateCounts | str:
         """The stats (or unreadable reason) for a statement whose fast key is new."""
         by_key = self.by_key
         if len(by_key) >= KEY_CACHE_LIMIT:
@@ -312,7 +393,7 @@ class _Reader:
         by_key[key] = found
         return found
 
-    def _classify(self, sql: Any, decode: Callable[[Any], str]) -> TemplateStats | str:
+    def _classify(self, sql: Any, decode: Callable[[Any], str]) -> _TemplateCounts | str:
         text = decode(sql)
         reason = unreadable_reason(text)
         if reason:
@@ -322,7 +403,7 @@ class _Reader:
             return "not-sql"
         stats = self.digest.templates.get(template.id)
         if stats is None:
-            stats = self.digest.templates[template.id] = TemplateStats(template)
+            stats = self.digest.templates[template.id] = _TemplateCounts(template)
         return stats
 
 
@@ -367,12 +448,12 @@ def statement_digest(sql: str, source: str = "--sql") -> Digest:
     template = canonicalize(sql)
     if reason or template.command not in STATEMENT_WORDS:
         raise LogFormatError(f"{source}: not a SQL statement ({reason or 'not-sql'})")
-    digest = Digest()
-    stats = digest.templates[template.id] = TemplateStats(template)
+    digest = _Accumulator()
+    stats = digest.templates[template.id] = _TemplateCounts(template)
     stats.count = 1
     stats.samples.append(Sample(sql, source, 1))
     digest.sources[source] = SourceSummary(source, "sql", 1)
-    return digest
+    return digest.freeze()
 
 
 def unreadable_reason(sql: str) -> str | None:
@@ -415,12 +496,11 @@ def digest_logs(paths: list[str], options: DigestOptions = DigestOptions(),
     """
     chosen = resolve_format(options.log_format)
     sources = check_sources(paths)
-    digest = Digest()
+    digest = _Accumulator()
     done = [0]
     for source in sources:
-        part = _digest_source(source, chosen, options, progress, done)
-        digest.merge(part)
-    return digest
+        digest.merge(_digest_source(source, chosen, options, progress, done))
+    return digest.freeze()
 
 
 def total_input_bytes(paths: list[str]) -> int | None:
@@ -430,7 +510,7 @@ def total_input_bytes(paths: list[str]) -> int | None:
 
 
 def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOptions,
-                   progress: Progress | None, done: list[int]) -> Digest:
+                   progress: Progress | None, done: list[int]) -> _Accumulator:
     log = open_log(source, chosen)
     workers = options.workers or os.cpu_count() or 1
     try:
@@ -440,8 +520,7 @@ def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOpti
             if len(ranges) > 1:
                 return _digest_parallel(source, log.format, ranges, options, progress, done)
             log = open_log(source, log.format)
-        digest = Digest()
-        digest.sources[source.name] = summary = SourceSummary(source.name, log.format.name)
+        digest = _Accumulator()
         reader = _Reader(digest)
 
         def on_block(nbytes: int) -> None:
@@ -453,9 +532,10 @@ def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOpti
         try:
             reader.read(log.format, source.name, lines)
         except ReadFailure:
-            digest.problems.setdefault("read-error", ProblemTally()).add(
+            digest.problems.setdefault("read-error", _ProblemCounts()).add(
                 source.name, lines.lines_read + 1)
-        summary.lines = lines.lines_read
+        digest.sources[source.name] = SourceSummary(source.name, log.format.name,
+                                                    lines.lines_read)
         return digest
     finally:
         log.close()
@@ -506,7 +586,7 @@ def _next_record_start(handle: Any, position: int,
 
 def _digest_parallel(source: Source, fmt: LogFormat, ranges: list[tuple[int, int]],
                      options: DigestOptions, progress: Progress | None,
-                     done: list[int]) -> Digest:
+                     done: list[int]) -> _Accumulator:
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     counter = context.Value("q", 0)
     base = done[0]
@@ -526,7 +606,7 @@ def _digest_parallel(source: Source, fmt: LogFormat, ranges: list[tuple[int, int
     done[0] = base + sum(end - start for start, end in ranges)
     if progress is not None:
         progress(done[0])
-    digest = Digest()
+    digest = _Accumulator()
     offset = 0
     for part, lines in parts:
         part.shift_lines(source.name, offset)
@@ -549,11 +629,11 @@ def _watch(counter: Any, base: int, progress: Progress, stop: threading.Event) -
 
 
 def _digest_range(path: str, format_name: str, start: int, end: int,
-                  max_line_bytes: int) -> tuple[Digest, int]:
-    """Worker: digest bytes [start, end) of a file; line numbers count from the range."""
+                  max_line_bytes: int) -> tuple[_Accumulator, int]:
+    """Worker: digest bytes [start, end) of a file; line numbers count from the range.
+    Its accumulator, plain data, is what travels back (a frozen digest cannot be pickled)."""
     fmt = FORMATS[format_name]
-    digest = Digest()
-    digest.sources[path] = summary = SourceSummary(path, fmt.name)
+    digest = _Accumulator()
 
     def on_block(nbytes: int) -> None:
         if _worker_counter is not None:
@@ -564,8 +644,8 @@ def _digest_range(path: str, format_name: str, start: int, end: int,
         handle.seek(start)
         lines = LineReader(handle, max_line_bytes, limit_bytes=end - start, on_block=on_block)
         _Reader(digest).read(fmt, path, lines)
-    summary.lines = lines.lines_read
-    return digest, summary.lines
+    digest.sources[path] = SourceSummary(path, fmt.name, lines.lines_read)
+    return digest, lines.lines_read
 
 
 def require_readable(digest: Digest) -> None:
