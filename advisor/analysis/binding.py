@@ -30,6 +30,7 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
 from advisor.catalog.schema import Catalog
+from advisor.model.frozen import frozen_mapping
 
 DIALECT = "sqlite"
 ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
@@ -119,7 +120,7 @@ def _build_view(catalog: Catalog) -> CatalogView:
         columns[key] = names
     for name, system_columns in SYSTEM_TABLES.items():
         mapping.setdefault(name, dict.fromkeys(system_columns, "TEXT"))
-    return CatalogView(catalog, MappingSchema(mapping, dialect=DIALECT), columns)
+    return CatalogView(catalog, MappingSchema(mapping, dialect=DIALECT), frozen_mapping(columns))
 
 
 # --- parsing --------------------------------------------------------------------
@@ -218,7 +219,7 @@ def bind(root: exp.Expression, catalog: Catalog) -> Binding:
                 if ref is not None:
                     refs[id(column)] = ref
     occurrences = tuple(sorted(by_table.values(), key=lambda o: o.position))
-    return Binding(root, scopes, occurrences, by_scope, refs)
+    return Binding(root, scopes, occurrences, frozen_mapping(by_scope), frozen_mapping(refs))
 
 
 def _check_tables(root: exp.Expression, view: CatalogView) -> None:

@@ -8,7 +8,7 @@ So ``advisor explain workloads/torc/workload.log`` needs no options.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from advisor.catalog.statistics import Statistics, defaults, from_database, from
 from advisor.digest.digest import Digest, DigestOptions, digest_logs
 from advisor.model.access import Analysis
 from advisor.model.errors import InputError
+from advisor.model.frozen import freeze_mappings
 
 SCHEMA_NEXT_TO_LOG = "schema.sql"
 PROFILE_NEXT_TO_LOG = "profile.toml"
@@ -34,11 +35,16 @@ class Sources:
 
 @dataclass(frozen=True)
 class Workload:
+    """What every later stage reads; it holds only frozen values."""
+
     digest: Digest
     catalog: Catalog
     statistics: Statistics
-    analyses: dict[str, Analysis]
+    analyses: Mapping[str, Analysis]
     sources: Sources
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "analyses")
 
     @property
     def analysed_share(self) -> tuple[int, int, float]:

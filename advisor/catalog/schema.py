@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.catalog.database import open_read_only
 from advisor.model.errors import AdvisorError
+from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 
 
@@ -107,9 +109,12 @@ class Table:
 class Catalog:
     """Tables and indexes by name; names compare case-insensitively, as in SQLite."""
 
-    tables: dict[str, Table]
+    tables: Mapping[str, Table]
     indexes: tuple[Index, ...]
     ddl: tuple[str, ...]  # CREATE statements, to rebuild the schema elsewhere
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "tables")
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name.lower())

@@ -22,21 +22,17 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import MappingProxyType
 
 from advisor.catalog.database import open_read_only
 from advisor.catalog.profile import Profile
 from advisor.catalog.schema import Catalog, Table
+from advisor.model.frozen import freeze_mappings
 
 # SQLite's assumptions without sqlite_stat1 (where.c / build.c): a table of
 # about 1,048,576 rows (LogEst 200), and an equality on an indexed column that
 # matches about ten rows.
 DEFAULT_ROWS = 1_048_576
 DEFAULT_ROWS_PER_VALUE = 10
-
-
-def _frozen(mapping: Mapping) -> Mapping:  # type: ignore[type-arg]
-    return MappingProxyType(dict(mapping))
 
 
 # In a ``matches`` key, a column with this suffix stands for its range bounds: the key
@@ -66,6 +62,9 @@ class Statistics:
     # values (counted on a database; see advisor.replay.matches): the costing's view only,
     # never the planner's, which sees averages as sqlite_stat1 gives them.
     matches: Matches = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "table_rows", "distinct", "matches")
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -136,8 +135,8 @@ def defaults(catalog: Catalog) -> Statistics:
         notes=(f"no database or profile: every table taken as {DEFAULT_ROWS:,} rows and every "
                f"equality as matching {DEFAULT_ROWS_PER_VALUE} rows, as SQLite assumes without "
                f"statistics; give --profile or --db for real sizes",),
-        table_rows=_frozen({name: DEFAULT_ROWS for name in catalog.tables}),
-        distinct=_frozen(distinct),
+        table_rows={name: DEFAULT_ROWS for name in catalog.tables},
+        distinct=distinct,
         planner_has_stats=False,
     )
 
@@ -161,8 +160,8 @@ def from_profile(catalog: Catalog, profile: Profile) -> Statistics:
     if unsized:
         notes.append(f"the profile does not size {', '.join(unsized)}: taken as "
                      f"{DEFAULT_ROWS:,} rows each")
-    return Statistics(source="profile", notes=tuple(notes), table_rows=_frozen(rows),
-                      distinct=_frozen(distinct), planner_has_stats=True)
+    return Statistics(source="profile", notes=tuple(notes), table_rows=rows,
+                      distinct=distinct, planner_has_stats=True)
 
 
 def from_database(catalog: Catalog, path: str | Path) -> Statistics:
@@ -201,8 +200,8 @@ def from_database(catalog: Catalog, path: str | Path) -> Statistics:
         return Statistics(
             source="sqlite_stat1" if stat1 else "database",
             notes=tuple(notes),
-            table_rows=_frozen(rows),
-            distinct=_frozen(distinct),
+            table_rows=rows,
+            distinct=distinct,
             planner_has_stats=bool(stat1),
         )
     finally:

@@ -22,6 +22,7 @@ from advisor.analysis.workload import Workload, require_synthesis_inputs, synthe
 from advisor.catalog.database import open_read_only
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
+from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.replay.parameters import FillTally, ParameterSource, fill_samples, template_rng
 from advisor.replay.sandbox import (
@@ -56,6 +57,9 @@ class Measurement:
     statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
     fills: FillTally | None = None  # how the replayed statements got their values
     plans: Mapping[str, str] = field(default_factory=dict)  # template id -> SQLite's plan
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "plans")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
@@ -31,6 +30,7 @@ from advisor.catalog.scales import Scale
 from advisor.catalog.statistics import from_profile
 from advisor.costing.sizes import index_bytes
 from advisor.model.errors import OptionError
+from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.replay.measure import Measurement, configured_copy, measure_together
 from advisor.replay.synth import cached_database
@@ -203,19 +203,19 @@ def plan_capacity(workload: Workload, schema_path: str | Path, profile_path: str
         runs = tuple(_run(m) for m in measure_together(
             workload, database, [(label, specs, False) for label, specs in configurations],
             repetitions, statement_seconds))
-        points.append(ScalePoint(scale, False, MappingProxyType(rows), database_bytes, indexes,
+        points.append(ScalePoint(scale, False, frozen_mapping(rows), database_bytes, indexes,
                                  runs, time.perf_counter() - begun))
     growth = _Growth(points, configurations, added)
     for scale in beyond:
         points.append(growth.extrapolate(scale, workload, profile.scaled(scale.factor)))
     return Capacity(
         points=tuple(points), configurations=tuple(configurations),
-        database_growth=growth.database, index_growth=MappingProxyType(growth.indexes),
-        latency_growth=MappingProxyType(growth.latencies),
-        run_growth=MappingProxyType(growth.runs), size_method=method,
+        database_growth=growth.database, index_growth=frozen_mapping(growth.indexes),
+        latency_growth=frozen_mapping(growth.latencies),
+        run_growth=frozen_mapping(growth.runs), size_method=method,
         reference=profile.reference, max_synth_scale=max_synth_scale, repetitions=repetitions,
-        statement_seconds=statement_seconds, profile=str(profile_path), machine=machine(),
-        seconds=time.perf_counter() - started)
+        statement_seconds=statement_seconds, profile=str(profile_path),
+        machine=frozen_mapping(machine()), seconds=time.perf_counter() - started)
 
 
 def split_scales(scales: Sequence[Scale], max_synth_scale: float,
@@ -287,9 +287,9 @@ def _run(measurement: Measurement) -> Run:
         write_seconds=measurement.weighted_write_seconds,
         build_seconds=None if baseline else measurement.build_seconds,
         index_bytes=0 if baseline else measurement.index_bytes,
-        latencies=MappingProxyType({t.template_id: t.median_seconds
+        latencies=frozen_mapping({t.template_id: t.median_seconds
                                     for t in measurement.timings}),
-        outcomes=MappingProxyType(dict(measurement.tally.counts)),
+        outcomes=frozen_mapping(measurement.tally.counts),
     )
 
 
@@ -332,13 +332,13 @@ class _Growth:
                 write_seconds=at(quantities["write_seconds"]),
                 build_seconds=at(quantities.get("build_seconds")),
                 index_bytes=0 if label == BASELINE else at(quantities["index_bytes"]),
-                latencies=MappingProxyType({t: at(by_label[label])
+                latencies=frozen_mapping({t: at(by_label[label])
                                             for t, by_label in self.latencies.items()}),
-                outcomes=MappingProxyType({}))
+                outcomes=frozen_mapping({}))
             for label, quantities in self.runs.items())
         rows = {name: count for name, count in profile.table_rows().items()
                 if name in workload.catalog.tables}
-        return ScalePoint(scale, True, MappingProxyType(rows), at(self.database), indexes, runs,
+        return ScalePoint(scale, True, frozen_mapping(rows), at(self.database), indexes, runs,
                           0.0)
 
 

@@ -25,6 +25,7 @@ from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
+from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.replay.matches import Matches, value_matches
 from advisor.replay.measure import (
@@ -47,10 +48,13 @@ class Compared:
     estimated_read: float
     estimated_upkeep: float
     estimated_bytes: int
-    per_template: dict[str, float]  # template id -> estimated weighted cost
+    per_template: Mapping[str, float]  # template id -> estimated weighted cost
     measurements: tuple[Measurement, ...]  # one per statistics state, in the order asked
     # Per measured state, the estimate as SQLite plans in it (no sqlite_stat1: its defaults).
-    per_state: dict[str, dict[str, float]] = field(default_factory=dict)
+    per_state: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "per_template", "per_state")
 
     @property
     def measurement(self) -> Measurement | None:
@@ -72,7 +76,10 @@ class Comparison:
     configurations: tuple[Compared, ...]
     verdict: str  # the first state's (or the estimate's, unmeasured)
     best: str
-    verdicts: dict[str, tuple[str, str]]  # statistics state -> (best, verdict)
+    verdicts: Mapping[str, tuple[str, str]]  # statistics state -> (best, verdict)
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "verdicts")
 
 
 def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
@@ -243,7 +250,10 @@ class StateFlip:
 
     template_id: str
     configuration: str
-    ratios: dict[str, float]  # state -> measured median / first configuration's median
+    ratios: Mapping[str, float]  # state -> measured median / first configuration's median
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "ratios")
 
 
 def state_flips(comparison: Comparison) -> list[StateFlip]:

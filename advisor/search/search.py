@@ -91,6 +91,7 @@ from typing import Any
 import networkx as nx
 
 from advisor.model.errors import AdvisorError
+from advisor.model.frozen import freeze_mappings
 from advisor.model.reasons import Reason
 
 Item = Any  # hashable and ordered: IndexSpec in production, str in tests
@@ -132,6 +133,9 @@ class Problem:
     # the one that builds fewer new indexes wins (keeping one costs no build).
     existing: frozenset[Item] = frozenset()
 
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "relevant", "bytes_of")
+
 
 @dataclass(frozen=True)
 class ComponentResult:
@@ -158,6 +162,9 @@ class Selection:
     rejected: Mapping[Item, Reason]  # every candidate not chosen -> why
     requests: int = 0  # cost look-ups, memo hits included
     optimum: frozenset[Item] = frozenset()  # the configuration that costs optimum_cost
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "rejected")
 
     @property
     def hit_rate(self) -> float:

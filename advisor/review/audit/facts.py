@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import Catalog, quote_identifier
 from advisor.catalog.statistics import Statistics, from_database
 from advisor.model.errors import InputError
+from advisor.model.frozen import freeze_mappings
 from advisor.replay.sandbox import copy_database
 from advisor.whatif.planner import StatRow
 
@@ -47,11 +49,14 @@ class DatabaseFacts:
     """What the audit reads from the database once (read-only)."""
 
     sqlite_version: str
-    rows: dict[str, int | None]  # table (lower) -> COUNT(*) now
+    rows: Mapping[str, int | None]  # table (lower) -> COUNT(*) now
     stat_rows: tuple[StatRow, ...] | None  # None: no sqlite_stat1
     stat4: bool
-    keys: dict[str, tuple[tuple[str, bool, str], ...] | None]  # index -> (col, desc, coll)
-    bytes: dict[str, int]  # index -> bytes (dbstat), where dbstat answers
+    keys: Mapping[str, tuple[tuple[str, bool, str], ...] | None]  # index -> (col, desc, coll)
+    bytes: Mapping[str, int]  # index -> bytes (dbstat), where dbstat answers
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "rows", "keys", "bytes")
 
 
 def read_database(path: Path, catalog: Catalog) -> DatabaseFacts:
