@@ -14,7 +14,7 @@ SEEK = "SEARCH job USING INDEX advisor_job_workflow_id (workflow_id=?)"
 def measured(label: str, seconds: float, plan: str, state: str = AS_FOUND,
              template_seconds: float | None = None) -> Measurement:
     timing = TemplateTiming("t1", "read", template_seconds or seconds, 3)
-    return Measurement(label, (), 0.0, 0, (timing,), seconds, 0.0, (), Tally(), state,
+    return Measurement(label, (), 0.0, 0, (timing,), seconds, 0.0, (), Tally().frozen(), state,
                        None, {"t1": plan})
 
 
@@ -69,7 +69,7 @@ def test_an_index_whose_templates_got_no_faster_is_named() -> None:
 
     def timed(label: str, state: str, **medians: float) -> Measurement:
         timings = tuple(TemplateTiming(t, "read", s, 3) for t, s in medians.items())
-        return Measurement(label, (), 0.0, 0, timings, 0.0, 0.0, (), Tally(), state)
+        return Measurement(label, (), 0.0, 0, timings, 0.0, 0.0, (), Tally().frozen(), state)
 
     today = configuration("today", 0, timed("today", AS_FOUND, t1=1.0, t2=1.0),
                           timed("today", ANALYZED, t1=1.0, t2=1.0))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +20,7 @@ from torc import PROFILE, SCHEMA
 from advisor.advise.recommend import recommend
 from advisor.analysis.workload import Workload, load_workload
 from advisor.digest.digest import digest_logs
+from advisor.replay.measure import measure
 
 LINES = (
     [f"SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = {i}; -- {1000 + i} ns"
@@ -73,6 +75,16 @@ def test_the_workload_holds_only_frozen_values(workload: Workload) -> None:
 
 def test_the_recommendation_holds_only_frozen_values(workload: Workload) -> None:
     assert list(mutable_parts(recommend(workload), "recommendation")) == []
+
+
+def test_a_measurement_holds_only_frozen_values(workload: Workload, tmp_path: Path) -> None:
+    database = tmp_path / "empty.sqlite"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA.read_text())
+    connection.close()
+    measurement = measure(workload, database, (), "none", repetitions=1)
+    assert measurement.tally.counts and measurement.fills is not None
+    assert list(mutable_parts(measurement, "measurement")) == []
 
 
 def test_a_digest_refuses_changes(workload: Workload) -> None:

@@ -24,8 +24,9 @@ from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
-from advisor.replay.parameters import FillTally, ParameterSource, fill_samples, template_rng
+from advisor.replay.parameters import Fills, ParameterSource, fill_samples, template_rng
 from advisor.replay.sandbox import (
+    Outcomes,
     Sandbox,
     Tally,
     TemplateTiming,
@@ -53,9 +54,9 @@ class Measurement:
     weighted_read_seconds: float  # Σ count × median over read templates
     weighted_write_seconds: float
     without_values: tuple[str, ...]  # template ids no runnable statement could be made for
-    tally: Tally
+    tally: Outcomes
     statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
-    fills: FillTally | None = None  # how the replayed statements got their values
+    fills: Fills | None = None  # how the replayed statements got their values
     plans: Mapping[str, str] = field(default_factory=dict)  # template id -> SQLite's plan
 
     def __post_init__(self) -> None:
@@ -68,7 +69,7 @@ class ReplaySet:
 
     statements: tuple[tuple[str, str, tuple[str, ...]], ...]  # (template id, kind, sqls)
     without_values: tuple[str, ...]
-    fills: FillTally
+    fills: Fills
 
 
 def replay_set(workload: Workload, database: Path, repetitions: int, seed: int = 0
@@ -91,7 +92,7 @@ def replay_set(workload: Workload, database: Path, repetitions: int, seed: int =
                 without_values.append(template_id)
     finally:
         connection.close()
-    return ReplaySet(tuple(statements), tuple(without_values), source.tally)
+    return ReplaySet(tuple(statements), tuple(without_values), source.tally.frozen())
 
 
 @contextmanager
@@ -150,7 +151,7 @@ def measure_together(workload: Workload, database: Path,
                 weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
         measurements.append(Measurement(
             label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
-            weighted["write"], statements.without_values, tally,
+            weighted["write"], statements.without_values, tally.frozen(),
             ANALYZED if analyze else AS_FOUND, statements.fills, plan))
     return measurements
 
@@ -254,6 +255,6 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
         connection.close()
     return Measurement(label, tuple(indexes), build_seconds, grown, (),
                        totals.get("read", 0.0), totals.get("write", 0.0),
-                       tuple(sorted(without_values)), tally,
-                       ANALYZED if analyze else AS_FOUND, source.tally)
+                       tuple(sorted(without_values)), tally.frozen(),
+                       ANALYZED if analyze else AS_FOUND, source.tally.frozen())
 

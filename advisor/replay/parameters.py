@@ -29,7 +29,7 @@ import math
 import random
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -45,6 +45,7 @@ from advisor.analysis.literals import value_nodes
 from advisor.analysis.predicates import EQUALITY, IN_LIST, Side, sides
 from advisor.catalog.schema import Catalog, Table, quote_identifier
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
+from advisor.model.frozen import frozen_mapping
 
 # Strings are matched so that what looks like a placeholder inside one is left alone.
 _STRING_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
@@ -78,9 +79,20 @@ class Prepared:
     slots: tuple[Slot, ...]
 
 
+@dataclass(frozen=True)
+class Fills:
+    """How the replayed samples got their values: a FillTally once filling is done."""
+
+    kept: int
+    replaced: int
+    drawn: int
+    unfilled: int
+    reasons: Mapping[str, int]
+
+
 @dataclass
 class FillTally:
-    """How each replayed sample got its values."""
+    """How each replayed sample got its values, counted as they are filled."""
 
     kept: int = 0  # the logged values hit rows: replayed as logged
     replaced: int = 0  # some values named no row and were drawn from the database
@@ -90,6 +102,10 @@ class FillTally:
 
     def note(self, reason: str) -> None:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    def frozen(self) -> Fills:
+        return Fills(self.kept, self.replaced, self.drawn, self.unfilled,
+                     frozen_mapping(self.reasons))
 
 
 class ParameterSource:

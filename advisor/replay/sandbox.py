@@ -21,12 +21,13 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.catalog.database import open_read_only
 from advisor.model.errors import AdvisorError
+from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 
 DEFAULT_STATEMENT_SECONDS = 5.0
@@ -57,9 +58,17 @@ class Outcome:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """What happened to a replay's statements, by status, with the first few details."""
+
+    counts: Mapping[str, int]
+    examples: Mapping[str, tuple[str, ...]]
+
+
 @dataclass
 class Tally:
-    """What happened to a replay's statements, by status, with the first few details."""
+    """Outcomes as a replay goes: ``add`` each; ``frozen`` once it is done."""
 
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -70,6 +79,10 @@ class Tally:
             found = self.examples.setdefault(outcome.status, [])
             if len(found) < 5:
                 found.append(outcome.detail)
+
+    def frozen(self) -> Outcomes:
+        return Outcomes(frozen_mapping(self.counts), frozen_mapping(
+            {status: tuple(details) for status, details in self.examples.items()}))
 
 
 def copy_database(source: Path, target: Path) -> None:

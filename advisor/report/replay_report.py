@@ -8,7 +8,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.replay.measure import Measurement
-from advisor.replay.parameters import FillTally
+from advisor.replay.parameters import Fills
 from advisor.report.common import Report, kib
 from advisor.review.requests import Replayed
 
@@ -54,7 +54,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
     }
 
 
-def values_document(fills: FillTally | None, reasons: bool = False) -> dict[str, Any] | None:
+def values_document(fills: Fills | None, reasons: bool = False) -> dict[str, Any] | None:
     """How the replayed statements got their values (advisor.replay.parameters), for JSON."""
     if fills is None:
         return None
