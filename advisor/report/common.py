@@ -14,6 +14,8 @@ from typing import Any, TextIO
 
 import orjson
 
+from advisor.model.frozen import freeze_mappings
+
 Document = dict[str, Any]
 
 
@@ -27,6 +29,9 @@ class Report:
     appendix: str | None = None  # prose after the document; beside JSON, on stderr
     notices: tuple[str, ...] = ()  # lines for stderr
     files: Mapping[Path, str | bytes] = field(default_factory=dict)  # written first
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "files")  # the document stays plain data: it becomes JSON
 
 
 def render(report: Report, output: str) -> str:
