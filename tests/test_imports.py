@@ -24,3 +24,14 @@ def test_importing_any_module_does_nothing_visible(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_bench_script_imports() -> None:
+    """The benchmarks use the library's own paths: a module moved without them fails here,
+    not on the day someone reruns a benchmark."""
+    bench = Path(__file__).resolve().parents[1] / "bench"
+    names = sorted(path.stem for path in bench.glob("*.py"))
+    assert "expert" in names and "fidelity" in names
+    result = subprocess.run([sys.executable, "-c", IMPORT_ALL, *names], cwd=bench,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr

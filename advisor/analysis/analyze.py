@@ -57,7 +57,7 @@ from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 
 _NOTHING_TO_INDEX = frozenset({KIND_TRANSACTION, KIND_OTHER})
-_LIKE_WILDCARDS = {exp.Like: "%_", exp.Glob: "*?["}
+_LIKE_WILDCARDS: dict[type[exp.Expression], str] = {exp.Like: "%_", exp.Glob: "*?["}
 
 
 def analyze(template: Template, catalog: Catalog, samples: Sequence[str] = ()) -> Analysis:
@@ -260,7 +260,7 @@ def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
             yield from _classify(conjunct, binding)
 
 
-def _conjuncts(node: exp.Expression | None) -> Iterator[exp.Expression]:
+def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:
     """The AND-ed terms at the top of a condition."""
     if node is None:
         return
@@ -273,7 +273,7 @@ def _conjuncts(node: exp.Expression | None) -> Iterator[exp.Expression]:
         yield node
 
 
-def _classify(term: exp.Expression, binding: Binding) -> Iterator[Predicate]:
+def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
     """What one conjunct offers an index on each side."""
     for side in sides(term):
         if side.kind == EQUALITY:

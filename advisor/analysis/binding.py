@@ -109,7 +109,7 @@ def catalog_view(catalog: Catalog) -> CatalogView:
 def _build_view(catalog: Catalog) -> CatalogView:
     # Column types do not matter to binding; one simple type keeps sqlglot from
     # parsing SQLite's free-form declared types.
-    mapping: dict[str, dict[str, str]] = {}
+    mapping: dict[str, object] = {}  # table -> {column: type}, as MappingSchema takes it
     columns: dict[str, dict[str, str]] = {}
     for table in catalog.tables.values():
         key = table.name.lower()
@@ -156,6 +156,8 @@ def parse_statement(sql: str) -> exp.Expression:
     if len(statements) > 1:
         raise Unanalysable("unsupported: several statements in one")
     statement = statements[0]
+    if not isinstance(statement, exp.Expression):
+        raise Unanalysable(f"parse error: {type(statement).__name__} is not a statement")
     if isinstance(statement, exp.Command):
         raise Unanalysable(f"unsupported: {statement.name.upper()} statement")
     return statement
@@ -305,7 +307,8 @@ def _resolve(column: exp.Column, scope: Scope, view: CatalogView,
     if source is None:
         raise Unanalysable(f"unknown column: {alias}.{column.name}")
     if isinstance(source, Scope):
-        if column.name not in source.expression.named_selects:
+        query = source.expression
+        if not isinstance(query, exp.Query) or column.name not in query.named_selects:
             raise Unanalysable(f"unknown column: {alias}.{column.name}")
         return None
     occurrence = by_table.get(id(source))

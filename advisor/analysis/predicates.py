@@ -47,7 +47,7 @@ class Side:
     operator: str | None = None
 
 
-def sides(term: exp.Expression) -> tuple[Side, ...]:
+def sides(term: exp.Expr) -> tuple[Side, ...]:
     """What the comparison ``term`` says of each of its sides; nothing when it is none."""
     if isinstance(term, exp.Escape):
         term = term.this
@@ -55,8 +55,8 @@ def sides(term: exp.Expression) -> tuple[Side, ...]:
         return _both(EQUALITY, term)
     if isinstance(term, exp.Is) and isinstance(term.expression, exp.Null):
         return (Side(IS_NULL, term.this, (), term),)
-    operator = next((op for kind, op in _RANGE_OPERATORS.items() if isinstance(term, kind)), None)
-    if operator is not None:
+    if isinstance(term, (exp.LT, exp.LTE, exp.GT, exp.GTE)):
+        operator = next(op for kind, op in _RANGE_OPERATORS.items() if isinstance(term, kind))
         return (Side(RANGE, term.this, (term.expression,), term, operator),
                 Side(RANGE, term.expression, (term.this,), term, _FLIPPED[operator]))
     if isinstance(term, exp.Between):

@@ -333,30 +333,30 @@ class _Reader:
                 stats = by_key.get(key)
                 if stats is None:
                     stats = self._lookup(sql, key, decode)
-            if stats.__class__ is str:
-                problem(stats, number)  # type: ignore[arg-type]
+            if isinstance(stats, str):
+                problem(stats, number)
                 continue
-            stats.count += 1  # type: ignore[union-attr]
+            stats.count += 1
             duration = parsed[1]
             if duration is not None:
-                stats.timed += 1  # type: ignore[union-attr]
-                stats.total_ns += duration  # type: ignore[union-attr]
-                if duration > stats.max_ns:  # type: ignore[union-attr]
-                    stats.max_ns = duration  # type: ignore[union-attr]
+                stats.timed += 1
+                stats.total_ns += duration
+                if duration > stats.max_ns:
+                    stats.max_ns = duration
                 bucket = bucket_of(duration)
-                buckets = stats.buckets  # type: ignore[union-attr]
+                buckets = stats.buckets
                 buckets[bucket] = buckets.get(bucket, 0) + 1
             rows = parsed[2]
             if rows is not None:
-                stats.rows_total += rows  # type: ignore[union-attr]
-                stats.rows_counted += 1  # type: ignore[union-attr]
+                stats.rows_total += rows
+                stats.rows_counted += 1
             ts = parsed[3]
             if ts is not None:
                 last_ts = ts
                 if first_ts is None:
                     first_ts = ts
-            if len(stats.samples) < SAMPLES_PER_TEMPLATE:  # type: ignore[union-attr]
-                stats.samples.append(  # type: ignore[union-attr]
+            if len(stats.samples) < SAMPLES_PER_TEMPLATE:
+                stats.samples.append(
                     Sample(decode(sql), source, number, parsed[4]))
         digest.first_ts = first_ts
         digest.last_ts = last_ts
@@ -506,7 +506,8 @@ def digest_logs(paths: list[str], options: DigestOptions = DigestOptions(),
 def total_input_bytes(paths: list[str]) -> int | None:
     """On-disk bytes of the inputs, for a progress bar (None if stdin is among them)."""
     sizes = [source.size() for source in check_sources(paths)]
-    return None if any(size is None for size in sizes) else sum(sizes)  # type: ignore[misc]
+    known = [size for size in sizes if size is not None]
+    return sum(known) if len(known) == len(sizes) else None
 
 
 def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOptions,

@@ -86,7 +86,7 @@ def fast_key(sql: bytes | str) -> bytes | str:
     that is already in a cache was checked when it went in.
     """
     if sql.__class__ is bytes:
-        return _FAST_KEY_BYTES.sub(b"?", sql)  # type: ignore[arg-type]
+        return _FAST_KEY_BYTES.sub(b"?", sql)
     return _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
 
 
@@ -99,7 +99,7 @@ def needs_precise(key: bytes | str) -> bool:
     still there.
     """
     if key.__class__ is bytes:
-        return _NEEDS_PRECISE_BYTES.search(key) is not None  # type: ignore[arg-type]
+        return _NEEDS_PRECISE_BYTES.search(key) is not None
     return _NEEDS_PRECISE_TEXT.search(key) is not None  # type: ignore[arg-type]
 
 

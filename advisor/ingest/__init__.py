@@ -7,9 +7,10 @@ digest reads records directly, which is faster (see advisor/digest.py).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from advisor.ingest.detect import HEAD_BYTES, detect_format
 from advisor.ingest.formats import FORMATS, LogFormat, Unreadable
@@ -81,14 +82,14 @@ class OpenLog:
 
 def open_log(source: Source, log_format: LogFormat | None = None) -> OpenLog:
     """Open a source and settle its format (given, or detected from its head)."""
-    stream = source.open()
+    stream: BinaryIO | io.RawIOBase = source.open()
     if log_format is None:
         # A stream that breaks inside the head (a truncated gzip file) still
         # gives the lines before the break; the break is reported when reached.
         head, error = read_head(stream, HEAD_BYTES)
         log_format = detect_format(head, source.name)
         rest = Broken(error) if error is not None else stream
-        stream = Prefixed(head, rest)  # type: ignore[arg-type]
+        stream = Prefixed(head, rest)
     return OpenLog(source, log_format, stream)
 
 

@@ -25,7 +25,7 @@ _TRACE_LINE = re.compile(rb";[ \t]*--[ \t]*\d+[ \t]*ns[ \t]*$")
 
 def starts_statement(line: bytes) -> bool:
     match = _FIRST_WORD.match(line)
-    return bool(match) and match.group(1).upper().decode() in STATEMENT_WORDS
+    return match is not None and match.group(1).upper().decode() in STATEMENT_WORDS
 
 
 def detect_format(head: bytes, name: str) -> LogFormat:
@@ -77,7 +77,9 @@ def _detect_json(lines: list[bytes], name: str) -> LogFormat:
             continue
         if not isinstance(obj, dict):
             continue
-        fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else obj
+        fields = obj.get("fields")
+        if not isinstance(fields, dict):
+            fields = obj
         if str(obj.get("target", "")).startswith("sqlx::query") or "db.statement" in fields:
             return FORMATS["sqlx-json"]
         if "sql" in obj:

@@ -98,7 +98,7 @@ class ReadFailure(Exception):
 STREAM_ERRORS = (EOFError, OSError, zlib.error)
 
 
-def read_head(stream: BinaryIO, size: int) -> tuple[bytes, BaseException | None]:
+def read_head(stream: BinaryIO | io.RawIOBase, size: int) -> tuple[bytes, BaseException | None]:
     """Up to ``size`` bytes from the start of a stream, and the error that cut it short."""
     parts: list[bytes] = []
     got = 0
@@ -175,7 +175,7 @@ class GzipReader(io.RawIOBase):
         self._error = message
         return b"".join(out)
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         self._fill()
         if not self._pending:
             if self._error is not None:
@@ -201,7 +201,7 @@ class Broken(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         raise ReadFailure(str(self.error)) from self.error
 
 
@@ -283,14 +283,14 @@ class LineReader:
 class Prefixed(io.RawIOBase):
     """A stream that first returns ``head`` (already read, for detection), then the rest."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO | io.RawIOBase) -> None:
         self._head = head
         self._rest = rest
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         if not self._head:
             return self._rest.read(size)
         if 0 <= size < len(self._head):

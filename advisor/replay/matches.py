@@ -40,7 +40,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
     connection = open_read_only(database)
     counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int] = {}
     try:
-        out = {}
+        out: dict[str, Matches] = {}
         for template_id, _, statements in replayed.statements:
             sums: dict[tuple[str, frozenset[str]], list[int]] = {}
             for sql in dict.fromkeys(statements):

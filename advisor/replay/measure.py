@@ -234,14 +234,15 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                 template = canonicalize(statement.sql)
                 found = templates[key] = (template.id, template.kind)
             template_id, kind = found
-            sql: str | None = statement.sql
+            sql = statement.sql
             if has_placeholders(statement.sql):
                 stats = workload.digest.templates.get(template_id)
-                sql = source.fill(template_id, statement.sql, rng,
-                                  stats.mean_rows if stats is not None else None)
-                if sql is None:
+                filled = source.fill(template_id, statement.sql, rng,
+                                     stats.mean_rows if stats is not None else None)
+                if filled is None:
                     without_values.add(template_id)
                     continue
+                sql = filled
             yield ("read" if kind == "read" else "write"), sql
 
     tally = Tally()

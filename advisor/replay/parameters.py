@@ -210,9 +210,9 @@ class ParameterSource:
         fixed = [(i, s) for i, s in group if s.role == "equal" or (
             s.role == "range" and s.placeholder)]
         listed = [(i, s) for i, s in group if s.role == "in"]
-        first = self._random_row(
-            table, tuple(s.column for _, s in fixed) + tuple(s.column for _, s in listed[:1]),
-            rng)  # type: ignore[arg-type]
+        # Grouped slots all name a column (see _assign): the type's None is not among them.
+        columns = tuple(s.column for _, s in fixed) + tuple(s.column for _, s in listed[:1])
+        first = self._random_row(table, columns, rng)  # type: ignore[arg-type]
         if first is None:
             return not any(s.placeholder for _, s in group)
         for (i, _), value in zip(fixed + listed[:1], first, strict=True):

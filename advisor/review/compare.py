@@ -352,11 +352,11 @@ def fidelity(comparison: Comparison, workload: Workload, worst: int = 5,
             pairs.append((timing.template_id, configured.label,
                           estimates[timing.template_id] / count, timing.median_seconds))
     estimated = [p[2] for p in pairs]
-    measured = [p[3] for p in pairs]
-    rho = spearman(estimated, measured)
+    seconds = [p[3] for p in pairs]
+    rho = spearman(estimated, seconds)
     gaps = []
     if pairs:
-        ranks_e, ranks_m = _ranks(estimated), _ranks(measured)
+        ranks_e, ranks_m = _ranks(estimated), _ranks(seconds)
         gaps = sorted((Misestimate(p[0], p[1], p[2], p[3], abs(e - m))
                        for p, e, m in zip(pairs, ranks_e, ranks_m, strict=True)),
                       key=lambda miss: -miss.rank_gap)

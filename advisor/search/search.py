@@ -255,7 +255,7 @@ ComponentSearch = Callable[[Component, SearchContext], Frontier]
 
 def interaction_graph(problem: Problem) -> nx.Graph:
     """Candidates as nodes; an edge where two candidates are relevant to one template."""
-    graph = nx.Graph()
+    graph: nx.Graph[Item] = nx.Graph()
     graph.add_nodes_from(problem.candidates)
     known = frozenset(problem.candidates)
     for template in problem.templates:
@@ -421,8 +421,8 @@ def _shrink(start: Point, component: Component, context: SearchContext,
     while current.config:
         options = [p for p in _neighbours(current, component, context, moves)
                    if p.count < current.count or p.bytes < current.bytes]
-        current = min(options, key=lambda p, base=current: (
-            _loss(p, base, per_byte), p.bytes, p.config))
+        base = current
+        current = min(options, key=lambda p: (_loss(p, base, per_byte), p.bytes, p.config))
         out.append(current)
     return out
 

@@ -7,12 +7,13 @@ with a ProfileError that names the key and says how to fix it.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, overload
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,7 +48,7 @@ GROUP_KEYS = ("name", "table", "rows", "per_parent", "columns", "app")
 _INTEGER_TEXT = re.compile(r"-?\d+\Z")
 
 
-def load_profile(path: str | Path) -> Profile:
+def load_profile(path: str | os.PathLike[str]) -> Profile:
     """Read and validate a profile file; every problem is a ProfileError naming the key."""
     path = Path(path)
     try:
@@ -121,6 +122,12 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
             raise self.fail(f"{where} must be a list of {noun}")
         return value
+
+    @overload
+    def text(self, value: Any, where: str, required: Literal[True]) -> str: ...
+
+    @overload
+    def text(self, value: Any, where: str, required: bool = False) -> str | None: ...
 
     def text(self, value: Any, where: str, required: bool = False) -> str | None:
         if value is None:

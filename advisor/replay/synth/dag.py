@@ -23,7 +23,7 @@ def build_dag(nodes: int, fan_in: Distribution, depth: int, max_fan_out: int | N
     hubs with large fan-out, up to ``max_fan_out``. Edges always run from a
     lower to a higher node, so the graph is acyclic by construction.
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[int] = nx.DiGraph()
     graph.add_nodes_from(range(nodes))
     layers = max(1, min(depth, nodes))
     starts = [layer * nodes // layers for layer in range(layers + 1)]

@@ -54,7 +54,7 @@ class Layout:
 
 def lay_out(shapes: dict[str, Shape], profile: Profile, seed: int) -> dict[str, Layout]:
     """Size every table, parents (and what a table counts or picks from) first."""
-    order = nx.DiGraph()
+    order: nx.DiGraph[str] = nx.DiGraph()
     order.add_nodes_from(shapes)
     for shape in shapes.values():
         needs = [shape.parent, shape.spec.relative_to and shape.spec.relative_to.lower()]

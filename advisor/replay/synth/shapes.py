@@ -146,7 +146,7 @@ def _resolve_links(shape: Shape, shapes: dict[str, Shape], catalog: Catalog,
         else:
             role, scope = "pick", _common_ancestor(shape, shapes[parent])
         shape.links.append(Link(fk.columns, parent, refs, role, nullable, scope))
-    if spec.graph is not None:
+    if spec.graph is not None and target is not None:
         if target not in shape.linked:
             shape.links.append(Link((columns[target].name,), shape.parent or "",
                                      referenced_columns(shapes[shape.parent or ""].table, ()),

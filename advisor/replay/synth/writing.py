@@ -68,7 +68,7 @@ def _creates_table(sql: str) -> bool:
 
 def _insert_order(catalog: Catalog) -> list[str]:
     """Tables parents first: a topological order of the foreign keys (cycles kept together)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     names = list(catalog.tables)
     graph.add_nodes_from(names)
     for name, table in catalog.tables.items():

@@ -61,11 +61,11 @@ def drop_list(context: AuditContext, indexes: Iterable[AuditedIndex],
     measured = {r.index: r for r in replayed}
     bytes_of = {ix.name: ix.bytes for ix in indexes}
     out = []
-    for name, why in reasons.items():
+    for name, decisions in reasons.items():
         index = context.index(name)
         upkeep, basis = _upkeep(context, index)
         replay = measured.get(name)
-        out.append(Drop(name, index.table, describe(index), tuple(why), bytes_of[name],
+        out.append(Drop(name, index.table, describe(index), tuple(decisions), bytes_of[name],
                         replay.write_seconds_saved if replay else None,
                         replay.read_seconds_saved if replay else None,
                         replay.uncertainty_seconds if replay else None, upkeep, basis,
