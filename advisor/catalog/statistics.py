@@ -10,7 +10,12 @@ Three sources, in order of trust:
 * stated defaults (``defaults``): SQLite's own assumptions when it has no
   statistics (about a million rows, ten rows per equality match).
 
-The what-if stage injects ``stat1_line`` values into ``sqlite_stat1`` for real
+Where a database exists, ``with_sampled`` lays over any of them the lines a
+sampled ANALYZE gave for every index the workload may want
+(advisor.catalog.sampled_analyze): kept per index, and read back as distinct
+values for the costing.
+
+The what-if stage injects ``index_stat1`` lines into ``sqlite_stat1`` for real
 and hypothetical indexes, so SQLite's planner sees numbers consistent with
 the costing stage's.
 """
@@ -25,8 +30,10 @@ from pathlib import Path
 
 from advisor.catalog.database import open_read_only
 from advisor.catalog.profile import Profile
+from advisor.catalog.sampled_analyze import SampledStats
 from advisor.catalog.schema import Catalog, Table
 from advisor.model.frozen import freeze_mappings
+from advisor.model.indexes import IndexSpec
 
 # SQLite's assumptions without sqlite_stat1 (where.c / build.c): a table of
 # about 1,048,576 rows (LogEst 200), and an equality on an indexed column that
@@ -62,9 +69,13 @@ class Statistics:
     # values (counted on a database; see advisor.replay.matches): the costing's view only,
     # never the planner's, which sees averages as sqlite_stat1 gives them.
     matches: Matches = field(default_factory=dict)
+    # sqlite_stat1 lines a sampled ANALYZE gave, per index (built or hypothetical), and
+    # how much it read in how long (None: not sampled).
+    index_stats: Mapping[IndexSpec, str] = field(default_factory=dict)
+    sampling: str | None = None
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "table_rows", "distinct", "matches")
+        freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats")
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -98,6 +109,27 @@ class Statistics:
 
     def with_matches(self, matches: Matches) -> Statistics:
         return replace(self, matches=matches)
+
+    def with_sampled(self, sampled: SampledStats) -> Statistics:
+        """These statistics with a sampled ANALYZE's lines laid over them: its indexes'
+        lines as they are, its row counts, and each full index's prefixes as distinct
+        values (so the costing reads what the planner sees)."""
+        rows = {**self.table_rows, **sampled.table_rows}
+        distinct = dict(self.distinct)
+        for spec, line in sampled.lines.items():
+            if spec.where is None:
+                distinct.update(distinct_from_stat1(spec.table, spec.column_names, line))
+        note = sampled.describe()
+        return replace(self, table_rows=rows, distinct=distinct,
+                       index_stats={**self.index_stats, **sampled.lines}, sampling=note,
+                       notes=(*self.notes, note))
+
+    def index_stat1(self, spec: IndexSpec, unique: bool = False) -> str:
+        """The sqlite_stat1 ``stat`` text for ``spec``: as a sampled ANALYZE gave it, else
+        derived from the estimates (``stat1_line``)."""
+        sampled = self.index_stats.get(spec)
+        return sampled if sampled is not None else self.stat1_line(
+            spec.table, spec.column_names, unique)
 
     def stat1_line(self, table: str, columns: tuple[str, ...], unique: bool = False) -> str:
         """The sqlite_stat1 ``stat`` text for an index on ``columns`` of ``table``."""
@@ -186,14 +218,8 @@ def from_database(catalog: Catalog, path: str | Path) -> Statistics:
             distinct.update(_key_columns(catalog, table, rows[name]))
         for index in catalog.indexes:
             stat = stat1.get((index.table.lower(), index.name.lower()))
-            if not stat:
-                continue
-            numbers = [int(n) for n in stat.split()[: len(index.columns) + 1]
-                       if n.isdigit()]
-            table_rows = numbers[0] if numbers else rows.get(index.table.lower(), 0)
-            for width, per_value in enumerate(numbers[1:], start=1):
-                prefix = tuple(c.lower() for c in index.column_names[:width])
-                distinct[(index.table.lower(), prefix)] = max(1, round(table_rows / per_value))
+            if stat:
+                distinct.update(distinct_from_stat1(index.table, index.column_names, stat))
         notes = ["statistics from sqlite_stat1"] if stat1 else [
             "the database has no sqlite_stat1: its planner guesses; run ANALYZE (or PRAGMA "
             "optimize) there. Row counts measured here"]
@@ -206,6 +232,22 @@ def from_database(catalog: Catalog, path: str | Path) -> Statistics:
         )
     finally:
         connection.close()
+
+
+def distinct_from_stat1(table: str, columns: tuple[str, ...], stat: str
+                        ) -> dict[tuple[str, tuple[str, ...]], int]:
+    """The distinct values of each prefix of ``columns`` that a sqlite_stat1 ``stat`` line
+    of a full index on them implies (its rows over each prefix's rows per value).
+
+    >>> distinct_from_stat1("t", ("a", "b"), "300 100 1")
+    {('t', ('a',)): 3, ('t', ('a', 'b')): 300}
+    """
+    numbers = [int(n) for n in stat.split()[: len(columns) + 1] if n.isdigit()]
+    if not numbers:
+        return {}
+    return {(table.lower(), tuple(c.lower() for c in columns[:width])):
+            max(1, round(numbers[0] / per_value))
+            for width, per_value in enumerate(numbers[1:], start=1) if per_value > 0}
 
 
 def _read_stat1(connection: sqlite3.Connection) -> dict[tuple[str, str | None], str]:

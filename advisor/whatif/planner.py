@@ -4,7 +4,8 @@ SQLite has no hypothetical indexes, but its planner decides from the schema
 and ``sqlite_stat1``. So the what-if database is an empty in-memory copy of
 the schema; candidate indexes are really created there (creating an index on
 an empty table costs microseconds), statistics consistent with the
-statistics source are written into ``sqlite_stat1`` for every table and every
+statistics source (the lines a sampled ANALYZE gave, where a database was
+sampled) are written into ``sqlite_stat1`` for every table and every
 real and candidate index, and ``EXPLAIN QUERY PLAN`` is read back. The plan
 is the planner's decision, not ours.
 
@@ -206,8 +207,7 @@ class WhatIf(SchemaCopy):
             self.create_index(spec.create_sql(name))
             self._built[spec] = name
             if self.has_stats:
-                self.insert_stats([(spec.table, name, self.statistics.stat1_line(
-                    spec.table, spec.column_names))])
+                self.insert_stats([(spec.table, name, self.statistics.index_stat1(spec))])
             changed = True
         if changed:
             self.reload_stats()
@@ -224,8 +224,8 @@ def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
     for table in catalog.tables.values():
         rows.append((table.name, None, str(statistics.rows(table.name))))
     for index in catalog.indexes:
-        rows.append((index.table, index.name, statistics.stat1_line(
-            index.table, index.column_names, unique=index.unique)))
+        rows.append((index.table, index.name,
+                     statistics.index_stat1(index.spec, unique=index.unique)))
     return rows
 
 
