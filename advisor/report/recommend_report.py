@@ -51,6 +51,7 @@ def recommend_document(rec: Recommendation, workload: Workload,
         "schema": workload.sources.schema,
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats,
+                       "sampling": workload.statistics.sampling,
                        "notes": list(workload.statistics.notes)},
         "budget": {"max_indexes": rec.budget.max_indexes, "max_bytes": rec.budget.max_bytes,
                    "min_saving": rec.budget.min_saving, "tolerance": rec.tolerance},
@@ -139,7 +140,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append("Costs are row steps (about 0.07 µs each on the machine the model was "
                "calibrated on), summed over the log's statements; see docs/recommend.md.")
     out.append(f"Statistics: {stats['source']} ({stats['from']}); the planner "
-               f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1.")
+               f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1"
+               + (f"; {stats['sampling']}." if stats.get("sampling") else "."))
     out.append("")
     out.append(heading("Implementation strategy (phases)", markdown))
     out.append(tabulate(

@@ -18,6 +18,7 @@ from advisor.advise.explain import TemplateExplanation, explain_workload
 from advisor.advise.recommend import Recommendation, recommend
 from advisor.analysis.inputs import Inputs, read_digest, read_workload
 from advisor.analysis.workload import Workload, load_workload, require_synthesis_inputs
+from advisor.candidates.sampled import with_sampled_statistics
 from advisor.catalog.index_lists import load_index_list, read_index
 from advisor.catalog.profile import load_profile
 from advisor.catalog.scales import parse_scales
@@ -87,7 +88,8 @@ class Explained:
 
 def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explained:
     digest = statement_digest(request.sql) if request.sql else None
-    workload = read_workload(request.inputs, feedback, digest=digest)
+    workload = _sampled(read_workload(request.inputs, feedback, digest=digest),
+                        request.inputs.db, feedback)
     given = [read_index(text, workload.catalog) for text in request.indexes]
     top = request.top
     if top is None and request.output != "json" and not request.template_ids:
@@ -126,6 +128,13 @@ class Recommended:
 def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
     workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
                              scale=request.scale)
+    found = None
+    if request.validate:
+        found = _measurement_database(request.inputs, request.scale, feedback)
+        if found is None:
+            raise InputError("--validate needs a database: give --db app.db, or a --profile "
+                             "to synthesise one")
+    workload = _sampled(workload, found[0] if found else request.inputs.db, feedback)
     against = (load_index_list(request.against_file, workload.catalog)
                if request.against_file else [])
     budget = Budget(max_indexes=request.max_indexes, max_bytes=request.max_bytes,
@@ -134,13 +143,7 @@ def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Reco
                        allow_drops=not request.keep_existing)
     # ANALYZE belongs in the migration when a recommended index is used only with stats.
     analyze = request.assume_analyze or any(c.needs_analyze for c in result.chosen)
-    validation = None
-    if request.validate:
-        found = _measurement_database(request.inputs, request.scale, feedback)
-        if found is None:
-            raise InputError("--validate needs a database: give --db app.db, or a --profile "
-                             "to synthesise one")
-        validation = validate(workload, result, *found, feedback)
+    validation = validate(workload, result, *found, feedback) if found else None
     return Recommended(result, workload, analyze, validation)
 
 
@@ -203,18 +206,29 @@ class ComparedConfigurations:
 
 def run_compare(request: CompareRequest, feedback: Feedback = QUIET) -> ComparedConfigurations:
     workload = read_workload(request.inputs, feedback, scale=request.scale)
-    configurations = resolve_configurations(request.configs, workload)
-    if request.template_ids:
-        workload = workload.only(request.template_ids)
     found = (None if request.estimate_only
              else _measurement_database(request.inputs, request.scale, feedback))
     database, described = found or (None, None)
+    workload = _sampled(workload, database or request.inputs.db, feedback)
+    configurations = resolve_configurations(request.configs, workload)
+    if request.template_ids:
+        workload = workload.only(request.template_ids)
     measuring = request.measuring
     result = compare(workload, configurations, database, measuring.repetitions,
                      measuring.statement_timeout, STATISTICS_OPTIONS[request.stats],
                      feedback.step)
     return ComparedConfigurations(result, workload, described,
                     unmeasurable=not request.estimate_only and found is None)
+
+
+def _sampled(workload: Workload, database: str | Path | None, feedback: Feedback) -> Workload:
+    """With a database (given, or synthesised to measure on), the workload's index
+    statistics from a sampled ANALYZE of it; without one, as they are."""
+    if database is None:
+        return workload
+    if feedback.step is not None:
+        feedback.step("sampling the database for the candidate indexes' statistics")
+    return with_sampled_statistics(workload, database)
 
 
 def _measurement_database(inputs: Inputs, scale: float,
