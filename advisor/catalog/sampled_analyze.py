@@ -73,26 +73,35 @@ def stat4_available() -> bool:
 
 
 @dataclass(frozen=True)
+class SampleCost:
+    """How much a sampled ANALYZE read, and how long it took."""
+
+    rows_copied: int
+    rows_total: int
+    tables: int
+    sampled_tables: tuple[str, ...]  # those above the sample size (the rest copied whole)
+    indexes: int  # lines gathered
+    seconds: float
+
+    def describe(self) -> str:
+        """As a report's note says it."""
+        whole = "every table whole" if not self.sampled_tables else (
+            f"{len(self.sampled_tables)} of {self.tables} tables sampled")
+        return (f"index statistics from ANALYZE on a sample: {self.rows_copied:,} of "
+                f"{self.rows_total:,} rows ({whole}), {self.indexes} indexes, "
+                f"{self.seconds:.1f} s")
+
+
+@dataclass(frozen=True)
 class SampledStats:
-    """sqlite_stat1 lines per index, and what the sample cost."""
+    """sqlite_stat1 lines per index, the rows of every table copied, and the cost."""
 
     lines: Mapping[IndexSpec, str]
     table_rows: Mapping[str, int]  # table (lower case) -> its rows, counted
-    rows_copied: int
-    rows_total: int
-    sampled_tables: tuple[str, ...]  # those above max_rows (the rest were copied whole)
-    seconds: float
+    cost: SampleCost
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "lines", "table_rows")
-
-    def describe(self) -> str:
-        """How much was read and how long it took, as a report's note says it."""
-        whole = "every table whole" if not self.sampled_tables else (
-            f"{len(self.sampled_tables)} of {len(self.table_rows)} tables sampled")
-        return (f"index statistics from ANALYZE on a sample: {self.rows_copied:,} of "
-                f"{self.rows_total:,} rows ({whole}), {len(self.lines)} indexes, "
-                f"{self.seconds:.1f} s")
 
 
 class SampleCopy:
@@ -241,8 +250,9 @@ class SampleCopy:
     def statistics(self) -> SampledStats:
         """Every line gathered so far, with the rows counted and what it all cost."""
         sampled = tuple(sorted(t for t, n in self.copied.items() if n < self.rows[t]))
-        return SampledStats(dict(self._lines), dict(self.rows), sum(self.copied.values()),
-                            sum(self.rows.values()), sampled, self.seconds)
+        return SampledStats(dict(self._lines), dict(self.rows), SampleCost(
+            sum(self.copied.values()), sum(self.rows.values()), len(self.rows), sampled,
+            len(self._lines), self.seconds))
 
     def close(self) -> None:
         self._exits.close()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from advisor.catalog.database import open_read_only
 from advisor.catalog.profile import Profile
-from advisor.catalog.sampled_analyze import SampledStats
+from advisor.catalog.sampled_analyze import SampleCost, SampledStats
 from advisor.catalog.schema import Catalog, Table
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
@@ -72,7 +72,7 @@ class Statistics:
     # sqlite_stat1 lines a sampled ANALYZE gave, per index (built or hypothetical), and
     # how much it read in how long (None: not sampled).
     index_stats: Mapping[IndexSpec, str] = field(default_factory=dict)
-    sampling: str | None = None
+    sampling: SampleCost | None = None
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats")
@@ -119,10 +119,9 @@ class Statistics:
         for spec, line in sampled.lines.items():
             if spec.where is None:
                 distinct.update(distinct_from_stat1(spec.table, spec.column_names, line))
-        note = sampled.describe()
         return replace(self, table_rows=rows, distinct=distinct,
-                       index_stats={**self.index_stats, **sampled.lines}, sampling=note,
-                       notes=(*self.notes, note))
+                       index_stats={**self.index_stats, **sampled.lines},
+                       sampling=sampled.cost, notes=(*self.notes, sampled.cost.describe()))
 
     def index_stat1(self, spec: IndexSpec, unique: bool = False) -> str:
         """The sqlite_stat1 ``stat`` text for ``spec``: as a sampled ANALYZE gave it, else
