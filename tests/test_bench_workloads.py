@@ -5,11 +5,10 @@ loader is tried on a few hand-made rows."""
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 import sqlite3
-import sys
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 import pytest
 
@@ -20,16 +19,9 @@ TPCH = ROOT / "workloads" / "tpch"
 TPCC = ROOT / "workloads" / "tpcc"
 
 
-def script(path: Path, name: str) -> ModuleType:
-    """A workload's script, loaded by path (they are not a package; both have a build.py)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+def script(path: Path) -> SimpleNamespace:
+    """A workload's script as a namespace (they are not a package; both have a build.py)."""
+    return SimpleNamespace(**runpy.run_path(str(path)))
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +74,7 @@ def test_tpch_statements_run_on_the_schema():
 
 
 def test_tpch_generator_is_deterministic_and_wrote_the_committed_log(tmp_path):
-    generate = script(TPCH / "generate.py", "tpch_generate")
+    generate = script(TPCH / "generate.py")
     first, second = tmp_path / "a.log", tmp_path / "b.log"
     generate.write_log(first, 0.001, seed=3, streams=2)
     generate.write_log(second, 0.001, seed=3, streams=2)
@@ -95,7 +87,7 @@ def test_tpch_generator_is_deterministic_and_wrote_the_committed_log(tmp_path):
 
 
 def test_tpch_refresh_keys_are_new_for_rf1_and_loaded_for_rf2():
-    generate = script(TPCH / "generate.py", "tpch_generate")
+    generate = script(TPCH / "generate.py")
     loaded = {generate.order_key(i, 0) for i in range(1, 15_001)}
     assert max(loaded) == 60_000 and min(loaded) == 1  # tpchgen-cli's keys at SF 0.01
     statements = list(generate.statements(0.01))
@@ -108,7 +100,7 @@ def test_tpch_refresh_keys_are_new_for_rf1_and_loaded_for_rf2():
 
 
 def test_tpch_loader_reads_tbl_files(tmp_path):
-    build = script(TPCH / "build.py", "tpch_build")
+    build = script(TPCH / "build.py")
     rows = {
         "region": "0|AFRICA|x|", "nation": "0|ALGERIA|0|x|",
         "part": "1|blue lace|Manufacturer#1|Brand#13|PROMO BURNISHED COPPER|7|JUMBO PKG|901.00|x|",
@@ -166,8 +158,8 @@ def test_tpcc_statements_run_on_the_schema():
 
 
 def test_tpcc_builder_and_log_are_deterministic(tmp_path):
-    build = script(TPCC / "build.py", "tpcc_build")
-    generate = script(TPCC / "generate.py", "tpcc_generate")
+    build = script(TPCC / "build.py")
+    generate = script(TPCC / "generate.py")
     logs, dumps = [], []
     for run in ("a", "b"):
         database = build.database(build.TINY, seed=5, folder=tmp_path / run, log=lambda _: None)
