@@ -63,6 +63,19 @@ def workload_script(*args: str) -> str:
     return done.stdout.strip()
 
 
+def advisor_commit() -> str:
+    """The last commit that changed advisor/: the code measured, whatever bench commits
+    lie on top (a rebase keeps it)."""
+    done = subprocess.run(["git", "log", "-1", "--format=%h", "--", "advisor"],
+                          cwd=benchdoc.ROOT, capture_output=True, text=True, check=False)
+    found = done.stdout.strip()
+    if not found:
+        return "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "advisor"],
+                           cwd=benchdoc.ROOT, capture_output=True, text=True, check=False)
+    return found + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -380,6 +393,7 @@ def section(runs: list[Run], name: str, command: str, rounds: int, repetitions: 
         begin,
         *benchdoc.preamble("Three workloads: no index, .expert union, recommended", command),
         "",
+        f"advisor/ as of commit {advisor_commit()}. "
         f"Each workload's templates are replayed (sampled: each template's filled samples "
         f"run at least {repetitions} times, fast ones until 5 ms are timed, the median "
         f"kept, writes rolled back; seconds weighted by the log's counts) on copies of its "
