@@ -12,7 +12,6 @@ from advisor.model.errors import InputError
 from advisor.model.indexes import parse_index
 from advisor.replay.sandbox import (
     FAST_RUNS,
-    ReplayError,
     Sandbox,
     Tally,
     copy_database,
@@ -109,7 +108,7 @@ def test_copy_errors_are_named(tmp_path: Path) -> None:
         copy_database(tmp_path / "missing.db", tmp_path / "x.db")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(ReplayError):
+    with pytest.raises(InputError, match="not a SQLite database"):
         copy_database(junk, tmp_path / "y.db")
 
 
@@ -130,7 +129,10 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
                             "--schema", str(SCHEMA), "-c", "none",
                             "-c", "job_blocked_by(blocked_by_job_id); job(workflow_id, status)",
                             "--repetitions", "2")
-    none, indexed = document["configurations"]
+    configurations = document["configurations"]
+    # Each configuration in both statistics states: --stats both, compare's default too.
+    assert [c["statistics"] for c in configurations] == ["as found", "after ANALYZE"] * 2
+    none, indexed = configurations[0], configurations[2]
     assert none["indexes"] == [] and none["index_bytes"] == 0
     assert len(indexed["indexes"]) == 2 and indexed["index_bytes"] > 0
     for configuration in (none, indexed):

@@ -8,13 +8,13 @@ So ``advisor explain workloads/torc/workload.log`` needs no options.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from advisor.analysis.analyze import analyze_all
 from advisor.catalog.profile import load_profile
-from advisor.catalog.schema import Catalog, SchemaError, load_catalog
+from advisor.catalog.schema import Catalog, SchemaError, catalog_from_database, load_catalog
 from advisor.catalog.statistics import Statistics, defaults, from_database, from_profile
 from advisor.digest.digest import Digest, DigestOptions, digest_logs
 from advisor.model.access import Analysis
@@ -54,6 +54,16 @@ class Workload:
         statements = self.digest.statements
         share = sum(templates[t].count for t in analysed) / statements if statements else 1.0
         return len(analysed), len(templates), share
+
+    def require_analysed(self) -> None:
+        """An InputError when templates there are, but not one could be analysed (tables
+        the schema lacks, say): there is nothing to choose indexes for."""
+        analysed, total, _ = self.analysed_share
+        if total and not analysed:
+            reasons = {a.unanalysed for a in self.analyses.values() if a.unanalysed}
+            raise InputError(f"none of the {total:,} templates could be analysed against "
+                             f"the schema {self.sources.schema} ({'; '.join(sorted(reasons)[:3])}"
+                             "); advisor explain lists each")
 
     def template_ids(self, prefixes: Sequence[str]) -> list[str]:
         """The ids that start with any of ``prefixes``, or an InputError naming the rest."""
@@ -111,8 +121,8 @@ def require_synthesis_inputs(logs: Sequence[str], schema: str | None, profile: s
 def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
     if schema:
         return load_catalog(schema), schema
-    if db:
-        return load_catalog(db), db
+    if db:  # a database, never read as a schema script
+        return catalog_from_database(Path(db)), db
     found = _next_to(logs, SCHEMA_NEXT_TO_LOG)
     if found is None:
         raise SchemaError(
@@ -138,12 +148,14 @@ def resolve_statistics(catalog: Catalog, logs: list[str], db: str | None,
 def load_workload(logs: list[str], schema: str | None = None, db: str | None = None,
                   profile: str | None = None, options: DigestOptions | None = None,
                   digest: Digest | None = None, assume_analyze: bool = False,
-                  scale: float = 1.0) -> Workload:
+                  scale: float = 1.0,
+                  progress: Callable[[str, int, int | None], None] | None = None) -> Workload:
     """Digest the logs (unless a digest is given) and analyse every template.
 
     ``assume_analyze`` plans as after ANALYZE even where the target has no
     sqlite_stat1 (the estimates are the same; what the planner sees differs).
     ``scale`` sizes the profile's statistics as a database synthesised at it is sized.
+    ``progress`` follows the analysis (see analyze_all).
     """
     catalog, schema_source = resolve_catalog(logs, schema, db)
     statistics, stats_source = resolve_statistics(catalog, logs, db, profile, scale)
@@ -155,5 +167,5 @@ def load_workload(logs: list[str], schema: str | None = None, db: str | None = N
         digest = digest_logs(logs, options or DigestOptions())
     templates = [stats.template for stats in digest.templates.values()]
     samples = {tid: [s.sql for s in stats.samples] for tid, stats in digest.templates.items()}
-    analyses = analyze_all(templates, catalog, samples)
+    analyses = analyze_all(templates, catalog, samples, progress)
     return Workload(digest, catalog, statistics, analyses, Sources(schema_source, stats_source))

@@ -25,10 +25,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from advisor.catalog.database import open_read_only
+from advisor.catalog.database import database_error, open_read_only
 from advisor.model.errors import AdvisorError
 from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
+from advisor.model.interrupts import raise_if_interrupted
 
 DEFAULT_STATEMENT_SECONDS = 5.0
 PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
@@ -46,7 +47,7 @@ REFUSED_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "edit"
 
 
 class ReplayError(AdvisorError):
-    """A database cannot be copied or opened for replay."""
+    """Nothing could be replayed."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,10 @@ def copy_database(source: Path, target: Path) -> None:
         try:
             original.backup(copy)
         except sqlite3.DatabaseError as exc:
-            raise ReplayError(f"{source}: not a SQLite database ({exc})") from exc
+            named = database_error(exc, str(source))
+            if named is None:
+                raise
+            raise named from exc
         finally:
             copy.close()
     finally:
@@ -139,6 +143,7 @@ class Sandbox:
             cursor = self.connection.execute(sql, params)
             cursor.fetchall()
         except sqlite3.DatabaseError as exc:
+            self._raise_unless_the_statements(exc)
             message = str(exc)
             if self._refusal or "not authorized" in message:
                 return Outcome(None, "refused", self._refusal or message)
@@ -155,8 +160,18 @@ class Sandbox:
         try:
             return self.run(sql, params)
         finally:
-            self.connection.execute("ROLLBACK TO advisor_replay")
-            self.connection.execute("RELEASE advisor_replay")
+            # An interrupted write (a timeout, Ctrl-C) rolls back the whole transaction,
+            # savepoint and all: there is nothing left to roll back then.
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK TO advisor_replay")
+                self.connection.execute("RELEASE advisor_replay")
+
+    def _raise_unless_the_statements(self, exc: sqlite3.DatabaseError) -> None:
+        """A statement's error is counted; a stop signal its callbacks swallowed, or a
+        corrupt copy, is not the statement's doing and ends the replay."""
+        raise_if_interrupted()
+        if database_error(exc) is not None:
+            raise exc
 
     def _rollback_if_open(self) -> None:
         if self.connection.in_transaction:
@@ -177,6 +192,7 @@ class Sandbox:
         try:
             rows = self.connection.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
         except sqlite3.DatabaseError as exc:
+            self._raise_unless_the_statements(exc)
             return f"(no plan: {exc})"
         return "; ".join(str(row[-1]) for row in rows)
 

@@ -1,6 +1,6 @@
 """What the audit reads from the database: once, read-only.
 
-The database file is checked, then read on a read-only connection
+The database file is checked (catalog.database), then read on a read-only connection
 (``read_database``): SQLite's version, rows per table today, sqlite_stat1 as
 it stands, every index's key and, where dbstat answers, its bytes. ``analysed``
 runs ANALYZE on a temporary copy for the statistics as they would be today;
@@ -23,25 +23,6 @@ from advisor.model.errors import InputError
 from advisor.model.frozen import freeze_mappings
 from advisor.replay.sandbox import copy_database
 from advisor.whatif.planner import StatRow
-
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def check_database(path: str | Path) -> Path:
-    """The path of a readable SQLite database file, or an InputError that says why not."""
-    target = Path(path)
-    if not target.exists():
-        raise InputError(f"{target}: no such database file")
-    if not target.is_file():
-        raise InputError(f"{target}: not a file")
-    try:
-        with target.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
-    except OSError as exc:
-        raise InputError(f"{target}: cannot read it ({exc.strerror})") from None
-    if header != SQLITE_HEADER:
-        raise InputError(f"{target}: not a SQLite database (no 'SQLite format 3' header)")
-    return target
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.analysis.workload import Workload
+from advisor.catalog.database import check_database
 from advisor.catalog.schema import catalog_from_database
 from advisor.review.audit import drops, harmful, redundancy, replay, scans, statistics, usage
 from advisor.review.audit.drops import Drop
-from advisor.review.audit.facts import check_database, read_database
+from advisor.review.audit.facts import read_database
 from advisor.review.audit.harmful import Harmful
 from advisor.review.audit.plans import Progress, audit_context
 from advisor.review.audit.redundancy import Redundancy
