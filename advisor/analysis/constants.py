@@ -41,7 +41,7 @@ SLOT = "advisor_slot"  # the key in a node's ``meta`` that holds its slot number
 # Placeholders of every style become "?", which sqlglot reads in SQLite syntax;
 # strings, comments and quoted names are matched first so that they are kept.
 _PLACEHOLDERS = re.compile(
-    r"""(?P<keep>--[^\n]*|/\*.*?(?:\*/|$)|'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\])
+    r"""(?P<keep>--[^\n]*|/\*.*?(?:\*/|$)|'[^']*(?:''[^']*)*'|"[^"]*(?:""[^"]*)*"|`[^`]*`|\[[^\]]*\])
       | \?\d* | [$:@][A-Za-z_0-9]\w*""",
     re.VERBOSE | re.DOTALL,
 )

@@ -29,9 +29,9 @@ from sqlparse import tokens as T
 _PRECISE = re.compile(
     r"""
       (?P<keep> --[^\n]* | /\*.*?(?:\*/|$)       # comments
-              | "(?:[^"]|"")*" | `[^`]*` | \[[^\]]*\] )  # quoted identifiers
+              | "[^"]*(?:""[^"]*)*" | `[^`]*` | \[[^\]]*\] )  # quoted identifiers
     | \b[xX]'[0-9A-Fa-f]*'                # blob literal
-    | '(?:[^']|'')*'                     # string literal ('' escapes a quote)
+    | '[^']*(?:''[^']*)*'                     # string literal ('' escapes a quote)
     | (?<![\w$])\$\d+ | \?\d+             # $1, ?12 placeholders (x$1 is a name)
     | (?<![\w$])[:@$][A-Za-z_]\w*       # :name, @name, $name placeholders
     | (?<![\w$])0[xX][0-9A-Fa-f]+\b       # hex integer
@@ -46,13 +46,41 @@ def _masked(match: re.Match[str]) -> str:
     return match.group("keep") or "?"
 
 
+# Above this many characters a statement is masked in a stream: ``re.sub`` keeps every
+# piece of its result apart until the end, some 100 bytes per literal, which for a
+# 50 MB multi-row INSERT is gigabytes.
+LONG_STATEMENT = 1 << 20
+_PIECES_PER_CHUNK = 1 << 16
+
+
 def mask(sql: str) -> str:
     """Replace literals and placeholders by ``?``, leaving comments and quoted names.
 
     >>> mask("SELECT * FROM job WHERE id = 42 AND name = 'it''s' -- 7")
     'SELECT * FROM job WHERE id = ? AND name = ? -- 7'
     """
+    if len(sql) > LONG_STATEMENT:
+        return _sub_in_chunks(_PRECISE, _masked, sql)
     return _PRECISE.sub(_masked, sql)
+
+
+def _sub_in_chunks(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str],
+                   text: str) -> str:
+    """``pattern.sub(replace, text)``, its pieces joined a chunk at a time."""
+    chunks: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        pieces.append(text[last:start])
+        pieces.append(replace(match))
+        last = end
+        if len(pieces) >= _PIECES_PER_CHUNK:
+            chunks.append("".join(pieces))
+            pieces.clear()
+    pieces.append(text[last:])
+    chunks.append("".join(pieces))
+    return "".join(chunks)
 
 
 # The fast key. Every branch starts from one character class, which lets the
@@ -79,18 +107,27 @@ _PRECISE_MARKERS = r'[-"`\[/](?:(?<=-)-|(?<=/)\*|(?<=["`\[]))'
 _NEEDS_PRECISE_BYTES = re.compile(_PRECISE_MARKERS.encode())
 _NEEDS_PRECISE_TEXT = re.compile(_PRECISE_MARKERS)
 
-def fast_key(sql: bytes | str) -> bytes | str:
+def fast_key(sql: bytes | str) -> bytes | str | tuple[str, str]:
     """The fast pass alone: literals masked by one C-level regex substitution.
 
     Valid as a cache key only when ``needs_precise(key)`` is False; a key
     that is already in a cache was checked when it went in.
     """
+    if len(sql) > LONG_STATEMENT:
+        return _long_key(sql)
     if sql.__class__ is bytes:
         return _FAST_KEY_BYTES.sub(b"?", sql)
     return _FAST_KEY_TEXT.sub("?", sql)  # type: ignore[arg-type]
 
 
-def needs_precise(key: bytes | str) -> bool:
+def _long_key(sql: bytes | str) -> tuple[str, str]:
+    """A long statement's key: the hash of its precise mask, which is computed in a
+    stream (see mask) and then let go; tagged so it never equals a short key."""
+    text = sql.decode("utf-8", "surrogateescape") if isinstance(sql, bytes) else sql
+    return ("long", hashlib.sha1(mask(text).encode("utf-8", "surrogatepass")).hexdigest())
+
+
+def needs_precise(key: bytes | str | tuple[str, str]) -> bool:
     """Whether a fast key still holds a comment or quoted-name marker.
 
     They are looked for after strings are masked: a ``--`` inside a string is
@@ -98,6 +135,8 @@ def needs_precise(key: bytes | str) -> bool:
     fast pass (by holding a ``'``) opens before that quote, so its marker is
     still there.
     """
+    if key.__class__ is tuple:
+        return False  # a long statement's key: made by the precise masker
     if key.__class__ is bytes:
         return _NEEDS_PRECISE_BYTES.search(key) is not None
     return _NEEDS_PRECISE_TEXT.search(key) is not None  # type: ignore[arg-type]
@@ -118,7 +157,7 @@ def cache_key(sql: bytes | str, decode: Callable[[bytes | str], str]) -> bytes |
     return precise_key(decode(sql)) if needs_precise(key) else key
 
 
-_STRINGS = re.compile(r"'(?:[^']|'')*'")
+_STRINGS = re.compile(r"'[^']*(?:''[^']*)*'")
 _PLACEHOLDER = re.compile(r"(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
 
 
@@ -161,13 +200,14 @@ def template_id(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
-def canonicalize(sql: str) -> Template:
-    """Build the template of a statement (masked or not).
+def canonicalize(sql: str, masked: str | None = None) -> Template:
+    """Build the template of a statement (masked or not; ``masked``: its mask, if the
+    caller has it already).
 
     >>> canonicalize("select  *\\nfrom job where id in (1, 2, 3) -- hot").text
     'SELECT * FROM job WHERE id IN (?)'
     """
-    words = _normal_words(_collapse_text(mask(sql)))
+    words = _normal_words(_collapse_text(mask(sql) if masked is None else masked))
     words = _collapse_lists(words)
     text = _join(words)
     command = _command(words)
@@ -183,8 +223,11 @@ def canonicalize(sql: str) -> Template:
 # Once literals are masked, the rows of a multi-row VALUES read alike and an IN
 # list is a run of "?": collapsing them in the text first means a 250-row
 # INSERT is tokenised as one row, not 250 (the word-level pass still decides).
-_REPEATED_ROWS = re.compile(r"(\([^()']*\))(?:\s*,\s*\1)+")
-_IN_LIST = re.compile(r"\bIN\s*\(\s*\?(?:\s*,\s*\?)+\s*\)", re.I)
+# Neither pattern repeats a group: the regex engine keeps state for every
+# repetition of a group, a gigabyte for a list of millions.
+_ROW = re.compile(r"\([^()']*\)")
+_ROW_SEPARATOR = re.compile(r"\s*,\s*")
+_IN_LIST = re.compile(r"\bIN\s*\(\s*\?\s*,[\s,?]*\)", re.I)  # "?, ?, ?": one class, repeated
 
 
 _VALUE_NULL = re.compile(r"(?<!\bIS )(?<!\bNOT )\bNULL\b", re.I)
@@ -194,7 +237,25 @@ def _collapse_text(masked: str) -> str:
     if len(masked) < 512:
         return masked
     masked = _VALUE_NULL.sub("?", masked)  # as the word pass does: NULL as a value is a value
-    return _IN_LIST.sub("IN (?)", _REPEATED_ROWS.sub(r"\1", masked))
+    return _IN_LIST.sub("IN (?)", _collapse_repeated_rows(masked))
+
+
+def _collapse_repeated_rows(text: str) -> str:
+    """Each run of one parenthesised row repeated (``(?, ?), (?, ?)``) as one row."""
+    kept: list[str] = []
+    last = 0
+    found = _ROW.search(text)
+    while found is not None:
+        row, end = found.group(), found.end()
+        while (separator := _ROW_SEPARATOR.match(text, end)) and text.startswith(
+                row, separator.end()):
+            end = separator.end() + len(row)
+        if end > found.end():
+            kept.append(text[last:found.end()])
+            last = end
+        found = _ROW.search(text, end)
+    kept.append(text[last:])
+    return "".join(kept)
 
 
 # --- canonical word stream -------------------------------------------------

@@ -90,7 +90,7 @@ def _trace_records(lines: NumberedLines) -> Iterator[tuple[int, bytes]]:
 
 
 _SCRIPT_TOKENS = re.compile(
-    rb"'(?:[^']|'')*'?|\"(?:[^\"]|\"\")*\"?|--[^\n]*|/\*.*?(?:\*/|$)|;", re.S
+    rb"'[^']*(?:''[^']*)*'?|\"[^\"]*(?:\"\"[^\"]*)*\"?|--[^\n]*|/\*.*?(?:\*/|$)|;", re.S
 )
 
 

@@ -217,12 +217,13 @@ class LineReader:
 
     def __init__(self, stream: BinaryIO, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
                  limit_bytes: int | None = None,
-                 on_block: Callable[[int], None] | None = None) -> None:
+                 on_block: Callable[[int], None] | None = None, lines_before: int = 0) -> None:
         self.stream = stream
         self.max_line_bytes = max_line_bytes
         self.limit_bytes = limit_bytes
         self.on_block = on_block
-        self.lines_read = 0
+        self.lines_before = lines_before  # lines of the stream before this reader's first
+        self.lines_read = lines_before
 
     def _blocks(self) -> Iterator[bytes]:
         remaining = self.limit_bytes
@@ -244,8 +245,11 @@ class LineReader:
 
     def __iter__(self) -> Iterator[tuple[int, bytes | TooLong]]:
         limit = self.max_line_bytes
-        number = 0
+        number = self.lines_before
         carry = b""
+        # A line longer than a block gathers here, joined once it ends: adding each block
+        # to the line so far would copy it once per block.
+        pieces: list[bytes] = []
         skipping = 0  # >0: inside an over-long line, this many bytes so far
         for block in self._blocks():
             lines = block.split(b"\n")
@@ -258,8 +262,23 @@ class LineReader:
                 yield number, TooLong(skipping + len(lines[0]))
                 skipping = 0
                 del lines[0]
+            elif len(lines) == 1:  # no line ends in this block
+                if carry:
+                    pieces.append(carry)
+                    carry = b""
+                pieces.append(block)
+                gathered = sum(map(len, pieces))  # pieces: at most limit / BLOCK_BYTES
+                if gathered > limit:
+                    skipping = gathered
+                    pieces.clear()
+                continue
             else:
-                lines[0] = carry + lines[0]
+                if pieces:
+                    pieces.append(lines[0])
+                    lines[0] = b"".join(pieces)
+                    pieces.clear()
+                else:
+                    lines[0] = carry + lines[0]
             carry = lines.pop()
             for line in lines:
                 number += 1
@@ -271,6 +290,8 @@ class LineReader:
             if len(carry) > limit:
                 skipping = len(carry)
                 carry = b""
+        if pieces:
+            carry = b"".join(pieces)
         if skipping or carry:
             number += 1
             self.lines_read = number

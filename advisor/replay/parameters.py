@@ -48,7 +48,7 @@ from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.model.frozen import frozen_mapping
 
 # Strings are matched so that what looks like a placeholder inside one is left alone.
-_STRING_OR_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
+_STRING_OR_PLACEHOLDER = re.compile(r"'[^']*(?:''[^']*)*'|(?<![\w$])(?:\?\d*|[$:@][A-Za-z_0-9]\w*)")
 _SENTINEL = "\x01"  # a placeholder parses as the string '\x01<n>': a literal with a position
 _DEFAULT_LIMIT = 200  # a LIMIT placeholder when the log says nothing of the rows returned
 _MISSING = object()  # a placeholder has no logged value

@@ -30,7 +30,7 @@ from advisor.replay.synth.values import ValueMaker
 CHUNK_ROWS = 20_000  # rows per executemany call: one progress tick, bounded memory
 Progress = Callable[[str, int, int], None]
 _CONSTANT_DEFAULT = re.compile(
-    r"""\s*(?:[-+]?[\d.]+(?:e[-+]?\d+)?|'(?:[^']|'')*'|NULL|TRUE|FALSE)\s*""", re.IGNORECASE)
+    r"""\s*(?:[-+]?[\d.]+(?:e[-+]?\d+)?|'[^']*(?:''[^']*)*'|NULL|TRUE|FALSE)\s*""", re.IGNORECASE)
 
 
 def fill(catalog: Catalog, shapes: dict[str, Shape], layouts: dict[str, Layout],

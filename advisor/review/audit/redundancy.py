@@ -50,7 +50,7 @@ def _where_key(where: str | None) -> str:
     """A partial index's WHERE with spacing and keyword case normalised (not literals)."""
     if not where:
         return ""
-    parts = re.split(r"('(?:[^']|'')*')", where)
+    parts = re.split(r"('[^']*(?:''[^']*)*')", where)
     return "".join(p if p.startswith("'") else re.sub(r"\s+", "", p).lower() for p in parts)
 
 
