@@ -34,6 +34,7 @@ from logs import (
 )
 
 import advisor.digest.digest
+import advisor.digest.workers
 from advisor.digest.fingerprint import canonicalize
 from advisor.ingest import check_sources, open_log, read_statements
 
@@ -266,6 +267,9 @@ def test_parallel_reading_of_every_splittable_format(name: str, tmp_path: Path,
     log_format, render = VARIANTS[name]
     path = write(tmp_path / "log", render(WORKLOAD) * 20)
     monkeypatch.setattr(advisor.digest.digest, "PARALLEL_MIN_BYTES", 1024)
+    monkeypatch.setattr(advisor.digest.digest, "PROBE_BYTES", 512)
+    monkeypatch.setattr(advisor.digest.digest, "NAMING_SHARE_FOR_ONE_WORKER", 1.0)
+    monkeypatch.setattr(advisor.digest.workers, "usable_cores", lambda: 2)
     calls: list[int] = []
     real = advisor.digest.digest._digest_parallel
 

@@ -48,7 +48,7 @@ def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
     reading = (feedback.reading(total_input_bytes(paths)) if feedback.reading is not None
                else nullcontext(None))
     with reading as progress:
-        digest = digest_logs(paths, inputs.digest_options, progress)
+        digest = digest_logs(paths, inputs.digest_options, progress, note=feedback.step)
     if inputs.strict:
         require_readable(digest)
     if need_statements and not digest.statements:
@@ -66,4 +66,4 @@ def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bo
         digest = read_digest(inputs, feedback)
     return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,
                          profile=inputs.profile, digest=digest, assume_analyze=assume_analyze,
-                         scale=scale)
+                         scale=scale, progress=feedback.count)

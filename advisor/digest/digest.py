@@ -18,8 +18,8 @@ import multiprocessing
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,6 +32,7 @@ from advisor.digest.fingerprint import (
     precise_key,
 )
 from advisor.digest.histogram import bucket_of, merge_into, quantile
+from advisor.digest.workers import run_in_workers, usable_cores, worker_count
 from advisor.ingest import (
     FORMATS,
     LogFormat,
@@ -55,7 +56,12 @@ SAMPLES_PER_TEMPLATE = 3
 REFS_PER_PROBLEM = 5
 # Below this size a file is read in one process: starting workers costs more.
 PARALLEL_MIN_BYTES = 8 << 20
-KEY_CACHE_LIMIT = 200_000
+# A large file's first part, read alone before choosing how to read the rest.
+PROBE_BYTES = 4 << 20
+# Above this share of the probe's second half spent naming new templates, the rest is
+# read by one process: workers would each name most of them again (docs/benchmarks.md).
+NAMING_SHARE_FOR_ONE_WORKER = 0.25
+KEY_CACHE_LIMIT = 200_000  # keys kept beyond one per template (see _Reader._lookup)
 
 Progress = Callable[[int], None]
 
@@ -287,12 +293,24 @@ class _Accumulator:
 
 
 class _Reader:
-    """Reads records into an accumulator; holds the per-run key cache."""
+    """Reads records into an accumulator; holds the per-run key cache.
 
-    def __init__(self, digest: _Accumulator) -> None:
+    ``known`` names keys another reader already named (a worker starts with
+    the templates its parent found), so their statements need no parse again.
+    """
+
+    def __init__(self, digest: _Accumulator,
+                 known: Mapping[Any, Template | str] | None = None) -> None:
         self.digest = digest
         # key -> its template's counts, or the reason (str) its statements are unreadable
         self.by_key: dict[Any, _TemplateCounts | str] = {}
+        self.known = known or {}
+        self.naming_seconds = 0.0  # spent parsing statements of new keys
+
+    def named(self) -> dict[Any, Template | str]:
+        """What each key in the cache stands for: a template, or an unreadable reason."""
+        return {key: found if found.__class__ is str else found.template  # type: ignore[union-attr]
+                for key, found in self.by_key.items()}
 
     def read(self, fmt: LogFormat, source: str, lines: Iterable[tuple[int, bytes | TooLong]],
              ) -> None:
@@ -379,8 +397,10 @@ class _Reader:
                 ) -> _TemplateCounts | str:
         """The stats (or unreadable reason) for a statement whose fast key is new."""
         by_key = self.by_key
-        if len(by_key) >= KEY_CACHE_LIMIT:
-            by_key.clear()  # bounded memory; costs only re-fingerprinting
+        # Bounded memory: keys beyond one per template (IN lists of every length, say)
+        # are dropped now and then, which costs only fingerprinting them again.
+        if len(by_key) >= KEY_CACHE_LIMIT + len(self.digest.templates):
+            by_key.clear()
         if needs_precise(key):
             try:
                 key = precise_key(decode(sql))
@@ -389,18 +409,28 @@ class _Reader:
             found = by_key.get(key)
             if found is not None:
                 return found
-        found = self._classify(sql, decode)
+        known = self.known.get(key)
+        if known is None:
+            started = time.perf_counter()
+            found = self._classify(sql, decode)
+            self.naming_seconds += time.perf_counter() - started
+        else:
+            found = known if known.__class__ is str else self._counts(known)  # type: ignore[arg-type]
         by_key[key] = found
         return found
 
     def _classify(self, sql: Any, decode: Callable[[Any], str]) -> _TemplateCounts | str:
         text = decode(sql)
-        reason = unreadable_reason(text)
+        masked = mask(text)
+        reason = unreadable_reason(text, masked)
         if reason:
             return reason
-        template = canonicalize(text)
+        template = canonicalize(text, masked)
         if template.command not in STATEMENT_WORDS:
             return "not-sql"
+        return self._counts(template)
+
+    def _counts(self, template: Template) -> _TemplateCounts:
         stats = self.digest.templates.get(template.id)
         if stats is None:
             stats = self.digest.templates[template.id] = _TemplateCounts(template)
@@ -456,26 +486,29 @@ def statement_digest(sql: str, source: str = "--sql") -> Digest:
     return digest.freeze()
 
 
-def unreadable_reason(sql: str) -> str | None:
-    """Why a decoded statement cannot be a statement, or None.
+def unreadable_reason(sql: str, masked: str | None = None) -> str | None:
+    """Why a decoded statement cannot be a statement, or None (``masked``: its mask, if
+    the caller has it already).
 
     Control characters count only outside literals: a value may hold anything.
     """
     if sql.count("'") % 2 and _has_unterminated_string(sql):
         return "unterminated-string"
-    code = mask(sql)
+    code = mask(sql) if masked is None else masked
     if "\x00" in code or any(ord(ch) < 9 for ch in code[:64]):
         return "binary"
     return None
 
 
 def _has_unterminated_string(sql: str) -> bool:
-    """A ``'`` left over once comments, quoted names and whole strings are taken out."""
-    return "'" in _QUOTED_OR_COMMENT.sub("", sql)
+    """A ``'`` outside comments, quoted names and whole strings (looked for match by
+    match: a substitution would hold every piece of a huge statement at once)."""
+    return any(match.group("lone") for match in _QUOTED_OR_COMMENT_OR_QUOTE.finditer(sql))
 
 
-_QUOTED_OR_COMMENT = re.compile(
-    r"""--[^\n]*|/\*.*?(?:\*/|$)|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|'(?:[^']|'')*'""", re.S)
+_QUOTED_OR_COMMENT_OR_QUOTE = re.compile(
+    r"""--[^\n]*|/\*.*?(?:\*/|$)|"[^"]*(?:""[^"]*)*"|`[^`]*`|\[[^\]]*\]|'[^']*(?:''[^']*)*'"""
+    r"|(?P<lone>')", re.S)
 
 
 # --- driving -------------------------------------------------------------------
@@ -485,21 +518,33 @@ _QUOTED_OR_COMMENT = re.compile(
 class DigestOptions:
     log_format: str | None = None
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
-    workers: int | None = None  # None: as many as there are cores
+    workers: int | None = None  # None: as many as there are cores (see workers.worker_count)
 
 
 def digest_logs(paths: list[str], options: DigestOptions = DigestOptions(),
-                progress: Progress | None = None) -> Digest:
+                progress: Progress | None = None,
+                note: Callable[[str], None] | None = None) -> Digest:
     """Digest several logs (files, gzip files, ``-`` for stdin) into one Digest.
 
-    ``progress`` is called with the number of input bytes read so far.
+    ``progress`` is called with the number of input bytes read so far; ``note``
+    with a sentence when fewer workers start than ``options.workers`` asks for.
     """
     chosen = resolve_format(options.log_format)
     sources = check_sources(paths)
+    workers = worker_count(options.workers)
+    if note is not None and options.workers is not None and options.workers > workers:
+        note(f"reading with {workers} worker(s), not {options.workers}: this process may "
+             f"run on {usable_cores()} core(s)")
     digest = _Accumulator()
     done = [0]
+
+    def on_block(nbytes: int) -> None:
+        done[0] += nbytes
+        if progress is not None:
+            progress(done[0])
+
     for source in sources:
-        digest.merge(_digest_source(source, chosen, options, progress, done))
+        digest.merge(_digest_source(source, chosen, options, workers, on_block))
     return digest.freeze()
 
 
@@ -511,27 +556,16 @@ def total_input_bytes(paths: list[str]) -> int | None:
 
 
 def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOptions,
-                   progress: Progress | None, done: list[int]) -> _Accumulator:
+                   workers: int, on_block: Progress) -> _Accumulator:
     log = open_log(source, chosen)
-    workers = options.workers or os.cpu_count() or 1
     try:
         if _can_split(source, log.format, workers):
             log.close()
-            ranges = split_ranges(source.name, log.format, workers)
-            if len(ranges) > 1:
-                return _digest_parallel(source, log.format, ranges, options, progress, done)
-            log = open_log(source, log.format)
+            return _digest_large_file(source.name, log.format, options, workers, on_block)
         digest = _Accumulator()
-        reader = _Reader(digest)
-
-        def on_block(nbytes: int) -> None:
-            done[0] += nbytes
-            if progress is not None:
-                progress(done[0])
-
         lines = LineReader(log.stream, options.max_line_bytes, on_block=on_block)
         try:
-            reader.read(log.format, source.name, lines)
+            _Reader(digest).read(log.format, source.name, lines)
         except ReadFailure:
             digest.problems.setdefault("read-error", _ProblemCounts()).add(
                 source.name, lines.lines_read + 1)
@@ -552,14 +586,60 @@ def _can_split(source: Source, fmt: LogFormat, workers: int) -> bool:
     )
 
 
-def split_ranges(path: str, fmt: LogFormat, parts: int) -> list[tuple[int, int]]:
-    """Byte ranges of a file, cut only where one record ends and the next begins."""
+def _digest_large_file(path: str, fmt: LogFormat, options: DigestOptions, workers: int,
+                       on_block: Progress) -> _Accumulator:
+    """A large plain file: its first PROBE_BYTES read here, in two halves, then the rest
+    read by ``workers`` processes at once, each a byte range, unless naming new templates
+    took most of the probe's second half: a log of many templates (each new one costs a
+    parse) would have every worker parse most of them again, so the rest is read here
+    too, at no more cost than one worker. Workers start knowing the templates the probe
+    named."""
+    assert fmt.line_ends_record is not None
+    size = os.path.getsize(path)
+    digest = _Accumulator()
+    reader = _Reader(digest)
+    with open(path, "rb") as handle:
+        half = _next_record_start(handle, PROBE_BYTES // 2, fmt.line_ends_record) or size
+        probe_end = _next_record_start(handle, PROBE_BYTES, fmt.line_ends_record) or size
+        probe_end = max(probe_end, half)
+        handle.seek(0)
+        lines = LineReader(handle, options.max_line_bytes, limit_bytes=half, on_block=on_block)
+        reader.read(fmt, path, lines)
+        naming_before, started = reader.naming_seconds, time.perf_counter()
+        lines = LineReader(handle, options.max_line_bytes, limit_bytes=probe_end - half,
+                           on_block=on_block, lines_before=lines.lines_read)
+        reader.read(fmt, path, lines)
+        naming_share = ((reader.naming_seconds - naming_before)
+                        / max(time.perf_counter() - started, 1e-9))
+        if naming_share > NAMING_SHARE_FOR_ONE_WORKER or size - probe_end < PARALLEL_MIN_BYTES:
+            lines = LineReader(handle, options.max_line_bytes, on_block=on_block,
+                               lines_before=lines.lines_read)
+            reader.read(fmt, path, lines)
+            digest.sources[path] = SourceSummary(path, fmt.name, lines.lines_read)
+            return digest
+    probed = lines.lines_read
+    digest.sources[path] = SourceSummary(path, fmt.name, probed)
+    ranges = split_ranges(path, fmt, workers, start=probe_end)
+    parts = _digest_parallel(path, fmt, ranges, options, on_block, reader.named())
+    offset = probed
+    for part, part_lines in parts:
+        part.shift_lines(path, offset)
+        digest.merge(part)
+        offset += part_lines
+    return digest
+
+
+def split_ranges(path: str, fmt: LogFormat, parts: int, start: int = 0
+                 ) -> list[tuple[int, int]]:
+    """Byte ranges of a file from ``start`` (where a record begins), cut only where one
+    record ends and the next begins."""
     size = os.path.getsize(path)
     assert fmt.line_ends_record is not None
-    cuts = [0]
+    cuts = [start]
     with open(path, "rb") as handle:
         for k in range(1, parts):
-            cut = _next_record_start(handle, size * k // parts, fmt.line_ends_record)
+            cut = _next_record_start(handle, start + (size - start) * k // parts,
+                                     fmt.line_ends_record)
             if cut is not None and cuts[-1] < cut < size:
                 cuts.append(cut)
     cuts.append(size)
@@ -585,48 +665,45 @@ def _next_record_start(handle: Any, position: int,
         offset = newline + 1
 
 
-def _digest_parallel(source: Source, fmt: LogFormat, ranges: list[tuple[int, int]],
-                     options: DigestOptions, progress: Progress | None,
-                     done: list[int]) -> _Accumulator:
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    counter = context.Value("q", 0)
-    base = done[0]
-    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context,
-                             initializer=_init_worker, initargs=(counter,)) as pool:
-        futures = [pool.submit(_digest_range, source.name, fmt.name, start, end,
-                               options.max_line_bytes) for start, end in ranges]
-        stop = threading.Event()
-        if progress is not None:
-            watcher = threading.Thread(target=_watch, args=(counter, base, progress, stop),
-                                       daemon=True)
-            watcher.start()
-        try:
-            parts = [future.result() for future in futures]
-        finally:
-            stop.set()
-    done[0] = base + sum(end - start for start, end in ranges)
-    if progress is not None:
-        progress(done[0])
-    digest = _Accumulator()
-    offset = 0
-    for part, lines in parts:
-        part.shift_lines(source.name, offset)
-        digest.merge(part)
-        offset += lines
-    return digest
+def _digest_parallel(path: str, fmt: LogFormat, ranges: list[tuple[int, int]],
+                     options: DigestOptions, on_block: Progress,
+                     named: Mapping[Any, Template | str]) -> list[tuple[_Accumulator, int]]:
+    """Each byte range digested by a worker process; (accumulator, lines) per range."""
+    counter = multiprocessing.get_context().Value("q", 0)
+    stop = threading.Event()
+    told = [0]
+    watcher = threading.Thread(target=_watch, args=(counter, on_block, stop, told),
+                               daemon=True)
+    watcher.start()
+    try:
+        parts = run_in_workers(
+            _digest_range, [(path, fmt.name, start, end, options.max_line_bytes)
+                            for start, end in ranges],
+            initializer=_init_worker, initargs=(counter, named))
+    finally:
+        stop.set()
+        watcher.join()
+    on_block(sum(end - start for start, end in ranges) - told[0])  # what is left to tell
+    return parts
 
 
 _worker_counter: Any = None
+_worker_named: Mapping[Any, Template | str] = {}
 
 
-def _init_worker(counter: Any) -> None:
-    global _worker_counter
+def _init_worker(counter: Any, named: Mapping[Any, Template | str]) -> None:
+    global _worker_counter, _worker_named
     _worker_counter = counter
+    _worker_named = named
 
 
-def _watch(counter: Any, base: int, progress: Progress, stop: threading.Event) -> None:
+def _watch(counter: Any, on_block: Progress, stop: threading.Event, told: list[int]) -> None:
+    """Pass on the bytes the workers have read, as they read them (``told``: so far)."""
     while not stop.wait(0.25):
-        progress(base + counter.value)
+        now = counter.value
+        if now > told[0]:
+            on_block(now - told[0])
+            told[0] = now
 
 
 def _digest_range(path: str, format_name: str, start: int, end: int,
@@ -644,7 +721,7 @@ def _digest_range(path: str, format_name: str, start: int, end: int,
     with open(path, "rb") as handle:
         handle.seek(start)
         lines = LineReader(handle, max_line_bytes, limit_bytes=end - start, on_block=on_block)
-        _Reader(digest).read(fmt, path, lines)
+        _Reader(digest, _worker_named).read(fmt, path, lines)
     digest.sources[path] = SourceSummary(path, fmt.name, lines.lines_read)
     return digest, lines.lines_read
 
