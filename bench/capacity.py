@@ -1,6 +1,6 @@
 """Torc's capacity review: the seed analysis's size and latency estimates against measurement.
 
-    python bench/capacity.py [--scale 10k,30k,100k,1M] [--repetitions 3]
+    python bench/capacity.py [--scales 10k,30k,100k,1M] [--repetitions 3]
 
 Runs ``advisor capacity`` on the default Torc workload (its library call, with
 the recommended set and the seed analysis's thirteen indexes as the two
@@ -80,7 +80,7 @@ POINT_WRITES = ("eed2bf6c7e97",  # UPDATE job SET status = ? WHERE id = ?
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", default="10k,30k,100k,1M")
+    parser.add_argument("--scales", default="10k,30k,100k,1M")
     parser.add_argument("--repetitions", type=int, default=5)  # the machine is shared
     parser.add_argument("--max-synth-scale", type=float, default=10.0)
     args = parser.parse_args()
@@ -94,7 +94,7 @@ def main() -> None:
         (SEED, tuple(load_index_list(str(TORC / "seed-indexes.sql"), workload.catalog))),
     ]
     profile = load_profile(PROFILE)
-    scales = parse_scales(args.scale, profile.reference)
+    scales = parse_scales(args.scales, profile.reference)
     result = plan_capacity(workload, SCHEMA, PROFILE, scales, configurations,
                            args.max_synth_scale, args.repetitions,
                            progress=lambda message: print(message, file=sys.stderr, flush=True))

@@ -171,7 +171,7 @@ def capacity(*args: str) -> tuple[int, str, str]:
 
 
 def torc_args(log: Path, *more: str) -> list[str]:
-    return [str(log), "--schema", str(SCHEMA), "--profile", str(PROFILE), "--scale", SCALES,
+    return [str(log), "--schema", str(SCHEMA), "--profile", str(PROFILE), "--scales", SCALES,
             "--max-synth-scale", MAX_SYNTH, "--repetitions", "2", *more]
 
 
@@ -301,7 +301,7 @@ def test_chart_without_matplotlib_names_the_extra(log: Path, monkeypatch) -> Non
 
 def test_sizes_without_a_log(cache: Path) -> None:
     code, out, err = capacity("--schema", str(SCHEMA), "--profile", str(PROFILE),
-                              "--scale", "100,200", "-c", "job(workflow_id)",
+                              "--scales", "100,200", "-c", "job(workflow_id)",
                               "--format", "json")
     assert code == 0, err
     document = json.loads(out)
@@ -337,7 +337,7 @@ def test_page_counts_stand_in_for_dbstat(cache: Path, monkeypatch) -> None:
     # Where SQLite lacks dbstat, the command says it measured page counts.
     monkeypatch.setattr("advisor.review.capacity.dbstat_available", lambda: False)
     code, out, err = capacity("--schema", str(SCHEMA), "--profile", str(PROFILE),
-                              "--scale", "100,200", "-c", "job(workflow_id)")
+                              "--scales", "100,200", "-c", "job(workflow_id)")
     assert code == 0, err
     assert "page counts: the file's growth" in out
     # dbstat covers the whole file: its pages add up to page_count × page_size.
@@ -352,8 +352,8 @@ def test_page_counts_stand_in_for_dbstat(cache: Path, monkeypatch) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--scale", "10q"], "--scale '10q'"),
-    (["--scale", "100,400k"], "needs at least two measured scales"),
+    (["--scales", "10q"], "--scales '10q'"),
+    (["--scales", "100,400k"], "needs at least two measured scales"),
 ])
 def test_bad_scales_are_usage_errors(log: Path, args: list[str], message: str) -> None:
     base = [str(log), "--schema", str(SCHEMA), "--profile", str(PROFILE),
@@ -376,5 +376,5 @@ def test_no_log_and_no_configuration(tmp_path: Path) -> None:
     bare = tmp_path / "profile.toml"
     bare.write_text(PROFILE.read_text().replace("reference = {", "# reference = {"))
     code, _, err = capacity("--schema", str(SCHEMA), "--profile", str(bare), "-c",
-                            "job(workflow_id)", "--scale", "10k")
+                            "job(workflow_id)", "--scales", "10k")
     assert code == 1 and "no [profile].reference" in err

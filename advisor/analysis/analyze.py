@@ -28,7 +28,7 @@ empty analysis; what cannot be analysed gives a named reason, never an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -74,13 +74,20 @@ def analyze(template: Template, catalog: Catalog, samples: Sequence[str] = ()) -
 
 
 def analyze_all(
-    templates: Iterable[Template],
+    templates: Sequence[Template],
     catalog: Catalog,
     samples_by_id: Mapping[str, Sequence[str]] | None = None,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> dict[str, Analysis]:
-    """Analyses by template id, in the order the templates come."""
+    """Analyses by template id, in the order the templates come; ``progress`` is told
+    ("analysing templates", done, of total) as it goes."""
     samples_by_id = samples_by_id or {}
-    return {t.id: analyze(t, catalog, samples_by_id.get(t.id, ())) for t in templates}
+    analyses = {}
+    for done, template in enumerate(templates):
+        if progress is not None and done % 100 == 0:
+            progress("analysing templates", done, len(templates))
+        analyses[template.id] = analyze(template, catalog, samples_by_id.get(template.id, ()))
+    return analyses
 
 
 def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> Analysis:

@@ -1,4 +1,4 @@
-"""Scale text: ``--scale 10k,100k,1M`` as counts, or ``x2`` / ``0.5x`` as multipliers.
+"""Scale text: ``--scales 10k,100k,1M`` (capacity) as counts, or ``x2`` / ``0.5x`` as multipliers.
 
 A count is rows of the profile's reference table per parent row (Torc: jobs
 per workflow); the profile's ``[profile].reference`` says how many there are
@@ -62,7 +62,7 @@ def parse_scales(text: str, reference: Reference | None) -> tuple[Scale, ...]:
 
 def _parse_one(item: str, reference: Reference | None) -> Scale:
     if not item:
-        raise OptionError("--scale: an empty item between commas; " + SYNTAX)
+        raise OptionError("--scales: an empty item between commas; " + SYNTAX)
     multiplier = _MULTIPLIER.match(item)
     if multiplier:
         factor = float(multiplier.group(1) or multiplier.group(2))
@@ -71,11 +71,11 @@ def _parse_one(item: str, reference: Reference | None) -> Scale:
     count = _COUNT.match(item)
     if count is None:
         hint = " (m would be milli: write M for millions)" if item.endswith("m") else ""
-        raise OptionError(f"--scale {item!r}: {SYNTAX}{hint}")
+        raise OptionError(f"--scales {item!r}: {SYNTAX}{hint}")
     rows = float(count.group(1)) * _SUFFIX[count.group(2)]
     _check_positive(item, rows)
     if reference is None:
-        raise InputError(f"--scale {item!r} is a count, but the profile has no "
+        raise InputError(f"--scales {item!r} is a count, but the profile has no "
                          "[profile].reference saying how many rows scale 1 holds; add one "
                          "(docs/profile-format.md) or give multipliers such as x2")
     return Scale(item, rows / reference.rows, rows)
@@ -83,4 +83,4 @@ def _parse_one(item: str, reference: Reference | None) -> Scale:
 
 def _check_positive(item: str, value: float) -> None:
     if value <= 0:
-        raise OptionError(f"--scale {item!r}: a scale must be above 0")
+        raise OptionError(f"--scales {item!r}: a scale must be above 0")

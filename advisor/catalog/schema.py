@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.catalog.database import open_read_only
+from advisor.catalog.database import database_error, open_read_only
 from advisor.model.errors import AdvisorError
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
@@ -166,7 +166,10 @@ def _migration_scripts(folder: Path) -> list[tuple[str, str]]:
         p for p in folder.glob("*.sql") if not p.name.endswith(".down.sql"))
     if not scripts:
         raise SchemaError(f"{folder}: no *.up.sql or *.sql migrations in it")
-    return [(str(p), p.read_text(encoding="utf-8")) for p in scripts]
+    try:
+        return [(str(p), p.read_text(encoding="utf-8")) for p in scripts]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{folder}: cannot read a migration as SQL text ({exc})") from exc
 
 
 def catalog_from_sql(scripts: list[tuple[str, str]], name: str) -> Catalog:
@@ -189,7 +192,8 @@ def catalog_from_database(path: Path) -> Catalog:
     try:
         return read_catalog(connection)
     except sqlite3.DatabaseError as exc:
-        raise SchemaError(f"{path}: not a readable SQLite database: {exc}") from exc
+        raise (database_error(exc, str(path))
+               or SchemaError(f"{path}: not a readable SQLite database: {exc}")) from exc
     finally:
         connection.close()
 

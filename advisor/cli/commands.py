@@ -14,16 +14,22 @@ import click
 from advisor.cli import terminal
 from advisor.cli.group import main
 from advisor.cli.options import (
+    QUIET_OPTION,
+    Number,
     Size,
+    audited_db_option,
     config_option,
     log_options,
     measurement_options,
     output_format,
     parse,
     schema_options,
+    shown_templates,
     stats_option,
     synth_scale_option,
     synthesis_options,
+    template_option,
+    top_option,
 )
 from advisor.report.common import emit
 
@@ -33,9 +39,9 @@ __all__ = ["main"]
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @log_options
+@QUIET_OPTION
 @output_format("table", "json", "markdown")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Show only the first N templates (default: 25 in a table, all in json).")
+@top_option
 @click.option("--sort", type=click.Choice(["time", "count"]), default="time", show_default=True,
               help="Rank by total logged time (count where times are unknown) or by count.")
 def digest(**options: Any) -> None:
@@ -48,8 +54,9 @@ def digest(**options: Any) -> None:
     from advisor.analysis.inputs import Inputs, read_digest
     from advisor.report import digest_report
 
-    result = read_digest(parse(Inputs, options), terminal.feedback(), need_statements=False)
-    emit(digest_report.report(result, options["sort"], options["top"], options["output"]),
+    with terminal.feedback(options) as feedback:
+        result = read_digest(parse(Inputs, options), feedback, need_statements=False)
+    emit(digest_report.report(result, options["sort"], shown_templates(options)),
          options["output"])
 
 
@@ -57,14 +64,13 @@ def digest(**options: Any) -> None:
 @click.argument("logs", nargs=-1, metavar="[LOG...]")
 @schema_options
 @log_options
+@QUIET_OPTION
 @output_format("table", "json", "markdown")
-@click.option("--template", "template_ids", multiple=True, metavar="ID",
-              help="Explain this template (an id from advisor digest, or its prefix). Repeatable.")
+@template_option
 @click.option("--sql", help="Explain this statement instead of a log's templates.")
 @click.option("--index", "indexes", multiple=True, metavar="'table(col, col DESC)'",
               help="Also plan with these indexes (together). Repeatable.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Explain the N templates with the most logged time (default 10; json: all).")
+@top_option
 @click.option("--no-combinations", is_flag=True,
               help="Skip the search for index pairs that avoid an ORDER BY sort.")
 def explain(**options: Any) -> None:
@@ -78,7 +84,9 @@ def explain(**options: Any) -> None:
     from advisor.report import explain_report
     from advisor.review.requests import ExplainRequest, run_explain
 
-    explained = run_explain(parse(ExplainRequest, options), terminal.feedback())
+    request = parse(ExplainRequest, {**options, "top": shown_templates(options)})
+    with terminal.feedback(options) as feedback:
+        explained = run_explain(request, feedback)
     emit(explain_report.report(explained), options["output"])
 
 
@@ -86,14 +94,16 @@ def explain(**options: Any) -> None:
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @schema_options
 @log_options
-@output_format("table", "json", "markdown", "sql")
+@QUIET_OPTION
+@output_format("table", "json", "markdown", "sql",
+               sql="the CREATE INDEX statements, in phase order (ANALYZE where needed)")
 @click.option("--max-indexes", type=click.IntRange(min=0), default=None,
               help="Recommend at most this many indexes.")
 @click.option("--max-bytes", type=Size(), metavar="SIZE", default=None,
               help="Recommend at most this much index storage (e.g. 500MB).")
-@click.option("--min-saving", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+@click.option("--min-saving", type=Number(0, 1), default=0.0, show_default=True,
               help="Each recommended index must save at least this share of the workload cost.")
-@click.option("--tolerance", type=click.FloatRange(0, 1), default=0.01, show_default=True,
+@click.option("--tolerance", type=Number(0, 1), default=0.01, show_default=True,
               help="The smallest set within this share of the best cost is the recommendation.")
 @click.option("--assume-analyze", is_flag=True,
               help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
@@ -110,9 +120,7 @@ def explain(**options: Any) -> None:
               help="Replay today's indexes and the recommended set on copies of --db (or of "
                    "a database synthesised from the profile at --scale), with and without "
                    "ANALYZE, and print the measured times beside the estimates.")
-@click.option("--scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="Without --db: the profile's scale, for the statistics the set is chosen "
-                   "for and the database --validate synthesises.")
+@synth_scale_option
 def recommend(**options: Any) -> None:
     """The minimal index set for the workload, in the phase order to build it.
 
@@ -124,7 +132,8 @@ def recommend(**options: Any) -> None:
     from advisor.report import recommend_report
     from advisor.review.requests import RecommendRequest, run_recommend
 
-    recommended = run_recommend(parse(RecommendRequest, options), terminal.feedback())
+    with terminal.feedback(options) as feedback:
+        recommended = run_recommend(parse(RecommendRequest, options), feedback)
     emit(recommend_report.report(recommended, options["migrations_dir"]), options["output"])
 
 
@@ -134,6 +143,7 @@ def recommend(**options: Any) -> None:
                "or 'table(col, …); table(col)'. Repeatable: each is measured.")
 @schema_options
 @log_options
+@QUIET_OPTION
 @output_format("table", "json")
 @measurement_options
 @synth_scale_option
@@ -141,7 +151,7 @@ def recommend(**options: Any) -> None:
               show_default=True,
               help="sampled: each template alone, repeated, writes rolled back; sequential: "
                    "the log in order, writes applied.")
-@stats_option("as-found")
+@stats_option
 def replay(**options: Any) -> None:
     """Measure the workload on a real SQLite database under index configurations.
 
@@ -155,7 +165,8 @@ def replay(**options: Any) -> None:
     from advisor.report import replay_report
     from advisor.review.requests import ReplayRequest, run_replay
 
-    replayed = run_replay(parse(ReplayRequest, options), terminal.feedback())
+    with terminal.feedback(options) as feedback:
+        replayed = run_replay(parse(ReplayRequest, options), feedback)
     emit(replay_report.report(replayed), options["output"])
 
 
@@ -165,15 +176,14 @@ def replay(**options: Any) -> None:
                "'table(col); table(col)'). Give two or more.")
 @schema_options
 @log_options
+@QUIET_OPTION
 @output_format("table", "json", "markdown")
 @measurement_options
 @synth_scale_option
-@stats_option("both")
+@stats_option
 @click.option("--estimate-only", is_flag=True,
               help="Do not replay: compare the cost model's estimates only.")
-@click.option("--template", "template_ids", multiple=True, metavar="ID",
-              help="Compare on this template only (an id from advisor digest, or its "
-                   "prefix). Repeatable; default: the whole workload.")
+@template_option
 def compare(**options: Any) -> None:
     """Index configurations side by side: estimated and measured.
 
@@ -186,20 +196,19 @@ def compare(**options: Any) -> None:
     from advisor.report import compare_report
     from advisor.review.requests import CompareRequest, run_compare
 
-    compared = run_compare(parse(CompareRequest, options), terminal.feedback())
+    with terminal.feedback(options) as feedback:
+        compared = run_compare(parse(CompareRequest, options), feedback)
     emit(compare_report.report(compared), options["output"])
 
 
 @main.command()
 @click.argument("logs", nargs=-1, metavar="[LOG...]")
-@click.option("--db", metavar="DATABASE",
-              help="The database to audit (required); only read, experiments run on copies.")
+@audited_db_option
 @log_options
-@output_format("table", "json", "markdown", "sql")
-@click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Runs per replayed template and round; the median is kept.")
-@click.option("--statement-timeout", type=click.FloatRange(min=0.001), default=5.0,
-              show_default=True, help="Seconds a replayed statement may run.")
+@QUIET_OPTION
+@output_format("table", "json", "markdown", "sql",
+               sql="the drop list as DROP INDEX statements (ANALYZE commented out)")
+@measurement_options
 @click.option("--max-replays", type=click.IntRange(min=0), default=16, show_default=True,
               help="Replay the workload without at most this many indexes, one at a time "
                    "(the most used first).")
@@ -212,13 +221,13 @@ def audit(**options: Any) -> None:
     slow a template, partial indexes no statement can use, missing or stale
     sqlite_stat1, hot templates that scan large tables; and a drop list with
     the write time each drop saves. Without a LOG: duplicates, possibly
-    redundant prefixes and statistics only. --format sql prints the drop list.
-    See docs/audit.md.
+    redundant prefixes and statistics only. See docs/audit.md.
     """
     from advisor.report import audit_report
     from advisor.review.requests import AuditRequest, run_audit
 
-    result = run_audit(parse(AuditRequest, options), terminal.feedback())
+    with terminal.feedback(options) as feedback:
+        result = run_audit(parse(AuditRequest, options), feedback)
     emit(audit_report.report(result), options["output"])
 
 
@@ -233,7 +242,7 @@ def _chart_drawable(ctx: click.Context, param: click.Parameter, chart: str | Non
 
 @main.command()
 @click.argument("logs", nargs=-1, metavar="[LOG...]")
-@click.option("--scale", "scale_text", default="10k,100k,1M", show_default=True,
+@click.option("--scales", "scale_text", default="10k,100k,1M", show_default=True,
               metavar="SCALES",
               help="Comma-separated sizes: counts of the profile's reference rows (10k, 100k, "
                    "1M: jobs per workflow for Torc) or multipliers (x2, 0.5x).")
@@ -241,14 +250,14 @@ def _chart_drawable(ctx: click.Context, param: click.Parameter, chart: str | Non
                "a .sql file, or 'table(col); table(col)'. Repeatable.", required=False)
 @synthesis_options
 @log_options
+@QUIET_OPTION
 @output_format("table", "json", "markdown")
 @measurement_options
-@click.option("--max-synth-scale", type=click.FloatRange(min=0, min_open=True), default=10.0,
+@click.option("--max-synth-scale", type=Number(min=0, min_open=True), default=10.0,
               show_default=True,
               help="Synthesise and measure scales up to this multiplier; larger ones are "
                    "extrapolated from the measured growth.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Templates in the latency table (default 10; json: all).")
+@top_option
 @click.option("--chart", type=click.Path(dir_okay=False), metavar="OUT.png",
               callback=_chart_drawable,
               help="Also draw latency and size against scale, log-log (needs the 'chart' "
@@ -256,7 +265,7 @@ def _chart_drawable(ctx: click.Context, param: click.Parameter, chart: str | Non
 def capacity(**options: Any) -> None:
     """Database size, index sizes and template latencies as the data grows.
 
-    Each scale up to --max-synth-scale gets a database synthesised from the
+    Each of --scales up to --max-synth-scale gets a database synthesised from the
     schema and profile (cached) and is measured there: its size, each added
     index's size (dbstat), and the workload replayed with no added index and
     with each -c configuration. Larger scales are extrapolated from the growth
@@ -265,6 +274,42 @@ def capacity(**options: Any) -> None:
     from advisor.report import capacity_report
     from advisor.review.requests import CapacityRequest, run_capacity
 
-    planned = run_capacity(parse(CapacityRequest, options), terminal.feedback())
-    emit(capacity_report.report(planned, options["top"], options["chart"]),
+    with terminal.feedback(options) as feedback:
+        planned = run_capacity(parse(CapacityRequest, options), feedback)
+    emit(capacity_report.report(planned, shown_templates(options), options["chart"]),
+         options["output"])
+
+
+@main.group()
+def cache() -> None:
+    """The databases synthesised for replay, capacity and validation (kept for reuse).
+
+    They live in $ADVISOR_CACHE_DIR/synth (else $XDG_CACHE_HOME/advisor/synth or
+    ~/.cache/advisor/synth), under ADVISOR_CACHE_MAX_BYTES (4 GiB by default):
+    when a new one is built, the least recently used others go first.
+    """
+
+
+@cache.command("list")
+@output_format("table", "json")
+def cache_list(**options: Any) -> None:
+    """List the cached databases, the least recently used first."""
+    from advisor.replay.synth import cache_entries, default_cache_dir
+    from advisor.replay.synth.cache import max_cache_bytes
+    from advisor.report import cache_report
+
+    emit(cache_report.report(default_cache_dir(), cache_entries(), max_cache_bytes()),
+         options["output"])
+
+
+@cache.command("clear")
+@output_format("table", "json")
+def cache_clear(**options: Any) -> None:
+    """Remove every cached database (they are built again when needed)."""
+    from advisor.replay.synth import clear_cache, default_cache_dir
+    from advisor.replay.synth.cache import max_cache_bytes
+    from advisor.report import cache_report
+
+    removed = clear_cache()
+    emit(cache_report.report(default_cache_dir(), removed, max_cache_bytes(), removed=True),
          options["output"])

@@ -1,7 +1,7 @@
 """How long work tells a watching user how it goes: callbacks a front end supplies.
 
 The library never prints; it calls these. Each is None when nobody watches (the
-command line sets them only when stderr is a terminal).
+command line's --quiet).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ class Feedback:
     step: Callable[[str], None] | None = None  # one line per step of long work
     synthesis: Callable[[str, int, int], None] | None = None  # (table, rows done, rows)
     reading: Reading | None = None  # the logs being read
+    count: Callable[[str, int, int | None], None] | None = None  # (work, done, of total)
 
 
 QUIET = Feedback()

@@ -27,6 +27,8 @@ from advisor.model.indexes import IndexSpec
 from advisor.replay.parameters import Fills, ParameterSource, fill_samples, template_rng
 from advisor.replay.sandbox import (
     Outcomes,
+    Progress,
+    ReplayError,
     Sandbox,
     Tally,
     TemplateTiming,
@@ -116,18 +118,20 @@ def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seco
 
 def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
             repetitions: int = 3, statement_seconds: float = 5.0, analyze: bool = False,
-            statements: ReplaySet | None = None) -> Measurement:
+            statements: ReplaySet | None = None,
+            progress: Progress | None = None) -> Measurement:
     """Replay the workload's templates on a fresh copy of ``database`` with ``indexes``
     built (``analyze``: and sqlite_stat1 gathered). ``statements`` from
     :func:`replay_set` lets several configurations replay the very same statements."""
     return measure_together(workload, database, [(label, tuple(indexes), analyze)],
-                            repetitions, statement_seconds, statements)[0]
+                            repetitions, statement_seconds, statements, progress)[0]
 
 
 def measure_together(workload: Workload, database: Path,
                      configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]],
                      repetitions: int = 3, statement_seconds: float = 5.0,
-                     statements: ReplaySet | None = None) -> list[Measurement]:
+                     statements: ReplaySet | None = None,
+                     progress: Progress | None = None) -> list[Measurement]:
     """Each (label, indexes, analyze) on its own fresh copy of ``database``, all timed
     together: the copies take turns statement by statement (see time_together)."""
     if statements is None:
@@ -138,7 +142,7 @@ def measure_together(workload: Workload, database: Path,
                                                       analyze))
                   for _, indexes, analyze in configurations]
         timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
-                                repetitions, tallies)
+                                repetitions, tallies, progress)
         plans = [{tid: sandbox.plan(sqls[0]) for tid, _, sqls in statements.statements}
                  for sandbox, _, _ in copies]
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
@@ -154,6 +158,25 @@ def measure_together(workload: Workload, database: Path,
             weighted["write"], statements.without_values, tally.frozen(),
             ANALYZED if analyze else AS_FOUND, statements.fills, plan))
     return measurements
+
+
+def require_replayed(measurements: Sequence[Measurement], database: str) -> None:
+    """A ReplayError when not one statement ran on ``database`` (described): all failed,
+    were refused or timed out, or none could be given values. A measurement of nothing
+    is no measurement."""
+    if any(m.tally.counts.get("ok") for m in measurements):
+        return
+    counts: dict[str, int] = {}
+    first = ""
+    for measurement in measurements:
+        for status, count in measurement.tally.counts.items():
+            counts[status] = counts.get(status, 0) + count
+        examples = [e for found in measurement.tally.examples.values() for e in found]
+        first = first or (examples[0] if examples else "")
+    outcomes = ", ".join(f"{status} {count:,}" for status, count in sorted(counts.items()))
+    raise ReplayError(f"no statement could be replayed on {database} ("
+                      f"{outcomes or 'none had values to run with'})"
+                      + (f"; the first: {first}" if first else ""))
 
 
 def replay_database(logs: list[str], db: str | None, schema: str | None, profile: str | None,
@@ -194,28 +217,34 @@ def measure_configurations(workload: Workload, database: Path,
                            states: Sequence[str] = (AS_FOUND,), mode: str = "sampled",
                            repetitions: int = 3, statement_seconds: float = 5.0,
                            logs: Sequence[str] = (), log_format: str | None = None,
-                           ) -> list[Measurement]:
+                           progress: Progress | None = None) -> list[Measurement]:
     """Each (label, indexes) in each statistics state (AS_FOUND, ANALYZED), one after the
     other: ``sampled`` replays every configuration with the very same statements;
-    ``sequential`` replays ``logs`` in order."""
+    ``sequential`` replays ``logs`` in order. ``progress`` follows each replay, named."""
     statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
     measurements = []
     for label, indexes in configurations:
         for state in states:
+            def named(work: str, done: int, total: int | None,
+                      label: str = label, state: str = state) -> None:
+                if progress is not None:
+                    progress(f"{label} ({state}): {work}", done, total)
+
             if mode == "sequential":
                 measurements.append(measure_sequential(
                     workload, logs, log_format, database, indexes, label, statement_seconds,
-                    state == ANALYZED))
+                    state == ANALYZED, progress=named))
             else:
                 measurements.append(measure(workload, database, indexes, label, repetitions,
-                                            statement_seconds, state == ANALYZED, statements))
+                                            statement_seconds, state == ANALYZED, statements,
+                                            named))
     return measurements
 
 
 def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
                        database: Path, indexes: Sequence[IndexSpec], label: str,
                        statement_seconds: float = 5.0, analyze: bool = False,
-                       seed: int = 0) -> Measurement:
+                       seed: int = 0, progress: Progress | None = None) -> Measurement:
     """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
 
     Seconds are summed per kind (transaction control counts with the writes).
@@ -251,7 +280,7 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
         source = ParameterSource(connection, workload.catalog, seed)
         with configured_copy(database, indexes, statement_seconds, analyze) as (
                 sandbox, build_seconds, grown):
-            totals = run_sequential(sandbox, statements(source), tally)
+            totals = run_sequential(sandbox, statements(source), tally, progress)
     finally:
         connection.close()
     return Measurement(label, tuple(indexes), build_seconds, grown, (),

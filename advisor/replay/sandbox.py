@@ -21,7 +21,7 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,9 +226,13 @@ def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[st
     return time_together([sandbox], samples, repetitions, [tally])[0]
 
 
+Progress = Callable[[str, int, int | None], None]  # (work, done, of total)
+
+
 def time_together(sandboxes: Sequence[Sandbox],
                   samples: Sequence[tuple[str, str, Sequence[str]]], repetitions: int,
-                  tallies: Sequence[Tally]) -> list[list[TemplateTiming]]:
+                  tallies: Sequence[Tally],
+                  progress: Progress | None = None) -> list[list[TemplateTiming]]:
     """Median time of each (template id, kind, statements) sample on every sandbox (one
     list of timings per sandbox), each run at least ``repetitions`` times cycling over
     its statements; writes are rolled back.
@@ -236,10 +240,13 @@ def time_together(sandboxes: Sequence[Sandbox],
     The sandboxes take turns run by run, so that a burst of load on a shared
     machine slows every configuration alike instead of whichever ran then. A
     statement of a few microseconds is timed mostly by jitter: fast ones run
-    on, up to FAST_RUNS times, until FAST_SECONDS have been timed.
+    on, up to FAST_RUNS times, until FAST_SECONDS have been timed. ``progress`` is
+    told the templates done.
     """
     timings: list[list[TemplateTiming]] = [[] for _ in sandboxes]
-    for template_id, kind, statements in samples:
+    for done, (template_id, kind, statements) in enumerate(samples):
+        if progress is not None:
+            progress("replaying templates", done, len(samples))
         seconds: list[list[float]] = [[] for _ in sandboxes]
         live = list(range(len(sandboxes)))
         while live:
@@ -263,10 +270,13 @@ def time_together(sandboxes: Sequence[Sandbox],
 
 
 def run_sequential(sandbox: Sandbox, statements: Iterable[tuple[str, str]],
-                   tally: Tally) -> dict[str, float]:
-    """Every (kind, sql) in log order, writes applied; total seconds per template kind."""
+                   tally: Tally, progress: Progress | None = None) -> dict[str, float]:
+    """Every (kind, sql) in log order, writes applied; total seconds per template kind.
+    ``progress`` is told the statements run, every thousand."""
     totals: dict[str, float] = {}
-    for kind, sql in statements:
+    for done, (kind, sql) in enumerate(statements):
+        if progress is not None and done % 1000 == 0:
+            progress("replaying the log in order", done, None)
         outcome = sandbox.run(sql)
         tally.add(outcome)
         if outcome.seconds is not None:

@@ -139,7 +139,8 @@ def _slower(s: replay.Slower) -> dict[str, Any]:
 
 def render_sql(document: dict[str, Any]) -> str:
     """The drop list as DROP INDEX statements, each after a comment giving its reason;
-    ANALYZE last when the statistics need it."""
+    ANALYZE, when the statistics need it, commented out: it is advice apart from the drops
+    (and can take long on a large database), so a drop script never runs it unasked."""
     count = len(document["drops"])
     lines = [f"-- advisor audit of {document['database']}: {count} "
              f"{'index' if count == 1 else 'indexes'} to drop"]
@@ -150,7 +151,7 @@ def render_sql(document: dict[str, Any]) -> str:
     advice = document["statistics"]["advice"]
     if advice:
         lines.append(f"-- statistics ({document['statistics']['state']}): {advice}")
-        lines.append("ANALYZE;")
+        lines.append("-- ANALYZE;")
     if document["drops"]:
         lines.append("-- to undo the drops:")
         lines.extend(f"-- {drop['restore_sql']}" for drop in document["drops"]

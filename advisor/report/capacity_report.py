@@ -31,16 +31,16 @@ from advisor.review.capacity import (
 from advisor.review.requests import Planned
 
 FORMAT_VERSION = 1
-DEFAULT_TOP = 10  # templates in a table, markdown or chart (json: all)
 SQL_WIDTH = 60
 
 
 def report(planned: Planned, top: int | None = None, chart: str | None = None) -> Report:
     """The capacity review with the command line that made it; tables show ``top``
-    templates (DEFAULT_TOP); with ``chart``, the chart drawn into that file."""
+    templates (None: all; JSON always has all); with ``chart``, the chart drawn into that
+    file."""
     document = capacity_document(planned.capacity, planned.workload, command_line())
     files = {Path(chart): render_chart(document, Path(chart).suffix[1:] or "png")} if chart else {}
-    return Report(document, partial(render_table, top=top or DEFAULT_TOP), files=files)
+    return Report(document, partial(render_table, top=top), files=files)
 
 
 def capacity_document(result: Capacity, workload: Workload,
@@ -149,6 +149,13 @@ def _notes(result: Capacity) -> list[str]:
         notes.append(f"{', '.join(extrapolated)} not synthesised (above --max-synth-scale "
                      f"{result.max_synth_scale:g}): every figure there is extrapolated from "
                      f"y = a·scale^b fitted over {measured}; rows are the profile's expectation")
+    falling = sorted(label for label, fits in result.run_growth.items()
+                     if (fit := fits.get("write_seconds")) is not None and fit.b < 0)
+    if extrapolated and falling:
+        notes.append(f"write seconds of {' and '.join(falling)} fall as the data grows over "
+                     "the measured scales (b < 0), which no workload keeps up: their "
+                     "extrapolated write figures are not to be trusted; measure larger scales "
+                     "(--max-synth-scale)")
     faster = sorted({r.label for p in result.measured for r in p.runs
                      if r.label != BASELINE and (p.write_overhead(r.label) or 0) < 0})
     if faster:
@@ -205,7 +212,7 @@ def _shorten(text: str, width: int = SQL_WIDTH) -> str:
 
 
 def render_table(document: dict[str, Any], markdown: bool = False,
-                 top: int | None = DEFAULT_TOP) -> str:
+                 top: int | None = None) -> str:
     """The per-scale tables; with ``markdown``, a capacity-planning review document."""
     fmt = "github" if markdown else "simple"
     sections = [_review_head(document, markdown)] if markdown else [_summary(document)]

@@ -15,7 +15,6 @@ from advisor.report.common import Report
 
 FORMAT_VERSION = 1
 SQL_WIDTH = 72
-TABLE_TOP = 25  # templates a table shows unless asked; JSON and markdown show all
 
 
 def _ms(ns: float | None) -> float | None:
@@ -26,11 +25,8 @@ def _share(part: float, whole: float) -> float | None:
     return round(part / whole, 6) if whole else None
 
 
-def report(digest: Digest, sort: str = "time", top: int | None = None,
-           output: str = "table") -> Report:
-    """The digest ranked by ``sort``, cut to ``top`` templates (a table: TABLE_TOP)."""
-    if top is None and output == "table":
-        top = TABLE_TOP
+def report(digest: Digest, sort: str = "time", top: int | None = None) -> Report:
+    """The digest ranked by ``sort``, cut to ``top`` templates (None: all)."""
     return Report(digest_document(digest, sort, top), render_table)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tabulate import tabulate
@@ -40,9 +40,27 @@ def _costed(costed: Costed | None) -> dict[str, Any] | None:
     }
 
 
+def analysed_document(workload: Workload) -> dict[str, Any]:
+    """How many templates could be analysed, and why each other one could not."""
+    analysed, total, share = workload.analysed_share
+    templates = workload.digest.templates
+    return {
+        "templates": analysed, "of": total, "share_of_statements": round(share, 6),
+        "unanalysed": [
+            {"id": tid, "sql": templates[tid].template.text, "reason": a.unanalysed,
+             "count": templates[tid].count}
+            for tid, a in workload.analyses.items() if not a.ok
+        ],
+    }
+
+
+def analysed_line(analysed: Mapping[str, Any]) -> str:
+    return (f"Templates analysed: {analysed['templates']} of {analysed['of']} "
+            f"({analysed['share_of_statements'] * 100:.1f}% of statements).")
+
+
 def explain_document(workload: Workload, explanations: Sequence[TemplateExplanation],
                      counters: WhatIfCounters) -> dict[str, Any]:
-    analysed, total, share = workload.analysed_share
     digest = workload.digest
     return {
         "format_version": FORMAT_VERSION,
@@ -50,14 +68,7 @@ def explain_document(workload: Workload, explanations: Sequence[TemplateExplanat
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats,
                        "notes": list(workload.statistics.notes)},
-        "analysed": {
-            "templates": analysed, "of": total, "share_of_statements": round(share, 6),
-            "unanalysed": [
-                {"id": tid, "sql": digest.templates[tid].template.text, "reason": a.unanalysed,
-                 "count": digest.templates[tid].count}
-                for tid, a in workload.analyses.items() if not a.ok
-            ],
-        },
+        "analysed": analysed_document(workload),
         "whatif": {"calls": counters.calls, "cache_hits": counters.hits,
                    "hit_rate": round(counters.hit_rate, 4), "indexes_built": counters.builds},
         "templates": [_template(e, digest.total_ns) for e in explanations],
@@ -94,9 +105,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     whatif = document["whatif"]
     stats = document["statistics"]
     lines = [
-        f"Templates analysed: {analysed['templates']} of {analysed['of']} "
-        f"({analysed['share_of_statements'] * 100:.1f}% of statements). "
-        f"Schema: {document['schema']}. Statistics: {stats['source']} ({stats['from']}).",
+        f"{analysed_line(analysed)} Schema: {document['schema']}. "
+        f"Statistics: {stats['source']} ({stats['from']}).",
         *(f"Note: {note}" for note in stats["notes"][1:] if note),
         f"What-if plans: {whatif['calls']:,} asked, {whatif['hit_rate'] * 100:.0f}% from cache.",
     ]

@@ -15,6 +15,7 @@ from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
 from advisor.report import compare_report
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
+from advisor.report.explain_report import analysed_document, analysed_line
 from advisor.report.reasons import reason_fields
 from advisor.review.requests import Recommended
 from advisor.review.validate import Validation
@@ -54,6 +55,7 @@ def recommend_document(rec: Recommendation, workload: Workload,
                        "sampling": (workload.statistics.sampling.describe()
                                     if workload.statistics.sampling else None),
                        "notes": list(workload.statistics.notes)},
+        "analysed": analysed_document(workload),
         "budget": {"max_indexes": rec.budget.max_indexes, "max_bytes": rec.budget.max_bytes,
                    "min_saving": rec.budget.min_saving, "tolerance": rec.tolerance},
         "indexes": [
@@ -118,6 +120,17 @@ def recommend_document(rec: Recommendation, workload: Workload,
     }
 
 
+def _unanalysed_lines(analysed: dict[str, Any]) -> list[str]:
+    """What the recommendation could not see: templates that were not analysed."""
+    missing = analysed["of"] - analysed["templates"]
+    if not missing:
+        return []
+    reasons = sorted({entry["reason"] for entry in analysed["unanalysed"]})
+    return [f"{analysed_line(analysed)} The other {missing:,} are left out of the "
+            f"recommendation ({'; '.join(reasons[:3])}{'; …' if len(reasons) > 3 else ''}); "
+            "advisor explain lists each."]
+
+
 def _verdict(v: Verdict) -> dict[str, Any]:
     more = (IN_RECOMMENDATION,) if v.in_recommendation else ()
     return {"index": str(v.spec), **reason_fields(v.decision, *more),
@@ -143,6 +156,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append(f"Statistics: {stats['source']} ({stats['from']}); the planner "
                f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1"
                + (f"; {stats['sampling']}." if stats.get("sampling") else "."))
+    out.extend(_unanalysed_lines(document["analysed"]))
     out.append("")
     out.append(heading("Implementation strategy (phases)", markdown))
     out.append(tabulate(
@@ -222,6 +236,7 @@ def render_sql(document: dict[str, Any], analyze: bool) -> str:
     output is meant to be applied as it is (sqlite3 app.db < it)."""
     lines = ["-- advisor recommend: create in phase order; the rollback at the end is "
              "commented out."]
+    lines.extend(f"-- {line}" for line in _unanalysed_lines(document["analysed"]))
     for phase in document["phases"]:
         lines.append(f"\n-- phase {phase['phase']}: {phase['cumulative_share']:.1%} of the "
                      f"saving once built")

@@ -33,7 +33,7 @@ from advisor.model.errors import OptionError
 from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.replay.measure import Measurement, configured_copy, measure_together
-from advisor.replay.synth import cached_database
+from advisor.replay.synth import cache_path, cached_database
 from advisor.review.configs import RECOMMENDED
 
 __all__ = [
@@ -186,7 +186,10 @@ def plan_capacity(workload: Workload, schema_path: str | Path, profile_path: str
     points = []
     for scale in measured:
         begun = time.perf_counter()
-        say(f"scale {scale.label} (x{scale.factor:g}): synthesising the database (cached)")
+        reused = cache_path(schema_path, profile_path, scale=scale.factor).is_file()
+        say(f"scale {scale.label} (x{scale.factor:g}): "
+            + ("the database synthesised before (cached)" if reused
+               else "synthesising the database"))
         database = cached_database(schema_path, profile_path, scale=scale.factor,
                                    progress=synth_progress)
         say(f"scale {scale.label}: measuring {len(added)} index sizes")

@@ -19,6 +19,7 @@ from advisor.advise.recommend import Recommendation, recommend
 from advisor.analysis.inputs import Inputs, read_digest, read_workload
 from advisor.analysis.workload import Workload, load_workload, require_synthesis_inputs
 from advisor.candidates.sampled import with_sampled_statistics
+from advisor.catalog.database import check_database
 from advisor.catalog.index_lists import load_index_list, read_index
 from advisor.catalog.profile import load_profile
 from advisor.catalog.scales import parse_scales
@@ -31,8 +32,8 @@ from advisor.replay.measure import (
     measure_configurations,
     measurement_database,
     replay_database,
+    require_replayed,
 )
-from advisor.review.audit.facts import check_database
 from advisor.review.audit.findings import Audit, audit
 from advisor.review.audit.replay import DEFAULT_MAX_REPLAYS
 from advisor.review.capacity import (
@@ -49,8 +50,6 @@ from advisor.review.configs import resolve_configurations
 from advisor.review.validate import Validation, validate
 from advisor.search.search import Budget
 from advisor.whatif.planner import WhatIfCounters
-
-EXPLAIN_TOP = 10  # templates explained, by logged time, unless asked (JSON: all)
 
 
 @dataclass(frozen=True)
@@ -70,9 +69,8 @@ class ExplainRequest:
     sql: str | None = None  # explain this statement instead of the logs' templates
     template_ids: tuple[str, ...] = ()  # id prefixes
     indexes: tuple[str, ...] = ()  # also plan with these, together
-    top: int | None = None
+    top: int | None = None  # the templates with the most logged time; None: all
     no_combinations: bool = False  # skip the search for pairs that avoid an ORDER BY sort
-    output: str = "table"  # the format asked for: JSON, for scripts, explains every template
 
     def __post_init__(self) -> None:
         if not self.inputs.logs and not self.sql:
@@ -91,10 +89,7 @@ def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explaine
     workload = _sampled(read_workload(request.inputs, feedback, digest=digest),
                         request.inputs.db, feedback)
     given = [read_index(text, workload.catalog) for text in request.indexes]
-    top = request.top
-    if top is None and request.output != "json" and not request.template_ids:
-        top = EXPLAIN_TOP
-    explanations, counters = explain_workload(workload, given, request.template_ids, top,
+    explanations, counters = explain_workload(workload, given, request.template_ids, request.top,
                                               combinations=not request.no_combinations)
     return Explained(workload, tuple(explanations), counters)
 
@@ -128,6 +123,7 @@ class Recommended:
 def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
     workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
                              scale=request.scale)
+    workload.require_analysed()
     found = None
     if request.validate:
         found = _measurement_database(request.inputs, request.scale, feedback)
@@ -137,6 +133,9 @@ def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Reco
     workload = _sampled(workload, found[0] if found else request.inputs.db, feedback)
     against = (load_index_list(request.against_file, workload.catalog)
                if request.against_file else [])
+    if feedback.step is not None:
+        feedback.step(f"searching the candidate indexes of {len(workload.analyses):,} "
+                      "templates")
     budget = Budget(max_indexes=request.max_indexes, max_bytes=request.max_bytes,
                     min_saving=request.min_saving)
     result = recommend(workload, budget, request.tolerance, against, request.algorithm,
@@ -177,7 +176,8 @@ def run_replay(request: ReplayRequest, feedback: Feedback = QUIET) -> Replayed:
     measurements = measure_configurations(
         workload, database, resolve_configurations(request.configs, workload),
         STATISTICS_OPTIONS[request.stats], request.mode, measuring.repetitions,
-        measuring.statement_timeout, inputs.logs, inputs.log_format)
+        measuring.statement_timeout, inputs.logs, inputs.log_format, feedback.count)
+    require_replayed(measurements, described)
     return Replayed(tuple(measurements), described, measuring.repetitions, request.mode)
 
 

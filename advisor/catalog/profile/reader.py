@@ -55,6 +55,9 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read the profile ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: not a text file; a profile is TOML "
+                           "(docs/profile-format.md)") from None
     return parse_profile(text, source=str(path))
 
 

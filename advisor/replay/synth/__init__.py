@@ -28,18 +28,26 @@ again by the hash of its inputs.
 from advisor.replay.synth.build import SynthReport, synthesize
 from advisor.replay.synth.cache import (
     SYNTH_VERSION,
+    CacheEntry,
+    cache_entries,
     cache_key,
+    cache_path,
     cached_database,
+    clear_cache,
     default_cache_dir,
 )
 from advisor.replay.synth.dag import build_dag
 
 __all__ = [
     "SYNTH_VERSION",
+    "CacheEntry",
     "SynthReport",
     "build_dag",
+    "cache_entries",
     "cache_key",
+    "cache_path",
     "cached_database",
+    "clear_cache",
     "default_cache_dir",
     "synthesize",
 ]

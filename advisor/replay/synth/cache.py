@@ -1,10 +1,13 @@
-"""The synthesis cache: one database per set of inputs, found again by their hash."""
+"""The synthesis cache: one database per set of inputs, found again by their hash; kept
+under a cap (the least recently used go first), listed and cleared by ``advisor cache``."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.catalog.profile import load_profile
@@ -49,17 +52,91 @@ def cached_database(schema_path: str | os.PathLike[str], profile_path: str | os.
 
     Builds are deterministic, so a database is reused as long as the schema
     text, profile text, seed, scale and ``SYNTH_VERSION`` are unchanged. Treat
-    the file as read-only: replay works on a copy.
+    the file as read-only: replay works on a copy. Reuse marks it used; a new
+    build makes room under the cache's cap (:func:`make_room`).
     """
+    profile = load_profile(profile_path)
+    target = cache_path(schema_path, profile_path, seed, scale, cache_dir)
+    if target.is_file():
+        os.utime(target)  # the least recently used go first when room is made
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    synthesize(load_catalog(schema_path), profile, target,
+               seed=profile.seed if seed is None else seed, scale=scale, progress=progress)
+    make_room(target.parent, keep=target)
+    return target
+
+
+def cache_path(schema_path: str | os.PathLike[str], profile_path: str | os.PathLike[str],
+               seed: int | None = None, scale: float = 1.0,
+               cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where the database for these inputs is (or would be) cached."""
     profile = load_profile(profile_path)
     seed = profile.seed if seed is None else seed
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", profile.name) or "profile"
-    key = cache_key(schema_path, profile_path, seed, scale)
-    target = folder / f"{name}-{key[:24]}.sqlite"
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    synthesize(load_catalog(schema_path), profile, target, seed=seed, scale=scale,
-               progress=progress)
-    return target
+    return folder / f"{name}-{cache_key(schema_path, profile_path, seed, scale)[:24]}.sqlite"
+
+
+# --- what the cache holds -------------------------------------------------------------
+
+DEFAULT_MAX_BYTES = 4 << 30  # ADVISOR_CACHE_MAX_BYTES overrides
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    path: Path
+    bytes: int
+    last_used: float  # seconds since the epoch (the file's modification time)
+    partial: bool  # a build that never finished (its process was killed)
+
+
+def cache_entries(cache_dir: str | os.PathLike[str] | None = None) -> list[CacheEntry]:
+    """The files in the cache, the least recently used first."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    if not folder.is_dir():
+        return []
+    entries = []
+    for path in folder.iterdir():
+        partial = path.name.startswith(".") and path.name.endswith(".tmp")
+        if path.is_file() and (path.suffix == ".sqlite" or partial):
+            found = path.stat()
+            entries.append(CacheEntry(path, found.st_size, found.st_mtime, partial))
+    return sorted(entries, key=lambda entry: (entry.last_used, entry.path.name))
+
+
+def clear_cache(cache_dir: str | os.PathLike[str] | None = None) -> list[CacheEntry]:
+    """Remove every database (and unfinished build) in the cache; returns what went."""
+    removed = []
+    for entry in cache_entries(cache_dir):
+        with contextlib.suppress(FileNotFoundError):  # another advisor got there first
+            entry.path.unlink()
+            removed.append(entry)
+    return removed
+
+
+def max_cache_bytes() -> int:
+    configured = os.environ.get("ADVISOR_CACHE_MAX_BYTES", "")
+    try:
+        return int(configured) if configured else DEFAULT_MAX_BYTES
+    except ValueError:
+        raise InputError(f"ADVISOR_CACHE_MAX_BYTES={configured!r}: write a number of "
+                         "bytes") from None
+
+
+def make_room(folder: Path, keep: Path) -> list[CacheEntry]:
+    """Remove the least recently used databases until the cache fits its cap
+    (max_cache_bytes); ``keep``, the one just built, stays whatever its size."""
+    entries = [entry for entry in cache_entries(folder) if not entry.partial]
+    total = sum(entry.bytes for entry in entries)
+    removed = []
+    for entry in entries:
+        if total <= max_cache_bytes():
+            break
+        if entry.path == keep:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            entry.path.unlink()
+        total -= entry.bytes
+        removed.append(entry)
+    return removed

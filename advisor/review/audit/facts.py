@@ -16,7 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.catalog.database import open_read_only
+from advisor.catalog.database import database_error, open_read_only
 from advisor.catalog.schema import Catalog, quote_identifier
 from advisor.catalog.statistics import Statistics, from_database
 from advisor.model.errors import InputError
@@ -46,7 +46,8 @@ def read_database(path: Path, catalog: Catalog) -> DatabaseFacts:
         try:
             return read_facts(connection, catalog)
         except sqlite3.DatabaseError as exc:
-            raise InputError(f"{path}: not a readable SQLite database: {exc}") from None
+            raise (database_error(exc, str(path))
+                   or InputError(f"{path}: not a readable SQLite database: {exc}")) from None
 
 
 def read_facts(connection: sqlite3.Connection, catalog: Catalog) -> DatabaseFacts:
