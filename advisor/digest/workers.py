@@ -66,7 +66,7 @@ def run_in_workers(job: Callable[..., Any], arguments: Sequence[tuple[Any, ...]]
     without answering raises WorkerError. Workers still running when this
     returns or raises are killed.
     """
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    context: Any = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     parent = os.getpid()
     processes: list[Any] = []
     pipes: list[Connection] = []
@@ -100,16 +100,21 @@ def _collect(processes: Sequence[Any], pipes: Sequence[Connection]) -> list[Any]
             index = next(i for i, pipe in waiting.items() if pipe is ready)
             del waiting[index]
             try:
-                ok, value = ready.recv()  # type: ignore[union-attr]
+                ok, value = _as_connection(ready).recv()
             except EOFError:
                 processes[index].join(timeout=5)
                 raise WorkerError(
                     f"a reading worker died without an answer (exit status "
                     f"{processes[index].exitcode}; out of memory?): try --workers 1") from None
             if not ok:
-                raise value
+                raise value  # an exception the worker sent
             results[index] = value
     return results
+
+
+def _as_connection(ready: object) -> Connection:
+    assert isinstance(ready, Connection)
+    return ready
 
 
 class _WorkerBug(Exception):

@@ -55,7 +55,7 @@ def cached_database(schema_path: str | os.PathLike[str], profile_path: str | os.
     the file as read-only: replay works on a copy. Reuse marks it used; a new
     build makes room under the cache's cap (:func:`make_room`).
     """
-    profile = load_profile(profile_path)
+    profile = load_profile(Path(profile_path))
     target = cache_path(schema_path, profile_path, seed, scale, cache_dir)
     if target.is_file():
         os.utime(target)  # the least recently used go first when room is made
@@ -71,7 +71,7 @@ def cache_path(schema_path: str | os.PathLike[str], profile_path: str | os.PathL
                seed: int | None = None, scale: float = 1.0,
                cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where the database for these inputs is (or would be) cached."""
-    profile = load_profile(profile_path)
+    profile = load_profile(Path(profile_path))
     seed = profile.seed if seed is None else seed
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", profile.name) or "profile"
