@@ -49,7 +49,7 @@ def main() -> None:
         generate(log, args.lines, args.templates)
         size = log.stat().st_size
         limit = ["prlimit", f"--as={MEMORY_LIMIT_KB << 10}", "--"]
-        base = [*limit, *advisor_argv(), "digest", str(log), "-q", "--format", "json"]
+        base = [*limit, *advisor_argv(), "digest", str(log), "-q"]
         for round_number in range(args.repeat):
             for label, extra in (("default workers", []), ("--workers 1", ["--workers", "1"])):
                 run = measure([*base, *extra])

@@ -67,7 +67,7 @@ def test_a_stop_signal_ends_a_replay_at_once_and_cleans_up(
         mode: str, signum: int, status: int, slow: tuple[Path, Path, Path]) -> None:
     database, log, temporary = slow
     process = _advisor("replay", str(log), "--db", str(database), "-c", "none", "--mode", mode,
-                       "--stats", "as-found", "--statement-timeout", "60", "--repetitions", "1",
+                       "--stats", "as-found", "--statement-timeout", "60", "--repetitions", "9",
                        temporary=temporary)
     try:
         _wait_for_a_copy(temporary, process)
@@ -107,7 +107,7 @@ POOL_SCRIPT = textwrap.dedent("""
     from advisor.digest.workers import run_in_workers
 
     def job(seconds):
-        print(os.getpid(), flush=True)
+        os.write(1, b"%d\\n" % os.getpid())  # one write: the two workers' lines stay apart
         time.sleep(seconds)
         return seconds
 
@@ -129,11 +129,13 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     """Row 2: kill -9 the parent; its workers stop within seconds, not a minute later."""
     script = tmp_path / "pool.py"
     script.write_text(POOL_SCRIPT)
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
-                              start_new_session=True)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        assert parent.stdout is not None
-        workers = [int(parent.stdout.readline()) for _ in range(2)]
+        assert parent.stdout is not None and parent.stderr is not None
+        lines = [parent.stdout.readline().strip() for _ in range(2)]
+        assert all(line.isdigit() for line in lines), (lines, parent.stderr.read())
+        workers = [int(line) for line in lines]
         assert all(_alive(pid) for pid in workers)
         parent.kill()
         parent.wait(timeout=10)

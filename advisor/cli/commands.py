@@ -282,11 +282,12 @@ def capacity(**options: Any) -> None:
 
 @main.group()
 def cache() -> None:
-    """The databases synthesised for replay, capacity and validation (kept for reuse).
+    """Databases synthesised to replay on, kept for reuse.
 
-    They live in $ADVISOR_CACHE_DIR/synth (else $XDG_CACHE_HOME/advisor/synth or
-    ~/.cache/advisor/synth), under ADVISOR_CACHE_MAX_BYTES (4 GiB by default):
-    when a new one is built, the least recently used others go first.
+    Replay, compare, capacity and recommend --validate build them, in
+    $ADVISOR_CACHE_DIR/synth (else $XDG_CACHE_HOME/advisor/synth or
+    ~/.cache/advisor/synth), kept under ADVISOR_CACHE_MAX_BYTES (4 GiB by
+    default): when a new one is built, the least recently used others go first.
     """
 
 
