@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,15 +138,20 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
         assert all(line.isdigit() for line in lines), (lines, parent.stderr.read())
         workers = [int(line) for line in lines]
         assert all(_alive(pid) for pid in workers)
-        parent.kill()
-        parent.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
+        _kill_and_see_workers_die(parent, workers)
     finally:
         if parent.poll() is None:
             os.killpg(parent.pid, signal.SIGKILL)
+
+
+def _kill_and_see_workers_die(parent: subprocess.Popen[Any], workers: list[int]) -> None:
+    """kill -9 the parent; every worker must be gone within five seconds."""
+    parent.kill()
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
 
 
 def _children(pid: int) -> list[int]:
@@ -180,12 +186,7 @@ def test_digest_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
             time.sleep(0.05)
             workers = [pid for pid in _children(parent.pid) if _alive(pid)]
         time.sleep(0.5)
-        parent.kill()
-        parent.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
+        _kill_and_see_workers_die(parent, workers)
     finally:
         if parent.poll() is None:
             parent.kill()
