@@ -11,6 +11,7 @@ every index of a given list (the seed analysis's thirteen, say).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -161,6 +162,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
                                          algorithm, measure_on.described, feedback)
         chosen = selection.chosen
+        seconds = measured is not None  # costs in seconds, else in row steps
         baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
         final, _, upkeep_final = pricer.totals(chosen)
 
@@ -187,7 +189,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             spec: (_measured_verdict(spec, measured_verdicts[spec], chosen, pricer,
                                      bytes_of[spec]) if spec in measured_verdicts
                    else _rejected(spec, code, chosen, pricer, bytes_of[spec], selection,
-                                  baseline, tolerance, budget.min_saving))
+                                  baseline, tolerance, budget.min_saving, seconds))
             for spec, code in sorted(selection.rejected.items())
         }
         rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
@@ -199,7 +201,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         if measuring is not None and against:
             measure_list(measuring, against)
         against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload,
-                                        baseline) for spec in against)
+                                        baseline, seconds) for spec in against)
         totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
                         read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
                         write_upkeep_recommended=upkeep_final,
@@ -294,9 +296,22 @@ def _measured_marginal(spec: IndexSpec, base: frozenset[IndexSpec], pricer: Pric
                for config in (base - {spec}, base | {spec}))
 
 
+def cost_text(value: float, seconds: bool) -> str:
+    """A cost as a reason's sentence writes it: row steps whole, seconds to three
+    significant figures.
+
+    >>> cost_text(3677281.4, False), cost_text(0.026123, True), cost_text(12.34, True)
+    ('3,677,281', '0.0261 s', '12.3 s')
+    """
+    if not seconds:
+        return f"{value:,.0f}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value)))) if value else 0
+    return f"{value:,.{digits}f} s"
+
+
 def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
               pricer: Pricer, size: int, selection: Selection, baseline: float,
-              tolerance: float, min_saving: float) -> Verdict:
+              tolerance: float, min_saving: float, seconds: bool) -> Verdict:
     """The search's reason, measured again beside the recommended set: no read saving
     or not worth its writes overrides it; the rest of what the search did not keep is
     within the tolerance."""
@@ -307,8 +322,9 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
         decision = (Decision.of(Reason.PREFIX, longer=str(longer[0])) if longer
                     else Decision.of(Reason.NO_GAIN, beside=BESIDE_SET))
     elif upkeep >= read_saving:
-        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
-                               read_saving=read_saving)
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table,
+                               upkeep=cost_text(upkeep, seconds),
+                               read_saving=cost_text(read_saving, seconds))
     elif code is Reason.BELOW_MIN_SAVING:
         decision = Decision.of(code, share=share, min_saving=min_saving)
     elif code is Reason.OVER_BUDGET:
@@ -328,7 +344,7 @@ def _measured_verdict(spec: IndexSpec, decision: Decision, chosen: frozenset[Ind
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
-           pricer: Pricer, workload: Workload, baseline: float) -> Verdict:
+           pricer: Pricer, workload: Workload, baseline: float, seconds: bool) -> Verdict:
     """What one index of a given list does, next to the rest of that list."""
     saving, read_saving, upkeep = _marginal(spec, against, pricer)
     alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricer)
@@ -341,8 +357,9 @@ def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[Ind
         decision = Decision.of(Reason.REDUNDANT, beside=BESIDE_LIST,
                                alone_share=alone_saving / baseline if baseline else 0.0)
     elif upkeep >= read_saving:
-        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
-                               read_saving=read_saving)
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table,
+                               upkeep=cost_text(upkeep, seconds),
+                               read_saving=cost_text(read_saving, seconds))
     elif share < NEGLIGIBLE_SHARE:
         decision = Decision.of(Reason.NEGLIGIBLE, share=share, beside=BESIDE_LIST,
                                threshold=NEGLIGIBLE_SHARE)

@@ -140,6 +140,7 @@ class MeasuringCounters:
     outcomes: Mapping[str, int] = field(default_factory=dict)  # run statuses
     estimated: int = 0  # distinct (template, indexes) the estimate and what-if were asked
     steps: StepCheck | None = None  # how VM steps and time agreed in the comparisons
+    failed: tuple[str, ...] = ()  # templates every run failed under some configuration
 
     @property
     def measured_share(self) -> float:
@@ -432,7 +433,8 @@ class MeasuredPricer(Pricer):
             self._calls, self._hits, self._mismatches, bench.copies, bench.copy_seconds,
             bench.builds, bench.build_seconds, bench.drops,
             tuple(t for t in self.templates if t not in self._samples),
-            frozen_mapping(dict(self._tally.counts)), len(self._priced), self._step_check())
+            frozen_mapping(dict(self._tally.counts)), len(self._priced), self._step_check(),
+            tuple(sorted({key.template_id for key in self._failed})))
 
     def _step_check(self) -> StepCheck:
         """Whether VM steps tell what time tells: over every template compared with

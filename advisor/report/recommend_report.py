@@ -176,7 +176,7 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
             "price_calls": c.price_calls, "measured_prices": c.measured_prices,
             "measured_share": round(c.measured_share, 4),
             "plan_mismatches": c.plan_mismatches, "unreplayable": list(c.unreplayable),
-            "outcomes": dict(c.outcomes), "estimated": c.estimated},
+            "outcomes": dict(c.outcomes), "estimated": c.estimated, "failed": list(c.failed)},
         "steps": None if c.steps is None else {
             "pairs": c.steps.pairs,
             "rho": None if c.steps.rho is None else round(c.steps.rho, 4),
@@ -251,9 +251,15 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     methods = ", ".join(f"{c['method']} ({c['candidates']} candidates)"
                         for c in search["components"])
     out.append("")
+    memo = ""
+    if measured is not None:
+        counters = measured["counters"]
+        memo = (f" (the measured pricer's memo answered "
+                f"{counters['price_calls'] - counters['estimated']:,} more)")
     out.append(f"Search: {len(search['components'])} components: {methods}. "
                f"{search['evaluations']:,} cost evaluations; what-if plans "
-               f"{search['whatif_calls']:,} asked, {search['whatif_hit_rate']:.0%} from cache.")
+               f"{search['whatif_calls']:,} asked, {search['whatif_hit_rate']:.0%} from "
+               f"cache{memo}.")
     if measured is not None:
         out.append(_measuring_text(measured))
     return "\n".join(out)
@@ -298,7 +304,9 @@ def _amount(value: float, measured: Any) -> str:
 def _basis(verdict: dict[str, Any], measured: Any) -> list[str]:
     if measured is None:
         return []
-    return ["measured" if verdict.get("measured") else "estimated"]
+    if "measured" not in verdict:  # served by an existing index: nothing was priced
+        return [""]
+    return ["measured" if verdict["measured"] else "estimated"]
 
 
 def _basis_header(measured: Any) -> list[str]:
@@ -341,14 +349,17 @@ def _measuring_text(measured: dict[str, Any]) -> str:
     c = measured["counters"]
     unreplayable = (f"; {len(c['unreplayable'])} templates could not be replayed and are "
                     "priced by the estimate" if c["unreplayable"] else "")
+    if c["failed"]:
+        unreplayable += (f"; every run of {', '.join(c['failed'])} failed under some "
+                         "configuration (see outcomes), priced there by the estimate")
     text = (f"Measuring: {measured['seconds']:,.1f} s ({measured['search_seconds']:,.1f} s "
             f"of it searching), {len(measured['rounds'])} rounds: {c['replays']:,} replays "
             f"({c['runs']:,} statement runs) of {c['measured_work']:,} plans, {c['builds']} "
             f"index builds ({c['build_seconds']:,.1f} s) and {c['drops']} drops on "
             f"{c['copies']} copies ({c['copy_seconds']:,.1f} s to make); "
-            f"{c['measured_share']:.0%} of {c['price_calls']:,} prices from measurements, "
-            f"{c['estimated']:,} estimated anew; {c['plan_mismatches']} what-if plans were "
-            f"not SQLite's on the copy{unreplayable}.")
+            f"{c['measured_share']:.0%} of {c['price_calls']:,} prices from measurements; "
+            f"{c['plan_mismatches']} what-if plans were not SQLite's on the copy"
+            f"{unreplayable}.")
     steps = measured["steps"]
     if steps and steps["pairs"]:
         rho = "n/a" if steps["rho"] is None else f"{steps['rho']:.2f}"
@@ -365,8 +376,8 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
     if saving is not None:
         summary = (f"saves {saving['seconds']:,.3f} s of the workload's time, measured with "
                    f"and without it beside the rest of the set (noise band "
-                   f"{saving['noise_seconds']:,.3f} s); adds {index['write_cost']:,.3f} s of "
-                   f"write time; {kib_text(index['estimated_bytes'])}.")
+                   f"{saving['noise_seconds']:,.3f} s); write time {index['write_cost']:+,.3f} "
+                   f"s; {kib_text(index['estimated_bytes'])}.")
         if saving["slows"]:
             slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
             summary += f" It slows {slowed}: the saving is net of that."
