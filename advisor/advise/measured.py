@@ -179,7 +179,7 @@ def _search_rounds(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer]
         if not _improving(progress.rounds, pricer.totals(frozenset()).total, tolerance):
             break
         selection = following
-    return _kept(progress.selections[start - 1:], selection, pricer, tolerance)
+    return _kept(progress.selections[start - 1:], pricer, tolerance)
 
 
 def _search(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
@@ -318,13 +318,10 @@ def _surprises(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]) -> list[str
     return [template for _, template in sorted(found)[:SURPRISES]]
 
 
-def _kept(measured: Sequence[Selection], last: Selection, pricer: MeasuredPricer,
+def _kept(measured: Sequence[Selection], pricer: MeasuredPricer,
           tolerance: float) -> Selection:
-    """The search's last answer when it was measured in a round; else, among the
-    ``measured`` rounds' sets, the smallest whose measured cost is within the tolerance
-    of the best one's (as the search's own tolerance rule, on measured cost)."""
-    if any(s.chosen == last.chosen for s in measured):
-        return last
+    """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
+    tolerance of the best one's (the search's own rule, on measured cost)."""
     totals = [pricer.totals(s.chosen).total for s in measured]
     best = min(totals)
     baseline = pricer.totals(frozenset()).total
