@@ -29,20 +29,28 @@ SCHEMA = ("CREATE TABLE item (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTE
           "name TEXT);\n")
 
 
+B_LOOKUPS = "".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000}\n" for k in range(80))
+
+
+def items_database(path: Path, more: str = "") -> sqlite3.Connection:
+    """20,000 items at ``path``, where a has two values and b two rows a value, no index
+    on either; ``more``: DDL beside. Open, for more rows."""
+    connection = sqlite3.connect(path)
+    connection.executescript(SCHEMA + more)
+    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
+                           ((i % 2, i % 10_000, f"item {i}") for i in range(ROWS)))
+    return connection
+
+
 @pytest.fixture(scope="module")
 def items(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(log, database): a few lookups by a and many by b on 20,000 items, where a has two
-    values and b two rows a value; no index serves them."""
+    """(log, database): a few lookups by a and many by b on the items."""
     folder = tmp_path_factory.mktemp("items")
     log = folder / "lookups.log"
     log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2}\n" for k in range(10))
-                   + "".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000}\n"
-                             for k in range(80)))
+                   + B_LOOKUPS)
     database = folder / "items.db"
-    connection = sqlite3.connect(database)
-    connection.executescript(SCHEMA)
-    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
-                           ((i % 2, i % 10_000, f"item {i}") for i in range(ROWS)))
+    connection = items_database(database)
     connection.commit()
     connection.close()
     return log, database
@@ -84,13 +92,9 @@ def test_one_over_estimated_template_does_not_make_the_others_negligible(
     tolerance. Measured, each template costs what it takes, and that index is kept."""
     log = tmp_path / "mixed.log"
     log.write_text("".join(f"SELECT count(*) FROM tiny WHERE x = {k}\n" for k in range(10))
-                   + "".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000}\n"
-                             for k in range(80)))
+                   + B_LOOKUPS)
     database = tmp_path / "mixed.db"
-    connection = sqlite3.connect(database)
-    connection.executescript(SCHEMA + "CREATE TABLE tiny (id INTEGER PRIMARY KEY, x INTEGER);")
-    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
-                           ((i % 2, i % 10_000, f"item {i}") for i in range(ROWS)))
+    connection = items_database(database, "CREATE TABLE tiny (id INTEGER PRIMARY KEY, x INT);")
     connection.executemany("INSERT INTO tiny (x) VALUES (?)", ((i,) for i in range(200)))
     connection.commit()
     connection.close()
