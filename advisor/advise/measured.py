@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from advisor.model.feedback import QUIET, Feedback
@@ -54,6 +54,8 @@ from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
 from advisor.search.search import Budget, Problem, Selection, select
 
 MAX_ROUNDS = 4
+IN_PLAY = 24  # candidates the searches after the estimate's weigh, at most (see _Decision)
+HELPFUL = frozenset({Reason.WITHIN_TOLERANCE, Reason.OVER_BUDGET, Reason.BELOW_MIN_SAVING})
 ALTERNATIVES = 4  # moves beside the chosen set measured each round, by current prices
 SURPRISE = 2.0  # measured this many times what the estimate promised: look around it
 SURPRISE_SHARE = 0.01  # of the workload's measured time under the set, at least
@@ -131,101 +133,177 @@ class MeasuredDecision:
         freeze_mappings(self, "rejected")
 
 
-@dataclass
-class _Progress:
-    """What the decision has found so far (private, mutable while deciding)."""
-
-    rounds: list[Round] = field(default_factory=list)
-    selections: list[Selection] = field(default_factory=list)
-    pairs: dict[frozenset[IndexSpec], list[Comparison]] = field(default_factory=dict)
-    search_seconds: float = 0.0
-
-
 def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
            first: Selection, budget: Budget, tolerance: float, algorithm: str,
            database: str, feedback: Feedback = QUIET) -> tuple[Selection, MeasuredDecision]:
     """The measured selection, starting from ``first`` (the search on the estimate);
     ``problem_of(pricer)`` is the search problem priced by ``pricer``."""
     started = time.perf_counter()
-    say = feedback.step or (lambda _text: None)
-    progress = _Progress()
-    say("measuring every template today and with the estimate's set")
+    deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
+                         feedback.step or (lambda _text: None))
+    deciding.say("measuring every template today")
     pricer.measure([frozenset()])
-    selection = _search_rounds(pricer, problem_of, first, budget, tolerance, algorithm,
-                               progress, say)
-    final, earned, rejected = _verified(pricer, problem_of, selection, budget, tolerance,
-                                        algorithm, progress, say)
-    say("timing the set against today")
+    final, earned, rejected = deciding.verified(deciding.rounds(first))
+    deciding.say("timing the set against today")
     today = pricer.compare(final.chosen, [frozenset()])[0]
     decision = MeasuredDecision(
-        database, pricer.bench.analyze, tuple(progress.rounds), tuple(sorted(first.chosen)),
+        database, pricer.bench.analyze, tuple(deciding.history), tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
         _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
-        time.perf_counter() - started, progress.search_seconds)
+        time.perf_counter() - started, deciding.search_seconds)
     return final, decision
 
 
-def _search_rounds(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
-                   selection: Selection, budget: Budget, tolerance: float, algorithm: str,
-                   progress: _Progress, say: Callable[[str], None]) -> Selection:
-    """Measure what the search wants and search again, round after round (step 2)."""
-    start = len(progress.rounds) + 1
-    for number in range(start, start + MAX_ROUNDS):
-        say(f"measured search, round {number}: {len(selection.chosen)} indexes")
-        _measure_round(pricer, problem_of, selection, number, progress)
-        following = _search(pricer, problem_of, budget, tolerance, algorithm, progress)
-        if following.chosen == selection.chosen:  # the measurements agree with the choice
-            return following
-        if not _improving(progress.rounds, pricer.totals(frozenset()).total, tolerance):
-            break
-        selection = following
-    return _kept(progress.selections[start - 1:], pricer, tolerance)
+class _Decision:
+    """The measured search as it goes (private, mutable while deciding).
 
+    The searches after the first weigh only the candidates in play
+    (``IN_PLAY`` at most): the estimate's set and best set; those it found
+    helpful but left out (within the tolerance, over the budget, below the
+    least saving), the most helpful first; and every candidate measuring has
+    tried. The rest the estimate's search found no gain in, or found worse
+    than its best set: measured, a plan keyed as the estimate's costs as it
+    did, and a candidate dismissed on a template the estimate got wrong is
+    tried through ``_surprises``. A search over every candidate again took as
+    long as the first each round (40 s on TPC-H's 64)."""
 
-def _search(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
-            budget: Budget, tolerance: float, algorithm: str, progress: _Progress) -> Selection:
-    searching = time.perf_counter()
-    found = select(problem_of(pricer), budget, tolerance, algorithm)
-    progress.search_seconds += time.perf_counter() - searching
-    return found
+    def __init__(self, pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
+                 first: Selection, budget: Budget, tolerance: float, algorithm: str,
+                 say: Callable[[str], None]) -> None:
+        self.pricer = pricer
+        self.problem_of = problem_of
+        self.first = first
+        self.budget = budget
+        self.tolerance = tolerance
+        self.algorithm = algorithm
+        self.say = say
+        self.history: list[Round] = []
+        self.selections: list[Selection] = []
+        self.pairs: dict[frozenset[IndexSpec], list[Comparison]] = {}
+        self.tried: set[IndexSpec] = set(first.chosen | first.optimum)
+        self.banned: dict[IndexSpec, Decision] = {}
+        self.search_seconds = 0.0
+        self.everyone = problem_of(pricer).candidates
+        self._helpful = self._helpful_left_out()
 
+    def _helpful_left_out(self) -> list[IndexSpec]:
+        """What the estimate's search left out although it helps, the most helpful first
+        (its estimated saving beside the estimate's set)."""
+        estimated, chosen = self.pricer.estimated, self.first.chosen
+        left = [c for c, reason in self.first.rejected.items() if reason in HELPFUL]
 
-def _verified(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
-              selection: Selection, budget: Budget, tolerance: float, algorithm: str,
-              progress: _Progress, say: Callable[[str], None]
-              ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
-    """Every chosen index earns its place (step 3). When some do not and the budget left
-    candidates out, the search runs again without them (measured, as in step 2): the
-    budget they held may go to a candidate that does earn it. Without a budget to free
-    the search had weighed every candidate already, on measured prices."""
-    banned: dict[IndexSpec, Decision] = {}
-    dropped: list[Earned] = []
+        def gain(candidate: IndexSpec) -> float:
+            return sum(estimated.priced(t, chosen).weighted
+                       - estimated.priced(t, chosen | {candidate}).weighted
+                       for t in _templates(self.pricer, candidate))
 
-    def without_banned(priced: MeasuredPricer) -> Problem:
-        problem = problem_of(priced)
-        return replace(problem, candidates=tuple(c for c in problem.candidates
-                                                 if c not in banned))
+        return [c for _, c in sorted((-gain(c), c) for c in left)]
 
-    for attempt in range(1, MAX_ROUNDS + 1):
-        say(f"timing each of {len(selection.chosen)} indexes against the set without it")
-        kept, earned, rejected = earn_places(pricer, selection.chosen,
-                                             progress.pairs.get(selection.chosen))
-        dropped += [e for e in earned if not e.kept]
-        if not rejected:
-            break
-        banned.update(rejected)
-        over_budget = Reason.OVER_BUDGET in selection.rejected.values()
-        selection = _without(selection, kept, banned, pricer)
-        if not over_budget or attempt == MAX_ROUNDS:
-            break  # what was kept stands, verified
-        again = _search(pricer, without_banned, budget, tolerance, algorithm, progress)
-        if again.chosen <= kept:
-            break  # nothing new to try
-        selection = _search_rounds(pricer, without_banned, again, budget, tolerance,
-                                   algorithm, progress, say)
-    selection = _without(selection, selection.chosen, banned, pricer)
-    verified = tuple(e for e in earned if e.kept and e.spec in selection.chosen)
-    return selection, (*verified, *dropped), banned
+    def problem(self, pricer: MeasuredPricer) -> Problem:
+        """The search problem over the candidates in play."""
+        full = self.problem_of(pricer)
+        playing = set(self.tried) - self.banned.keys()
+        room = IN_PLAY - len(playing)
+        if room > 0:
+            playing |= set([c for c in self._helpful
+                            if c not in self.banned and c not in playing][:room])
+        return replace(full, candidates=tuple(c for c in full.candidates if c in playing))
+
+    def search(self) -> Selection:
+        searching = time.perf_counter()
+        found = select(self.problem(self.pricer), self.budget, self.tolerance, self.algorithm)
+        self.search_seconds += time.perf_counter() - searching
+        return found
+
+    def rounds(self, selection: Selection) -> Selection:
+        """Measure what the search wants and search again, round after round (step 2)."""
+        start = len(self.history) + 1
+        for number in range(start, start + MAX_ROUNDS):
+            self.say(f"measured search, round {number}: {len(selection.chosen)} indexes")
+            self.measure_round(selection, number)
+            following = self.search()
+            if following.chosen == selection.chosen:  # the measurements agree
+                return following
+            if not _improving(self.history, self.pricer.totals(frozenset()).total,
+                              self.tolerance):
+                break
+            selection = following
+        return _kept(self.selections[start - 1:], self.pricer, self.tolerance)
+
+    def measure_round(self, selection: Selection, number: int) -> None:
+        """Measure what the search wants of ``selection``, and note the round."""
+        pricer, chosen = self.pricer, selection.chosen
+        self.tried |= chosen | selection.optimum
+        fresh = pricer.measure([chosen, selection.optimum])
+        self.pairs[chosen] = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
+        for move, templates in self.alternatives(chosen):
+            self.tried |= move
+            fresh += pricer.measure([move], templates)
+        changed = [t for t in pricer.templates if pricer.restrict(chosen, t)]
+        share = (sum(pricer.is_measured(t, chosen) for t in changed) / len(changed)
+                 if changed else 1.0)
+        self.history.append(Round(number, tuple(sorted(chosen)), pricer.totals(chosen).total,
+                                  share, fresh))
+        self.selections.append(selection)
+
+    def alternatives(self, chosen: frozenset[IndexSpec]
+                     ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
+        """The moves beside ``chosen`` worth measuring, with the templates of the moved
+        index's table (the only ones a move changes): among the candidates in play, the
+        ``ALTERNATIVES`` the current prices say save most; and, for each template the
+        estimate was most wrong about (``_surprises``), among every candidate, the
+        ``PER_SURPRISE`` moves the estimate prices it lowest under (what the search
+        dismissed on the estimate's word)."""
+        pricer = self.pricer
+        playing = self.problem(pricer).candidates
+        moves = _moves(chosen, playing)
+        templates = {move: tuple(_templates(pricer, spec)) for move, spec in moves.items()}
+
+        def saving(move: frozenset[IndexSpec]) -> float:
+            return sum(pricer.priced(t, chosen).weighted - pricer.priced(t, move).weighted
+                       for t in templates[move])
+
+        ranked = sorted(((saving(m), _order(m), m) for m in moves),
+                        key=lambda e: (-e[0], e[1]))
+        picked = [(move, templates[move]) for gain, _, move in ranked[:ALTERNATIVES]
+                  if gain > 0]
+        for template in _surprises(pricer, chosen):
+            tables = pricer.tables_of(template)
+            near = _moves(chosen, [c for c in self.everyone if c.table.lower() in tables
+                                   and c not in self.banned])
+            for move in sorted((m for m in near if m not in {p for p, _ in picked}),
+                               key=lambda m: (pricer.estimated.priced(template, m).total,
+                                              _order(m)))[:PER_SURPRISE]:
+                picked.append((move, tuple(_templates(pricer, near[move]))))
+        return picked
+
+    def verified(self, selection: Selection
+                 ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
+        """Every chosen index earns its place (step 3). When some do not and the budget
+        left candidates out, the search runs again without them (measured, as in step
+        2): the budget they held may go to a candidate that does earn it. Without a
+        budget to free, the search had weighed every candidate in play already."""
+        dropped: list[Earned] = []
+        for attempt in range(1, MAX_ROUNDS + 1):
+            self.say(f"timing each of {len(selection.chosen)} indexes against the set "
+                     "without it")
+            kept, earned, rejected = earn_places(self.pricer, selection.chosen,
+                                                 self.pairs.get(selection.chosen))
+            dropped += [e for e in earned if not e.kept]
+            if not rejected:
+                break
+            self.banned.update(rejected)
+            over_budget = Reason.OVER_BUDGET in selection.rejected.values()
+            selection = _without(selection, kept, self.banned, self.pricer)
+            if not over_budget or attempt == MAX_ROUNDS:
+                break  # what was kept stands, verified
+            again = self.search()
+            if again.chosen <= kept:
+                break  # nothing new to try
+            selection = self.rounds(again)
+        selection = _without(selection, selection.chosen, self.banned, self.pricer)
+        verified = tuple(e for e in earned if e.kept and e.spec in selection.chosen)
+        return selection, (*verified, *dropped), self.banned
 
 
 def measure_list(pricer: MeasuredPricer, given: Iterable[IndexSpec]) -> None:
@@ -234,8 +312,7 @@ def measure_list(pricer: MeasuredPricer, given: Iterable[IndexSpec]) -> None:
     listed = frozenset(given)
     pricer.measure([listed])
     for spec in sorted(listed):
-        templates = [t for t in pricer.templates if spec.table.lower() in pricer.tables_of(t)]
-        pricer.measure([listed - {spec}, frozenset({spec})], templates)
+        pricer.measure([listed - {spec}, frozenset({spec})], _templates(pricer, spec))
 
 
 def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bool:
@@ -248,55 +325,23 @@ def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bo
     return rounds[-1].seconds < best - tolerance * max(baseline - best, 0.0)
 
 
-def _measure_round(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
-                   selection: Selection, number: int, progress: _Progress) -> None:
-    """Measure what the search wants of ``selection``, and note the round."""
-    chosen = selection.chosen
-    fresh = pricer.measure([chosen, selection.optimum])
-    progress.pairs[chosen] = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
-    for move, templates in _alternatives(pricer, problem_of(pricer), chosen):
-        fresh += pricer.measure([move], templates)
-    changed = [t for t in pricer.templates if pricer.restrict(chosen, t)]
-    share = (sum(pricer.is_measured(t, chosen) for t in changed) / len(changed)
-             if changed else 1.0)
-    progress.rounds.append(Round(number, tuple(sorted(chosen)), pricer.totals(chosen).total,
-                                 share, fresh))
-    progress.selections.append(selection)
-
-
-def _alternatives(pricer: MeasuredPricer, problem: Problem, chosen: frozenset[IndexSpec]
-                  ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
-    """The moves beside ``chosen`` worth measuring, with the templates of the moved
-    index's table (the only ones a move changes): the ``ALTERNATIVES`` the current
-    prices say save most, and for each template the estimate was most wrong about
-    (``_surprises``), the ``PER_SURPRISE`` moves the estimate prices it lowest under
-    (what the search dismissed on the estimate's word)."""
+def _moves(chosen: frozenset[IndexSpec], candidates: Iterable[IndexSpec]
+           ) -> dict[frozenset[IndexSpec], IndexSpec]:
+    """Each candidate added to ``chosen``, or swapped for a chosen index on its table:
+    move -> the candidate moved in."""
     moves: dict[frozenset[IndexSpec], IndexSpec] = {}
-    for candidate in problem.candidates:
+    for candidate in candidates:
         if candidate in chosen:
             continue
         moves.setdefault(chosen | {candidate}, candidate)
         for spec in chosen:
             if spec.table.lower() == candidate.table.lower():
                 moves.setdefault((chosen - {spec}) | {candidate}, candidate)
-    templates = {move: tuple(t for t in pricer.templates
-                             if spec.table.lower() in pricer.tables_of(t))
-                 for move, spec in moves.items()}
+    return moves
 
-    def saving(move: frozenset[IndexSpec]) -> float:
-        return sum(pricer.priced(t, chosen).weighted - pricer.priced(t, move).weighted
-                   for t in templates[move])
 
-    def order(move: frozenset[IndexSpec]) -> list[str]:
-        return sorted(map(str, move))
-
-    ranked = sorted(((saving(m), order(m), m) for m in moves), key=lambda e: (-e[0], e[1]))
-    picked = [move for gain, _, move in ranked[:ALTERNATIVES] if gain > 0]
-    for template in _surprises(pricer, chosen):
-        near = sorted((m for m in moves if template in templates[m] and m not in picked),
-                      key=lambda m: (pricer.estimated.priced(template, m).total, order(m)))
-        picked += near[:PER_SURPRISE]
-    return [(move, templates[move]) for move in picked]
+def _order(move: frozenset[IndexSpec]) -> list[str]:
+    return sorted(map(str, move))
 
 
 def _surprises(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]) -> list[str]:
