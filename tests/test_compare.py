@@ -62,20 +62,3 @@ def test_plan_groups_letter_the_configurations_by_their_plans() -> None:
                 configuration("twin", 1, measured("twin", 8.0, SCAN)),
                 configuration("seek", 1, measured("seek", 1.0, SEEK))]
     assert plan_groups(compared, AS_FOUND) == {"none": "A", "twin": "A", "seek": "B"}
-
-
-def test_an_index_whose_templates_got_no_faster_is_named() -> None:
-    from advisor.review.compare import without_measured_gain
-
-    def timed(label: str, state: str, **medians: float) -> Measurement:
-        timings = tuple(TemplateTiming(t, "read", s, 3) for t, s in medians.items())
-        return Measurement(label, (), 0.0, 0, timings, 0.0, 0.0, (), Tally().frozen(), state)
-
-    today = configuration("today", 0, timed("today", AS_FOUND, t1=1.0, t2=1.0),
-                          timed("today", ANALYZED, t1=1.0, t2=1.0))
-    after = configuration("after", 2, timed("after", AS_FOUND, t1=0.1, t2=0.98),
-                          timed("after", ANALYZED, t1=0.2, t2=1.02))
-    comparison = Comparison((today, after), "", "", {})
-    idle = without_measured_gain(comparison, "today", "after",
-                                 {"helps": ["t1"], "idle": ["t2"]})
-    assert idle == {"idle": {AS_FOUND: 0.98, ANALYZED: 1.02}}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.review.compare import _ranks, spearman
+from advisor.model.ranking import ranks, spearman
 
 
 def test_ranks_share_ties() -> None:
-    assert _ranks([5, 1, 5, 2]) == [3.5, 1.0, 3.5, 2.0]
+    assert ranks([5, 1, 5, 2]) == [3.5, 1.0, 3.5, 2.0]
 
 
 @pytest.mark.parametrize(("xs", "ys", "rho"), [

@@ -1,4 +1,5 @@
-"""advisor recommend on a small workload: the set, its phases, reasons and outputs."""
+"""advisor recommend on a small workload, on the estimate: the set, its phases, reasons and
+outputs."""
 
 from __future__ import annotations
 
@@ -41,11 +42,13 @@ def workload(tmp_path: Path) -> Path:
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    return run_command("recommend", *args)
+    """``advisor recommend ARGS --estimate-only``: these tests hold the estimate's decisions
+    (tests/test_measured.py measures)."""
+    return run_command("recommend", *args, "--estimate-only")
 
 
 def recommend_json(*args: str) -> dict[str, Any]:
-    return command_json("recommend", *args)
+    return command_json("recommend", *args, "--estimate-only")
 
 
 def test_hot_lookups_get_their_indexes_in_the_first_phase(workload: Path) -> None:

@@ -143,8 +143,8 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
     code, printed, err = run_command("recommend", str(out / "workload.log"), "--db",
                                      str(database), "--schema", str(SCHEMA), "--validate")
     assert code == 0, err
-    assert "Validation (measured on copies of the database)" in printed
-    assert "Verdict, as found:" in printed and "Verdict, after ANALYZE:" in printed
+    assert f"Measured on copies of {database}, as found:" in printed
+    assert "index builds" in printed
     assert checksum(database) == before
     # Sequential: the whole log in order, writes applied, on a copy.
     sequential = command_json("replay", str(out / "workload.log"), "--db", str(database),

@@ -1,5 +1,5 @@
-"""The library calls the commands make: configurations by name, recommend with its
-validation, and the requests' own checks of their options."""
+"""The library calls the commands make: configurations by name, recommend measured or
+estimated, and the requests' own checks of their options."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from advisor.analysis.inputs import Inputs, read_workload
 from advisor.analysis.workload import Workload
 from advisor.model.errors import InputError, OptionError
 from advisor.model.indexes import parse_index
-from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.report import recommend_report
 from advisor.review import configs
 from advisor.review.configs import resolve_configurations
@@ -91,35 +90,40 @@ def test_recommended_is_searched_for_once(workload: Workload,
     assert len(searches) == 1 and resolved[0][1] == resolved[1][1] == (OWNER,)
 
 
-def test_validate_measures_today_against_the_recommended_set(
+def test_recommend_measures_on_the_database_by_default(
         files: tuple[Path, Path, Path]) -> None:
     log, _, database = files
-    request = RecommendRequest(Inputs(logs=(str(log),), db=str(database)), validate=True)
-    recommended = run_recommend(request)
-    validation = recommended.validation
-    assert validation is not None and validation.database == str(database)
-    today, chosen = validation.comparison.configurations
-    assert (today.label, today.indexes) == ("today", ())
+    recommended = run_recommend(RecommendRequest(Inputs(logs=(str(log),), db=str(database))))
+    measured = recommended.recommendation.measured
+    assert measured is not None and measured.database == str(database)
+    assert not measured.analyzed  # the database has no sqlite_stat1: measured as found
     # Sampled, owner holds 40 rows a value (not the 10 SQLite guesses): a covering index
     # saves their lookups, so the set may be item(owner) or item(owner, name).
-    assert chosen.label == "recommended" and chosen.indexes == tuple(
-        entry.spec for entry in recommended.recommendation.chosen)
-    assert [spec.column_names[0] for spec in chosen.indexes] == ["owner"]
-    for configuration in (today, chosen):
-        assert [m.statistics for m in configuration.measurements] == [AS_FOUND, ANALYZED]
-    assert chosen.measured_seconds(AS_FOUND) < today.measured_seconds(AS_FOUND)
-    assert validation.without_gain == {}  # a seek instead of a scan of 20,000 rows
-    text = recommend_report.validation_text(validation, recommended.workload)
-    assert text.startswith("\nValidation (measured on copies of the database):\n")
-    assert "Verdict, as found:" in text and "No measured gain" not in text
+    chosen = [c.spec for c in recommended.recommendation.chosen]
+    assert [spec.column_names[0] for spec in chosen] == ["owner"]
+    assert measured.against_today.delta < -measured.against_today.band  # faster, beyond noise
+    assert [(e.spec, e.kept) for e in measured.earned] == [(chosen[0], True)]
+    assert recommended.unmeasurable is None and not recommended.estimate_only
+    text = recommend_report.render_text(recommend_report.recommend_document(
+        recommended.recommendation, recommended.workload))
+    assert "Measured on copies of" in text and "Estimated only" not in text
 
 
-def test_validate_needs_a_database(files: tuple[Path, Path, Path]) -> None:
-    log, schema, _ = files
+def test_without_a_database_recommend_estimates_and_validate_fails(
+        files: tuple[Path, Path, Path]) -> None:
+    log, schema, database = files
     plain = RecommendRequest(Inputs(logs=(str(log),), schema=str(schema)))
-    assert run_recommend(plain).validation is None
-    with pytest.raises(InputError, match="--validate needs a database"):
+    recommended = run_recommend(plain)
+    assert recommended.recommendation.measured is None
+    assert recommended.unmeasurable is not None
+    assert recommended.unmeasurable.startswith("no database to measure on")
+    with pytest.raises(InputError, match="--validate cannot measure: no database"):
         run_recommend(RecommendRequest(plain.inputs, validate=True))
+    with pytest.raises(OptionError, match="--validate insists on measuring"):
+        RecommendRequest(plain.inputs, validate=True, estimate_only=True)
+    asked = run_recommend(RecommendRequest(Inputs(logs=(str(log),), db=str(database)),
+                                           estimate_only=True))
+    assert asked.recommendation.measured is None and asked.estimate_only
 
 
 def test_analyze_goes_into_the_migration_when_assumed(files: tuple[Path, Path, Path]) -> None:

@@ -11,18 +11,25 @@ every index of a given list (the seed analysis's thirteen, say).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
+from advisor.advise.measured import MeasuredDecision, MeasureOn, decide, measure_list
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet, generate
-from advisor.costing.pricing import Pricer, estimated_pricer
+from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
+from advisor.model.feedback import QUIET, Feedback
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
+from advisor.replay.measure import replay_set
+from advisor.replay.pricing import MeasuredPricer
+from advisor.replay.workbench import Workbench
 from advisor.search.ordering import Phase, group_phases, order_steps
 from advisor.search.problem import build_problem, candidate_specs
-from advisor.search.search import Budget, Selection, select
+from advisor.search.search import Budget, Problem, Selection, select
 from advisor.whatif.planner import Plan, WhatIf, WhatIfCounters
 
 SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of its own cost
@@ -43,6 +50,7 @@ class Served:
     cost_after: float  # weighted, with the recommended set
     plan_before: Plan
     plan_after: Plan
+    measured: bool = False  # both costs replayed, not estimated
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ class Verdict:
     write_cost: float  # weighted upkeep it adds
     bytes: int
     in_recommendation: bool = False  # a given index that is (a prefix of) a recommended one
+    measured: bool = False  # its figures come from replays, not from the estimate
 
 
 @dataclass(frozen=True)
@@ -108,29 +117,52 @@ class Recommendation:
     whatif: WhatIfCounters
     budget: Budget
     tolerance: float
+    measured: MeasuredDecision | None = None  # how measuring decided, when it did
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
               against: Sequence[IndexSpec] = (), algorithm: str = "auto",
-              allow_drops: bool = False) -> Recommendation:
+              allow_drops: bool = False, measure_on: MeasureOn | None = None,
+              feedback: Feedback = QUIET) -> Recommendation:
     """Search the workload's candidates for the minimal set within budget, and explain it.
 
     With ``allow_drops`` the database's own CREATE INDEX indexes compete like
     candidates: plans start without them, and those the search does not keep
     are recommended for dropping, with the write cost that saves.
+
+    With ``measure_on`` the decision is measured (advisor.advise.measured): the
+    search on the estimate says what to replay on copies of that database, the
+    search again on what was measured decides, and every chosen index earns its
+    place by a measured drop-one replay; every figure is then in seconds,
+    measured where the price says so (``Price.measured``).
     """
     budget = budget or Budget()
     existing = {index.spec: index
                 for index in (workload.catalog.droppable if allow_drops else ())}
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
-    with estimated_pricer(workload) as pricer:
+    with ExitStack() as stack:
+        estimated = stack.enter_context(estimated_pricer(workload))
         candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
-        specs = dict.fromkeys((*candidate_specs(candidate_set), *existing))
-        problem = build_problem(pricer, specs, lambda spec: index_bytes(
-            spec, workload.catalog, workload.statistics), existing)
-        selection = select(problem, budget, tolerance=tolerance, algorithm=algorithm)
+        specs = tuple(dict.fromkeys((*candidate_specs(candidate_set), *existing)))
+        bytes_of = {spec: index_bytes(spec, workload.catalog, workload.statistics)
+                    for spec in specs}
+
+        def problem_of(pricer: Pricer) -> Problem:
+            return build_problem(pricer, specs, bytes_of.__getitem__, existing)
+
+        selection = select(problem_of(estimated), budget, tolerance=tolerance,
+                           algorithm=algorithm)
+        pricer: Pricer = estimated
+        measuring: MeasuredPricer | None = None
+        measured: MeasuredDecision | None = None
+        if measure_on is not None:
+            pricer = measuring = _measured_pricer(workload, estimated, measure_on, stack,
+                                                  feedback)
+            selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
+                                         algorithm, measure_on.described, feedback)
         chosen = selection.chosen
+        seconds = measured is not None  # costs in seconds, else in row steps
         baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
         final, _, upkeep_final = pricer.totals(chosen)
 
@@ -138,7 +170,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             total, _, upkeep = pricer.totals(config)
             return total, upkeep
 
-        steps = order_steps(chosen, costs, problem.bytes_of)
+        steps = order_steps(chosen, costs, bytes_of)
         phases = group_phases(steps, costs, baseline, final)
         phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
         # The same plans with the planner's statistics switched: does each index's
@@ -148,13 +180,16 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         with WhatIf(workload.catalog, switched) as other_world:
             chosen_entries = tuple(
                 _with_stats_note(
-                    _chosen(spec, phase_of[spec], chosen, pricer, problem.bytes_of[spec], baseline),
+                    _chosen(spec, phase_of[spec], chosen, pricer, bytes_of[spec], baseline),
                     chosen, workload, other_world)
                 for phase in phases for spec in phase.indexes
             )
+        measured_verdicts = measured.rejected if measured is not None else {}
         verdicts = {
-            spec: _rejected(spec, code, chosen, pricer, problem.bytes_of[spec], selection,
-                            baseline, tolerance, budget.min_saving)
+            spec: (_measured_verdict(spec, measured_verdicts[spec], chosen, pricer,
+                                     bytes_of[spec]) if spec in measured_verdicts
+                   else _rejected(spec, code, chosen, pricer, bytes_of[spec], selection,
+                                  baseline, tolerance, budget.min_saving, seconds))
             for spec, code in sorted(selection.rejected.items())
         }
         rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
@@ -163,14 +198,31 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
                                        prefix_note=_prefix_note(entry, chosen))
                                for entry in chosen_entries)
+        if measuring is not None and against:
+            measure_list(measuring, against)
         against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload,
-                                        baseline) for spec in against)
+                                        baseline, seconds) for spec in against)
         totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
                         read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
                         write_upkeep_recommended=upkeep_final,
-                        bytes=sum(problem.bytes_of[spec] for spec in chosen))
+                        bytes=sum(bytes_of[spec] for spec in chosen))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
-                              selection, candidate_set, pricer.whatif.counters, budget, tolerance)
+                              selection, candidate_set, estimated.whatif.counters, budget,
+                              tolerance, measured)
+
+
+def _measured_pricer(workload: Workload, estimated: EstimatedPricer, measure_on: MeasureOn,
+                     stack: ExitStack, feedback: Feedback) -> MeasuredPricer:
+    """A pricer replaying the workload on working copies of the database, closed with
+    ``stack``; in the statistics state the recommendation plans for."""
+    if feedback.step is not None:
+        feedback.step(f"drawing values for the replayed statements from "
+                      f"{measure_on.described}")
+    statements = replay_set(workload, measure_on.database, measure_on.repetitions)
+    bench = stack.enter_context(Workbench(measure_on.database, workload.catalog,
+                                          workload.statistics.planner_has_stats,
+                                          measure_on.statement_seconds))
+    return MeasuredPricer(estimated, statements, bench, measure_on.repetitions)
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,
@@ -189,7 +241,8 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
             with_set = pricer.priced(tid, chosen)
             serves.append(Served(tid, pricer.views[tid].text, today.count,
                                  today.weighted / baseline if baseline else 0.0,
-                                 today.weighted, with_set.weighted, today.plan, with_set.plan))
+                                 today.weighted, with_set.weighted, today.plan, with_set.plan,
+                                 today.measured and with_set.measured))
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
@@ -236,9 +289,29 @@ def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
     return total0 - total1, read0 - read1, upkeep1 - upkeep0
 
 
+def _measured_marginal(spec: IndexSpec, base: frozenset[IndexSpec], pricer: Pricer) -> bool:
+    """Whether every template ``spec`` can change was replayed with and without it."""
+    return all(pricer.priced(t, config).measured for t in pricer.templates
+               if spec.table.lower() in pricer.tables_of(t)
+               for config in (base - {spec}, base | {spec}))
+
+
+def cost_text(value: float, seconds: bool) -> str:
+    """A cost as a reason's sentence writes it: row steps whole, seconds to three
+    significant figures.
+
+    >>> cost_text(3677281.4, False), cost_text(0.026123, True), cost_text(12.34, True)
+    ('3,677,281', '0.0261 s', '12.3 s')
+    """
+    if not seconds:
+        return f"{value:,.0f}"
+    digits = max(0, 2 - math.floor(math.log10(abs(value)))) if value else 0
+    return f"{value:,.{digits}f} s"
+
+
 def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
               pricer: Pricer, size: int, selection: Selection, baseline: float,
-              tolerance: float, min_saving: float) -> Verdict:
+              tolerance: float, min_saving: float, seconds: bool) -> Verdict:
     """The search's reason, measured again beside the recommended set: no read saving
     or not worth its writes overrides it; the rest of what the search did not keep is
     within the tolerance."""
@@ -249,8 +322,9 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
         decision = (Decision.of(Reason.PREFIX, longer=str(longer[0])) if longer
                     else Decision.of(Reason.NO_GAIN, beside=BESIDE_SET))
     elif upkeep >= read_saving:
-        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
-                               read_saving=read_saving)
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table,
+                               upkeep=cost_text(upkeep, seconds),
+                               read_saving=cost_text(read_saving, seconds))
     elif code is Reason.BELOW_MIN_SAVING:
         decision = Decision.of(code, share=share, min_saving=min_saving)
     elif code is Reason.OVER_BUDGET:
@@ -258,11 +332,19 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
     else:
         decision = Decision.of(Reason.WITHIN_TOLERANCE, share=share, beside=BESIDE_SET,
                                tolerance=tolerance)
-    return Verdict(spec, decision, read_saving, upkeep, size)
+    return Verdict(spec, decision, read_saving, upkeep, size,
+                   measured=_measured_marginal(spec, chosen, pricer))
+
+
+def _measured_verdict(spec: IndexSpec, decision: Decision, chosen: frozenset[IndexSpec],
+                      pricer: Pricer, size: int) -> Verdict:
+    """An index the set did not measurably need, with its measured reason."""
+    _, read_saving, upkeep = _marginal(spec, chosen, pricer)
+    return Verdict(spec, decision, read_saving, upkeep, size, measured=True)
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
-           pricer: Pricer, workload: Workload, baseline: float) -> Verdict:
+           pricer: Pricer, workload: Workload, baseline: float, seconds: bool) -> Verdict:
     """What one index of a given list does, next to the rest of that list."""
     saving, read_saving, upkeep = _marginal(spec, against, pricer)
     alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricer)
@@ -275,11 +357,14 @@ def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[Ind
         decision = Decision.of(Reason.REDUNDANT, beside=BESIDE_LIST,
                                alone_share=alone_saving / baseline if baseline else 0.0)
     elif upkeep >= read_saving:
-        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table, upkeep=upkeep,
-                               read_saving=read_saving)
+        decision = Decision.of(Reason.NOT_WORTH_ITS_WRITES, table=spec.table,
+                               upkeep=cost_text(upkeep, seconds),
+                               read_saving=cost_text(read_saving, seconds))
     elif share < NEGLIGIBLE_SHARE:
         decision = Decision.of(Reason.NEGLIGIBLE, share=share, beside=BESIDE_LIST,
                                threshold=NEGLIGIBLE_SHARE)
     else:
         decision = Decision.of(Reason.SAVES, share=share, of=OF_WORKLOAD, beside=BESIDE_LIST)
-    return Verdict(spec, decision, read_saving, upkeep, size, in_recommendation)
+    return Verdict(spec, decision, read_saving, upkeep, size, in_recommendation,
+                   _measured_marginal(spec, against, pricer)
+                   and _measured_marginal(spec, frozenset(), pricer))

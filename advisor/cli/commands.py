@@ -116,18 +116,24 @@ def explain(**options: Any) -> None:
               show_default=True, help="Search per component: exact when small (auto), or not.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False),
               help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
+@click.option("--estimate-only", is_flag=True,
+              help="Decide on the cost model alone (fast): replay nothing, even where a "
+                   "database could be measured.")
 @click.option("--validate", is_flag=True,
-              help="Replay today's indexes and the recommended set on copies of --db (or of "
-                   "a database synthesised from the profile at --scale), with and without "
-                   "ANALYZE, and print the measured times beside the estimates.")
+              help="Insist on measuring: fail when there is no database to measure on "
+                   "(measuring is the default whenever there is one).")
+@measurement_options
 @synth_scale_option
 def recommend(**options: Any) -> None:
     """The minimal index set for the workload, in the phase order to build it.
 
-    Candidates are priced with SQLite's own plans and a cost model that
-    weighs read savings against index upkeep on writes; the smallest set
-    within --tolerance of the best is recommended. Every index comes with the
-    templates it serves and their plans; every rejected candidate with why.
+    With a database (--db, or one synthesised from the profile) the set is
+    decided by measurement: the cost model's choice says what to replay on
+    copies where the indexes really exist, the search runs again on what was
+    measured, and every recommended index must save more than noise when the
+    set is replayed without it. --estimate-only decides on the cost model
+    alone. Every index comes with the templates it serves and their plans;
+    every rejected candidate with why.
     """
     from advisor.report import recommend_report
     from advisor.review.requests import RecommendRequest, run_recommend

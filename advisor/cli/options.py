@@ -213,7 +213,7 @@ def stats_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def measurement_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """How replayed statements are timed (replay, compare, capacity)."""
+    """How replayed statements are timed (replay, compare, capacity, recommend)."""
     return _apply_options(func, [
         click.option("--repetitions", type=click.IntRange(min=1), default=3, show_default=True,
                      help="Times each template's sample runs when measured; the median is "

@@ -94,6 +94,7 @@ class Price:
     upkeep: float  # index maintenance per execution (writes only)
     count: int
     estimate: Estimate | None = None  # how the cost model got ``read``, when it did
+    measured: bool = False  # replayed seconds (advisor.replay.pricing), not an estimate
 
     @property
     def total(self) -> float:

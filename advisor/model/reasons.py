@@ -9,8 +9,8 @@ figures are short phrases saying what a number is relative to (``of``: "the
 workload cost"; ``beside``: "the rest of the list"), so one sentence serves
 every command that takes the decision.
 
->>> Decision.of(Reason.NOT_WORTH_ITS_WRITES, table="event", upkeep=3677281.0,
-...             read_saving=1035192.0).sentence
+>>> Decision.of(Reason.NOT_WORTH_ITS_WRITES, table="event", upkeep="3,677,281",
+...             read_saving="1,035,192").sentence
 'write cost on event (3,677,281) exceeds its read saving (1,035,192)'
 >>> Reason("no-gain") is Reason.NO_GAIN
 True
@@ -42,6 +42,8 @@ class Reason(str, Enum):
     SERVED_BY_EXISTING = "served-by-existing"
     SERVED_BY_ROWID = "served-by-rowid"
     HARMFUL = "harmful"
+    MEASURED_NO_GAIN = "measured-no-gain"
+    MEASURED_SLOWER = "measured-slower"
 
     @property
     def sentence(self) -> str:
@@ -64,8 +66,8 @@ SENTENCES: dict[Reason, str] = {
     Reason.WITHIN_TOLERANCE: ("saves only {share:.3%} of the workload cost beside {beside} "
                               "(tolerance {tolerance:.0%})"),
     Reason.NOT_IN_OPTIMUM: "the best set the search found within the budget does without it",
-    Reason.NOT_WORTH_ITS_WRITES: ("write cost on {table} ({upkeep:,.0f}) exceeds its read "
-                                  "saving ({read_saving:,.0f})"),
+    Reason.NOT_WORTH_ITS_WRITES: ("write cost on {table} ({upkeep}) exceeds its read "
+                                  "saving ({read_saving})"),
     Reason.BELOW_MIN_SAVING: ("saves {share:.2%} of the workload cost, below the least saving "
                               "asked of an index ({min_saving:.2%})"),
     Reason.OVER_BUDGET: ("saves {share:.2%} of the workload cost, but the budget (an index "
@@ -80,6 +82,12 @@ SENTENCES: dict[Reason, str] = {
     Reason.SERVED_BY_EXISTING: "served by the {kind} index {index} on {definition}",
     Reason.SERVED_BY_ROWID: "served by the INTEGER PRIMARY KEY {table}.{column} (the rowid)",
     Reason.HARMFUL: "{template} runs {ms_with:.3f} ms with it, {ms_without:.3f} ms without",
+    Reason.MEASURED_NO_GAIN: ("replayed with and without it beside {beside}, it saves no more "
+                              "than noise: {gain:+.3g} s of the workload's time against a noise "
+                              "band of {noise:.3g} s"),
+    Reason.MEASURED_SLOWER: ("replayed with and without it beside {beside}, it makes {template} "
+                             "{ratio:.2f}x slower and saves no more than noise overall "
+                             "({gain:+.3g} s against a noise band of {noise:.3g} s)"),
 }
 
 Figure = float | int | str

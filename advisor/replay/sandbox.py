@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.catalog.database import database_error, open_read_only
+from advisor.catalog.schema import quote_identifier
 from advisor.model.errors import AdvisorError
 from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
@@ -33,6 +34,7 @@ from advisor.model.interrupts import raise_if_interrupted
 
 DEFAULT_STATEMENT_SECONDS = 5.0
 PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
+STEP_OPCODES = 100  # the grain of count_steps, in VM instructions
 FAST_SECONDS = 0.005  # sampled mode times a fast statement until this much is timed…
 FAST_RUNS = 31  # …or it has run this often (odd: the median is one run)
 
@@ -107,10 +109,19 @@ def copy_database(source: Path, target: Path) -> None:
 class Sandbox:
     """A connection to a replay copy that runs untrusted statements safely."""
 
-    def __init__(self, path: Path, statement_seconds: float = DEFAULT_STATEMENT_SECONDS) -> None:
+    def __init__(self, path: Path, statement_seconds: float = DEFAULT_STATEMENT_SECONDS,
+                 durable: bool = True, clock: Callable[[], float] = time.perf_counter) -> None:
+        """``durable=False``: a throwaway copy, its commits neither synced nor journaled on
+        disk (a rolled-back write then costs no fsync between timed runs). ``clock`` times
+        statements (``time.thread_time``: CPU time, which other processes' load does not
+        stretch); the time limit is always wall time."""
         self.path = path
         self.statement_seconds = statement_seconds
+        self.clock = clock
         self.connection = sqlite3.connect(path, isolation_level=None)
+        if not durable:  # set before the authorizer, which refuses writing PRAGMAs
+            self.connection.execute("PRAGMA synchronous = OFF")
+            self.connection.execute("PRAGMA journal_mode = MEMORY")
         self._deadline = 0.0
         self._refusal = ""
         self.connection.set_authorizer(self._authorize)
@@ -138,7 +149,7 @@ class Sandbox:
             return Outcome(None, "refused", "VACUUM (it may write another file)")
         self._refusal = ""
         self._deadline = time.perf_counter() + self.statement_seconds
-        started = time.perf_counter()
+        started = self.clock()
         try:
             cursor = self.connection.execute(sql, params)
             cursor.fetchall()
@@ -151,7 +162,7 @@ class Sandbox:
                 self._rollback_if_open()
                 return Outcome(None, "timeout", f"over {self.statement_seconds:g} s: {sql[:80]}")
             return Outcome(None, "error", f"{message}: {sql[:80]}")
-        return Outcome(time.perf_counter() - started, "ok")
+        return Outcome(self.clock() - started, "ok")
 
     def run_rolled_back(self, sql: str, params: Sequence[object] | dict[str, object] = ()
                         ) -> Outcome:
@@ -173,6 +184,24 @@ class Sandbox:
         if database_error(exc) is not None:
             raise exc
 
+    def count_steps(self, sql: str, write: bool) -> int | None:
+        """VM instructions one execution of ``sql`` takes (a write rolled back), counted
+        to STEP_OPCODES; None if it does not run. The same statement on the same data
+        takes the same steps whatever the machine is doing."""
+        steps = 0
+
+        def count() -> int:
+            nonlocal steps
+            steps += 1
+            return self._progress()
+
+        self.connection.set_progress_handler(count, STEP_OPCODES)
+        try:
+            outcome = self.run_rolled_back(sql) if write else self.run(sql)
+        finally:
+            self.connection.set_progress_handler(self._progress, PROGRESS_OPCODES)
+        return steps * STEP_OPCODES if outcome.status == "ok" else None
+
     def _rollback_if_open(self) -> None:
         if self.connection.in_transaction:
             self.connection.execute("ROLLBACK")
@@ -187,21 +216,34 @@ class Sandbox:
         return time.perf_counter() - started, self.database_bytes() - before
 
     def plan(self, sql: str) -> str:
-        """SQLite's plan for ``sql`` on this copy, its steps joined by "; " (or the error)."""
+        """SQLite's plan for ``sql`` on this copy, its steps joined by "; " (or the error).
+
+        The text asked carries the schema version: an EXPLAIN QUERY PLAN reads no
+        table, so after an index is created or dropped SQLite would not notice, and the
+        statement cache would give the plan from before."""
         self._deadline = time.perf_counter() + self.statement_seconds
+        version = self.connection.execute("PRAGMA schema_version").fetchone()[0]
         try:
-            rows = self.connection.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+            rows = self.connection.execute(
+                f"EXPLAIN QUERY PLAN /* schema {version} */ {sql}").fetchall()
         except sqlite3.DatabaseError as exc:
             self._raise_unless_the_statements(exc)
             return f"(no plan: {exc})"
         return "; ".join(str(row[-1]) for row in rows)
 
-    def analyze(self) -> float:
-        """Gather sqlite_stat1 (and stat4 where built in); returns the seconds it took."""
+    def analyze(self, index: str | None = None) -> float:
+        """Gather sqlite_stat1 (and stat4 where built in), of every table or of one index;
+        returns the seconds it took."""
         self._deadline = float("inf")
         started = time.perf_counter()
-        self.connection.execute("ANALYZE")
+        self.connection.execute("ANALYZE" if index is None
+                                else f"ANALYZE {quote_identifier(index)}")
         return time.perf_counter() - started
+
+    def drop_index(self, name: str) -> None:
+        """Drop an index (its sqlite_stat1 rows go with it)."""
+        self._deadline = float("inf")
+        self.connection.execute(f"DROP INDEX {quote_identifier(name)}")
 
     def database_bytes(self) -> int:
         pages = self.connection.execute("PRAGMA page_count").fetchone()[0]
@@ -218,6 +260,8 @@ class TemplateTiming:
     kind: str
     median_seconds: float | None
     runs: int
+    seconds: tuple[float, ...] = ()  # every run's time, in the order run
+    status: str = "ok"  # else why it stopped before a run was timed (an Outcome status)
 
 
 def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[str]]],
@@ -248,6 +292,7 @@ def time_together(sandboxes: Sequence[Sandbox],
         if progress is not None:
             progress("replaying templates", done, len(samples))
         seconds: list[list[float]] = [[] for _ in sandboxes]
+        stopped = ["ok"] * len(sandboxes)
         live = list(range(len(sandboxes)))
         while live:
             for i in list(live):
@@ -257,6 +302,7 @@ def time_together(sandboxes: Sequence[Sandbox],
                 outcome = box.run_rolled_back(sql) if kind == "write" else box.run(sql)
                 tallies[i].add(outcome)
                 if outcome.seconds is None:
+                    stopped[i] = outcome.status
                     live.remove(i)
                     continue
                 mine.append(outcome.seconds)
@@ -265,7 +311,8 @@ def time_together(sandboxes: Sequence[Sandbox],
                     live.remove(i)
         for i, mine in enumerate(seconds):
             median = statistics.median(mine) if mine else None
-            timings[i].append(TemplateTiming(template_id, kind, median, len(mine)))
+            timings[i].append(TemplateTiming(template_id, kind, median, len(mine), tuple(mine),
+                                             "ok" if mine else stopped[i]))
     return timings
 
 

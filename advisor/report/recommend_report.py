@@ -1,5 +1,6 @@
 """``advisor recommend`` as a table, JSON (docs/recommend.md), markdown or a SQL migration;
-sqlx migration files; and its validation, measured."""
+sqlx migration files. A measured recommendation's figures are seconds, and say which
+were replayed and which are the estimate converted to seconds."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ from typing import Any
 
 from tabulate import tabulate
 
+from advisor.advise.measured import Earned, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
-from advisor.report import compare_report
+from advisor.replay.noise import Difference
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
 from advisor.report.explain_report import analysed_document, analysed_line
 from advisor.report.reasons import reason_fields
 from advisor.review.requests import Recommended
-from advisor.review.validate import Validation
 
-FORMAT_VERSION = 2  # 2: reasons as a code and its sentence ("verdict" became "code")
+# 2: reasons as a code and its sentence ("verdict" became "code");
+# 3: measured decisions ("measured", "totals.units", "measured" flags).
+FORMAT_VERSION = 3
+SECONDS = "seconds"
+ROW_STEPS = "row steps"
 IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
 PLAN_TEMPLATES = 3  # templates with plans shown per index in text reports
 
@@ -29,26 +34,33 @@ def report(recommended: Recommended, migrations_dir: str | None = None) -> Repor
     """The recommendation with the command line that made it; with ``migrations_dir``, its
     sqlx migration files there."""
     document = recommend_document(recommended.recommendation, recommended.workload,
-                                  command_line())
+                                  command_line(), recommended.estimate_only,
+                                  recommended.unmeasurable)
     files: dict[Path, str] = {}
     notices: tuple[str, ...] = ()
     if migrations_dir:
         files = migration_files(document, Path(migrations_dir), recommended.analyze)
         notices = (f"wrote {len(files)} migration files to {migrations_dir}",)
-    appendix = (None if recommended.validation is None
-                else validation_text(recommended.validation, recommended.workload))
     return Report(document, render_text, partial(render_sql, analyze=recommended.analyze),
-                  appendix, notices, files)
+                  None, notices, files)
 
 
-def recommend_document(rec: Recommendation, workload: Workload,
-                       command: str | None = None) -> dict[str, Any]:
-    """The recommendation as plain data; ``command`` is the command line that made it."""
+def recommend_document(rec: Recommendation, workload: Workload, command: str | None = None,
+                       estimate_only: bool = False, unmeasurable: str | None = None
+                       ) -> dict[str, Any]:
+    """The recommendation as plain data; ``command`` is the command line that made it;
+    ``estimate_only``: measuring was not asked for; ``unmeasurable``: why it could not be
+    done when it was."""
     totals = rec.totals
     selection = rec.selection
+    earned = ({str(e.spec): e for e in rec.measured.earned} if rec.measured is not None
+              else {})
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
+        "estimate_only": estimate_only,
+        "unmeasurable": unmeasurable,
+        "measured": None if rec.measured is None else _measured(rec.measured),
         "schema": workload.sources.schema,
         "statistics": {"source": workload.statistics.source, "from": workload.sources.statistics,
                        "planner_has_stats": workload.statistics.planner_has_stats,
@@ -68,15 +80,17 @@ def recommend_document(rec: Recommendation, workload: Workload,
                 "drop_sql": f'DROP INDEX IF EXISTS "{c.spec.name}";',
                 "estimated_bytes": c.bytes,
                 "saving_share": round(c.saving_share, 6),
-                "write_cost": round(c.write_cost, 3),
+                "write_cost": _round(c.write_cost),
                 "exists": c.exists,
                 "prefix_note": c.prefix_note,
                 "needs_analyze": c.needs_analyze,
                 "stats_note": c.stats_note,
+                "measured_saving": _saving(earned.get(str(c.spec))),
                 "serves": [
                     {"template": s.template_id, "sql": s.sql, "count": s.count,
                      "cost_share": round(s.cost_share, 6),
-                     "cost_before": round(s.cost_before, 3), "cost_after": round(s.cost_after, 3),
+                     "cost_before": _round(s.cost_before), "cost_after": _round(s.cost_after),
+                     "measured": s.measured,
                      "plan_before": s.plan_before.lines(), "plan_after": s.plan_after.lines()}
                     for s in c.serves
                 ],
@@ -86,7 +100,7 @@ def recommend_document(rec: Recommendation, workload: Workload,
         "phases": [
             {"phase": p.number, "indexes": [str(s) for s in p.indexes],
              "cumulative_share": round(p.cumulative_share, 6),
-             "write_cost": round(p.write_cost, 3), "bytes": p.bytes}
+             "write_cost": _round(p.write_cost), "bytes": p.bytes}
             for p in rec.phases
         ],
         "rejected": [_verdict(v) for v in rec.rejected],
@@ -108,12 +122,13 @@ def recommend_document(rec: Recommendation, workload: Workload,
             "whatif_hit_rate": round(rec.whatif.hit_rate, 4),
         },
         "totals": {
-            "baseline_cost": round(totals.baseline, 3),
-            "recommended_cost": round(totals.recommended, 3),
-            "optimum_cost": round(totals.optimum, 3),
+            "units": ROW_STEPS if rec.measured is None else SECONDS,
+            "baseline_cost": _round(totals.baseline),
+            "recommended_cost": _round(totals.recommended),
+            "optimum_cost": _round(totals.optimum),
             "saving_share": round(totals.saving_share, 6),
-            "write_upkeep_before": round(totals.write_upkeep_baseline, 3),
-            "write_upkeep_after": round(totals.write_upkeep_recommended, 3),
+            "write_upkeep_before": _round(totals.write_upkeep_baseline),
+            "write_upkeep_after": _round(totals.write_upkeep_recommended),
             "estimated_bytes": totals.bytes,
             "indexes": len(rec.chosen),
         },
@@ -131,78 +146,260 @@ def _unanalysed_lines(analysed: dict[str, Any]) -> list[str]:
             "advisor explain lists each."]
 
 
+def _round(value: float) -> float:
+    """Row steps to three decimals; seconds (which can be microseconds) to six
+    significant figures."""
+    return float(f"{value:.6g}") if abs(value) < 1000 else round(value, 3)
+
+
+def _difference(d: Difference) -> dict[str, float]:
+    return {"base_seconds": _round(d.base), "other_seconds": _round(d.other),
+            "delta_seconds": _round(d.delta), "noise_seconds": _round(d.band)}
+
+
+def _saving(earned: Earned | None) -> dict[str, Any] | None:
+    """A chosen index's measured drop-one saving (None: estimated only)."""
+    if earned is None:
+        return None
+    return {"seconds": _round(earned.gain), "noise_seconds": _round(earned.saving.band),
+            "slows": [{"template": t, "ratio": round(r, 3)} for t, r in earned.slows]}
+
+
+def _measured(m: MeasuredDecision) -> dict[str, Any]:
+    c = m.counters
+    return {
+        "database": m.database,
+        "statistics": "after ANALYZE" if m.analyzed else "as found",
+        "rounds": [{"round": r.number, "indexes": [str(s) for s in r.chosen],
+                    "seconds": _round(r.seconds), "measured_share": round(r.measured_share, 4),
+                    "keys_measured": r.measured} for r in m.rounds],
+        "estimate_set": {"indexes": [str(s) for s in m.estimate_set],
+                         "seconds": _round(m.estimate_seconds)},
+        "against_today": _difference(m.against_today),
+        "earned": [{"index": str(e.spec), "kept": e.kept, **(_saving(e) or {})}
+                   for e in m.earned],
+        "slower": [{"template": s.template_id, "today_seconds": _round(s.today),
+                    "with_set_seconds": _round(s.with_set), "noise_seconds": _round(s.band),
+                    "indexes": [str(i) for i in s.indexes],
+                    "net_saving_seconds": _round(s.net_saving)} for s in m.slower],
+        "counters": {
+            "replays": c.replays, "runs": c.runs, "measured_work": c.measured, "keys": c.keys,
+            "sessions": c.sessions, "copies": c.copies, "copy_seconds": round(c.copy_seconds, 3),
+            "builds": c.builds, "build_seconds": round(c.build_seconds, 3), "drops": c.drops,
+            "price_calls": c.price_calls, "measured_prices": c.measured_prices,
+            "measured_share": round(c.measured_share, 4),
+            "plan_mismatches": c.plan_mismatches, "unreplayable": list(c.unreplayable),
+            "outcomes": dict(c.outcomes), "estimated": c.estimated, "failed": list(c.failed)},
+        "steps": None if c.steps is None else {
+            "pairs": c.steps.pairs,
+            "rho": None if c.steps.rho is None else round(c.steps.rho, 4),
+            "beyond_noise": c.steps.beyond_noise, "agreeing": c.steps.agreeing,
+            "quiet_but_stepping": c.steps.quiet_but_stepping},
+        "seconds": round(m.seconds, 3),
+        "search_seconds": round(m.search_seconds, 3),
+    }
+
+
 def _verdict(v: Verdict) -> dict[str, Any]:
     more = (IN_RECOMMENDATION,) if v.in_recommendation else ()
     return {"index": str(v.spec), **reason_fields(v.decision, *more),
-            "read_saving": round(v.read_saving, 3), "write_cost": round(v.write_cost, 3),
-            "estimated_bytes": v.bytes}
+            "read_saving": _round(v.read_saving), "write_cost": _round(v.write_cost),
+            "estimated_bytes": v.bytes, "measured": v.measured}
 
 
 def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     """Phases, the indexes with their reasons, what was rejected and why, and totals."""
     fmt = "github" if markdown else "simple"
-    t = document["totals"]
     stats = document["statistics"]
+    measured = document["measured"]
     out = []
     if markdown:
         out += ["# Index recommendation", "", *regenerate(document.get("command"))]
-    out.append(
-        f"{t['indexes']} indexes save {t['saving_share']:.1%} of the estimated workload cost "
-        f"({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep on writes "
-        f"{t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
-        f"{kib_text(t['estimated_bytes'])} estimated.")
-    out.append("Costs are row steps (about 0.07 µs each on the machine the model was "
-               "calibrated on), summed over the log's statements; see docs/recommend.md.")
+    out += _headline(document)
     out.append(f"Statistics: {stats['source']} ({stats['from']}); the planner "
                f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1"
                + (f"; {stats['sampling']}." if stats.get("sampling") else "."))
     out.extend(_unanalysed_lines(document["analysed"]))
     out.append("")
+    if measured is not None:
+        out += _rounds_text(measured, fmt, markdown)
     out.append(heading("Implementation strategy (phases)", markdown))
     out.append(tabulate(
         [[p["phase"], "\n".join(p["indexes"]), f"{p['cumulative_share']:.1%}",
-          f"{p['write_cost']:,.0f}", kib_text(p["bytes"])] for p in document["phases"]],
-        headers=["phase", "indexes", "saving reached", "write cost added", "size"],
+          _amount(p["write_cost"], measured), kib_text(p["bytes"])]
+         for p in document["phases"]],
+        headers=["phase", "indexes", "saving reached",
+                 "write cost added" if measured is None else "write time added", "size"],
         tablefmt=fmt, disable_numparse=True))
     out.append("")
-    out.append("saving reached: the share of the whole set's saving once the phase is built.")
+    out.append("saving reached: the share of the whole set's saving once the phase is built"
+               + ("." if measured is None
+                  else " (measured where replayed, else the estimate in seconds)."))
     out.append("")
     out.append(heading("Recommended indexes", markdown))
     for index in document["indexes"]:
-        out.extend(_index_text(index, markdown))
+        out.extend(_index_text(index, markdown, measured is not None))
+    if measured is not None and measured["slower"]:
+        out += _slower_text(measured["slower"], fmt, markdown)
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
         out.append(tabulate(
-            [[d["name"], d["index"], d["reason"], f"{d['write_cost']:,.0f}"]
+            [[d["name"], d["index"], d["reason"], _amount(d["write_cost"], measured)]
              for d in document["drops"]],
             headers=["index", "columns", "why", "write cost saved"], tablefmt=fmt,
             disable_numparse=True))
         out.append("")
     if document["against"]:
         out.append(heading("The given list, judged", markdown))
-        out.append(tabulate([[v["index"], v["code"], v["reason"]] for v in document["against"]],
-                            headers=["index", "verdict", "why"], tablefmt=fmt))
+        out.append(tabulate([[v["index"], v["code"], v["reason"], *_basis(v, measured)]
+                             for v in document["against"]],
+                            headers=["index", "verdict", "why", *_basis_header(measured)],
+                            tablefmt=fmt))
         out.append("")
     out.append(heading("Rejected candidates", markdown))
-    rows = [[v["index"], v["code"], v["reason"]]
+    rows = [[v["index"], v["code"], v["reason"], *_basis(v, measured)]
             for v in (*document["rejected"], *document["dropped"])]
-    out.append(tabulate(rows, headers=["index", "verdict", "why"], tablefmt=fmt))
+    out.append(tabulate(rows, headers=["index", "verdict", "why", *_basis_header(measured)],
+                        tablefmt=fmt))
     search = document["search"]
     methods = ", ".join(f"{c['method']} ({c['candidates']} candidates)"
                         for c in search["components"])
     out.append("")
+    memo = ""
+    if measured is not None:
+        counters = measured["counters"]
+        memo = (f" (the measured pricer's memo answered "
+                f"{counters['price_calls'] - counters['estimated']:,} more)")
     out.append(f"Search: {len(search['components'])} components: {methods}. "
                f"{search['evaluations']:,} cost evaluations; what-if plans "
-               f"{search['whatif_calls']:,} asked, {search['whatif_hit_rate']:.0%} from cache.")
+               f"{search['whatif_calls']:,} asked, {search['whatif_hit_rate']:.0%} from "
+               f"cache{memo}.")
+    if measured is not None:
+        out.append(_measuring_text(measured))
     return "\n".join(out)
 
 
-def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
+def _headline(document: dict[str, Any]) -> list[str]:
+    """What the set saves, in what units, and whether it was measured."""
+    t = document["totals"]
+    measured = document["measured"]
+    if measured is None:
+        why = ("--estimate-only: nothing was replayed" if document["estimate_only"]
+               else document["unmeasurable"] or "nothing was replayed")
+        return [
+            f"{t['indexes']} indexes save {t['saving_share']:.1%} of the estimated workload "
+            f"cost ({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep "
+            f"on writes {t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
+            f"{kib_text(t['estimated_bytes'])} estimated.",
+            f"Estimated only ({why}). Costs are row steps (about 0.07 µs each on the machine "
+            "the model was calibrated on), summed over the log's statements; see "
+            "docs/recommend.md."]
+    today = measured["against_today"]
+    estimate = measured["estimate_set"]
+    return [
+        f"{t['indexes']} indexes save {t['saving_share']:.1%} of the workload's measured "
+        f"time ({t['baseline_cost']:,.3f} s -> {t['recommended_cost']:,.3f} s over the "
+        f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
+        f"{t['write_upkeep_after']:,.3f} s); {kib_text(t['estimated_bytes'])} estimated.",
+        f"Measured on copies of {measured['database']}, {measured['statistics']}: the "
+        f"templates the set changes, timed together with today's indexes, "
+        f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
+        f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
+        f"{len(estimate['indexes'])} indexes: {estimate['seconds']:,.3f} s measured.",
+        "Seconds are the replaying thread's CPU time: the median of a template's runs "
+        "times its count. A figure marked estimated is the cost model's, converted to "
+        "seconds by the template's measured plans (docs/recommend.md)."]
+
+
+def _amount(value: float, measured: Any) -> str:
+    return f"{value:,.0f}" if measured is None else f"{value:,.3f} s"
+
+
+def _basis(verdict: dict[str, Any], measured: Any) -> list[str]:
+    if measured is None:
+        return []
+    if "measured" not in verdict:  # served by an existing index: nothing was priced
+        return [""]
+    return ["measured" if verdict["measured"] else "estimated"]
+
+
+def _basis_header(measured: Any) -> list[str]:
+    return [] if measured is None else ["figures"]
+
+
+def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    return [
+        heading("Measured search", markdown),
+        tabulate([[r["round"], len(r["indexes"]), "\n".join(r["indexes"]),
+                   f"{r['seconds']:,.3f} s", f"{r['measured_share']:.0%}",
+                   r["keys_measured"]] for r in measured["rounds"]],
+                 headers=["round", "n", "chosen set", "workload", "measured", "new keys"],
+                 tablefmt=fmt, disable_numparse=True),
+        "",
+        "Each round measures the set the search chose (with the best set it found, each "
+        "index dropped in turn and the moves it weighs most), then searches again on what "
+        "was measured. measured: the share of the templates the set changes priced by "
+        "replay.",
+        ""]
+
+
+def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
+    return [
+        heading("Templates measured slower with the set than today", markdown),
+        tabulate([[s["template"], f"{s['today_seconds']:,.4f} s",
+                   f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
+                   "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
+                  for s in slower],
+                 headers=["template", "today", "with the set", "noise band",
+                          "indexes on its tables", "their net saving"],
+                 tablefmt=fmt, disable_numparse=True),
+        "",
+        "Each of those indexes saves more than noise overall, measured with and without it "
+        "beside the rest of the set: its net saving is beside the slowdown it costs.",
+        ""]
+
+
+def _measuring_text(measured: dict[str, Any]) -> str:
+    c = measured["counters"]
+    unreplayable = (f"; {len(c['unreplayable'])} templates could not be replayed and are "
+                    "priced by the estimate" if c["unreplayable"] else "")
+    if c["failed"]:
+        unreplayable += (f"; every run of {', '.join(c['failed'])} failed under some "
+                         "configuration (see outcomes), priced there by the estimate")
+    text = (f"Measuring: {measured['seconds']:,.1f} s ({measured['search_seconds']:,.1f} s "
+            f"of it searching), {len(measured['rounds'])} rounds: {c['replays']:,} replays "
+            f"({c['runs']:,} statement runs) of {c['measured_work']:,} plans, {c['builds']} "
+            f"index builds ({c['build_seconds']:,.1f} s) and {c['drops']} drops on "
+            f"{c['copies']} copies ({c['copy_seconds']:,.1f} s to make); "
+            f"{c['measured_share']:.0%} of {c['price_calls']:,} prices from measurements; "
+            f"{c['plan_mismatches']} what-if plans were not SQLite's on the copy"
+            f"{unreplayable}.")
+    steps = measured["steps"]
+    if steps and steps["pairs"]:
+        rho = "n/a" if steps["rho"] is None else f"{steps['rho']:.2f}"
+        text += (f" VM steps beside time: rho {rho} over {steps['pairs']} compared "
+                 f"templates; where time differs beyond noise the steps point the same way "
+                 f"in {steps['agreeing']} of {steps['beyond_noise']}; within noise they "
+                 f"differ by a fifth or more in {steps['quiet_but_stepping']}.")
+    return text
+
+
+def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[str]:
     create = index["create_sql"]
-    saves = Decision.of(Reason.SAVES, share=index["saving_share"], of=OF_WORKLOAD,
-                        beside="the rest of the set")
-    summary = (f"{saves.sentence}; adds {index['write_cost']:,.0f} of write upkeep; "
-               f"{kib_text(index['estimated_bytes'])}.")
+    saving = index["measured_saving"]
+    if saving is not None:
+        summary = (f"saves {saving['seconds']:,.3f} s of the workload's time, measured with "
+                   f"and without it beside the rest of the set (noise band "
+                   f"{saving['noise_seconds']:,.3f} s); write time {index['write_cost']:+,.3f} "
+                   f"s; {kib_text(index['estimated_bytes'])}.")
+        if saving["slows"]:
+            slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
+            summary += f" It slows {slowed}: the saving is net of that."
+    else:
+        saves = Decision.of(Reason.SAVES, share=index["saving_share"], of=OF_WORKLOAD,
+                            beside="the rest of the set")
+        summary = (f"{saves.sentence}; adds {index['write_cost']:,.0f} of write upkeep; "
+                   f"{kib_text(index['estimated_bytes'])}.")
     if index["stats_note"]:
         summary += f" Statistics: {index['stats_note']}."
     if index["prefix_note"]:
@@ -212,9 +409,15 @@ def _index_text(index: dict[str, Any], markdown: bool) -> list[str]:
     else:
         lines = [f"- phase {index['phase']}: {create}", f"  {summary}"]
     for served in index["serves"][:PLAN_TEMPLATES]:
+        if measured:
+            figures = (f"{served['cost_before']:,.4f} s today -> {served['cost_after']:,.4f} s "
+                       f"with the set, {'measured' if served['measured'] else 'estimated'}")
+        else:
+            figures = (f"{served['cost_before']:,.0f} today -> {served['cost_after']:,.0f} "
+                       "with the set")
         head = (f"serves {served['template']} ({served['count']:,} runs, "
-                f"{served['cost_share']:.1%} of today's cost): "
-                f"{served['cost_before']:,.0f} today -> {served['cost_after']:,.0f} with the set")
+                f"{served['cost_share']:.1%} of today's {'time' if measured else 'cost'}): "
+                f"{figures}")
         before = " | ".join(p.strip() for p in served["plan_before"])
         after = " | ".join(p.strip() for p in served["plan_after"])
         if markdown:
@@ -280,17 +483,3 @@ def migration_files(document: dict[str, Any], folder: Path, analyze: bool,
         for suffix, statements in ((".up.sql", up), (".down.sql", down)):
             files[Path(f"{base}{suffix}")] = "\n".join(statements) + "\n"
     return files
-
-
-def validation_text(validation: Validation, workload: Workload) -> str:
-    """The comparison measured on copies of the database, then each recommended index
-    whose templates gained nothing measurable."""
-    document = compare_report.compare_document(validation.comparison, workload,
-                                               database=validation.database)
-    lines = ["", "Validation (measured on copies of the database):",
-             compare_report.render_text(document)]
-    for name, ratios in validation.without_gain.items():
-        seen = ", ".join(f"{ratio:.2f}x ({state})" for state, ratio in ratios.items())
-        lines.append(f"No measured gain: {name}: the templates it serves ran at best {seen} "
-                     "of today's time here; the estimate may not hold on this data.")
-    return "\n".join(lines)

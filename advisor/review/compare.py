@@ -27,6 +27,7 @@ from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
+from advisor.model.ranking import ranks, spearman
 from advisor.replay.matches import Matches, value_matches
 from advisor.replay.measure import (
     ANALYZED,
@@ -216,30 +217,6 @@ def _plan_twins(compared: list[Compared], state: str | None) -> dict[int, list[C
     return {id(c): group for group in groups.values() for c in group}
 
 
-GAIN_RATIO = 0.9  # a template at least this much faster (time after / before) gained
-
-
-def without_measured_gain(comparison: Comparison, before: str, after: str,
-                          served: Mapping[str, Sequence[str]]) -> dict[str, dict[str, float]]:
-    """Indexes (``served``: name -> the template ids it serves) none of whose templates
-    measured at least 1 - GAIN_RATIO faster from ``before`` to ``after`` in any state:
-    name -> state -> the best time ratio among its templates."""
-    configured = {c.label: c for c in comparison.configurations}
-    states = [m.statistics for m in configured[before].measurements]
-    out = {}
-    for name, templates in served.items():
-        best: dict[str, float] = {}
-        for state in states:
-            was = _medians(configured[before].measured(state))
-            now = _medians(configured[after].measured(state))
-            ratios = [now[t] / was[t] for t in templates if was.get(t) and t in now]
-            if ratios:
-                best[state] = min(ratios)
-        if best and all(ratio > GAIN_RATIO for ratio in best.values()):
-            out[name] = best
-    return out
-
-
 FLIP_RATIO = 1.25  # a template this much faster in one state and slower in the other
 
 
@@ -303,35 +280,6 @@ class Fidelity:
     worst: tuple[Misestimate, ...]
 
 
-def _ranks(values: Sequence[float]) -> list[float]:
-    """Ranks from 1, ties sharing their average rank (as Spearman's rho needs)."""
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    ranks = [0.0] * len(values)
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for position in range(start, end + 1):
-            ranks[order[position]] = (start + end) / 2 + 1
-        start = end + 1
-    return ranks
-
-
-def spearman(xs: Sequence[float], ys: Sequence[float]) -> float | None:
-    """Spearman's rank correlation; None with fewer than three pairs or no variation."""
-    if len(xs) < 3:
-        return None
-    rx, ry = _ranks(xs), _ranks(ys)
-    mean_x, mean_y = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mean_x) * (b - mean_y) for a, b in zip(rx, ry, strict=True))
-    var_x = sum((a - mean_x) ** 2 for a in rx)
-    var_y = sum((b - mean_y) ** 2 for b in ry)
-    if var_x == 0 or var_y == 0:
-        return None
-    return cov / (var_x * var_y) ** 0.5
-
-
 def fidelity(comparison: Comparison, workload: Workload, worst: int = 5,
              state: str | None = None, averages: bool = False) -> Fidelity:
     """Rank agreement of estimated per-execution cost and measured median time, in one
@@ -356,7 +304,7 @@ def fidelity(comparison: Comparison, workload: Workload, worst: int = 5,
     rho = spearman(estimated, seconds)
     gaps = []
     if pairs:
-        ranks_e, ranks_m = _ranks(estimated), _ranks(seconds)
+        ranks_e, ranks_m = ranks(estimated), ranks(seconds)
         gaps = sorted((Misestimate(p[0], p[1], p[2], p[3], abs(e - m))
                        for p, e, m in zip(pairs, ranks_e, ranks_m, strict=True)),
                       key=lambda miss: -miss.rank_gap)

@@ -15,7 +15,9 @@ from advisor.catalog.index_lists import load_index_list, read_index
 from advisor.model.indexes import IndexSpec
 
 NONE = "none"
-RECOMMENDED = "recommended"  # what advisor recommend chooses for the workload, as it would
+# What advisor recommend chooses on the estimate (--estimate-only): a comparison that
+# measured its own "recommended" would replay the workload twice over.
+RECOMMENDED = "recommended"
 
 Configuration = tuple[str, tuple[IndexSpec, ...]]  # (label, indexes)
 

@@ -4,9 +4,9 @@ A request holds a command's options (its ``inputs``: the logs, schema and
 statistics it reads); checking them together raises an OptionError, which the
 command line reports as a usage error. ``run_*`` reads the inputs and returns
 what the command's report renders. The decisions live in the modules these
-call: configuration names in review.configs, the measured comparison in
-review.compare and review.validate, the replay loop in replay.measure, scales
-and their defaults in review.capacity.
+call: configuration names in review.configs, the measured decision in
+advise.measured, the measured comparison in review.compare, the replay loop
+in replay.measure, scales and their defaults in review.capacity.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.advise.explain import TemplateExplanation, explain_workload
+from advisor.advise.measured import MeasureOn
 from advisor.advise.recommend import Recommendation, recommend
 from advisor.analysis.inputs import Inputs, read_digest, read_workload
 from advisor.analysis.workload import Workload, load_workload, require_synthesis_inputs
@@ -24,7 +25,7 @@ from advisor.catalog.index_lists import load_index_list, read_index
 from advisor.catalog.profile import load_profile
 from advisor.catalog.scales import parse_scales
 from advisor.digest.digest import Digest, statement_digest
-from advisor.model.errors import InputError, OptionError
+from advisor.model.errors import InputError, OptionError, ProfileError
 from advisor.model.feedback import QUIET, Feedback
 from advisor.replay.measure import (
     STATISTICS_OPTIONS,
@@ -47,7 +48,6 @@ from advisor.review.capacity import (
 )
 from advisor.review.compare import Comparison, compare
 from advisor.review.configs import resolve_configurations
-from advisor.review.validate import Validation, validate
 from advisor.search.search import Budget
 from advisor.whatif.planner import WhatIfCounters
 
@@ -108,29 +108,35 @@ class RecommendRequest:
     keep_existing: bool = True  # else the database's own indexes compete with candidates
     against_file: str | None = None  # judge these indexes too
     algorithm: str = "auto"
-    validate: bool = False  # replay today's indexes and the recommended set
+    estimate_only: bool = False  # decide on the cost model alone, even with a database
+    validate: bool = False  # insist on measuring: no database to measure on is an error
+    measuring: Measuring = Measuring()
     scale: float = 1.0  # without a database: the profile's scale
+
+    def __post_init__(self) -> None:
+        if self.validate and self.estimate_only:
+            raise OptionError("--validate insists on measuring and --estimate-only forbids "
+                              "it: give one of them")
 
 
 @dataclass(frozen=True)
 class Recommended:
-    recommendation: Recommendation
+    recommendation: Recommendation  # measured when ``recommendation.measured`` says so
     workload: Workload
     analyze: bool  # whether the migration runs ANALYZE
-    validation: Validation | None
+    estimate_only: bool  # asked for: the cost model decided, no database was measured
+    unmeasurable: str | None  # why measuring, wanted, could not be done (no database)
 
 
 def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
     workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
                              scale=request.scale)
     workload.require_analysed()
-    found = None
-    if request.validate:
-        found = _measurement_database(request.inputs, request.scale, feedback)
-        if found is None:
-            raise InputError("--validate needs a database: give --db app.db, or a --profile "
-                             "to synthesise one")
-    workload = _sampled(workload, found[0] if found else request.inputs.db, feedback)
+    measure_on, unmeasurable = None, None
+    if not request.estimate_only:
+        measure_on, unmeasurable = _measure_on(request, feedback)
+    workload = _sampled(workload, measure_on.database if measure_on else request.inputs.db,
+                        feedback)
     against = (load_index_list(request.against_file, workload.catalog)
                if request.against_file else [])
     if feedback.step is not None:
@@ -139,11 +145,30 @@ def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Reco
     budget = Budget(max_indexes=request.max_indexes, max_bytes=request.max_bytes,
                     min_saving=request.min_saving)
     result = recommend(workload, budget, request.tolerance, against, request.algorithm,
-                       allow_drops=not request.keep_existing)
+                       allow_drops=not request.keep_existing, measure_on=measure_on,
+                       feedback=feedback)
     # ANALYZE belongs in the migration when a recommended index is used only with stats.
     analyze = request.assume_analyze or any(c.needs_analyze for c in result.chosen)
-    validation = validate(workload, result, *found, feedback) if found else None
-    return Recommended(result, workload, analyze, validation)
+    return Recommended(result, workload, analyze, request.estimate_only, unmeasurable)
+
+
+def _measure_on(request: RecommendRequest,
+                feedback: Feedback) -> tuple[MeasureOn | None, str | None]:
+    """The database to measure the recommendation on, or why there is none: no --db
+    and nothing to synthesise one from, or a profile that gives statistics but cannot
+    be synthesised. With --validate, none is an error."""
+    try:
+        found = _measurement_database(request.inputs, request.scale, feedback)
+        why = "no database to measure on: give --db, or a schema and a profile to synthesise one"
+    except ProfileError as exc:
+        found, why = None, f"the profile cannot be synthesised to measure on: {exc}"
+    if found is None:
+        if request.validate:
+            raise InputError(f"--validate cannot measure: {why}")
+        return None, why
+    measuring = request.measuring
+    return MeasureOn(found[0], found[1], measuring.repetitions,
+                     measuring.statement_timeout), None
 
 
 # --- replay and compare ------------------------------------------------------------

@@ -1,0 +1,456 @@
+"""Measured decisions: the search on the estimate, then on measurements, until they agree.
+
+Where a database exists (or can be synthesised) the recommendation is decided
+by replaying, and the cost model is the prior that says what to replay:
+
+1. Search on the estimate (advisor.search.search over an EstimatedPricer): the set
+   the estimate alone would recommend.
+2. Round after round, measure what the search wants (advisor.replay.pricing): every
+   template today and under the chosen set and the best set it found; each chosen
+   index dropped in turn, timed together with the set (a paired comparison);
+   and the ``ALTERNATIVES`` moves the search weighs most (a candidate added, or
+   swapped for a chosen index on its table), on their tables' templates; and,
+   for the templates measured far costlier under the set than the estimate
+   promised, the moves the estimate prices them lowest under: where the
+   estimate was wrong about what the set does, it may be wrong about what it
+   dismissed (an index it thought useless is measured only so). Then
+   search again, measured prices replacing the estimates where known. Stop when
+   the search chooses the set it chose before, when the chosen set's measured
+   cost stops improving by more than the tolerance, or after ``MAX_ROUNDS``;
+   among the rounds' sets, the smallest whose measured cost is within the
+   tolerance of the best one's is kept.
+3. Every chosen index earns its place: the set is timed together with the set
+   without it, on every template whose work differs (advisor.replay.noise says
+   when a difference is more than noise). An index that does not save more
+   than noise is rejected (``measured-slower`` when it slows some template
+   beyond noise, else ``measured-no-gain``), the one saving least first, and
+   the indexes sharing a template with it are timed again without it. When a
+   budget left candidates out, the search runs again without the rejected (the
+   budget they held may go to an index that earns it), measured as in step 2,
+   and its set is verified the same way.
+4. Today against the set, timed together: every template measured slower with
+   the set than today beyond noise is reported with the measured net saving of
+   the set's indexes on its tables beside it (each has earned its place, so
+   the net gain is positive and measured).
+
+The tolerance of the search then applies to measured cost: the best saving it
+is relative to is the measured one, so one template the estimate over-prices
+by orders cannot make every other index look negligible beside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from advisor.model.feedback import QUIET, Feedback
+from advisor.model.frozen import freeze_mappings
+from advisor.model.indexes import IndexSpec
+from advisor.model.reasons import Decision, Reason
+from advisor.replay.noise import Difference
+from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
+from advisor.search.search import Budget, Problem, Selection, select
+
+MAX_ROUNDS = 4
+IN_PLAY = 24  # candidates the searches after the estimate's weigh, at most (see _Decision)
+HELPFUL = frozenset({Reason.WITHIN_TOLERANCE, Reason.OVER_BUDGET, Reason.BELOW_MIN_SAVING})
+ALTERNATIVES = 4  # moves beside the chosen set measured each round, by current prices
+SURPRISE = 2.0  # measured this many times what the estimate promised: look around it
+SURPRISE_SHARE = 0.01  # of the workload's measured time under the set, at least
+SURPRISES = 3  # templates looked around each round, the costliest first
+PER_SURPRISE = 2  # moves measured for each
+BESIDE_SET = "the rest of the set"
+
+
+@dataclass(frozen=True)
+class MeasureOn:
+    """Where and how a recommendation is measured: the database (only read; copies are
+    replayed on), described for the report, and how statements are timed."""
+
+    database: Path
+    described: str
+    repetitions: int = 3
+    statement_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round of the measured search: the set it chose and what measuring it found."""
+
+    number: int
+    chosen: tuple[IndexSpec, ...]
+    seconds: float  # the workload under the set: measured where known
+    measured_share: float  # of the templates the set changes, those priced by measurement
+    measured: int  # keys priced anew this round
+
+
+@dataclass(frozen=True)
+class Earned:
+    """A chosen index dropped from the set, timed together with the set."""
+
+    spec: IndexSpec
+    saving: Difference  # the set without it against the set: delta > 0 is time it saves
+    slows: tuple[tuple[str, float], ...]  # templates faster without it beyond noise, x slower
+    kept: bool
+
+    @property
+    def gain(self) -> float:
+        return self.saving.delta
+
+
+@dataclass(frozen=True)
+class Slowdown:
+    """A template measured slower with the set than today, beyond noise."""
+
+    template_id: str
+    today: float  # weighted seconds
+    with_set: float
+    band: float
+    indexes: tuple[IndexSpec, ...]  # the set's indexes on its tables
+    net_saving: float  # their measured savings beside the set, summed (weighted seconds)
+
+
+@dataclass(frozen=True)
+class MeasuredDecision:
+    """How the recommendation was measured, and what measuring decided."""
+
+    database: str
+    analyzed: bool  # measured as after ANALYZE (else as the database has statistics)
+    rounds: tuple[Round, ...]
+    estimate_set: tuple[IndexSpec, ...]  # what the estimate alone chose
+    estimate_seconds: float  # the workload under it, measured
+    against_today: Difference  # the set against today, timed together (delta < 0: faster)
+    earned: tuple[Earned, ...]  # every index of the set and every one rejected by measuring
+    slower: tuple[Slowdown, ...]
+    rejected: Mapping[IndexSpec, Decision]  # rejected by measuring
+    counters: MeasuringCounters
+    seconds: float  # wall time the measured decision took, searches included
+    search_seconds: float  # of which the searches on measured prices
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "rejected")
+
+
+def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
+           first: Selection, budget: Budget, tolerance: float, algorithm: str,
+           database: str, feedback: Feedback = QUIET) -> tuple[Selection, MeasuredDecision]:
+    """The measured selection, starting from ``first`` (the search on the estimate);
+    ``problem_of(pricer)`` is the search problem priced by ``pricer``."""
+    started = time.perf_counter()
+    deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
+                         feedback.step or (lambda _text: None))
+    deciding.say("measuring every template today")
+    pricer.measure([frozenset()])
+    final, earned, rejected = deciding.verified(deciding.rounds(first))
+    deciding.say("timing the set against today")
+    today = pricer.compare(final.chosen, [frozenset()])[0]
+    decision = MeasuredDecision(
+        database, pricer.bench.analyze, tuple(deciding.history), tuple(sorted(first.chosen)),
+        pricer.totals(first.chosen).total, _against(today), earned,
+        _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
+        time.perf_counter() - started, deciding.search_seconds)
+    return final, decision
+
+
+class _Decision:
+    """The measured search as it goes (private, mutable while deciding).
+
+    The searches after the first weigh only the candidates in play
+    (``IN_PLAY`` at most): the estimate's set and best set; those it found
+    helpful but left out (within the tolerance, over the budget, below the
+    least saving), the most helpful first; and every candidate measuring has
+    tried. The rest the estimate's search found no gain in, or found worse
+    than its best set: measured, a plan keyed as the estimate's costs as it
+    did, and a candidate dismissed on a template the estimate got wrong is
+    tried through ``_surprises``. A search over every candidate again took as
+    long as the first each round (40 s on TPC-H's 64)."""
+
+    def __init__(self, pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
+                 first: Selection, budget: Budget, tolerance: float, algorithm: str,
+                 say: Callable[[str], None]) -> None:
+        self.pricer = pricer
+        self.problem_of = problem_of
+        self.first = first
+        self.budget = budget
+        self.tolerance = tolerance
+        self.algorithm = algorithm
+        self.say = say
+        self.history: list[Round] = []
+        self.selections: list[Selection] = []
+        self.pairs: dict[frozenset[IndexSpec], list[Comparison]] = {}
+        self.tried: set[IndexSpec] = set(first.chosen | first.optimum)
+        self.banned: dict[IndexSpec, Decision] = {}
+        self.search_seconds = 0.0
+        self.everyone = problem_of(pricer).candidates
+        self._helpful = self._helpful_left_out()
+
+    def _helpful_left_out(self) -> list[IndexSpec]:
+        """What the estimate's search left out although it helps, the most helpful first
+        (its estimated saving beside the estimate's set)."""
+        estimated, chosen = self.pricer.estimated, self.first.chosen
+        left = [c for c, reason in self.first.rejected.items() if reason in HELPFUL]
+
+        def gain(candidate: IndexSpec) -> float:
+            return sum(estimated.priced(t, chosen).weighted
+                       - estimated.priced(t, chosen | {candidate}).weighted
+                       for t in _templates(self.pricer, candidate))
+
+        return [c for _, c in sorted((-gain(c), c) for c in left)]
+
+    def problem(self, pricer: MeasuredPricer) -> Problem:
+        """The search problem over the candidates in play."""
+        full = self.problem_of(pricer)
+        playing = set(self.tried) - self.banned.keys()
+        room = IN_PLAY - len(playing)
+        if room > 0:
+            playing |= set([c for c in self._helpful
+                            if c not in self.banned and c not in playing][:room])
+        return replace(full, candidates=tuple(c for c in full.candidates if c in playing))
+
+    def search(self) -> Selection:
+        searching = time.perf_counter()
+        found = select(self.problem(self.pricer), self.budget, self.tolerance, self.algorithm)
+        self.search_seconds += time.perf_counter() - searching
+        return found
+
+    def rounds(self, selection: Selection) -> Selection:
+        """Measure what the search wants and search again, round after round (step 2)."""
+        start = len(self.history) + 1
+        for number in range(start, start + MAX_ROUNDS):
+            self.say(f"measured search, round {number}: {len(selection.chosen)} indexes")
+            self.measure_round(selection, number)
+            following = self.search()
+            if following.chosen == selection.chosen:  # the measurements agree
+                return following
+            if not _improving(self.history, self.pricer.totals(frozenset()).total,
+                              self.tolerance):
+                break
+            selection = following
+        return _kept(self.selections[start - 1:], self.pricer, self.tolerance)
+
+    def measure_round(self, selection: Selection, number: int) -> None:
+        """Measure what the search wants of ``selection``, and note the round."""
+        pricer, chosen = self.pricer, selection.chosen
+        self.tried |= chosen | selection.optimum
+        fresh = pricer.measure([chosen, selection.optimum])
+        self.pairs[chosen] = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
+        for move, templates in self.alternatives(chosen):
+            self.tried |= move
+            fresh += pricer.measure([move], templates)
+        changed = [t for t in pricer.templates if pricer.restrict(chosen, t)]
+        share = (sum(pricer.is_measured(t, chosen) for t in changed) / len(changed)
+                 if changed else 1.0)
+        self.history.append(Round(number, tuple(sorted(chosen)), pricer.totals(chosen).total,
+                                  share, fresh))
+        self.selections.append(selection)
+
+    def alternatives(self, chosen: frozenset[IndexSpec]
+                     ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
+        """The moves beside ``chosen`` worth measuring, with the templates of the moved
+        index's table (the only ones a move changes): among the candidates in play, the
+        ``ALTERNATIVES`` the current prices say save most; and, for each template the
+        estimate was most wrong about (``_surprises``), among every candidate, the
+        ``PER_SURPRISE`` moves the estimate prices it lowest under (what the search
+        dismissed on the estimate's word)."""
+        pricer = self.pricer
+        playing = self.problem(pricer).candidates
+        moves = _moves(chosen, playing)
+        templates = {move: tuple(_templates(pricer, spec)) for move, spec in moves.items()}
+
+        def saving(move: frozenset[IndexSpec]) -> float:
+            return sum(pricer.priced(t, chosen).weighted - pricer.priced(t, move).weighted
+                       for t in templates[move])
+
+        ranked = sorted(((saving(m), _order(m), m) for m in moves),
+                        key=lambda e: (-e[0], e[1]))
+        picked = [(move, templates[move]) for gain, _, move in ranked[:ALTERNATIVES]
+                  if gain > 0]
+        for template in _surprises(pricer, chosen):
+            tables = pricer.tables_of(template)
+            near = _moves(chosen, [c for c in self.everyone if c.table.lower() in tables
+                                   and c not in self.banned])
+            for move in sorted((m for m in near if m not in {p for p, _ in picked}),
+                               key=lambda m: (pricer.estimated.priced(template, m).total,
+                                              _order(m)))[:PER_SURPRISE]:
+                picked.append((move, tuple(_templates(pricer, near[move]))))
+        return picked
+
+    def verified(self, selection: Selection
+                 ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
+        """Every chosen index earns its place (step 3). When some do not and the budget
+        left candidates out, the search runs again without them (measured, as in step
+        2): the budget they held may go to a candidate that does earn it. Without a
+        budget to free, the search had weighed every candidate in play already."""
+        dropped: list[Earned] = []
+        for attempt in range(1, MAX_ROUNDS + 1):
+            self.say(f"timing each of {len(selection.chosen)} indexes against the set "
+                     "without it")
+            kept, earned, rejected = earn_places(self.pricer, selection.chosen,
+                                                 self.pairs.get(selection.chosen))
+            dropped += [e for e in earned if not e.kept]
+            if not rejected:
+                break
+            self.banned.update(rejected)
+            over_budget = Reason.OVER_BUDGET in selection.rejected.values()
+            selection = _without(selection, kept, self.banned, self.pricer)
+            if not over_budget or attempt == MAX_ROUNDS:
+                break  # what was kept stands, verified
+            again = self.search()
+            if again.chosen <= kept:
+                break  # nothing new to try
+            selection = self.rounds(again)
+        selection = _without(selection, selection.chosen, self.banned, self.pricer)
+        verified = tuple(e for e in earned if e.kept and e.spec in selection.chosen)
+        return selection, (*verified, *dropped), self.banned
+
+
+def measure_list(pricer: MeasuredPricer, given: Iterable[IndexSpec]) -> None:
+    """Replay what judging a given list needs: the list, the list without each of its
+    indexes, and each alone (on the templates of its table)."""
+    listed = frozenset(given)
+    pricer.measure([listed])
+    for spec in sorted(listed):
+        pricer.measure([listed - {spec}, frozenset({spec})], _templates(pricer, spec))
+
+
+def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bool:
+    """Whether the last round's set measured better than the best before it by more
+    than the tolerance (of the saving the best achieved): a smaller gain is one the
+    search would not choose a larger set for."""
+    if len(rounds) < 2:
+        return True
+    best = min(r.seconds for r in rounds[:-1])
+    return rounds[-1].seconds < best - tolerance * max(baseline - best, 0.0)
+
+
+def _moves(chosen: frozenset[IndexSpec], candidates: Iterable[IndexSpec]
+           ) -> dict[frozenset[IndexSpec], IndexSpec]:
+    """Each candidate added to ``chosen``, or swapped for a chosen index on its table:
+    move -> the candidate moved in."""
+    moves: dict[frozenset[IndexSpec], IndexSpec] = {}
+    for candidate in candidates:
+        if candidate in chosen:
+            continue
+        moves.setdefault(chosen | {candidate}, candidate)
+        for spec in chosen:
+            if spec.table.lower() == candidate.table.lower():
+                moves.setdefault((chosen - {spec}) | {candidate}, candidate)
+    return moves
+
+
+def _order(move: frozenset[IndexSpec]) -> list[str]:
+    return sorted(map(str, move))
+
+
+def _surprises(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]) -> list[str]:
+    """Templates the chosen set changes whose measured cost under it is SURPRISE times
+    what the estimate's ratio (with the set / today) promised, and still at least
+    SURPRISE_SHARE of the workload's measured time under it: most costly first."""
+    total = pricer.totals(chosen).total
+    found = []
+    for template in pricer.replayable:
+        if not pricer.restrict(chosen, template):
+            continue
+        today, now = pricer.price(template, ()), pricer.priced(template, chosen)
+        if not (today.measured and now.measured) or now.weighted < SURPRISE_SHARE * total:
+            continue
+        promised = (pricer.estimated.priced(template, chosen).total
+                    / max(pricer.estimated.price(template, ()).total, 1e-12))
+        if now.weighted > SURPRISE * promised * today.weighted:
+            found.append((-now.weighted, template))
+    return [template for _, template in sorted(found)[:SURPRISES]]
+
+
+def _kept(measured: Sequence[Selection], pricer: MeasuredPricer,
+          tolerance: float) -> Selection:
+    """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
+    tolerance of the best one's (the search's own rule, on measured cost)."""
+    totals = [pricer.totals(s.chosen).total for s in measured]
+    best = min(totals)
+    baseline = pricer.totals(frozenset()).total
+    limit = best + tolerance * max(baseline - best, 0.0)
+    fits = [(len(s.chosen), total, k) for k, (s, total) in enumerate(
+        zip(measured, totals, strict=True)) if total <= limit]
+    return measured[min(fits)[2]]
+
+
+def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec],
+                pairs: Sequence[Comparison] | None = None
+                ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
+    """Drop, one at a time and the worst first, every index of ``chosen`` the set does
+    not measurably need: (the indexes kept, what dropping each did, the rejected with
+    their measured reasons). ``pairs``: the set's drop-one comparisons, if timed."""
+    if pairs is None:
+        pairs = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
+    results = {i: _earned(i, pair) for i, pair in zip(sorted(chosen), pairs, strict=True)}
+    rejected: dict[IndexSpec, Decision] = {}
+    dropped: list[Earned] = []
+    while True:
+        failing = [e for e in results.values() if e.gain <= e.saving.band]
+        if not failing:
+            break
+        worst = min(failing, key=lambda e: (e.gain, e.spec))
+        rejected[worst.spec] = _rejection(worst)
+        dropped.append(replace(worst, kept=False))
+        chosen = chosen - {worst.spec}
+        del results[worst.spec]
+        shared = set(_templates(pricer, worst.spec))
+        again = sorted(i for i in results if shared & set(_templates(pricer, i)))
+        for i, pair in zip(again, pricer.compare(chosen, [chosen - {i} for i in again]),
+                           strict=True):
+            results[i] = _earned(i, pair)
+    return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
+
+
+def _templates(pricer: MeasuredPricer, spec: IndexSpec) -> list[str]:
+    return [t for t in pricer.templates if spec.table.lower() in pricer.tables_of(t)]
+
+
+def _earned(spec: IndexSpec, pair: Comparison) -> Earned:
+    """What dropping ``spec`` from the set did: other (without it) against base (with)."""
+    slows = tuple((t, d.base / d.other) for t, d in sorted(pair.templates.items())
+                  if d.faster and d.other > 0)
+    return Earned(spec, pair.total, slows, True)
+
+
+def _rejection(earned: Earned) -> Decision:
+    noise = earned.saving.band
+    if earned.slows:
+        template, ratio = max(earned.slows, key=lambda s: s[1])
+        return Decision.of(Reason.MEASURED_SLOWER, beside=BESIDE_SET, template=template,
+                           ratio=ratio, gain=earned.gain, noise=noise)
+    return Decision.of(Reason.MEASURED_NO_GAIN, beside=BESIDE_SET, gain=earned.gain,
+                       noise=noise)
+
+
+def _without(selection: Selection, chosen: frozenset[IndexSpec],
+             rejected: Mapping[IndexSpec, Decision], pricer: MeasuredPricer) -> Selection:
+    """The selection with ``chosen`` as its set and the measured rejections among the
+    reasons for the rest."""
+    codes = {spec: decision.code for spec, decision in rejected.items()}
+    return replace(
+        selection, chosen=chosen, cost=pricer.totals(chosen).total,
+        rejected={**selection.rejected, **codes},
+        components=tuple(replace(c, chosen=c.chosen & chosen) for c in selection.components))
+
+
+def _against(today: Comparison) -> Difference:
+    """Today against the set, turned round: the set against today (delta < 0: faster)."""
+    total = today.total
+    return Difference(-total.delta, total.jitter, total.floor, total.other, total.base)
+
+
+def _slowdowns(pricer: MeasuredPricer, today: Comparison, chosen: frozenset[IndexSpec],
+               earned: Sequence[Earned]) -> tuple[Slowdown, ...]:
+    """Templates slower with the set than today beyond noise, with the measured net
+    saving of the set's indexes on their tables."""
+    gains = {e.spec: e.gain for e in earned if e.kept}
+    out = []
+    for template_id, d in sorted(today.templates.items()):
+        if d.faster:  # today (the other side) is faster than with the set
+            mine = tuple(sorted(pricer.restrict(chosen, template_id)))
+            out.append(Slowdown(template_id, d.other, d.base, d.band, mine,
+                                sum(gains.get(spec, 0.0) for spec in mine)))
+    return tuple(out)

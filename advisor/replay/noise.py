@@ -1,0 +1,85 @@
+"""Noise: whether two measured medians differ by more than the machine's jitter.
+
+A replayed template is timed several times on each copy, the copies taking
+turns run by run (advisor.replay.sandbox.time_together), so that a burst of load
+falls on both sides of a comparison. What is left is jitter between runs,
+and a systematic part no repetition removes (two copies are different files:
+their pages sit in different places of the page cache). The band a
+difference must leave has both:
+
+- ``Z`` standard errors of the difference: run k on each side ran the same
+  statement, so the spread of the paired differences (the median absolute
+  deviation, scaled as for a normal sample: 1.4826 MAD / sqrt(n), times
+  1.2533 for a median) is the jitter, without the statements' own spread;
+- ``FLOOR`` of the larger median, for the systematic part.
+
+Over a workload the per-template differences are weighted by their counts;
+their standard errors add in quadrature (the runs are independent), their
+floors add up (a systematic error can push every template the same way).
+The constants come from A/A comparisons: the same configuration on two copies,
+timed as a comparison is (docs/recommend.md, "Noise").
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Z = 3.0  # standard errors a difference must exceed
+FLOOR = 0.05  # of the larger median: what no repetition removes
+MIN_RUNS = 3  # paired runs a spread is estimated from
+
+
+def standard_error(runs: Sequence[float]) -> float:
+    """The standard error of the median of ``runs``, from their spread; with fewer than
+    MIN_RUNS, their largest distance from 0 (a run or two can show no difference)."""
+    if len(runs) < MIN_RUNS:
+        return max((abs(run) for run in runs), default=0.0)
+    middle = statistics.median(runs)
+    mad = statistics.median(abs(run - middle) for run in runs)
+    return 1.2533 * 1.4826 * mad / math.sqrt(len(runs))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """``other`` against ``base``, weighted: positive when ``other`` is slower."""
+
+    delta: float  # weighted seconds: count x (median other - median base)
+    jitter: float  # weighted standard error of the delta
+    floor: float  # weighted systematic part: FLOOR of the larger side
+    base: float  # weighted seconds of the base side
+    other: float
+
+    @property
+    def band(self) -> float:
+        """How far the delta must be from 0 to be more than noise."""
+        return Z * self.jitter + self.floor
+
+    @property
+    def slower(self) -> bool:
+        return self.delta > self.band
+
+    @property
+    def faster(self) -> bool:
+        return -self.delta > self.band
+
+
+def difference(base: Sequence[float], other: Sequence[float], count: int = 1) -> Difference:
+    """One template's runs on two copies, weighted by its ``count``. The runs were taken
+    in turns over the same statements, so run k of each ran the same statement: the
+    jitter is that of their paired differences (the statements' own spread cancels)."""
+    a, b = statistics.median(base), statistics.median(other)
+    paired = [y - x for x, y in zip(base, other, strict=False)]
+    jitter = standard_error(paired)
+    return Difference(count * (b - a), count * jitter, count * FLOOR * max(a, b),
+                      count * a, count * b)
+
+
+def combine(differences: Iterable[Difference]) -> Difference:
+    """Templates' differences summed: jitter in quadrature, floors added."""
+    parts = list(differences)
+    return Difference(sum(d.delta for d in parts), math.sqrt(sum(d.jitter ** 2 for d in parts)),
+                      sum(d.floor for d in parts), sum(d.base for d in parts),
+                      sum(d.other for d in parts))

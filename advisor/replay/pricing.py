@@ -1,0 +1,465 @@
+"""Measured pricing: a template's price under a configuration is its replayed time there.
+
+``MeasuredPricer`` is the second implementation of the pricing seam
+(advisor.costing.pricing.Pricer): a template's price under a configuration is
+the median time of its filled statements (advisor.replay.measure.replay_set)
+replayed on a working copy where the configuration's indexes really exist
+(advisor.replay.workbench), in seconds per execution.
+
+Keys. Many configurations give a template the same plan. A read's time
+depends on its plan alone; a write's also on the indexes it keeps up (on its
+table: every one for INSERT and DELETE; for an UPDATE, those holding a column
+it sets). So a measurement is keyed by (template, the what-if planner's plan,
+the configuration's indexes the write keeps up) and prices every
+configuration with that key: measured once, priced many times. The what-if
+planner says which configurations are equivalent before anything is built;
+SQLite's real plan on the copy is recorded beside it, and a key measured
+under a real plan other than the what-if one is counted
+(``plan_mismatches``): where that happens the what-if statistics are not
+the copy's.
+
+Units. A read's seconds are its ``read``; a write's whole time (its own
+search and the upkeep of every index it touches, measured together, never
+assumed) is its ``upkeep``; so workload totals split into read and write
+seconds as advisor.replay.measure's do.
+
+Prior. The search asks about far more configurations than are worth
+replaying. An unmeasured key is priced by its estimate converted to seconds
+with the ratio (measured / estimated) of that template's measured key whose
+estimate is nearest in log terms, marked ``measured=False``. Every template is
+measured as today first, so a template the cost model over-prices by orders
+(an EXISTS that stops at its first row, say) is over-priced nowhere after,
+and cannot make every other index look negligible beside it. Templates that
+cannot be replayed (no values could be drawn, or every run failed) use the
+median ratio of all measured keys.
+
+Noise. Copies take turns run by run (``time_together``), each key's median
+is kept with its runs, and ``compare`` times two configurations template by
+template on two copies, so that a decision rests on a pair measured
+together (advisor.replay.noise says when a difference is more than noise).
+Besides time, each key's first statement is run once counting SQLite's VM
+instructions (``Sandbox.count_steps``): the same on any load, recorded as
+``steps`` for what it can say.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from advisor.costing.estimate import maintenance
+from advisor.costing.pricing import EstimatedPricer, Price, Pricer
+from advisor.model.frozen import frozen_mapping
+from advisor.model.indexes import IndexSpec
+from advisor.model.ranking import spearman
+from advisor.replay.measure import ReplaySet
+from advisor.replay.noise import Difference, combine, difference
+from advisor.replay.sandbox import Tally, time_together
+from advisor.replay.workbench import Workbench, WorkingCopy
+from advisor.whatif.planner import WhatIf
+
+FALLBACK_SECONDS_PER_STEP = 1e-7  # a cost-model row step, before anything is measured
+WARM_SECONDS = 0.01  # a first run faster than this: each statement is run once untimed
+STEP_GAP = 1.2  # step counts this far apart (either way) differ, for StepCheck
+
+
+@dataclass(frozen=True)
+class MeasureKey:
+    """What a template's time depends on under a configuration, as planned beforehand."""
+
+    template_id: str
+    plan: str  # the what-if planner's plan, as text
+    maintained: frozenset[IndexSpec]  # the configuration's indexes a write keeps up
+
+
+@dataclass(frozen=True)
+class Work:
+    """What a template's time depends on, as SQLite really plans it on a copy."""
+
+    template_id: str
+    plan: str  # SQLite's plan on the copy
+    maintained: frozenset[IndexSpec]
+
+
+@dataclass(frozen=True)
+class Runs:
+    """One template on one copy: every run's seconds, SQLite's plan there, VM steps."""
+
+    template_id: str
+    seconds: tuple[float, ...]
+    plan: str
+    steps: int | None  # of the first statement, counted to Sandbox STEP_OPCODES
+    status: str = "ok"  # else why no run was timed ("timeout", "error", "refused")
+
+
+@dataclass
+class _Known:
+    """One piece of work as measured so far: the runs of every session that timed it."""
+
+    seconds: list[float]
+    steps: int | None
+    estimate: float  # the cost model's price of the first key measured as it, for the prior
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """VM steps beside time, over the templates timed in comparisons on both sides."""
+
+    pairs: int
+    rho: float | None  # Spearman's, of log time ratio and log step ratio
+    beyond_noise: int  # pairs whose time differs beyond noise
+    agreeing: int  # of those, pairs whose step counts differ in the same direction
+    quiet_but_stepping: int  # pairs within noise whose step counts differ by STEP_GAP
+
+
+@dataclass(frozen=True)
+class MeasuringCounters:
+    """How much measuring a decision took."""
+
+    replays: int  # a template timed on a copy under one configuration
+    runs: int  # statements executed, timed or counted
+    measured: int  # distinct pieces of work (template, real plan, kept-up indexes) timed
+    keys: int  # distinct what-if keys priced by a measurement
+    sessions: int
+    price_calls: int
+    measured_prices: int  # price calls a measurement answered
+    plan_mismatches: int  # keys whose real plan on the copy was not the what-if plan
+    copies: int
+    copy_seconds: float
+    builds: int
+    build_seconds: float
+    drops: int
+    unreplayable: tuple[str, ...]  # templates priced by the estimate alone
+    outcomes: Mapping[str, int] = field(default_factory=dict)  # run statuses
+    estimated: int = 0  # distinct (template, indexes) the estimate and what-if were asked
+    steps: StepCheck | None = None  # how VM steps and time agreed in the comparisons
+    failed: tuple[str, ...] = ()  # templates every run failed under some configuration
+
+    @property
+    def measured_share(self) -> float:
+        return self.measured_prices / self.price_calls if self.price_calls else 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two configurations timed together, on the templates whose work differs."""
+
+    base: frozenset[IndexSpec]
+    other: frozenset[IndexSpec]
+    templates: Mapping[str, Difference]  # weighted by count: other against base
+    plans: Mapping[str, tuple[str, str]]  # template id -> (plan on base, plan on other)
+    steps: Mapping[str, tuple[int | None, int | None]]
+
+    @property
+    def total(self) -> Difference:
+        return combine(self.templates.values())
+
+
+class MeasuredPricer(Pricer):
+    """Replayed seconds where measured, the estimate converted to seconds elsewhere.
+
+    Built over an ``EstimatedPricer`` (its what-if plans key the measurements and
+    its estimates are the prior), the statements to replay and a workbench whose
+    copies it builds configurations on. ``measure`` and ``compare`` replay; ``price``
+    never does."""
+
+    def __init__(self, estimated: EstimatedPricer, statements: ReplaySet, bench: Workbench,
+                 repetitions: int = 3, copies: int = 2) -> None:
+        super().__init__(estimated.views)
+        self.estimated = estimated
+        self.bench = bench
+        self.repetitions = repetitions
+        self.copy_count = copies
+        self._samples = {tid: (tid, kind, sqls) for tid, kind, sqls in statements.statements
+                         if tid in estimated.views}
+        self._priced: dict[tuple[str, tuple[IndexSpec, ...]], tuple[Price, MeasureKey]] = {}
+        self._work: dict[Work, _Known] = {}
+        self._keys: dict[MeasureKey, Work] = {}
+        self._failed: dict[MeasureKey, str] = {}
+        self._compared: dict[tuple[tuple[str, frozenset[IndexSpec], frozenset[IndexSpec]], ...],
+                             Comparison] = {}
+        self._anchors: dict[str, list[tuple[float, float]]] = {}
+        self._tally = Tally()
+        self._replays = self._runs = self._sessions = 0
+        self._calls = self._hits = self._mismatches = 0
+
+    @property
+    def whatif(self) -> WhatIf:
+        return self.estimated.whatif
+
+    @property
+    def replayable(self) -> tuple[str, ...]:
+        """The priced templates there are statements to replay for."""
+        return tuple(tid for tid in self.templates if tid in self._samples)
+
+    # --- pricing ----------------------------------------------------------------------
+
+    def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
+        self._calls += 1
+        estimate, key = self._lookup(template_id, tuple(indexes))
+        work = self._keys.get(key)
+        if work is not None:
+            self._hits += 1
+            seconds, measured = self._work[work].median, True
+        else:
+            seconds, measured = self._prior(template_id, estimate.total), False
+        write = self.views[template_id].write is not None
+        return Price(template_id, tuple(indexes), estimate.plan, 0.0 if write else seconds,
+                     seconds if write else 0.0, estimate.count, estimate.estimate, measured)
+
+    def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
+        return self.key(template_id, config) in self._keys
+
+    def key(self, template_id: str, config: Iterable[IndexSpec]) -> MeasureKey:
+        """The key of a template under a workload's configuration."""
+        return self._lookup(template_id, tuple(sorted(self.restrict(config, template_id))))[1]
+
+    def _estimated(self, template_id: str, config: Iterable[IndexSpec]) -> Price:
+        return self._lookup(template_id, tuple(sorted(self.restrict(config, template_id))))[0]
+
+    def _lookup(self, template_id: str,
+                indexes: tuple[IndexSpec, ...]) -> tuple[Price, MeasureKey]:
+        """The estimate and the key of a template with ``indexes``, worked out once: the
+        search asks for the same ones again and again."""
+        found = self._priced.get((template_id, indexes))
+        if found is None:
+            estimate = self.estimated.price(template_id, indexes)
+            found = self._priced[(template_id, indexes)] = (estimate, self._key(estimate))
+        return found
+
+    def _key(self, estimate: Price) -> MeasureKey:
+        return MeasureKey(estimate.template_id, estimate.plan.text(),
+                          self._maintained(estimate.template_id, estimate.indexes))
+
+    def _maintained(self, template_id: str, config: Iterable[IndexSpec]) -> frozenset[IndexSpec]:
+        """The indexes of ``config`` a write keeps up (none for a read)."""
+        view = self.views[template_id]
+        specs = tuple(s for s in config if s.table.lower() in view.tables)
+        if view.write is None or not specs:
+            return frozenset()
+        kept_up = {name for name, _ in maintenance(view.write, specs,
+                                                   self.estimated.statistics).per_index}
+        return frozenset(s for s in specs if s.describe() in kept_up)
+
+    def _prior(self, template_id: str, estimate: float) -> float:
+        """The estimate in seconds, by the ratio of the template's measured key whose
+        estimate is nearest; else by the median ratio of every measured key."""
+        anchors = self._anchors.get(template_id)
+        if anchors:
+            level = math.log(max(estimate, 1e-9))
+            near, seconds = min(anchors, key=lambda a: abs(math.log(max(a[0], 1e-9)) - level))
+            return estimate * seconds / max(near, 1e-9)
+        ratios = [s / e for pairs in self._anchors.values() for e, s in pairs if e > 0]
+        return estimate * (statistics.median(ratios) if ratios else FALLBACK_SECONDS_PER_STEP)
+
+    # --- measuring --------------------------------------------------------------------
+
+    def measure(self, configs: Iterable[frozenset[IndexSpec]],
+                templates: Iterable[str] | None = None) -> int:
+        """Replay each template (of ``templates``, default all) whose key under a
+        configuration is not known yet, configurations taking turns on the copies; a
+        template SQLite plans there as work already measured is not timed again.
+        Returns the keys priced anew."""
+        wanted = self._wanted(templates)
+        jobs: list[tuple[frozenset[IndexSpec], list[str]]] = []
+        pending: set[MeasureKey] = set()
+        for config in configs:
+            todo = []
+            for tid in wanted:
+                key = self.key(tid, config)
+                if key not in self._keys and key not in self._failed and key not in pending:
+                    pending.add(key)
+                    todo.append(tid)
+            if todo:
+                jobs.append((config, todo))
+        for start in range(0, len(jobs), self.copy_count):
+            self._session(jobs[start:start + self.copy_count], fresh=False)
+        return len(pending)
+
+    def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
+                templates: Iterable[str] | None = None) -> list[Comparison]:
+        """Each of ``others`` timed together with ``base`` on two copies, on the templates
+        (of ``templates``, default all) whose work SQLite says differs there: a read
+        whose plan differs, a write whose plan or kept-up indexes do. A read planned
+        alike on both does the same work: its difference is nought, not timed noise.
+        The runs are also added to what is known. A comparison of the very same
+        configurations, on the tables the templates touch, is timed once."""
+        wanted = self._wanted(templates)
+        out = []
+        for other in others:
+            touched = [t for t in wanted
+                       if self.restrict(base, t) != self.restrict(other, t)]
+            # The same configurations on the templates touched: the same comparison.
+            same = tuple((t, self.restrict(base, t), self.restrict(other, t)) for t in touched)
+            earlier = self._compared.get(same)
+            if earlier is not None:
+                out.append(replace(earlier, base=base, other=other))
+                continue
+            base_runs, other_runs = self._session([(base, touched), (other, touched)],
+                                                  fresh=True)
+            differing = [t for t in touched if t in base_runs and t in other_runs]
+            timed = [t for t in differing
+                     if base_runs[t].seconds and other_runs[t].seconds]
+            self._compared[same] = Comparison(
+                base, other,
+                frozen_mapping({t: difference(base_runs[t].seconds, other_runs[t].seconds,
+                                              self.views[t].count) for t in timed}),
+                frozen_mapping({t: (base_runs[t].plan, other_runs[t].plan) for t in differing}),
+                frozen_mapping({t: (base_runs[t].steps, other_runs[t].steps)
+                                for t in differing}))
+            out.append(self._compared[same])
+        return out
+
+    def _wanted(self, templates: Iterable[str] | None) -> tuple[str, ...]:
+        if templates is None:
+            return self.replayable
+        return tuple(t for t in templates if t in self._samples)
+
+    def _session(self, jobs: Sequence[tuple[frozenset[IndexSpec], Sequence[str]]],
+                 fresh: bool) -> list[dict[str, Runs]]:
+        """Each (configuration, templates) on a copy of its own, the copies taking turns
+        template by template. ``fresh`` (a comparison of two): a template is timed on
+        both unless SQLite plans a read alike on both; else a template is timed only
+        where its work is not known yet."""
+        self._sessions += 1
+        copies = self._arrange(jobs)
+        wanted = [set(templates) for _, templates in jobs]
+        results: list[dict[str, Runs]] = [{} for _ in jobs]
+        for tid in dict.fromkeys(t for _, templates in jobs for t in templates):
+            first = self._samples[tid][2][0]
+            mine = [i for i, names in enumerate(wanted) if tid in names]
+            keys = {i: self.key(tid, jobs[i][0]) for i in mine}
+            work = {i: Work(tid, _plan_text(copies[i].sandbox.plan(first)),
+                            keys[i].maintained) for i in mine}
+            if fresh and len(set(work.values())) < len(mine):
+                timed = []  # the same work on both: nothing to compare
+            elif fresh:
+                timed = mine
+            else:  # each piece of work not yet known, once
+                timed = list({work[i]: i for i in reversed(mine)
+                              if work[i] not in self._work}.values())
+            for i, runs in zip(timed, self._time(tid, [copies[i] for i in timed]), strict=True):
+                results[i][tid] = runs
+                self._record(keys[i], work[i], runs, self._estimated(tid, jobs[i][0]).total)
+            for i in mine:  # priced by the same work, timed here or before
+                if work[i] in self._work and keys[i] not in self._keys:
+                    self._keys[keys[i]] = work[i]
+                    self._mismatches += work[i].plan != _plan_text(keys[i].plan)
+        return results
+
+    def _arrange(self, jobs: Sequence[tuple[frozenset[IndexSpec], Sequence[str]]]
+                 ) -> list[WorkingCopy]:
+        """A copy for each job, configured for it with the fewest builds.
+
+        Only the indexes on tables its templates touch matter to a job: on other tables
+        a copy keeps what it has. So a walk S - a, S - b over indexes of tables no
+        template shares drops a, then b, and builds nothing."""
+        free = list(self.bench.copies(max(len(jobs), 1)))
+        chosen = []
+        for config, templates in jobs:
+            tables = {t for tid in templates for t in self.views[tid].tables}
+            fitted = [_fit(config, copy.indexes, tables) for copy in free]
+            costs = [copy.cost_to_apply(wanted) for copy, wanted in zip(free, fitted,
+                                                                         strict=True)]
+            best = costs.index(min(costs))
+            copy = free.pop(best)
+            copy.apply(fitted[best])
+            chosen.append(copy)
+        return chosen
+
+    def _time(self, template_id: str, copies: Sequence[WorkingCopy]) -> list[Runs]:
+        """The template's statements timed on every copy in turn, after a first run of
+        its first statement, untimed, that counts its VM steps and warms the caches
+        (and, for a fast template, a run of each other statement too); and its plan
+        on each copy."""
+        if not copies:
+            return []
+        sample = self._samples[template_id]
+        first, write = sample[2][0], sample[1] == "write"
+        steps = []
+        for copy in copies:
+            started = time.perf_counter()
+            steps.append(copy.sandbox.count_steps(first, write))
+            self._runs += 1
+            if time.perf_counter() - started < WARM_SECONDS:
+                for sql in sample[2][1:]:
+                    self._runs += 1
+                    copy.sandbox.run_rolled_back(sql) if write else copy.sandbox.run(sql)
+        tallies = [Tally() for _ in copies]
+        timings = time_together([c.sandbox for c in copies], [sample], self.repetitions,
+                                tallies)
+        out = []
+        for copy, (timing,), tally, counted in zip(copies, timings, tallies, steps,
+                                                   strict=True):
+            self._replays += 1
+            self._runs += sum(tally.counts.values())
+            for status, count in tally.counts.items():
+                self._tally.counts[status] = self._tally.counts.get(status, 0) + count
+            out.append(Runs(template_id, timing.seconds, _plan_text(copy.sandbox.plan(first)),
+                            counted if timing.seconds else None, timing.status))
+        return out
+
+    def _record(self, key: MeasureKey, work: Work, runs: Runs, estimate: float) -> None:
+        """Add a timing to what is known of ``work``; a key no run could time is
+        priced by its estimate from then on, one that ran out of time at the limit
+        (a lower bound)."""
+        seconds = runs.seconds or ((self.bench.statement_seconds,)
+                                   if runs.status == "timeout" else ())
+        if not seconds:
+            if key not in self._keys:
+                self._failed[key] = runs.status
+            return
+        known = self._work.get(work)
+        if known is not None:
+            known.seconds.extend(seconds)
+        else:
+            self._work[work] = _Known(list(seconds), runs.steps, estimate)
+        self._anchors[key.template_id] = [
+            (k.estimate, k.median) for w, k in self._work.items()
+            if w.template_id == key.template_id]
+        self._totals.clear()  # workload totals memoised before this are stale
+
+    def counters(self) -> MeasuringCounters:
+        bench = self.bench.counters
+        return MeasuringCounters(
+            self._replays, self._runs, len(self._work), len(self._keys), self._sessions,
+            self._calls, self._hits, self._mismatches, bench.copies, bench.copy_seconds,
+            bench.builds, bench.build_seconds, bench.drops,
+            tuple(t for t in self.templates if t not in self._samples),
+            frozen_mapping(dict(self._tally.counts)), len(self._priced), self._step_check(),
+            tuple(sorted({key.template_id for key in self._failed})))
+
+    def _step_check(self) -> StepCheck:
+        """Whether VM steps tell what time tells: over every template compared with
+        step counts on both sides, the rank agreement of their ratios, and how often
+        they point the same way where time differs beyond noise."""
+        pairs = []
+        for comparison in self._compared.values():
+            for template, d in comparison.templates.items():
+                before, after = comparison.steps.get(template, (None, None))
+                if before and after and d.base > 0 and d.other > 0:
+                    pairs.append((math.log(d.other / d.base), math.log(after / before), d))
+        loud = [(t, s) for t, s, d in pairs if abs(d.delta) > d.band]
+        quiet = [s for _, s, d in pairs if abs(d.delta) <= d.band]
+        return StepCheck(len(pairs), spearman([t for t, _, _ in pairs], [s for _, s, _ in pairs]),
+                         len(loud), sum((t > 0) == (s > 0) for t, s in loud),
+                         sum(abs(s) > math.log(STEP_GAP) for s in quiet))
+
+
+def _fit(config: frozenset[IndexSpec], current: frozenset[IndexSpec],
+         tables: set[str]) -> frozenset[IndexSpec]:
+    """``config`` on ``tables``, ``current`` on every other table."""
+    return frozenset({s for s in config if s.table.lower() in tables}
+                     | {s for s in current if s.table.lower() not in tables})
+
+
+def _plan_text(plan: str) -> str:
+    """A plan as the sandbox and the what-if planner both can write it: steps joined."""
+    return "; ".join(line.strip() for line in plan.replace("; ", "\n").splitlines())

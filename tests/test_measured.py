@@ -1,0 +1,176 @@
+"""Measured recommendations on a small real database: measurement overrules the estimate,
+every chosen index earns its place, and the output says what was measured."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import command_json, run_command
+from test_frozen import mutable_parts
+
+from advisor.advise.measured import MeasureOn, earn_places
+from advisor.advise.recommend import recommend
+from advisor.analysis.inputs import Inputs, read_workload
+from advisor.analysis.workload import Workload
+from advisor.costing.pricing import estimated_pricer
+from advisor.model.indexes import parse_index
+from advisor.model.reasons import Reason
+from advisor.replay.measure import replay_set
+from advisor.replay.pricing import MeasuredPricer
+from advisor.replay.workbench import Workbench
+from advisor.search.search import Budget
+
+ROWS = 20_000
+SCHEMA = ("CREATE TABLE item (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL, "
+          "name TEXT);\n")
+
+
+B_LOOKUPS = "".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000}\n" for k in range(80))
+
+
+def items_database(path: Path, more: str = "") -> sqlite3.Connection:
+    """20,000 items at ``path``, where a has two values and b two rows a value, no index
+    on either; ``more``: DDL beside. Open, for more rows."""
+    connection = sqlite3.connect(path)
+    connection.executescript(SCHEMA + more)
+    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
+                           ((i % 2, i % 10_000, f"item {i}") for i in range(ROWS)))
+    return connection
+
+
+@pytest.fixture(scope="module")
+def items(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(log, database): a few lookups by a and many by b on the items."""
+    folder = tmp_path_factory.mktemp("items")
+    log = folder / "lookups.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2}\n" for k in range(10))
+                   + B_LOOKUPS)
+    database = folder / "items.db"
+    connection = items_database(database)
+    connection.commit()
+    connection.close()
+    return log, database
+
+
+@pytest.fixture(scope="module")
+def workload(items: tuple[Path, Path]) -> Workload:
+    log, database = items
+    return read_workload(Inputs(logs=(str(log),), db=str(database)))
+
+
+def test_measurement_overrules_an_estimate_that_prefers_the_wrong_index(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """Told that a is unique and b has one value (the data is the other way round), the
+    estimate's one index is item(a); replayed, item(a) saves nothing (a lookup still
+    reads half the table) and the measured recommendation is item(b)."""
+    _, database = items
+    statistics = workload.statistics
+    misled = replace(workload, statistics=replace(statistics, distinct={
+        **statistics.distinct, ("item", ("a",)): ROWS, ("item", ("b",)): 1}))
+    one = Budget(max_indexes=1)
+    assert [str(c.spec) for c in recommend(misled, one).chosen] == ["item(a)"]
+    measured = recommend(misled, one, measure_on=MeasureOn(database, "items.db"))
+    decision = measured.measured
+    assert decision is not None and [str(s) for s in decision.estimate_set] == ["item(a)"]
+    assert [str(c.spec) for c in measured.chosen] == ["item(b)"], (decision.rounds,
+                                                                   decision.earned)
+    served = measured.chosen[0].serves[0]
+    assert served.measured and "b=?" in " ".join(served.plan_after.lines())
+    assert served.cost_after < served.cost_before / 10  # a seek, not a scan of 20,000 rows
+    assert measured.totals.recommended < decision.estimate_seconds
+    assert decision.rounds[0].chosen == (parse_index("item(a)"),)
+    assert list(mutable_parts(measured, "recommendation")) == []
+
+
+def test_one_over_estimated_template_does_not_make_the_others_negligible(
+        tmp_path: Path) -> None:
+    """The estimate is told a 200-row table has a billion rows: its lookup dwarfs every
+    other template, and the index that really saves the most time falls within the
+    tolerance. Measured, each template costs what it takes, and that index is kept."""
+    log = tmp_path / "mixed.log"
+    log.write_text("".join(f"SELECT count(*) FROM tiny WHERE x = {k}\n" for k in range(10))
+                   + B_LOOKUPS)
+    database = tmp_path / "mixed.db"
+    connection = items_database(database, "CREATE TABLE tiny (id INTEGER PRIMARY KEY, x INT);")
+    connection.executemany("INSERT INTO tiny (x) VALUES (?)", ((i,) for i in range(200)))
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    statistics = workload.statistics
+    huge = 1_000_000_000
+    misled = replace(workload, statistics=replace(
+        statistics, table_rows={**statistics.table_rows, "tiny": huge},
+        distinct={**statistics.distinct, ("tiny", ("x",)): huge}))
+    estimated = recommend(misled)
+    assert [str(c.spec) for c in estimated.chosen] == ["tiny(x)"]
+    left_out = {str(v.spec): v.decision.code for v in estimated.rejected}
+    assert left_out["item(b)"] is Reason.WITHIN_TOLERANCE
+    measured = recommend(misled, measure_on=MeasureOn(database, "mixed.db"))
+    kept = {str(c.spec): c for c in measured.chosen}
+    assert kept["item(b)"].saving_share > 0.5  # most of the workload's measured time
+
+
+def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    _, database = items
+    useful, useless = parse_index("item(b)"), parse_index("item(name)")
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        kept, earned, rejected = earn_places(pricer, frozenset({useful, useless}))
+    assert kept == {useful}
+    assert rejected[useless].code is Reason.MEASURED_NO_GAIN
+    assert rejected[useless].sentence.startswith(
+        "replayed with and without it beside the rest of the set, it saves no more than noise")
+    by_spec = {e.spec: e for e in earned}
+    assert by_spec[useful].kept and by_spec[useful].gain > by_spec[useful].saving.band
+    assert not by_spec[useless].kept and by_spec[useless].gain == 0  # never in a plan
+
+
+def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, Path]) -> None:
+    log, database = items
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    document = command_json("recommend", str(log), "--db", str(database))
+    measured = document["measured"]
+    assert measured is not None and not document["estimate_only"]
+    assert document["totals"]["units"] == "seconds"
+    counters = measured["counters"]
+    assert counters["replays"] > 0 and counters["builds"] > 0 and counters["copies"] >= 1
+    assert 0 < counters["measured_share"] <= 1
+    assert measured["rounds"] and measured["estimate_set"]["seconds"] > 0
+    for index in document["indexes"]:
+        saving = index["measured_saving"]
+        assert saving["seconds"] > saving["noise_seconds"]
+    assert measured["against_today"]["delta_seconds"] < 0  # faster than today
+    code, text, _ = run_command("recommend", str(log), "--db", str(database))
+    assert code == 0 and "Measured on copies of" in text and "index builds" in text
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+
+def test_estimate_only_keeps_the_estimate_and_says_so(items: tuple[Path, Path]) -> None:
+    log, database = items
+    document = command_json("recommend", str(log), "--db", str(database), "--estimate-only")
+    assert document["measured"] is None and document["estimate_only"]
+    assert document["totals"]["units"] == "row steps"
+    code, text, _ = run_command("recommend", str(log), "--db", str(database),
+                                "--estimate-only")
+    assert code == 0
+    assert text.splitlines()[1].startswith("Estimated only (--estimate-only: nothing was "
+                                           "replayed)")
+
+
+def test_validate_insists_on_measuring(items: tuple[Path, Path], tmp_path: Path) -> None:
+    log, database = items
+    code, _, err = run_command("recommend", str(log), "--db", str(database), "--validate",
+                               "--estimate-only")
+    assert code == 2 and "--validate insists on measuring" in err
+    schema = tmp_path / "items.sql"
+    schema.write_text(SCHEMA)
+    code, _, err = run_command("recommend", str(log), "--schema", str(schema), "--validate")
+    assert code == 1 and "--validate cannot measure: no database to measure on" in err
+    code, text, _ = run_command("recommend", str(log), "--schema", str(schema))
+    assert code == 0 and "Estimated only (no database to measure on" in text
