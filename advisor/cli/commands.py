@@ -19,6 +19,7 @@ from advisor.cli.options import (
     Size,
     audited_db_option,
     config_option,
+    estimate_only_option,
     log_options,
     measurement_options,
     output_format,
@@ -116,9 +117,7 @@ def explain(**options: Any) -> None:
               show_default=True, help="Search per component: exact when small (auto), or not.")
 @click.option("--migrations-dir", type=click.Path(file_okay=False),
               help="Also write sqlx-style <timestamp>_advisor_phase_N.up.sql/.down.sql files.")
-@click.option("--estimate-only", is_flag=True,
-              help="Decide on the cost model alone (fast): replay nothing, even where a "
-                   "database could be measured.")
+@estimate_only_option
 @click.option("--validate", is_flag=True,
               help="Insist on measuring: fail when there is no database to measure on "
                    "(measuring is the default whenever there is one).")
@@ -187,8 +186,7 @@ def replay(**options: Any) -> None:
 @measurement_options
 @synth_scale_option
 @stats_option
-@click.option("--estimate-only", is_flag=True,
-              help="Do not replay: compare the cost model's estimates only.")
+@estimate_only_option
 @template_option
 def compare(**options: Any) -> None:
     """Index configurations side by side: estimated and measured.

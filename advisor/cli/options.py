@@ -193,6 +193,14 @@ def audited_db_option(func: Callable[..., Any]) -> Callable[..., Any]:
         help="The database to audit; only read, experiments run on copies.")(func)
 
 
+def estimate_only_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--estimate-only: the cost model alone (recommend, compare)."""
+    return click.option(
+        "--estimate-only", is_flag=True,
+        help="The cost model's estimates alone (fast): replay nothing, even where a "
+             "database could be measured.")(func)
+
+
 def synth_scale_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """The profile's scale when there is no --db (recommend, replay, compare)."""
     return click.option(
