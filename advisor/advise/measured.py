@@ -6,9 +6,9 @@ by replaying, and the cost model is the prior that says what to replay:
 1. Search on the estimate (advisor.search.search over an EstimatedPricer): the set
    the estimate alone would recommend.
 2. Round after round, measure what the search wants (advisor.replay.pricing): every
-   template today and under the chosen set and the best set it found; each chosen
-   index dropped in turn, timed together with the set (a paired comparison);
-   and the ``ALTERNATIVES`` moves the search weighs most (a candidate added, or
+   template today and under the chosen set and the best set it found, and the
+   set with each of its indexes dropped (only work not measured yet is timed);
+   the ``ALTERNATIVES`` moves the search weighs most (a candidate added, or
    swapped for a chosen index on its table), on their tables' templates; and,
    for the templates measured far costlier under the set than the estimate
    promised, the moves the estimate prices them lowest under: where the
@@ -21,14 +21,17 @@ by replaying, and the cost model is the prior that says what to replay:
    tolerance of the best one's is kept.
 3. Every chosen index earns its place: the set is timed together with the set
    without it, on every template whose work differs (advisor.replay.noise says
-   when a difference is more than noise). An index that does not save more
+   when a difference is more than noise), the two copies taking turns; a
+   template whose known runs already differ by more than ``SETTLED`` noise
+   bands (a scan against a seek) is not timed again. An index that does not save more
    than noise is rejected (``measured-slower`` when it slows some template
    beyond noise, else ``measured-no-gain``), the one saving least first, and
    the indexes sharing a template with it are timed again without it. When a
    budget left candidates out, the search runs again without the rejected (the
    budget they held may go to an index that earns it), measured as in step 2,
    and its set is verified the same way.
-4. Today against the set, timed together: every template measured slower with
+4. Today against the set, timed together (settled templates as in step 3):
+   every template measured slower with
    the set than today beyond noise is reported with the measured net saving of
    the set's indexes on its tables beside it (each has earned its place, so
    the net gain is positive and measured).
@@ -54,6 +57,7 @@ from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
 from advisor.search.search import Budget, Problem, Selection, select
 
 MAX_ROUNDS = 4
+SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
 IN_PLAY = 24  # candidates the searches after the estimate's weigh, at most (see _Decision)
 HELPFUL = frozenset({Reason.WITHIN_TOLERANCE, Reason.OVER_BUDGET, Reason.BELOW_MIN_SAVING})
 ALTERNATIVES = 4  # moves beside the chosen set measured each round, by current prices
@@ -145,7 +149,7 @@ def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Proble
     pricer.measure([frozenset()])
     final, earned, rejected = deciding.verified(deciding.rounds(first))
     deciding.say("timing the set against today")
-    today = pricer.compare(final.chosen, [frozenset()])[0]
+    today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
     decision = MeasuredDecision(
         database, pricer.bench.analyze, tuple(deciding.history), tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
@@ -179,7 +183,6 @@ class _Decision:
         self.say = say
         self.history: list[Round] = []
         self.selections: list[Selection] = []
-        self.pairs: dict[frozenset[IndexSpec], list[Comparison]] = {}
         self.tried: set[IndexSpec] = set(first.chosen | first.optimum)
         self.banned: dict[IndexSpec, Decision] = {}
         self.search_seconds = 0.0
@@ -234,8 +237,8 @@ class _Decision:
         """Measure what the search wants of ``selection``, and note the round."""
         pricer, chosen = self.pricer, selection.chosen
         self.tried |= chosen | selection.optimum
-        fresh = pricer.measure([chosen, selection.optimum])
-        self.pairs[chosen] = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
+        fresh = pricer.measure([chosen, selection.optimum,
+                                *(chosen - {i} for i in sorted(chosen))])
         for move, templates in self.alternatives(chosen):
             self.tried |= move
             fresh += pricer.measure([move], templates)
@@ -287,8 +290,7 @@ class _Decision:
         for attempt in range(1, MAX_ROUNDS + 1):
             self.say(f"timing each of {len(selection.chosen)} indexes against the set "
                      "without it")
-            kept, earned, rejected = earn_places(self.pricer, selection.chosen,
-                                                 self.pairs.get(selection.chosen))
+            kept, earned, rejected = earn_places(self.pricer, selection.chosen)
             dropped += [e for e in earned if not e.kept]
             if not rejected:
                 break
@@ -376,14 +378,13 @@ def _kept(measured: Sequence[Selection], pricer: MeasuredPricer,
     return measured[min(fits)[2]]
 
 
-def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec],
-                pairs: Sequence[Comparison] | None = None
+def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]
                 ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
     """Drop, one at a time and the worst first, every index of ``chosen`` the set does
     not measurably need: (the indexes kept, what dropping each did, the rejected with
-    their measured reasons). ``pairs``: the set's drop-one comparisons, if timed."""
-    if pairs is None:
-        pairs = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)])
+    their measured reasons). A template whose known runs with and without an index
+    differ by more than SETTLED noise bands is not timed again."""
+    pairs = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)], settled=SETTLED)
     results = {i: _earned(i, pair) for i, pair in zip(sorted(chosen), pairs, strict=True)}
     rejected: dict[IndexSpec, Decision] = {}
     dropped: list[Earned] = []
@@ -398,8 +399,8 @@ def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec],
         del results[worst.spec]
         shared = set(_templates(pricer, worst.spec))
         again = sorted(i for i in results if shared & set(_templates(pricer, i)))
-        for i, pair in zip(again, pricer.compare(chosen, [chosen - {i} for i in again]),
-                           strict=True):
+        for i, pair in zip(again, pricer.compare(chosen, [chosen - {i} for i in again],
+                                                 settled=SETTLED), strict=True):
             results[i] = _earned(i, pair)
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
 

@@ -284,13 +284,19 @@ class MeasuredPricer(Pricer):
         return len(pending)
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
-                templates: Iterable[str] | None = None) -> list[Comparison]:
+                templates: Iterable[str] | None = None,
+                settled: float | None = None) -> list[Comparison]:
         """Each of ``others`` timed together with ``base`` on two copies, on the templates
         (of ``templates``, default all) whose work SQLite says differs there: a read
         whose plan differs, a write whose plan or kept-up indexes do. A read planned
         alike on both does the same work: its difference is nought, not timed noise.
         The runs are also added to what is known. A comparison of the very same
-        configurations, on the tables the templates touch, is timed once."""
+        configurations, on the tables the templates touch, is timed once.
+
+        ``settled``: a template whose work on both sides is known, and whose known runs
+        already differ by more than ``settled`` noise bands, is not timed again (a scan
+        against a seek need not be run twice more to be told apart); its difference is
+        the known runs'."""
         wanted = self._wanted(templates)
         out = []
         for other in others:
@@ -302,20 +308,41 @@ class MeasuredPricer(Pricer):
             if earlier is not None:
                 out.append(replace(earlier, base=base, other=other))
                 continue
-            base_runs, other_runs = self._session([(base, touched), (other, touched)],
-                                                  fresh=True)
-            differing = [t for t in touched if t in base_runs and t in other_runs]
+            known = {t: found for t in touched
+                     if settled is not None and (found := self._known_pair(t, base, other))
+                     and abs(found[0].delta) > settled * found[0].band}
+            timing = [t for t in touched if t not in known]
+            base_runs, other_runs = (self._session([(base, timing), (other, timing)], fresh=True)
+                                     if timing else ({}, {}))
+            differing = [t for t in timing if t in base_runs and t in other_runs]
             timed = [t for t in differing
                      if base_runs[t].seconds and other_runs[t].seconds]
             self._compared[same] = Comparison(
                 base, other,
-                frozen_mapping({t: difference(base_runs[t].seconds, other_runs[t].seconds,
-                                              self.views[t].count) for t in timed}),
-                frozen_mapping({t: (base_runs[t].plan, other_runs[t].plan) for t in differing}),
-                frozen_mapping({t: (base_runs[t].steps, other_runs[t].steps)
-                                for t in differing}))
+                frozen_mapping({**{t: pair[0] for t, pair in known.items()},
+                                **{t: difference(base_runs[t].seconds, other_runs[t].seconds,
+                                                 self.views[t].count) for t in timed}}),
+                frozen_mapping({**{t: pair[1] for t, pair in known.items()},
+                                **{t: (base_runs[t].plan, other_runs[t].plan)
+                                   for t in differing}}),
+                frozen_mapping({**{t: pair[2] for t, pair in known.items()},
+                                **{t: (base_runs[t].steps, other_runs[t].steps)
+                                   for t in differing}}))
             out.append(self._compared[same])
         return out
+
+    def _known_pair(self, template_id: str, base: frozenset[IndexSpec],
+                    other: frozenset[IndexSpec]
+                    ) -> tuple[Difference, tuple[str, str], tuple[int | None, int | None]] | None:
+        """The difference the known runs of a template's work on both sides show, with
+        the plans and steps; None unless both are known and differ."""
+        mine = self._keys.get(self.key(template_id, base))
+        theirs = self._keys.get(self.key(template_id, other))
+        if mine is None or theirs is None or mine == theirs:
+            return None
+        a, b = self._work[mine], self._work[theirs]
+        return (difference(a.seconds, b.seconds, self.views[template_id].count),
+                (mine.plan, theirs.plan), (a.steps, b.steps))
 
     def _wanted(self, templates: Iterable[str] | None) -> tuple[str, ...]:
         if templates is None:
