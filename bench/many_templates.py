@@ -57,6 +57,9 @@ def main() -> None:
                 print(f"round {round_number + 1}: {label}: {run.wall_s:.1f} s, "
                       f"{run.max_rss_kb / 1024:.0f} MB largest process, "
                       f"{run.tree_rss_kb / 1024:.0f} MB all", file=sys.stderr)
+    cpu = {label: statistics.median(r.cpu_s for r in measured) for label, measured in runs.items()}
+    rss = {label: statistics.median(r.max_rss_kb for r in measured) / 1024
+           for label, measured in runs.items()}
     rows = []
     for label, measured in runs.items():
         rows.append(f"| {label} | {statistics.median(r.wall_s for r in measured):.1f} | "
@@ -84,7 +87,10 @@ def main() -> None:
         "Before, every worker parsed nearly every template again: 137 s and 1.15 GB with "
         "two workers against 51 s and 409 MB with one. Now the first 4 MiB are read alone "
         "and, parsing new templates taking most of that time, the rest is read by the same "
-        "process.",
+        f"process: CPU {cpu['default workers']:.1f} s against {cpu['--workers 1']:.1f} s, "
+        f"peak {rss['default workers']:.0f} MB against {rss['--workers 1']:.0f} MB. Wall "
+        "times follow the load other processes put on the machine (its load average is "
+        "above); CPU seconds do not.",
         benchdoc.markers("many_templates")[1],
     ])
     benchdoc.write_section("many_templates", section + "\n", args.out)
