@@ -58,6 +58,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--tolerance", type=float, default=None,
+                        help="Also measure the set recommend measures with this tolerance.")
     parser.add_argument("--name", default=None, help="The section's name (default: the log's "
                                                      "folder)")
     parser.add_argument("--out", type=Path, default=benchdoc.BENCHMARKS_MD)
@@ -85,13 +87,17 @@ def main() -> None:
                                   workload.catalog)
     configurations += [(".expert union", expert),
                        ("estimate-only", _chosen(estimated)), ("measured", _chosen(measured))]
+    if args.tolerance is not None:
+        other = run_recommend(RecommendRequest(inputs, tolerance=args.tolerance))
+        configurations.append((f"measured, tolerance {args.tolerance:g}", _chosen(other)))
     rounds = _replay(workload, database, configurations, filled, args, decision.analyzed)
     state = "after ANALYZE" if decision.analyzed else "as found"
     shown = _relative(args.log)
     where = decision.database.replace(f"{benchdoc.ROOT}/", "")
     begin, end = benchdoc.markers(f"measured-{name}")
     command = f"python bench/measured.py --log {shown} --rounds {args.rounds}" + (
-        f" --db {_relative(args.db)}" if args.db else "")
+        f" --db {_relative(args.db)}" if args.db else "") + (
+        f" --tolerance {args.tolerance:g}" if args.tolerance is not None else "")
     section = "\n".join([
         begin,
         *benchdoc.preamble(f"Measured decisions: {name}", command),
