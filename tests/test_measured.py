@@ -163,6 +163,22 @@ def test_estimate_only_keeps_the_estimate_and_says_so(items: tuple[Path, Path]) 
                                            "replayed)")
 
 
+def test_measured_drops_keep_their_reason(tmp_path: Path) -> None:
+    """With --allow-drops the database's own indexes compete, measured like candidates:
+    one no template uses is still recommended for dropping, with its reason."""
+    log = tmp_path / "app.log"
+    log.write_text(B_LOOKUPS)
+    database = tmp_path / "app.db"
+    connection = items_database(database, "CREATE INDEX unused ON item(name);")
+    connection.commit()
+    connection.close()
+    document = command_json("recommend", str(log), "--db", str(database), "--allow-drops")
+    assert document["measured"] is not None
+    assert [d["name"] for d in document["drops"]] == ["unused"]
+    assert document["drops"][0]["code"] == Reason.NO_GAIN
+    assert [i["columns"][0]["name"] for i in document["indexes"]] == ["b"]
+
+
 def test_validate_insists_on_measuring(items: tuple[Path, Path], tmp_path: Path) -> None:
     log, database = items
     code, _, err = run_command("recommend", str(log), "--db", str(database), "--validate",

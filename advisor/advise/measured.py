@@ -304,6 +304,10 @@ class _Decision:
                 break  # nothing new to try
             selection = self.rounds(again)
         selection = _without(selection, selection.chosen, self.banned, self.pricer)
+        # Candidates out of play keep the estimate's search's reason for leaving them out.
+        left_out = {c: reason for c, reason in self.first.rejected.items()
+                    if c not in selection.chosen and c not in selection.rejected}
+        selection = replace(selection, rejected={**left_out, **selection.rejected})
         verified = tuple(e for e in earned if e.kept and e.spec in selection.chosen)
         return selection, (*verified, *dropped), self.banned
 

@@ -12,7 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.advise.measured import Earned, MeasuredDecision
-from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict
+from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict, cost_text
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
@@ -312,7 +312,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
 
 
 def _amount(value: float, measured: Any) -> str:
-    return f"{value:,.0f}" if measured is None else f"{value:,.3f} s"
+    return cost_text(value, seconds=measured is not None)
 
 
 def _basis(verdict: dict[str, Any], measured: Any) -> list[str]:
