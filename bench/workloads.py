@@ -402,9 +402,10 @@ def section(runs: list[Run], name: str, command: str, rounds: int, repetitions: 
         f"medians over the rounds, *spread* is the lowest and the highest round's total, "
         f"and every ratio is taken within a round (to the `.expert` union of the same "
         f"round) before the median. *recommended* is what `advisor recommend LOG --db DB` "
-        f"chooses (today: the estimate-based search, the baseline for measured "
-        f"decisions); the `.expert` union is every index the sqlite3 shell's `.expert` "
-        f"proposes for any of the distinct replayed statements; *{AGAIN}* is a second "
+        f"chooses (measured: the search on the estimate says what to replay on copies of "
+        f"the database, and the replays decide; docs/recommend.md); the `.expert` union "
+        f"is every index the sqlite3 shell's `.expert` proposes for any of the distinct "
+        f"replayed statements; *{AGAIN}* is a second "
         f"copy without indexes, a control: what it differs from *none* by is noise. *As "
         f"found*: the database as built, without sqlite_stat1; *after ANALYZE*: ANALYZE "
         f"run on the copy once its indexes are built.",
