@@ -165,11 +165,11 @@ class _Decision:
     (``IN_PLAY`` at most): the estimate's set and best set; those it found
     helpful but left out (within the tolerance, over the budget, below the
     least saving), the most helpful first; and every candidate measuring has
-    tried. The rest the estimate's search found no gain in, or found worse
-    than its best set: measured, a plan keyed as the estimate's costs as it
-    did, and a candidate dismissed on a template the estimate got wrong is
-    tried through ``_surprises``. A search over every candidate again took as
-    long as the first each round (40 s on TPC-H's 64)."""
+    tried. The rest stay out: where the estimate's search found no gain in a
+    candidate, a measurement keyed by the same plan would find none either,
+    and a candidate it found worse than its best set on a template it got
+    wrong is tried through ``_surprises``. A search over every candidate took
+    as long as the estimate's own each round (40 s on TPC-H's 64)."""
 
     def __init__(self, pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
                  first: Selection, budget: Budget, tolerance: float, algorithm: str,
