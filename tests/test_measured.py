@@ -125,8 +125,7 @@ def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
     assert kept == {useful}
     assert rejected[useless].code is Reason.MEASURED_NO_GAIN
     assert rejected[useless].sentence.startswith(
-        "replayed with and without it beside the rest of the set (as found), it saves no more "
-        "than noise")
+        "replayed with and without it beside the rest of the set, it saves no more than noise")
     by_spec = {e.spec: e for e in earned}
     assert by_spec[useful].kept and by_spec[useful].gain > by_spec[useful].saving.band
     assert not by_spec[useless].kept and by_spec[useless].gain == 0  # never in a plan
@@ -147,10 +146,6 @@ def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, 
         saving = index["measured_saving"]
         assert saving["seconds"] > saving["noise_seconds"]
     assert measured["against_today"]["delta_seconds"] < 0  # faster than today
-    # The database has no sqlite_stat1: the set is checked after ANALYZE as well.
-    assert measured["statistics"] == "as found"
-    assert measured["after_analyze"]["delta_seconds"] < 0 and not measured["slower_after_analyze"]
-    assert measured["check_counters"]["replays"] > 0
     code, text, _ = run_command("recommend", str(log), "--db", str(database))
     assert code == 0 and "Measured on copies of" in text and "index builds" in text
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before

@@ -31,14 +31,10 @@ by replaying, and the cost model is the prior that says what to replay:
    budget they held may go to an index that earns it), measured as in step 2,
    and its set is verified the same way.
 4. Today against the set, timed together (settled templates as in step 3):
-   every template measured slower with the set than today beyond noise is
-   reported with the measured net saving of the set's indexes on its tables
-   beside it (each has earned its place, so the net gain is positive and
-   measured).
-5. When the database has no sqlite_stat1 (and is measured so), the set is
-   checked after ANALYZE too, which a later ANALYZE or PRAGMA optimize brings:
-   no index may make the analysed workload slower beyond noise
-   (``_Decision.unharmed``).
+   every template measured slower with
+   the set than today beyond noise is reported with the measured net saving of
+   the set's indexes on its tables beside it (each has earned its place, so
+   the net gain is positive and measured).
 
 The tolerance of the search then applies to measured cost: the best saving it
 is relative to is the measured one, so one template the estimate over-prices
@@ -56,7 +52,6 @@ from advisor.model.feedback import QUIET, Feedback
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
-from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
 from advisor.search.search import Budget, Problem, Selection, select
@@ -137,11 +132,6 @@ class MeasuredDecision:
     counters: MeasuringCounters
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
-    # Measured as found without sqlite_stat1: the set against today after ANALYZE too
-    # (delta < 0: faster), the templates slower there, and what that check took.
-    after_analyze: Difference | None = None
-    slower_after_analyze: tuple[Slowdown, ...] = ()
-    check_counters: MeasuringCounters | None = None
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
@@ -149,34 +139,22 @@ class MeasuredDecision:
 
 def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
            first: Selection, budget: Budget, tolerance: float, algorithm: str,
-           database: str, feedback: Feedback = QUIET,
-           analyzed: MeasuredPricer | None = None) -> tuple[Selection, MeasuredDecision]:
+           database: str, feedback: Feedback = QUIET) -> tuple[Selection, MeasuredDecision]:
     """The measured selection, starting from ``first`` (the search on the estimate);
-    ``problem_of(pricer)`` is the search problem priced by ``pricer``. ``analyzed``:
-    when ``pricer`` measures a database as found without sqlite_stat1, one measuring
-    it after ANALYZE, for step 5."""
+    ``problem_of(pricer)`` is the search problem priced by ``pricer``."""
     started = time.perf_counter()
     deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
                          feedback.step or (lambda _text: None))
     deciding.say("measuring every template today")
     pricer.measure([frozenset()])
-    final, earned = deciding.verified(deciding.rounds(first))
-    after: Comparison | None = None
-    if analyzed is not None:
-        deciding.say("timing the set against today after ANALYZE")
-        final, after, harmful = deciding.unharmed(analyzed, final)
-        earned = (*(e for e in earned if e.spec in final.chosen or not e.kept), *harmful)
+    final, earned, rejected = deciding.verified(deciding.rounds(first))
     deciding.say("timing the set against today")
     today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
     decision = MeasuredDecision(
         database, pricer.bench.analyze, tuple(deciding.history), tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
-        _slowdowns(pricer, today, final.chosen, earned), deciding.banned, pricer.counters(),
-        time.perf_counter() - started, deciding.search_seconds,
-        None if after is None else _against(after),
-        () if after is None or analyzed is None else _slowdowns(analyzed, after, final.chosen,
-                                                                  earned),
-        None if analyzed is None else analyzed.counters())
+        _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
+        time.perf_counter() - started, deciding.search_seconds)
     return final, decision
 
 
@@ -302,7 +280,8 @@ class _Decision:
                 picked.append((move, tuple(_templates(pricer, near[move]))))
         return picked
 
-    def verified(self, selection: Selection) -> tuple[Selection, tuple[Earned, ...]]:
+    def verified(self, selection: Selection
+                 ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
         """Every chosen index earns its place (step 3). When some do not and the budget
         left candidates out, the search runs again without them (measured, as in step
         2): the budget they held may go to a candidate that does earn it. Without a
@@ -330,38 +309,7 @@ class _Decision:
                     if c not in selection.chosen and c not in selection.rejected}
         selection = replace(selection, rejected={**left_out, **selection.rejected})
         verified = tuple(e for e in earned if e.kept and e.spec in selection.chosen)
-        return selection, (*verified, *dropped)
-
-
-    def unharmed(self, analyzed: MeasuredPricer, selection: Selection
-                 ) -> tuple[Selection, Comparison, tuple[Earned, ...]]:
-        """Step 5: the database had no sqlite_stat1 and was measured so, but ANALYZE (or
-        PRAGMA optimize) may run on it later, and then SQLite plans otherwise (a
-        skip-scan over a whole table, say). The set and today are timed together on
-        analysed copies; when a template is slower with the set, the set's indexes on
-        its tables are dropped in turn there, and one whose absence makes the analysed
-        workload faster beyond noise is rejected, the worst first. Returns the
-        selection, the last comparison with today and the indexes rejected so."""
-        dropped: list[Earned] = []
-        for _ in range(MAX_ROUNDS):
-            today = analyzed.compare(selection.chosen, [frozenset()], settled=SETTLED)[0]
-            slowed = [t for t, d in today.templates.items() if d.faster]
-            suspects = sorted(i for i in selection.chosen
-                              if any(i.table.lower() in analyzed.tables_of(t) for t in slowed))
-            pairs = analyzed.compare(selection.chosen,
-                                     [selection.chosen - {i} for i in suspects], settled=SETTLED)
-            harmful = [e for e in (_earned(i, pair) for i, pair in zip(suspects, pairs,
-                                                                        strict=True))
-                       if -e.gain > e.saving.band]
-            if not harmful:
-                return selection, today, tuple(dropped)
-            worst = min(harmful, key=lambda e: (e.gain, e.spec))
-            self.banned[worst.spec] = _rejection(worst, ANALYZED)
-            dropped.append(replace(worst, kept=False))
-            selection = _without(selection, selection.chosen - {worst.spec}, self.banned,
-                                 self.pricer)
-        return selection, analyzed.compare(selection.chosen, [frozenset()],
-                                           settled=SETTLED)[0], tuple(dropped)
+        return selection, (*verified, *dropped), self.banned
 
 
 def measure_list(pricer: MeasuredPricer, given: Iterable[IndexSpec]) -> None:
@@ -449,8 +397,7 @@ def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]
         if not failing:
             break
         worst = min(failing, key=lambda e: (e.gain, e.spec))
-        rejected[worst.spec] = _rejection(worst, ANALYZED if pricer.bench.analyze
-                                          else AS_FOUND)
+        rejected[worst.spec] = _rejection(worst)
         dropped.append(replace(worst, kept=False))
         chosen = chosen - {worst.spec}
         del results[worst.spec]
@@ -473,14 +420,14 @@ def _earned(spec: IndexSpec, pair: Comparison) -> Earned:
     return Earned(spec, pair.total, slows, True)
 
 
-def _rejection(earned: Earned, state: str) -> Decision:
+def _rejection(earned: Earned) -> Decision:
     noise = earned.saving.band
     if earned.slows:
         template, ratio = max(earned.slows, key=lambda s: s[1])
-        return Decision.of(Reason.MEASURED_SLOWER, beside=BESIDE_SET, state=state,
-                           template=template, ratio=ratio, gain=earned.gain, noise=noise)
-    return Decision.of(Reason.MEASURED_NO_GAIN, beside=BESIDE_SET, state=state,
-                       gain=earned.gain, noise=noise)
+        return Decision.of(Reason.MEASURED_SLOWER, beside=BESIDE_SET, template=template,
+                           ratio=ratio, gain=earned.gain, noise=noise)
+    return Decision.of(Reason.MEASURED_NO_GAIN, beside=BESIDE_SET, gain=earned.gain,
+                       noise=noise)
 
 
 def _without(selection: Selection, chosen: frozenset[IndexSpec],

@@ -157,11 +157,10 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         measuring: MeasuredPricer | None = None
         measured: MeasuredDecision | None = None
         if measure_on is not None:
-            measuring, analyzed = _measured_pricers(workload, estimated, measure_on, stack,
-                                                    feedback)
-            pricer = measuring
+            pricer = measuring = _measured_pricer(workload, estimated, measure_on, stack,
+                                                  feedback)
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
-                                         algorithm, measure_on.described, feedback, analyzed)
+                                         algorithm, measure_on.described, feedback)
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
         baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
@@ -212,25 +211,18 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                               tolerance, measured)
 
 
-def _measured_pricers(workload: Workload, estimated: EstimatedPricer, measure_on: MeasureOn,
-                      stack: ExitStack, feedback: Feedback
-                      ) -> tuple[MeasuredPricer, MeasuredPricer | None]:
-    """A pricer replaying the workload on working copies of the database in the
-    statistics state the recommendation plans for, and, when that is a database without
-    sqlite_stat1, one on analysed copies (for the check after ANALYZE); closed with
-    ``stack``."""
+def _measured_pricer(workload: Workload, estimated: EstimatedPricer, measure_on: MeasureOn,
+                     stack: ExitStack, feedback: Feedback) -> MeasuredPricer:
+    """A pricer replaying the workload on working copies of the database, closed with
+    ``stack``; in the statistics state the recommendation plans for."""
     if feedback.step is not None:
         feedback.step(f"drawing values for the replayed statements from "
                       f"{measure_on.described}")
     statements = replay_set(workload, measure_on.database, measure_on.repetitions)
-
-    def on(analyze: bool) -> MeasuredPricer:
-        bench = stack.enter_context(Workbench(measure_on.database, workload.catalog, analyze,
-                                              measure_on.statement_seconds))
-        return MeasuredPricer(estimated, statements, bench, measure_on.repetitions)
-
-    as_planned = workload.statistics.planner_has_stats
-    return on(as_planned), None if as_planned else on(True)
+    bench = stack.enter_context(Workbench(measure_on.database, workload.catalog,
+                                          workload.statistics.planner_has_stats,
+                                          measure_on.statement_seconds))
+    return MeasuredPricer(estimated, statements, bench, measure_on.repetitions)
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,

@@ -82,12 +82,12 @@ SENTENCES: dict[Reason, str] = {
     Reason.SERVED_BY_EXISTING: "served by the {kind} index {index} on {definition}",
     Reason.SERVED_BY_ROWID: "served by the INTEGER PRIMARY KEY {table}.{column} (the rowid)",
     Reason.HARMFUL: "{template} runs {ms_with:.3f} ms with it, {ms_without:.3f} ms without",
-    Reason.MEASURED_NO_GAIN: ("replayed with and without it beside {beside} ({state}), it saves "
-                              "no more than noise: {gain:+.3g} s of the workload's time against "
-                              "a noise band of {noise:.3g} s"),
-    Reason.MEASURED_SLOWER: ("replayed with and without it beside {beside} ({state}), it makes "
-                             "{template} {ratio:.2f}x slower and saves no more than noise "
-                             "overall ({gain:+.3g} s against a noise band of {noise:.3g} s)"),
+    Reason.MEASURED_NO_GAIN: ("replayed with and without it beside {beside}, it saves no more "
+                              "than noise: {gain:+.3g} s of the workload's time against a noise "
+                              "band of {noise:.3g} s"),
+    Reason.MEASURED_SLOWER: ("replayed with and without it beside {beside}, it makes {template} "
+                             "{ratio:.2f}x slower and saves no more than noise overall "
+                             "({gain:+.3g} s against a noise band of {noise:.3g} s)"),
 }
 
 Figure = float | int | str

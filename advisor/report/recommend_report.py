@@ -5,14 +5,13 @@ were replayed and which are the estimate converted to seconds."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from advisor.advise.measured import Earned, MeasuredDecision, Slowdown
+from advisor.advise.measured import Earned, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict, cost_text
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
@@ -179,12 +178,10 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "against_today": _difference(m.against_today),
         "earned": [{"index": str(e.spec), "kept": e.kept, **(_saving(e) or {})}
                    for e in m.earned],
-        "slower": _slowdowns(m.slower),
-        "after_analyze": None if m.after_analyze is None else _difference(m.after_analyze),
-        "slower_after_analyze": _slowdowns(m.slower_after_analyze),
-        "check_counters": None if m.check_counters is None else {
-            "replays": m.check_counters.replays, "runs": m.check_counters.runs,
-            "builds": m.check_counters.builds, "copies": m.check_counters.copies},
+        "slower": [{"template": s.template_id, "today_seconds": _round(s.today),
+                    "with_set_seconds": _round(s.with_set), "noise_seconds": _round(s.band),
+                    "indexes": [str(i) for i in s.indexes],
+                    "net_saving_seconds": _round(s.net_saving)} for s in m.slower],
         "counters": {
             "replays": c.replays, "runs": c.runs, "measured_work": c.measured, "keys": c.keys,
             "sessions": c.sessions, "copies": c.copies, "copy_seconds": round(c.copy_seconds, 3),
@@ -201,13 +198,6 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "seconds": round(m.seconds, 3),
         "search_seconds": round(m.search_seconds, 3),
     }
-
-
-def _slowdowns(slower: Sequence[Slowdown]) -> list[dict[str, Any]]:
-    return [{"template": s.template_id, "today_seconds": _round(s.today),
-             "with_set_seconds": _round(s.with_set), "noise_seconds": _round(s.band),
-             "indexes": [str(i) for i in s.indexes], "net_saving_seconds": _round(s.net_saving)}
-            for s in slower]
 
 
 def _verdict(v: Verdict) -> dict[str, Any]:
@@ -250,11 +240,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     for index in document["indexes"]:
         out.extend(_index_text(index, markdown, measured is not None))
     if measured is not None and measured["slower"]:
-        out += _slower_text(measured["slower"], fmt, markdown,
-                            "Templates measured slower with the set than today")
-    if measured is not None and measured["slower_after_analyze"]:
-        out += _slower_text(measured["slower_after_analyze"], fmt, markdown,
-                            "Templates measured slower with the set than today, after ANALYZE")
+        out += _slower_text(measured["slower"], fmt, markdown)
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
         out.append(tabulate(
@@ -320,21 +306,9 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
         f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
         f"{len(estimate['indexes'])} indexes: {estimate['seconds']:,.3f} s measured.",
-        *_after_analyze_line(measured),
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
         "seconds by the template's measured plans (docs/recommend.md)."]
-
-
-def _after_analyze_line(measured: dict[str, Any]) -> list[str]:
-    after = measured["after_analyze"]
-    if after is None:
-        return []
-    slower = len(measured["slower_after_analyze"])
-    return [f"After ANALYZE (which a later ANALYZE or PRAGMA optimize brings), timed together "
-            f"too: {after['base_seconds']:,.3f} s -> {after['other_seconds']:,.3f} s (noise "
-            f"band {after['noise_seconds']:,.3f} s); {slower or 'no'} "
-            f"template{'' if slower == 1 else 's'} slower than today there."]
 
 
 def _amount(value: float, measured: Any) -> str:
@@ -369,10 +343,9 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         ""]
 
 
-def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool,
-                 title: str) -> list[str]:
+def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
     return [
-        heading(title, markdown),
+        heading("Templates measured slower with the set than today", markdown),
         tabulate([[s["template"], f"{s['today_seconds']:,.4f} s",
                    f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
                    "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
