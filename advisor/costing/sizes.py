@@ -24,19 +24,31 @@ PAGE_FILL = 0.8
 PAGE_BYTES = 4096
 
 
+def column_bytes(declared: str) -> int:
+    """The bytes a value of a column of this declared type takes, on average."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return INTEGER_BYTES
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return REAL_BYTES
+    return TEXT_BYTES
+
+
+def row_bytes(catalog: Catalog) -> dict[str, float]:
+    """Table (lower-cased) -> the bytes of one of its rows: every column's value and the
+    cell's header; what a scan steps over row by row."""
+    return {name.lower(): float(CELL_OVERHEAD + sum(1 + column_bytes(c.type)
+                                                    for c in table.columns))
+            for name, table in catalog.tables.items()}
+
+
 def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:
     """An analytic estimate of an index's size on disk, in whole pages."""
     table = catalog.table(spec.table)
-    types = {c.name.lower(): c.type.upper() for c in table.columns} if table else {}
+    types = {c.name.lower(): c.type for c in table.columns} if table else {}
     entry = ROWID_BYTES + CELL_OVERHEAD
     for column in spec.column_names:
-        declared = types.get(column.lower(), "")
-        if "INT" in declared:
-            entry += INTEGER_BYTES
-        elif any(word in declared for word in ("REAL", "FLOA", "DOUB")):
-            entry += REAL_BYTES
-        else:
-            entry += TEXT_BYTES
+        entry += column_bytes(types.get(column.lower(), ""))
     rows = statistics.rows(spec.table)
     if spec.where:
         rows = max(1, rows // 10)  # a partial index holds the rows its WHERE keeps
