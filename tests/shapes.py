@@ -157,9 +157,11 @@ def shop(path: Path, products: int = 2_000, events: int = 60_000, seed: int = 1)
 
 
 def jobs(path: Path, workflows: int = 4, per_workflow: int = 10_000, seed: int = 1) -> Path:
-    """Torc's job and job_blocked_by tables: jobs written workflow by workflow (a
-    workflow's rows lie together), each blocked by up to three earlier jobs of its
-    workflow; statuses 0-7 alike (skew is the statistics' business, not the cost model's)."""
+    """Torc's job and job_blocked_by tables, the workflows' jobs written interleaved (as
+    a server running them side by side writes them: a workflow's rows lie scattered,
+    which is what the cost model assumes), each job blocked by up to three earlier jobs
+    of its workflow; statuses 0-7 alike (skew is the statistics' business, not the cost
+    model's)."""
     rng = random.Random(seed)
     connection = sqlite3.connect(path)
     connection.executescript("""
@@ -170,17 +172,16 @@ def jobs(path: Path, workflows: int = 4, per_workflow: int = 10_000, seed: int =
         CREATE TABLE job_blocked_by (job_id INTEGER NOT NULL, blocked_by_job_id INTEGER NOT NULL,
             workflow_id INTEGER NOT NULL, PRIMARY KEY (job_id, blocked_by_job_id));
     """)
-    rows, edges, job = [], [], 0
-    for workflow in range(1, workflows + 1):
-        first = job + 1
-        for _ in range(per_workflow):
-            job += 1
-            status = rng.randrange(8)
-            rows.append((job, workflow, f"job {job}", f"python run.py --input /data/{job}.h5",
-                         1, rng.randint(1, 5), status))
-            for blocker in {rng.randint(first, job - 1) for _ in range(rng.randint(0, 3))
-                            if job > first}:
-                edges.append((job, blocker, workflow))
+    rows, edges = [], []
+    members: dict[int, list[int]] = {workflow: [] for workflow in range(1, workflows + 1)}
+    for job in range(1, workflows * per_workflow + 1):
+        workflow = rng.randint(1, workflows)
+        rows.append((job, workflow, f"job {job}", f"python run.py --input /data/{job}.h5",
+                     1, rng.randint(1, 5), rng.randrange(8)))
+        earlier = members[workflow]
+        for blocker in {rng.choice(earlier) for _ in range(rng.randint(0, 3)) if earlier}:
+            edges.append((job, blocker, workflow))
+        earlier.append(job)
     connection.executemany("INSERT INTO job VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     connection.executemany("INSERT INTO job_blocked_by VALUES (?, ?, ?)", edges)
     connection.commit()
