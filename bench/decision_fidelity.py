@@ -34,6 +34,7 @@ import benchdoc
 
 from advisor.advise.recommend import recommend
 from advisor.analysis.workload import Workload, load_workload
+from advisor.candidates.sampled import with_sampled_statistics
 from advisor.costing.pricing import EstimatedPricer, estimated_pricer
 from advisor.digest.digest import DigestOptions, digest_logs
 from advisor.model.indexes import IndexSpec
@@ -86,6 +87,8 @@ def main() -> None:
         database = cached_database(folder / "schema.sql", folder / "profile.toml",
                                    scale=args.scale)
         workload = load_workload([log], digest=digest, scale=args.scale)
+    # As recommend decides where a database is at hand: its sampled ANALYZE laid over.
+    workload = with_sampled_statistics(workload, database)
     chosen = tuple(entry.spec for entry in recommend(workload).chosen)
     configurations: list[Configuration] = [(NONE, ()), (CHOSEN, chosen)] + [
         (_without(spec), tuple(s for s in chosen if s != spec)) for spec in chosen]
@@ -116,7 +119,8 @@ def main() -> None:
              f"templates at {SHARE_FLOOR:.0%} or more of the no-index cost either way, within "
              f"{SHARE_TOLERANCE:g}×; savings: what dropping the index adds to the set's cost, "
              f"within {SAVING_TOLERANCE:g}×. *counted*: estimated with the rows the replayed "
-             "values match; *averages*: with the workload's statistics, as recommend decides.",
+             "values match; *averages*: with the workload's statistics and a sampled ANALYZE "
+             "of the database laid over them, as `recommend --db` decides.",
              ""]
     for state in states:
         lines += _state_lines(rounds, estimates, state, chosen, workload)
@@ -202,8 +206,9 @@ def _state_lines(rounds: Sequence[Round], estimates: Mapping[tuple[str, str, boo
     counts = {t: s.count for t, s in workload.digest.templates.items()}
     measured_none = _median_by_template([r.seconds[(NONE, state)] for r in rounds])
     lines = [f"### {state}", "",
-             "| estimate | shares within | savings within | Spearman rho |",
-             "|---|--:|--:|--:|"]
+             "| estimate | shares within | savings within | savings within, of those "
+             "every round measured above 0 | Spearman rho |",
+             "|---|--:|--:|--:|--:|"]
     details: list[str] = []
     for averages in (False, True):
         kind = "averages" if averages else "counted"
@@ -224,11 +229,15 @@ def _state_lines(rounds: Sequence[Round], estimates: Mapping[tuple[str, str, boo
         spread = {k: (min(r.checks[k].measured for r in per_round),
                       max(r.checks[k].measured for r in per_round))
                   for k in range(len(savings.checks))}
+        # A saving some round measured at zero or below is not told apart from noise.
+        clear = [k for k in range(len(savings.checks)) if spread[k][0] > 0]
         rhos = [_rho(r, estimates, state, averages, counts) for r in rounds]
         known = [rho for rho in rhos if rho is not None]
         rho = f"{statistics.median(known):.2f}" if known else "n/a"
         lines.append(f"| {kind} | {shares.within} of {len(shares.checks)} | "
-                     f"{savings.within} of {len(savings.checks)} | {rho} |")
+                     f"{savings.within} of {len(savings.checks)} | "
+                     f"{sum(savings.passed(savings.checks[k]) for k in clear)} of {len(clear)} "
+                     f"| {rho} |")
         listed = "; ".join(
             f"{check.index}: estimated {check.estimated:+.1%}, measured "
             f"{check.measured:+.1%} ({spread[k][0]:+.1%} … {spread[k][1]:+.1%})"

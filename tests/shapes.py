@@ -26,7 +26,7 @@ from advisor.catalog.schema import load_catalog
 from advisor.catalog.statistics import Statistics
 from advisor.costing.estimate import estimate_plan
 from advisor.costing.pricing import limit_hint, offset_hint
-from advisor.costing.sizes import row_bytes
+from advisor.costing.sizes import layout
 from advisor.digest.fingerprint import canonicalize
 from advisor.model.indexes import IndexSpec, parse_index
 from advisor.whatif.planner import WhatIf
@@ -79,7 +79,7 @@ def estimate(path: Path, sql: str, indexes: Sequence[str]) -> tuple[float, str]:
     with WhatIf(catalog, stats) as whatif:
         plan = whatif.plan(template.text, analysis.tables, specs)
     priced = estimate_plan(plan, analysis.reads, stats, limit_hint([sql]), analysis.returns,
-                           offset_hint([sql]), row_bytes(catalog))
+                           offset_hint([sql]), layout(catalog))
     return priced.total, "; ".join(step.detail for step in plan.steps)
 
 

@@ -175,3 +175,14 @@ def test_rows_skipped_by_offset_are_read_not_returned() -> None:
     assert estimate.rows == 10
     assert estimate.total == pytest.approx(
         STATEMENT_STEPS + (LOG2_JOB + 5000 * 0.9) * 1000 / 5001 + OUTPUT_ROW_STEPS * 10)
+
+
+def test_a_range_bounded_on_both_sides_keeps_a_sixty_fourth() -> None:
+    """BETWEEN, a prefix LIKE, or > and <: as SQLite prices a range it seeks on, also where
+    it only filters."""
+    plan = _plan((2, 0, "SCAN job"))
+    ranged = TableAccess("job", "job", range=("status",))
+    rows = estimate_plan(plan, [ranged], _statistics()).rows
+    assert rows == pytest.approx(200_000 / 4)
+    bounded = replace(ranged, bounded=("status",))
+    assert estimate_plan(plan, [bounded], _statistics()).rows == pytest.approx(200_000 / 64)

@@ -259,6 +259,7 @@ class Predicate:
     kind: str
     value: exp.Expression | None = None  # the node holding the value's slot, if any
     partner: str = ""  # a join's: the alias the other side's column is qualified with
+    bounds: int = 1  # a range's: the ends it bounds (BETWEEN and a prefix LIKE: two)
 
 
 def _predicates(binding: Binding) -> list[Predicate]:
@@ -297,11 +298,13 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
         if side.kind == EQUALITY:
             yield from _equality(side.column, side.others[0], binding)
         elif side.kind in (RANGE, IS_NULL):
-            yield from _compared(side.column, list(side.others), side.kind, binding)
+            yield from _compared(side.column, list(side.others), side.kind, binding,
+                                 bounds=len(side.others))  # BETWEEN: both ends
         elif side.kind == IN_LIST:
             yield from _in_list(side, binding)
         elif side.kind == PATTERN and _seeks_prefix(side):
-            yield from _compared(side.column, [], RANGE, binding)
+            # LIKE 'abc%' is abc <= x < abd
+            yield from _compared(side.column, [], RANGE, binding, bounds=2)
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
@@ -310,10 +313,10 @@ def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Bind
 
 
 def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
-              binding: Binding) -> Iterator[Predicate]:
+              binding: Binding, bounds: int = 1) -> Iterator[Predicate]:
     ref = binding.ref(column)
     if ref is not None and _independent(ref, others, binding):
-        yield Predicate(ref, kind)
+        yield Predicate(ref, kind, bounds=bounds)
 
 
 def _equality(column: exp.Expression, other: exp.Expression,
@@ -434,6 +437,9 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         join_partners=tuple(dict.fromkeys(
             (p.ref.column, p.partner) for p in mine if p.kind == JOIN and p.partner)),
         in_list_sizes=tuple((p.ref.column, sizes[p]) for p in mine if p in sizes),
+        bounded=tuple(column for column in columns(RANGE)
+                      if sum(p.bounds for p in mine
+                             if p.kind == RANGE and p.ref.column == column) > 1),
         first_row=shape.first_row,
     )
 

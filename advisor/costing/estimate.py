@@ -1,27 +1,50 @@
 """Costing: a plan and statistics become a number; a write's index upkeep too.
 
-The unit is one row step (reading the next row of a b-tree in order). A seek
-into a b-tree of N rows costs log2(N) steps, which is how SQLite's own planner
-prices a lookup; a rowid lookup from a non-covering index is a seek; a sort
-of n rows costs n·log2(n). Each plan loop is costed from the constraint SQLite
-prints (``(workflow_id=? AND status>?)``): equality columns divide the rows by
-their distinct count, a one-sided range keeps a quarter, a two-sided one a
-sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner
-loop runs once per row of the loops outside it. A LIMIT stops an ordered
-scan early unless a temp b-tree must first sort everything.
+The unit is one row step, about 64 ns of CPU: stepping over a narrow row of a
+b-tree in order. A table's row costs more the wider it is (widths from the
+declared column types, costing.sizes.row_bytes), an index entry a little less
+than a step. A seek into a b-tree of N rows costs log2(N) steps, which is how
+SQLite's own planner prices it; a rowid lookup from a non-covering index costs
+a few steps, and a page fetch as often as the table outgrows SQLite's page
+cache. Each plan loop is costed from the constraint SQLite prints
+(``(workflow_id=? AND status>?)``): equality columns divide the rows by their
+distinct count, a one-sided range keeps a quarter, a two-sided one a
+sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner loop
+runs once per row of the loops outside it, and filters with what they have
+read. How SQLite runs what is not a plain loop:
+
+- an EXISTS, or a scalar subquery that does not aggregate, stops at its first
+  row: with m rows matching, after 1/(m + 1) of its work on average; a LIMIT
+  likewise, after LIMIT + OFFSET rows, unless a temp b-tree sorts everything
+  first;
+- an IN list seeks once per value (as many as the samples list, or as the
+  list subquery yields); a subquery that is not correlated runs once;
+- a CTE or a subquery in FROM that SQLite materialises runs once, and the loop
+  that scans it reads the rows it made; a recursive CTE runs its step once per
+  row it produces, each time over that row alone, for as many generations as
+  the step's yield per row says (at most RECURSION_DEPTH, and no more rows than
+  the largest table it walks);
+- an automatic index is built once per statement, from every row;
+- a temp b-tree costs SORT_STEPS_PER_LEVEL a row per doubling of the keys it
+  holds: every row for ORDER BY, one per group for GROUP BY.
+
+The per-row constants were measured in CPU time on small tables and on the
+Torc database (see each constant); they were checked, not fitted, against the
+Torc workload's replays (bench/decision_fidelity.py: each template's share of
+the no-index cost, each chosen index's drop-one saving).
 
 Every statement also pays a fixed price, whatever its plan: STATEMENT_STEPS
 to prepare and step it, and for a write WRITE_STATEMENT_STEPS more (the
 savepoint, the journal, the pages it dirties); and each row it hands back
-costs OUTPUT_ROW_STEPS (decoding its columns for the caller). All three were
+costs OUTPUT_ROW_STEPS (decoding its columns for the caller). These three were
 calibrated on measured replays of the Torc workload (bench/fidelity.py,
-docs/benchmarks.md): a step is about 0.065 µs there; a read that touches a
-row or two takes about 15 µs, a one-row write about 85 µs, and a least-squares
-fit over 304 measured (template, configuration) pairs gives 1.5 µs per row
-returned. They do not change which index a template
-prefers, but they rank a cheap lookup against a cheap write as measured, and
-they keep a workload's total honest: an index that saves a fraction of a
-scan on a rare query no longer looks like a large share of a small number.
+docs/benchmarks.md): a read that touches a row or two takes about 15 µs, a
+one-row write about 85 µs, and a least-squares fit over 304 measured
+(template, configuration) pairs gives 1.5 µs per row returned. They do not
+change which index a template prefers, but they rank a cheap lookup against a
+cheap write as measured, and they keep a workload's total honest: an index
+that saves a fraction of a scan on a rare query no longer looks like a large
+share of a small number.
 
 These are estimates, and say so: the replay stage measures.
 """
@@ -34,6 +57,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from advisor.catalog.statistics import RANGE_MARK, Statistics
+from advisor.costing.sizes import Layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, PlanStep
@@ -74,9 +98,10 @@ INDEX_ENTRY_STEPS = 0.9
 # through pages in SQLite's page cache (CACHE_BYTES by default) takes a few steps; a page
 # it must fetch from the file takes PAGE_MISS_STEPS more (about 1.5 µs in CPU time,
 # measured on the Torc database's job_blocked_by: a covering index saved 6 µs on a
-# query looking up three scattered rows). The rows of one key are taken as scattered:
-# where they lie together (children written with their parent) the pages are the same
-# and this over-prices the lookups; the plan cannot tell which.
+# query looking up three scattered rows). The rows of one key are taken as scattered
+# (where they lie together, children written with their parent, the pages are the same
+# and this over-prices the lookups: the plan cannot tell), except from a table's own
+# PRIMARY KEY index, in whose order its rows are usually written.
 LOOKUP_STEPS = 3.0
 PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
@@ -121,7 +146,7 @@ class Estimate:
 
 def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Statistics,
                   limit: int | None = None, returns: str = "rows", offset: int = 0,
-                  row_bytes: Mapping[str, float] | None = None) -> Estimate:
+                  layout: Layout | None = None) -> Estimate:
     """Cost one execution of a planned statement.
 
     ``accesses`` (from the analysis) map the plan's names (aliases) to tables
@@ -130,7 +155,7 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     rows it skips first (read, not returned); a statement with a LIMIT of
     unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
     says how many of the rows come back to the caller, each at OUTPUT_ROW_STEPS.
-    ``row_bytes``: a row's bytes per table (lower-cased; costing.sizes.row_bytes).
+    ``layout``: the tables' row widths and key-ordered indexes (costing.sizes.layout).
     """
     children: dict[int, list[PlanStep]] = {}
     for step in plan.steps:
@@ -140,7 +165,7 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
         by_alias.setdefault(access.alias.lower(), []).append(access)
     everything = [access for found in by_alias.values() for access in found]
     has_limit = any(access.has_limit for access in everything)
-    costing = _PlanCosting(children, by_alias, statistics, row_bytes or {})
+    costing = _PlanCosting(children, by_alias, statistics, layout or Layout())
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
     total += costing.built
@@ -189,9 +214,10 @@ class _PlanCosting:
 
     def __init__(self, children: dict[int, list[PlanStep]],
                  accesses: Mapping[str, list[TableAccess]], statistics: Statistics,
-                 row_bytes: Mapping[str, float]) -> None:
+                 layout: Layout) -> None:
         self.children = children
-        self.row_bytes = row_bytes
+        self.row_bytes = layout.row_bytes
+        self.key_ordered = layout.key_ordered
         # By alias, in text order: the plan's k-th loop of an alias reads its k-th
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
@@ -362,7 +388,8 @@ class _PlanCosting:
         covering = "COVERING" in how or not from_index
         each = INDEX_ENTRY_STEPS if from_index else row
         if not covering:
-            each += self.lookup_steps(table, total_rows) + row
+            in_order = (match.group("index") or "").lower() in self.key_ordered
+            each += (LOOKUP_STEPS if in_order else self.lookup_steps(table, total_rows)) + row
         if match.group("op") == "SCAN":
             matched = total_rows
             per_run = matched * each
@@ -476,7 +503,9 @@ class _PlanCosting:
         if ranged and with_bounds is not None and before_bounds:
             share *= with_bounds / before_bounds  # the statement's own bounds, counted
         else:
-            share *= ONE_SIDED_RANGE ** len(ranged)
+            both = {c.lower() for c in access.bounded}
+            for column in ranged:
+                share *= TWO_SIDED_RANGE if column in both else ONE_SIDED_RANGE
         for column in access.is_null:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))

@@ -33,9 +33,8 @@ from typing import NamedTuple
 from advisor.analysis.workload import Workload
 from advisor.catalog.statistics import Matches, Statistics
 from advisor.costing.estimate import Estimate, estimate_plan, maintenance
-from advisor.costing.sizes import row_bytes
+from advisor.costing.sizes import Layout, layout
 from advisor.model.access import TableAccess, WriteAccess
-from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, WhatIf
 
@@ -71,12 +70,12 @@ class TemplateView:
     limit: int | None  # the LIMIT its samples used (limit_hint)
     count: int  # executions in the workload
     offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
-    row_bytes: Mapping[str, float] = field(default_factory=dict)  # of its tables (sizes)
+    layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
 
     def estimate(self, plan: Plan, statistics: Statistics) -> Estimate:
         """The cost model's price of one execution planned as ``plan`` (its reads)."""
         return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
-                             self.offset, self.row_bytes)
+                             self.offset, self.layout)
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
                rows_read: float = 1.0) -> float:
@@ -94,14 +93,13 @@ class TemplateView:
 def template_views(workload: Workload) -> Mapping[str, TemplateView]:
     """A view of every analysed template, in the workload's order."""
     templates = workload.digest.templates
-    widths = row_bytes(workload.catalog)
+    tables = layout(workload.catalog)
     return MappingProxyType({
         tid: TemplateView(tid, templates[tid].template.text, analysis.tables, analysis.reads,
                           analysis.write, analysis.returns,
                           limit_hint(s.sql for s in templates[tid].samples),
                           templates[tid].count,
-                          offset_hint(s.sql for s in templates[tid].samples),
-                          frozen_mapping({t: widths[t] for t in analysis.tables if t in widths}))
+                          offset_hint(s.sql for s in templates[tid].samples), tables)
         for tid, analysis in workload.analyses.items() if analysis.ok
     })
 

@@ -10,9 +10,12 @@ and reports this estimate beside them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from advisor.catalog.schema import Catalog
 from advisor.catalog.statistics import Statistics
+from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 
 INTEGER_BYTES = 3
@@ -34,12 +37,27 @@ def column_bytes(declared: str) -> int:
     return TEXT_BYTES
 
 
-def row_bytes(catalog: Catalog) -> dict[str, float]:
-    """Table (lower-cased) -> the bytes of one of its rows: every column's value and the
-    cell's header; what a scan steps over row by row."""
-    return {name.lower(): float(CELL_OVERHEAD + sum(1 + column_bytes(c.type)
-                                                    for c in table.columns))
-            for name, table in catalog.tables.items()}
+@dataclass(frozen=True)
+class Layout:
+    """How a catalog's tables lie in the file, as far as the schema tells: what the costing
+    needs beside the plan."""
+
+    # table (lower-cased) -> the bytes of one of its rows: every column's value and the
+    # cell's header; what a scan steps over row by row
+    row_bytes: Mapping[str, float] = field(default_factory=dict)
+    # indexes (lower-cased names) in their table's own order: a rowid table's PRIMARY KEY,
+    # in whose order its rows are usually written, so that its lookups walk the table
+    key_ordered: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "row_bytes")
+
+
+def layout(catalog: Catalog) -> Layout:
+    return Layout(
+        {name.lower(): float(CELL_OVERHEAD + sum(1 + column_bytes(c.type) for c in table.columns))
+         for name, table in catalog.tables.items()},
+        frozenset(index.name.lower() for index in catalog.indexes if index.origin == "pk"))
 
 
 def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:

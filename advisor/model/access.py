@@ -49,6 +49,8 @@ class TableAccess:
     join_partners: tuple[tuple[str, str], ...] = ()
     # (column, how many values its IN list held, on average over the samples);
     in_list_sizes: tuple[tuple[str, float], ...] = ()
+    # of ``range``, the columns bounded on both sides (BETWEEN, LIKE 'abc%', > and <);
+    bounded: tuple[str, ...] = ()
     # read by EXISTS or by a scalar subquery that does not aggregate: SQLite stops at the
     # first row it finds.
     first_row: bool = False

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from advisor.replay.measure import Measurement
 
@@ -53,17 +54,33 @@ class ShareCheck:
         return self.estimated / self.measured if self.measured > 0 else None
 
 
+class _Ratioed(Protocol):
+    @property
+    def ratio(self) -> float | None: ...
+
+
+Check = TypeVar("Check", bound=_Ratioed)
+
+
 @dataclass(frozen=True)
-class ShareFidelity:
-    checks: tuple[ShareCheck, ...]  # every template at or above the floor, largest first
+class _Checks(Generic[Check]):
+    """Checks of estimated against measured, each passed when its ratio is within the
+    tolerance either way."""
+
+    checks: tuple[Check, ...]
     tolerance: float
 
-    def passed(self, check: ShareCheck) -> bool:
+    def passed(self, check: Check) -> bool:
         return _within(check.ratio, self.tolerance)
 
     @property
     def within(self) -> int:
         return sum(self.passed(check) for check in self.checks)
+
+
+@dataclass(frozen=True)
+class ShareFidelity(_Checks[ShareCheck]):
+    """Every template at or above the floor, largest share first."""
 
     @property
     def worst(self) -> tuple[ShareCheck, ...]:
@@ -115,16 +132,8 @@ class SavingCheck:
 
 
 @dataclass(frozen=True)
-class SavingFidelity:
-    checks: tuple[SavingCheck, ...]  # in the order the indexes were given
-    tolerance: float
-
-    def passed(self, check: SavingCheck) -> bool:
-        return _within(check.ratio, self.tolerance)
-
-    @property
-    def within(self) -> int:
-        return sum(self.passed(check) for check in self.checks)
+class SavingFidelity(_Checks[SavingCheck]):
+    """Every index of a set, in the order given."""
 
 
 def saving_fidelity(with_all: tuple[float, float], without: Mapping[str, tuple[float, float]],
