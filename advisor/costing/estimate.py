@@ -90,7 +90,8 @@ _TERM = re.compile(r"(\w+)\s*(=|>|<|>=|<=)\s*\?")
 
 # Stepping over one row: a table's costs more the wider its rows are (measured in CPU
 # time on tables of 10 to 200-byte rows, and on the Torc database's: about 50 ns and
-# 0.45 ns a byte, a step being 64 ns); an index entry is a narrow row.
+# 0.45 ns a byte, a step being 64 ns); an index entry is a row of its own width, and
+# INDEX_ENTRY_STEPS where that is unknown (an automatic index).
 ROW_STEPS = 0.8
 BYTES_PER_STEP = 140.0
 INDEX_ENTRY_STEPS = 0.9
@@ -217,6 +218,7 @@ class _PlanCosting:
                  layout: Layout) -> None:
         self.children = children
         self.row_bytes = layout.row_bytes
+        self.entry_bytes = layout.entry_bytes
         self.key_ordered = layout.key_ordered
         # By alias, in text order: the plan's k-th loop of an alias reads its k-th
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
@@ -386,7 +388,8 @@ class _PlanCosting:
         row = row_steps(self.row_bytes.get(table.lower()) if table else None)
         from_index = "INDEX" in how
         covering = "COVERING" in how or not from_index
-        each = INDEX_ENTRY_STEPS if from_index else row
+        entry = self.entry_bytes.get((match.group("index") or "").lower())
+        each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         if not covering:
             in_order = (match.group("index") or "").lower() in self.key_ordered
             each += (LOOKUP_STEPS if in_order else self.lookup_steps(table, total_rows)) + row

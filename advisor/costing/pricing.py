@@ -72,10 +72,12 @@ class TemplateView:
     offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
     layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
 
-    def estimate(self, plan: Plan, statistics: Statistics) -> Estimate:
-        """The cost model's price of one execution planned as ``plan`` (its reads)."""
+    def estimate(self, plan: Plan, statistics: Statistics,
+                 indexes: Iterable[IndexSpec] = ()) -> Estimate:
+        """The cost model's price of one execution planned as ``plan`` (its reads);
+        ``indexes``: the hypothetical ones the plan may name."""
         return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
-                             self.offset, self.layout)
+                             self.offset, self.layout.with_indexes(indexes))
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
                rows_read: float = 1.0) -> float:
@@ -198,7 +200,7 @@ class EstimatedPricer(Pricer):
         plan = self.whatif.plan(view.text, view.tables, indexes)
         matches = self.matches.get(template_id)
         estimate = view.estimate(plan, self.statistics.with_matches(matches) if matches
-                                 else self.statistics)
+                                 else self.statistics, indexes)
         upkeep = view.upkeep((*self.existing, *indexes), self.statistics, estimate.rows)
         return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
                      estimate)
