@@ -14,7 +14,8 @@ A fixture file names its catalog, then lists cases::
       equality: a, b                           (any TableAccess field, by its name;
       order_by: c DESC, d                       columns_read: * is every catalog column;
       has_limit                                 flags stand alone; constant_predicates
-      constant_predicates: a = 5                repeats, one predicate per line)
+      constant_predicates: a = 5                repeats, one predicate per line; pairs
+      join_partners: b=y                        are column=value)
     write UPDATE t: a, b                       (operation, table, columns_set)
     unanalysed: unknown table: nope            (the named reason)
     nothing                                    (no reads, no write, no reason)
@@ -40,9 +41,10 @@ from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
 RESULT_STARTS = ("sample:", "read ", "write ", "unanalysed:", "nothing")
+FLAG_FIELDS = {"distinct", "has_limit", "first_row"}
+PAIR_FIELDS = {"join_partners": str, "in_list_sizes": float}  # column=value, value's type
 TUPLE_FIELDS = {f.name for f in fields(TableAccess) if f.name not in ("table", "alias")} - {
-    "distinct", "has_limit", "order_by"}
-FLAG_FIELDS = {"distinct", "has_limit"}
+    "order_by", *FLAG_FIELDS, *PAIR_FIELDS}
 
 
 @dataclass
@@ -128,6 +130,9 @@ def _read_field(read: dict[str, object], text: str, case: Case) -> None:
             value.split(","))
     elif name == "constant_predicates":
         read[name] = (*read.get(name, ()), value.strip())  # type: ignore[misc]
+    elif name in PAIR_FIELDS:
+        pairs = (pair.split("=") for pair in _names(value))
+        read[name] = tuple((column, PAIR_FIELDS[name](other)) for column, other in pairs)
     elif name == "columns_read" and value.strip() == "*":
         table = case.catalog.table(str(read["table"]))
         assert table is not None, f"{case.id}: no table {read['table']}"
@@ -167,6 +172,10 @@ def _render_read(read: TableAccess, catalog: Catalog) -> list[str]:
             lines.append(f"order_by: {', '.join(terms)}")
         elif f.name == "constant_predicates":
             lines.extend(f"constant_predicates: {predicate}" for predicate in value)
+        elif f.name in PAIR_FIELDS:
+            pairs = (f"{column}={other:g}" if isinstance(other, float) else f"{column}={other}"
+                     for column, other in value)
+            lines.append(f"{f.name}: {', '.join(pairs)}")
         elif f.name == "columns_read" and table is not None and value == table.column_names:
             lines.append("columns_read: *")
         else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,97 @@ def test_partial_index_where_columns_count_for_updates() -> None:
     partial = [parse_index("job(workflow_id) WHERE status = 5")]
     charged = maintenance(WriteAccess("job", "UPDATE", ("status",)), partial, stats)
     assert len(charged.per_index) == 1
+
+
+# --- shapes SQLite runs other than as plain nested loops ------------------------------------
+
+LOG2_JOB, LOG2_EDGES = math.log2(200_000), math.log2(300_000)
+BLOCKED = TableAccess("job_blocked_by", "b", join=("job_id",), join_partners=(("job_id", "j"),))
+
+
+def _plan(*steps: tuple[int, int, str]) -> Plan:
+    return Plan(tuple(PlanStep(*step) for step in steps))
+
+
+def _work(plan: Plan, accesses: list[TableAccess], **options: object) -> float:
+    """The plan's work: the estimate less what every statement pays."""
+    return estimate_plan(plan, accesses, _statistics(), returns="none",
+                         **options).total - STATEMENT_STEPS  # type: ignore[arg-type]
+
+
+def test_exists_stops_at_the_first_match() -> None:
+    """Two of b's 300,000 rows match each j: the first is found a third of the way in."""
+    plan = _plan((2, 0, "SCAN j"), (5, 0, "CORRELATED SCALAR SUBQUERY 1"), (9, 5, "SCAN b"))
+    outer = TableAccess("job", "j", join=("id",))
+    every = _work(plan, [outer, BLOCKED])
+    first = _work(plan, [outer, replace(BLOCKED, first_row=True)])
+    assert every == pytest.approx(200_000 + 200_000 * 300_000)
+    assert first == pytest.approx(200_000 + 200_000 * 300_000 / 3)
+
+
+def test_an_in_list_seeks_once_per_value() -> None:
+    plan = _plan((3, 0, "SEARCH job USING INDEX i (workflow_id=?)"))
+    listed = TableAccess("job", "job", in_list=("workflow_id",),
+                         in_list_sizes=(("workflow_id", 4.0),))
+    assert _work(plan, [listed]) == pytest.approx(4 * LOG2_JOB + 4 * 5000 * (0.9 + 3 + 1))
+
+
+def test_a_recursive_step_runs_once_per_row_it_produces() -> None:
+    """One seed, two children a row: 2,047 rows over ten generations, each running the
+    step over itself alone; the final scan reads them all."""
+    plan = _plan((1, 0, "MATERIALIZE t"), (2, 1, "SETUP"),
+                 (3, 2, "SEARCH job USING INTEGER PRIMARY KEY (rowid=?)"),
+                 (4, 1, "RECURSIVE STEP"), (5, 4, "SCAN t"),
+                 (6, 4, "SEARCH b USING COVERING INDEX pk (job_id=?)"), (9, 0, "SCAN t"))
+    step = 1 + LOG2_EDGES + 2 * 0.9
+    walk = replace(BLOCKED, join_partners=(("job_id", "t"),))
+    assert _work(plan, [walk]) == pytest.approx(LOG2_JOB + 1 + 2047 * step + 2047)
+
+
+def test_an_automatic_index_is_built_once_per_statement() -> None:
+    plan = _plan((2, 0, "SCAN j"),
+                 (4, 0, "SEARCH b USING AUTOMATIC COVERING INDEX (job_id=?)"))
+    built = 300_000 * LOG2_EDGES
+    assert _work(plan, [TableAccess("job", "j"), BLOCKED]) == pytest.approx(
+        200_000 + 200_000 * (LOG2_EDGES + 2 * 0.9) + built)
+
+
+def test_group_by_sorts_into_one_entry_per_group() -> None:
+    plan = _plan((2, 0, "SCAN job"), (7, 0, "USE TEMP B-TREE FOR GROUP BY"))
+    grouped = TableAccess("job", "job", group_by=("status",))
+    assert _work(plan, [grouped]) == pytest.approx(200_000 + 200_000 * math.log2(9) * 0.35)
+
+
+def test_a_seek_keyed_by_two_outer_loops_rarely_hits() -> None:
+    """b's key (job_id, blocked_by_job_id) filled from two loops' rows: a pair that exists
+    once in 150,000 × 100,000 / 300,000; from one loop's row it names a row."""
+    plan = _plan((2, 0, "SCAN j"), (3, 0, "SCAN u"),
+                 (4, 0, "SEARCH b USING COVERING INDEX pk (job_id=? AND blocked_by_job_id=?)"))
+    outer, other = TableAccess("job", "j"), TableAccess("job", "u")
+    triangle = replace(BLOCKED, join=("job_id", "blocked_by_job_id"),
+                       join_partners=(("job_id", "j"), ("blocked_by_job_id", "u")))
+    rows = estimate_plan(plan, [outer, other, triangle], _statistics(), returns="none").rows
+    assert rows == pytest.approx(200_000 ** 2 * 300_000 / (150_000 * 100_000))
+    one_place = replace(triangle, join_partners=(("job_id", "j"), ("blocked_by_job_id", "j")))
+    assert estimate_plan(plan, [outer, other, one_place], _statistics(),
+                         returns="none").rows == pytest.approx(200_000 ** 2)
+
+
+def test_rows_skipped_by_offset_are_read_not_returned() -> None:
+    plan = _plan((2, 0, "SEARCH job USING COVERING INDEX i (workflow_id=?)"))
+    paged = TableAccess("job", "job", equality=("workflow_id",), has_limit=True)
+    estimate = estimate_plan(plan, [paged], _statistics(), limit=10, offset=990)
+    assert estimate.rows == 10
+    assert estimate.total == pytest.approx(
+        STATEMENT_STEPS + (LOG2_JOB + 5000 * 0.9) * 1000 / 5001 + OUTPUT_ROW_STEPS * 10)
+
+
+def test_a_range_bounded_on_both_sides_keeps_a_sixty_fourth() -> None:
+    """BETWEEN, a prefix LIKE, or > and <: as SQLite prices a range it seeks on, also where
+    it only filters."""
+    plan = _plan((2, 0, "SCAN job"))
+    ranged = TableAccess("job", "job", range=("status",))
+    rows = estimate_plan(plan, [ranged], _statistics()).rows
+    assert rows == pytest.approx(200_000 / 4)
+    bounded = replace(ranged, bounded=("status",))
+    assert estimate_plan(plan, [bounded], _statistics()).rows == pytest.approx(200_000 / 64)

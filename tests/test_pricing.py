@@ -142,7 +142,7 @@ def test_a_plan_in_hand_is_priced_as_the_pricer_prices_it(workload: Workload) ->
     with estimated_pricer(workload) as pricer:
         events = _id(workload, EVENTS)
         price = pricer.price(events, (ON_KIND,))
-        estimate = pricer.views[events].estimate(price.plan, workload.statistics)
+        estimate = pricer.views[events].estimate(price.plan, workload.statistics, (ON_KIND,))
         assert estimate.total == price.read
         assert estimate == price.estimate
 

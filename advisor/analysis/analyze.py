@@ -29,7 +29,7 @@ empty analysis; what cannot be analysed gives a named reason, never an error.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -48,7 +48,13 @@ from advisor.analysis.binding import (
     unknown_table,
     unparen,
 )
-from advisor.analysis.constants import fixed_value, number_slots, sample_slots, slot_of
+from advisor.analysis.constants import (
+    SampleSlots,
+    fixed_value,
+    number_slots,
+    sample_slots,
+    slot_of,
+)
 from advisor.analysis.predicates import EQUALITY, IN_LIST, IS_NULL, PATTERN, RANGE, Side, sides
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
@@ -95,13 +101,17 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     slot_count = number_slots(statement)  # before any rewriting, as the samples will be
     view = catalog_view(catalog)
     query, write = _split(statement, view)
+    values = sample_slots(samples, slot_count) if samples else []
+    if write is not None and write.operation in ("INSERT", "UPSERT") and values:
+        write = replace(write, values_rows=sum(v.rows for v in values) / len(values))
     if query is None:
         return Analysis(template.id, write=write, returns=_returns(statement))
     binding = bind(query, catalog)
     predicates = _predicates(binding)
-    constants = _constants(predicates, samples, slot_count, catalog)
+    constants = _constants(predicates, values, catalog)
+    sizes = _list_sizes(predicates, values)
     reads = tuple(
-        _table_access(occurrence, binding, predicates, constants)
+        _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement))
 
@@ -248,6 +258,8 @@ class Predicate:
     ref: ColumnRef
     kind: str
     value: exp.Expression | None = None  # the node holding the value's slot, if any
+    partner: str = ""  # a join's: the alias the other side's column is qualified with
+    bounds: int = 1  # a range's: the ends it bounds (BETWEEN and a prefix LIKE: two)
 
 
 def _predicates(binding: Binding) -> list[Predicate]:
@@ -286,11 +298,13 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
         if side.kind == EQUALITY:
             yield from _equality(side.column, side.others[0], binding)
         elif side.kind in (RANGE, IS_NULL):
-            yield from _compared(side.column, list(side.others), side.kind, binding)
+            yield from _compared(side.column, list(side.others), side.kind, binding,
+                                 bounds=len(side.others))  # BETWEEN: both ends
         elif side.kind == IN_LIST:
             yield from _in_list(side, binding)
         elif side.kind == PATTERN and _seeks_prefix(side):
-            yield from _compared(side.column, [], RANGE, binding)
+            # LIKE 'abc%' is abc <= x < abd
+            yield from _compared(side.column, [], RANGE, binding, bounds=2)
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
@@ -299,10 +313,10 @@ def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Bind
 
 
 def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
-              binding: Binding) -> Iterator[Predicate]:
+              binding: Binding, bounds: int = 1) -> Iterator[Predicate]:
     ref = binding.ref(column)
     if ref is not None and _independent(ref, others, binding):
-        yield Predicate(ref, kind)
+        yield Predicate(ref, kind, bounds=bounds)
 
 
 def _equality(column: exp.Expression, other: exp.Expression,
@@ -312,7 +326,8 @@ def _equality(column: exp.Expression, other: exp.Expression,
         return
     other = unparen(other)
     if isinstance(other, exp.Column):
-        yield Predicate(ref, JOIN)  # a column of another table, derived table or outer query
+        # a column of another table, derived table or outer query
+        yield Predicate(ref, JOIN, partner=other.table)
     elif not isinstance(other, exp.Null):  # "= NULL" matches no row
         yield Predicate(ref, EQUALITY, other)
 
@@ -337,14 +352,13 @@ def _seeks_prefix(side: Side) -> bool:
 # --- constant predicates -----------------------------------------------------------
 
 
-def _constants(predicates: list[Predicate], samples: Sequence[str], slot_count: int,
+def _constants(predicates: list[Predicate], values: Sequence[SampleSlots],
                catalog: Catalog) -> dict[Predicate, str]:
     """Predicates whose value is fixed, as SQL text such as ``status = 5``."""
     out = {p: f"{p.ref.column} IS NULL" for p in predicates if p.kind == IS_NULL}
     slotted = [p for p in predicates if slot_of(p.value) is not None]
-    if not slotted or not samples:
+    if not slotted or not values:
         return out
-    values = sample_slots(samples, slot_count)
     for predicate in slotted:
         ref = predicate.ref
         literals = fixed_value(values, slot_of(predicate.value),  # type: ignore[arg-type]
@@ -353,6 +367,17 @@ def _constants(predicates: list[Predicate], samples: Sequence[str], slot_count: 
             text = _constant_text(predicate, literals)
             if text is not None:
                 out[predicate] = text
+    return out
+
+
+def _list_sizes(predicates: list[Predicate], values: Sequence[SampleSlots]
+                ) -> dict[Predicate, float]:
+    """How many values each IN list of values held, on average over the samples."""
+    out = {}
+    for predicate in predicates:
+        slot = slot_of(predicate.value)
+        if predicate.kind == IN_LIST and slot is not None and values:
+            out[predicate] = sum(v.sizes[slot] for v in values) / len(values)
     return out
 
 
@@ -385,7 +410,8 @@ def _constant_text(predicate: Predicate, literals: tuple[str, ...]) -> str | Non
 
 
 def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Predicate],
-                  constants: Mapping[Predicate, str]) -> TableAccess:
+                  constants: Mapping[Predicate, str], sizes: Mapping[Predicate, float]
+                  ) -> TableAccess:
     mine = [p for p in predicates if p.ref.occurrence == occurrence]
 
     def columns(kind: str) -> tuple[str, ...]:
@@ -408,6 +434,13 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         columns_read=_unique(r.column for r in reads),
         has_limit=shape.has_limit,
         constant_predicates=_unique(constants[p] for p in mine if p in constants),
+        join_partners=tuple(dict.fromkeys(
+            (p.ref.column, p.partner) for p in mine if p.kind == JOIN and p.partner)),
+        in_list_sizes=tuple((p.ref.column, sizes[p]) for p in mine if p in sizes),
+        bounded=tuple(column for column in columns(RANGE)
+                      if sum(p.bounds for p in mine
+                             if p.kind == RANGE and p.ref.column == column) > 1),
+        first_row=shape.first_row,
     )
 
 
@@ -423,6 +456,7 @@ class _Shape:
     group_by: tuple[str, ...] = ()
     distinct: bool = False
     has_limit: bool = False
+    first_row: bool = False
 
 
 def _shape(occurrence: Occurrence, binding: Binding) -> _Shape:
@@ -439,7 +473,24 @@ def _shape(occurrence: Occurrence, binding: Binding) -> _Shape:
         group_by=tuple(column for column, _ in group_terms),
         distinct=bool(select.args.get("distinct")),
         has_limit=select.args.get("limit") is not None,
+        first_row=_stops_at_first_row(select),
     )
+
+
+def _stops_at_first_row(select: exp.Select) -> bool:
+    """Whether SQLite stops reading ``select`` at its first row: an EXISTS, or a scalar
+    subquery (not an IN list, not a FROM source) that neither aggregates nor groups."""
+    parent = select.parent
+    if isinstance(parent, exp.Exists):
+        return True
+    if not isinstance(parent, exp.Subquery) or isinstance(
+            parent.parent, (exp.In, exp.From, exp.Join, exp.SetOperation)):
+        return False
+    if select.args.get("group") or select.args.get("distinct"):
+        return False
+    return not any(node.find_ancestor(exp.Subquery, exp.Select) is select
+                   for projection in select.expressions
+                   for node in projection.find_all(exp.AggFunc))
 
 
 def _plain_terms(terms: list[exp.Expression], select: exp.Select, occurrence: Occurrence,

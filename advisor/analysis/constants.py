@@ -71,6 +71,8 @@ class SampleSlots:
 
     parameterised: bool  # it carries placeholders: the application's SQL as written
     values: tuple[tuple[str, ...] | None, ...]
+    sizes: tuple[int, ...] = ()  # how many values each slot holds (an IN list: its length)
+    rows: int = 1  # the rows of its VALUES list (an INSERT of several rows at once)
 
 
 def sample_slots(samples: Sequence[str], slot_count: int) -> list[SampleSlots]:
@@ -81,9 +83,14 @@ def sample_slots(samples: Sequence[str], slot_count: int) -> list[SampleSlots]:
             tree = parse_statement(_PLACEHOLDERS.sub(lambda m: m.group("keep") or "?", sql))
         except Unanalysable:
             continue
-        values = tuple(_literals(node) for node in slots(tree))
+        nodes = list(slots(tree))
+        values = tuple(_literals(node) for node in nodes)
         if len(values) == slot_count:
-            out.append(SampleSlots(any(v is None for v in values), values))
+            sizes = tuple(len(node.expressions) if isinstance(node, exp.In) else 1
+                          for node in nodes)
+            listed = tree.find(exp.Values)
+            rows = len(listed.expressions) if listed is not None else 1
+            out.append(SampleSlots(any(v is None for v in values), values, sizes, rows))
     return out
 
 

@@ -1,27 +1,50 @@
 """Costing: a plan and statistics become a number; a write's index upkeep too.
 
-The unit is one row step (reading the next row of a b-tree in order). A seek
-into a b-tree of N rows costs log2(N) steps, which is how SQLite's own planner
-prices a lookup; a rowid lookup from a non-covering index is a seek; a sort
-of n rows costs n·log2(n). Each plan loop is costed from the constraint SQLite
-prints (``(workflow_id=? AND status>?)``): equality columns divide the rows by
-their distinct count, a one-sided range keeps a quarter, a two-sided one a
-sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner
-loop runs once per row of the loops outside it. A LIMIT stops an ordered
-scan early unless a temp b-tree must first sort everything.
+The unit is one row step, about 64 ns of CPU: stepping over a narrow row of a
+b-tree in order. A table's row costs more the wider it is (widths from the
+declared column types, costing.sizes.row_bytes), an index entry a little less
+than a step. A seek into a b-tree of N rows costs log2(N) steps, which is how
+SQLite's own planner prices it; a rowid lookup from a non-covering index costs
+a few steps, and a page fetch as often as the table outgrows SQLite's page
+cache. Each plan loop is costed from the constraint SQLite prints
+(``(workflow_id=? AND status>?)``): equality columns divide the rows by their
+distinct count, a one-sided range keeps a quarter, a two-sided one a
+sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner loop
+runs once per row of the loops outside it, and filters with what they have
+read. How SQLite runs what is not a plain loop:
+
+- an EXISTS, or a scalar subquery that does not aggregate, stops at its first
+  row: with m rows matching, after 1/(m + 1) of its work on average; a LIMIT
+  likewise, after LIMIT + OFFSET rows, unless a temp b-tree sorts everything
+  first;
+- an IN list seeks once per value (as many as the samples list, or as the
+  list subquery yields); a subquery that is not correlated runs once;
+- a CTE or a subquery in FROM that SQLite materialises runs once, and the loop
+  that scans it reads the rows it made; a recursive CTE runs its step once per
+  row it produces, each time over that row alone, for as many generations as
+  the step's yield per row says (at most RECURSION_DEPTH, and no more rows than
+  the largest table it walks);
+- an automatic index is built once per statement, from every row;
+- a temp b-tree costs SORT_STEPS_PER_LEVEL a row per doubling of the keys it
+  holds: every row for ORDER BY, one per group for GROUP BY.
+
+The per-row constants were measured in CPU time on small tables and on the
+Torc database (see each constant); they were checked, not fitted, against the
+Torc workload's replays (bench/decision_fidelity.py: each template's share of
+the no-index cost, each chosen index's drop-one saving).
 
 Every statement also pays a fixed price, whatever its plan: STATEMENT_STEPS
 to prepare and step it, and for a write WRITE_STATEMENT_STEPS more (the
 savepoint, the journal, the pages it dirties); and each row it hands back
-costs OUTPUT_ROW_STEPS (decoding its columns for the caller). All three were
+costs OUTPUT_ROW_STEPS (decoding its columns for the caller). These three were
 calibrated on measured replays of the Torc workload (bench/fidelity.py,
-docs/benchmarks.md): a step is about 0.065 µs there; a read that touches a
-row or two takes about 15 µs, a one-row write about 85 µs, and a least-squares
-fit over 304 measured (template, configuration) pairs gives 1.5 µs per row
-returned. They do not change which index a template
-prefers, but they rank a cheap lookup against a cheap write as measured, and
-they keep a workload's total honest: an index that saves a fraction of a
-scan on a rare query no longer looks like a large share of a small number.
+docs/benchmarks.md): a read that touches a row or two takes about 15 µs, a
+one-row write about 85 µs, and a least-squares fit over 304 measured
+(template, configuration) pairs gives 1.5 µs per row returned. They do not
+change which index a template prefers, but they rank a cheap lookup against a
+cheap write as measured, and they keep a workload's total honest: an index
+that saves a fraction of a scan on a rare query no longer looks like a large
+share of a small number.
 
 These are estimates, and say so: the replay stage measures.
 """
@@ -31,9 +54,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.catalog.statistics import RANGE_MARK, Statistics
+from advisor.costing.sizes import Layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, PlanStep
@@ -43,6 +67,9 @@ TWO_SIDED_RANGE = 1 / 64
 DEFAULT_LIMIT = 100
 DEFAULT_IN_VALUES = 3
 UNKNOWN_SOURCE_ROWS = 100  # a CTE or subquery result whose size the plan does not say
+# Generations a recursive CTE is followed for when its step yields a row per row or more
+# (a walk down a dependency graph ends at its leaves, which the plan cannot see).
+RECURSION_DEPTH = 10
 STATEMENT_STEPS = 250.0  # any statement, before its plan's work (see the module text)
 OUTPUT_ROW_STEPS = 24.0  # each row handed back to the caller
 WRITE_STATEMENT_STEPS = 1050.0  # and a write's own, beyond its rows and indexes
@@ -61,8 +88,38 @@ _LOOP = re.compile(
 _TERM = re.compile(r"(\w+)\s*(=|>|<|>=|<=)\s*\?")
 
 
+# Stepping over one row: a table's costs more the wider its rows are (measured in CPU
+# time on tables of 10 to 200-byte rows, and on the Torc database's: about 50 ns and
+# 0.45 ns a byte, a step being 64 ns); an index entry is a row of its own width, and
+# INDEX_ENTRY_STEPS where that is unknown (an automatic index).
+ROW_STEPS = 0.8
+BYTES_PER_STEP = 140.0
+INDEX_ENTRY_STEPS = 0.9
+# A rowid lookup from an index entry into its table, beyond the row it reads: a descent
+# through pages in SQLite's page cache (CACHE_BYTES by default) takes a few steps; a page
+# it must fetch from the file takes PAGE_MISS_STEPS more (about 1.5 µs in CPU time,
+# measured on the Torc database's job_blocked_by: a covering index saved 6 µs on a
+# query looking up three scattered rows). The rows of one key are taken as scattered
+# (where they lie together, children written with their parent, the pages are the same
+# and this over-prices the lookups: the plan cannot tell), except from a table's own
+# PRIMARY KEY index, in whose order its rows are usually written.
+LOOKUP_STEPS = 3.0
+PAGE_MISS_STEPS = 25.0
+CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
+PAGE_FILL = 0.8  # b-tree pages are not full
+# Sorting in a temp b-tree, per row and per doubling of the rows sorted (CPU time,
+# 2,000 to 200,000 rows: 0.3-0.4 of a step).
+SORT_STEPS_PER_LEVEL = 0.35
+
+
 def seek_cost(rows: int) -> float:
     return math.log2(max(rows, 2))
+
+
+def row_steps(row_bytes: float | None) -> float:
+    """Stepping over one row of a table whose rows take ``row_bytes`` (None: unknown,
+    one step)."""
+    return 1.0 if row_bytes is None else ROW_STEPS + row_bytes / BYTES_PER_STEP
 
 
 @dataclass(frozen=True)
@@ -89,26 +146,33 @@ class Estimate:
 
 
 def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Statistics,
-                  limit: int | None = None, returns: str = "rows") -> Estimate:
+                  limit: int | None = None, returns: str = "rows", offset: int = 0,
+                  layout: Layout | None = None) -> Estimate:
     """Cost one execution of a planned statement.
 
     ``accesses`` (from the analysis) map the plan's names (aliases) to tables
     and say which filters a loop applies beyond the constraint it seeks on.
-    ``limit`` is the LIMIT value when known (from samples); a statement with a
-    LIMIT of unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
+    ``limit`` is the LIMIT value when known (from samples), and ``offset`` the
+    rows it skips first (read, not returned); a statement with a LIMIT of
+    unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
     says how many of the rows come back to the caller, each at OUTPUT_ROW_STEPS.
+    ``layout``: the tables' row widths and key-ordered indexes (costing.sizes.layout).
     """
     children: dict[int, list[PlanStep]] = {}
     for step in plan.steps:
         children.setdefault(step.parent, []).append(step)
-    by_alias: dict[str, TableAccess] = {}
+    by_alias: dict[str, list[TableAccess]] = {}
     for access in accesses:
-        by_alias.setdefault(access.alias.lower(), access)
-    has_limit = any(access.has_limit for access in by_alias.values())
-    costing = _PlanCosting(children, by_alias, statistics,
-                           (limit or DEFAULT_LIMIT) if has_limit else None)
-    total, rows = costing.level(0, outer_rows=1.0, top=True)
-    handed = _returned_rows(returns, rows, by_alias.values(), statistics)
+        by_alias.setdefault(access.alias.lower(), []).append(access)
+    everything = [access for found in by_alias.values() for access in found]
+    has_limit = any(access.has_limit for access in everything)
+    costing = _PlanCosting(children, by_alias, statistics, layout or Layout())
+    total, rows = costing.level(0, outer_rows=1.0,
+                                limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
+    total += costing.built
+    if has_limit:
+        rows = max(rows - offset, 0.0)
+    handed = _returned_rows(returns, rows, everything, statistics)
     return Estimate(total=total + STATEMENT_STEPS + OUTPUT_ROW_STEPS * handed,
                     loops=tuple(costing.loops), sorts=tuple(costing.sorts),
                     notes=tuple(costing.notes), rows=rows)
@@ -121,143 +185,344 @@ def _returned_rows(returns: str, rows: float, accesses: Iterable[TableAccess],
     if returns == "one":
         return 1.0
     if returns == "groups":
-        groups = 1.0
-        for access in accesses:
-            if access.group_by:
-                groups *= statistics.distinct_values(access.table, access.group_by)
-        return min(rows, groups)
+        return min(rows, _groups(accesses, statistics))
     return rows
 
 
-class _PlanCosting:
-    """Walks a plan's tree once, accumulating loop costs."""
+def _groups(accesses: Iterable[TableAccess], statistics: Statistics) -> float:
+    groups = 1.0
+    for access in accesses:
+        if access.group_by:
+            groups *= statistics.distinct_values(access.table, access.group_by)
+    return groups
 
-    def __init__(self, children: dict[int, list[PlanStep]], accesses: Mapping[str, TableAccess],
-                 statistics: Statistics, limit: int | None) -> None:
+
+_ONCE = ("SCALAR SUBQUERY", "LIST SUBQUERY")  # not correlated: SQLite runs them once
+_PER_ROW = ("CORRELATED ", "MULTI-INDEX OR", "INDEX ")  # once per row reaching them
+_PARTS = ("LEFT-MOST SUBQUERY", "UNION", "EXCEPT", "INTERSECT")  # of a COMPOUND QUERY
+_CONSTANT_ROWS = re.compile(r"^SCAN (\d+) CONSTANT ROWS")
+
+
+class _PlanCosting:
+    """Walks a plan's tree once, accumulating loop costs.
+
+    A level's steps run as nested loops, once per row of the loops outside
+    them; a subquery SQLite runs once (not correlated, or materialised) is
+    costed once, and a materialised CTE or subquery then yields its rows to
+    the loop that scans it by name. A recursive CTE runs its recursive step
+    once per row it produces (SQLite's queue), each time over that one row.
+    """
+
+    def __init__(self, children: dict[int, list[PlanStep]],
+                 accesses: Mapping[str, list[TableAccess]], statistics: Statistics,
+                 layout: Layout) -> None:
         self.children = children
+        self.row_bytes = layout.row_bytes
+        self.entry_bytes = layout.entry_bytes
+        self.key_ordered = layout.key_ordered
+        # By alias, in text order: the plan's k-th loop of an alias reads its k-th
+        # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
+        self.taken: dict[str, int] = {}
         self.statistics = statistics
-        self.limit = limit
         self.loops: list[LoopCost] = []
+        self.loop_accesses: list[TableAccess | None] = []  # the occurrence of each loop
         self.sorts: list[tuple[str, float]] = []
         self.notes: list[str] = []
+        self.sources: dict[str, float] = {}  # rows of what MATERIALIZE / CO-ROUTINE built
+        self.recursing = 0  # inside a recursive step: the CTE it reads is one row
+        self.built = 0.0  # automatic indexes: each built once per statement, wherever it is
 
-    def table_of(self, name: str) -> str | None:
-        lowered = name.lower()
-        if lowered in self.accesses:
-            return self.accesses[lowered].table
-        return name if lowered in self.statistics.table_rows else None
+    def access(self, name: str, take: bool = False) -> TableAccess | None:
+        """The occurrence the next loop named ``name`` reads (``take``: that loop is
+        costed now, and the one after reads the next occurrence)."""
+        found = self.accesses.get(name.lower())
+        if not found:
+            return None
+        index = self.taken.get(name.lower(), 0)
+        if take:
+            self.taken[name.lower()] = index + 1
+        return found[min(index, len(found) - 1)]
 
-    def level(self, parent: int, outer_rows: float, top: bool = False) -> tuple[float, float]:
-        """Cost of the steps under ``parent``, run ``outer_rows`` times; and rows they yield."""
-        cost = 0.0
+    def table_of(self, name: str, access: TableAccess | None) -> str | None:
+        if access is not None:
+            return access.table
+        return name if name.lower() in self.statistics.table_rows else None
+
+    def source_rows(self, name: str) -> float:
+        """Rows of a source that is no catalog table: a CTE or a subquery in FROM."""
+        if self.recursing:
+            return 1.0
+        found = self.sources.get(name.lower())
+        if found is None and len(self.sources) == 1:  # the plan names it by its alias
+            found = next(iter(self.sources.values()))
+        return UNKNOWN_SOURCE_ROWS if found is None else found
+
+    def level(self, parent: int, outer_rows: float, limit: float | None = None,
+              bound: frozenset[str] = frozenset()) -> tuple[float, float]:
+        """Cost of the steps under ``parent``, run ``outer_rows`` times, and the rows they
+        yield per run. ``limit``: each run stops after that many rows (a LIMIT; 1 for
+        EXISTS), unless a temp b-tree sorts everything first. ``bound``: the aliases whose
+        loops run outside these steps, so that a join with them filters here."""
+        steps = self.children.get(parent, [])
+        once = 0.0  # work done once, whatever the rows
+        per_row = 0.0  # work done in the loops, which a LIMIT cuts short
         rows = 1.0  # rows produced so far by this level's nested loops, per outer row
         sorted_everything = False
-        pending_limit = self.limit if top else None
-        loop_costs: list[tuple[int, float]] = []
-        for step in self.children.get(parent, []):
+        first_loop = len(self.loops)
+        lists = [self.once(step) for step in steps if step.detail.startswith("LIST SUBQUERY")]
+        once += sum(cost for cost, _ in lists)
+        list_rows = [found for _, found in lists]
+        known = set(bound)
+        for step in steps:
             detail = step.detail
             match = _LOOP.match(detail)
-            if match:
-                loop_cost, loop_rows = self.loop(match, detail, outer_rows * rows)
-                loop_costs.append((len(self.loops) - 1, loop_cost))
-                cost += loop_cost
+            constant = _CONSTANT_ROWS.match(detail)
+            if constant:
+                per_row += outer_rows * rows * float(constant.group(1))
+                rows *= float(constant.group(1))
+            elif match:
+                loop_cost, loop_rows = self.loop(match, detail, outer_rows * rows,
+                                                 frozenset(known), list_rows)
+                per_row += loop_cost
                 rows *= loop_rows
+                known.add(match.group("name").lower())
             elif detail.startswith("USE TEMP B-TREE"):
                 sorted_rows = outer_rows * rows
                 self.sorts.append((detail.removeprefix("USE TEMP B-TREE FOR "), sorted_rows))
-                cost += sorted_rows * math.log2(max(sorted_rows, 2))
+                keys = sorted_rows  # ORDER BY sorts every row; GROUP BY keeps one per group
+                grouped = [a for a in self.loop_accesses[first_loop:]
+                           if a is not None and a.group_by]
+                if "ORDER BY" not in detail and grouped:
+                    keys = min(keys, outer_rows * _groups(grouped, self.statistics))
+                per_row += sorted_rows * math.log2(max(keys, 2)) * SORT_STEPS_PER_LEVEL
                 if "ORDER BY" in detail:
                     sorted_everything = True
-            elif detail.startswith(("CORRELATED ", "MULTI-INDEX OR", "INDEX ")):
-                # Run once per row reaching this point of the enclosing loops.
-                sub_cost, _ = self.level(step.id, outer_rows * rows)
-                cost += sub_cost
-            elif detail.startswith(("SCALAR SUBQUERY", "LIST SUBQUERY", "MATERIALIZE",
-                                    "CO-ROUTINE", "COMPOUND QUERY", "LEFT-MOST SUBQUERY",
-                                    "UNION", "EXCEPT", "INTERSECT", "SETUP",
-                                    "RECURSIVE STEP")):
-                sub_cost, _ = self.level(step.id, 1.0 if "SUBQUERY" in detail else outer_rows)
-                cost += sub_cost
+            elif detail.startswith(_PER_ROW):
+                sub_cost, _ = self.level(step.id, outer_rows * rows,
+                                         1.0 if self.first_row(step.id) else None,
+                                         frozenset(known))
+                per_row += sub_cost
+            elif detail.startswith(_ONCE):
+                if not detail.startswith("LIST SUBQUERY"):  # lists: costed above
+                    once += self.once(step)[0]
+            elif detail.startswith(("MATERIALIZE", "CO-ROUTINE")):
+                once += self.materialize(step)
+            elif detail.startswith("COMPOUND QUERY"):
+                parts = [self.level(part.id, 1.0) for part in self.children.get(step.id, [])
+                         if part.detail.startswith(_PARTS)]
+                per_row += outer_rows * rows * sum(cost for cost, _ in parts)
+                rows *= sum(found for _, found in parts)
             elif detail.startswith(("BLOOM FILTER", "SCAN CONSTANT ROW")):
                 continue
             else:
                 self.notes.append(f"step not costed: {detail}")
-        if pending_limit is not None and not sorted_everything and rows > 0:
-            # An ordered (or unordered) scan stops once LIMIT rows came out.
-            fraction = min(1.0, pending_limit / max(outer_rows * rows, 1.0))
-            if fraction < 1.0:
-                cost = cost - sum(c for _, c in loop_costs) * (1 - fraction)
-                rows = rows * fraction
-        return cost, rows
+        if limit is not None and not sorted_everything and rows > 0:
+            # The loops stop once ``limit`` rows came out: with m rows matching, the
+            # limit-th is found after limit / (m + 1) of the work, on average.
+            fraction = min(1.0, limit / (rows + 1.0))
+            per_row *= fraction
+            rows = min(rows, limit)
+        return once + per_row, rows
 
-    def loop(self, match: re.Match[str], detail: str, runs: float) -> tuple[float, float]:
+    def first_row(self, parent: int) -> bool:
+        """Whether the subquery under ``parent`` stops at its first row (EXISTS, scalar)."""
+        for step in self.children.get(parent, []):
+            match = _LOOP.match(step.detail)
+            if match:
+                access = self.access(match.group("name"))
+                return access is not None and access.first_row
+        return False
+
+    def once(self, step: PlanStep) -> tuple[float, float]:
+        """A subquery SQLite runs once per statement: its cost and rows."""
+        return self.level(step.id, 1.0, 1.0 if self.first_row(step.id) else None)
+
+    def materialize(self, step: PlanStep) -> float:
+        """Cost of building a CTE or subquery result, whose rows its scan then reads."""
+        name = step.detail.split(" ", 1)[1] if " " in step.detail else ""
+        parts = {part.detail: part for part in self.children.get(step.id, [])}
+        setup, recursive = parts.get("SETUP"), parts.get("RECURSIVE STEP")
+        if setup is not None and recursive is not None:
+            cost, seeds = self.level(setup.id, 1.0)
+            first_loop = len(self.loops)
+            self.recursing += 1
+            step_cost, fanout = self.level(recursive.id, 1.0)
+            self.recursing -= 1
+            # No more rows than the largest table the step walks (a graph's edges, its
+            # nodes): the plan cannot see where the walk ends.
+            largest = max((self.statistics.rows(loop.table) for loop in self.loops[first_loop:]
+                           if loop.table), default=UNKNOWN_SOURCE_ROWS)
+            produced = min(seeds * _generations(fanout), max(seeds, float(largest)))
+            # Each produced row runs the step once over itself.
+            self.loops[first_loop:] = [replace(loop, runs=loop.runs * produced,
+                                               cost=loop.cost * produced)
+                                       for loop in self.loops[first_loop:]]
+            cost += produced * step_cost
+            rows = produced
+        else:
+            first_loop = len(self.loops)
+            cost, rows = self.level(step.id, 1.0)
+            grouped = [a for a in self.loop_accesses[first_loop:] if a is not None and a.group_by]
+            if grouped:
+                rows = min(rows, _groups(grouped, self.statistics))
+        self.sources[name.lower()] = rows
+        return cost
+
+    def loop(self, match: re.Match[str], detail: str, runs: float, bound: frozenset[str],
+             list_rows: list[float]) -> tuple[float, float]:
+        """A SCAN or SEARCH loop run ``runs`` times: its cost, and the rows it yields per
+        run (an automatic index it needs goes to ``built``)."""
         name = match.group("name")
-        table = self.table_of(name)
+        access = self.access(name, take=True)
+        table = self.table_of(name, access)
         how = match.group("how") or ""
         constraint = match.group("constraint") or ""
         stats = self.statistics
-        total_rows = stats.rows(table) if table else UNKNOWN_SOURCE_ROWS
+        total_rows = float(stats.rows(table)) if table else self.source_rows(name)
         equal, ranges = _constraint_terms(constraint)
+        if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
+            self.built += total_rows * seek_cost(int(total_rows))
+        # Each row found: an index entry, or the table's row; and from an index that
+        # does not cover the statement, a lookup of the table's row as well.
+        row = row_steps(self.row_bytes.get(table.lower()) if table else None)
+        from_index = "INDEX" in how
+        covering = "COVERING" in how or not from_index
+        entry = self.entry_bytes.get((match.group("index") or "").lower())
+        each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
+        if not covering:
+            in_order = (match.group("index") or "").lower() in self.key_ordered
+            each += (LOOKUP_STEPS if in_order else self.lookup_steps(table, total_rows)) + row
         if match.group("op") == "SCAN":
-            matched = float(total_rows)
-            per_run = matched
-            if "AUTOMATIC" in how:
-                per_run = matched  # building the transient index reads everything
+            matched = total_rows
+            per_run = matched * each
         else:
+            # An IN list seeks once per listed value.
+            seeks = 1.0
+            for column in equal:
+                if access is not None and column in {c.lower() for c in access.in_list}:
+                    seeks *= self.listed(access, column, list_rows)
             matched = float(total_rows)
             if equal:
-                key_columns = tuple(c for c in equal if c != "rowid")
                 if "rowid" in equal:
                     matched = 1.0
                 elif table:
-                    matched = stats.rows_per_match(table, key_columns)
+                    matched = self.probe_matches(access, table, equal, bound)
                 else:
                     matched = max(1.0, total_rows / 10)
             for column in set(ranges):
                 matched *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
-            matched = max(matched, 1.0 if equal else 0.0)
-            per_run = seek_cost(total_rows) + matched
-        covering = "COVERING" in how or "PRIMARY KEY" in how or not how
-        if how and not covering:
-            per_run += matched * seek_cost(total_rows)  # rowid lookups into the table
+            if equal and "rowid" not in equal and table:
+                matched = max(matched, self.probe_floor(access, equal, bound))
+            matched *= seeks
+            per_run = seeks * seek_cost(int(total_rows)) + matched * each
         cost = per_run * runs
-        access = self.accesses.get(name.lower())
-        rows_out = matched * self.residual(access, table, set(equal) | set(ranges))
+        rows_out = matched * self.residual(access, table, equal, set(equal) | set(ranges),
+                                           bound, list_rows)
         self.loops.append(LoopCost(name, table, detail, runs, rows_out, cost))
+        self.loop_accesses.append(access)
         return cost, rows_out
 
-    def residual(self, access: TableAccess | None, table: str | None,
-                 sought: set[str]) -> float:
-        """The share of a loop's rows that survive filters it does not seek on."""
+    def lookup_steps(self, table: str | None, rows: float) -> float:
+        """A rowid lookup into ``table``: LOOKUP_STEPS, and a page fetch as often as its
+        pages do not fit in SQLite's page cache."""
+        if table is None:
+            return LOOKUP_STEPS
+        table_bytes = rows * self.row_bytes.get(table.lower(), 0.0) / PAGE_FILL
+        missed = max(0.0, 1.0 - CACHE_BYTES / table_bytes) if table_bytes else 0.0
+        return LOOKUP_STEPS + PAGE_MISS_STEPS * missed
+
+    def probe_matches(self, access: TableAccess | None, table: str, equal: list[str],
+                      bound: frozenset[str]) -> float:
+        """Rows one seek on the ``equal`` columns finds. Columns whose values come from
+        one place (the statement's own values, or one outer loop's row) match together, as
+        their distinct combinations say; values from different loops are independent,
+        so a seek that takes a key from two of them (a triangle of joins) rarely hits."""
+        partner = {c.lower(): p.lower() for c, p in (access.join_partners if access else ())
+                   if p.lower() in bound}
+        groups: dict[str, list[str]] = {}
+        for column in equal:
+            groups.setdefault(partner.get(column, ""), []).append(column)
+        found = sorted(groups.values(), key=len, reverse=True)
+        matched = self.statistics.rows_per_match(table, tuple(found[0]))
+        for columns in found[1:]:
+            matched /= self.statistics.distinct_values(table, tuple(columns))
+        return matched
+
+    def probe_floor(self, access: TableAccess | None, equal: list[str],
+                    bound: frozenset[str]) -> float:
+        """At least a row per seek when its values come from one place (they name a row
+        that exists); none when they come from several."""
+        partner = {c.lower(): p.lower() for c, p in (access.join_partners if access else ())
+                   if p.lower() in bound}
+        return 1.0 if len({partner.get(column, "") for column in equal}) == 1 else 0.0
+
+    def listed(self, access: TableAccess, column: str, list_rows: list[float]) -> float:
+        """How many values an IN list on ``column`` holds: as the samples listed them, else
+        the rows of the plan's next list subquery, else DEFAULT_IN_VALUES."""
+        sizes = {c.lower(): size for c, size in access.in_list_sizes}
+        if column in sizes:
+            return max(sizes[column], 1.0)
+        if list_rows:
+            return max(list_rows.pop(0), 1.0)
+        return DEFAULT_IN_VALUES
+
+    def residual(self, access: TableAccess | None, table: str | None, equal: list[str],
+                 sought: set[str], bound: frozenset[str], list_rows: list[float]) -> float:
+        """The share of a loop's rows that survive filters it does not seek on: its own
+        equalities, and joins with the loops outside it, taken together (correlated
+        columns filter less than one at a time); IN lists, ranges, IS NULL."""
         if access is None or table is None:
             return 1.0
         share = 1.0
         stats = self.statistics
-        equal = {c.lower() for c in access.equality}
-        counted_all = stats.matched(table, equal)
-        counted_sought = (stats.matched(table, equal & sought) if equal & sought
+        if "rowid" in sought:  # the rowid alias, and any unique column, is sought with it
+            rows = stats.rows(table)
+            sought = sought | {c.lower() for c in (*access.equality, *access.join)
+                               if stats.distinct_values(table, (c,)) >= rows}
+        equality = {c.lower() for c in access.equality}
+        joined = {c.lower() for c, partner in access.join_partners
+                  if partner.lower() in bound} - sought
+        counted_all = stats.matched(table, equality)
+        counted_sought = (stats.matched(table, equality & sought) if equality & sought
                           else float(stats.rows(table)))
-        if equal - sought and counted_all is not None and counted_sought:
+        if equality - sought and counted_all is not None and counted_sought:
             share = counted_all / counted_sought  # the statement's own values, counted
+            filtering = sorted(joined)
         else:
-            for column in access.equality:
-                if column.lower() not in sought:
-                    share /= stats.distinct_values(table, (column,))
+            filtering = sorted((equality - sought) | joined)
+        if filtering:
+            keys = tuple(c for c in equal if c != "rowid")
+            share *= (stats.distinct_values(table, keys)
+                      / stats.distinct_values(table, (*keys, *filtering)))
         for column in access.in_list:
-            if column.lower() not in sought:
-                share *= min(1.0, DEFAULT_IN_VALUES / stats.distinct_values(table, (column,)))
+            lowered = column.lower()
+            if lowered not in sought:
+                values = self.listed(access, lowered, list_rows)
+                share *= min(1.0, values / stats.distinct_values(table, (column,)))
         ranged = [c.lower() for c in access.range if c.lower() not in sought]
-        with_bounds = stats.matched(table, equal | {c + RANGE_MARK for c in ranged})
-        before_bounds = stats.matched(table, equal) if equal else float(stats.rows(table))
+        with_bounds = stats.matched(table, equality | {c + RANGE_MARK for c in ranged})
+        before_bounds = stats.matched(table, equality) if equality else float(stats.rows(table))
         if ranged and with_bounds is not None and before_bounds:
             share *= with_bounds / before_bounds  # the statement's own bounds, counted
         else:
-            share *= ONE_SIDED_RANGE ** len(ranged)
+            both = {c.lower() for c in access.bounded}
+            for column in ranged:
+                share *= TWO_SIDED_RANGE if column in both else ONE_SIDED_RANGE
         for column in access.is_null:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))
         return share
+
+
+def _generations(fanout: float) -> float:
+    """Rows a recursive CTE yields per seed row when each row's step yields ``fanout``
+    rows: 1 + f + f² + …, for at most RECURSION_DEPTH generations."""
+    if abs(fanout - 1.0) < 1e-9:
+        return RECURSION_DEPTH + 1.0
+    if fanout > 2.0:  # past any table's size long before the last generation
+        return fanout ** RECURSION_DEPTH
+    return (1 - fanout ** (RECURSION_DEPTH + 1)) / (1 - fanout)
 
 
 def _constraint_terms(constraint: str) -> tuple[list[str], list[str]]:

@@ -26,24 +26,35 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
 from advisor.analysis.workload import Workload
 from advisor.catalog.statistics import Matches, Statistics
 from advisor.costing.estimate import Estimate, estimate_plan, maintenance
+from advisor.costing.sizes import Layout, layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, WhatIf
 
-_LIMIT = re.compile(r"\bLIMIT\s+(\d+)", re.I)
+_LIMIT = re.compile(r"\bLIMIT\s+(\d+)(?:\s*,\s*(\d+))?", re.I)
+_OFFSET = re.compile(r"\bOFFSET\s+(\d+)", re.I)
 
 
 def limit_hint(samples: Iterable[str]) -> int | None:
     """The LIMIT value the samples used (their largest), if any."""
-    values = [int(m.group(1)) for sql in samples for m in _LIMIT.finditer(sql)]
+    values = [int(m.group(2) or m.group(1)) for sql in samples for m in _LIMIT.finditer(sql)]
     return max(values) if values else None
+
+
+def offset_hint(samples: Iterable[str]) -> int:
+    """The rows the samples' LIMIT skipped first (OFFSET n, or LIMIT n, m), their median:
+    a paged listing reads them all before its first row."""
+    values = sorted([int(m.group(1)) for sql in samples for m in _OFFSET.finditer(sql)]
+                    + [int(m.group(1)) for sql in samples for m in _LIMIT.finditer(sql)
+                       if m.group(2)])
+    return values[len(values) // 2] if values else 0
 
 
 @dataclass(frozen=True)
@@ -58,27 +69,39 @@ class TemplateView:
     returns: str  # Analysis.returns
     limit: int | None  # the LIMIT its samples used (limit_hint)
     count: int  # executions in the workload
+    offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
+    layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
 
-    def estimate(self, plan: Plan, statistics: Statistics) -> Estimate:
-        """The cost model's price of one execution planned as ``plan`` (its reads)."""
-        return estimate_plan(plan, self.reads, statistics, self.limit, self.returns)
+    def estimate(self, plan: Plan, statistics: Statistics,
+                 indexes: Iterable[IndexSpec] = ()) -> Estimate:
+        """The cost model's price of one execution planned as ``plan`` (its reads);
+        ``indexes``: the hypothetical ones the plan may name."""
+        return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
+                             self.offset, self.layout.with_indexes(indexes))
 
-    def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics) -> float:
+    def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
+               rows_read: float = 1.0) -> float:
         """Index upkeep of one execution, ``indexes`` being every index that exists
-        (0 for a read)."""
+        (0 for a read). ``rows_read``: the rows its read part yields (the estimate's),
+        which an UPDATE or DELETE changes and an INSERT ... SELECT writes."""
         if self.write is None:
             return 0.0
-        return maintenance(self.write, indexes, statistics).total
+        written = rows_read if self.reads else 1.0
+        if self.write.operation in ("INSERT", "UPSERT"):
+            written = max(written, self.write.values_rows)
+        return maintenance(self.write, indexes, statistics, written).total
 
 
 def template_views(workload: Workload) -> Mapping[str, TemplateView]:
     """A view of every analysed template, in the workload's order."""
     templates = workload.digest.templates
+    tables = layout(workload.catalog)
     return MappingProxyType({
         tid: TemplateView(tid, templates[tid].template.text, analysis.tables, analysis.reads,
                           analysis.write, analysis.returns,
                           limit_hint(s.sql for s in templates[tid].samples),
-                          templates[tid].count)
+                          templates[tid].count,
+                          offset_hint(s.sql for s in templates[tid].samples), tables)
         for tid, analysis in workload.analyses.items() if analysis.ok
     })
 
@@ -177,8 +200,8 @@ class EstimatedPricer(Pricer):
         plan = self.whatif.plan(view.text, view.tables, indexes)
         matches = self.matches.get(template_id)
         estimate = view.estimate(plan, self.statistics.with_matches(matches) if matches
-                                 else self.statistics)
-        upkeep = view.upkeep((*self.existing, *indexes), self.statistics)
+                                 else self.statistics, indexes)
+        upkeep = view.upkeep((*self.existing, *indexes), self.statistics, estimate.rows)
         return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
                      estimate)
 

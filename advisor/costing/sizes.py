@@ -10,9 +10,12 @@ and reports this estimate beside them.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 from advisor.catalog.schema import Catalog
 from advisor.catalog.statistics import Statistics
+from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 
 INTEGER_BYTES = 3
@@ -24,19 +27,69 @@ PAGE_FILL = 0.8
 PAGE_BYTES = 4096
 
 
+def column_bytes(declared: str) -> int:
+    """The bytes a value of a column of this declared type takes, on average."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return INTEGER_BYTES
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return REAL_BYTES
+    return TEXT_BYTES
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a catalog's tables lie in the file, as far as the schema tells: what the costing
+    needs beside the plan."""
+
+    # table (lower-cased) -> the bytes of one of its rows: every column's value and the
+    # cell's header; what a scan steps over row by row
+    row_bytes: Mapping[str, float] = field(default_factory=dict)
+    # index (lower-cased name, as plans name it) -> the bytes of one of its entries
+    entry_bytes: Mapping[str, float] = field(default_factory=dict)
+    # indexes (lower-cased names) in their table's own order: a rowid table's PRIMARY KEY,
+    # in whose order its rows are usually written, so that its lookups walk the table
+    key_ordered: frozenset[str] = frozenset()
+    # table (lower-cased) -> column (lower-cased) -> the bytes of one of its values
+    column_bytes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes")
+
+    def with_indexes(self, specs: Iterable[IndexSpec]) -> Layout:
+        """This layout with the entries of hypothetical indexes, named as the what-if
+        planner names them (``IndexSpec.name``)."""
+        added = {spec.name.lower(): self.index_entry(spec.table, spec.column_names)
+                 for spec in specs}
+        return replace(self, entry_bytes={**self.entry_bytes, **added}) if added else self
+
+    def index_entry(self, table: str, columns: Iterable[str]) -> float:
+        widths = self.column_bytes.get(table.lower(), {})
+        return float(ROWID_BYTES + CELL_OVERHEAD
+                     + sum(1 + widths.get(c.lower(), TEXT_BYTES) for c in columns))
+
+
+def layout(catalog: Catalog) -> Layout:
+    widths = {name.lower(): {c.name.lower(): column_bytes(c.type) for c in table.columns}
+              for name, table in catalog.tables.items()}
+    found = Layout(
+        {table: float(CELL_OVERHEAD + sum(1 + w for w in columns.values()))
+         for table, columns in widths.items()},
+        key_ordered=frozenset(index.name.lower() for index in catalog.indexes
+                              if index.origin == "pk"),
+        column_bytes=widths)
+    return replace(found, entry_bytes={
+        index.name.lower(): found.index_entry(index.table, index.column_names)
+        for index in catalog.indexes})
+
+
 def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:
     """An analytic estimate of an index's size on disk, in whole pages."""
     table = catalog.table(spec.table)
-    types = {c.name.lower(): c.type.upper() for c in table.columns} if table else {}
+    types = {c.name.lower(): c.type for c in table.columns} if table else {}
     entry = ROWID_BYTES + CELL_OVERHEAD
     for column in spec.column_names:
-        declared = types.get(column.lower(), "")
-        if "INT" in declared:
-            entry += INTEGER_BYTES
-        elif any(word in declared for word in ("REAL", "FLOA", "DOUB")):
-            entry += REAL_BYTES
-        else:
-            entry += TEXT_BYTES
+        entry += column_bytes(types.get(column.lower(), ""))
     rows = statistics.rows(spec.table)
     if spec.where:
         rows = max(1, rows // 10)  # a partial index holds the rows its WHERE keeps

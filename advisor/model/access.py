@@ -43,6 +43,17 @@ class TableAccess:
     # Predicates whose value is fixed in the application's SQL or in every
     # sample ("status = 5"): what a partial index's WHERE could hold.
     constant_predicates: tuple[str, ...] = ()
+    # For the costing, which reads SQLite's plan loop by loop:
+    # (column, alias of the other side) of every join equality: the loop applies it as a
+    # filter once the other side's loop runs outside it;
+    join_partners: tuple[tuple[str, str], ...] = ()
+    # (column, how many values its IN list held, on average over the samples);
+    in_list_sizes: tuple[tuple[str, float], ...] = ()
+    # of ``range``, the columns bounded on both sides (BETWEEN, LIKE 'abc%', > and <);
+    bounded: tuple[str, ...] = ()
+    # read by EXISTS or by a scalar subquery that does not aggregate: SQLite stops at the
+    # first row it finds.
+    first_row: bool = False
 
     @property
     def filtered(self) -> tuple[str, ...]:
@@ -60,6 +71,7 @@ class WriteAccess:
     table: str
     operation: str  # INSERT, UPDATE, DELETE, UPSERT (INSERT ... ON CONFLICT DO UPDATE)
     columns_set: tuple[str, ...] = ()  # UPDATE SET / DO UPDATE SET columns; INSERT: all given
+    values_rows: float = 1.0  # rows an INSERT ... VALUES writes at once (mean over the samples)
 
 
 @dataclass(frozen=True)
