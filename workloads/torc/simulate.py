@@ -3,14 +3,17 @@
     python workloads/torc/simulate.py [--profile PROFILE] [--seed N] [--out-dir DIR]
                                       [--scale FACTOR] [--keep-db PATH]
 
-Builds a Torc-like SQLite database from schema.sql at the profile's scale and
-drives the server's job lifecycle against it (create, initialize, claim, run,
-complete, unblock, with status polling and list calls throughout), writing
-every statement to ``workload.log`` (sqlite3 ``.trace --profile`` format) and
+Builds a Torc SQLite database from migrations/ (torc-server's schema at
+ff3df9a) at the profile's scale and drives the server's job lifecycle against
+it with the statements torc-server runs (create, initialize, claim, run,
+complete, unblock, with completion polling, event monitors and list calls
+throughout), writing every statement of the captured window to
+``workload.log`` (sqlite3 ``.trace --profile`` format) and
 ``workload.sqlx.log`` (sqlx ``tracing`` events), both gzip-compressed under
-those names (advisor recognises gzip by content). The same seed gives the
-same statements with the same values in the same order; only the measured
-durations differ between runs.
+those names (advisor recognises gzip by content). The history workflows exist
+before the window opens: they are created through the same calls, unlogged.
+The same seed gives the same statements with the same values in the same
+order; only the measured durations differ between runs.
 """
 
 from __future__ import annotations
@@ -29,17 +32,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torc_server as api
 from capture import Recorder, SimClock, SqlxTracingLog, TraceProfileLog
 from job_runners import LiveWorkflow, RunOptions, Simulation
-from torc_clients import Browser
+from torc_clients import Browser, archive_workflow, cancel_workflow, start_workflow
 from torc_create import create_planned_workflow
+from torc_server import JobStatus, TorcServer
 from workflow_plan import WorkflowPlan, check_profile, plan_workflows
 
 from advisor.catalog.profile import Profile, load_profile
 from advisor.model.errors import AdvisorError
 
 HERE = Path(__file__).resolve().parent
+MIGRATIONS = HERE / "migrations"
 PLAIN_LOG = "workload.log"
 SQLX_LOG = "workload.sqlx.log"
 CLOCK_START = dt.datetime(2026, 11, 23, 10, 0, 0)
@@ -112,14 +116,16 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
 
 
 def open_database(path: Path) -> sqlite3.Connection:
-    """A fresh database with the schema, in autocommit mode, set up as sqlx sets up SQLite."""
+    """A fresh database, migrated as torc-server migrates it at start (every up migration
+    in order), in autocommit mode, set up as the server sets up its sqlx pool."""
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.executescript((HERE / "schema.sql").read_text(encoding="utf-8"))
+    for migration in sorted(MIGRATIONS.glob("*.up.sql")):
+        conn.executescript(migration.read_text(encoding="utf-8"))
     return conn
 
 
@@ -134,19 +140,19 @@ def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
     ], progress.tick)
     finished = False
     try:
+        server = TorcServer(recorder, clock)
         users = [f"user{k + 1:02d}" for k in range(8)]
-        browser = Browser(recorder, random.Random(f"{seed}/browse"), settings.options.page_size,
-                          users)
-        sim = Simulation(recorder, clock, settings.options, random.Random(f"{seed}/run"), browser)
+        browser = Browser(server, random.Random(f"{seed}/browse"), users)
+        sim = Simulation(server, clock, settings.options, random.Random(f"{seed}/run"), browser)
         progress.enter("create", recorder.count)
         for plan in plan_workflows(settings.profile, seed):
-            prepare_workflow(recorder, clock, settings.options, plan, sim, seed)
+            prepare_workflow(server, clock, plan, sim)
         progress.enter("run", recorder.count)
         sim.run()
         progress.enter("report", recorder.count)
         for workflow in sim.finished_workflows():
-            api.report_workflow(recorder, workflow.ids.workflow_id, workflow.run_id)
-            api.status_counts(recorder, workflow.ids.workflow_id)
+            browser.report(workflow.ids, workflow.run_id)
+            server.list_jobs(workflow.ids.workflow_id, JobStatus.CANCELED)
         progress.enter("done", recorder.count)
         finished = True
     finally:
@@ -166,19 +172,23 @@ def settle_logs(out_dir: Path, keep: bool) -> None:
             partial.unlink(missing_ok=True)
 
 
-def prepare_workflow(db: Recorder, clock: SimClock, options: RunOptions, plan: WorkflowPlan,
-                     sim: Simulation, seed: int) -> None:
-    """Create and initialize a workflow; then archive it, leave it queued, or start its runners."""
-    ids = create_planned_workflow(db, plan, clock, options.batch_rows,
-                                  random.Random(f"{seed}/create/{plan.index}"))
-    api.initialize_workflow(db, ids.workflow_id, ids.status_id)
-    run_id = api.workflow_state(db, ids.status_id)[0]
+def prepare_workflow(server: TorcServer, clock: SimClock, plan: WorkflowPlan,
+                     sim: Simulation) -> None:
+    """History workflows exist before the window: created, started, some canceled and
+    archived, unlogged. The others are created, started and run in the window."""
     lifecycle = plan.lifecycle
+    host = f"login{plan.index % 3 + 1}"
     if lifecycle.kind == "created":
-        if plan.archive:
-            api.cancel_and_archive(db, ids.workflow_id, ids.status_id)
+        with server.db.muted():
+            ids = create_planned_workflow(server, plan)
+            run_id = start_workflow(server, ids.workflow_id, clock, host)
+            if plan.archive:
+                cancel_workflow(server, ids.workflow_id)
+                archive_workflow(server, ids.workflow_id)
         sim.add_browsable(ids, run_id)
         return
+    ids = create_planned_workflow(server, plan)
+    run_id = start_workflow(server, ids.workflow_id, clock, host)
     target = len(plan.jobs) if lifecycle.kind == "full" else round(
         lifecycle.run_fraction * len(plan.jobs))
     sim.add(LiveWorkflow(plan, ids, run_id, max(target, 1),
@@ -219,7 +229,9 @@ def template_shape(sql: str) -> str:
 def print_summary(settings: Settings, recorder: Recorder, plain: Path, actual: dict[str, int],
                   seconds: float) -> None:
     out = sys.stderr
-    print(f"\n{recorder.count:,} statements, {len(recorder.templates):,} distinct template "
+    print(f"\n{recorder.count:,} statements logged ({recorder.muted_count:,} more built the "
+          "history workflows unlogged), "
+          f"{len(recorder.templates):,} distinct template "
           f"texts, {len({template_shape(t) for t in recorder.templates}):,} after collapsing "
           "IN lists and VALUES rows", file=out)
     print("statements per kind:", file=out)

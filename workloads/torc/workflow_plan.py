@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import networkx as nx
-from torc_server import CLAIM_ORDER
+from torc_statements import CLAIM_ORDER
 
 from advisor.catalog.profile import ColumnHint, Distribution, GraphShape, Group, Profile
 from advisor.model.errors import ProfileError
