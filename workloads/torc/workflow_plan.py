@@ -161,7 +161,7 @@ def plan_workflow(profile: Profile, group: Group, index: int, job_count: int,
         name=f"{group.name}-{index:03d}",
         user=f"user{rank + 1:02d}",
         sort_method=str(hint("workflow", "jobs_sort_method").draw(rng)),
-        archive=bool(hint("workflow", "is_archived").draw(rng)),
+        archive=bool(hint("workflow_status", "is_archived").draw(rng)),
         shapes=shapes,
         slurm_schedulers=slurm,
         actions=per_parent("workflow_action").allocate(1, rng)[0],
@@ -191,7 +191,10 @@ def lifecycle_of(group: Group) -> Lifecycle:
 
 def plan_shapes(profile: Profile, group: Group, count: Distribution,
                 rng: random.Random) -> tuple[Shape, ...]:
-    """A handful of distinct resource shapes, drawn from the resource_requirements hints."""
+    """A handful of distinct resource shapes, drawn from the resource_requirements hints.
+
+    The profile's count includes the "default" shape the server adds to every workflow.
+    """
     def draw(column: str) -> str | int:
         hint = _require(profile.column_hint("resource_requirements", column, group),
                         f"[tables.resource_requirements.columns.{column}]")
@@ -199,7 +202,7 @@ def plan_shapes(profile: Profile, group: Group, count: Distribution,
         return 0 if value is None else value
 
     shapes: dict[tuple, Shape] = {}
-    wanted = max(count.allocate(1, rng)[0], 1)
+    wanted = max(count.allocate(1, rng)[0] - 1, 1)
     for _ in range(wanted * 4):
         memory, runtime = str(draw("memory")), str(draw("runtime"))
         key = (int(draw("num_cpus")), int(draw("num_gpus")), int(draw("num_nodes")), memory,
