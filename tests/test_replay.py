@@ -71,6 +71,18 @@ def test_hostile_statements_are_refused_or_stopped(case: str, sandbox: Sandbox, 
     assert sandbox.run("SELECT count(*) FROM job").status == "ok"
 
 
+def test_a_write_that_times_out_inside_its_savepoint_is_stopped(sandbox: Sandbox) -> None:
+    """Replays run writes in a savepoint they roll back; a write stopped at the time limit
+    has rolled back already (Torc's INSERT … SELECT of initialize_jobs, on a large copy)."""
+    before = sandbox.run("SELECT count(*) FROM job")
+    outcome = sandbox.run_rolled_back(
+        "INSERT INTO job (workflow_id, status) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+        "SELECT x + 1 FROM c) SELECT 1, 0 FROM c")
+    assert outcome.status == "timeout", outcome
+    assert not sandbox.connection.in_transaction
+    assert before.status == sandbox.run("SELECT count(*) FROM job").status == "ok"
+
+
 def test_read_only_pragmas_run(sandbox: Sandbox) -> None:
     assert sandbox.run("PRAGMA table_info(job)").status == "ok"
 
