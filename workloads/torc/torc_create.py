@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from torc_server import JobSpec, ShapeSpec, TorcServer, WorkflowSpec, compact
+from torc_server import JobSpec, TorcServer, WorkflowSpec, compact
 from workflow_plan import Links, WorkflowPlan
 
 CREATE_JOBS_BATCH = 1000  # the client's batch size for create_jobs
@@ -50,9 +50,8 @@ def create_planned_workflow(server: TorcServer, plan: WorkflowPlan) -> WorkflowI
                 for name, path in _file_rows(plan)]
     user_data_ids = [server.create_user_data(workflow_id, name, ephemeral, data)
                      for name, ephemeral, data in _user_data_rows(plan)]
-    shape_ids = [server.create_resource_requirements(workflow_id, ShapeSpec(
-        s.name, s.num_cpus, s.num_gpus, s.num_nodes, s.memory, s.runtime, s.memory_bytes,
-        s.runtime_s)) for s in plan.shapes]
+    shape_ids = [server.create_resource_requirements(workflow_id, shape)
+                 for shape in plan.shapes]
     slurm_ids = [server.create_slurm_scheduler(workflow_id, _slurm_values(k))
                  for k in range(plan.slurm_schedulers)]
     specs = _job_specs(plan, shape_ids, slurm_ids, file_ids, user_data_ids)

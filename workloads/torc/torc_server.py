@@ -117,7 +117,9 @@ class WorkflowSpec:
 
 
 @dataclass(frozen=True)
-class ShapeSpec:
+class Shape:
+    """One resource_requirements row (memory_bytes and runtime_s are the computed copies)."""
+
     name: str
     num_cpus: int
     num_gpus: int
@@ -238,7 +240,7 @@ class TorcServer:
             workflow_id = self.run(sql.INSERT_WORKFLOW, numbered(
                 spec.name, spec.description, spec.user, self.now(), 60, 0, 0, 20,
                 spec.sort_method, spec.resource_monitor_config, status_id))[0][0]
-        self._insert_shape(workflow_id, ShapeSpec("default", 1, 0, 1, "1m", "P0DT1M", 2**20, 60))
+        self._insert_shape(workflow_id, Shape("default", 1, 0, 1, "1m", "P0DT1M", 2**20, 60))
         return workflow_id
 
     def get_workflow(self, workflow_id: int) -> tuple:
@@ -305,11 +307,11 @@ class TorcServer:
         return self.run(sql.INSERT_USER_DATA, numbered(workflow_id, name, int(is_ephemeral),
                                                        data))[0][0]
 
-    def create_resource_requirements(self, workflow_id: int, shape: ShapeSpec) -> int:
+    def create_resource_requirements(self, workflow_id: int, shape: Shape) -> int:
         self.workflow_exists(workflow_id)
         return self._insert_shape(workflow_id, shape)
 
-    def _insert_shape(self, workflow_id: int, shape: ShapeSpec) -> int:
+    def _insert_shape(self, workflow_id: int, shape: Shape) -> int:
         return self.run(sql.INSERT_RESOURCE_REQUIREMENTS, numbered(
             workflow_id, shape.name, shape.num_cpus, shape.num_gpus, shape.num_nodes,
             shape.memory, shape.runtime, shape.memory_bytes, shape.runtime_s))[0][0]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import networkx as nx
+from torc_server import Shape
 from torc_statements import CLAIM_ORDER
 
 from advisor.catalog.profile import ColumnHint, Distribution, GraphShape, Group, Profile
@@ -27,20 +28,6 @@ _MEMORY_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?\Z")
 _SHARED_PER_JOBS = 100  # one workflow-wide input (a dataset, a config) per this many jobs
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One resource_requirements row."""
-
-    name: str
-    num_cpus: int
-    num_gpus: int
-    num_nodes: int
-    memory: str
-    runtime: str
-    memory_bytes: int
-    runtime_s: int
 
 
 @dataclass(frozen=True)
