@@ -28,7 +28,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,6 @@ from advisor.catalog.profile import Profile, load_profile
 from advisor.model.errors import AdvisorError
 
 HERE = Path(__file__).resolve().parent
-MIGRATIONS = HERE / "migrations"
 PLAIN_LOG = "workload.log"
 SQLX_LOG = "workload.sqlx.log"
 CLOCK_START = dt.datetime(2026, 11, 23, 10, 0, 0)
@@ -52,7 +51,25 @@ _COLLAPSE = re.compile(r"\?(?:, \?)+|\((?:\?(?:, \?)*)\)(?:, \((?:\?(?:, \?)*)\)
 
 
 @dataclass(frozen=True)
+class Revision:
+    """What differs between Torc revisions with the same lifecycle: the folder holding the
+    profile, the migrations and the logs, and the server class that runs its statements.
+    Another revision's simulate.py calls :func:`main` with its own."""
+
+    home: Path
+    server: Callable[[Recorder, SimClock], TorcServer]
+
+    @property
+    def migrations(self) -> Path:
+        return self.home / "migrations"
+
+
+FF3DF9A = Revision(HERE, TorcServer)
+
+
+@dataclass(frozen=True)
 class Settings:
+    revision: Revision
     profile: Profile
     seed: int
     out_dir: Path
@@ -80,10 +97,10 @@ class Progress:
         print(f"[{elapsed:7.1f}s] {self.phase:<10} {count:>8,} statements", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, revision: Revision = FF3DF9A) -> int:
     started = time.perf_counter()
     try:
-        settings = parse_settings(argv)
+        settings = parse_settings(argv, revision)
         with tempfile.TemporaryDirectory(prefix="torc-sim-") as scratch:
             db_path = settings.keep_db or Path(scratch) / "torc.db"
             recorder = simulate(settings, db_path, Progress())
@@ -96,11 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def parse_settings(argv: Sequence[str] | None) -> Settings:
+def parse_settings(argv: Sequence[str] | None, revision: Revision = FF3DF9A) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", type=Path, default=HERE / "profile.toml")
+    parser.add_argument("--profile", type=Path, default=revision.home / "profile.toml")
     parser.add_argument("--seed", type=int, help="default: the profile's seed")
-    parser.add_argument("--out-dir", type=Path, default=HERE)
+    parser.add_argument("--out-dir", type=Path, default=revision.home)
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply job counts (0.01 runs in seconds)")
     parser.add_argument("--keep-db", type=Path, metavar="PATH",
@@ -111,11 +128,11 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         profile = profile.scaled(args.scale)
     check_profile(profile)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    return Settings(profile, profile.seed if args.seed is None else args.seed, args.out_dir,
-                    args.keep_db, RunOptions.from_app(profile.app))
+    return Settings(revision, profile, profile.seed if args.seed is None else args.seed,
+                    args.out_dir, args.keep_db, RunOptions.from_app(profile.app))
 
 
-def open_database(path: Path) -> sqlite3.Connection:
+def open_database(path: Path, migrations: Path) -> sqlite3.Connection:
     """A fresh database, migrated as torc-server migrates it at start (every up migration
     in order), in autocommit mode, set up as the server sets up its sqlx pool."""
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -124,7 +141,7 @@ def open_database(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    for migration in sorted(MIGRATIONS.glob("*.up.sql")):
+    for migration in sorted(migrations.glob("*.up.sql")):
         conn.executescript(migration.read_text(encoding="utf-8"))
     return conn
 
@@ -132,7 +149,7 @@ def open_database(path: Path) -> sqlite3.Connection:
 def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
     """Run every phase with the recorder attached; returns it for the summary."""
     seed = settings.seed
-    conn = open_database(db_path)
+    conn = open_database(db_path, settings.revision.migrations)
     clock = SimClock(CLOCK_START, random.Random(f"{seed}/clock"))
     recorder = Recorder(conn, clock, [
         TraceProfileLog(settings.out_dir / f"{PLAIN_LOG}.partial"),
@@ -140,7 +157,7 @@ def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
     ], progress.tick)
     finished = False
     try:
-        server = TorcServer(recorder, clock)
+        server = settings.revision.server(recorder, clock)
         users = [f"user{k + 1:02d}" for k in range(8)]
         browser = Browser(server, random.Random(f"{seed}/browse"), users)
         sim = Simulation(server, clock, settings.options, random.Random(f"{seed}/run"), browser)
