@@ -24,7 +24,7 @@ import benchdoc
 from advisor.report import compare_report
 
 DOC = benchdoc.ROOT / "docs" / "sort-order-indexes.md"
-CLAIMS = ("6e4349c5", "5f6861ac")  # ORDER BY gpus, runtime, memory / gpus, memory, runtime
+CLAIMS = ("1937a8cb", "4ae1439d")  # ORDER BY gpus, runtime, memory / gpus, memory, runtime
 GRM = "resource_requirements(num_gpus, runtime_s, memory_bytes)"
 GMR = "resource_requirements(num_gpus, memory_bytes, runtime_s)"
 GRM_DESC = "resource_requirements(num_gpus DESC, runtime_s DESC, memory_bytes DESC)"
@@ -108,9 +108,17 @@ def main() -> None:
         "together, since what separates their times is noise. Labels: grm and gmr are "
         "the two orders, -desc their DESC forms, rq the ready_queue index.",
         "",
-        "Templates: 6e4349c5 is the claim for `jobs_sort_method = gpus_runtime_memory`, "
-        "5f6861ac for `gpus_memory_runtime`. Scale 1 holds 10,000 jobs in the largest "
+        "Templates: 1937a8cb is the claim for `jobs_sort_method = gpus_runtime_memory`, "
+        "4ae1439d for `gpus_memory_runtime`. Scale 1 holds 10,000 jobs in the largest "
         "running workflow (200,000 in all); scale 10 holds 100,000 (2,000,000 in all).",
+        "",
+        "What changed (issue 13): the claim templates are now torc-server's own at "
+        "revision ff3df9a (`claim_jobs_based_on_resources`), replacing the simulator's "
+        "earlier version: the same joins, filters and two ORDER BY clauses, but fourteen "
+        "named columns, the runner's free CPUs as the LIMIT (up to 128 here, 10 before), "
+        "the runtime bound as i64::MAX (no runner passes a time limit) and its Slurm "
+        "scheduler or NULL for the scheduler test. The replays below draw their values "
+        "from those samples.",
     ]
     for scale in (float(s) for s in args.scales.split(",")):
         started = time.perf_counter()

@@ -318,28 +318,31 @@ def test_the_seed_indexes_audited_with_the_torc_log(torc_seed: Path) -> None:
     document = command_json("audit", "--db", str(torc_seed), str(TORC / "workload.log"),
                             "--no-replay")
     assert checksum(torc_seed) == before
-    assert document["templates_planned"] > 50 and document["plan_mismatches"] == []
-    # The claim query sorts in a temp b-tree: no logged plan uses the sort-order index.
-    assert [u["index"] for u in document["unused"]] == ["seed_11_rr_gpus_runtime_memory"]
-    assert [d["index"] for d in document["drops"]] == ["seed_11_rr_gpus_runtime_memory"]
-    assert [r["code"] for r in document["drops"][0]["reasons"]] == [Reason.UNUSED]
-    # Both prefixes are named with their longer index, and kept: each serves an ORDER BY id
-    # page without a sort, which its longer index cannot.
-    prefixes = {r["index"]: r for r in document["redundant"]}
-    assert set(prefixes) == {"seed_01_job_workflow", "seed_12_workflow_user"}
-    job = prefixes["seed_01_job_workflow"]
-    assert job["covered_by"] == "seed_02_job_workflow_status" and job["verdict"] == "needed"
-    needed = job["needed_by"][0]
-    assert needed["template"] == "5c8f54feac00"
+    assert document["templates_planned"] > 100 and document["plan_mismatches"] == []
+    # torc-server never runs what four of the seed's indexes were for: the claim query sorts
+    # in a temp b-tree; no list looks jobs up by input file or user data; archiving lives in
+    # workflow_status, so workflow(user, is_archived) serves no query.
+    unused = ["seed_11_rr_gpus_runtime_memory", "seed_07_job_input_file_file",
+              "seed_09_job_input_user_data", "seed_13_workflow_user_archived"]
+    assert [u["index"] for u in document["unused"]] == unused
+    assert sorted(d["index"] for d in document["drops"]) == sorted(unused)
+    assert {r["code"] for d in document["drops"] for r in d["reasons"]} == {Reason.UNUSED}
+    # The prefix is named with its longer index, and kept: it serves the CLI's job pages
+    # (ORDER BY id LIMIT … OFFSET …) without a sort, which its longer index cannot.
+    (prefix,) = document["redundant"]
+    assert prefix["index"] == "seed_01_job_workflow"
+    assert prefix["covered_by"] == "seed_02_job_workflow_status"
+    assert prefix["verdict"] == "needed"
+    needed = prefix["needed_by"][0]
+    assert needed["template"] == "b4ef41accdcf"  # list_jobs: … ORDER BY id ASC LIMIT ? OFFSET ?
     assert needed["cost_without"] > needed["cost_with"]
     assert "USE TEMP B-TREE FOR ORDER BY" in needed["plan_without"]
-    workflow = prefixes["seed_12_workflow_user"]
-    assert workflow["covered_by"] == "seed_13_workflow_user_archived"
-    assert workflow["needed_by"][0]["template"] == "8512aae43382"
     # The synthesised database was never analysed.
     assert document["statistics"]["state"] == "missing"
     used = {i["name"]: i["used_by"] for i in document["indexes"]}
-    assert "58aaad76cdd6" in used["seed_06_job_blocked_by_blocker"]  # the hot reverse lookup
+    assert "e44be7227406" in used["seed_06_job_blocked_by_blocker"]  # the unblock CTE
+    assert "8262ae2a85b9" in used["seed_02_job_workflow_status"]  # is_workflow_complete
+    assert document["full_scans"] == []
 
 
 def test_parameters_from_a_json_log_and_names_that_need_quotes(tmp_path: Path) -> None:
@@ -365,15 +368,22 @@ def test_parameters_from_a_json_log_and_names_that_need_quotes(tmp_path: Path) -
 
 def test_a_covering_index_read_end_to_end_is_a_full_scan(torc_seed: Path, tmp_path: Path
                                                           ) -> None:
-    """Without job_blocked_by(blocked_by_job_id), Torc's hottest query reads the table's
-    whole (job_id, blocked_by_job_id) key: SCAN ... USING COVERING INDEX."""
+    """Without job_blocked_by(blocked_by_job_id), the server's --upstream-job-id filter reads
+    the table's whole (job_id, blocked_by_job_id) key: SCAN ... USING COVERING INDEX; and
+    the unblock CTE scans the table itself."""
     copy = tmp_path / "without.sqlite"
     shutil.copy(torc_seed, copy)
     with sqlite3.connect(copy) as db:
         db.execute("DROP INDEX seed_06_job_blocked_by_blocker")
+    upstream = tmp_path / "upstream.log"
+    upstream.write_text("SELECT COUNT(*) as total FROM job WHERE workflow_id = 40 AND id IN "
+                        "(SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = 5)\n")
+    document = command_json("audit", "--db", str(copy), str(upstream), "--no-replay")
+    (scan,) = document["full_scans"]
+    assert scan["template"] == "446ff58fc41b" and scan["table"] == "job_blocked_by"
+    assert "USING COVERING INDEX" in scan["plan"]
     document = command_json("audit", "--db", str(copy), str(TORC / "workload.log"),
                             "--no-replay")
     scans = {s["template"]: s for s in document["full_scans"]}
-    assert "58aaad76cdd6" in scans
-    assert scans["58aaad76cdd6"]["table"] == "job_blocked_by"
-    assert "USING COVERING INDEX" in scans["58aaad76cdd6"]["plan"]
+    assert scans["e44be7227406"]["table"] == "job_blocked_by"
+    assert scans["e44be7227406"]["plan"] == "SCAN jbb"

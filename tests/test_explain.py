@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import command_json, run_command
-from torc import CLAIM, TORC
+from torc import CLAIM, TORC, claim_with_values
 
 from advisor.model.reasons import Reason
 
@@ -62,8 +62,7 @@ def test_each_candidate_and_each_dropped_one_carries_a_reason_code(tmp_path: Pat
     log = tmp_path / "three.log"
     log.write_text("SELECT * FROM file WHERE workflow_id = 5 ORDER BY id LIMIT 10 OFFSET 0\n"
                    "SELECT * FROM ready_queue WHERE workflow_id = 5\n"
-                   + CLAIM.replace("?", "1", 1).replace("?", "8000000000", 1)
-                   .replace("?", "16", 1).replace("?", "10", 1) + "\n")
+                   + claim_with_values() + "\n")
     document = explain_json(str(log), *torc())
     by_sql = {t["sql"].split(" WHERE")[0]: t for t in document["templates"]}
     files = {c["index"]: c for c in by_sql["SELECT * FROM file"]["candidates"]}

@@ -71,6 +71,18 @@ def test_hostile_statements_are_refused_or_stopped(case: str, sandbox: Sandbox, 
     assert sandbox.run("SELECT count(*) FROM job").status == "ok"
 
 
+def test_a_write_that_times_out_inside_its_savepoint_is_stopped(sandbox: Sandbox) -> None:
+    """Replays run writes in a savepoint they roll back; a write stopped at the time limit
+    has rolled back already (Torc's INSERT … SELECT of initialize_jobs, on a large copy)."""
+    before = sandbox.run("SELECT count(*) FROM job")
+    outcome = sandbox.run_rolled_back(
+        "INSERT INTO job (workflow_id, status) WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+        "SELECT x + 1 FROM c) SELECT 1, 0 FROM c")
+    assert outcome.status == "timeout", outcome
+    assert not sandbox.connection.in_transaction
+    assert before.status == sandbox.run("SELECT count(*) FROM job").status == "ok"
+
+
 def test_read_only_pragmas_run(sandbox: Sandbox) -> None:
     assert sandbox.run("PRAGMA table_info(job)").status == "ok"
 
@@ -180,7 +192,11 @@ def test_compare_measures_both_statistics_states_on_a_synthesised_database(
     assert document["statistics_states"] == ["as found", "after ANALYZE"]
     assert set(document["verdicts"]) == {"as found", "after ANALYZE"}
     values = document["values"]
-    assert values["drawn"] > 50 and values["unfilled"] <= 2  # the log logged no values
+    # The log logged no values. Six of torc-server's templates cannot be filled (see
+    # workloads/torc/README.md): the COALESCE updates' and `trigger_count + ?`'s
+    # placeholders and the unblock CTE's return code bind no column, and the uninitialize
+    # CTE repeats its $1 and $2.
+    assert values["drawn"] > 50 and values["unfilled"] <= 6
     none, indexed = document["configurations"]
     assert indexed["label"] == "blocked" and indexed["indexes"] == [
         "job_blocked_by(blocked_by_job_id)"]
@@ -189,13 +205,6 @@ def test_compare_measures_both_statistics_states_on_a_synthesised_database(
         assert indexed["measured"][state]["index_bytes"] > 0
         assert none["measured"][state]["outcomes"]["ok"] > 50
         assert document["fidelity"][state]["pairs"] > 50
-    lookup = "58aaad76cdd6"  # SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = ?
-    template = next(t for t in document["templates"] if t["id"] == lookup)
-    medians = template["measured_median_seconds"]["as found"]
-    assert medians["blocked"] < medians["none"]
-    plans = template["plans"]["as found"]
-    assert plans["none"].startswith("SCAN job_blocked_by")
-    assert "USING INDEX advisor_job_blocked_by" in plans["blocked"]
 
 
 def test_compare_on_named_templates_only(tmp_path: Path, monkeypatch) -> None:
@@ -205,10 +214,18 @@ def test_compare_on_named_templates_only(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ADVISOR_CACHE_DIR", str(tmp_path / "cache"))
     args = ["compare", str(TORC / "workload.log"), "--schema", str(SCHEMA), "--profile",
             str(PROFILE), "--scale", "0.01", "--repetitions", "1", "--stats", "analyzed",
-            "--template", "58aaad76", "-c", "none", "-c", "job_blocked_by(blocked_by_job_id)"]
+            "--template", "e44be722", "-c", "none", "-c", "job_blocked_by(blocked_by_job_id)"]
     document = command_json(*args)
-    assert [t["id"] for t in document["templates"]] == ["58aaad76cdd6"]
+    # The recursive CTE complete_job runs to release dependents, from the trace log's values.
+    assert [t["id"] for t in document["templates"]] == ["e44be7227406"]
     assert document["statistics_states"] == ["after ANALYZE"]
     assert len(document["configurations"][0]["measured"]["after ANALYZE"]) > 0
+    (template,) = document["templates"]
+    index = "job_blocked_by(blocked_by_job_id)"
+    medians = template["measured_median_seconds"]["after ANALYZE"]
+    assert medians[index] < medians["none"]
+    plans = template["plans"]["after ANALYZE"]
+    assert "SCAN jbb" in plans["none"]
+    assert "USING INDEX advisor_job_blocked_by" in plans[index]
     code, _, err = run_command(*args[:-4], "--template", "ffffffff", "-c", "none", "-c", "none")
     assert code == 1 and "no template with id ffffffff" in err

@@ -157,8 +157,10 @@ def test_row_counts_match_the_profile(torc: SynthReport, torc_profile: Profile) 
     expected = torc_profile.scaled(SCALE).table_rows()
     for table, rows in expected.items():
         assert close_to(torc.rows[table], rows), (table, torc.rows[table], rows)
+    # Whole counts per parent are exact; scheduled_compute_node's 1.5 per active workflow
+    # (the Slurm allocations of the half that have schedulers) is rounded at random.
     fixed = ("workflow", "workflow_status", "job", "job_internal", "local_scheduler",
-             "compute_node", "scheduled_compute_node")
+             "compute_node")
     assert {t: torc.rows[t] for t in fixed} == {t: expected[t] for t in fixed}
     assert not torc.refused
     assert torc.scale == SCALE and torc.seed == torc_profile.seed
@@ -172,7 +174,7 @@ def test_groups_shape_the_workflows(db: sqlite3.Connection) -> None:
     assert history[0] > 5 * history[len(history) // 2]  # one giant, many small
     assert sum(sizes[w] for w in range(36, 40)) == 120
     results = dict(db.execute("SELECT workflow_id, count(*) FROM result GROUP BY 1"))
-    assert results[40] == 190 and set(results) <= set(range(36, 41))  # 0.95 per focus job
+    assert results[40] == 198 and set(results) <= set(range(36, 41))  # 0.99 per focus job
 
 
 def test_scale_multiplies_the_scaled_tables(tmp_path: Path, torc_catalog: Catalog,
@@ -246,7 +248,9 @@ def test_column_hints_are_respected(db: sqlite3.Connection) -> None:
     assert abs(share("SELECT avg(cancel_on_blocking_job_failure = 1) FROM job") - 0.8) < 0.03
     assert abs(share("SELECT avg(supports_termination = 1) FROM job") - 0.1) < 0.03
     assert abs(share("SELECT avg(scheduler_id IS NULL) FROM job") - 0.7) < 0.03
-    assert scalar(db, "SELECT count(DISTINCT status) FROM job") == 9
+    # The statuses the simulated window leaves: blocked, ready, done, canceled.
+    statuses = dict(db.execute("SELECT status, count(*) FROM job GROUP BY status"))
+    assert set(statuses) == {1, 2, 4, 5} and max(statuses, key=statuses.get) == 1
     assert scalar(db, "SELECT count(DISTINCT user) FROM workflow") <= 8
     assert abs(share("SELECT avg(length(command)) FROM job") - 28) < 3
     cpus = {row[0] for row in db.execute("SELECT DISTINCT num_cpus FROM resource_requirements")}

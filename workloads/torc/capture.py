@@ -23,7 +23,8 @@ import sqlite3
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,7 @@ _SLOW_QUERY_NS = _NANOS_PER_SECOND  # sqlx logs statements slower than 1 s at WA
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _RUST_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\0": "\\0"}
 _VALUES_ROWS = re.compile(r"(\((?:\?, )*\?\))(?:, \1)+")  # two or more rows of placeholders
+_CTE_NAME = re.compile(r"WITH\s+(?:RECURSIVE\s+)?(\w+)", re.IGNORECASE)
 _TABLE_AFTER = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+(\w+)", re.IGNORECASE)
 
 
@@ -94,6 +96,11 @@ class SimClock:
         fraction = f".{moment.microsecond:06d}"[: digits + 1] if digits else ""
         return f"{text}{fraction}Z"
 
+    def rfc3339(self) -> str:
+        """The time as chrono's ``to_rfc3339`` writes it (microseconds, ``+00:00``)."""
+        moment = self._epoch + dt.timedelta(microseconds=self.now_us)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
 
 class Recorder:
     """Executes one statement per call on an autocommit connection and logs it.
@@ -113,6 +120,8 @@ class Recorder:
         self._on_progress = on_progress
         self.kinds: Counter[str] = Counter()
         self.templates: set[str] = set()
+        self.muted_count = 0
+        self._muted = False
         conn.set_trace_callback(self._traced.append)
 
     @property
@@ -120,24 +129,50 @@ class Recorder:
         """Statements recorded so far."""
         return self.kinds.total()
 
-    def run(self, sql: str, params: Params = ()) -> list[tuple]:
-        """Execute ``sql`` with ``params``, fetch every row, log it, and return the rows."""
+    def run(self, sql: str, params: Params = (), *, sqlx: bool = True) -> list[tuple]:
+        """Execute ``sql`` with ``params``, fetch every row, log it, and return the rows.
+
+        ``sqlx=False`` is for statements sqlx sends below its query logger (the BEGIN
+        and COMMIT of ``pool.begin()`` transactions): the trace log has them, the sqlx
+        log does not.
+        """
+        return self._execute(sql, params, sqlx)[0]
+
+    def run_count(self, sql: str, params: Params = ()) -> int:
+        """Execute a write like :meth:`run` and return the rows it changed."""
+        return self._execute(sql, params, True)[1]
+
+    def _execute(self, sql: str, params: Params, sqlx: bool) -> tuple[list[tuple], int]:
         self._traced.clear()
         start = time.perf_counter_ns()
         cursor = self._conn.execute(sql, params)
         rows = cursor.fetchall()
         elapsed = time.perf_counter_ns() - start
+        changed = max(cursor.rowcount, 0)
+        if self._muted:
+            self.muted_count += 1
+            return rows, changed
         if len(self._traced) != 1:
             raise RuntimeError(f"expected one traced statement, got {len(self._traced)}: {sql}")
-        record = Executed(sql, self._traced[0], elapsed, len(rows), max(cursor.rowcount, 0),
-                          self._clock.tick())
+        record = Executed(sql, self._traced[0], elapsed, len(rows), changed, self._clock.tick())
         for sink in self._sinks:
-            sink.write(record)
+            if sqlx or not isinstance(sink, SqlxTracingLog):
+                sink.write(record)
         self.kinds[statement_kind(sql)] += 1
         self.templates.add(sql)
         if self._on_progress is not None:
             self._on_progress(self.count)
-        return rows
+        return rows, changed
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Statements run but are not logged: the database's state before the captured
+        window (they are counted in ``muted_count``)."""
+        self._muted = True
+        try:
+            yield
+        finally:
+            self._muted = False
 
     def close(self) -> None:
         """Stop tracing and close every sink."""
@@ -149,6 +184,9 @@ class Recorder:
 def statement_kind(sql: str) -> str:
     """A coarse label for summaries: the verb and the first table, e.g. ``UPDATE job``."""
     verb = sql.split(None, 1)[0].upper()
+    if verb == "WITH":  # name the common table expression: its body reads many tables
+        cte = _CTE_NAME.match(sql)
+        return f"WITH {cte.group(1)}" if cte else verb
     table = _TABLE_AFTER.search(sql)
     return f"{verb} {table.group(1)}" if table else verb
 

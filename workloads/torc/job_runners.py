@@ -1,14 +1,16 @@
-"""Job runners, status watchers and users, interleaved by a seeded event loop.
+"""Job runners, event monitors and users, interleaved by a seeded event loop.
 
-Each running workflow gets job runners (one per compute node). A runner wakes
-every ``poll_every_s`` simulated seconds: it reports the jobs that finished
-since its last wake (complete, which readies their dependents), claims jobs
-that fit its free resources, and starts them; when it has nothing to do it
-polls whether the workflow is complete. A node retires after a number of jobs
-or when too little of its time limit is left, and a new node takes its place.
-Watchers poll status counts; a user browses lists now and then. Events run in
-simulated-time order (ties by creation order), so runners of several workflows
-interleave exactly the same way on every run with the same seed.
+A job runner is Torc's (``JobRunner::run_worker`` at ff3df9a). It registers its
+compute node, runs the workflow's on-start actions, then every ``poll_every_s``
+simulated seconds: asks whether the workflow is complete, reports the jobs that
+finished since its last wake (``complete_job``), looks for triggered actions,
+claims jobs that fit its free resources (LIMIT = its free CPUs) and starts each
+(its resource requirements, then ``start_job``). On Slurm allocations the runner
+also finds and updates its scheduled compute node. A node stops claiming when
+too little of its time limit is left, finishes its jobs and is replaced while
+the workflow still needs runners. Monitors poll new events; a user browses
+now and then. Events run in simulated-time order (ties by creation order), so
+runners of several workflows interleave the same way on every run with a seed.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-import torc_server as api
-from capture import Recorder, SimClock
-from torc_clients import Browser
+from capture import SimClock
+from torc_clients import Browser, EventsMonitor
 from torc_create import WorkflowIds
-from torc_server import ClaimedJob, ClaimRequest, Completion, NodeSpec, Resources
+from torc_server import ClaimedJob, NodeSpec, Resources, Result, TorcServer
 from workflow_plan import WorkflowPlan
 
 from advisor.model.errors import ProfileError
@@ -37,13 +38,9 @@ _GIB = 2**30
 class RunOptions:
     """The simulator's knobs, read from the profile's ``[app]`` table."""
 
-    claim_limit: int = 10
-    jobs_per_node: int = 500
     failure_rate: float = 0.02
-    page_size: int = 200
-    batch_rows: int = 250
-    poll_every_s: int = 300
-    watch_every_s: int = 600
+    poll_every_s: int = 60
+    watch_every_s: int = 60
     browse_every_s: int = 3600
 
     @classmethod
@@ -102,23 +99,22 @@ class Runner:
 
     workflow: LiveWorkflow
     node_id: int
-    scheduled_id: int
+    scheduled: tuple | None  # the scheduled_compute_node row of a Slurm allocation
     capacity: Resources
-    scheduler_id: int | None
+    scheduler_config_id: int | None
     started_s: float
     time_limit_s: int
     free: Resources
     running: list[RunningJob] = field(default_factory=list)
-    jobs_started: int = 0
     idle_polls: int = 0
 
 
 class Simulation:
-    """The event loop: runner wakes, watcher polls and user visits in simulated time."""
+    """The event loop: runner wakes, monitor polls and user visits in simulated time."""
 
-    def __init__(self, db: Recorder, clock: SimClock, options: RunOptions, rng: random.Random,
-                 browser: Browser) -> None:
-        self._db = db
+    def __init__(self, server: TorcServer, clock: SimClock, options: RunOptions,
+                 rng: random.Random, browser: Browser) -> None:
+        self._server = server
         self._clock = clock
         self._options = options
         self._rng = rng
@@ -127,20 +123,22 @@ class Simulation:
         self._order = itertools.count()
         self._live: list[LiveWorkflow] = []
         self._browsable: list[tuple[WorkflowIds, int]] = []
+        self._slurm_jobs = itertools.count(4_000_000)
 
     def add_browsable(self, ids: WorkflowIds, run_id: int) -> None:
         """A workflow a user may look at even though no runner works on it."""
         self._browsable.append((ids, run_id))
 
     def add(self, workflow: LiveWorkflow) -> None:
-        """Start the workflow's runners (staggered) and its status watcher."""
+        """Start the workflow's runners (staggered) and a monitor of its events."""
         self._live.append(workflow)
         self.add_browsable(workflow.ids, workflow.run_id)
         now = self._clock.seconds
         for _ in range(workflow.plan.lifecycle.runners):
             self._at(now + self._rng.uniform(0, self._options.poll_every_s),
                      lambda wf=workflow: self._start_runner(wf))
-        self._at(now + self._options.watch_every_s, lambda wf=workflow: self._watch(wf))
+        monitor = EventsMonitor(self._server, workflow.ids.workflow_id)
+        self._at(now + self._options.watch_every_s, lambda: self._watch(workflow, monitor))
 
     def finished_workflows(self) -> list[LiveWorkflow]:
         """Workflows whose runners saw every job finish."""
@@ -160,74 +158,106 @@ class Simulation:
     # ------------------------------------------------------------ runners
 
     def _start_runner(self, workflow: LiveWorkflow) -> None:
-        """Schedule a node, start its runner, run the on-start actions, then poll."""
+        """A node starts its runner: a Slurm allocation when the workflow has schedulers
+        (scheduled first, found and marked active by its runner), else a local runner."""
         if workflow.stop_claiming:
             return
+        server, ids, plan = self._server, workflow.ids, workflow.plan
+        workflow_id = ids.workflow_id
         slot = workflow.nodes_started
         workflow.nodes_started += 1
         workflow.runners += 1
-        ids, plan = workflow.ids, workflow.plan
-        slurm = ids.slurm_ids[slot % len(ids.slurm_ids)] if ids.slurm_ids else None
         capacity = _node_capacity(plan)
         time_limit_s = max(2 * max(s.runtime_s for s in plan.shapes), 86_400)
-        config_id, kind = (slurm, "slurm") if slurm is not None else (ids.local_scheduler_id,
-                                                                       "local")
-        scheduled = api.schedule_node(self._db, ids.workflow_id, config_id, 4_000_000 + slot, kind)
-        node = NodeSpec(ids.workflow_id, f"node{plan.index:03d}-{slot:04d}", 10_000 + slot,
-                        self._clock.iso(), capacity, f"{time_limit_s // 3600}:00:00", kind,
-                        config_id)
-        node_id = api.start_compute_node(self._db, node, scheduled)
-        api.run_start_actions(self._db, ids.workflow_id, node_id, self._clock.iso())
-        runner = Runner(workflow, node_id, scheduled, capacity, slurm, self._clock.seconds,
+        hostname = f"node{plan.index:03d}-{slot:04d}"
+        scheduled = None
+        config_id = ids.slurm_ids[slot % len(ids.slurm_ids)] if ids.slurm_ids else None
+        if config_id is not None:  # torc slurm schedule-nodes, then the allocation starts
+            slurm_job = next(self._slurm_jobs)
+            server.create_scheduled_compute_node(workflow_id, slurm_job, config_id)
+            server.create_event(workflow_id, {
+                "category": "scheduler", "slurm_job_id": str(slurm_job),
+                "slurm_job_name": f"{plan.name}_{slot}", "scheduler_config_id": config_id,
+                "num_nodes": 1})
+            server.get_workflow(workflow_id)
+            scheduled = server.list_scheduled_compute_nodes(workflow_id, slurm_job).rows[0]
+            server.update_scheduled_compute_node(scheduled, "active")
+            node = NodeSpec(workflow_id, hostname, 1, self._clock.rfc3339(), capacity, "slurm",
+                            f'{{"slurm_job_id":"{slurm_job}"}}')
+            node_id = server.create_compute_node(node)
+            run_id = server.get_workflow_status(workflow_id).run_id
+        else:  # torc-job-runner
+            server.get_workflow(workflow_id)
+            server.is_workflow_uninitialized(workflow_id)
+            run_id = server.get_workflow_status(workflow_id).run_id
+            node = NodeSpec(workflow_id, hostname, 1, self._clock.rfc3339(), capacity, "local")
+            node_id = server.create_compute_node(node)
+        runner = Runner(workflow, node_id, scheduled, capacity, config_id, self._clock.seconds,
                         time_limit_s, capacity)
-        self._wake(runner, fresh=True)
+        for trigger in ("on_workflow_start", "on_worker_start"):
+            self._run_actions(runner, [trigger])
+        workflow.run_id = run_id
+        self._wake(runner)
 
-    def _wake(self, runner: Runner, fresh: bool = False) -> None:
-        """One runner loop iteration: report finished jobs, claim, start, or poll.
+    def _run_actions(self, runner: Runner, triggers: list[str]) -> None:
+        """Pending actions of these triggers; claim each run_commands action (and run it)."""
+        workflow_id = runner.workflow.ids.workflow_id
+        for action in self._server.get_pending_actions(workflow_id, triggers):
+            if action[3] == "run_commands":
+                self._server.claim_action(workflow_id, action[0], runner.node_id)
 
-        A runner asks for jobs when it has just started, when jobs of its own
-        finished (resources came free), or when it has nothing running.
-        """
+    def _wake(self, runner: Runner) -> None:
+        """One runner loop iteration: complete?, report finished jobs, actions, claim."""
+        server, workflow = self._server, runner.workflow
+        workflow_id = workflow.ids.workflow_id
+        complete, canceled = server.is_workflow_complete(workflow_id)
+        if complete:
+            workflow.complete = True
+        if (complete or canceled) and not runner.running:
+            self._stop_runner(runner)
+            return
         freed = self._complete_due(runner)
-        workflow = runner.workflow
+        self._run_actions(runner, ["on_jobs_ready", "on_jobs_complete"])
         if self._retiring(runner) or workflow.stop_claiming:
             if not runner.running:
                 self._stop_runner(runner)
                 return
-        elif (fresh or freed or not runner.running) and not self._claim(runner) \
-                and not runner.running:
-            self._idle_poll(runner)
-            if workflow.complete:
-                self._stop_runner(runner)
-                return
+        elif not self._claim(runner) and not runner.running and not freed:
+            runner.idle_polls += 1
+            if runner.idle_polls > _IDLE_POLL_LIMIT:
+                raise RuntimeError(f"runners of {workflow.plan.name} idle for "
+                                   f"{_IDLE_POLL_LIMIT} polls: jobs can never become ready")
         self._at(self._clock.seconds + self._options.poll_every_s, lambda: self._wake(runner))
 
     def _retiring(self, runner: Runner) -> bool:
-        """A node stops taking jobs after enough jobs, or before its time limit runs short."""
+        """A node stops taking jobs before its time limit runs short."""
         longest = max(s.runtime_s for s in runner.workflow.plan.shapes)
         time_left = runner.time_limit_s - (self._clock.seconds - runner.started_s)
-        return runner.jobs_started >= self._options.jobs_per_node or time_left < longest
+        return time_left < longest
 
     def _claim(self, runner: Runner) -> int:
-        """Claim and start jobs that fit; returns how many."""
+        """Claim jobs that fit (LIMIT = free CPUs) and start each; returns how many."""
         workflow = runner.workflow
-        time_left = runner.time_limit_s - round(self._clock.seconds - runner.started_s)
-        limit = min(self._options.claim_limit, workflow.target - workflow.claimed)
-        claimed = api.claim_jobs(self._db, ClaimRequest(
-            workflow.ids.workflow_id, workflow.plan.sort_method, runner.free, time_left,
-            runner.scheduler_id, limit))
+        limit = runner.free.cpus
+        if limit <= 0:
+            return 0
+        claimed = self._server.claim_jobs_based_on_resources(
+            workflow.ids.workflow_id, runner.free, runner.scheduler_config_id, limit,
+            workflow.plan.sort_method)
+        # Every claimed job is started. The runner at ff3df9a stopped starting them once
+        # it ran ``limit`` jobs, stranding the rest as pending; Torc fixed that the next
+        # day (8c2888d), and a simulation of the stranding would never finish.
         for job in claimed:
             self._start_job(runner, job)
         workflow.claimed += len(claimed)
+        if claimed:
+            runner.idle_polls = 0
         return len(claimed)
 
     def _start_job(self, runner: Runner, job: ClaimedJob) -> None:
-        index = runner.workflow.index_of[job.job_id]
-        plan = runner.workflow.plan
-        api.start_job(self._db, job.job_id, bool(plan.files.inputs[index]),
-                      bool(plan.user_data.inputs[index]))
+        self._server.get_resource_requirements(job.resource_requirements_id)
+        self._server.start_job(job.job_id, runner.workflow.run_id, runner.node_id)
         runner.free = runner.free - job.need
-        runner.jobs_started += 1
         now = self._clock.seconds
         ends = now + job.runtime_s * self._rng.uniform(0.05, 0.5)
         runner.running.append(RunningJob(job, now, ends))
@@ -238,62 +268,44 @@ class Simulation:
         due = sorted((run for run in runner.running if run.ends_s <= now), key=lambda r: r.ends_s)
         runner.running = [run for run in runner.running if run.ends_s > now]
         for run in due:
-            api.complete_job(self._db, self._completion(runner, run))
+            self._server.complete_job(self._result(runner, run))
             runner.free = runner.free + run.job.need
         return len(due)
 
-    def _completion(self, runner: Runner, run: RunningJob) -> Completion:
-        workflow, rng, job = runner.workflow, self._rng, run.job
-        index = workflow.index_of[job.job_id]
-        ids, plan = workflow.ids, workflow.plan
+    def _result(self, runner: Runner, run: RunningJob) -> Result:
+        rng, job = self._rng, run.job
         peak = int(job.need.memory_bytes * rng.uniform(0.2, 0.95))
         failed = rng.random() < self._options.failure_rate
-        return Completion(
-            workflow_id=workflow.ids.workflow_id, job_id=job.job_id, run_id=workflow.run_id,
-            compute_node_id=runner.node_id, return_code=1 if failed else 0,
+        return Result(
+            job_id=job.job_id, workflow_id=runner.workflow.ids.workflow_id,
+            run_id=runner.workflow.run_id, compute_node_id=runner.node_id,
+            return_code=1 if failed else 0,
             exec_time_minutes=round((run.ends_s - run.started_s) / 60, 4),
             completion_time=self._clock.iso(), peak_memory_bytes=peak,
             avg_memory_bytes=int(peak * 0.7), peak_cpu_percent=round(rng.uniform(50, 100), 1),
             avg_cpu_percent=round(rng.uniform(20, 50), 1),
-            output_files=tuple(ids.file_ids[i] for i in plan.files.outputs[index]),
-            output_user_data=tuple(ids.user_data_ids[i] for i in plan.user_data.outputs[index]),
-            file_mtime=round(1_763_856_000 + run.ends_s, 3),
         )
 
-    def _idle_poll(self, runner: Runner) -> None:
-        """Nothing to run: ask whether the workflow is complete or canceled."""
-        workflow = runner.workflow
-        if api.unfinished_jobs(self._db, workflow.ids.workflow_id) == 0:
-            workflow.complete = True
-            return
-        api.workflow_state(self._db, workflow.ids.status_id)
-        runner.idle_polls += 1
-        if runner.idle_polls > _IDLE_POLL_LIMIT:
-            raise RuntimeError(f"runners of {workflow.plan.name} idle for "
-                               f"{_IDLE_POLL_LIMIT} polls: jobs can never become ready")
-
     def _stop_runner(self, runner: Runner) -> None:
-        """Release the node; start a replacement while the workflow still needs one."""
+        """The runner's exit: on-worker-complete actions, its allocation marked complete;
+        a replacement starts while the workflow still needs one."""
         workflow = runner.workflow
-        api.stop_compute_node(self._db, runner.node_id, runner.scheduled_id,
-                              self._clock.seconds - runner.started_s)
-        api.record_event(self._db, workflow.ids.workflow_id, self._clock.iso(),
-                         {"category": "compute_node", "type": "stop", "node_id": runner.node_id})
+        self._run_actions(runner, ["on_worker_complete"])
+        if runner.scheduled is not None:
+            self._server.update_scheduled_compute_node(runner.scheduled, "complete")
         workflow.runners -= 1
         if not workflow.stop_claiming:
             self._start_runner(workflow)
 
-    # ------------------------------------------------------------ watchers and users
+    # ------------------------------------------------------------ monitors and users
 
-    def _watch(self, workflow: LiveWorkflow) -> None:
-        """A status watcher: counts by status; now and then the ready queue itself."""
+    def _watch(self, workflow: LiveWorkflow, monitor: EventsMonitor) -> None:
+        """``torc events monitor`` on a running workflow."""
         if workflow.closed:
             return
-        api.status_counts(self._db, workflow.ids.workflow_id)
-        if self._rng.random() < 0.25:
-            api.ready_queue(self._db, workflow.ids.workflow_id)
+        monitor.poll()
         self._at(self._clock.seconds + self._options.watch_every_s,
-                 lambda: self._watch(workflow))
+                 lambda: self._watch(workflow, monitor))
 
     def _browse(self) -> None:
         """A user visit: mostly the largest running workflow, sometimes any workflow."""

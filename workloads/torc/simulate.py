@@ -3,14 +3,17 @@
     python workloads/torc/simulate.py [--profile PROFILE] [--seed N] [--out-dir DIR]
                                       [--scale FACTOR] [--keep-db PATH]
 
-Builds a Torc-like SQLite database from schema.sql at the profile's scale and
-drives the server's job lifecycle against it (create, initialize, claim, run,
-complete, unblock, with status polling and list calls throughout), writing
-every statement to ``workload.log`` (sqlite3 ``.trace --profile`` format) and
+Builds a Torc SQLite database from migrations/ (torc-server's schema at
+ff3df9a) at the profile's scale and drives the server's job lifecycle against
+it with the statements torc-server runs (create, initialize, claim, run,
+complete, unblock, with completion polling, event monitors and list calls
+throughout), writing every statement of the captured window to
+``workload.log`` (sqlite3 ``.trace --profile`` format) and
 ``workload.sqlx.log`` (sqlx ``tracing`` events), both gzip-compressed under
-those names (advisor recognises gzip by content). The same seed gives the
-same statements with the same values in the same order; only the measured
-durations differ between runs.
+those names (advisor recognises gzip by content). The history workflows exist
+before the window opens: they are created through the same calls, unlogged.
+The same seed gives the same statements with the same values in the same
+order; only the measured durations differ between runs.
 """
 
 from __future__ import annotations
@@ -25,15 +28,15 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torc_server as api
 from capture import Recorder, SimClock, SqlxTracingLog, TraceProfileLog
 from job_runners import LiveWorkflow, RunOptions, Simulation
-from torc_clients import Browser
+from torc_clients import Browser, archive_workflow, cancel_workflow, start_workflow
 from torc_create import create_planned_workflow
+from torc_server import JobStatus, TorcServer
 from workflow_plan import WorkflowPlan, check_profile, plan_workflows
 
 from advisor.catalog.profile import Profile, load_profile
@@ -48,7 +51,25 @@ _COLLAPSE = re.compile(r"\?(?:, \?)+|\((?:\?(?:, \?)*)\)(?:, \((?:\?(?:, \?)*)\)
 
 
 @dataclass(frozen=True)
+class Revision:
+    """What differs between Torc revisions with the same lifecycle: the folder holding the
+    profile, the migrations and the logs, and the server class that runs its statements.
+    Another revision's simulate.py calls :func:`main` with its own."""
+
+    home: Path
+    server: Callable[[Recorder, SimClock], TorcServer]
+
+    @property
+    def migrations(self) -> Path:
+        return self.home / "migrations"
+
+
+FF3DF9A = Revision(HERE, TorcServer)
+
+
+@dataclass(frozen=True)
 class Settings:
+    revision: Revision
     profile: Profile
     seed: int
     out_dir: Path
@@ -76,10 +97,10 @@ class Progress:
         print(f"[{elapsed:7.1f}s] {self.phase:<10} {count:>8,} statements", file=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, revision: Revision = FF3DF9A) -> int:
     started = time.perf_counter()
     try:
-        settings = parse_settings(argv)
+        settings = parse_settings(argv, revision)
         with tempfile.TemporaryDirectory(prefix="torc-sim-") as scratch:
             db_path = settings.keep_db or Path(scratch) / "torc.db"
             recorder = simulate(settings, db_path, Progress())
@@ -92,11 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def parse_settings(argv: Sequence[str] | None) -> Settings:
+def parse_settings(argv: Sequence[str] | None, revision: Revision = FF3DF9A) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", type=Path, default=HERE / "profile.toml")
+    parser.add_argument("--profile", type=Path, default=revision.home / "profile.toml")
     parser.add_argument("--seed", type=int, help="default: the profile's seed")
-    parser.add_argument("--out-dir", type=Path, default=HERE)
+    parser.add_argument("--out-dir", type=Path, default=revision.home)
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply job counts (0.01 runs in seconds)")
     parser.add_argument("--keep-db", type=Path, metavar="PATH",
@@ -107,26 +128,28 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         profile = profile.scaled(args.scale)
     check_profile(profile)
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    return Settings(profile, profile.seed if args.seed is None else args.seed, args.out_dir,
-                    args.keep_db, RunOptions.from_app(profile.app))
+    return Settings(revision, profile, profile.seed if args.seed is None else args.seed,
+                    args.out_dir, args.keep_db, RunOptions.from_app(profile.app))
 
 
-def open_database(path: Path) -> sqlite3.Connection:
-    """A fresh database with the schema, in autocommit mode, set up as sqlx sets up SQLite."""
+def open_database(path: Path, migrations: Path) -> sqlite3.Connection:
+    """A fresh database, migrated as torc-server migrates it at start (every up migration
+    in order), in autocommit mode, set up as the server sets up its sqlx pool."""
     for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
-    conn.executescript((HERE / "schema.sql").read_text(encoding="utf-8"))
+    for migration in sorted(migrations.glob("*.up.sql")):
+        conn.executescript(migration.read_text(encoding="utf-8"))
     return conn
 
 
 def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
     """Run every phase with the recorder attached; returns it for the summary."""
     seed = settings.seed
-    conn = open_database(db_path)
+    conn = open_database(db_path, settings.revision.migrations)
     clock = SimClock(CLOCK_START, random.Random(f"{seed}/clock"))
     recorder = Recorder(conn, clock, [
         TraceProfileLog(settings.out_dir / f"{PLAIN_LOG}.partial"),
@@ -134,19 +157,19 @@ def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
     ], progress.tick)
     finished = False
     try:
+        server = settings.revision.server(recorder, clock)
         users = [f"user{k + 1:02d}" for k in range(8)]
-        browser = Browser(recorder, random.Random(f"{seed}/browse"), settings.options.page_size,
-                          users)
-        sim = Simulation(recorder, clock, settings.options, random.Random(f"{seed}/run"), browser)
+        browser = Browser(server, random.Random(f"{seed}/browse"), users)
+        sim = Simulation(server, clock, settings.options, random.Random(f"{seed}/run"), browser)
         progress.enter("create", recorder.count)
         for plan in plan_workflows(settings.profile, seed):
-            prepare_workflow(recorder, clock, settings.options, plan, sim, seed)
+            prepare_workflow(server, clock, plan, sim)
         progress.enter("run", recorder.count)
         sim.run()
         progress.enter("report", recorder.count)
         for workflow in sim.finished_workflows():
-            api.report_workflow(recorder, workflow.ids.workflow_id, workflow.run_id)
-            api.status_counts(recorder, workflow.ids.workflow_id)
+            browser.report(workflow.ids, workflow.run_id)
+            server.list_jobs(workflow.ids.workflow_id, JobStatus.CANCELED)
         progress.enter("done", recorder.count)
         finished = True
     finally:
@@ -166,19 +189,23 @@ def settle_logs(out_dir: Path, keep: bool) -> None:
             partial.unlink(missing_ok=True)
 
 
-def prepare_workflow(db: Recorder, clock: SimClock, options: RunOptions, plan: WorkflowPlan,
-                     sim: Simulation, seed: int) -> None:
-    """Create and initialize a workflow; then archive it, leave it queued, or start its runners."""
-    ids = create_planned_workflow(db, plan, clock, options.batch_rows,
-                                  random.Random(f"{seed}/create/{plan.index}"))
-    api.initialize_workflow(db, ids.workflow_id, ids.status_id)
-    run_id = api.workflow_state(db, ids.status_id)[0]
+def prepare_workflow(server: TorcServer, clock: SimClock, plan: WorkflowPlan,
+                     sim: Simulation) -> None:
+    """History workflows exist before the window: created, started, some canceled and
+    archived, unlogged. The others are created, started and run in the window."""
     lifecycle = plan.lifecycle
+    host = f"login{plan.index % 3 + 1}"
     if lifecycle.kind == "created":
-        if plan.archive:
-            api.cancel_and_archive(db, ids.workflow_id, ids.status_id)
+        with server.db.muted():
+            ids = create_planned_workflow(server, plan)
+            run_id = start_workflow(server, ids.workflow_id, clock, host)
+            if plan.archive:
+                cancel_workflow(server, ids.workflow_id)
+                archive_workflow(server, ids.workflow_id)
         sim.add_browsable(ids, run_id)
         return
+    ids = create_planned_workflow(server, plan)
+    run_id = start_workflow(server, ids.workflow_id, clock, host)
     target = len(plan.jobs) if lifecycle.kind == "full" else round(
         lifecycle.run_fraction * len(plan.jobs))
     sim.add(LiveWorkflow(plan, ids, run_id, max(target, 1),
@@ -219,7 +246,9 @@ def template_shape(sql: str) -> str:
 def print_summary(settings: Settings, recorder: Recorder, plain: Path, actual: dict[str, int],
                   seconds: float) -> None:
     out = sys.stderr
-    print(f"\n{recorder.count:,} statements, {len(recorder.templates):,} distinct template "
+    print(f"\n{recorder.count:,} statements logged ({recorder.muted_count:,} more built the "
+          "history workflows unlogged), "
+          f"{len(recorder.templates):,} distinct template "
           f"texts, {len({template_shape(t) for t in recorder.templates}):,} after collapsing "
           "IN lists and VALUES rows", file=out)
     print("statements per kind:", file=out)

@@ -1,37 +1,119 @@
-"""Users reading the server: list calls with filters and pagination, and link lookups.
+"""Torc's clients other than the job runner: the workflow manager, the CLI, the TUI.
 
-A :class:`Browser` visit does a few things a person at a dashboard or a CLI
-does: page through a workflow's jobs (often with a status filter), results,
-events and compute nodes; open a job and follow its dependencies and files in
-both directions; list their workflows, active or archived.
+- :func:`start_workflow` is ``torc workflows start``: the workflow manager's
+  checks and resets, a new run id, file times, ``initialize_jobs`` and a start
+  event, then the submission host's compute node and its on-start actions.
+- :class:`Browser` is a user at the CLI: ``torc jobs list`` (paginated in
+  pages of 1,000 up to the default limit of 10,000, each page with its count
+  query), ``jobs get``, ``results list``, ``events list``, ``files list``,
+  ``user-data list``, ``compute-nodes list``, ``workflows list``, the results
+  report, and the TUI's whole-workflow reads.
+- :class:`EventsMonitor` is ``torc events monitor``: the latest event's time,
+  then every poll the events after it.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
-import torc_server as api
-from capture import Recorder
+from capture import SimClock
 from torc_create import WorkflowIds
-from torc_server import JobStatus
+from torc_server import DEFAULT_PAGE, JobStatus, NodeSpec, Page, Resources, TorcServer
 
-ListParams = Callable[[int, int], Sequence[object] | Mapping[str, object]]
-_STATUS_FILTERS = (JobStatus.READY, JobStatus.DONE, JobStatus.BLOCKED, JobStatus.RUNNING)
+CLI_PAGE = 1000  # the CLI's paginators ask for at most this many rows per call
+USER_DATA_LIMIT = 50  # torc user-data list's default limit
+_STATUS_FILTERS = (JobStatus.READY, JobStatus.DONE, JobStatus.BLOCKED, JobStatus.RUNNING,
+                   JobStatus.CANCELED)
+_FILE_MTIME = 1_763_856_000.0
+
+
+# ------------------------------------------------------------------ workflow manager
+
+
+def initialize_workflow(server: TorcServer, workflow_id: int) -> int:
+    """WorkflowManager::initialize: checks, resets, the next run id, file times, the
+    job statuses and ready queue, a start event. Returns the new run id."""
+    server.get_workflow_status(workflow_id)
+    for file_id in server.list_required_existing_files(workflow_id):
+        server.get_file(file_id)
+    server.list_missing_user_data(workflow_id)
+    server.reset_workflow_status(workflow_id)
+    server.reset_job_status(workflow_id)
+    state = server.get_workflow_status(workflow_id)
+    run_id = state.run_id + 1
+    server.update_workflow_status(workflow_id, type(state)(run_id, state.is_canceled,
+                                                           state.is_archived,
+                                                           state.needs_completion_script))
+    _initialize_files(server, workflow_id)
+    server.initialize_jobs(workflow_id)
+    server.create_event(workflow_id, {"category": "workflow", "type": "start", "run_id": run_id,
+                                      "message": f"Started workflow on {workflow_id}"})
+    return run_id
+
+
+def _initialize_files(server: TorcServer, workflow_id: int) -> None:
+    """Page through the workflow's files; record the time of every one that exists
+    (the workflow-wide inputs: outputs do not exist before their jobs run)."""
+    for row in paginate(lambda offset, limit: server.list_files(workflow_id, None, offset, limit),
+                        CLI_PAGE, DEFAULT_PAGE * 100):
+        if row[2].startswith("input_") and row[4] is None:
+            server.update_file(row[0], row, _FILE_MTIME)
+
+
+def start_workflow(server: TorcServer, workflow_id: int, clock: SimClock, host: str) -> int:
+    """``torc workflows start``: initialize when no job is initialized, then register the
+    submission host and look for on-start actions it should run. Returns the run id."""
+    if server.is_workflow_uninitialized(workflow_id):
+        run_id = initialize_workflow(server, workflow_id)
+    else:
+        run_id = server.get_workflow_status(workflow_id).run_id
+    server.create_compute_node(NodeSpec(workflow_id, host, 4242, clock.rfc3339(),
+                                        Resources(0, 0, 0, 0), "submission"))
+    server.get_pending_actions(workflow_id, ["on_workflow_start"])
+    return run_id
+
+
+def archive_workflow(server: TorcServer, workflow_id: int) -> None:
+    """``torc workflows archive``: the status read, then written back archived."""
+    state = server.get_workflow_status(workflow_id)
+    server.update_workflow_status(workflow_id, type(state)(state.run_id, state.is_canceled, True,
+                                                           state.needs_completion_script))
+
+
+def cancel_workflow(server: TorcServer, workflow_id: int) -> None:
+    """``torc workflows cancel``: cancel, then list the workflow's scheduled nodes."""
+    server.cancel_workflow(workflow_id)
+    server.list_scheduled_compute_nodes(workflow_id, None, 0, DEFAULT_PAGE)
+
+
+def paginate(fetch: Callable[[int, int], Page], page_size: int, limit: int) -> list[tuple]:
+    """The CLI's iterators: pages of ``page_size`` until the total is reached or ``limit``
+    rows have been taken."""
+    rows: list[tuple] = []
+    offset = 0
+    while len(rows) < limit:
+        found = fetch(offset, min(page_size, limit - len(rows)))
+        rows.extend(found.rows)
+        offset += found.count
+        if offset >= found.total or not found.rows:
+            break
+    return rows
+
+
+# ------------------------------------------------------------------ users
 
 
 class Browser:
-    """Read-only calls a user makes; each visit picks a few at random (seeded)."""
+    """Read-only calls users make; each visit picks a few at random (seeded)."""
 
-    def __init__(self, db: Recorder, rng: random.Random, page_size: int,
-                 users: Sequence[str]) -> None:
-        self._db = db
+    def __init__(self, server: TorcServer, rng: random.Random, users: Sequence[str]) -> None:
+        self._server = server
         self._rng = rng
-        self._page_size = page_size
         self._users = tuple(users)
         self._views: tuple[Callable[[WorkflowIds, int], None], ...] = (
             self.jobs, self.job_detail, self.results, self.events, self.compute_nodes,
-            self.files, self.user_data, self.workflows,
+            self.files, self.user_data, self.workflows, self.tui,
         )
 
     def visit(self, ids: WorkflowIds, run_id: int, views: int = 3) -> None:
@@ -39,78 +121,97 @@ class Browser:
         for view in self._rng.sample(self._views, views):
             view(ids, run_id)
 
-    def pages(self, sql: str, params: ListParams, most: int) -> int:
-        """Page through a list with LIMIT/OFFSET until a short page or ``most`` pages."""
-        seen = 0
-        for page in range(most):
-            rows = self._db.run(sql, params(self._page_size, page * self._page_size))
-            seen += len(rows)
-            if len(rows) < self._page_size:
-                break
-        return seen
-
     def jobs(self, ids: WorkflowIds, run_id: int) -> None:
-        workflow_id = ids.workflow_id
-        if self._rng.random() < 0.3:
-            self.pages(api.LIST_JOBS, lambda limit, offset: (workflow_id, limit, offset), 3)
-            return
-        status = self._rng.choice(_STATUS_FILTERS)
-        self._db.run(api.COUNT_JOBS_WITH_STATUS, (workflow_id, status))
-        self.pages(api.LIST_JOBS_WITH_STATUS,
-                   lambda limit, offset: (workflow_id, status, limit, offset), 2)
+        """``torc jobs list``, usually with a status filter."""
+        server, workflow_id = self._server, ids.workflow_id
+        status = None if self._rng.random() < 0.3 else self._rng.choice(_STATUS_FILTERS)
+        paginate(lambda offset, limit: server.list_jobs(workflow_id, status, None, offset, limit),
+                 CLI_PAGE, DEFAULT_PAGE)
 
     def job_detail(self, ids: WorkflowIds, run_id: int) -> None:
-        """Open a handful of jobs, then one job's result, dependencies and outputs."""
-        picked = self._rng.sample(ids.job_ids, min(len(ids.job_ids), self._rng.randint(1, 8)))
-        api.in_list(self._db, api.GET_JOBS, picked)
-        job_id = picked[0]
-        self._db.run(api.RESULTS_OF_JOB, (ids.workflow_id, job_id))
-        self._db.run(api.BLOCKERS_OF_JOB, (job_id,))
-        self._db.run(api.JOBS_BLOCKED_BY, (job_id,))
-        self._db.run(api.COUNT_UNFINISHED_BLOCKERS, (job_id,))
-        self._db.run(api.OUTPUT_FILES_OF_JOB, (job_id,))
+        """``torc jobs get`` for a few jobs, then one job's results and dependents."""
+        server, workflow_id = self._server, ids.workflow_id
+        picked = self._rng.sample(ids.job_ids, min(len(ids.job_ids), self._rng.randint(1, 4)))
+        for job_id in picked:
+            server.get_job(job_id)
+        server.list_results(workflow_id, job_id=picked[0], limit=DEFAULT_PAGE)
+        paginate(lambda offset, limit: server.list_jobs(workflow_id, None, picked[0], offset,
+                                                        limit), CLI_PAGE, DEFAULT_PAGE)
 
     def results(self, ids: WorkflowIds, run_id: int) -> None:
-        workflow_id = ids.workflow_id
-        self.pages(api.LIST_RESULTS, lambda limit, offset: (workflow_id, limit, offset), 2)
-        self.pages(api.LIST_RESULTS_OF_RUN,
-                   lambda limit, offset: (workflow_id, run_id, limit, offset), 1)
+        """``torc results list``; sometimes the results report, which also reads every job
+        and resource shape."""
+        server, workflow_id = self._server, ids.workflow_id
+        if self._rng.random() < 0.25:
+            self.report(ids, run_id)
+            return
+        run = run_id if self._rng.random() < 0.5 else None
+        paginate(lambda offset, limit: server.list_results(workflow_id, None, run, None, offset,
+                                                           limit), CLI_PAGE, DEFAULT_PAGE)
+
+    def report(self, ids: WorkflowIds, run_id: int) -> None:
+        server, workflow_id = self._server, ids.workflow_id
+        paginate(lambda offset, limit: server.list_results(workflow_id, None, None, None, offset,
+                                                           limit), CLI_PAGE, 2**62)
+        paginate(lambda offset, limit: server.list_jobs(workflow_id, None, None, offset, limit),
+                 CLI_PAGE, 2**62)
+        paginate(lambda offset, limit: server.list_resource_requirements(workflow_id, None,
+                                                                         offset, limit),
+                 CLI_PAGE, 2**62)
 
     def events(self, ids: WorkflowIds, run_id: int) -> None:
-        workflow_id = ids.workflow_id
-        self.pages(api.LIST_EVENTS, lambda limit, offset: (workflow_id, limit, offset), 2)
+        server, workflow_id = self._server, ids.workflow_id
+        paginate(lambda offset, limit: server.list_events(workflow_id, None, offset, limit),
+                 CLI_PAGE, DEFAULT_PAGE)
 
     def compute_nodes(self, ids: WorkflowIds, run_id: int) -> None:
-        workflow_id = ids.workflow_id
-        self.pages(api.LIST_COMPUTE_NODES, lambda limit, offset: (workflow_id, limit, offset), 1)
-        self._db.run(api.COMPUTE_NODES_BY_ACTIVITY, (workflow_id, 1))
+        self._server.list_compute_nodes(ids.workflow_id, 0, DEFAULT_PAGE)
 
     def files(self, ids: WorkflowIds, run_id: int) -> None:
-        """A page of files, then who reads and who writes one of them."""
-        workflow_id = ids.workflow_id
-        self.pages(api.LIST_FILES, lambda limit, offset: (workflow_id, limit, offset), 1)
-        self._follow_item(ids.file_ids, api.CONSUMERS_OF_FILE, api.PRODUCERS_OF_FILE)
+        """``torc files list``, or the files one job produced."""
+        server, workflow_id = self._server, ids.workflow_id
+        producer = self._rng.choice(ids.job_ids) if self._rng.random() < 0.4 else None
+        paginate(lambda offset, limit: server.list_files(workflow_id, producer, offset, limit),
+                 CLI_PAGE, DEFAULT_PAGE)
 
     def user_data(self, ids: WorkflowIds, run_id: int) -> None:
-        workflow_id = ids.workflow_id
-        self.pages(api.LIST_USER_DATA, lambda limit, offset: (workflow_id, limit, offset), 1)
-        self._follow_item(ids.user_data_ids, api.CONSUMERS_OF_USER_DATA,
-                          api.PRODUCERS_OF_USER_DATA)
+        """``torc user-data list`` (50 by default), or one job's inputs."""
+        server, workflow_id = self._server, ids.workflow_id
+        consumer = self._rng.choice(ids.job_ids) if self._rng.random() < 0.4 else None
+        paginate(lambda offset, limit: server.list_user_data(workflow_id, consumer, offset,
+                                                             limit),
+                 CLI_PAGE, USER_DATA_LIMIT)
 
     def workflows(self, ids: WorkflowIds, run_id: int) -> None:
-        """A user's workflows, all and not archived, then everyone's active ones."""
+        """``torc workflows list``: the user's workflows not archived, or archived ones."""
         user = self._rng.choice(self._users)
-        self.pages(api.LIST_WORKFLOWS_OF_USER,
-                   lambda limit, offset: {"user": user, "limit": limit, "offset": offset}, 1)
-        self.pages(api.LIST_WORKFLOWS_OF_USER_BY_ARCHIVED,
-                   lambda limit, offset: {"user": user, "is_archived": 0, "limit": limit,
-                                          "offset": offset}, 1)
-        self.pages(api.LIST_WORKFLOWS_BY_ARCHIVED, lambda limit, offset: (0, limit, offset), 1)
+        archived = self._rng.random() < 0.2
+        paginate(lambda offset, limit: self._server.list_workflows(user, archived, offset, limit),
+                 CLI_PAGE, DEFAULT_PAGE)
 
-    def _follow_item(self, item_ids: Sequence[int], readers_sql: str, writers_sql: str) -> None:
-        """Both directions of a job-to-item link for one item: who reads it, who writes it."""
-        if not item_ids:
-            return
-        item = self._rng.choice(item_ids)
-        self._db.run(readers_sql, (item,))
-        self._db.run(writers_sql, (item,))
+    def tui(self, ids: WorkflowIds, run_id: int) -> None:
+        """The TUI: every workflow, then one workflow's tables in one call each."""
+        server, workflow_id = self._server, ids.workflow_id
+        server.list_workflows(None, None)
+        server.list_jobs(workflow_id)
+        if self._rng.random() < 0.5:
+            server.list_job_dependencies(workflow_id)
+        else:
+            server.list_results(workflow_id)
+        server.list_events(workflow_id, None)
+        server.list_files(workflow_id, None, 0, DEFAULT_PAGE)
+
+
+class EventsMonitor:
+    """``torc events monitor``: new events of one workflow every poll."""
+
+    def __init__(self, server: TorcServer, workflow_id: int) -> None:
+        self._server = server
+        self._workflow_id = workflow_id
+        self._last = server.get_latest_event_timestamp(workflow_id) or "1970-01-01T00:00:00.000Z"
+
+    def poll(self) -> int:
+        page = self._server.list_events(self._workflow_id, self._last)
+        if page.rows:
+            self._last = page.rows[-1][2]
+        return page.count

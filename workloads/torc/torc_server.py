@@ -1,23 +1,33 @@
-"""The statements a Torc-like server runs, one function per API call.
+"""torc-server at revision ff3df9a: one method per API call, issuing the server's statements.
 
-Every function takes the :class:`~capture.Recorder` (the server's connection)
-and issues its statements one at a time, the way a sqlx handler would: explicit
-``BEGIN IMMEDIATE`` / ``COMMIT`` where the call writes more than once,
-parameterised templates written on one line, a few in ``$1`` / ``?1`` /
-``:name`` placeholder styles, IN lists and multi-row VALUES whose length
-follows the data.
+:class:`TorcServer` runs, for each API call the simulation makes, the
+statements the real handler runs, in its order, with its parameters bound the
+way it binds them (``$1`` placeholders by number, ``?`` by position; LIMIT and
+OFFSET written into the text by the query builder). Transactions follow the
+server too: ``pool.begin()`` sends a plain ``BEGIN`` (sqlx issues it below its
+query logger, so only the trace log records it), while the claim queries send
+``BEGIN IMMEDIATE`` as a statement of their own, which both logs record.
+
+The statements are in :mod:`torc_statements`; the clients that call these
+methods (job runners, the CLI, the TUI) are in ``job_runners.py``,
+``torc_clients.py`` and ``torc_create.py``. A later Torc revision with the same
+lifecycle can subclass this class and change the statements it runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
-from capture import Recorder
+import torc_statements as sql
+from capture import Recorder, SimClock
+
+_GIB = 2**30
+DEFAULT_PAGE = 10_000  # process_pagination_params: limit when the client gives none
 
 
 class JobStatus(IntEnum):
@@ -34,489 +44,615 @@ class JobStatus(IntEnum):
     DISABLED = 9
 
 
-# ------------------------------------------------------------------ templates
-# One line each: the trace log holds one record per line.
-
-INSERT_WORKFLOW_STATUS = (
-    "INSERT INTO workflow_status (run_id, has_detected_need_to_run_completion_script, "
-    "is_canceled, is_archived) VALUES (0, 0, 0, 0) RETURNING id"
-)
-INSERT_WORKFLOW = (
-    "INSERT INTO workflow (name, description, user, timestamp, is_archived, "
-    "compute_node_expiration_buffer_seconds, compute_node_wait_for_new_jobs_seconds, "
-    "compute_node_ignore_workflow_completion, compute_node_wait_for_healthy_database_minutes, "
-    "jobs_sort_method, status_id, resource_monitor_config) VALUES (:name, :description, :user, "
-    ":timestamp, 0, 180, :wait_seconds, 0, 20, :jobs_sort_method, :status_id, :monitor) "
-    "RETURNING id"
-)
-INSERT_LOCAL_SCHEDULER = (
-    "INSERT INTO local_scheduler (workflow_id, memory, num_cpus) VALUES (?, ?, ?) RETURNING id"
-)
-INSERT_EVENT = "INSERT INTO event (workflow_id, timestamp, data) VALUES (?, ?, ?)"
-
-COUNT_JOBS_WITH_STATUS = "SELECT COUNT(*) FROM job WHERE workflow_id = ? AND status = ?"
-BLOCK_JOBS = (
-    "UPDATE job SET status = 1 WHERE workflow_id = ? AND status = 0 AND id IN "
-    "(SELECT job_id FROM job_blocked_by WHERE workflow_id = ?)"
-)
-READY_JOBS = "UPDATE job SET status = 5 WHERE workflow_id = ? AND status = 0"
-FILL_READY_QUEUE = (
-    "INSERT INTO ready_queue (workflow_id, job_id, resource_requirements_id) "
-    "SELECT workflow_id, id, resource_requirements_id FROM job WHERE workflow_id = ? AND status = 5"
-)
-BUMP_RUN_ID = "UPDATE workflow_status SET run_id = run_id + 1 WHERE id = ?"
-
-CANCEL_WORKFLOW_JOBS = "UPDATE job SET status = 2 WHERE workflow_id = ? AND status IN (0, 1, 5)"
-CLEAR_READY_QUEUE = "DELETE FROM ready_queue WHERE workflow_id = ?"
-CANCEL_WORKFLOW_STATUS = "UPDATE workflow_status SET is_canceled = 1 WHERE id = ?"
-ARCHIVE_WORKFLOW = "UPDATE workflow SET is_archived = ?1 WHERE id = ?2"
-ARCHIVE_WORKFLOW_STATUS = "UPDATE workflow_status SET is_archived = ?1 WHERE id = ?2"
-
-CLAIM_BY_RESOURCES = (
-    "SELECT rq.job_id, rq.resource_requirements_id, rr.num_cpus, rr.num_gpus, rr.num_nodes, "
-    "rr.memory_bytes, rr.runtime_s, j.name, j.command FROM ready_queue rq "
-    "JOIN resource_requirements rr ON rq.resource_requirements_id = rr.id "
-    "JOIN job j ON rq.job_id = j.id WHERE rq.workflow_id = ? AND rr.memory_bytes <= ? "
-    "AND rr.num_cpus <= ? AND rr.num_gpus <= ? AND rr.num_nodes <= ? AND rr.runtime_s <= ? "
-    "AND (j.scheduler_id IS NULL OR j.scheduler_id = ?) "
-)
-CLAIM_ORDER = {
-    "gpus_runtime_memory": "ORDER BY rr.num_gpus DESC, rr.runtime_s DESC, rr.memory_bytes DESC "
-    "LIMIT ?",
-    "gpus_memory_runtime": "ORDER BY rr.num_gpus DESC, rr.memory_bytes DESC, rr.runtime_s DESC "
-    "LIMIT ?",
-}
-DEQUEUE_JOBS = "DELETE FROM ready_queue WHERE workflow_id = ? AND job_id IN ({ids})"
-SET_STATUS_OF_JOBS = "UPDATE job SET status = ? WHERE id IN ({ids})"
-SET_STATUS_OF_JOB = "UPDATE job SET status = $1 WHERE id = $2"
-
-INPUT_FILES_OF_JOB = (
-    "SELECT f.id, f.name, f.path, f.st_mtime FROM job_input_file jif "
-    "JOIN file f ON f.id = jif.file_id WHERE jif.job_id = ?"
-)
-INPUT_USER_DATA_OF_JOB = (
-    "SELECT ud.id, ud.name, ud.data FROM job_input_user_data jiu "
-    "JOIN user_data ud ON ud.id = jiu.user_data_id WHERE jiu.job_id = ?"
-)
-
-INSERT_RESULT = (
-    "INSERT INTO result (workflow_id, job_id, run_id, compute_node_id, return_code, "
-    "exec_time_minutes, completion_time, status, peak_memory_bytes, avg_memory_bytes, "
-    "peak_cpu_percent, avg_cpu_percent) VALUES (:workflow_id, :job_id, :run_id, "
-    ":compute_node_id, :return_code, :exec_time_minutes, :completion_time, :status, "
-    ":peak_memory_bytes, :avg_memory_bytes, :peak_cpu_percent, :avg_cpu_percent) RETURNING id"
-)
-UPSERT_WORKFLOW_RESULT = (
-    "INSERT INTO workflow_result (workflow_id, job_id, result_id) VALUES ($1, $2, $3) "
-    "ON CONFLICT (workflow_id, job_id) DO UPDATE SET result_id = excluded.result_id"
-)
-TOUCH_FILES = "UPDATE file SET st_mtime = ? WHERE id IN ({ids})"
-STORE_USER_DATA = "UPDATE user_data SET data = ? WHERE id = ?"
-
-JOBS_BLOCKED_BY = "SELECT job_id FROM job_blocked_by WHERE blocked_by_job_id = ?"
-CANCELABLE_JOBS = (
-    "SELECT id FROM job WHERE id IN ({ids}) AND status = 1 AND cancel_on_blocking_job_failure = 1"
-)
-UNBLOCKED_JOBS = (
-    "SELECT j.id, j.resource_requirements_id FROM job j WHERE j.id IN ({ids}) AND j.status = 1 "
-    "AND NOT EXISTS (SELECT 1 FROM job_blocked_by b JOIN job u ON u.id = b.blocked_by_job_id "
-    "WHERE b.job_id = j.id AND u.status NOT IN (2, 3, 4))"
-)
-COUNT_UNFINISHED_BLOCKERS = (
-    "SELECT COUNT(*) FROM job_blocked_by b JOIN job u ON u.id = b.blocked_by_job_id "
-    "WHERE b.job_id = ? AND u.status NOT IN (2, 3, 4)"
-)
-
-INSERT_SCHEDULED_NODE = (
-    "INSERT INTO scheduled_compute_node (workflow_id, scheduler_config_id, scheduler_id, "
-    "scheduler_type, status) VALUES (?, ?, ?, ?, ?) RETURNING id"
-)
-SET_SCHEDULED_NODE_STATUS = "UPDATE scheduled_compute_node SET status = ? WHERE id = ?"
-INSERT_COMPUTE_NODE = (
-    "INSERT INTO compute_node (workflow_id, hostname, pid, start_time, duration_seconds, "
-    "is_active, num_cpus, memory_gb, num_gpus, num_nodes, time_limit, scheduler_config_id, "
-    "compute_node_type, scheduler) VALUES (?, ?, ?, ?, NULL, 1, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "RETURNING id"
-)
-FINISH_COMPUTE_NODE = "UPDATE compute_node SET is_active = 0, duration_seconds = ? WHERE id = ?"
-GET_WORKFLOW = "SELECT * FROM workflow WHERE id = ?"
-PENDING_ACTIONS = (
-    "SELECT id, action_type, action_config, job_ids FROM workflow_action "
-    "WHERE workflow_id = ? AND trigger_type = ? AND executed = 0"
-)
-EXECUTE_ACTION = (
-    "UPDATE workflow_action SET executed = 1, executed_at = ?, executed_by = ? "
-    "WHERE id = ? AND executed = 0"
-)
-
-COUNT_UNFINISHED_JOBS = "SELECT COUNT(*) FROM job WHERE workflow_id = ? AND status NOT IN (2, 3, 4)"
-GET_WORKFLOW_STATUS = "SELECT run_id, is_canceled, is_archived FROM workflow_status WHERE id = ?"
-COUNT_JOBS_BY_STATUS = "SELECT status, COUNT(*) FROM job WHERE workflow_id = ? GROUP BY status"
-READY_QUEUE_OF_WORKFLOW = "SELECT * FROM ready_queue WHERE workflow_id = ?"
-
-LIST_JOBS = "SELECT * FROM job WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?"
-LIST_JOBS_WITH_STATUS = (
-    "SELECT * FROM job WHERE workflow_id = ? AND status = ? ORDER BY id LIMIT ? OFFSET ?"
-)
-GET_JOBS = "SELECT * FROM job WHERE id IN ({ids})"
-LIST_RESULTS = "SELECT * FROM result WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?"
-LIST_RESULTS_OF_RUN = (
-    "SELECT * FROM result WHERE workflow_id = ? AND run_id = ? ORDER BY id LIMIT ? OFFSET ?"
-)
-RESULTS_OF_JOB = "SELECT * FROM result WHERE workflow_id = ? AND job_id = ?"
-LIST_EVENTS = "SELECT * FROM event WHERE workflow_id = ? ORDER BY id DESC LIMIT ? OFFSET ?"
-LIST_COMPUTE_NODES = "SELECT * FROM compute_node WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?"
-COMPUTE_NODES_BY_ACTIVITY = "SELECT * FROM compute_node WHERE workflow_id = ? AND is_active = ?"
-BLOCKERS_OF_JOB = "SELECT blocked_by_job_id FROM job_blocked_by WHERE job_id = ?"
-LIST_FILES = "SELECT * FROM file WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?"
-CONSUMERS_OF_FILE = "SELECT job_id FROM job_input_file WHERE file_id = ?"
-PRODUCERS_OF_FILE = "SELECT job_id FROM job_output_file WHERE file_id = ?"
-OUTPUT_FILES_OF_JOB = "SELECT file_id FROM job_output_file WHERE job_id = ?"
-LIST_USER_DATA = "SELECT * FROM user_data WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?"
-CONSUMERS_OF_USER_DATA = "SELECT job_id FROM job_input_user_data WHERE user_data_id = ?"
-PRODUCERS_OF_USER_DATA = "SELECT job_id FROM job_output_user_data WHERE user_data_id = ?"
-LIST_WORKFLOWS_OF_USER = (
-    "SELECT * FROM workflow WHERE user = :user ORDER BY id LIMIT :limit OFFSET :offset"
-)
-LIST_WORKFLOWS_OF_USER_BY_ARCHIVED = (
-    "SELECT * FROM workflow WHERE user = :user AND is_archived = :is_archived ORDER BY id "
-    "LIMIT :limit OFFSET :offset"
-)
-LIST_WORKFLOWS_BY_ARCHIVED = (
-    "SELECT * FROM workflow WHERE is_archived = ? ORDER BY id LIMIT ? OFFSET ?"
-)
-# The whole-workflow reads of a final report, in the seed analysis's own words.
-REPORT_QUERIES = (
-    "SELECT * FROM job WHERE workflow_id = ?",
-    "SELECT * FROM result WHERE workflow_id = ?",
-    "SELECT * FROM event WHERE workflow_id = ?",
-    "SELECT * FROM compute_node WHERE workflow_id = ?",
-    READY_QUEUE_OF_WORKFLOW,
-)
-JOBS_WITH_STATUS = "SELECT * FROM job WHERE workflow_id = ? AND status = ?"
-RESULTS_OF_RUN = "SELECT * FROM result WHERE workflow_id = ? AND run_id = ?"
-
-
-# ------------------------------------------------------------------ SQL builders
-
-
-def placeholders(count: int) -> str:
-    """``?, ?, ?`` for an IN list of ``count`` values."""
-    return ", ".join("?" * count)
+COMPLETE = (JobStatus.DONE, JobStatus.CANCELED, JobStatus.TERMINATED)
 
 
 def numbered(*values: object) -> dict[str, object]:
-    """Parameters for ``$1``-style templates: Python binds them by name ("1", "2", ...)."""
+    """Parameters for ``$1``-style statements: SQLite names them "1", "2", ...; sqlx binds
+    them by number, and a number used twice is one parameter."""
     return {str(i): value for i, value in enumerate(values, start=1)}
 
 
-def insert_rows_sql(table: str, columns: Sequence[str], rows: int, returning: bool) -> str:
-    """A multi-row INSERT of ``rows`` rows, optionally returning the new ids in order."""
-    row = f"({placeholders(len(columns))})"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
-    return f"{sql} RETURNING id" if returning else sql
+def compact(value: object) -> str:
+    """JSON as serde_json writes it: no spaces."""
+    return json.dumps(value, separators=(",", ":"))
 
 
-def in_list(db: Recorder, template: str, ids: Sequence[int], *before: object) -> list[tuple]:
-    """Run a template whose ``{ids}`` slot is an IN list, with ``before`` bound ahead of it."""
-    return db.run(template.format(ids=placeholders(len(ids))), [*before, *ids])
-
-
-@contextmanager
-def transaction(db: Recorder) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT, as a server that takes the write lock up front does."""
-    db.run("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.run("ROLLBACK")
-        raise
-    db.run("COMMIT")
-
-
-# ------------------------------------------------------------------ create
-
-
-def insert_rows(db: Recorder, table: str, columns: Sequence[str],
-                rows: Sequence[Sequence[object]], returning: bool = False) -> list[int]:
-    """One multi-row INSERT; returns the new ids when ``returning``."""
-    if not rows:
-        return []
-    sql = insert_rows_sql(table, columns, len(rows), returning)
-    found = db.run(sql, [value for row in rows for value in row])
-    return [row[0] for row in found]
-
-
-def create_workflow(db: Recorder, name: str, description: str, user: str, timestamp: str,
-                    sort_method: str) -> tuple[int, int]:
-    """The workflow's status row and the workflow row; returns (workflow_id, status_id)."""
-    with transaction(db):
-        status_id = db.run(INSERT_WORKFLOW_STATUS)[0][0]
-        workflow_id = db.run(INSERT_WORKFLOW, {
-            "name": name, "description": description, "user": user, "timestamp": timestamp,
-            "wait_seconds": 60, "jobs_sort_method": sort_method, "status_id": status_id,
-            "monitor": json.dumps({"enabled": True, "interval_s": 10}, separators=(",", ":")),
-        })[0][0]
-    return workflow_id, status_id
-
-
-def create_local_scheduler(db: Recorder, workflow_id: int, memory: str, num_cpus: int) -> int:
-    return db.run(INSERT_LOCAL_SCHEDULER, (workflow_id, memory, num_cpus))[0][0]
-
-
-def record_event(db: Recorder, workflow_id: int, timestamp: str, data: dict[str, object]) -> None:
-    """An event row; its data is one-line JSON so that trace records stay one line."""
-    db.run(INSERT_EVENT, (workflow_id, timestamp, json.dumps(data, separators=(",", ":"))))
-
-
-# ------------------------------------------------------------------ initialize / cancel
-
-
-def initialize_workflow(db: Recorder, workflow_id: int, status_id: int) -> int:
-    """Blocked vs ready, then every ready job into ready_queue; returns jobs made ready."""
-    db.run(COUNT_JOBS_WITH_STATUS, (workflow_id, JobStatus.UNINITIALIZED))
-    with transaction(db):
-        db.run(BLOCK_JOBS, (workflow_id, workflow_id))
-        db.run(READY_JOBS, (workflow_id,))
-        db.run(FILL_READY_QUEUE, (workflow_id,))
-        db.run(BUMP_RUN_ID, (status_id,))
-    return db.run(COUNT_JOBS_WITH_STATUS, (workflow_id, JobStatus.READY))[0][0]
-
-
-def cancel_and_archive(db: Recorder, workflow_id: int, status_id: int) -> None:
-    """Cancel every job that has not run, empty the queue, and archive the workflow."""
-    with transaction(db):
-        db.run(CANCEL_WORKFLOW_JOBS, (workflow_id,))
-        db.run(CLEAR_READY_QUEUE, (workflow_id,))
-        db.run(CANCEL_WORKFLOW_STATUS, (status_id,))
-    with transaction(db):
-        db.run(ARCHIVE_WORKFLOW, (1, workflow_id))
-        db.run(ARCHIVE_WORKFLOW_STATUS, (1, status_id))
-
-
-# ------------------------------------------------------------------ claim / run / complete
+# ------------------------------------------------------------------ values the clients pass
 
 
 @dataclass(frozen=True)
 class Resources:
-    """What a compute node has free, or what a job needs."""
+    """What a compute node offers, or what a job needs (memory in bytes)."""
 
     cpus: int
     gpus: int
     nodes: int
     memory_bytes: int
 
-    def fits(self, need: Resources) -> bool:
-        return (need.cpus <= self.cpus and need.gpus <= self.gpus and need.nodes <= self.nodes
-                and need.memory_bytes <= self.memory_bytes)
-
     def __sub__(self, other: Resources) -> Resources:
-        return Resources(self.cpus - other.cpus, self.gpus - other.gpus, self.nodes - other.nodes,
+        return Resources(self.cpus - other.cpus, self.gpus - other.gpus, self.nodes,
                          self.memory_bytes - other.memory_bytes)
 
     def __add__(self, other: Resources) -> Resources:
-        return Resources(self.cpus + other.cpus, self.gpus + other.gpus, self.nodes + other.nodes,
+        return Resources(self.cpus + other.cpus, self.gpus + other.gpus, self.nodes,
                          self.memory_bytes + other.memory_bytes)
+
+    @property
+    def memory_gb(self) -> float:
+        return self.memory_bytes / _GIB
 
 
 @dataclass(frozen=True)
 class ClaimedJob:
     job_id: int
+    resource_requirements_id: int
     need: Resources
     runtime_s: int
 
 
 @dataclass(frozen=True)
-class ClaimRequest:
-    """A job runner's "give me jobs that fit" call."""
+class JobSpec:
+    """One job of a create_jobs batch, as the client sends it."""
 
-    workflow_id: int
-    sort_method: str
-    free: Resources
-    time_left_s: int
+    name: str
+    command: str
+    cancel_on_blocking_job_failure: bool
+    supports_termination: bool
+    resource_requirements_id: int
     scheduler_id: int | None
-    limit: int
-
-
-def claim_jobs(db: Recorder, request: ClaimRequest) -> list[ClaimedJob]:
-    """Claim ready jobs that fit the runner's free resources, in the workflow's sort order."""
-    sql = CLAIM_BY_RESOURCES + CLAIM_ORDER[request.sort_method]
-    free = request.free
-    with transaction(db):
-        rows = db.run(sql, (request.workflow_id, free.memory_bytes, free.cpus, free.gpus,
-                            free.nodes, request.time_left_s, request.scheduler_id, request.limit))
-        claimed: list[ClaimedJob] = []
-        for job_id, _, cpus, gpus, nodes, memory_bytes, runtime_s, _, _ in rows:
-            need = Resources(cpus, gpus, nodes, memory_bytes)
-            if free.fits(need):
-                claimed.append(ClaimedJob(job_id, need, runtime_s))
-                free = free - need
-        ids = [job.job_id for job in claimed]
-        if ids:
-            in_list(db, DEQUEUE_JOBS, ids, request.workflow_id)
-            in_list(db, SET_STATUS_OF_JOBS, ids, JobStatus.PENDING)
-    return claimed
-
-
-def start_job(db: Recorder, job_id: int, reads_files: bool, reads_user_data: bool) -> None:
-    """The runner marks the job running and fetches what it reads."""
-    db.run(SET_STATUS_OF_JOB, numbered(JobStatus.RUNNING, job_id))
-    if reads_files:
-        db.run(INPUT_FILES_OF_JOB, (job_id,))
-    if reads_user_data:
-        db.run(INPUT_USER_DATA_OF_JOB, (job_id,))
+    input_files: tuple[int, ...] = ()
+    output_files: tuple[int, ...] = ()
+    input_user_data: tuple[int, ...] = ()
+    output_user_data: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
-class Completion:
-    """A finished job as the runner reports it."""
+class WorkflowSpec:
+    name: str
+    description: str
+    user: str
+    sort_method: str
+    resource_monitor_config: str | None
 
-    workflow_id: int
+
+@dataclass(frozen=True)
+class Shape:
+    """One resource_requirements row (memory_bytes and runtime_s are the computed copies)."""
+
+    name: str
+    num_cpus: int
+    num_gpus: int
+    num_nodes: int
+    memory: str
+    runtime: str
+    memory_bytes: int
+    runtime_s: int
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a job runner reports when a job ends (ResultModel)."""
+
     job_id: int
+    workflow_id: int
     run_id: int
     compute_node_id: int
     return_code: int
     exec_time_minutes: float
     completion_time: str
-    peak_memory_bytes: int
-    avg_memory_bytes: int
-    peak_cpu_percent: float
-    avg_cpu_percent: float
-    output_files: tuple[int, ...]
-    output_user_data: tuple[int, ...]
-    file_mtime: float
-
-
-def complete_job(db: Recorder, done: Completion) -> list[int]:
-    """Result, latest-result upsert, status, event, outputs, then release dependents.
-
-    Returns the ids of jobs canceled because this job (or a job canceled in turn) failed.
-    """
-    with transaction(db):
-        result_id = db.run(INSERT_RESULT, {
-            "workflow_id": done.workflow_id, "job_id": done.job_id, "run_id": done.run_id,
-            "compute_node_id": done.compute_node_id, "return_code": done.return_code,
-            "exec_time_minutes": done.exec_time_minutes, "completion_time": done.completion_time,
-            "status": JobStatus.DONE, "peak_memory_bytes": done.peak_memory_bytes,
-            "avg_memory_bytes": done.avg_memory_bytes, "peak_cpu_percent": done.peak_cpu_percent,
-            "avg_cpu_percent": done.avg_cpu_percent,
-        })[0][0]
-        db.run(UPSERT_WORKFLOW_RESULT, numbered(done.workflow_id, done.job_id, result_id))
-        db.run(SET_STATUS_OF_JOB, numbered(JobStatus.DONE, done.job_id))
-        record_event(db, done.workflow_id, done.completion_time, {
-            "category": "job", "type": "complete", "job_id": done.job_id,
-            "return_code": done.return_code,
-        })
-        if done.output_files:
-            in_list(db, TOUCH_FILES, done.output_files, done.file_mtime)
-        for user_data_id in done.output_user_data:
-            payload = {"job_id": done.job_id, "return_code": done.return_code}
-            db.run(STORE_USER_DATA, (json.dumps(payload, separators=(",", ":")), user_data_id))
-        return release_dependents(db, done.workflow_id, done.job_id, done.return_code != 0)
-
-
-def release_dependents(db: Recorder, workflow_id: int, job_id: int, failed: bool) -> list[int]:
-    """Cancel or ready the jobs that ``job_id`` blocked; cancellations cascade.
-
-    A failure cancels dependents that ask for it; any dependent whose blockers
-    have all finished becomes ready and enters ready_queue.
-    """
-    canceled: list[int] = []
-    pending = deque([(job_id, failed)])
-    while pending:
-        finished_id, finished_failed = pending.popleft()
-        dependents = [row[0] for row in db.run(JOBS_BLOCKED_BY, (finished_id,))]
-        if not dependents:
-            continue
-        if finished_failed:
-            newly = [row[0] for row in in_list(db, CANCELABLE_JOBS, dependents)]
-            if newly:
-                in_list(db, SET_STATUS_OF_JOBS, newly, JobStatus.CANCELED)
-                canceled.extend(newly)
-                pending.extend((c, True) for c in newly)
-        ready = in_list(db, UNBLOCKED_JOBS, dependents)
-        if ready:
-            in_list(db, SET_STATUS_OF_JOBS, [row[0] for row in ready], JobStatus.READY)
-            insert_rows(db, "ready_queue", ("workflow_id", "job_id", "resource_requirements_id"),
-                        [(workflow_id, rid, rr) for rid, rr in ready])
-    return canceled
-
-
-# ------------------------------------------------------------------ compute nodes
+    peak_memory_bytes: int | None = None
+    avg_memory_bytes: int | None = None
+    peak_cpu_percent: float | None = None
+    avg_cpu_percent: float | None = None
 
 
 @dataclass(frozen=True)
 class NodeSpec:
-    """A compute node a job runner starts on."""
+    """A compute node a job runner registers (ComputeNodeModel)."""
 
     workflow_id: int
     hostname: str
     pid: int
     start_time: str
     capacity: Resources
-    time_limit: str
-    scheduler_type: str
-    scheduler_config_id: int
+    compute_node_type: str
+    scheduler: str | None = None
 
 
-def schedule_node(db: Recorder, workflow_id: int, scheduler_config_id: int,
-                  scheduler_job_id: int, scheduler_type: str) -> int:
-    """A compute node requested from a scheduler (slurm or local), not yet running."""
-    return db.run(INSERT_SCHEDULED_NODE, (workflow_id, scheduler_config_id, scheduler_job_id,
-                                          scheduler_type, "pending"))[0][0]
+@dataclass(frozen=True)
+class WorkflowState:
+    run_id: int
+    is_canceled: bool
+    is_archived: bool
+    needs_completion_script: bool
 
 
-def start_compute_node(db: Recorder, node: NodeSpec, scheduled_id: int) -> int:
-    """The runner registers its node, marks its allocation active, reads its workflow."""
-    cap = node.capacity
-    scheduler = json.dumps({"type": node.scheduler_type, "config_id": node.scheduler_config_id},
-                           separators=(",", ":"))
-    node_id = db.run(INSERT_COMPUTE_NODE, (
-        node.workflow_id, node.hostname, node.pid, node.start_time, cap.cpus,
-        round(cap.memory_bytes / 2**30, 1), cap.gpus, cap.nodes, node.time_limit,
-        node.scheduler_config_id, node.scheduler_type, scheduler))[0][0]
-    db.run(SET_SCHEDULED_NODE_STATUS, ("active", scheduled_id))
-    db.run(GET_WORKFLOW, (node.workflow_id,))
-    return node_id
+@dataclass
+class Page:
+    """One page of a list call: its rows and the total the count query found."""
+
+    rows: list[tuple] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
 
 
-def run_start_actions(db: Recorder, workflow_id: int, node_id: int, timestamp: str) -> int:
-    """Execute the workflow's not-yet-executed on-node-start actions; returns how many."""
-    actions = db.run(PENDING_ACTIONS, (workflow_id, "on_worker_start"))
-    for action_id, *_ in actions:
-        db.run(EXECUTE_ACTION, (timestamp, node_id, action_id))
-    return len(actions)
+# ------------------------------------------------------------------ the server
 
 
-def stop_compute_node(db: Recorder, node_id: int, scheduled_id: int, seconds: float) -> None:
-    with transaction(db):
-        db.run(FINISH_COMPUTE_NODE, (round(seconds, 3), node_id))
-        db.run(SET_SCHEDULED_NODE_STATUS, ("complete", scheduled_id))
+class TorcServer:
+    """The API calls of torc-server at ff3df9a, against the recorder's connection."""
 
+    def __init__(self, db: Recorder, clock: SimClock) -> None:
+        self.db = db
+        self.clock = clock
 
-# ------------------------------------------------------------------ polling
+    # ------------------------------------------------------------ helpers
 
+    def run(self, statement: str, params: Sequence[object] | Mapping[str, object] = ()
+            ) -> list[tuple]:
+        return self.db.run(statement, params)
 
-def unfinished_jobs(db: Recorder, workflow_id: int) -> int:
-    """The "is the workflow complete" poll: jobs not yet done, canceled or terminated."""
-    return db.run(COUNT_UNFINISHED_JOBS, (workflow_id,))[0][0]
+    @contextmanager
+    def pool_transaction(self) -> Iterator[None]:
+        """``pool.begin()`` … ``commit()``: a deferred BEGIN that sqlx does not log."""
+        self.db.run("BEGIN", sqlx=False)
+        try:
+            yield
+        except BaseException:
+            self.db.run("ROLLBACK", sqlx=False)
+            raise
+        self.db.run("COMMIT", sqlx=False)
 
+    @contextmanager
+    def immediate_transaction(self) -> Iterator[None]:
+        """``sqlx::query("BEGIN IMMEDIATE")`` … ``sqlx::query("COMMIT")``: logged by both."""
+        self.db.run("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.run("ROLLBACK")
+            raise
+        self.db.run("COMMIT")
 
-def workflow_state(db: Recorder, status_id: int) -> tuple[int, int, int]:
-    return db.run(GET_WORKFLOW_STATUS, (status_id,))[0]
+    def now(self) -> str:
+        """``Utc::now()`` as the server formats timestamps: milliseconds and a Z."""
+        return self.clock.iso()
 
+    def workflow_exists(self, workflow_id: int) -> bool:
+        return bool(self.run(sql.WORKFLOW_EXISTS, numbered(workflow_id)))
 
-def status_counts(db: Recorder, workflow_id: int) -> dict[int, int]:
-    return dict(db.run(COUNT_JOBS_BY_STATUS, (workflow_id,)))
+    def paged(self, query: str, count: str, params: Sequence[object], offset: int, limit: int,
+              order_by: str = "id", reverse: bool = False) -> Page:
+        """A list endpoint: the page (LIMIT/OFFSET in the text), then the count."""
+        rows = self.run(sql.page(query, offset, limit, order_by, reverse), params)
+        return Page(rows, self.run(count, params)[0][0])
 
+    # ------------------------------------------------------------ workflows
 
-def ready_queue(db: Recorder, workflow_id: int) -> list[tuple]:
-    return db.run(READY_QUEUE_OF_WORKFLOW, (workflow_id,))
+    def create_workflow(self, spec: WorkflowSpec) -> int:
+        """The status row and the workflow in one transaction, then its "default" shape."""
+        with self.pool_transaction():
+            status_id = self.run(sql.INSERT_WORKFLOW_STATUS)[0][0]
+            workflow_id = self.run(sql.INSERT_WORKFLOW, numbered(
+                spec.name, spec.description, spec.user, self.now(), 60, 0, 0, 20,
+                spec.sort_method, spec.resource_monitor_config, status_id))[0][0]
+        self._insert_shape(workflow_id, Shape("default", 1, 0, 1, "1m", "P0DT1M", 2**20, 60))
+        return workflow_id
 
+    def get_workflow(self, workflow_id: int) -> tuple:
+        return self.run(sql.GET_WORKFLOW, numbered(workflow_id))[0]
 
-def report_workflow(db: Recorder, workflow_id: int, run_id: int) -> int:
-    """A finished workflow's report: everything it holds, its canceled jobs, this run's
-    results; returns rows read."""
-    rows = sum(len(db.run(sql, (workflow_id,))) for sql in REPORT_QUERIES)
-    rows += len(db.run(JOBS_WITH_STATUS, (workflow_id, JobStatus.CANCELED)))
-    return rows + len(db.run(RESULTS_OF_RUN, (workflow_id, run_id)))
+    def get_workflow_status(self, workflow_id: int) -> WorkflowState:
+        row = self.run(sql.GET_WORKFLOW_STATUS, (workflow_id,))[0]
+        _, run_id, needs_script, canceled, archived = row
+        return WorkflowState(run_id, bool(canceled), bool(archived), bool(needs_script))
+
+    def update_workflow_status(self, workflow_id: int, state: WorkflowState) -> None:
+        self.get_workflow_status(workflow_id)
+        self.run(sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
+                                              int(state.is_canceled), int(state.is_archived),
+                                              workflow_id))
+
+    def is_workflow_complete(self, workflow_id: int) -> tuple[bool, bool]:
+        """(is_complete, is_canceled): a canceled workflow is complete without asking jobs."""
+        state = self.get_workflow_status(workflow_id)
+        if state.is_canceled:
+            return True, True
+        found = self.run(sql.ANY_INCOMPLETE_JOB, numbered(
+            workflow_id, JobStatus.DONE, JobStatus.CANCELED, JobStatus.TERMINATED,
+            JobStatus.DISABLED))
+        return not found, False
+
+    def is_workflow_uninitialized(self, workflow_id: int) -> bool:
+        return not self.run(sql.ANY_INITIALIZED_JOB, numbered(
+            workflow_id, JobStatus.UNINITIALIZED, JobStatus.DISABLED))
+
+    def cancel_workflow(self, workflow_id: int) -> None:
+        state = self.get_workflow_status(workflow_id)
+        with self.pool_transaction():
+            self.run(sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
+                                                  1, int(state.is_archived), workflow_id))
+            self.run(sql.CANCEL_ACTIVE_JOBS, numbered(JobStatus.CANCELED, workflow_id,
+                                                      JobStatus.RUNNING, JobStatus.PENDING))
+
+    def reset_workflow_status(self, workflow_id: int) -> None:
+        self.get_workflow_status(workflow_id)
+        self.run(sql.ANY_ACTIVE_JOB, (workflow_id, JobStatus.RUNNING, JobStatus.PENDING))
+        with self.pool_transaction():
+            self.run(sql.RESET_WORKFLOW_STATUS, (workflow_id,))
+
+    def list_workflows(self, user: str | None, is_archived: bool | None, offset: int = 0,
+                       limit: int = DEFAULT_PAGE) -> Page:
+        query, count, order_by = sql.list_workflows(user is not None, is_archived)
+        return self.paged(query, count, () if user is None else (user,), offset, limit, order_by)
+
+    def list_job_dependencies(self, workflow_id: int, offset: int = 0, limit: int = 100_000
+                              ) -> Page:
+        rows = self.run(sql.LIST_JOB_DEPENDENCIES, (workflow_id, limit, offset))
+        return Page(rows, self.run(sql.COUNT_JOB_DEPENDENCIES, (workflow_id,))[0][0])
+
+    # ------------------------------------------------------------ creation (the spec's objects)
+
+    def create_file(self, workflow_id: int, name: str, path: str) -> int:
+        self.workflow_exists(workflow_id)
+        return self.run(sql.INSERT_FILE, numbered(workflow_id, name, path, None))[0][0]
+
+    def create_user_data(self, workflow_id: int, name: str, is_ephemeral: bool,
+                         data: str | None) -> int:
+        self.workflow_exists(workflow_id)
+        return self.run(sql.INSERT_USER_DATA, numbered(workflow_id, name, int(is_ephemeral),
+                                                       data))[0][0]
+
+    def create_resource_requirements(self, workflow_id: int, shape: Shape) -> int:
+        self.workflow_exists(workflow_id)
+        return self._insert_shape(workflow_id, shape)
+
+    def _insert_shape(self, workflow_id: int, shape: Shape) -> int:
+        return self.run(sql.INSERT_RESOURCE_REQUIREMENTS, numbered(
+            workflow_id, shape.name, shape.num_cpus, shape.num_gpus, shape.num_nodes,
+            shape.memory, shape.runtime, shape.memory_bytes, shape.runtime_s))[0][0]
+
+    def create_slurm_scheduler(self, workflow_id: int, values: Sequence[object]) -> int:
+        self.workflow_exists(workflow_id)
+        return self.run(sql.INSERT_SLURM_SCHEDULER, numbered(workflow_id, *values))[0][0]
+
+    def create_workflow_action(self, workflow_id: int, trigger_type: str, action_type: str,
+                               config: str, job_ids: Sequence[int] | None,
+                               persistent: bool) -> None:
+        self.workflow_exists(workflow_id)
+        required = len(job_ids) if job_ids and trigger_type in (
+            "on_jobs_ready", "on_jobs_complete") else 1
+        self.run(sql.INSERT_WORKFLOW_ACTION, (
+            workflow_id, trigger_type, action_type, config,
+            None if job_ids is None else compact(list(job_ids)), 0, required, 0,
+            int(persistent)))
+
+    def list_resource_requirements(self, workflow_id: int, name: str | None, offset: int,
+                                   limit: int) -> Page:
+        query, count = sql.list_resource_requirements(name is not None)
+        params = (workflow_id,) if name is None else (workflow_id, name)
+        return self.paged(query, count, params, offset, limit)
+
+    def create_jobs(self, workflow_id: int, jobs: Sequence[JobSpec]) -> list[int]:
+        """The bulk call: every job and its file / user-data links in one transaction.
+
+        The INSERT has no scheduler_id: at this revision a job's scheduler reaches the
+        database only through a later update_job.
+        """
+        self.workflow_exists(workflow_id)
+        self.list_resource_requirements(workflow_id, "default", 0, 1)
+        ids: list[int] = []
+        with self.pool_transaction():
+            for job in jobs:
+                job_id = self.run(sql.INSERT_JOB, numbered(
+                    workflow_id, job.name, job.command, int(job.cancel_on_blocking_job_failure),
+                    int(job.supports_termination), job.resource_requirements_id, None,
+                    JobStatus.UNINITIALIZED))[0][0]
+                for file_id in job.input_files:
+                    self.run(sql.INSERT_JOB_INPUT_FILE, numbered(job_id, file_id, workflow_id))
+                for file_id in job.output_files:
+                    self.run(sql.INSERT_JOB_OUTPUT_FILE, numbered(job_id, file_id, workflow_id))
+                for item in job.input_user_data:
+                    self.run(sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
+                for item in job.output_user_data:
+                    self.run(sql.INSERT_JOB_OUTPUT_USER_DATA, numbered(job_id, item))
+                ids.append(job_id)
+        return ids
+
+    def get_job(self, job_id: int) -> tuple[tuple, list[list[int]]]:
+        """get_job_with_relationships: the row, then its five link lists."""
+        row = self.run(sql.GET_JOB, (job_id,))[0]
+        links = [[r[0] for r in self.run(statement, numbered(job_id))]
+                 for statement in sql.JOB_RELATIONSHIPS]
+        return row, links
+
+    def update_job_dependencies(self, job_id: int, job: JobSpec, workflow_id: int,
+                                blocked_by: Sequence[int]) -> None:
+        """update_job with the client's copy of the created job plus its blockers."""
+        self.get_job(job_id)
+        self.run(sql.UPDATE_JOB, numbered(
+            job.name, JobStatus.UNINITIALIZED, job.command, None,
+            int(job.cancel_on_blocking_job_failure), int(job.supports_termination),
+            job.resource_requirements_id, job.scheduler_id, job_id))
+        with self.pool_transaction():
+            self.run(sql.DELETE_BLOCKERS_OF_JOB, numbered(job_id))
+            for blocker in blocked_by:
+                self.run(sql.INSERT_BLOCKED_BY, numbered(job_id, blocker, workflow_id))
+        self.get_job(job_id)
+
+    # ------------------------------------------------------------ initialize
+
+    def reset_job_status(self, workflow_id: int) -> None:
+        self.workflow_exists(workflow_id)
+        self.run(sql.RESET_JOB_STATUSES, numbered(JobStatus.UNINITIALIZED, workflow_id))
+
+    def list_required_existing_files(self, workflow_id: int) -> list[int]:
+        needed = [r[0] for r in self.run(sql.USER_REQUIRED_FILES, numbered(workflow_id))]
+        produced = [r[0] for r in self.run(sql.JOB_PRODUCED_FILES,
+                                           numbered(workflow_id, JobStatus.DONE))]
+        return sorted(set(needed) | set(produced))
+
+    def list_missing_user_data(self, workflow_id: int) -> list[int]:
+        missing = [r[0] for r in self.run(sql.MISSING_USER_CREATED_DATA, numbered(workflow_id))]
+        missing += [r[0] for r in self.run(sql.MISSING_JOB_CREATED_DATA,
+                                           numbered(workflow_id, JobStatus.DONE))]
+        return sorted(set(missing))
+
+    def get_file(self, file_id: int) -> tuple:
+        return self.run(sql.GET_FILE, numbered(file_id))[0]
+
+    def update_file(self, file_id: int, row: tuple, st_mtime: float) -> None:
+        self.get_file(file_id)
+        _, workflow_id, name, path, _ = row
+        self.run(sql.UPDATE_FILE, numbered(workflow_id, name, path, st_mtime, file_id))
+        self.get_file(file_id)
+
+    def list_files(self, workflow_id: int, produced_by_job: int | None, offset: int,
+                   limit: int) -> Page:
+        query, count, order_by = sql.list_files(produced_by_job is not None)
+        params = (workflow_id,) if produced_by_job is None else (workflow_id, produced_by_job)
+        return self.paged(query, count, params, offset, limit, order_by)
+
+    def initialize_jobs(self, workflow_id: int, only_uninitialized: bool = False) -> None:
+        """Blocked or ready, the ready queue refilled, every job's input hash stored; then
+        the start-of-workflow actions triggered."""
+        with self.pool_transaction():
+            self.run(sql.BLOCKERS_FROM_FILES, numbered(workflow_id))
+            self.run(sql.BLOCKERS_FROM_USER_DATA, numbered(workflow_id))
+            self.run(sql.UNINITIALIZE_BLOCKED_JOBS, numbered(workflow_id,
+                                                             JobStatus.UNINITIALIZED))
+            if only_uninitialized:
+                self.run(sql.BLOCK_UNINITIALIZED_JOBS, numbered(
+                    JobStatus.BLOCKED, workflow_id, JobStatus.UNINITIALIZED))
+            else:
+                self.run(sql.BLOCK_JOBS, numbered(JobStatus.BLOCKED, workflow_id))
+            self.run(sql.READY_UNBLOCKED_JOBS, numbered(
+                JobStatus.READY, workflow_id, JobStatus.DISABLED, JobStatus.BLOCKED,
+                JobStatus.DONE, JobStatus.CANCELED, JobStatus.READY))
+            self.run(sql.DELETE_INCOMPLETE_WORKFLOW_RESULTS, numbered(
+                workflow_id, JobStatus.CANCELED, JobStatus.TERMINATED, JobStatus.DONE))
+            self.run(sql.CLEAR_READY_QUEUE, numbered(workflow_id))
+            self.run(sql.FILL_READY_QUEUE, numbered(workflow_id, JobStatus.READY))
+            for (job_id,) in self.run(sql.JOB_IDS_OF_WORKFLOW, numbered(workflow_id)):
+                self.run(sql.UPSERT_INPUT_HASH, numbered(job_id, self._input_hash(job_id)))
+        self.run(sql.RESET_TRIGGER_COUNTS, (workflow_id,))
+        self.check_and_trigger_actions(workflow_id, "on_workflow_start")
+        for trigger in ("on_worker_start", "on_worker_complete"):
+            self.run(sql.ACTIVATE_ACTIONS, (workflow_id, trigger))
+        self.check_and_trigger_actions(workflow_id, "on_jobs_ready")
+
+    def _input_hash(self, job_id: int) -> str:
+        """compute_job_input_hash: the job with its links, its input user data's content."""
+        row, links = self.get_job(job_id)
+        contents = [self.run(sql.USER_DATA_CONTENT, numbered(item))[0]
+                    for item in links[3]]
+        text = compact({"command": row[3], "invocation_script": row[5], "links": links,
+                        "input_user_data_contents": contents})
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # ------------------------------------------------------------ workflow actions
+
+    def check_and_trigger_actions(self, workflow_id: int, trigger_type: str) -> None:
+        """Actions of this trigger not yet triggered; workflow and worker triggers count 1.
+        Job triggers count only actions naming jobs, and the simulated ones name none."""
+        for action_id, _, _, _ in self.run(sql.UNTRIGGERED_ACTIONS,
+                                           (workflow_id, trigger_type)):
+            if trigger_type in ("on_workflow_start", "on_workflow_complete", "on_worker_start",
+                                "on_worker_complete"):
+                self.run(sql.BUMP_TRIGGER_COUNT, (1, action_id))
+
+    def get_pending_actions(self, workflow_id: int, trigger_types: Sequence[str]) -> list[tuple]:
+        self.workflow_exists(workflow_id)
+        return self.run(sql.pending_actions(len(trigger_types)), (workflow_id, *trigger_types))
+
+    def claim_action(self, workflow_id: int, action_id: int, compute_node_id: int) -> bool:
+        self.workflow_exists(workflow_id)
+        found = self.run(sql.ACTION_CLAIM_CHECK, (action_id,))
+        if not found or found[0][1]:
+            return False
+        return bool(self.db.run_count(sql.CLAIM_ACTION, (self.clock.rfc3339(), compute_node_id,
+                                                         action_id)))
+
+    # ------------------------------------------------------------ compute nodes
+
+    def create_compute_node(self, node: NodeSpec, scheduler_config_id: int | None = None) -> int:
+        self.workflow_exists(node.workflow_id)
+        cap = node.capacity
+        return self.run(sql.INSERT_COMPUTE_NODE, numbered(
+            node.workflow_id, node.hostname, node.pid, node.start_time, None, None, cap.cpus,
+            cap.memory_gb, cap.gpus, cap.nodes, None, scheduler_config_id,
+            node.compute_node_type, node.scheduler))[0][0]
+
+    def create_scheduled_compute_node(self, workflow_id: int, slurm_job_id: int,
+                                      scheduler_config_id: int) -> int:
+        self.workflow_exists(workflow_id)
+        return self.run(sql.INSERT_SCHEDULED_COMPUTE_NODE, numbered(
+            workflow_id, slurm_job_id, scheduler_config_id, "slurm", "pending"))[0][0]
+
+    def list_scheduled_compute_nodes(self, workflow_id: int, slurm_job_id: int | None,
+                                     offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+        query, count = sql.list_scheduled_compute_nodes(slurm_job_id is not None)
+        params = (workflow_id,) if slurm_job_id is None else (workflow_id, slurm_job_id)
+        return self.paged(query, count, params, offset, limit)
+
+    def update_scheduled_compute_node(self, row: tuple, status: str) -> None:
+        node_id, workflow_id, slurm_job_id, config_id, kind, _ = row
+        self.run(sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
+        self.run(sql.UPDATE_SCHEDULED_COMPUTE_NODE, numbered(workflow_id, slurm_job_id, config_id,
+                                                             kind, status, node_id))
+        self.run(sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
+
+    def list_compute_nodes(self, workflow_id: int, offset: int = 0, limit: int = DEFAULT_PAGE
+                           ) -> Page:
+        query, count = sql.list_compute_nodes()
+        return self.paged(query, count, (workflow_id,), offset, limit)
+
+    # ------------------------------------------------------------ events
+
+    def create_event(self, workflow_id: int, data: Mapping[str, object],
+                     check_workflow: bool = True) -> None:
+        """The API's create_event checks the workflow first; handlers that log their own
+        events (start_job, complete_job) call the events module directly."""
+        if check_workflow:
+            self.workflow_exists(workflow_id)
+        self.run(sql.INSERT_EVENT, numbered(workflow_id, self.now(), compact(data)))
+
+    def get_latest_event_timestamp(self, workflow_id: int) -> str | None:
+        found = self.run(sql.LATEST_EVENT_TIMESTAMP, numbered(workflow_id))
+        return found[0][0] if found else None
+
+    def list_events(self, workflow_id: int, after: str | None, offset: int = 0,
+                    limit: int = DEFAULT_PAGE) -> Page:
+        query, count = sql.list_events(after is not None)
+        params = (workflow_id,) if after is None else (workflow_id, after)
+        return self.paged(query, count, params, offset, limit)
+
+    # ------------------------------------------------------------ lists
+
+    def list_jobs(self, workflow_id: int, status: int | None = None,
+                  upstream_job: int | None = None, offset: int = 0,
+                  limit: int = DEFAULT_PAGE) -> Page:
+        query, count = sql.list_jobs(status is not None, False, upstream_job is not None)
+        params = [workflow_id] + [v for v in (status, upstream_job) if v is not None]
+        return self.paged(query, count, params, offset, limit)
+
+    def list_results(self, workflow_id: int, job_id: int | None = None,
+                     run_id: int | None = None, return_code: int | None = None,
+                     offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
+        query, count = sql.list_results(False, job_id is not None, run_id is not None,
+                                        return_code is not None)
+        params = [workflow_id] + [v for v in (job_id, run_id, return_code) if v is not None]
+        return self.paged(query, count, params, offset, limit)
+
+    def list_user_data(self, workflow_id: int, consumer_job: int | None, offset: int,
+                       limit: int) -> Page:
+        query, count = sql.list_user_data(consumer_job is not None, False)
+        params = (workflow_id,) if consumer_job is None else (workflow_id, consumer_job)
+        return self.paged(query, count, params, offset, limit, "ud.id")
+
+    def get_resource_requirements(self, shape_id: int) -> tuple:
+        return self.run(sql.GET_RESOURCE_REQUIREMENTS, numbered(shape_id))[0]
+
+    # ------------------------------------------------------------ claim, start, complete
+
+    def claim_jobs_based_on_resources(self, workflow_id: int, free: Resources,
+                                      scheduler_config_id: int | None, limit: int,
+                                      sort_method: str) -> list[ClaimedJob]:
+        """prepare_ready_jobs: the claim query in the workflow's sort order, then the jobs
+        whose needs add up within the free resources, each set pending and dequeued."""
+        if self.get_workflow_status(workflow_id).is_canceled:
+            return []
+        claimed: list[ClaimedJob] = []
+        with self.immediate_transaction():
+            self.run(sql.WORKFLOW_EXISTS, numbered(workflow_id))
+            rows = self.run(sql.claim_by_resources(sort_method), numbered(
+                workflow_id, int(free.memory_gb * _GIB), free.cpus, free.gpus, free.nodes,
+                sql.NO_TIME_LIMIT, scheduler_config_id, limit))
+            used = Resources(0, 0, 0, 0)
+            dedicated_nodes = 0
+            for row in rows:
+                job_id, shape_id = row[1], row[8]
+                memory, cpus, gpus, nodes, runtime_s = row[9:14]
+                multi = nodes > 1
+                if (used.memory_bytes + memory <= int(free.memory_gb * _GIB)
+                        and used.cpus + cpus <= free.cpus and used.gpus + gpus <= free.gpus
+                        and not (multi and dedicated_nodes + nodes > free.nodes)):
+                    need = Resources(cpus, gpus, nodes, memory)
+                    used = used + need
+                    dedicated_nodes += nodes if multi else 0
+                    claimed.append(ClaimedJob(job_id, shape_id, need, runtime_s))
+            for job in claimed:
+                self.run(sql.SET_JOB_STATUS, numbered(JobStatus.PENDING, job.job_id))
+            for job in claimed:
+                self.run(sql.DEQUEUE_JOB, numbered(job.job_id, workflow_id))
+        return claimed
+
+    def _manage_job_status_change(self, job_id: int, new_status: JobStatus, run_id: int
+                                  ) -> None:
+        """Validate the run, fetch the result's return code when the job finishes, set the
+        status, and release the jobs it blocked."""
+        current, workflow_id = self.run(sql.JOB_STATUS_AND_WORKFLOW, (job_id,))[0]
+        if current == new_status:
+            return
+        self.run(sql.RUN_ID_OF_WORKFLOW, (workflow_id,))
+        finishing = new_status in COMPLETE
+        return_code = -1
+        if finishing:
+            return_code = self.run(sql.RETURN_CODE_OF_RUN, (job_id, run_id))[0][0]
+        self.run(sql.CHANGE_JOB_STATUS, (new_status, job_id))
+        if finishing:
+            self._unblock_jobs_waiting_for(job_id, workflow_id, return_code)
+
+    def _unblock_jobs_waiting_for(self, job_id: int, workflow_id: int, return_code: int) -> None:
+        blocked, ready, canceled = JobStatus.BLOCKED, JobStatus.READY, JobStatus.CANCELED
+        done = (JobStatus.DONE, JobStatus.CANCELED, JobStatus.TERMINATED)
+        readied: list[int] = []
+        with self.pool_transaction():
+            rows = self.run(sql.UNBLOCK_JOBS, (return_code, job_id, workflow_id, blocked, job_id,
+                                               *done, workflow_id, blocked, *done))
+            for dependent, should_cancel, shape_id in rows:
+                status = canceled if should_cancel else ready
+                changed = self.db.run_count(sql.UNBLOCK_SET_STATUS,
+                                            (status, dependent, workflow_id, blocked))
+                if status == ready:
+                    self.run(sql.ENQUEUE_READY_JOB, (workflow_id, dependent, shape_id))
+                    if changed:
+                        readied.append(dependent)
+        if readied:
+            self.check_and_trigger_actions(workflow_id, "on_jobs_ready")
+
+    def start_job(self, job_id: int, run_id: int, compute_node_id: int) -> None:
+        row, _ = self.get_job(job_id)
+        workflow_id, name = row[1], row[2]
+        self._manage_job_status_change(job_id, JobStatus.RUNNING, run_id)
+        self.create_event(workflow_id, {
+            "job_id": job_id, "compute_node_id": compute_node_id, "run_id": run_id,
+            "message": f"Job with name = {name} started on compute node {compute_node_id}.",
+            "category": "job"}, check_workflow=False)
+
+    def complete_job(self, result: Result) -> bool:
+        """The result, the workflow's current-result row, the status change (which
+        releases dependents), an event; then whether the workflow is now complete."""
+        job_id, workflow_id = result.job_id, result.workflow_id
+        row, _ = self.get_job(job_id)
+        result_id = self.run(sql.INSERT_RESULT, numbered(
+            job_id, workflow_id, result.run_id, result.compute_node_id, result.return_code,
+            result.exec_time_minutes, result.completion_time, JobStatus.DONE,
+            result.peak_memory_bytes, result.avg_memory_bytes, result.peak_cpu_percent,
+            result.avg_cpu_percent))[0][0]
+        self.run(sql.DELETE_WORKFLOW_RESULT, (workflow_id, job_id))
+        self.run(sql.INSERT_WORKFLOW_RESULT, (workflow_id, job_id, result_id))
+        self._manage_job_status_change(job_id, JobStatus.DONE, result.run_id)
+        self.create_event(workflow_id, {
+            "job_id": job_id,
+            "message": f"Job with name = {row[2]} completed with status = done.",
+            "category": "job_completion"}, check_workflow=False)
+        self.check_and_trigger_actions(workflow_id, "on_jobs_complete")
+        complete, _ = self.is_workflow_complete(workflow_id)
+        if complete:
+            self.check_and_trigger_actions(workflow_id, "on_workflow_complete")
+        return complete

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import networkx as nx
-from torc_server import CLAIM_ORDER
+from torc_server import Shape
+from torc_statements import CLAIM_ORDER
 
 from advisor.catalog.profile import ColumnHint, Distribution, GraphShape, Group, Profile
 from advisor.model.errors import ProfileError
@@ -27,20 +28,6 @@ _MEMORY_UNITS = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?\Z")
 _SHARED_PER_JOBS = 100  # one workflow-wide input (a dataset, a config) per this many jobs
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One resource_requirements row."""
-
-    name: str
-    num_cpus: int
-    num_gpus: int
-    num_nodes: int
-    memory: str
-    runtime: str
-    memory_bytes: int
-    runtime_s: int
 
 
 @dataclass(frozen=True)
@@ -161,7 +148,7 @@ def plan_workflow(profile: Profile, group: Group, index: int, job_count: int,
         name=f"{group.name}-{index:03d}",
         user=f"user{rank + 1:02d}",
         sort_method=str(hint("workflow", "jobs_sort_method").draw(rng)),
-        archive=bool(hint("workflow", "is_archived").draw(rng)),
+        archive=bool(hint("workflow_status", "is_archived").draw(rng)),
         shapes=shapes,
         slurm_schedulers=slurm,
         actions=per_parent("workflow_action").allocate(1, rng)[0],
@@ -191,7 +178,10 @@ def lifecycle_of(group: Group) -> Lifecycle:
 
 def plan_shapes(profile: Profile, group: Group, count: Distribution,
                 rng: random.Random) -> tuple[Shape, ...]:
-    """A handful of distinct resource shapes, drawn from the resource_requirements hints."""
+    """A handful of distinct resource shapes, drawn from the resource_requirements hints.
+
+    The profile's count includes the "default" shape the server adds to every workflow.
+    """
     def draw(column: str) -> str | int:
         hint = _require(profile.column_hint("resource_requirements", column, group),
                         f"[tables.resource_requirements.columns.{column}]")
@@ -199,7 +189,7 @@ def plan_shapes(profile: Profile, group: Group, count: Distribution,
         return 0 if value is None else value
 
     shapes: dict[tuple, Shape] = {}
-    wanted = max(count.allocate(1, rng)[0], 1)
+    wanted = max(count.allocate(1, rng)[0] - 1, 1)
     for _ in range(wanted * 4):
         memory, runtime = str(draw("memory")), str(draw("runtime"))
         key = (int(draw("num_cpus")), int(draw("num_gpus")), int(draw("num_nodes")), memory,

@@ -1,0 +1,1 @@
+DROP TABLE job_blocked_by;

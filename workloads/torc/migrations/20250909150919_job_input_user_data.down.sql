@@ -1,0 +1,1 @@
+DROP TABLE job_input_user_data;
