@@ -213,19 +213,23 @@ def compare(**options: Any) -> None:
 @output_format("table", "json", "markdown", "sql",
                sql="the drop list as DROP INDEX statements (ANALYZE commented out)")
 @measurement_options
-@click.option("--max-replays", type=click.IntRange(min=0), default=16, show_default=True,
-              help="Replay the workload without at most this many indexes, one at a time "
-                   "(the most used first).")
+@click.option("--max-replays", type=click.IntRange(min=0), default=64, show_default=True,
+              help="Measure at most this many indexes, each by replaying every template it "
+                   "serves with it and without it (the most used first).")
 @click.option("--no-replay", is_flag=True,
-              help="Do not replay: no harmful findings; write savings estimated only.")
+              help="Estimate only (fast): replay nothing; verdicts from the cost model, no "
+                   "harmful findings, write savings estimated.")
 def audit(**options: Any) -> None:
     """Judge a database's existing indexes against the log of what it runs.
 
-    Unused, duplicate and prefix-redundant indexes, indexes that measurably
-    slow a template, partial indexes no statement can use, missing or stale
-    sqlite_stat1, hot templates that scan large tables; and a drop list with
-    the write time each drop saves. Without a LOG: duplicates, possibly
-    redundant prefixes and statistics only. See docs/audit.md.
+    Each index's verdict (harmful, redundant, keep, negligible, unused) is
+    measured: every template it serves is replayed on copies of the database
+    with it and without it, as found and after ANALYZE, and the difference
+    judged against the noise band. Also partial indexes no statement can use,
+    missing or stale sqlite_stat1, hot templates that scan large tables; and a
+    drop list with the time each drop saves. --no-replay: the estimate alone.
+    Without a LOG: duplicates, possibly redundant prefixes and statistics
+    only. See docs/audit.md.
     """
     from advisor.report import audit_report
     from advisor.review.requests import AuditRequest, run_audit

@@ -19,12 +19,19 @@ plans there as it will on the target after the migration's ANALYZE. The copies a
 throwaway files: their commits are neither synced nor journaled on disk
 (``Sandbox(durable=False)``), which keeps a rolled-back write's fsync out of
 the time between runs.
+
+The audit walks the database's own indexes instead (drop-one: every index, then
+every index but one): ``WorkingCopy.set_absent`` drops them by name and brings
+them back from their own CREATE INDEX, with the sqlite_stat1 rows they had on
+the copy, so that a copy holding the statistics as found keeps them as found;
+``rebuild`` gives the other copy the same rebuilt (packed) index.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +54,15 @@ class BenchCounters:
 class WorkingCopy:
     """One copy of the database, holding the workload's catalog plus ``indexes``."""
 
-    def __init__(self, sandbox: Sandbox, analyze: bool, counters: BenchCounters) -> None:
+    def __init__(self, sandbox: Sandbox, analyze: bool, counters: BenchCounters,
+                 own: Mapping[str, str] | None = None) -> None:
         self.sandbox = sandbox
         self.analyze = analyze
         self.counters = counters
         self.indexes: frozenset[IndexSpec] = frozenset()
+        self.own = own or {}  # the database's own indexes on the copy: name -> CREATE INDEX
+        self.absent: frozenset[str] = frozenset()  # of those, the ones dropped for now
+        self._stat_rows: dict[str, list[tuple[object, ...]]] = {}
 
     def apply(self, wanted: frozenset[IndexSpec]) -> None:
         """Make the copy's added indexes exactly ``wanted``: drop first (it frees pages
@@ -72,6 +83,50 @@ class WorkingCopy:
         """The builds ``apply(wanted)`` would take."""
         return len(wanted - self.indexes)
 
+    def set_absent(self, names: frozenset[str]) -> None:
+        """Make the database's own indexes missing from the copy exactly ``names``: those
+        that come back are rebuilt from their CREATE INDEX first (with the sqlite_stat1
+        rows they had, or analysed when the copy is), then the others dropped."""
+        for name in sorted(self.absent - names):
+            started = time.perf_counter()
+            self.sandbox.run_own(self.own[name])
+            rows = self._stat_rows.pop(name, [])
+            if self.analyze:
+                self.sandbox.analyze(name)
+            elif rows:
+                for row in rows:
+                    self.sandbox.run_own("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", row)
+                self.sandbox.run_own("ANALYZE sqlite_schema")  # reads sqlite_stat1 again
+            self.counters.builds += 1
+            self.counters.build_seconds += time.perf_counter() - started
+        for name in sorted(names - self.absent):
+            if self._has_stat1():
+                self._stat_rows[name] = self.sandbox.run_own(
+                    "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE idx = ?", (name,))
+            self.sandbox.drop_index(name)  # its sqlite_stat1 rows go with it
+            self.counters.drops += 1
+        self.absent = names
+
+    def rebuild(self, name: str) -> None:
+        """Drop one of the database's own indexes and build it again (its statistics kept,
+        or analysed). CREATE INDEX packs its pages full, where an index grown row by row
+        has room left in them, so writes into a rebuilt index split more pages (on a
+        small table, an INSERT measured half as fast again): a copy compared with one
+        where an index was rebuilt needs it rebuilt too."""
+        self.set_absent(self.absent | {name})
+        self.set_absent(self.absent - {name})
+
+    def analyze_all(self) -> None:
+        """ANALYZE the whole copy (the statistics as ANALYZE would write them now); an
+        index built on it from then on is analysed as it is built."""
+        self.sandbox.analyze()
+        self.analyze = True
+        self._stat_rows.clear()
+
+    def _has_stat1(self) -> bool:
+        return bool(self.sandbox.run_own(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+
 
 class Workbench:
     """Working copies of ``database`` (only read), made as they are first asked for and
@@ -86,6 +141,7 @@ class Workbench:
         self.counters = BenchCounters()
         self._folder = tempfile.TemporaryDirectory(prefix="advisor-workbench-")
         self._copies: list[WorkingCopy] = []
+        self._own = {index.name: index.sql for index in catalog.droppable if index.sql}
 
     def copies(self, count: int) -> list[WorkingCopy]:
         """The first ``count`` working copies, made now if they are not yet."""
@@ -110,7 +166,7 @@ class Workbench:
             sandbox.analyze()
         self.counters.copies += 1
         self.counters.copy_seconds += time.perf_counter() - started
-        return WorkingCopy(sandbox, self.analyze, self.counters)
+        return WorkingCopy(sandbox, self.analyze, self.counters, self._own)
 
     def close(self) -> None:
         for copy in self._copies:

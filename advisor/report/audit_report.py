@@ -6,12 +6,16 @@ from typing import Any
 
 from tabulate import tabulate
 
+from advisor.replay import noise
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
 from advisor.report.reasons import reason_fields
-from advisor.review.audit import redundancy, replay, scans, statistics
+from advisor.review.audit import redundancy, scans, statistics
 from advisor.review.audit.findings import Audit
+from advisor.review.audit.replay import StateMeasure, TemplateMeasure
 
-FORMAT_VERSION = 2  # 2: each drop reason is a code and its sentence
+# 2: each drop reason is a code and its sentence; 3: verdicts measured per index and
+# statistics state, with the noise band
+FORMAT_VERSION = 3
 PLAN_CHANGES_SHOWN = 10  # in text reports; JSON has all
 
 
@@ -39,10 +43,16 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
             "stale_factor": statistics.STALE_FACTOR,
             "stale_min_rows": statistics.STALE_MIN_ROWS,
             "hot_share": scans.HOT_SHARE, "full_scan_min_rows": scans.FULL_SCAN_MIN_ROWS,
-            "harmful_ratio": replay.HARMFUL_RATIO,
-            "harmful_min_seconds": replay.HARMFUL_MIN_SECONDS,
-            "cost_tolerance": redundancy.COST_TOLERANCE, "rounds": replay.ROUNDS,
+            "cost_tolerance": redundancy.COST_TOLERANCE,
+            "noise_z": noise.Z, "noise_floor": noise.FLOOR,
         },
+        "measured_states": list(result.measured_states),
+        "verdicts": [
+            {"index": v.index, "definition": v.definition, "verdict": v.verdict,
+             "measured": v.measured, "basis": v.basis,
+             "states": [_state(s) for s in v.states]}
+            for v in result.verdicts
+        ],
         "indexes": [
             {"name": i.name, "table": i.table, "definition": i.definition, "origin": i.origin,
              "unique": i.unique, "bytes": i.bytes, "bytes_measured": i.bytes_measured,
@@ -57,7 +67,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
              "reasons": [reason_fields(r) for r in d.reasons], "bytes": d.bytes,
              "write_seconds_saved": _round(d.write_seconds_saved),
              "read_seconds_saved": _round(d.read_seconds_saved),
-             "uncertainty_seconds": _round(d.uncertainty_seconds),
+             "band_seconds": _round(d.band_seconds),
              "upkeep_saved": round(d.upkeep_saved, 3), "upkeep_basis": d.upkeep_basis,
              "drop_sql": f'DROP INDEX IF EXISTS "{d.index}";',
              "restore_sql": None if d.create_sql is None else d.create_sql.rstrip(";") + ";"}
@@ -71,21 +81,23 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
         "redundant": [
             {"index": r.index, "definition": r.definition, "kind": r.kind,
              "covered_by": r.covered_by, "covered_definition": r.covered_definition,
-             "verdict": r.verdict, "templates_checked": r.templates_checked,
+             "verdict": r.verdict, "basis": r.basis, "templates_checked": r.templates_checked,
              "needed_by": [
                  {"template": n.template_id, "count": n.count,
-                  "cost_with": _round(n.cost_with, 3), "cost_without": _round(n.cost_without, 3),
+                  "cost_with": _round(n.cost_with, 9 if r.basis == "measured" else 3),
+                  "cost_without": _round(n.cost_without, 9 if r.basis == "measured" else 3),
                   "plan_without": list(n.plan_without)}
                  for n in r.needed_by]}
             for r in result.redundant
         ],
         "harmful": [
             {"index": h.index, "definition": h.definition, "drop": h.drop, "note": h.note,
+             "statistics": h.statistics,
              "net_seconds_saved": round(h.net_seconds_saved, 6),
-             "uncertainty_seconds": round(h.uncertainty_seconds, 6),
+             "band_seconds": round(h.band_seconds, 6),
              "estimated_saving": _round(h.estimated_saving, 3),
-             "fixed_by_analyze": list(h.fixed_by_analyze),
-             "slower": [_slower(s) for s in h.slower]}
+             "saves_in": h.saves_in,
+             "slower": [_template(t) for t in h.measure.slower]}
             for h in result.harmful
         ],
         "unusable_partial": [
@@ -118,23 +130,27 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
              "rows": f.rows, "share": round(f.share, 6), "basis": f.basis, "plan": f.plan_line}
             for f in result.full_scans
         ],
-        "replayed": [
-            {"index": r.index, "templates": r.templates,
-             "read_seconds_saved": round(r.read_seconds_saved, 6),
-             "write_seconds_saved": round(r.write_seconds_saved, 6),
-             "uncertainty_seconds": round(r.uncertainty_seconds, 6),
-             "slower": [_slower(s) for s in r.slower]}
-            for r in result.replayed
-        ],
+        "replayed": [r.index for r in result.replayed],
         "not_replayed": list(result.not_replayed),
         "notes": list(result.notes),
     }
 
 
-def _slower(s: replay.Slower) -> dict[str, Any]:
-    return {"template": s.template_id, "kind": s.kind, "count": s.count,
-            "seconds_with": round(s.seconds_with, 9),
-            "seconds_without": round(s.seconds_without, 9)}
+def _state(s: StateMeasure) -> dict[str, Any]:
+    return {"statistics": s.statistics, "effect": s.effect,
+            "seconds_saved": round(s.seconds_saved, 9),
+            "read_seconds_saved": round(s.read_seconds_saved, 9),
+            "write_seconds_saved": round(s.write_seconds_saved, 9),
+            "band_seconds": round(s.band_seconds, 9), "served": list(s.served),
+            "unmeasured": list(s.unmeasured), "templates": [_template(t) for t in s.templates]}
+
+
+def _template(t: TemplateMeasure) -> dict[str, Any]:
+    return {"template": t.template_id, "kind": t.kind, "count": t.count,
+            "seconds_with": round(t.seconds_with, 9),
+            "seconds_without": round(t.seconds_without, 9),
+            "saved_seconds": round(t.saved, 9), "band_seconds": round(t.band_seconds, 9),
+            "effect": t.effect, "plan_with": t.plan_with, "plan_without": t.plan_without}
 
 
 def render_sql(document: dict[str, Any]) -> str:
@@ -170,7 +186,7 @@ def _seconds(value: float) -> str:
 def _write_saving(drop: dict[str, Any]) -> str:
     if drop["write_seconds_saved"] is not None:
         return (f"saves {_seconds(drop['write_seconds_saved'])} of writes over the log "
-                f"(measured, ± {_seconds(drop['uncertainty_seconds'])})")
+                f"(measured, noise band {_seconds(drop['band_seconds'])})")
     return f"saves {drop['upkeep_saved']:,.0f} {drop['upkeep_basis']}"
 
 
@@ -191,19 +207,20 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     if markdown:
         out += ["# Index audit", "", *regenerate(document.get("command"))]
     out += _summary(document)
+    out += _verdicts_text(document, fmt, markdown)
     out.append(heading("Drop list", markdown))
     if document["drops"]:
         out.append(_tab(
             [[d["index"], d["definition"], _reasons(d), kib_text(d["bytes"]),
-              _measured_cell(d["write_seconds_saved"], d["uncertainty_seconds"]),
-              _measured_cell(d["read_seconds_saved"], d["uncertainty_seconds"]),
+              _measured_cell(d["write_seconds_saved"], d["band_seconds"]),
+              _measured_cell(d["read_seconds_saved"], d["band_seconds"]),
               f"{d['upkeep_saved']:,.0f}"]
              for d in document["drops"]],
             ["index", "definition", "why", "size", "writes saved (measured)",
                      "reads saved (measured)", "upkeep saved (est.)"], fmt))
-        out.append(f"Upkeep: {document['drops'][0]['upkeep_basis']}. Measured: replayed with "
-                   f"every index and without that one; weighted by the log's counts; ± is "
-                   f"half the spread of repeated rounds.")
+        out.append(f"Upkeep: {document['drops'][0]['upkeep_basis']}. Measured: every template "
+                   f"the index serves replayed with every index and without that one, as "
+                   f"found; weighted by the log's counts; ± is the noise band.")
     else:
         out.append("nothing to drop.")
     out.append("")
@@ -213,7 +230,6 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out += _partial_text(document, fmt, markdown)
     out += _statistics_text(document, fmt, markdown)
     out += _scans_text(document, fmt, markdown)
-    out += _replayed_text(document, fmt, markdown)
     if document["notes"]:
         out.append(heading("Notes", markdown))
         out.extend(f"- {note}" for note in document["notes"])
@@ -265,12 +281,17 @@ def _redundant_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[
         return [*out, "none: no index duplicates another or is a left prefix of one.", ""]
     rows = []
     for r in document["redundant"]:
+        measured = r["basis"] == "measured"
+        cost = _ms if measured else _cost
         if r["verdict"] == "needed":
             why = "; ".join(
-                f"{n['template']} ({n['count']} runs): {_cost(n['cost_with'])} -> "
-                f"{_cost(n['cost_without'])} without it ({_plan(n['plan_without'])})"
+                f"{n['template']} ({n['count']} runs): {cost(n['cost_with'])} -> "
+                f"{cost(n['cost_without'])} without it ({_plan(n['plan_without'])})"
                 for n in r["needed_by"][:3])
-            why = f"needed on its own: {why}"
+            why = f"needed on its own ({'measured' if measured else 'estimated'}): {why}"
+        elif r["verdict"] == "redundant" and measured:
+            why = (f"its drop is measured within noise ({r['templates_checked']} templates "
+                   f"replayed)")
         elif r["verdict"] == "redundant" and r["kind"] == "prefix":
             why = (f"no template's estimated cost rises without it "
                    f"({r['templates_checked']} checked)")
@@ -282,8 +303,12 @@ def _redundant_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[
                      f"{r['covered_by']}: {r['covered_definition']}", r["verdict"], why])
     out.append(_tab(rows, ["index", "definition", "kind", "covered by", "verdict",
                                        "why"], fmt))
-    out.append("Costs are estimated per execution, in row steps.")
+    out.append("Costs per execution: measured in ms, estimated in row steps.")
     return [*out, ""]
+
+
+def _ms(value: float | None) -> str:
+    return "?" if value is None else f"{value * 1000:,.3f} ms"
 
 
 def _cost(value: float | None) -> str:
@@ -291,7 +316,7 @@ def _cost(value: float | None) -> str:
 
 
 def _harmful_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
-    out = [heading("Harmful indexes (a template measurably slower with them)", markdown)]
+    out = [heading("Harmful indexes (the workload measured faster without them)", markdown)]
     if not document["with_log"]:
         return [*out, "needs a log (and replays).", ""]
     if not document["replayed"]:
@@ -300,20 +325,19 @@ def _harmful_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[st
         return [*out, "none measured.", ""]
     rows = []
     for h in document["harmful"]:
-        for s in h["slower"]:
-            rows.append([h["index"], s["template"], s["kind"], s["count"],
-                         f"{s['seconds_with'] * 1000:.3f}", f"{s['seconds_without'] * 1000:.3f}",
-                         f"{s['seconds_with'] / s['seconds_without']:.1f}x"])
-    out.append(_tab(rows, ["index", "template", "kind", "count", "ms with",
-                                       "ms without", "slower"], fmt))
-    t = document["thresholds"]
-    out.append(f"Slower: by more than {t['harmful_ratio']:g}x and "
-               f"{t['harmful_min_seconds'] * 1000:g} ms in each of {t['rounds']} rounds.")
+        for t in h["slower"]:
+            rows.append([h["index"], t["template"], t["kind"], t["count"],
+                         f"{t['seconds_with'] * 1000:.3f}", f"{t['seconds_without'] * 1000:.3f}",
+                         f"{t['saved_seconds']:,.3f} ± {t['band_seconds']:,.3f}"])
+    if rows:
+        out.append(_tab(rows, ["index", "template", "kind", "count", "ms with", "ms without",
+                               "s saved by the drop"], fmt))
     for h in document["harmful"]:
         estimated = ("unknown" if h["estimated_saving"] is None
                      else f"{h['estimated_saving']:,.0f} row steps")
-        out.append(f"- {h['index']}: dropping it saves {h['net_seconds_saved']:,.3f} ± "
-                   f"{h['uncertainty_seconds']:,.3f} s measured, {estimated} estimated: "
+        out.append(f"- {h['index']} ({h['statistics']}): dropping it saves "
+                   f"{h['net_seconds_saved']:,.3f} s measured (noise band "
+                   f"{h['band_seconds']:,.3f} s); the estimate said {estimated}: "
                    + ("drop." if h["drop"] else f"keep ({h['note']})."))
     return [*out, ""]
 
@@ -400,14 +424,31 @@ def _scans_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]
     return [*out, ""]
 
 
-def _replayed_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
-    if not document["replayed"]:
+def _verdicts_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
+    if not document["with_log"]:
         return []
-    out = [heading("Replayed (every index, and without each one)", markdown)]
-    out.append(_tab(
-        [[r["index"], r["templates"], f"{r['read_seconds_saved']:,.3f}",
-          f"{r['write_seconds_saved']:,.3f}", f"{r['uncertainty_seconds']:,.3f}",
-          len(r["slower"])] for r in document["replayed"]],
-        ["index", "templates", "reads saved by dropping (s)",
-                 "writes saved by dropping (s)", "±", "slower with it"], fmt))
+    out = [heading("Verdicts", markdown)]
+    states = document["measured_states"] or ["as found"]
+    rows = []
+    for v in document["verdicts"]:
+        measured = {s["statistics"]: s for s in v["states"]}
+        cells = [_state_cell(measured.get(state)) for state in states]
+        served = max((len(s["templates"]) for s in v["states"]), default=0)
+        rows.append([v["index"], v["definition"], v["verdict"], *cells,
+                     served if v["measured"] else "-", "" if v["measured"] else v["basis"]])
+    out.append(_tab(rows, ["index", "definition", "verdict",
+                           *(f"saved by the drop, {state} (s)" for state in states),
+                           "templates replayed", "not measured"], fmt))
+    t = document["thresholds"]
+    out.append(f"Measured: every template an index serves (its plan uses the index, or it "
+               f"writes the index's table), replayed on copies with every index and without "
+               f"that one, the copies taking turns; ± is the noise band ({t['noise_z']:g} "
+               f"standard errors of the paired runs plus {t['noise_floor']:.0%} of the larger "
+               f"median). A negative saving: the workload is slower without the index.")
     return [*out, ""]
+
+
+def _state_cell(state: dict[str, Any] | None) -> str:
+    if state is None:
+        return "-"
+    return f"{state['seconds_saved']:+,.4f} ± {state['band_seconds']:,.4f}"

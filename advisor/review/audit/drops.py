@@ -25,9 +25,9 @@ class Drop:
     definition: str
     reasons: tuple[Decision, ...]  # UNUSED, DUPLICATE, SERVED_BY_ROWID, PREFIX, HARMFUL
     bytes: int
-    write_seconds_saved: float | None  # measured, weighted by the log's counts
+    write_seconds_saved: float | None  # measured as found, weighted by the log's counts
     read_seconds_saved: float | None  # measured; negative: reads get slower without it
-    uncertainty_seconds: float | None  # of the two measured sums
+    band_seconds: float | None  # the noise band of their sum (advisor.replay.noise)
     upkeep_saved: float  # analytic, row steps
     upkeep_basis: str
     create_sql: str | None
@@ -54,7 +54,8 @@ def drop_list(context: AuditContext, indexes: Iterable[AuditedIndex],
         reasons.setdefault(r.index, []).append(why)
     for h in harmful:
         if h.drop:
-            worst = h.slower[0]
+            # The template the drop saves most on (the sum is harmful, so one saves).
+            worst = max(h.measure.templates, key=lambda t: t.saved)
             reasons.setdefault(h.index, []).append(Decision.of(
                 Reason.HARMFUL, template=worst.template_id, ms_with=worst.seconds_with * 1000,
                 ms_without=worst.seconds_without * 1000))
@@ -66,9 +67,9 @@ def drop_list(context: AuditContext, indexes: Iterable[AuditedIndex],
         upkeep, basis = _upkeep(context, index)
         replay = measured.get(name)
         out.append(Drop(name, index.table, describe(index), tuple(decisions), bytes_of[name],
-                        replay.write_seconds_saved if replay else None,
-                        replay.read_seconds_saved if replay else None,
-                        replay.uncertainty_seconds if replay else None, upkeep, basis,
+                        replay.first.write_seconds_saved if replay else None,
+                        replay.first.read_seconds_saved if replay else None,
+                        replay.first.band_seconds if replay else None, upkeep, basis,
                         index.sql))
     out.sort(key=lambda d: (d.table, d.index))
     return tuple(out)

@@ -6,13 +6,15 @@ and, optionally, the log of what it ran, the audit finds:
 1. unused indexes: no template's plan uses them (usage);
 2. redundant ones: exact duplicates, and left prefixes of a longer index that no
    template needs on its own (redundancy);
-3. harmful ones: a template measurably slower with the index than without it,
-   replayed on copies of the database (replay, harmful);
+3. harmful ones: the workload measured slower with the index than without it,
+   every template it serves replayed on copies of the database (replay, harmful);
 4. partial indexes whose WHERE no logged statement implies (usage);
 5. sqlite_stat1 missing or stale, and the templates whose plan ANALYZE changes
    (statistics);
 6. tables that hot templates read in full (scans);
-7. the drop list, with the write time each drop saves (drops).
+7. the drop list, with the write time each drop saves (drops);
+8. each index's verdict: harmful, redundant, keep, negligible or unused, from
+   its measurements where it was measured (verdicts).
 
 The database is read once (advisor.review.audit.facts) and planned once
 (advisor.review.audit.plans) into an ``AuditContext`` that no pass changes.
@@ -28,7 +30,16 @@ from pathlib import Path
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import check_database
 from advisor.catalog.schema import catalog_from_database
-from advisor.review.audit import drops, harmful, redundancy, replay, scans, statistics, usage
+from advisor.review.audit import (
+    drops,
+    harmful,
+    redundancy,
+    replay,
+    scans,
+    statistics,
+    usage,
+    verdicts,
+)
 from advisor.review.audit.drops import Drop
 from advisor.review.audit.facts import read_database
 from advisor.review.audit.harmful import Harmful
@@ -38,6 +49,7 @@ from advisor.review.audit.replay import DEFAULT_MAX_REPLAYS, Replayed, Replays
 from advisor.review.audit.scans import FullScan
 from advisor.review.audit.statistics import StatsFinding
 from advisor.review.audit.usage import AuditedIndex, UnusablePartial, Unused
+from advisor.review.audit.verdicts import Verdict
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class Audit:
     drops: tuple[Drop, ...]
     replayed: tuple[Replayed, ...]
     not_replayed: tuple[str, ...]  # indexes worth replaying beyond --max-replays
+    measured_states: tuple[str, ...]  # the statistics states replayed
+    verdicts: tuple[Verdict, ...]  # every index's, with a log
     notes: tuple[str, ...]
 
 
@@ -71,20 +85,24 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
     stats_fresh = statistics.stats_state(catalog, facts)[0] == "fresh"
     with audit_context(path, catalog, facts, workload, stats_fresh, say) as context:
         indexes = usage.audited_indexes(context)
-        unused = usage.unused(context, indexes)
-        replays = Replays((), (), ())
+        replays = Replays((), (), (), ())
         if workload is not None and measure:
             replays = replay.replay(context, indexes, repetitions, statement_seconds,
                                     max_replays, say)
+        unused = usage.unused(context, indexes, replay.measured_needs(replays.replayed))
         judged = harmful.judge_harmful(context, replays.replayed, indexes)
         dropped = frozenset({u.index for u in unused if u.drop}
                             | {h.index for h in judged if h.drop})
-        redundant = redundancy.redundant(context, indexes, dropped)
+        redundant = redundancy.redundant(context, indexes, dropped,
+                                         {r.index: r for r in replays.replayed})
         stats = statistics.statistics_finding(context)
         drop_list = drops.drop_list(context, indexes, unused, redundant, judged,
                                     replays.replayed)
         unusable = usage.unusable_partial(context, indexes)
         full_scans = scans.full_scans(context)
+        judged_each = () if workload is None else verdicts.verdicts(
+            indexes, replays.replayed, unused, redundant, judged, measure,
+            replays.not_replayed)
     notes = [*context.notes, *replays.notes]
     if workload is None:
         notes.append("no log: unused, harmful and partial-index findings, full scans and the "
@@ -92,7 +110,9 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
                      "prefixes are only 'possibly redundant' until a log shows no template "
                      "needs them")
     elif not measure:
-        notes.append("replays skipped: no harmful findings, write savings estimated")
+        notes.append("estimate only (--no-replay): nothing was replayed; verdicts come from "
+                     "the cost model and today's plans, no index is found harmful, and write "
+                     "savings are estimated")
     if replays.not_replayed:
         notes.append(f"not replayed (over --max-replays {max_replays}): "
                      f"{', '.join(replays.not_replayed)}")
@@ -105,4 +125,5 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         plan_mismatches=context.mismatches, indexes=indexes, unused=unused,
         redundant=redundant, harmful=judged, unusable_partial=unusable, statistics=stats,
         full_scans=full_scans, drops=drop_list, replayed=replays.replayed,
-        not_replayed=replays.not_replayed, notes=tuple(notes))
+        not_replayed=replays.not_replayed, measured_states=replays.states,
+        verdicts=judged_each, notes=tuple(notes))

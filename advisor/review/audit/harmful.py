@@ -1,9 +1,12 @@
-"""Harmful indexes: those the replays measured to slow a template, judged for the drop.
+"""Harmful indexes: those whose drop the replays measured to make the workload faster.
 
-A slowdown that shows in every replayed round (advisor.review.audit.replay) makes
-an index harmful; it goes on the drop list only when the drop saves time over
-its table's templates beyond the replays' uncertainty, the cost model agrees,
-and ANALYZE would not by itself stop the planner from misusing it.
+An index is harmful in a statistics state when, over every template it serves,
+the workload is measured faster without it than with it by more than the
+noise band (advisor.review.audit.replay). It goes on the drop list unless it
+is measured to save time beyond noise in the other state (then running
+ANALYZE, or not, is the remedy: the note says which) or it enforces
+uniqueness. The cost model's view of the drop is shown beside the
+measurement, never in its place: it is the prior that said what to replay.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisor.costing.estimate import maintenance
+from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.review.audit.plans import AuditContext
-from advisor.review.audit.replay import Replayed, Slower, affected_templates
+from advisor.review.audit.replay import HARMFUL, SAVES, Replayed, StateMeasure
 from advisor.review.audit.usage import AuditedIndex
 
 
@@ -21,61 +25,67 @@ from advisor.review.audit.usage import AuditedIndex
 class Harmful:
     index: str
     definition: str
-    slower: tuple[Slower, ...]
-    net_seconds_saved: float  # measured: what dropping it saves, weighted by the log's counts
-    uncertainty_seconds: float
+    statistics: str  # the state it was measured harmful in (as found first)
+    measure: StateMeasure  # that state's measurement
     estimated_saving: float | None  # the cost model's: upkeep saved − read cost added
-    fixed_by_analyze: tuple[str, ...]  # slower reads whose plan drops it after ANALYZE
+    saves_in: str | None  # the other state, where it is measured to save time
     drop: bool
     note: str | None  # why it is kept
+
+    @property
+    def net_seconds_saved(self) -> float:
+        return self.measure.seconds_saved
+
+    @property
+    def band_seconds(self) -> float:
+        return self.measure.band_seconds
 
 
 def judge_harmful(context: AuditContext, replayed: Iterable[Replayed],
                   indexes: Iterable[AuditedIndex]) -> tuple[Harmful, ...]:
-    """Indexes with a measurably slower template. Dropped only when the replays say the
-    drop saves time beyond their uncertainty, the cost model agrees (a few replayed
-    samples can miss the values that make the index pay), and ANALYZE would not by
-    itself stop the planner from misusing it."""
+    """Indexes measured harmful in some statistics state, and whether to drop them."""
     audited = {ix.name: ix for ix in indexes}
     out = []
     for entry in replayed:
-        if not entry.slower:
+        harmful = [s for s in entry.states if s.effect == HARMFUL]
+        if not harmful:
             continue
         index = audited[entry.index]
-        net = entry.read_seconds_saved + entry.write_seconds_saved
-        estimated = _estimated_drop_saving(context, index)
-        after = set(index.used_after_analyze or ())
-        fixed = tuple(s.template_id for s in entry.slower
-                      if s.kind == "read" and index.used_after_analyze is not None
-                      and s.template_id not in after)
+        measure = harmful[0]
+        saving = [s for s in entry.states if s.effect == SAVES]
         notes = []
-        if estimated is None or estimated <= 0:
-            notes.append("the cost model expects the drop to cost more than it saves" if
-                         estimated is not None else "the cost model cannot price the drop")
-        if fixed:
-            notes.append(f"after ANALYZE SQLite stops using it for {', '.join(fixed)}: run "
-                         f"ANALYZE, then audit again")
-        drop = net > entry.uncertainty_seconds and not notes
-        if net <= entry.uncertainty_seconds:
-            notes.insert(0, "the drop would not save measurable time over its table's "
-                            "templates")
-        out.append(Harmful(entry.index, index.definition, entry.slower, net,
-                           entry.uncertainty_seconds, estimated, fixed, drop,
+        if saving:
+            other = saving[0]
+            notes.append(
+                f"{other.statistics} it saves {-other.seconds_saved:,.3f} s (noise band "
+                f"{other.band_seconds:,.3f} s): "
+                + ("run ANALYZE, then audit again" if other.statistics == ANALYZED
+                   else "it pays only with the statistics as they are; do not drop it "
+                        "without measuring again after ANALYZE"))
+        if index.unique:
+            notes.append("it enforces uniqueness: drop it only if that constraint is not "
+                         "needed")
+        out.append(Harmful(entry.index, index.definition, measure.statistics, measure,
+                           _estimated_drop_saving(context, index, measure),
+                           saving[0].statistics if saving else None, not notes,
                            "; ".join(notes) or None))
     return tuple(out)
 
 
-def _estimated_drop_saving(context: AuditContext, index: AuditedIndex) -> float | None:
-    """The cost model's view of dropping ``index`` (today's plans and statistics): index
-    upkeep saved minus read cost added, weighted by the log's counts; None if a changed
-    plan cannot be priced."""
+def _estimated_drop_saving(context: AuditContext, index: AuditedIndex,
+                           measure: StateMeasure) -> float | None:
+    """The cost model's view of dropping ``index`` over the templates measured (in the
+    state measured): index upkeep saved minus read cost added, weighted by the log's
+    counts; None if a changed plan cannot be priced."""
+    planner = context.current if measure.statistics == AS_FOUND else context.fresh
+    assert planner is not None and context.workload is not None
     spec = context.index(index.name).spec
     saving = 0.0
-    for tid in affected_templates(context, index):
-        analysis = context.workload.analyses[tid]  # type: ignore[union-attr]
+    for tid in measure.served:
+        analysis = context.workload.analyses[tid]
         statement = context.templates[tid][0]
-        with_it = context.current.plan(statement)
-        without = context.current.plan(statement, frozenset({index.name}))
+        with_it = planner.plan(statement)
+        without = planner.plan(statement, frozenset({index.name}))
         if with_it.lines() != without.lines():
             before, after = context.cost(tid, with_it), context.cost(tid, without)
             if before is None or after is None:

@@ -1,21 +1,28 @@
 """Redundant indexes: exact duplicates, indexes on the rowid alone, and left prefixes of
 a longer index that no template needs on its own.
 
-A duplicate or an index on the rowid alone is redundant by its key. A prefix is
-redundant only when no template on its table gets dearer (estimated, beyond
-COST_TOLERANCE) without it, in today's statistics state and after ANALYZE;
-without a log it is only "possibly redundant".
+Its key makes an index a duplicate, an index on the rowid alone or a prefix;
+whether it is redundant is measured. Where the replays measured it
+(advisor.review.audit.replay), it is redundant when its drop saves no time
+beyond the noise band in any statistics state measured, and "needed" when it
+does (the templates measured slower without it say why). Where nothing was
+measured (--no-replay, or beyond --max-replays) the estimate decides as it
+did before: a duplicate or an index on the rowid is redundant by its key, a
+prefix when no template on its table gets dearer (estimated, beyond
+COST_TOLERANCE) without it, today and after ANALYZE. Without a log a prefix is
+only "possibly redundant".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from advisor.advise.explain import NO_GAIN
 from advisor.catalog.schema import Index
 from advisor.review.audit.plans import AuditContext
+from advisor.review.audit.replay import SAVES, Replayed
 from advisor.review.audit.usage import AuditedIndex, describe
 
 # A template's estimated cost "rises" without an index beyond this share
@@ -25,7 +32,8 @@ COST_TOLERANCE = NO_GAIN
 
 @dataclass(frozen=True)
 class CostRise:
-    """A template that gets dearer (estimated) without an index."""
+    """A template that gets dearer without an index: measured (seconds) or estimated
+    (row steps), as its Redundancy's ``basis`` says."""
 
     template_id: str
     count: int
@@ -44,6 +52,7 @@ class Redundancy:
     verdict: str  # "redundant", "possibly redundant" (no log), "needed"
     templates_checked: int
     needed_by: tuple[CostRise, ...]
+    basis: str = "estimated"  # "measured": the replays decided, in seconds
 
 
 def _where_key(where: str | None) -> str:
@@ -55,13 +64,15 @@ def _where_key(where: str | None) -> str:
 
 
 def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
-              dropped: frozenset[str]) -> tuple[Redundancy, ...]:
+              dropped: frozenset[str], measured: Mapping[str, Replayed],
+              ) -> tuple[Redundancy, ...]:
     """Duplicates, indexes on the rowid alone, and left prefixes a longer index covers.
 
     Judged one after another against the final state: what is already being dropped
     (unused, harmful, earlier redundant ones) is absent, so a covering index is never
     itself dropped and two prefixes are never dropped on each other's account.
-    ``dropped``: what the drop list already holds (unused and harmful indexes)."""
+    ``dropped``: what the drop list already holds (unused and harmful indexes);
+    ``measured``: the replays, by index name."""
     dropping = set(dropped)
     by_name = {index.name: index for index in indexes}
     keys = context.facts.keys
@@ -89,19 +100,25 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
                 continue
             if index.unique and not keeper.unique:
                 continue  # keeper_rank puts unique ones first; this one keeps a constraint
-            dropping.add(index.name)
-            out.append(Redundancy(index.name, describe(index), "duplicate", keeper.name,
-                                  describe(keeper), "redundant", 0, ()))
+            entry = _by_measure(Redundancy(index.name, describe(index), "duplicate",
+                                           keeper.name, describe(keeper), "redundant", 0, ()),
+                                measured.get(index.name))
+            if entry.verdict == "redundant":
+                dropping.add(index.name)
+            out.append(entry)
     for index in comparable:
         table = context.catalog.table(index.table)
         key = keys[index.name]
         if (index.origin == "c" and table is not None
                 and table.rowid_alias and index.where is None and key is not None
                 and len(key) == 1 and key[0][0] == table.rowid_alias.lower()):
-            dropping.add(index.name)
-            out.append(Redundancy(index.name, describe(index), "rowid", "rowid",
-                                  f"{table.name}({table.rowid_alias}) INTEGER PRIMARY KEY",
-                                  "redundant", 0, ()))
+            entry = _by_measure(Redundancy(
+                index.name, describe(index), "rowid", "rowid",
+                f"{table.name}({table.rowid_alias}) INTEGER PRIMARY KEY", "redundant", 0, ()),
+                measured.get(index.name))
+            if entry.verdict == "redundant":
+                dropping.add(index.name)
+            out.append(entry)
     # Longest prefixes first: a shorter one is then judged without them.
     prefixes = sorted((ix for ix in comparable if ix.origin == "c" and not ix.unique
                        and ix.name not in dropping),
@@ -118,10 +135,29 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
         if not longer:
             continue
         entry = _judge_prefix(context, index, longer[0], frozenset(dropping))
+        if context.workload is not None:
+            entry = _by_measure(entry, measured.get(index.name))
         if entry.verdict == "redundant":
             dropping.add(index.name)
         out.append(entry)
     return tuple(out)
+
+
+def _by_measure(entry: Redundancy, replayed: Replayed | None) -> Redundancy:
+    """The verdict the replays give, where they measured the index: needed when its drop
+    makes the workload slower beyond noise in some statistics state, else redundant."""
+    if replayed is None:
+        return entry
+    needing = [s for s in replayed.states if s.effect == SAVES]
+    rises = {} if not needing else {
+        t.template_id: CostRise(t.template_id, t.count, t.seconds_with, t.seconds_without,
+                                (t.plan_without,))
+        for state in reversed(needing) for t in state.faster}
+    checked = max(len(s.templates) for s in replayed.states)
+    return Redundancy(entry.index, entry.definition, entry.kind, entry.covered_by,
+                      entry.covered_definition, "needed" if needing else "redundant", checked,
+                      tuple(sorted(rises.values(), key=lambda r: -_weighted_rise(r))),
+                      "measured")
 
 
 def _judge_prefix(context: AuditContext, index: Index, longer: Index,

@@ -1,58 +1,123 @@
-"""The audit's measurements: replays of the workload with and without each index.
+"""The audit's measurements: every template an index serves, replayed with it and without it.
 
-The cost model can say an index is unused or redundant; only timing the real
-statements on copies of the database shows that an index SQLite does use makes
-something slower (the planner trusts it where it should not). Those replays are
-the slow and noisy part of the audit, so they run only for the indexes whose
-absence can change a template, and alternate between the two copies round after
-round; a template counts as slower with an index only when it is in every round
-(advisor.review.audit.harmful judges what that means for the index).
+The cost model only says what to measure. For each of the database's own
+CREATE INDEX indexes, the templates it serves are those whose plan uses it
+(today's plans as found; the plans after ANALYZE in that state) and every
+write to its table (a write keeps its table's indexes up, or is checked for
+doing so); an unanalysable template on its table is added to be safe. Each
+is replayed on two working copies of the database (advisor.replay.workbench:
+the user's file is only read), one holding every index and one with that
+index dropped (drop-one; the next index's turn rebuilds it, on both copies:
+CREATE INDEX packs pages full, which slows writes, so both copies must hold
+the same rebuilt indexes), the two taking turns run by run
+(advisor.replay.sandbox.time_together), in CPU time.
+
+Each template's with/without difference is judged by advisor.replay.noise (the
+band of paired jitter and a floor of the larger median); over the templates
+an index serves the differences add up, weighted by the log's counts, into
+its effect in that statistics state: "harmful" (the drop makes the workload
+faster beyond the band), "saves" (slower beyond it) or "within noise".
+
+Two statistics states are measured when they differ: as found (the copies
+hold the database's sqlite_stat1, or none) and after ANALYZE (two more copies,
+analysed: the first two have had every index rebuilt by then); with fresh
+statistics they are one. advisor.review.audit.verdicts
+turns these effects into each index's verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from statistics import median
 
-from advisor.catalog.schema import quote_identifier
-from advisor.costing.estimate import maintenance
 from advisor.digest.digest import Digest
-from advisor.replay.measure import configured_copy, replay_set
-from advisor.replay.sandbox import Sandbox, Tally, time_sampled
+from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet, replay_set
+from advisor.replay.noise import Difference, combine, difference
+from advisor.replay.sandbox import Tally, TemplateTiming, time_together
+from advisor.replay.workbench import Workbench, WorkingCopy
 from advisor.review.audit.plans import AuditContext, Progress
 from advisor.review.audit.usage import AuditedIndex
 
-# Measured with the index slower than without it by more than both: medians of
-# the same statement on the same copy move by 10% and more between rounds (more
-# on a loaded machine), and sub-50 µs differences are at the timer's and the
-# page cache's noise level.
-HARMFUL_RATIO = 1.2
-HARMFUL_MIN_SECONDS = 0.05e-3
-ROUNDS = 3  # alternations of (with, without) per index: a slowdown must show in each
-DEFAULT_MAX_REPLAYS = 16
-Timings = dict[str, tuple[str, float | None]]  # template id -> (kind, median seconds)
+DEFAULT_MAX_REPLAYS = 64  # indexes measured, the most used first
+HARMFUL = "harmful"  # the drop makes the workload faster beyond the noise band
+SAVES = "saves"  # the drop makes it slower beyond the band
+WITHIN_NOISE = "within noise"
 
 
 @dataclass(frozen=True)
-class Slower:
+class TemplateMeasure:
+    """One template an index serves, with the index and without it, in one state."""
+
     template_id: str
     kind: str
     count: int
-    seconds_with: float  # median with every index
-    seconds_without: float  # median without the one index
+    seconds_with: float  # median per execution, every index there
+    seconds_without: float  # median per execution, the one index dropped
+    band_seconds: float  # the noise band of the weighted difference
+    plan_with: str  # SQLite's plan on the copies
+    plan_without: str
+
+    @property
+    def saved(self) -> float:
+        """Weighted seconds the drop saves (negative: the template gets slower)."""
+        return self.count * (self.seconds_with - self.seconds_without)
+
+    @property
+    def effect(self) -> str:
+        return _effect(self.saved, self.band_seconds)
+
+
+@dataclass(frozen=True)
+class StateMeasure:
+    """One index in one statistics state: every template it serves, and their sum."""
+
+    statistics: str  # advisor.replay.measure's AS_FOUND or ANALYZED
+    served: tuple[str, ...]  # the templates it serves in this state
+    templates: tuple[TemplateMeasure, ...]  # those measured
+    unmeasured: tuple[str, ...]  # served but not timed (no values, or every run failed)
+    read_seconds_saved: float  # weighted: > 0, the drop saves read time
+    write_seconds_saved: float
+    band_seconds: float  # the noise band of the sum
+
+    @property
+    def seconds_saved(self) -> float:
+        return self.read_seconds_saved + self.write_seconds_saved
+
+    @property
+    def effect(self) -> str:
+        return _effect(self.seconds_saved, self.band_seconds)
+
+    @property
+    def slower(self) -> tuple[TemplateMeasure, ...]:
+        """Templates slower with the index beyond their band, the costliest first."""
+        return tuple(sorted((t for t in self.templates if t.effect == HARMFUL),
+                            key=lambda t: -t.saved))
+
+    @property
+    def faster(self) -> tuple[TemplateMeasure, ...]:
+        """Templates faster with the index beyond their band, the most helped first."""
+        return tuple(sorted((t for t in self.templates if t.effect == SAVES),
+                            key=lambda t: t.saved))
 
 
 @dataclass(frozen=True)
 class Replayed:
-    """One index measured: every template on its table, with all indexes and without it."""
+    """One index measured, in each statistics state the audit measures."""
 
     index: str
-    templates: int
-    read_seconds_saved: float  # Σ count × (with − without) over reads: > 0, the drop helps
-    write_seconds_saved: float
-    uncertainty_seconds: float  # how far the two sums can move by chance (round spread)
-    slower: tuple[Slower, ...]  # templates slower with the index in every round
+    states: tuple[StateMeasure, ...]
+
+    def state(self, statistics: str) -> StateMeasure | None:
+        return next((s for s in self.states if s.statistics == statistics), None)
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        return tuple(s.effect for s in self.states)
+
+    @property
+    def first(self) -> StateMeasure:
+        """As found: what the database does today."""
+        return self.states[0]
 
 
 @dataclass(frozen=True)
@@ -60,118 +125,136 @@ class Replays:
     """The replay pass: the indexes measured, those left over, and what could not run."""
 
     replayed: tuple[Replayed, ...]
-    not_replayed: tuple[str, ...]  # indexes worth replaying beyond ``max_replays``
+    not_replayed: tuple[str, ...]  # indexes serving templates, beyond ``max_replays``
+    states: tuple[str, ...]  # the statistics states measured
     notes: tuple[str, ...]
 
 
-def affected_templates(context: AuditContext, index: AuditedIndex) -> set[str]:
-    """Templates dropping ``index`` can change: those whose plan uses it, and writes
-    that maintain it (every INSERT and DELETE on its table, an UPDATE that sets one of
-    its columns); an unanalysed template on its table, to be safe."""
+def measured_needs(replayed: Sequence[Replayed]) -> dict[str, str]:
+    """Index -> the state in which its drop measured the workload slower beyond noise, as
+    a sentence (the first such state)."""
+    found = {}
+    for entry in replayed:
+        for state in entry.states:
+            if state.effect == SAVES:
+                found[entry.index] = (
+                    f"{state.statistics}, the workload measures {-state.seconds_saved:,.3f} s "
+                    f"slower without it (noise band {state.band_seconds:,.3f} s)")
+                break
+    return found
+
+
+def _effect(saved: float, band: float) -> str:
+    if -saved > band:
+        return SAVES
+    if saved > band:
+        return HARMFUL
+    return WITHIN_NOISE
+
+
+def served_templates(context: AuditContext, index: AuditedIndex,
+                     uses: Mapping[str, set[str]]) -> tuple[str, ...]:
+    """The templates ``index`` serves in a state whose plans use indexes as ``uses``
+    (index, lower-cased -> templates): those whose plan uses it, every write to its
+    table, and any template on its table the audit could not analyse."""
     assert context.workload is not None
-    spec = context.index(index.name).spec
-    found = set(index.used_by)
+    found = set(uses.get(index.name.lower(), ()))
     for tid in context.on_table(index.table):
         analysis = context.workload.analyses[tid]
-        if not analysis.ok or (analysis.write is not None and maintenance(
-                analysis.write, (spec,), context.data).per_index):
+        if not analysis.ok or (analysis.write is not None
+                               and analysis.write.table.lower() == index.table.lower()):
             found.add(tid)
-    return found
+    return tuple(sorted(found))
 
 
 def replay(context: AuditContext, indexes: Sequence[AuditedIndex], repetitions: int,
            statement_seconds: float, max_replays: int, say: Progress) -> Replays:
-    """Replay, with every index and without one, the templates that index can change:
-    reads and writes whose plan uses it, and writes that maintain it. (Any other
-    template runs the same program either way; timing it would only add noise.)
-    Tested: CREATE INDEX, non-unique indexes with such templates, the most used
-    first, at most ``max_replays``.
-
-    Two copies of the database, each warmed by an untimed pass: one with every index
-    (shared by the indexes of a table) and one with the index dropped; ROUNDS of
-    timings alternate between them, so machine load falls on both alike. (Dropping
-    inside a rolled-back savepoint on one copy would be cheaper, but the dropped
-    pages then crowd the page cache and slow the "without" side.)"""
+    """Every CREATE INDEX index that serves a template, the most used first (at most
+    ``max_replays``), measured with and without it in each statistics state."""
     workload = context.workload
     assert workload is not None
-    affected = {ix.name: affected_templates(context, ix) for ix in indexes
-                if ix.origin == "c" and not ix.unique}
-    worth = sorted((ix for ix in indexes if affected.get(ix.name)),
+    states: list[tuple[str, dict[str, set[str]]]] = [(AS_FOUND, context.used_by(context.today))]
+    analyzed = context.analyzed
+    if analyzed is not None:
+        states.append((ANALYZED, context.used_by(
+            {tid: [analyzed.plan(s) for s in statements]
+             for tid, statements in context.templates.items()})))
+    served = {ix.name: [served_templates(context, ix, uses) for _, uses in states]
+              for ix in indexes if ix.origin == "c"}
+    worth = sorted((ix for ix in indexes if any(served.get(ix.name, ()))),
                    key=lambda ix: (-sum(context.count(t) for t in ix.used_by),
-                                   -sum(context.count(t) for t in affected[ix.name]), ix.name))
+                                   -sum(context.count(t) for t in served[ix.name][0]), ix.name))
     tested, skipped = worth[:max_replays], tuple(ix.name for ix in worth[max_replays:])
+    names = tuple(name for name, _ in states)
     if not tested:
-        return Replays((), skipped, ())
-    union = set().union(*(affected[ix.name] for ix in tested))
-    say(f"audit: replaying {len(union)} templates with every index and without each "
-        f"of {len(tested)} indexes")
+        return Replays((), skipped, names, ())
+    union = {t for ix in tested for serving in served[ix.name] for t in serving}
+    say(f"audit: replaying {len(union)} templates with every index and without each of "
+        f"{len(tested)} indexes ({' and '.join(names)})")
     only = replace(workload, digest=Digest(templates={t: workload.digest.templates[t]
                                                       for t in union}))
     statements = replay_set(only, context.path, repetitions)
     notes: list[str] = []
     if statements.without_values:
-        notes.append(f"{len(statements.without_values)} templates could not be "
-                     f"replayed (no values to run them with)")
-    out = []
-    number = 0
-    for table in sorted({ix.table.lower() for ix in tested}):
-        group = [ix for ix in tested if ix.table.lower() == table]
-        on_table = set().union(*(affected[ix.name] for ix in group))
-        with configured_copy(context.path, (), statement_seconds) as (every, _, _):
-            time_sampled(every, [s for s in statements.statements if s[0] in on_table], 1,
-                         Tally())  # warms the copy's caches, untimed
-            for index in group:
-                number += 1
-                say(f"audit: replaying without {index.name} ({number}/{len(tested)})")
-                subset = [s for s in statements.statements if s[0] in affected[index.name]]
-                with configured_copy(context.path, (), statement_seconds) as (without, _, _):
-                    dropped = without.run(f"DROP INDEX {quote_identifier(index.name)}")
-                    if dropped.status != "ok":
-                        notes.append(f"{index.name}: not replayed, the copy refused "
-                                     f"the drop ({dropped.detail})")
-                        continue
-                    time_sampled(without, subset, 1, Tally())
-                    rounds = _alternate(every, without, subset, repetitions)
-                out.append(_compared(context, index.name, *rounds))
-    return Replays(tuple(out), skipped, tuple(notes))
+        notes.append(f"{len(statements.without_values)} templates could not be replayed "
+                     f"(no values to run them with): {', '.join(statements.without_values)}")
+    measured: dict[str, list[StateMeasure]] = {ix.name: [] for ix in tested}
+    with Workbench(context.path, context.catalog, False, statement_seconds) as bench:
+        for position, (state, _) in enumerate(states):
+            # Fresh copies per state: the walk leaves every index rebuilt (packed).
+            every, without = bench.copies(2 * position + 2)[2 * position:]
+            if state == ANALYZED:
+                say("audit: running ANALYZE on the copies")
+                for copy in (every, without):
+                    copy.analyze_all()
+            for number, index in enumerate(tested, 1):
+                say(f"audit: replaying without {index.name} ({state}, "
+                    f"{number}/{len(tested)})")
+                for name in without.absent - {index.name}:
+                    every.rebuild(name)  # built alike on both copies (packed pages)
+                without.set_absent(frozenset({index.name}))
+                measured[index.name].append(_measure(
+                    context, statements, every, without, state,
+                    served[index.name][position], repetitions))
+        counters = bench.counters
+    notes.append(f"replays: {counters.copies} copies of the database "
+                 f"({counters.copy_seconds:.1f} s), {counters.builds} index rebuilds "
+                 f"({counters.build_seconds:.1f} s), {counters.drops} drops")
+    return Replays(tuple(Replayed(ix.name, tuple(measured[ix.name])) for ix in tested),
+                   skipped, names, tuple(notes))
 
 
-def _alternate(every: Sandbox, without: Sandbox,
-               subset: Sequence[tuple[str, str, tuple[str, ...]]], repetitions: int,
-               ) -> tuple[list[Timings], list[Timings]]:
-    """ROUNDS of timings on the copy with every index, then on the one without."""
-    states: tuple[list[Timings], list[Timings]] = ([], [])
-    for _ in range(ROUNDS):
-        for position, sandbox in enumerate((every, without)):
-            timings = time_sampled(sandbox, subset, repetitions, Tally())
-            states[position].append({t.template_id: (t.kind, t.median_seconds)
-                                     for t in timings})
-    return states
-
-
-def _compared(context: AuditContext, index: str, with_all: list[Timings],
-              without: list[Timings]) -> Replayed:
-    """Weighted savings of the drop (medians over the rounds) with their uncertainty,
-    and the templates slower with the index in every round, beyond the thresholds."""
-    saved = {"read": 0.0, "write": 0.0}
-    uncertainty = 0.0
-    slower = []
-    measured = 0
-    for tid, (kind, _) in with_all[0].items():
-        rounds_with = [w[tid][1] for w in with_all]
-        rounds_without = [o.get(tid, (kind, None))[1] for o in without]
-        if None in rounds_with or None in rounds_without:
+def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
+             without: WorkingCopy, state: str, served: Sequence[str],
+             repetitions: int) -> StateMeasure:
+    """The templates ``served`` timed on both copies in turns, after an untimed pass
+    that warms each copy's caches."""
+    subset = [s for s in statements.statements if s[0] in served]
+    boxes = [every.sandbox, without.sandbox]
+    time_together(boxes, subset, 1, [Tally(), Tally()])  # warms the caches, untimed
+    timed = time_together(boxes, subset, repetitions, [Tally(), Tally()])
+    found: list[TemplateMeasure] = []
+    parts: dict[str, list[Difference]] = {"read": [], "write": []}
+    for a, b in zip(*timed, strict=True):
+        if not (a.seconds and b.seconds):
             continue
-        a: list[float] = rounds_with  # type: ignore[assignment]
-        b: list[float] = rounds_without  # type: ignore[assignment]
-        measured += 1
-        count = context.count(tid)
-        saved[kind] += count * (median(a) - median(b))
-        # Half the spread of repeated rounds of one state: how far a median can move
-        # by chance; weighted like the savings.
-        uncertainty += count * max(max(a) - min(a), max(b) - min(b)) / 2
-        if min(a) > max(b) * HARMFUL_RATIO and min(a) - max(b) > HARMFUL_MIN_SECONDS:
-            slower.append(Slower(tid, kind, count, median(a), median(b)))
-    slower.sort(key=lambda s: -(s.seconds_with - s.seconds_without) * s.count)
-    return Replayed(index, measured, saved["read"], saved["write"], uncertainty,
-                    tuple(slower))
+        d = difference(a.seconds, b.seconds, context.count(a.template_id))
+        parts[a.kind].append(d)
+        found.append(_template(context, a, b, d, every, without, statements))
+    reads, writes = combine(parts["read"]), combine(parts["write"])
+    total = combine([*parts["read"], *parts["write"]])
+    done = {t.template_id for t in found}
+    return StateMeasure(state, tuple(served),
+                        tuple(sorted(found, key=lambda t: t.template_id)),
+                        tuple(t for t in served if t not in done), -reads.delta, -writes.delta,
+                        total.band)
+
+
+def _template(context: AuditContext, a: TemplateTiming, b: TemplateTiming, d: Difference,
+              every: WorkingCopy, without: WorkingCopy,
+              statements: ReplaySet) -> TemplateMeasure:
+    first = next(s[2][0] for s in statements.statements if s[0] == a.template_id)
+    assert a.median_seconds is not None and b.median_seconds is not None
+    return TemplateMeasure(a.template_id, a.kind, context.count(a.template_id),
+                           a.median_seconds, b.median_seconds, d.band,
+                           every.sandbox.plan(first), without.sandbox.plan(first))

@@ -3,13 +3,14 @@ indexes no logged statement can use.
 
 An index is used when today's plan of some template names it; the plans after
 ANALYZE, and foreign-key checks (which plans do not show), can still need an
-index no plan uses, so such an unused index is reported but not dropped.
+index no plan uses, so such an unused index is reported but not dropped; nor
+is one whose drop the replays measured to slow the workload beyond noise.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from advisor.catalog.schema import Index
@@ -108,7 +109,10 @@ def _foreign_key_writes(context: AuditContext, index: Index) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
-def unused(context: AuditContext, indexes: Iterable[AuditedIndex]) -> tuple[Unused, ...]:
+def unused(context: AuditContext, indexes: Iterable[AuditedIndex],
+           needed: Mapping[str, str]) -> tuple[Unused, ...]:
+    """Indexes no plan uses today; ``needed``: index -> how the replays measured the
+    workload to need it (advisor.review.audit.replay's ``measured_needs``)."""
     if context.workload is None:
         return ()
     out = []
@@ -124,6 +128,8 @@ def unused(context: AuditContext, indexes: Iterable[AuditedIndex]) -> tuple[Unus
         if index.foreign_key_writes:
             notes.append(f"foreign-key checks of {', '.join(index.foreign_key_writes)} can use "
                          f"it (not shown in plans; when the application enables foreign_keys)")
+        if index.name in needed:
+            notes.append(needed[index.name])
         out.append(Unused(index.name, index.definition, index.bytes, not notes,
                           "; ".join(notes) or None))
     return tuple(out)
