@@ -12,11 +12,17 @@ CREATE INDEX packs pages full, which slows writes, so both copies must hold
 the same rebuilt indexes), the two taking turns run by run
 (advisor.replay.sandbox.time_together), in CPU time.
 
-Each template's with/without difference is judged by advisor.replay.noise (the
-band of paired jitter and a floor of the larger median); over the templates
-an index serves the differences add up, weighted by the log's counts, into
-its effect in that statistics state: "harmful" (the drop makes the workload
-faster beyond the band), "saves" (slower beyond it) or "within noise".
+Each template is timed in ROUNDS rounds, each replaying its samples
+``--repetitions`` times on both copies; its with/without difference is judged
+by advisor.replay.noise (the band of paired jitter and a floor of the larger
+median) over the rounds' medians, paired round by round. Rounds, not single
+runs, are paired because a template's samples differ (a workflow of two jobs,
+one of two thousand): the paired runs' spread would count that as jitter,
+where each round's median covers the same samples on both copies. Over the
+templates an index serves the differences add up, weighted by the log's
+counts, into its effect in that statistics state: "harmful" (the drop makes
+the workload faster beyond the band), "saves" (slower beyond it) or "within
+noise".
 
 Two statistics states are measured when they differ: as found (the copies
 hold the database's sqlite_stat1, or none) and after ANALYZE (two more copies,
@@ -29,16 +35,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from statistics import median
 
 from advisor.digest.digest import Digest
 from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet, replay_set
-from advisor.replay.noise import Difference, combine, difference
-from advisor.replay.sandbox import Tally, TemplateTiming, time_together
+from advisor.replay.noise import MIN_RUNS, Difference, combine, difference
+from advisor.replay.sandbox import Tally, time_together
 from advisor.replay.workbench import Workbench, WorkingCopy
 from advisor.review.audit.plans import AuditContext, Progress
 from advisor.review.audit.usage import AuditedIndex
 
 DEFAULT_MAX_REPLAYS = 64  # indexes measured, the most used first
+# Rounds of timings per template and state, paired round by round (noise.MIN_RUNS:
+# the fewest a spread is estimated from).
+ROUNDS = MIN_RUNS
 HARMFUL = "harmful"  # the drop makes the workload faster beyond the noise band
 SAVES = "saves"  # the drop makes it slower beyond the band
 WITHIN_NOISE = "within noise"
@@ -227,20 +237,30 @@ def replay(context: AuditContext, indexes: Sequence[AuditedIndex], repetitions: 
 def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
              without: WorkingCopy, state: str, served: Sequence[str],
              repetitions: int) -> StateMeasure:
-    """The templates ``served`` timed on both copies in turns, after an untimed pass
-    that warms each copy's caches."""
+    """The templates ``served`` timed on both copies in turns, ROUNDS times, after an
+    untimed pass that warms each copy's caches; each template's rounds are paired."""
     subset = [s for s in statements.statements if s[0] in served]
     boxes = [every.sandbox, without.sandbox]
     time_together(boxes, subset, 1, [Tally(), Tally()])  # warms the caches, untimed
-    timed = time_together(boxes, subset, repetitions, [Tally(), Tally()])
+    rounds: dict[str, tuple[str, list[float], list[float]]] = {}
+    for _ in range(ROUNDS):
+        timed = time_together(boxes, subset, repetitions, [Tally(), Tally()])
+        for a, b in zip(*timed, strict=True):
+            if a.median_seconds is not None and b.median_seconds is not None:
+                entry = rounds.setdefault(a.template_id, (a.kind, [], []))
+                entry[1].append(a.median_seconds)
+                entry[2].append(b.median_seconds)
     found: list[TemplateMeasure] = []
     parts: dict[str, list[Difference]] = {"read": [], "write": []}
-    for a, b in zip(*timed, strict=True):
-        if not (a.seconds and b.seconds):
-            continue
-        d = difference(a.seconds, b.seconds, context.count(a.template_id))
-        parts[a.kind].append(d)
-        found.append(_template(context, a, b, d, every, without, statements))
+    for tid, (kind, with_it, without_it) in rounds.items():
+        if len(with_it) < ROUNDS:
+            continue  # a round failed: no pairs to judge by
+        d = difference(with_it, without_it, context.count(tid))
+        parts[kind].append(d)
+        first = next(s[2][0] for s in subset if s[0] == tid)
+        found.append(TemplateMeasure(tid, kind, context.count(tid), median(with_it),
+                                     median(without_it), d.band, every.sandbox.plan(first),
+                                     without.sandbox.plan(first)))
     reads, writes = combine(parts["read"]), combine(parts["write"])
     total = combine([*parts["read"], *parts["write"]])
     done = {t.template_id for t in found}
@@ -248,13 +268,3 @@ def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
                         tuple(sorted(found, key=lambda t: t.template_id)),
                         tuple(t for t in served if t not in done), -reads.delta, -writes.delta,
                         total.band)
-
-
-def _template(context: AuditContext, a: TemplateTiming, b: TemplateTiming, d: Difference,
-              every: WorkingCopy, without: WorkingCopy,
-              statements: ReplaySet) -> TemplateMeasure:
-    first = next(s[2][0] for s in statements.statements if s[0] == a.template_id)
-    assert a.median_seconds is not None and b.median_seconds is not None
-    return TemplateMeasure(a.template_id, a.kind, context.count(a.template_id),
-                           a.median_seconds, b.median_seconds, d.band,
-                           every.sandbox.plan(first), without.sandbox.plan(first))
