@@ -9,7 +9,7 @@ from tabulate import tabulate
 from advisor.replay import noise
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
 from advisor.report.reasons import reason_fields
-from advisor.review.audit import redundancy, scans, statistics
+from advisor.review.audit import redundancy, replay, scans, statistics
 from advisor.review.audit.findings import Audit
 from advisor.review.audit.replay import StateMeasure, TemplateMeasure
 
@@ -44,7 +44,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
             "stale_min_rows": statistics.STALE_MIN_ROWS,
             "hot_share": scans.HOT_SHARE, "full_scan_min_rows": scans.FULL_SCAN_MIN_ROWS,
             "cost_tolerance": redundancy.COST_TOLERANCE,
-            "noise_z": noise.Z, "noise_floor": noise.FLOOR,
+            "noise_z": noise.Z, "noise_floor": noise.FLOOR, "rounds": replay.ROUNDS,
         },
         "measured_states": list(result.measured_states),
         "verdicts": [
@@ -442,9 +442,10 @@ def _verdicts_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[s
     t = document["thresholds"]
     out.append(f"Measured: every template an index serves (its plan uses the index, or it "
                f"writes the index's table), replayed on copies with every index and without "
-               f"that one, the copies taking turns; ± is the noise band ({t['noise_z']:g} "
-               f"standard errors of the paired runs plus {t['noise_floor']:.0%} of the larger "
-               f"median). A negative saving: the workload is slower without the index.")
+               f"that one, the copies taking turns, in {t['rounds']} rounds; ± is the noise "
+               f"band ({t['noise_z']:g} standard errors of the paired rounds plus "
+               f"{t['noise_floor']:.0%} of the larger median). A negative saving: the "
+               f"workload is slower without the index.")
     return [*out, ""]
 
 
