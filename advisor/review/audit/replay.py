@@ -40,7 +40,7 @@ from statistics import median
 from advisor.digest.digest import Digest
 from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet, replay_set
 from advisor.replay.noise import MIN_RUNS, Difference, combine, difference
-from advisor.replay.sandbox import Tally, time_together
+from advisor.replay.sandbox import Tally, TemplateTiming, time_together
 from advisor.replay.workbench import Workbench, WorkingCopy
 from advisor.review.audit.plans import AuditContext, Progress
 from advisor.review.audit.usage import AuditedIndex
@@ -243,13 +243,15 @@ def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
     boxes = [every.sandbox, without.sandbox]
     time_together(boxes, subset, 1, [Tally(), Tally()])  # warms the caches, untimed
     rounds: dict[str, tuple[str, list[float], list[float]]] = {}
+    limit = every.sandbox.statement_seconds
     for _ in range(ROUNDS):
         timed = time_together(boxes, subset, repetitions, [Tally(), Tally()])
         for a, b in zip(*timed, strict=True):
-            if a.median_seconds is not None and b.median_seconds is not None:
+            first, second = _seconds(a, limit), _seconds(b, limit)
+            if first is not None and second is not None:
                 entry = rounds.setdefault(a.template_id, (a.kind, [], []))
-                entry[1].append(a.median_seconds)
-                entry[2].append(b.median_seconds)
+                entry[1].append(first)
+                entry[2].append(second)
     found: list[TemplateMeasure] = []
     parts: dict[str, list[Difference]] = {"read": [], "write": []}
     for tid, (kind, with_it, without_it) in rounds.items():
@@ -257,10 +259,10 @@ def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
             continue  # a round failed: no pairs to judge by
         d = difference(with_it, without_it, context.count(tid))
         parts[kind].append(d)
-        first = next(s[2][0] for s in subset if s[0] == tid)
+        sql = next(s[2][0] for s in subset if s[0] == tid)
         found.append(TemplateMeasure(tid, kind, context.count(tid), median(with_it),
-                                     median(without_it), d.band, every.sandbox.plan(first),
-                                     without.sandbox.plan(first)))
+                                     median(without_it), d.band, every.sandbox.plan(sql),
+                                     without.sandbox.plan(sql)))
     reads, writes = combine(parts["read"]), combine(parts["write"])
     total = combine([*parts["read"], *parts["write"]])
     done = {t.template_id for t in found}
@@ -268,3 +270,11 @@ def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
                         tuple(sorted(found, key=lambda t: t.template_id)),
                         tuple(t for t in served if t not in done), -reads.delta, -writes.delta,
                         total.band)
+
+
+def _seconds(timing: TemplateTiming, limit: float) -> float | None:
+    """A round's median; the time limit for one stopped at it (a lower bound: an index
+    that makes a read run out of time is measured harmful, not left out)."""
+    if timing.median_seconds is not None:
+        return timing.median_seconds
+    return limit if timing.status == "timeout" else None
