@@ -190,3 +190,39 @@ def test_validate_insists_on_measuring(items: tuple[Path, Path], tmp_path: Path)
     assert code == 1 and "--validate cannot measure: no database to measure on" in err
     code, text, _ = run_command("recommend", str(log), "--schema", str(schema))
     assert code == 0 and "Estimated only (no database to measure on" in text
+
+
+def test_a_working_copy_takes_the_databases_own_indexes_away_and_back(tmp_path: Path) -> None:
+    """The audit's drop-one: an index of the database dropped by name on a working copy and
+    built again with the sqlite_stat1 row it had (as found: not re-analysed), or analysed
+    once the copy is; the database itself untouched."""
+    from advisor.catalog.schema import catalog_from_database
+
+    path = tmp_path / "items.db"
+    connection = items_database(path, "CREATE INDEX item_a ON item (a);")
+    connection.commit()
+    connection.execute("ANALYZE")
+    connection.execute("UPDATE sqlite_stat1 SET stat = '20000 7' WHERE idx = 'item_a'")  # stale
+    connection.commit()
+    connection.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    def item_a_rows(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [row for row in rows if row[1] == "item_a"]
+
+    with Workbench(path, catalog_from_database(path), False, 5.0) as bench:
+        (copy,) = bench.copies(1)
+        stats = "SELECT tbl, idx, stat FROM sqlite_stat1"
+        indexes = "SELECT name FROM sqlite_master WHERE type = 'index'"
+        copy.set_absent(frozenset({"item_a"}))
+        assert ("item_a",) not in copy.sandbox.run_own(indexes)
+        assert item_a_rows(copy.sandbox.run_own(stats)) == []
+        assert "USING" not in copy.sandbox.plan("SELECT name FROM item WHERE a = 1")
+        copy.set_absent(frozenset())
+        assert ("item_a",) in copy.sandbox.run_own(indexes)
+        assert item_a_rows(copy.sandbox.run_own(stats)) == [("item", "item_a", "20000 7")]
+        copy.analyze_all()
+        copy.rebuild("item_a")
+        assert item_a_rows(copy.sandbox.run_own(stats)) == [("item", "item_a", "20000 10000")]
+        assert bench.counters.builds == 2 and bench.counters.drops == 2
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
