@@ -199,7 +199,8 @@ def test_golden(case: Case) -> None:
     actual = analyze(template, case.catalog, case.samples)
     expected = parse_expected(case, template.id)
     assert render(actual, case.catalog) == render(expected, case.catalog)
-    assert replace(actual, returns="rows") == expected  # returns: its own test below
+    # returns and derived_filters: their own tests below
+    assert replace(actual, returns="rows", derived_filters=()) == expected
 
 
 @pytest.mark.parametrize(("sql", "returns"), [
@@ -227,6 +228,19 @@ SCHEMA = catalog_from_sql([("inline", """
 
 def _template(text: str, kind: str = "read", command: str = "SELECT") -> Template:
     return Template(id="t", text=text, kind=kind, command=command, tables=())
+
+
+@pytest.mark.parametrize(("sql", "derived"), [
+    ("SELECT id FROM job WHERE status = ?", ()),
+    ("SELECT n FROM (SELECT status, count(*) AS n FROM job GROUP BY status) s "
+     "WHERE s.status = ? AND s.n > ?", (("s", 1, 1),)),
+    # a join with a column is no comparison with a value; each reading counts apart
+    ("WITH RECURSIVE walk(id, depth) AS (SELECT ?, 0 UNION ALL SELECT e.b, w.depth + 1 "
+     "FROM edge e JOIN walk w ON e.a = w.id WHERE w.depth < ?) "
+     "SELECT w.id FROM walk w JOIN job j ON j.id = w.id", (("w", 0, 1), ("w", 0, 0))),
+])
+def test_comparisons_on_ctes_and_subqueries(sql: str, derived: tuple[object, ...]) -> None:
+    assert analyze(canonicalize(sql), SCHEMA).derived_filters == derived
 
 
 @pytest.mark.parametrize(("text", "reason"), [

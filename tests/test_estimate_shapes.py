@@ -73,6 +73,18 @@ def test_a_recursive_cte_runs_its_step_once_per_row(tree_db: Path, tmp_path: Pat
                       (RECURSIVE_WALK, ["edge(parent)"])], tmp_path)
 
 
+def test_a_recursive_cte_stops_where_its_step_compares_its_own_columns(
+        tree_db: Path, tmp_path: Path) -> None:
+    """A walk cut at its third generation (``d.depth < 3``: 15 of 2,047 nodes) against one
+    scan of the edges; once priced as the whole walk, the CTE's own columns filtering
+    nothing (96× off)."""
+    _within(tree_db, [
+        ("SELECT count(*) FROM edge WHERE child > 5", []),
+        ("WITH RECURSIVE down(id, depth) AS (SELECT 1, 0 UNION ALL SELECT e.child, d.depth + 1 "
+         "FROM edge e JOIN down d ON e.parent = d.id WHERE d.depth < 3) "
+         "SELECT count(*) FROM down", ["edge(parent)"])], tmp_path)
+
+
 def test_an_automatic_index_is_built_once_per_statement(tree_db: Path, tmp_path: Path) -> None:
     """Without an index SQLite builds one for the recursive step, once, not per row
     (a guard: charged per row, it would be priced a thousand times too high)."""

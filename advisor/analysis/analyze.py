@@ -113,7 +113,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     reads = tuple(
         _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
-    return Analysis(template.id, reads=reads, write=write, returns=_returns(statement))
+    return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
+                    derived_filters=_derived_filters(binding))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -277,6 +278,31 @@ def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
     for clause in clauses:
         for conjunct in _conjuncts(clause):
             yield from _classify(conjunct, binding)
+
+
+def _derived_filters(binding: Binding) -> tuple[tuple[str, int, int], ...]:
+    """Each reading of a CTE or FROM subquery (a source that is no catalog table), scope
+    by scope: (alias, equalities, ranges) of the top conjuncts comparing its columns
+    with a value."""
+    found = []
+    for scope in binding.scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        derived = {alias: [0, 0] for alias, source in scope.sources.items()
+                   if isinstance(source, Scope) and alias in scope.selected_sources}
+        clauses = [join.args.get("on") for join in select.args.get("joins") or []]
+        clauses.append(select.args.get("where"))
+        for conjunct in (term for clause in clauses for term in _conjuncts(clause)):
+            for side in sides(conjunct):
+                column = unparen(side.column)
+                if (side.kind in (EQUALITY, RANGE) and isinstance(column, exp.Column)
+                        and column.table in derived
+                        and not any(other.find(exp.Column, exp.Select)
+                                    for other in side.others)):
+                    derived[column.table][side.kind == RANGE] += 1
+        found += [(alias.lower(), equal, ranged) for alias, (equal, ranged) in derived.items()]
+    return tuple(found)
 
 
 def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:

@@ -23,8 +23,12 @@ read. How SQLite runs what is not a plain loop:
   that scans it reads the rows it made; a recursive CTE runs its step once per
   row it produces, each time over that row alone, for as many generations as
   the step's yield per row says (at most RECURSION_DEPTH, and no more rows than
-  the largest table it walks);
-- an automatic index is built once per statement, from every row;
+  the largest table it walks); the CTE's own columns compared with values in the
+  step (``d.depth < ?``, ``d.cancel = ?``) keep DERIVED_EQUALITY or
+  ONE_SIDED_RANGE of its rows each, as they end the walk;
+- an automatic index is built once per statement, from every row, if its loop
+  starts at all;
+- a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - a temp b-tree costs SORT_STEPS_PER_LEVEL a row per doubling of the keys it
   holds: every row for ORDER BY, one per group for GROUP BY.
 
@@ -67,6 +71,10 @@ TWO_SIDED_RANGE = 1 / 64
 DEFAULT_LIMIT = 100
 DEFAULT_IN_VALUES = 3
 UNKNOWN_SOURCE_ROWS = 100  # a CTE or subquery result whose size the plan does not say
+# A CTE's or subquery's column compared with a value (it has no statistics): an equality
+# keeps a quarter of the rows, as a one-sided range does (a flag, a level, a kind: the
+# comparisons that end a recursive walk, which SQLite tests on each row it queues).
+DERIVED_EQUALITY = 1 / 4
 # Generations a recursive CTE is followed for when its step yields a row per row or more
 # (a walk down a dependency graph ends at its leaves, which the plan cannot see).
 RECURSION_DEPTH = 10
@@ -147,7 +155,8 @@ class Estimate:
 
 def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Statistics,
                   limit: int | None = None, returns: str = "rows", offset: int = 0,
-                  layout: Layout | None = None) -> Estimate:
+                  layout: Layout | None = None,
+                  derived_filters: Iterable[tuple[str, int, int]] = ()) -> Estimate:
     """Cost one execution of a planned statement.
 
     ``accesses`` (from the analysis) map the plan's names (aliases) to tables
@@ -157,6 +166,8 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
     says how many of the rows come back to the caller, each at OUTPUT_ROW_STEPS.
     ``layout``: the tables' row widths and key-ordered indexes (costing.sizes.layout).
+    ``derived_filters``: (alias, equalities, ranges) of each reading of a CTE or FROM
+    subquery, in text order (Analysis.derived_filters).
     """
     children: dict[int, list[PlanStep]] = {}
     for step in plan.steps:
@@ -166,7 +177,10 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
         by_alias.setdefault(access.alias.lower(), []).append(access)
     everything = [access for found in by_alias.values() for access in found]
     has_limit = any(access.has_limit for access in everything)
-    costing = _PlanCosting(children, by_alias, statistics, layout or Layout())
+    derived: dict[str, list[tuple[int, int]]] = {}
+    for alias, equalities, ranges in derived_filters:
+        derived.setdefault(alias.lower(), []).append((equalities, ranges))
+    costing = _PlanCosting(children, by_alias, statistics, layout or Layout(), derived)
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
     total += costing.built
@@ -215,7 +229,7 @@ class _PlanCosting:
 
     def __init__(self, children: dict[int, list[PlanStep]],
                  accesses: Mapping[str, list[TableAccess]], statistics: Statistics,
-                 layout: Layout) -> None:
+                 layout: Layout, derived: Mapping[str, list[tuple[int, int]]]) -> None:
         self.children = children
         self.row_bytes = layout.row_bytes
         self.entry_bytes = layout.entry_bytes
@@ -224,6 +238,8 @@ class _PlanCosting:
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
         self.taken: dict[str, int] = {}
+        self.derived = derived  # by alias, in text order: (equalities, ranges) compared
+        self.derived_taken: dict[str, int] = {}
         self.statistics = statistics
         self.loops: list[LoopCost] = []
         self.loop_accesses: list[TableAccess | None] = []  # the occurrence of each loop
@@ -231,7 +247,10 @@ class _PlanCosting:
         self.notes: list[str] = []
         self.sources: dict[str, float] = {}  # rows of what MATERIALIZE / CO-ROUTINE built
         self.recursing = 0  # inside a recursive step: the CTE it reads is one row
-        self.built = 0.0  # automatic indexes: each built once per statement, wherever it is
+        # Automatic indexes: (the loop that needs one, the cost of building it). SQLite
+        # builds one the first time its loop starts, once per statement wherever it is:
+        # never, when the loops outside it yield no row.
+        self.automatic: list[tuple[int, float]] = []
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -243,6 +262,25 @@ class _PlanCosting:
         if take:
             self.taken[name.lower()] = index + 1
         return found[min(index, len(found) - 1)]
+
+    def derived_share(self, name: str) -> float:
+        """The share of a CTE's or subquery's rows its reading keeps by comparing its
+        columns with values (the next reading of ``name``; the plan's k-th loop of an
+        alias reads its k-th occurrence)."""
+        found = self.derived.get(name.lower())
+        if not found:
+            return 1.0
+        index = self.derived_taken.get(name.lower(), 0)
+        self.derived_taken[name.lower()] = index + 1
+        equalities, ranges = found[min(index, len(found) - 1)]
+        return DERIVED_EQUALITY ** equalities * ONE_SIDED_RANGE ** ranges
+
+    @property
+    def built(self) -> float:
+        """Building the automatic indexes, each as likely as its loop is to start at all
+        (its runs, once a recursive step's are counted, up to one)."""
+        return sum(cost * min(1.0, self.loops[position].runs)
+                   for position, cost in self.automatic)
 
     def table_of(self, name: str, access: TableAccess | None) -> str | None:
         if access is not None:
@@ -281,6 +319,8 @@ class _PlanCosting:
             if constant:
                 per_row += outer_rows * rows * float(constant.group(1))
                 rows *= float(constant.group(1))
+            elif detail.startswith(("BLOOM FILTER", "SCAN CONSTANT ROW")):
+                continue  # a SELECT without FROM is one row (no loop to cost)
             elif match:
                 loop_cost, loop_rows = self.loop(match, detail, outer_rows * rows,
                                                  frozenset(known), list_rows)
@@ -313,8 +353,6 @@ class _PlanCosting:
                          if part.detail.startswith(_PARTS)]
                 per_row += outer_rows * rows * sum(cost for cost, _ in parts)
                 rows *= sum(found for _, found in parts)
-            elif detail.startswith(("BLOOM FILTER", "SCAN CONSTANT ROW")):
-                continue
             else:
                 self.notes.append(f"step not costed: {detail}")
         if limit is not None and not sorted_everything and rows > 0:
@@ -382,7 +420,7 @@ class _PlanCosting:
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
         equal, ranges = _constraint_terms(constraint)
         if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
-            self.built += total_rows * seek_cost(int(total_rows))
+            self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
         # Each row found: an index entry, or the table's row; and from an index that
         # does not cover the statement, a lookup of the table's row as well.
         row = row_steps(self.row_bytes.get(table.lower()) if table else None)
@@ -419,6 +457,8 @@ class _PlanCosting:
         cost = per_run * runs
         rows_out = matched * self.residual(access, table, equal, set(equal) | set(ranges),
                                            bound, list_rows)
+        if table is None and access is None:
+            rows_out *= self.derived_share(name)
         self.loops.append(LoopCost(name, table, detail, runs, rows_out, cost))
         self.loop_accesses.append(access)
         return cost, rows_out

@@ -71,13 +71,15 @@ class TemplateView:
     count: int  # executions in the workload
     offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
     layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
+    derived_filters: tuple[tuple[str, int, int], ...] = ()  # Analysis.derived_filters
 
     def estimate(self, plan: Plan, statistics: Statistics,
                  indexes: Iterable[IndexSpec] = ()) -> Estimate:
         """The cost model's price of one execution planned as ``plan`` (its reads);
         ``indexes``: the hypothetical ones the plan may name."""
         return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
-                             self.offset, self.layout.with_indexes(indexes))
+                             self.offset, self.layout.with_indexes(indexes),
+                             self.derived_filters)
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
                rows_read: float = 1.0) -> float:
@@ -101,7 +103,8 @@ def template_views(workload: Workload) -> Mapping[str, TemplateView]:
                           analysis.write, analysis.returns,
                           limit_hint(s.sql for s in templates[tid].samples),
                           templates[tid].count,
-                          offset_hint(s.sql for s in templates[tid].samples), tables)
+                          offset_hint(s.sql for s in templates[tid].samples), tables,
+                          analysis.derived_filters)
         for tid, analysis in workload.analyses.items() if analysis.ok
     })
 

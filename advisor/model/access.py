@@ -85,6 +85,10 @@ class Analysis:
     # What comes back to the caller: every row read ("rows"), one per group ("groups"),
     # one aggregate row ("one"), or nothing (a write without RETURNING: "none").
     returns: str = "rows"
+    # Each reading of a CTE or a FROM subquery, in text order: (alias, equalities, ranges),
+    # its columns compared with values (``jtp.level < ?``). Such a source has no
+    # statistics: the costing keeps a default share of its rows per comparison.
+    derived_filters: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def ok(self) -> bool:
