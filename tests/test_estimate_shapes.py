@@ -58,6 +58,19 @@ def test_not_exists_stops_at_the_first_match(shop_db: Path, tmp_path: Path) -> N
          "WHERE e.product_id = p.id AND e.at > 50000)", [])], tmp_path)
 
 
+def test_a_comparison_with_a_correlated_subquery_filters_after_it_ran(
+        shop_db: Path, tmp_path: Path) -> None:
+    """TPC-H's Q17 shape: SQLite tests ``e.kind = (SELECT ...)`` last, so the subquery runs
+    for every event of the products the other filters keep, not for the seventh its own
+    comparison keeps; once priced as if that comparison filtered first (5× off)."""
+    _within(shop_db, [
+        ("SELECT count(*) FROM event WHERE kind = 3", ["event(product_id)"]),
+        ("SELECT count(*) FROM event e, product p WHERE p.id = e.product_id "
+         "AND p.category = 3 AND e.kind = "
+         "(SELECT max(e2.kind) FROM event e2 WHERE e2.product_id = p.id)",
+         ["event(product_id)"])], tmp_path)
+
+
 def test_an_in_list_seeks_once_per_value(shop_db: Path, tmp_path: Path) -> None:
     """200 listed ids against one; once priced alike (100× off)."""
     listed = ", ".join(str(i) for i in range(1, 400, 2))

@@ -261,6 +261,7 @@ class Predicate:
     value: exp.Expression | None = None  # the node holding the value's slot, if any
     partner: str = ""  # a join's: the alias the other side's column is qualified with
     bounds: int = 1  # a range's: the ends it bounds (BETWEEN and a prefix LIKE: two)
+    subquery: bool = False  # compared with a subquery's value
 
 
 def _predicates(binding: Binding) -> list[Predicate]:
@@ -342,7 +343,8 @@ def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
               binding: Binding, bounds: int = 1) -> Iterator[Predicate]:
     ref = binding.ref(column)
     if ref is not None and _independent(ref, others, binding):
-        yield Predicate(ref, kind, bounds=bounds)
+        yield Predicate(ref, kind, bounds=bounds,
+                        subquery=any(other.find(exp.Select) for other in others))
 
 
 def _equality(column: exp.Expression, other: exp.Expression,
@@ -355,7 +357,7 @@ def _equality(column: exp.Expression, other: exp.Expression,
         # a column of another table, derived table or outer query
         yield Predicate(ref, JOIN, partner=other.table)
     elif not isinstance(other, exp.Null):  # "= NULL" matches no row
-        yield Predicate(ref, EQUALITY, other)
+        yield Predicate(ref, EQUALITY, other, subquery=other.find(exp.Select) is not None)
 
 
 def _in_list(side: Side, binding: Binding) -> Iterator[Predicate]:
@@ -467,6 +469,7 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
                       if sum(p.bounds for p in mine
                              if p.kind == RANGE and p.ref.column == column) > 1),
         first_row=shape.first_row,
+        after_subquery=_unique(p.ref.column for p in mine if p.subquery),
     )
 
 

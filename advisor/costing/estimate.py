@@ -17,6 +17,8 @@ read. How SQLite runs what is not a plain loop:
   row: with m rows matching, after 1/(m + 1) of its work on average; a LIMIT
   likewise, after LIMIT + OFFSET rows, unless a temp b-tree sorts everything
   first;
+- a comparison with a subquery's value (``l_quantity < (SELECT ...)``) is tested
+  last: a correlated subquery runs for every row the other filters keep;
 - an IN list seeks once per value (as many as the samples list, or as the
   list subquery yields); a subquery that is not correlated runs once;
 - a CTE or a subquery in FROM that SQLite materialises runs once, and the loop
@@ -240,6 +242,7 @@ class _PlanCosting:
         self.taken: dict[str, int] = {}
         self.derived = derived  # by alias, in text order: (equalities, ranges) compared
         self.derived_taken: dict[str, int] = {}
+        self.deferred = 1.0  # of the last loop costed: what its comparisons with a subquery keep
         self.statistics = statistics
         self.loops: list[LoopCost] = []
         self.loop_accesses: list[TableAccess | None] = []  # the occurrence of each loop
@@ -312,6 +315,7 @@ class _PlanCosting:
         once += sum(cost for cost, _ in lists)
         list_rows = [found for _, found in lists]
         known = set(bound)
+        deferred = 1.0  # what comparisons with a subquery's value keep, once it has run
         for step in steps:
             detail = step.detail
             match = _LOOP.match(detail)
@@ -324,6 +328,7 @@ class _PlanCosting:
             elif match:
                 loop_cost, loop_rows = self.loop(match, detail, outer_rows * rows,
                                                  frozenset(known), list_rows)
+                deferred *= self.deferred
                 per_row += loop_cost
                 rows *= loop_rows
                 known.add(match.group("name").lower())
@@ -343,6 +348,8 @@ class _PlanCosting:
                                          1.0 if self.first_row(step.id) else None,
                                          frozenset(known))
                 per_row += sub_cost
+                rows *= deferred  # the comparisons that waited for it filter now
+                deferred = 1.0
             elif detail.startswith(_ONCE):
                 if not detail.startswith("LIST SUBQUERY"):  # lists: costed above
                     once += self.once(step)[0]
@@ -355,6 +362,7 @@ class _PlanCosting:
                 rows *= sum(found for _, found in parts)
             else:
                 self.notes.append(f"step not costed: {detail}")
+        rows *= deferred
         if limit is not None and not sorted_everything and rows > 0:
             # The loops stop once ``limit`` rows came out: with m rows matching, the
             # limit-th is found after limit / (m + 1) of the work, on average.
@@ -455,8 +463,20 @@ class _PlanCosting:
             matched *= seeks
             per_run = seeks * seek_cost(int(total_rows)) + matched * each
         cost = per_run * runs
-        rows_out = matched * self.residual(access, table, equal, set(equal) | set(ranges),
-                                           bound, list_rows)
+        sought = set(equal) | set(ranges)
+        share = self.residual(access, table, equal, sought, bound, list_rows)
+        self.deferred = 1.0
+        late = {c.lower() for c in access.after_subquery} - sought if access else set()
+        if access is not None and late and share > 0:
+            # Comparisons with a subquery's value: SQLite tests them last, once the
+            # subquery has run; until then the loops inside see the rows they would keep.
+            early = replace(access, equality=_without(access.equality, late),
+                            range=_without(access.range, late))
+            before = self.residual(early, table, equal, sought, bound, list(list_rows))
+            if before > 0:
+                self.deferred = min(1.0, share / before)
+                share = before
+        rows_out = matched * share
         if table is None and access is None:
             rows_out *= self.derived_share(name)
         self.loops.append(LoopCost(name, table, detail, runs, rows_out, cost))
@@ -553,6 +573,10 @@ class _PlanCosting:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))
         return share
+
+
+def _without(columns: tuple[str, ...], left_out: set[str]) -> tuple[str, ...]:
+    return tuple(c for c in columns if c.lower() not in left_out)
 
 
 def _generations(fanout: float) -> float:

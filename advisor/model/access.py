@@ -54,6 +54,9 @@ class TableAccess:
     # read by EXISTS or by a scalar subquery that does not aggregate: SQLite stops at the
     # first row it finds.
     first_row: bool = False
+    # of the columns compared with a value, those compared with a subquery's (``l_quantity <
+    # (SELECT ...)``): SQLite tests such a term last, once the subquery has run.
+    after_subquery: tuple[str, ...] = ()
 
     @property
     def filtered(self) -> tuple[str, ...]:
