@@ -79,7 +79,8 @@ def estimate(path: Path, sql: str, indexes: Sequence[str]) -> tuple[float, str]:
     with WhatIf(catalog, stats) as whatif:
         plan = whatif.plan(template.text, analysis.tables, specs)
     priced = estimate_plan(plan, analysis.reads, stats, limit_hint([sql]), analysis.returns,
-                           offset_hint([sql]), layout(catalog), analysis.derived_filters)
+                           offset_hint([sql]), layout(catalog), analysis.derived_filters,
+                           analysis.aggregates)
     return priced.total, "; ".join(step.detail for step in plan.steps)
 
 

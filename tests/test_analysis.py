@@ -199,8 +199,8 @@ def test_golden(case: Case) -> None:
     actual = analyze(template, case.catalog, case.samples)
     expected = parse_expected(case, template.id)
     assert render(actual, case.catalog) == render(expected, case.catalog)
-    # returns and derived_filters: their own tests below
-    assert replace(actual, returns="rows", derived_filters=()) == expected
+    # returns, derived_filters and aggregates: their own tests below
+    assert replace(actual, returns="rows", derived_filters=(), aggregates=0) == expected
 
 
 @pytest.mark.parametrize(("sql", "returns"), [
@@ -228,6 +228,17 @@ SCHEMA = catalog_from_sql([("inline", """
 
 def _template(text: str, kind: str = "read", command: str = "SELECT") -> Template:
     return Template(id="t", text=text, kind=kind, command=command, tables=())
+
+
+@pytest.mark.parametrize(("sql", "aggregates"), [
+    ("SELECT id FROM job WHERE status = ?", 0),
+    ("SELECT status, count(*), sum(id * (1 - status)) FROM job GROUP BY status "
+     "HAVING max(id) > ?", 3),
+    # a subquery's aggregates run per subquery row, not per row of the statement
+    ("SELECT id FROM job WHERE status = (SELECT max(status) FROM job)", 0),
+])
+def test_aggregate_calls_of_the_outermost_select(sql: str, aggregates: int) -> None:
+    assert analyze(canonicalize(sql), SCHEMA).aggregates == aggregates
 
 
 @pytest.mark.parametrize(("sql", "derived"), [

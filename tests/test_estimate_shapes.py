@@ -71,6 +71,17 @@ def test_a_comparison_with_a_correlated_subquery_filters_after_it_ran(
          ["event(product_id)"])], tmp_path)
 
 
+def test_aggregates_cost_per_row_they_aggregate(shop_db: Path, tmp_path: Path) -> None:
+    """TPC-H's Q1 shape: twelve aggregates over a grouped scan against a count of the same
+    rows; once priced alike (4× off)."""
+    _within(shop_db, [
+        ("SELECT count(*) FROM event WHERE payload <> ''", []),
+        ("SELECT kind, sum(at), avg(kind), min(product_id), max(at), sum(at * (1 - kind)), "
+         "sum(at * (1 - kind) * (1 + kind)), avg(product_id), count(*), sum(at + kind), "
+         "avg(at * kind), min(at - kind), max(product_id * kind) FROM event "
+         "WHERE payload <> '' GROUP BY kind", [])], tmp_path)
+
+
 def test_an_in_list_seeks_once_per_value(shop_db: Path, tmp_path: Path) -> None:
     """200 listed ids against one; once priced alike (100× off)."""
     listed = ", ".join(str(i) for i in range(1, 400, 2))

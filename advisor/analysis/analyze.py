@@ -114,7 +114,7 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
         _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
-                    derived_filters=_derived_filters(binding))
+                    derived_filters=_derived_filters(binding), aggregates=_aggregates(query))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -279,6 +279,16 @@ def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
     for clause in clauses:
         for conjunct in _conjuncts(clause):
             yield from _classify(conjunct, binding)
+
+
+def _aggregates(query: exp.Expression) -> int:
+    """Aggregate calls in the outermost SELECT's columns and HAVING (not in subqueries)."""
+    if not isinstance(query, exp.Select):
+        return 0
+    parts = [*query.expressions, query.args.get("having")]
+    return sum(1 for part in parts if part is not None
+               for node in part.find_all(exp.AggFunc)
+               if node.find_ancestor(exp.Select) is query)
 
 
 def _derived_filters(binding: Binding) -> tuple[tuple[str, int, int], ...]:

@@ -72,6 +72,7 @@ class TemplateView:
     offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
     layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
     derived_filters: tuple[tuple[str, int, int], ...] = ()  # Analysis.derived_filters
+    aggregates: int = 0  # Analysis.aggregates
 
     def estimate(self, plan: Plan, statistics: Statistics,
                  indexes: Iterable[IndexSpec] = ()) -> Estimate:
@@ -79,7 +80,7 @@ class TemplateView:
         ``indexes``: the hypothetical ones the plan may name."""
         return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
                              self.offset, self.layout.with_indexes(indexes),
-                             self.derived_filters)
+                             self.derived_filters, self.aggregates)
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
                rows_read: float = 1.0) -> float:
@@ -104,7 +105,7 @@ def template_views(workload: Workload) -> Mapping[str, TemplateView]:
                           limit_hint(s.sql for s in templates[tid].samples),
                           templates[tid].count,
                           offset_hint(s.sql for s in templates[tid].samples), tables,
-                          analysis.derived_filters)
+                          analysis.derived_filters, analysis.aggregates)
         for tid, analysis in workload.analyses.items() if analysis.ok
     })
 

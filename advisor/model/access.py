@@ -92,6 +92,9 @@ class Analysis:
     # its columns compared with values (``jtp.level < ?``). Such a source has no
     # statistics: the costing keeps a default share of its rows per comparison.
     derived_filters: tuple[tuple[str, int, int], ...] = ()
+    # Aggregate calls of the outermost SELECT (its columns and HAVING): each costs a
+    # little for every row it aggregates.
+    aggregates: int = 0
 
     @property
     def ok(self) -> bool:
