@@ -58,13 +58,14 @@ def test_rows_handed_back_are_charged_as_the_statement_returns_them() -> None:
 
 
 def test_every_statement_and_every_write_pays_a_fixed_price() -> None:
-    """Calibrated on measured replays: a one-row read ~15 µs, a one-row write ~85 µs."""
+    """Calibrated on measured replays: a one-row read ~15 µs, a one-row write ~150 µs
+    (120-220 µs in the replays of the three bench workloads)."""
     lookup = estimate_plan(Plan((PlanStep(2, 0, "SEARCH job USING INTEGER PRIMARY KEY "
                                                 "(rowid=?)"),)), [], _statistics())
     assert STATEMENT_STEPS < lookup.total < 2 * STATEMENT_STEPS
     write = maintenance(WriteAccess("job", "UPDATE", ("command",)), [], _statistics())
     assert write.base > WRITE_STATEMENT_STEPS
-    assert 4 < (write.base + lookup.total) / lookup.total < 7  # ~85 µs against ~15 µs
+    assert 6 < (write.base + lookup.total) / lookup.total < 12  # ~150 µs against ~15 µs
 
 
 def test_uncosted_steps_are_noted_not_ignored_silently() -> None:
