@@ -189,6 +189,14 @@ class EstimatedPricer(Pricer):
     averages in the read estimates of the templates they belong to, never in
     upkeep and never in the planner. Closing the pricer (a ``with`` block) closes
     ``whatif``.
+
+    A read's estimate is a function of the template and its plan alone: the plan
+    names the indexes it uses (a hypothetical index by ``IndexSpec.name``, which
+    spells its columns), and the cost model reads their layout by those names. So
+    it is worked out once per (template, plan) and every configuration planned
+    alike reuses it; the search asks about many configurations the planner
+    treats alike (on Torc, 29,000 prices of 1,500 distinct plans). Upkeep depends
+    on every index of the written table and is priced per configuration.
     """
 
     def __init__(self, whatif: WhatIf, views: Mapping[str, TemplateView],
@@ -198,13 +206,17 @@ class EstimatedPricer(Pricer):
         self.statistics = statistics
         self.matches = matches or {}
         self.existing = tuple(index.spec for index in whatif.catalog.indexes)
+        self._estimates: dict[tuple[str, Plan], Estimate] = {}
 
     def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
         view = self.views[template_id]
         plan = self.whatif.plan(view.text, view.tables, indexes)
-        matches = self.matches.get(template_id)
-        estimate = view.estimate(plan, self.statistics.with_matches(matches) if matches
-                                 else self.statistics, indexes)
+        estimate = self._estimates.get((template_id, plan))
+        if estimate is None:
+            matches = self.matches.get(template_id)
+            estimate = self._estimates[(template_id, plan)] = view.estimate(
+                plan, self.statistics.with_matches(matches) if matches else self.statistics,
+                indexes)
         upkeep = view.upkeep((*self.existing, *indexes), self.statistics, estimate.rows)
         return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
                      estimate)
