@@ -20,6 +20,7 @@ existing indexes away instead of adding hypothetical ones.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -170,6 +171,8 @@ class WhatIf(SchemaCopy):
         super().__init__(catalog.ddl, stat_rows)
         self._built: dict[IndexSpec, str] = {}
         self._cache: dict[tuple[str, frozenset[IndexSpec]], Plan] = {}
+        self._parameters: dict[str, tuple[None, ...]] = {}
+        self._contained = not any(_reaches_elsewhere(statement) for statement in catalog.ddl)
         self._calls = 0
         self._hits = 0
         self._builds = 0
@@ -188,15 +191,22 @@ class WhatIf(SchemaCopy):
         if cached is not None:
             self._hits += 1
             return cached
-        self._apply(relevant)
-        plan = self.explain(sql, nulls_for(sql))
+        self._apply(relevant, touched)
+        plan = self.explain(sql, self._nulls(sql))
         self._cache[key] = plan
         return plan
 
-    def _apply(self, wanted: frozenset[IndexSpec]) -> None:
-        """Make the hypothetical indexes in the database exactly ``wanted``."""
+    def _apply(self, wanted: frozenset[IndexSpec], touched: set[str]) -> None:
+        """Make the hypothetical indexes on the ``touched`` tables exactly ``wanted``.
+
+        Those on other tables stay: the statement cannot use them, and the next
+        statement may want them again (the search asks for one configuration
+        template by template, each touching other tables). Only without views or
+        triggers, whose statements reach tables their caller's text does not name
+        (``_contained``); with them, every other hypothetical index goes."""
         changed = False
-        for spec in [s for s in self._built if s not in wanted]:
+        for spec in [s for s in self._built if s not in wanted
+                     and (not self._contained or s.table.lower() in touched)]:
             self.drop_index(self._built.pop(spec))
             changed = True
         for spec in sorted(wanted - self._built.keys()):
@@ -212,10 +222,25 @@ class WhatIf(SchemaCopy):
         if changed:
             self.reload_stats()
 
+    def _nulls(self, sql: str) -> tuple[None, ...]:
+        found = self._parameters.get(sql)
+        if found is None:
+            found = self._parameters[sql] = nulls_for(sql)
+        return found
+
     @staticmethod
     def hypothetical_name(spec: IndexSpec) -> str:
         """The name a configuration's index has in plans (stable across builds)."""
         return spec.name
+
+
+_ELSEWHERE = re.compile(r"\s*CREATE\s+(?:TEMP\w*\s+)?(?:VIEW|TRIGGER)\b", re.I)
+
+
+def _reaches_elsewhere(ddl: str) -> bool:
+    """Whether a schema statement makes statements reach tables they do not name: a
+    view (read through its name) or a trigger (run by a write)."""
+    return _ELSEWHERE.match(ddl) is not None
 
 
 def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
