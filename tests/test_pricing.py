@@ -179,3 +179,23 @@ def test_the_interface_totals_any_implementation(workload: Workload) -> None:
 def test_limit_hint_is_the_largest_limit_the_samples_used() -> None:
     assert limit_hint(["SELECT * FROM t LIMIT 5", "select * from t limit 20"]) == 20
     assert limit_hint(["SELECT * FROM t"]) is None
+
+
+def test_configurations_planned_alike_share_one_estimate(workload: Workload) -> None:
+    """The estimate is worked out once per (template, plan): every configuration priced
+    after others costs what a pricer asked about it first would say."""
+    configs = [(), (ON_WORKFLOW,), (ON_STATUS,), (ON_STATUS, ON_WORKFLOW), (ON_KIND,),
+               (ON_KIND, ON_STATUS, ON_WORKFLOW)]
+    with estimated_pricer(workload) as warm:
+        for config in configs:  # warm the memo with every configuration first
+            for tid in warm.templates:
+                warm.priced(tid, config)
+        for config in reversed(configs):
+            with estimated_pricer(workload) as fresh:
+                for tid in warm.templates:
+                    mine, theirs = warm.priced(tid, config), fresh.priced(tid, config)
+                    assert (mine.plan, mine.read, mine.upkeep, mine.estimate) == (
+                        theirs.plan, theirs.read, theirs.upkeep, theirs.estimate)
+        # The workload's configurations plan JOBS with three distinct plans at most.
+        jobs = _id(workload, JOBS)
+        assert len({key for key in warm._estimates if key[0] == jobs}) <= 3

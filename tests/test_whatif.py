@@ -134,3 +134,33 @@ def test_a_dropped_hypothetical_index_leaves_the_plan_without_statistics() -> No
         with_index = whatif.plan(sql, ["t"], [read_index("t(a)", catalog)])
         assert "USING INDEX" in with_index.steps[0].detail
         assert whatif.plan(sql, ["t"], []).steps[0].detail == "SCAN t"
+
+
+def test_indexes_on_tables_a_statement_does_not_touch_stay_built(torc_statistics) -> None:
+    """The search asks for one configuration template by template: another table's
+    template does not make the planner drop and build this table's indexes again."""
+    catalog, statistics = torc_statistics
+    on_job = read_index("job(workflow_id)", catalog)
+    on_event = read_index("event(workflow_id)", catalog)
+    jobs = "SELECT * FROM job WHERE workflow_id = ?"
+    events = "SELECT * FROM event WHERE workflow_id = ?"
+    with WhatIf(catalog, statistics) as whatif:
+        first = whatif.plan(jobs, ["job"], [on_job, on_event])
+        whatif.plan(events, ["event"], [on_job, on_event])
+        whatif.plan(jobs, ["job"], [on_job])  # a miss (another key), nothing to build
+        assert whatif.counters.builds == 2
+        assert whatif.plan(events, ["event"], []).text() == "SCAN event"
+    assert on_job.name in first.text()
+
+
+def test_with_a_view_only_the_configurations_indexes_exist() -> None:
+    """A view reads tables its caller's text does not name: an index left built on
+    another table would change its plan, so none is."""
+    catalog = catalog_from_sql([("s", "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b);\n"
+                                      "CREATE TABLE u (id INTEGER PRIMARY KEY, c);\n"
+                                      "CREATE VIEW v AS SELECT b FROM t WHERE a = 1")], "s")
+    on_a = read_index("t(a)", catalog)
+    with WhatIf(catalog, defaults(catalog)) as whatif:
+        assert on_a.name in whatif.plan("SELECT b FROM t WHERE a = ?", ["t"], [on_a]).text()
+        through_view = whatif.plan("SELECT * FROM v, u", ["u"], [on_a])
+    assert on_a.name not in through_view.text()
