@@ -9,9 +9,11 @@ sampled) are written into ``sqlite_stat1`` for every table and every
 real and candidate index, and ``EXPLAIN QUERY PLAN`` is read back. The plan
 is the planner's decision, not ours.
 
-Plans are cached by (statement, the configuration's indexes on the tables the
-statement touches): a configuration change on an unrelated table is a cache
-hit. Calls and hits are counted.
+Plans are cached by (statement, the configuration's indexes the planner could
+use for it: on the tables it touches, and naming a column it names, as
+advisor.whatif.relevance says): a configuration change on an unrelated table,
+or by an index the statement has no use for, is a cache hit. Calls and hits
+are counted.
 
 The copy itself, ``SchemaCopy``, is shared with the audit (advisor.review.audit.plans),
 which loads a database's own sqlite_stat1 rows into it verbatim and takes
@@ -29,6 +31,7 @@ from typing import TypeVar
 from advisor.catalog.schema import Catalog, quote_identifier
 from advisor.catalog.statistics import Statistics
 from advisor.model.indexes import IndexSpec
+from advisor.whatif.relevance import Relevance
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class WhatIf(SchemaCopy):
         self._cache: dict[tuple[str, frozenset[IndexSpec]], Plan] = {}
         self._parameters: dict[str, tuple[None, ...]] = {}
         self._contained = not any(_reaches_elsewhere(statement) for statement in catalog.ddl)
+        self._relevance = Relevance(catalog)
         self._calls = 0
         self._hits = 0
         self._builds = 0
@@ -185,7 +189,12 @@ class WhatIf(SchemaCopy):
         """The plan of ``sql`` with the catalog's indexes plus ``config``'s."""
         touched = {t.lower() for t in tables}
         relevant = frozenset(ix for ix in config if ix.table.lower() in touched)
-        key = (sql, relevant)
+        # Keyed by what the planner could use; planned with every index of the touched
+        # tables all the same, so that the search's next template, touching the same
+        # tables under the same configuration, finds them built.
+        usable = (self._relevance.usable(sql, relevant) if self._contained
+                  else relevant)  # a view or trigger may use what the text does not name
+        key = (sql, usable)
         self._calls += 1
         cached = self._cache.get(key)
         if cached is not None:
@@ -197,19 +206,34 @@ class WhatIf(SchemaCopy):
         return plan
 
     def _apply(self, wanted: frozenset[IndexSpec], touched: set[str]) -> None:
-        """Make the hypothetical indexes on the ``touched`` tables exactly ``wanted``.
+        """Make the hypothetical indexes on the ``touched`` tables exactly ``wanted``,
+        each table's built in index order.
 
         Those on other tables stay: the statement cannot use them, and the next
         statement may want them again (the search asks for one configuration
         template by template, each touching other tables). Only without views or
         triggers, whose statements reach tables their caller's text does not name
-        (``_contained``); with them, every other hypothetical index goes."""
-        changed = False
-        for spec in [s for s in self._built if s not in wanted
-                     and (not self._contained or s.table.lower() in touched)]:
+        (``_contained``); with them, every other hypothetical index goes.
+
+        The order: SQLite breaks a tie between equal-cost indexes by the order they
+        were built in (without sqlite_stat1 ties are common: every index is guessed
+        alike). Built in index order, a table's indexes give the same plan whatever
+        the search asked before, and the indexes a statement cannot use (left out of
+        the key) change nothing. So a new index that sorts before built ones has those
+        built again after it."""
+        new = wanted - self._built.keys()
+        first_new: dict[str, IndexSpec] = {}
+        for spec in new:
+            table = spec.table.lower()
+            if table not in first_new or spec < first_new[table]:
+                first_new[table] = spec
+        going = [s for s in self._built
+                 if (s not in wanted and (not self._contained or s.table.lower() in touched))
+                 or (s.table.lower() in first_new and first_new[s.table.lower()] < s)]
+        for spec in going:
             self.drop_index(self._built.pop(spec))
-            changed = True
-        for spec in sorted(wanted - self._built.keys()):
+        coming = sorted(wanted - self._built.keys())
+        for spec in coming:
             # A name from the index itself: plans cached under one build still name
             # the same index after the next build.
             name = spec.name
@@ -218,8 +242,7 @@ class WhatIf(SchemaCopy):
             self._built[spec] = name
             if self.has_stats:
                 self.insert_stats([(spec.table, name, self.statistics.index_stat1(spec))])
-            changed = True
-        if changed:
+        if going or coming:
             self.reload_stats()
 
     def _nulls(self, sql: str) -> tuple[None, ...]:
