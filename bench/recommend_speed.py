@@ -1,6 +1,7 @@
 """How long `advisor recommend` takes, measured and --estimate-only, and on what.
 
-    python bench/recommend_speed.py [--workloads torc,tpch] [--rounds 1]
+    python bench/recommend_speed.py [--workloads torc,tpch] [--modes estimate,measured]
+                                    [--rounds 1]
                                     [--baseline /path/to/another/checkout]
 
 Runs ``advisor recommend LOG [--db DB] [--estimate-only] --format json`` as the
@@ -84,11 +85,15 @@ def run(tree: Path, case: Case, estimate_only: bool) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", default="torc,tpch", help="comma-separated: torc, tpch")
+    parser.add_argument("--modes", default="estimate,measured",
+                        help="comma-separated: estimate (--estimate-only), measured")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another checkout whose runs take turns with this one's")
     parser.add_argument("--write", action="store_true",
                         help="write docs/benchmarks.md even with --baseline")
+    parser.add_argument("--section", default="recommend-speed",
+                        help="the section of docs/benchmarks.md written")
     parser.add_argument("--out", type=Path, default=benchdoc.BENCHMARKS_MD)
     args = parser.parse_args()
     trees = [("this", benchdoc.ROOT)]
@@ -99,7 +104,7 @@ def main() -> None:
     results: dict[tuple[str, bool, str], list[Run]] = {}
     for number in range(args.rounds):
         for case in cases(args.workloads.split(",")):
-            for estimate_only in (True, False):
+            for estimate_only in [mode == "estimate" for mode in args.modes.split(",")]:
                 order = trees if number % 2 == 0 else trees[::-1]
                 for label, tree in order:
                     say(f"round {number + 1}: {case.name}, "
@@ -107,18 +112,20 @@ def main() -> None:
                     results.setdefault((case.name, estimate_only, label), []).append(
                         run(tree, case, estimate_only))
     command = ("python bench/recommend_speed.py --workloads "
-               f"{args.workloads} --rounds {args.rounds}"
-               + (f" --baseline {args.baseline}" if args.baseline else ""))
-    section = "\n".join(_section(results, trees, load, command, args.rounds,
+               f"{args.workloads} --modes {args.modes} --rounds {args.rounds}"
+               + (f" --baseline {args.baseline}" if args.baseline else "")
+               + (f" --section {args.section}" if args.section != "recommend-speed" else ""))
+    section = "\n".join(_section(args.section, results, trees, load, command, args.rounds,
                                  time.perf_counter() - started)) + "\n"
     if args.baseline is None or args.write:
-        benchdoc.write_section("recommend-speed", section, args.out)
+        benchdoc.write_section(args.section, section, args.out)
     print(section)
 
 
-def _section(results: dict[tuple[str, bool, str], list[Run]], trees: list[tuple[str, Path]],
-             load: str, command: str, rounds: int, seconds: float) -> list[str]:
-    begin, end = benchdoc.markers("recommend-speed")
+def _section(name: str, results: dict[tuple[str, bool, str], list[Run]],
+             trees: list[tuple[str, Path]], load: str, command: str, rounds: int,
+             seconds: float) -> list[str]:
+    begin, end = benchdoc.markers(name)
     lines = [begin, *benchdoc.preamble("recommend: how long it takes, and on what", command),
              "", f"Advisor at commit {advisor_commit()}; load average before {load}; "
              f"{rounds} round(s), {seconds:.0f} s in all. Medians over the rounds; CPU is "
