@@ -134,3 +134,38 @@ def test_draws_repeat_for_the_same_seed(source: ParameterSource, database: Path)
     again = ParameterSource(source.connection, catalog_from_database(database), seed=7)
     assert fill_samples(again, canonicalize(sql).id, [sql], 4) == first
     assert len(set(first)) > 1  # repetitions run different values
+
+
+def test_inserted_composite_keys_are_new(tmp_path: Path) -> None:
+    """A composite key an inserted row would repeat is made new: the column naming no
+    parent gets a fresh integer, a link row draws its parent again; the insert runs."""
+    path = tmp_path / "keys.db"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE orders (id INTEGER PRIMARY KEY);
+        CREATE TABLE line (order_id INTEGER NOT NULL REFERENCES orders(id),
+                           line_no INTEGER NOT NULL, PRIMARY KEY (order_id, line_no));
+        CREATE TABLE link (a INTEGER NOT NULL REFERENCES orders(id),
+                           b INTEGER NOT NULL REFERENCES orders(id), PRIMARY KEY (a, b));
+    """)
+    db.executemany("INSERT INTO orders VALUES (?)", [(k,) for k in range(1, 21)])
+    db.executemany("INSERT INTO line VALUES (?, ?)",
+                   [(k, n) for k in range(1, 21) for n in range(1, 4)])
+    db.executemany("INSERT INTO link VALUES (?, ?)",
+                   [(a, b) for a in range(1, 21) for b in range(1, 21)
+                     if a == b or (a + b) % 4 == 0])
+    db.commit()
+    connection = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    source = ParameterSource(connection, catalog_from_database(path), seed=3)
+    for sample in range(6):
+        for sql in ("INSERT INTO line (order_id, line_no) VALUES (999, 1)",
+                    "INSERT INTO line (order_id, line_no) VALUES (?, ?)",
+                    "INSERT INTO link (a, b) VALUES (1, 1)",
+                    "INSERT INTO link (a, b) VALUES (?, ?)"):
+            db.execute("SAVEPOINT s")
+            db.execute(fill(source, sql, sample=sample))  # a taken key would raise
+            db.execute("ROLLBACK TO s")
+            db.execute("RELEASE s")
+    assert "VALUES (" in fill(source, "INSERT INTO line (order_id, line_no) VALUES (999, 1)")
+    connection.close()
+    db.close()

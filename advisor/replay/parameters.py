@@ -52,6 +52,7 @@ _STRING_OR_PLACEHOLDER = re.compile(r"'[^']*(?:''[^']*)*'|(?<![\w$])(?:\?\d*|[$:
 _SENTINEL = "\x01"  # a placeholder parses as the string '\x01<n>': a literal with a position
 _DEFAULT_LIMIT = 200  # a LIMIT placeholder when the log says nothing of the rows returned
 _MISSING = object()  # a placeholder has no logged value
+REDRAWS = 8  # parents drawn again for an inserted link row whose key is taken
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Slot:
     role: str  # "equal", "in", "range", "insert", "set", "limit", "offset" or "free"
     conjunct: bool = False  # its comparison is ANDed into a WHERE or ON (not under OR/NOT)
     operator: str | None = None  # read as "column <operator> value" (<, <=, >, >= only)
+    row: int = 0  # an inserted value: which row of the VALUES list it is in
 
     @property
     def placeholder(self) -> bool:
@@ -191,7 +193,51 @@ class ParameterSource:
         for (table, _), members in groups.items():
             if not self._assign_group(table, [(i, slots[i]) for i in members], rng, chosen):
                 return None
+        self._fresh_composite_keys(slots, rng, chosen)
         return chosen
+
+    def _fresh_composite_keys(self, slots: Sequence[Slot], rng: random.Random,
+                              chosen: dict[int, object]) -> None:
+        """An inserted row whose key of several columns (a composite PRIMARY KEY or
+        UNIQUE) a row already has is given a new one, or the rolled-back insert fails
+        its constraint and the write is never timed: the column that names no parent
+        gets a fresh integer (a line number beside an order key); when every column
+        names a parent (a link table), one is drawn again from its parent until the
+        pair is new (a few tries; else it is left as it is)."""
+        inserted = [(i, s) for i, s in enumerate(slots) if s.role == "insert" and s.column]
+        table = self.catalog.table(inserted[0][1].table) if inserted else None
+        if table is None:
+            return
+        keys = [index.column_names for index in self.catalog.indexes_on(table.name)
+                if index.unique and len(index.columns) > 1 and index.where is None]
+        rows: dict[int, dict[str, int]] = {}
+        for i, slot in inserted:
+            rows.setdefault(slot.row, {})[slot.column] = i  # type: ignore[index]
+        for at in rows.values():
+            for key in (k for k in keys if all(c in at for c in k)):
+                where = " AND ".join(f"{quote_identifier(c)} IS ?" for c in key)
+
+                def taken(key: tuple[str, ...] = key, where: str = where) -> bool:
+                    values = tuple(chosen.get(at[c], slots[at[c]].value) for c in key)
+                    return self._has_row(table.name, where, values)
+
+                if not taken():
+                    continue
+                own = [c for c in key if _parent_of(table, c) is None
+                       and _declared_integer(table, c)]
+                if own:
+                    chosen[at[own[-1]]] = self._fresh_integer(table.name, own[-1])
+                    continue
+                column = key[-1]
+                parent = _parent_of(table, column)
+                for _ in range(REDRAWS):
+                    row = (self._random_row(parent[0], (parent[1],), rng)
+                           if parent is not None else None)
+                    if row is None:
+                        break
+                    chosen[at[column]] = row[0]
+                    if not taken():
+                        break
 
     def _assign_group(self, table: str, group: list[tuple[int, Slot]], rng: random.Random,
                       chosen: dict[int, object]) -> bool:
@@ -425,9 +471,11 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
         return Slot(start, end, value, None, None, None, role)
     if isinstance(parent, exp.Tuple) and isinstance(parent.parent, exp.Values) and (
             inserted is not None and target is not None):
-        index = parent.expressions.index(node)
+        # By identity: == compares by value, and a row may repeat a value.
+        index = next(k for k, e in enumerate(parent.expressions) if e is node)
+        row = next(k for k, e in enumerate(parent.parent.expressions) if e is parent)
         column = inserted[index] if index < len(inserted) else None
-        return Slot(start, end, value, target.name, column, None, "insert")
+        return Slot(start, end, value, target.name, column, None, "insert", row=row)
     side = _comparison(node)
     if position in bound:
         table, column, occurrence = bound[position]
