@@ -53,7 +53,8 @@ from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
-from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
+from advisor.replay.pricing import Comparison, MeasuringCounters
+from advisor.replay.states import Measuring
 from advisor.search.search import Budget, Problem, Selection, select
 
 MAX_ROUNDS = 4
@@ -121,7 +122,7 @@ class MeasuredDecision:
     """How the recommendation was measured, and what measuring decided."""
 
     database: str
-    analyzed: bool  # measured as after ANALYZE (else as the database has statistics)
+    analyzed: bool  # measured as after ANALYZE only (else as found, or in both states)
     rounds: tuple[Round, ...]
     estimate_set: tuple[IndexSpec, ...]  # what the estimate alone chose
     estimate_seconds: float  # the workload under it, measured
@@ -132,12 +133,13 @@ class MeasuredDecision:
     counters: MeasuringCounters
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
+    states: tuple[str, ...] = ("as found",)  # the statistics states measured (both: mean)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
 
 
-def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
+def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
            first: Selection, budget: Budget, tolerance: float, algorithm: str,
            database: str, feedback: Feedback = QUIET) -> tuple[Selection, MeasuredDecision]:
     """The measured selection, starting from ``first`` (the search on the estimate);
@@ -151,10 +153,11 @@ def decide(pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Proble
     deciding.say("timing the set against today")
     today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
     decision = MeasuredDecision(
-        database, pricer.bench.analyze, tuple(deciding.history), tuple(sorted(first.chosen)),
+        database, pricer.states == ("after ANALYZE",), tuple(deciding.history),
+        tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
         _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
-        time.perf_counter() - started, deciding.search_seconds)
+        time.perf_counter() - started, deciding.search_seconds, pricer.states)
     return final, decision
 
 
@@ -171,7 +174,7 @@ class _Decision:
     wrong is tried through ``_surprises``. A search over every candidate took
     as long as the estimate's own each round (40 s on TPC-H's 64)."""
 
-    def __init__(self, pricer: MeasuredPricer, problem_of: Callable[[MeasuredPricer], Problem],
+    def __init__(self, pricer: Measuring, problem_of: Callable[[Measuring], Problem],
                  first: Selection, budget: Budget, tolerance: float, algorithm: str,
                  say: Callable[[str], None]) -> None:
         self.pricer = pricer
@@ -202,7 +205,7 @@ class _Decision:
 
         return [c for _, c in sorted((-gain(c), c) for c in left)]
 
-    def problem(self, pricer: MeasuredPricer) -> Problem:
+    def problem(self, pricer: Measuring) -> Problem:
         """The search problem over the candidates in play."""
         full = self.problem_of(pricer)
         playing = set(self.tried) - self.banned.keys()
@@ -312,7 +315,7 @@ class _Decision:
         return selection, (*verified, *dropped), self.banned
 
 
-def measure_list(pricer: MeasuredPricer, given: Iterable[IndexSpec]) -> None:
+def measure_list(pricer: Measuring, given: Iterable[IndexSpec]) -> None:
     """Replay what judging a given list needs: the list, the list without each of its
     indexes, and each alone (on the templates of its table)."""
     listed = frozenset(given)
@@ -350,7 +353,7 @@ def _order(move: frozenset[IndexSpec]) -> list[str]:
     return sorted(map(str, move))
 
 
-def _surprises(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]) -> list[str]:
+def _surprises(pricer: Measuring, chosen: frozenset[IndexSpec]) -> list[str]:
     """Templates the chosen set changes whose measured cost under it is SURPRISE times
     what the estimate's ratio (with the set / today) promised, and still at least
     SURPRISE_SHARE of the workload's measured time under it: most costly first."""
@@ -369,7 +372,7 @@ def _surprises(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]) -> list[str
     return [template for _, template in sorted(found)[:SURPRISES]]
 
 
-def _kept(measured: Sequence[Selection], pricer: MeasuredPricer,
+def _kept(measured: Sequence[Selection], pricer: Measuring,
           tolerance: float) -> Selection:
     """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
     tolerance of the best one's (the search's own rule, on measured cost)."""
@@ -382,7 +385,7 @@ def _kept(measured: Sequence[Selection], pricer: MeasuredPricer,
     return measured[min(fits)[2]]
 
 
-def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]
+def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
                 ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
     """Drop, one at a time and the worst first, every index of ``chosen`` the set does
     not measurably need: (the indexes kept, what dropping each did, the rejected with
@@ -409,7 +412,7 @@ def earn_places(pricer: MeasuredPricer, chosen: frozenset[IndexSpec]
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
 
 
-def _templates(pricer: MeasuredPricer, spec: IndexSpec) -> list[str]:
+def _templates(pricer: Measuring, spec: IndexSpec) -> list[str]:
     return [t for t in pricer.templates if spec.table.lower() in pricer.tables_of(t)]
 
 
@@ -431,7 +434,7 @@ def _rejection(earned: Earned) -> Decision:
 
 
 def _without(selection: Selection, chosen: frozenset[IndexSpec],
-             rejected: Mapping[IndexSpec, Decision], pricer: MeasuredPricer) -> Selection:
+             rejected: Mapping[IndexSpec, Decision], pricer: Measuring) -> Selection:
     """The selection with ``chosen`` as its set and the measured rejections among the
     reasons for the rest."""
     codes = {spec: decision.code for spec, decision in rejected.items()}
@@ -447,7 +450,7 @@ def _against(today: Comparison) -> Difference:
     return Difference(-total.delta, total.jitter, total.floor, total.other, total.base)
 
 
-def _slowdowns(pricer: MeasuredPricer, today: Comparison, chosen: frozenset[IndexSpec],
+def _slowdowns(pricer: Measuring, today: Comparison, chosen: frozenset[IndexSpec],
                earned: Sequence[Earned]) -> tuple[Slowdown, ...]:
     """Templates slower with the set than today beyond noise, with the measured net
     saving of the set's indexes on their tables."""

@@ -26,6 +26,7 @@ from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.measure import replay_set
 from advisor.replay.pricing import MeasuredPricer
+from advisor.replay.states import BothStates, Measuring
 from advisor.replay.workbench import Workbench
 from advisor.search.ordering import Phase, group_phases, order_steps
 from advisor.search.problem import build_problem, candidate_specs
@@ -154,7 +155,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         selection = select(problem_of(estimated), budget, tolerance=tolerance,
                            algorithm=algorithm)
         pricer: Pricer = estimated
-        measuring: MeasuredPricer | None = None
+        measuring: Measuring | None = None
         measured: MeasuredDecision | None = None
         if measure_on is not None:
             pricer = measuring = _measured_pricer(workload, estimated, measure_on, stack,
@@ -212,17 +213,29 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
 
 
 def _measured_pricer(workload: Workload, estimated: EstimatedPricer, measure_on: MeasureOn,
-                     stack: ExitStack, feedback: Feedback) -> MeasuredPricer:
+                     stack: ExitStack, feedback: Feedback) -> Measuring:
     """A pricer replaying the workload on working copies of the database, closed with
-    ``stack``; in the statistics state the recommendation plans for."""
+    ``stack``; in the statistics state the recommendation plans for. A target planned
+    without statistics is measured as found and after ANALYZE both
+    (advisor.replay.states): a later ANALYZE changes its plans, and a set chosen for
+    one state alone can be slower than none in the other."""
     if feedback.step is not None:
         feedback.step(f"drawing values for the replayed statements from "
                       f"{measure_on.described}")
     statements = replay_set(workload, measure_on.database, measure_on.repetitions)
-    bench = stack.enter_context(Workbench(measure_on.database, workload.catalog,
-                                          workload.statistics.planner_has_stats,
-                                          measure_on.statement_seconds))
-    return MeasuredPricer(estimated, statements, bench, measure_on.repetitions)
+    has_stats = workload.statistics.planner_has_stats
+
+    def bench(analyze: bool) -> Workbench:
+        return stack.enter_context(Workbench(measure_on.database, workload.catalog, analyze,
+                                             measure_on.statement_seconds))
+
+    found = MeasuredPricer(estimated, statements, bench(has_stats), measure_on.repetitions)
+    if has_stats:
+        return found
+    analysed = replace(workload.statistics, planner_has_stats=True)
+    planned = stack.enter_context(estimated_pricer(workload, analysed))
+    return BothStates(found, MeasuredPricer(planned, statements, bench(True),
+                                            measure_on.repetitions, shared=found))
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,

@@ -205,7 +205,7 @@ class ParameterSource:
         names a parent (a link table), one is drawn again from its parent until the
         pair is new (a few tries; else it is left as it is)."""
         inserted = [(i, s) for i, s in enumerate(slots) if s.role == "insert" and s.column]
-        table = self.catalog.table(inserted[0][1].table) if inserted else None
+        table = self.catalog.table(inserted[0][1].table or "") if inserted else None
         if table is None:
             return
         keys = [index.column_names for index in self.catalog.indexes_on(table.name)
@@ -215,29 +215,30 @@ class ParameterSource:
             rows.setdefault(slot.row, {})[slot.column] = i  # type: ignore[index]
         for at in rows.values():
             for key in (k for k in keys if all(c in at for c in k)):
-                where = " AND ".join(f"{quote_identifier(c)} IS ?" for c in key)
-
-                def taken(key: tuple[str, ...] = key, where: str = where) -> bool:
-                    values = tuple(chosen.get(at[c], slots[at[c]].value) for c in key)
-                    return self._has_row(table.name, where, values)
-
-                if not taken():
+                values = {c: at[c] for c in key}
+                if not self._key_taken(table.name, values, slots, chosen):
                     continue
                 own = [c for c in key if _parent_of(table, c) is None
                        and _declared_integer(table, c)]
                 if own:
                     chosen[at[own[-1]]] = self._fresh_integer(table.name, own[-1])
                     continue
-                column = key[-1]
-                parent = _parent_of(table, column)
-                for _ in range(REDRAWS):
-                    row = (self._random_row(parent[0], (parent[1],), rng)
-                           if parent is not None else None)
+                parent = _parent_of(table, key[-1])
+                for _ in range(REDRAWS if parent is not None else 0):
+                    row = self._random_row(parent[0], (parent[1],), rng)  # type: ignore[index]
                     if row is None:
                         break
-                    chosen[at[column]] = row[0]
-                    if not taken():
+                    chosen[at[key[-1]]] = row[0]
+                    if not self._key_taken(table.name, values, slots, chosen):
                         break
+
+    def _key_taken(self, table: str, key: dict[str, int], slots: Sequence[Slot],
+                   chosen: dict[int, object]) -> bool:
+        """Whether a row of ``table`` has the values the slots of ``key`` (column -> slot
+        index) will insert."""
+        where = " AND ".join(f"{quote_identifier(c)} IS ?" for c in key)
+        return self._has_row(table, where, tuple(chosen.get(i, slots[i].value)
+                                                 for i in key.values()))
 
     def _assign_group(self, table: str, group: list[tuple[int, Slot]], rng: random.Random,
                       chosen: dict[int, object]) -> bool:

@@ -171,7 +171,11 @@ class MeasuredPricer(Pricer):
     never does."""
 
     def __init__(self, estimated: EstimatedPricer, statements: ReplaySet, bench: Workbench,
-                 repetitions: int = 3, copies: int = 2) -> None:
+                 repetitions: int = 3, copies: int = 2,
+                 shared: MeasuredPricer | None = None) -> None:
+        """``shared``: a pricer of the other statistics state (advisor.replay.states)
+        whose measurements this one shares: the same plan on the same data is the same
+        work, and a template's measured keys anchor its prior in either state."""
         super().__init__(estimated.views)
         self.estimated = estimated
         self.bench = bench
@@ -180,12 +184,14 @@ class MeasuredPricer(Pricer):
         self._samples = {tid: (tid, kind, sqls) for tid, kind, sqls in statements.statements
                          if tid in estimated.views}
         self._priced: dict[tuple[str, tuple[IndexSpec, ...]], tuple[Price, MeasureKey]] = {}
-        self._work: dict[Work, _Known] = {}
+        self._work: dict[Work, _Known] = shared._work if shared is not None else {}
+        self.version = 0  # grows with every timing recorded (memoised totals go stale)
         self._keys: dict[MeasureKey, Work] = {}
         self._failed: dict[MeasureKey, str] = {}
         self._compared: dict[tuple[tuple[str, frozenset[IndexSpec], frozenset[IndexSpec]], ...],
                              Comparison] = {}
-        self._anchors: dict[str, list[tuple[float, float]]] = {}
+        self._anchors: dict[str, list[tuple[float, float]]] = (
+            shared._anchors if shared is not None else {})
         self._tally = Tally()
         self._replays = self._runs = self._sessions = 0
         self._calls = self._hits = self._mismatches = 0
@@ -193,6 +199,11 @@ class MeasuredPricer(Pricer):
     @property
     def whatif(self) -> WhatIf:
         return self.estimated.whatif
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        """The statistics state its copies are measured in."""
+        return ("after ANALYZE",) if self.bench.analyze else ("as found",)
 
     @property
     def replayable(self) -> tuple[str, ...]:
@@ -274,6 +285,8 @@ class MeasuredPricer(Pricer):
             todo = []
             for tid in wanted:
                 key = self.key(tid, config)
+                if key not in self._keys and self._known_by_plan(key):
+                    continue
                 if key not in self._keys and key not in self._failed and key not in pending:
                     pending.add(key)
                     todo.append(tid)
@@ -282,6 +295,16 @@ class MeasuredPricer(Pricer):
         for start in range(0, len(jobs), self.copy_count):
             self._session(jobs[start:start + self.copy_count], fresh=False)
         return len(pending)
+
+    def _known_by_plan(self, key: MeasureKey) -> bool:
+        """Price ``key`` by work already measured under the plan the what-if planner
+        gives it (in the other statistics state, or under another configuration whose
+        real plan was this one): nothing to build or time."""
+        work = Work(key.template_id, _plan_text(key.plan), key.maintained)
+        if work not in self._work:
+            return False
+        self._keys[key] = work
+        return True
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
                 templates: Iterable[str] | None = None,
@@ -452,6 +475,7 @@ class MeasuredPricer(Pricer):
             (k.estimate, k.median) for w, k in self._work.items()
             if w.template_id == key.template_id]
         self._totals.clear()  # workload totals memoised before this are stale
+        self.version += 1
 
     def counters(self) -> MeasuringCounters:
         bench = self.bench.counters

@@ -169,7 +169,7 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
     c = m.counters
     return {
         "database": m.database,
-        "statistics": "after ANALYZE" if m.analyzed else "as found",
+        "statistics": " and ".join(m.states),
         "rounds": [{"round": r.number, "indexes": [str(s) for s in r.chosen],
                     "seconds": _round(r.seconds), "measured_share": round(r.measured_share, 4),
                     "keys_measured": r.measured} for r in m.rounds],

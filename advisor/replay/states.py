@@ -1,0 +1,170 @@
+"""Both statistics states: a template's price is the mean of its measured time as found
+and after ANALYZE.
+
+A database without sqlite_stat1 is planned without statistics today, but a
+later ANALYZE (or ``PRAGMA optimize``, which runs it on its own) changes
+SQLite's plans: an index that saves time as found can slow a query after
+ANALYZE, the planner then preferring it where a scan was faster. On TPC-H SF
+0.01 the set measured as found alone ran 0.79x the ``.expert`` union as found
+and 2.02x after ANALYZE (skip-scans over lineitem through a two-column index;
+docs/benchmarks.md). Rejecting, after the search, each index whose absence made
+the analysed workload faster was tried: the analysed planner moved to another
+poor plan. So the search itself weighs both states: ``BothStates`` prices a
+template under a configuration by the mean of two ``MeasuredPricer``s, one on
+copies as found and one on copies analysed, and every comparison is timed in
+both where the plans differ. An index that pays in one state only pays half;
+one that hurts after ANALYZE pays for it.
+
+The two share their measurements: the same plan on the same data is the same
+work, so a template the what-if planner plans alike in both states is timed
+once (on the copies as found) and its difference between two configurations
+counts for both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import fields, replace
+from typing import Any
+
+from advisor.costing.pricing import EstimatedPricer, Price, Pricer, WorkloadPrice
+from advisor.model.frozen import frozen_mapping
+from advisor.model.indexes import IndexSpec
+from advisor.replay.noise import Difference
+from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
+from advisor.whatif.planner import WhatIf
+
+AS_FOUND, ANALYSED = "as found", "after ANALYZE"  # as MeasuredPricer.states names them
+
+
+class BothStates(Pricer):
+    """The mean of a pricer on copies as found and one on analysed copies sharing its
+    measurements (``MeasuredPricer(..., shared=found)``)."""
+
+    def __init__(self, found: MeasuredPricer, analysed: MeasuredPricer) -> None:
+        super().__init__(found.views)
+        self.found = found
+        self.analysed = analysed
+        self._version = (0, 0)
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return (AS_FOUND, ANALYSED)
+
+    @property
+    def estimated(self) -> EstimatedPricer:
+        return self.found.estimated
+
+    @property
+    def whatif(self) -> WhatIf:
+        return self.found.whatif
+
+    @property
+    def replayable(self) -> tuple[str, ...]:
+        return self.found.replayable
+
+    def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
+        found = self.found.price(template_id, indexes)
+        analysed = self.analysed.price(template_id, indexes)
+        return replace(found, read=(found.read + analysed.read) / 2,
+                       upkeep=(found.upkeep + analysed.upkeep) / 2,
+                       measured=found.measured and analysed.measured)
+
+    def totals(self, config: frozenset[IndexSpec]) -> WorkloadPrice:
+        version = (self.found.version, self.analysed.version)
+        if version != self._version:  # a timing recorded in either: memoised totals stale
+            self._totals.clear()
+            self._version = version
+        return super().totals(config)
+
+    def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
+        config = tuple(config)
+        return (self.found.is_measured(template_id, config)
+                and self.analysed.is_measured(template_id, config))
+
+    def measure(self, configs: Iterable[frozenset[IndexSpec]],
+                templates: Iterable[str] | None = None) -> int:
+        """Both states; the analysed one times only what is planned otherwise there."""
+        configs, templates = list(configs), None if templates is None else list(templates)
+        return self.found.measure(configs, templates) + self.analysed.measure(configs, templates)
+
+    def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
+                templates: Iterable[str] | None = None,
+                settled: float | None = None) -> list[Comparison]:
+        """Each comparison timed as found, and after ANALYZE on the templates planned
+        otherwise there under either side; the mean of the two differences."""
+        wanted = None if templates is None else list(templates)
+        found = self.found.compare(base, others, wanted, settled)
+        out = []
+        for other, as_found in zip(others, found, strict=True):
+            touched = [t for t in (wanted if wanted is not None else self.replayable)
+                       if self.restrict(base, t) != self.restrict(other, t)]
+            apart = [t for t in touched if self._planned_otherwise(t, base)
+                     or self._planned_otherwise(t, other)]
+            analysed = (self.analysed.compare(base, [other], apart, settled)[0]
+                        if apart else None)
+            out.append(self._mean(as_found, analysed, set(apart)))
+        return out
+
+    def _planned_otherwise(self, template_id: str, config: frozenset[IndexSpec]) -> bool:
+        return (self.found.key(template_id, config).plan
+                != self.analysed.key(template_id, config).plan)
+
+    def _mean(self, found: Comparison, analysed: Comparison | None,
+              apart: set[str]) -> Comparison:
+        """Per template, the mean of its differences in the two states: where the
+        plans are alike in both, the one measured as found stands for both."""
+        templates, plans, steps = dict(found.templates), dict(found.plans), dict(found.steps)
+        if analysed is not None:
+            for template in apart:
+                mine, theirs = found.templates.get(template), analysed.templates.get(template)
+                if mine is None and theirs is None:
+                    continue
+                templates[template] = _mean(
+                    mine or self._nought(self.found, template, found.base),
+                    theirs or self._nought(self.analysed, template, found.base))
+                if template in analysed.plans:
+                    plans[template] = analysed.plans[template]
+                    steps[template] = analysed.steps[template]
+        return Comparison(found.base, found.other, frozen_mapping(templates),
+                          frozen_mapping(plans), frozen_mapping(steps))
+
+    @staticmethod
+    def _nought(pricer: MeasuredPricer, template_id: str,
+                config: frozenset[IndexSpec]) -> Difference:
+        """No difference in one state (the same work on both sides), at its price there."""
+        weighted = pricer.priced(template_id, config).weighted
+        return Difference(0.0, 0.0, 0.0, weighted, weighted)
+
+    def counters(self) -> MeasuringCounters:
+        """Both pricers' counts added; the measured work, shared, once."""
+        a, b = self.found.counters(), self.analysed.counters()
+        added: dict[str, Any] = {}
+        for field in fields(MeasuringCounters):
+            x, y = getattr(a, field.name), getattr(b, field.name)
+            if field.name in ("measured", "steps"):
+                added[field.name] = x if field.name == "measured" else _fuller(x, y)
+            elif isinstance(x, tuple):
+                added[field.name] = tuple(dict.fromkeys((*x, *y)))
+            elif isinstance(x, int | float):
+                added[field.name] = x + y
+            else:  # outcomes: counts by status
+                added[field.name] = frozen_mapping(
+                    {k: x.get(k, 0) + y.get(k, 0) for k in {*x, *y}})
+        return MeasuringCounters(**added)
+
+
+def _fuller(a: object, b: object) -> object:
+    """The step check over more pairs."""
+    pairs = [getattr(x, "pairs", -1) for x in (a, b)]
+    return a if pairs[0] >= pairs[1] else b
+
+
+def _mean(a: Difference, b: Difference) -> Difference:
+    """The mean of two independent differences."""
+    return Difference((a.delta + b.delta) / 2, math.hypot(a.jitter, b.jitter) / 2,
+                      (a.floor + b.floor) / 2, (a.base + b.base) / 2, (a.other + b.other) / 2)
+
+
+Measuring = MeasuredPricer | BothStates  # what the measured search prices with
