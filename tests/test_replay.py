@@ -155,7 +155,8 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
     code, printed, err = run_command("recommend", str(out / "workload.log"), "--db",
                                      str(database), "--schema", str(SCHEMA), "--validate")
     assert code == 0, err
-    assert f"Measured on copies of {database}, as found:" in printed
+    # a database without sqlite_stat1: measured as found and after a later ANALYZE both
+    assert f"Measured on copies of {database}, as found and after ANALYZE:" in printed
     assert "index builds" in printed
     assert checksum(database) == before
     # Sequential: the whole log in order, writes applied, on a copy.
@@ -229,3 +230,18 @@ def test_compare_on_named_templates_only(tmp_path: Path, monkeypatch) -> None:
     assert "USING INDEX advisor_job_blocked_by" in plans[index]
     code, _, err = run_command(*args[:-4], "--template", "ffffffff", "-c", "none", "-c", "none")
     assert code == 1 and "no template with id ffffffff" in err
+
+
+def test_held_transaction_outlives_a_timed_out_write(sandbox: Sandbox) -> None:
+    """Sampled writes run inside one transaction held open, each in a savepoint rolled
+    back; a write stopped at the time limit ends it, and the next write opens it again."""
+    sandbox.hold_transaction()
+    assert sandbox.connection.in_transaction
+    runaway = ("INSERT INTO job (workflow_id, status) WITH RECURSIVE c(x) AS (SELECT 1 "
+               "UNION ALL SELECT x + 1 FROM c) SELECT 1, 0 FROM c")
+    assert sandbox.run_rolled_back(runaway).status == "timeout"
+    assert sandbox.run_rolled_back("DELETE FROM job WHERE workflow_id = 1").status == "ok"
+    assert sandbox.connection.in_transaction  # held again, around the next write
+    sandbox.release_transaction()
+    assert not sandbox.connection.in_transaction
+    assert sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0] == 5000
