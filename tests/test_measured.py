@@ -66,7 +66,7 @@ def test_measurement_overrules_an_estimate_that_prefers_the_wrong_index(
         workload: Workload, items: tuple[Path, Path]) -> None:
     """Told that a is unique and b has one value (the data is the other way round), the
     estimate's one index is item(a); replayed, item(a) saves nothing (a lookup still
-    reads half the table) and the measured recommendation is item(b)."""
+    reads half the table) and the measured recommendation leads with b."""
     _, database = items
     statistics = workload.statistics
     misled = replace(workload, statistics=replace(statistics, distinct={
@@ -76,8 +76,10 @@ def test_measurement_overrules_an_estimate_that_prefers_the_wrong_index(
     measured = recommend(misled, one, measure_on=MeasureOn(database, "items.db"))
     decision = measured.measured
     assert decision is not None and [str(s) for s in decision.estimate_set] == ["item(a)"]
-    assert [str(c.spec) for c in measured.chosen] == ["item(b)"], (decision.rounds,
-                                                                   decision.earned)
+    # item(b), or item(b, name) that covers the lookup: measured in both statistics
+    # states, the two are near enough for either to be chosen
+    assert [c.spec.columns[0][0] for c in measured.chosen] == ["b"], (decision.rounds,
+                                                                      decision.earned)
     served = measured.chosen[0].serves[0]
     assert served.measured and "b=?" in " ".join(served.plan_after.lines())
     assert served.cost_after < served.cost_before / 10  # a seek, not a scan of 20,000 rows
@@ -89,8 +91,9 @@ def test_measurement_overrules_an_estimate_that_prefers_the_wrong_index(
 def test_one_over_estimated_template_does_not_make_the_others_negligible(
         tmp_path: Path) -> None:
     """The estimate is told a 200-row table has a billion rows: its lookup dwarfs every
-    other template, and the index that really saves the most time falls within the
-    tolerance. Measured, each template costs what it takes, and that index is kept."""
+    other template, and relative to the workload's saving the index that really saves
+    the most time falls within the tolerance. Relative to its own component's saving
+    it does not; and measured, each template costs what it takes, and it is kept."""
     log = tmp_path / "mixed.log"
     log.write_text("".join(f"SELECT count(*) FROM tiny WHERE x = {k}\n" for k in range(10))
                    + B_LOOKUPS)
@@ -105,9 +108,15 @@ def test_one_over_estimated_template_does_not_make_the_others_negligible(
     misled = replace(workload, statistics=replace(
         statistics, table_rows={**statistics.table_rows, "tiny": huge},
         distinct={**statistics.distinct, ("tiny", ("x",)): huge}))
+    # The tolerance is each component's own saving: the estimate keeps item(b) too,
+    # though it saves a negligible share of the over-estimated workload...
     estimated = recommend(misled)
-    assert [str(c.spec) for c in estimated.chosen] == ["tiny(x)"]
-    left_out = {str(v.spec): v.decision.code for v in estimated.rejected}
+    assert sorted(str(c.spec) for c in estimated.chosen) == ["item(b)", "tiny(x)"]
+    # ...where, relative to the whole workload's saving (a budget couples the
+    # components), it falls within the tolerance.
+    budgeted = recommend(misled, Budget(max_indexes=5))
+    assert [str(c.spec) for c in budgeted.chosen] == ["tiny(x)"]
+    left_out = {str(v.spec): v.decision.code for v in budgeted.rejected}
     assert left_out["item(b)"] is Reason.WITHIN_TOLERANCE
     measured = recommend(misled, measure_on=MeasureOn(database, "mixed.db"))
     kept = {str(c.spec): c for c in measured.chosen}
