@@ -21,6 +21,7 @@ from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
 from advisor.replay.measure import replay_set
 from advisor.replay.pricing import MeasuredPricer
+from advisor.replay.states import BothStates
 from advisor.replay.workbench import Workbench
 from advisor.search.search import Budget
 
@@ -138,6 +139,34 @@ def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
     by_spec = {e.spec: e for e in earned}
     assert by_spec[useful].kept and by_spec[useful].gain > by_spec[useful].saving.band
     assert not by_spec[useless].kept and by_spec[useless].gain == 0  # never in a plan
+
+
+def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """A database without sqlite_stat1 is measured as found and after ANALYZE: a template
+    the what-if planner plans alike in both is timed once, on the copies as found, and
+    every template is priced by its worse state."""
+    _, database = items
+    analysed_statistics = replace(workload.statistics, planner_has_stats=True)
+    statements = replay_set(workload, database, 3)
+    with estimated_pricer(workload) as as_found, \
+            estimated_pricer(workload, analysed_statistics) as after_analyze, \
+            Workbench(database, workload.catalog, False, 5.0) as plain, \
+            Workbench(database, workload.catalog, True, 5.0) as analysed_copies:
+        found = MeasuredPricer(as_found, statements, plain)
+        analysed = MeasuredPricer(after_analyze, statements, analysed_copies, shared=found)
+        both = BothStates(found, analysed)
+        b = frozenset({parse_index("item(b)")})
+        both.measure([frozenset(), b])
+        assert found.counters().replays > 0
+        assert analysed.counters().replays == 0  # scans and seeks on b: the same plans
+        for template in both.templates:
+            for config in (frozenset(), b):
+                worse = max(found.priced(template, config).total,
+                            analysed.priced(template, config).total)
+                assert both.priced(template, config).measured
+                assert both.priced(template, config).total == worse
+        assert both.totals(b).total < 0.8 * both.totals(frozenset()).total
 
 
 def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, Path]) -> None:
