@@ -133,7 +133,7 @@ class MeasuredDecision:
     counters: MeasuringCounters
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
-    states: tuple[str, ...] = ("as found",)  # the statistics states measured (both: the worse, per template)
+    states: tuple[str, ...] = ("as found",)  # measured in (both: each template's worse)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")

@@ -166,8 +166,12 @@ def _fuller(a: object, b: object) -> object:
 
 
 def _worse(a: Difference, b: Difference) -> Difference:
-    """Two states' differences of one template: the worse state's time on each side (the
-    jitter of both, the larger floor)."""
+    """Two states' differences of one template: the worse state's time on each side. When
+    one state is the worse on both sides its difference stands, with its own noise;
+    else the jitter of both, and the larger floor."""
+    for one, another in ((a, b), (b, a)):
+        if one.base >= another.base and one.other >= another.other:
+            return one
     base, other = max(a.base, b.base), max(a.other, b.other)
     return Difference(other - base, math.hypot(a.jitter, b.jitter), max(a.floor, b.floor),
                       base, other)
