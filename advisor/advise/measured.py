@@ -36,9 +36,12 @@ by replaying, and the cost model is the prior that says what to replay:
    the set's indexes on its tables beside it (each has earned its place, so
    the net gain is positive and measured).
 
-The tolerance of the search then applies to measured cost: the best saving it
-is relative to is the measured one, so one template the estimate over-prices
-by orders cannot make every other index look negligible beside it.
+The tolerance of the search then applies to measured cost: the saving it is
+relative to is each component's measured one (advisor.search.search), so
+neither a template the estimate over-prices by orders nor one that really
+dominates makes every other index look negligible beside it. Where the
+target has no statistics the pricer is advisor.replay.states' ``BothStates``:
+every price and comparison is the worse of as found and after ANALYZE.
 """
 
 from __future__ import annotations
