@@ -179,7 +179,10 @@ def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
         "CREATE INDEX useless ON workflow(description);")
     connection.close()
     before = hashlib.sha256(database.read_bytes()).hexdigest()
-    args = [str(workload), "--schema", str(database), "--allow-drops"]
+    # A budget makes the band the whole workload's: workflow(description) narrows the
+    # scan of a count over four rows, negligible beside the rest (without a budget the
+    # tolerance is its component's own, and that small saving is all of it).
+    args = [str(workload), "--schema", str(database), "--allow-drops", "--max-indexes", "10"]
     document = recommend_json(*args)
     kept = [i for i in document["indexes"] if i["exists"]]
     assert [(i["table"], i["columns"][0]["name"]) for i in kept] == [
