@@ -4,8 +4,9 @@ A job runner is Torc's (``JobRunner::run_worker`` at ff3df9a). It registers its
 compute node, runs the workflow's on-start actions, then every ``poll_every_s``
 simulated seconds: asks whether the workflow is complete, reports the jobs that
 finished since its last wake (``complete_job``), looks for triggered actions,
-claims jobs that fit its free resources (LIMIT = its free CPUs) and starts each
-(its resource requirements, then ``start_job``). On Slurm allocations the runner
+claims jobs that fit its free resources (LIMIT = its free CPUs, 0 when all are
+busy: it asks anyway) and starts each (its resource requirements, then
+``start_job``). On Slurm allocations the runner
 also finds and updates its scheduled compute node. A node stops claiming when
 too little of its time limit is left, finishes its jobs and is replaced while
 the workflow still needs runners. Monitors poll new events; a user browses
@@ -236,11 +237,12 @@ class Simulation:
         return time_left < longest
 
     def _claim(self, runner: Runner) -> int:
-        """Claim jobs that fit (LIMIT = free CPUs) and start each; returns how many."""
+        """Claim jobs that fit (LIMIT = free CPUs) and start each; returns how many.
+
+        The runner asks even with no CPU free: run_ready_jobs_based_on_resources has no
+        guard, so a busy node's every poll sends the claim with LIMIT 0."""
         workflow = runner.workflow
         limit = runner.free.cpus
-        if limit <= 0:
-            return 0
         claimed = self._server.claim_jobs_based_on_resources(
             workflow.ids.workflow_id, runner.free, runner.scheduler_config_id, limit,
             workflow.plan.sort_method)
