@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -12,6 +14,19 @@ from torc import MIGRATIONS, SCHEMA, TORC
 
 from advisor.catalog.index_lists import load_index_list
 from advisor.catalog.schema import load_catalog
+
+
+def _load_make_schema() -> ModuleType:
+    """workloads/torc/make_schema.py, loaded by path (workloads/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("torc_make_schema", TORC / "make_schema.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_schema = _load_make_schema()
+
 
 # Both logs ship gzip-compressed under their plain names (gzip is read by content).
 PLAIN = TORC / "workload.log"
@@ -74,6 +89,21 @@ def test_schema_sql_is_the_migrations_rendered() -> None:
     assert from_file.indexes == from_folder.indexes
     assert len(from_folder.tables) == 21
     assert not from_folder.droppable  # no secondary index at ff3df9a: keys only
+
+
+def test_the_migrations_and_schema_sql_give_sqlite_the_same_catalog() -> None:
+    """At SQLite's level (declared types, NOT NULL, defaults, key positions, implicit
+    indexes, foreign keys and their actions): the up scripts applied in order build what
+    schema.sql builds, and the down scripts applied in reverse undo them. The catalog is
+    the one Torc's own migrations at ff3df9a build (workloads/torc/README.md, "Schema")."""
+    ups = [p.read_text(encoding="utf-8") for p in sorted(MIGRATIONS.glob("*.up.sql"))]
+    downs = [p.read_text(encoding="utf-8")
+             for p in sorted(MIGRATIONS.glob("*.down.sql"), reverse=True)]
+    assert len(ups) == len(downs) == 21
+    built = make_schema.migrations_catalog(MIGRATIONS)
+    assert built == make_schema.sqlite_catalog([SCHEMA.read_text(encoding="utf-8")])
+    assert len(built) == 206  # what Torc's 21 migrations at ff3df9a give, row for row
+    assert make_schema.sqlite_catalog(ups + downs) == []
 
 
 def test_advisor_reads_the_migrations_folder() -> None:

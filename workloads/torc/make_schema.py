@@ -12,6 +12,7 @@ two agree.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -36,6 +37,35 @@ def render_schema(folder: Path = MIGRATIONS) -> str:
     for path in sorted(folder.glob("*.up.sql")):
         blocks.append(f"-- {path.name}\n{path.read_text(encoding='utf-8').strip()}\n")
     return "\n".join(blocks)
+
+
+def sqlite_catalog(scripts: list[str]) -> list[tuple]:
+    """What SQLite makes of DDL scripts run in order on an empty database: every table's
+    columns (``table_xinfo``), indexes (``index_list`` / ``index_xinfo``) and foreign keys,
+    sorted. Two schemas are the same to SQLite, and to advisor, when these rows are."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for script in scripts:
+            db.executescript(script)
+        rows: list[tuple] = []
+        tables = [name for (name,) in db.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            rows += [("column", table, *r) for r in db.execute(f"PRAGMA table_xinfo('{table}')")]
+            rows += [("foreign key", table, *r[2:])
+                     for r in db.execute(f"PRAGMA foreign_key_list('{table}')")]
+            for _, index, unique, origin, partial in db.execute(f"PRAGMA index_list('{table}')"):
+                # Implicit indexes are named by position (sqlite_autoindex_T_N): keep the name.
+                rows.append(("index", table, index, unique, origin, partial))
+                rows += [("index column", table, index, *r)
+                         for r in db.execute(f"PRAGMA index_xinfo('{index}')")]
+        return sorted(rows, key=repr)
+    finally:
+        db.close()
+
+
+def migrations_catalog(folder: Path = MIGRATIONS) -> list[tuple]:
+    return sqlite_catalog([p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.up.sql"))])
 
 
 def main(argv: list[str] | None = None) -> int:
