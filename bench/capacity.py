@@ -87,7 +87,8 @@ CHANGED = (
     "complete_job runs. The recommended set is what `advisor recommend` gives for that log, "
     "measured on the synthesised database (docs/torc-recommendation.md), where the bench used "
     "to take the cost model's set: the cost model alone misses is_workflow_complete, the "
-    "server's hottest statement."
+    "server's hottest statement. Since the review of issue 13's first part a busy runner "
+    "sends its claim with LIMIT 0 at every poll, as torc-job-runner does."
 )
 
 

@@ -115,7 +115,9 @@ def main() -> None:
         "What changed (issue 13): the claim templates are now torc-server's own at "
         "revision ff3df9a (`claim_jobs_based_on_resources`), replacing the simulator's "
         "earlier version: the same joins, filters and two ORDER BY clauses, but fourteen "
-        "named columns, the runner's free CPUs as the LIMIT (up to 128 here, 10 before), "
+        "named columns, the runner's free CPUs as the LIMIT (up to 128 here, 10 before; "
+        "0 when a busy runner polls, as the real one does, which the simulator skipped "
+        "until the review of issue 13's first part), "
         "the runtime bound as i64::MAX (no runner passes a time limit) and its Slurm "
         "scheduler or NULL for the scheduler test. The replays below draw their values "
         "from those samples.",
