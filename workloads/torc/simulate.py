@@ -36,7 +36,7 @@ from capture import Recorder, SimClock, SqlxTracingLog, TraceProfileLog
 from job_runners import LiveWorkflow, RunOptions, Simulation
 from torc_clients import Browser, archive_workflow, cancel_workflow, start_workflow
 from torc_create import create_planned_workflow
-from torc_server import JobStatus, TorcServer
+from torc_server import TorcServer
 from workflow_plan import WorkflowPlan, check_profile, plan_workflows
 
 from advisor.catalog.profile import Profile, load_profile
@@ -169,7 +169,7 @@ def simulate(settings: Settings, db_path: Path, progress: Progress) -> Recorder:
         progress.enter("report", recorder.count)
         for workflow in sim.finished_workflows():
             browser.report(workflow.ids, workflow.run_id)
-            server.list_jobs(workflow.ids.workflow_id, JobStatus.CANCELED)
+            server.list_jobs(workflow.ids.workflow_id, server.status.CANCELED)
         progress.enter("done", recorder.count)
         finished = True
     finally:

@@ -19,12 +19,12 @@ from collections.abc import Callable, Sequence
 
 from capture import SimClock
 from torc_create import WorkflowIds
-from torc_server import DEFAULT_PAGE, JobStatus, NodeSpec, Page, Resources, TorcServer
+from torc_server import DEFAULT_PAGE, NodeSpec, Page, Resources, TorcServer
 
 CLI_PAGE = 1000  # the CLI's paginators ask for at most this many rows per call
 USER_DATA_LIMIT = 50  # torc user-data list's default limit
-_STATUS_FILTERS = (JobStatus.READY, JobStatus.DONE, JobStatus.BLOCKED, JobStatus.RUNNING,
-                   JobStatus.CANCELED)
+# Status names: each revision's server maps them to its own codes.
+_STATUS_FILTERS = ("READY", "DONE", "BLOCKED", "RUNNING", "CANCELED")
 _FILE_MTIME = 1_763_856_000.0
 
 
@@ -124,7 +124,8 @@ class Browser:
     def jobs(self, ids: WorkflowIds, run_id: int) -> None:
         """``torc jobs list``, usually with a status filter."""
         server, workflow_id = self._server, ids.workflow_id
-        status = None if self._rng.random() < 0.3 else self._rng.choice(_STATUS_FILTERS)
+        status = (None if self._rng.random() < 0.3
+                  else server.status[self._rng.choice(_STATUS_FILTERS)])
         paginate(lambda offset, limit: server.list_jobs(workflow_id, status, None, offset, limit),
                  CLI_PAGE, DEFAULT_PAGE)
 

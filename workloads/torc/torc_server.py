@@ -11,7 +11,9 @@ query logger, so only the trace log records it), while the claim queries send
 The statements are in :mod:`torc_statements`; the clients that call these
 methods (job runners, the CLI, the TUI) are in ``job_runners.py``,
 ``torc_clients.py`` and ``torc_create.py``. A later Torc revision with the same
-lifecycle can subclass this class and change the statements it runs.
+lifecycle subclasses this class: its ``sql`` (statements module) and ``status`` (status
+codes) class attributes are what the methods read, and it overrides the calls whose
+flow changed (``workloads/torc-0.10/torc010_server.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-import torc_statements as sql
+import torc_statements
 from capture import Recorder, SimClock
 
 _GIB = 2**30
@@ -186,6 +188,11 @@ class Page:
 class TorcServer:
     """The API calls of torc-server at ff3df9a, against the recorder's connection."""
 
+    # What a later revision's subclass replaces: its statements and its status codes.
+    sql = torc_statements
+    status = JobStatus
+    complete_statuses: tuple[int, ...] = COMPLETE
+
     def __init__(self, db: Recorder, clock: SimClock) -> None:
         self.db = db
         self.clock = clock
@@ -223,12 +230,12 @@ class TorcServer:
         return self.clock.iso()
 
     def workflow_exists(self, workflow_id: int) -> bool:
-        return bool(self.run(sql.WORKFLOW_EXISTS, numbered(workflow_id)))
+        return bool(self.run(self.sql.WORKFLOW_EXISTS, numbered(workflow_id)))
 
     def paged(self, query: str, count: str, params: Sequence[object], offset: int, limit: int,
               order_by: str = "id", reverse: bool = False) -> Page:
         """A list endpoint: the page (LIMIT/OFFSET in the text), then the count."""
-        rows = self.run(sql.page(query, offset, limit, order_by, reverse), params)
+        rows = self.run(self.sql.page(query, offset, limit, order_by, reverse), params)
         return Page(rows, self.run(count, params)[0][0])
 
     # ------------------------------------------------------------ workflows
@@ -236,24 +243,24 @@ class TorcServer:
     def create_workflow(self, spec: WorkflowSpec) -> int:
         """The status row and the workflow in one transaction, then its "default" shape."""
         with self.pool_transaction():
-            status_id = self.run(sql.INSERT_WORKFLOW_STATUS)[0][0]
-            workflow_id = self.run(sql.INSERT_WORKFLOW, numbered(
+            status_id = self.run(self.sql.INSERT_WORKFLOW_STATUS)[0][0]
+            workflow_id = self.run(self.sql.INSERT_WORKFLOW, numbered(
                 spec.name, spec.description, spec.user, self.now(), 60, 0, 0, 20,
                 spec.sort_method, spec.resource_monitor_config, status_id))[0][0]
         self._insert_shape(workflow_id, Shape("default", 1, 0, 1, "1m", "P0DT1M", 2**20, 60))
         return workflow_id
 
     def get_workflow(self, workflow_id: int) -> tuple:
-        return self.run(sql.GET_WORKFLOW, numbered(workflow_id))[0]
+        return self.run(self.sql.GET_WORKFLOW, numbered(workflow_id))[0]
 
     def get_workflow_status(self, workflow_id: int) -> WorkflowState:
-        row = self.run(sql.GET_WORKFLOW_STATUS, (workflow_id,))[0]
+        row = self.run(self.sql.GET_WORKFLOW_STATUS, (workflow_id,))[0]
         _, run_id, needs_script, canceled, archived = row
         return WorkflowState(run_id, bool(canceled), bool(archived), bool(needs_script))
 
     def update_workflow_status(self, workflow_id: int, state: WorkflowState) -> None:
         self.get_workflow_status(workflow_id)
-        self.run(sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
+        self.run(self.sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
                                               int(state.is_canceled), int(state.is_archived),
                                               workflow_id))
 
@@ -262,49 +269,49 @@ class TorcServer:
         state = self.get_workflow_status(workflow_id)
         if state.is_canceled:
             return True, True
-        found = self.run(sql.ANY_INCOMPLETE_JOB, numbered(
-            workflow_id, JobStatus.DONE, JobStatus.CANCELED, JobStatus.TERMINATED,
-            JobStatus.DISABLED))
+        found = self.run(self.sql.ANY_INCOMPLETE_JOB, numbered(
+            workflow_id, self.status.DONE, self.status.CANCELED, self.status.TERMINATED,
+            self.status.DISABLED))
         return not found, False
 
     def is_workflow_uninitialized(self, workflow_id: int) -> bool:
-        return not self.run(sql.ANY_INITIALIZED_JOB, numbered(
-            workflow_id, JobStatus.UNINITIALIZED, JobStatus.DISABLED))
+        return not self.run(self.sql.ANY_INITIALIZED_JOB, numbered(
+            workflow_id, self.status.UNINITIALIZED, self.status.DISABLED))
 
     def cancel_workflow(self, workflow_id: int) -> None:
         state = self.get_workflow_status(workflow_id)
         with self.pool_transaction():
-            self.run(sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
+            self.run(self.sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
                                                   1, int(state.is_archived), workflow_id))
-            self.run(sql.CANCEL_ACTIVE_JOBS, numbered(JobStatus.CANCELED, workflow_id,
-                                                      JobStatus.RUNNING, JobStatus.PENDING))
+            self.run(self.sql.CANCEL_ACTIVE_JOBS, numbered(self.status.CANCELED, workflow_id,
+                                                      self.status.RUNNING, self.status.PENDING))
 
     def reset_workflow_status(self, workflow_id: int) -> None:
         self.get_workflow_status(workflow_id)
-        self.run(sql.ANY_ACTIVE_JOB, (workflow_id, JobStatus.RUNNING, JobStatus.PENDING))
+        self.run(self.sql.ANY_ACTIVE_JOB, (workflow_id, self.status.RUNNING, self.status.PENDING))
         with self.pool_transaction():
-            self.run(sql.RESET_WORKFLOW_STATUS, (workflow_id,))
+            self.run(self.sql.RESET_WORKFLOW_STATUS, (workflow_id,))
 
     def list_workflows(self, user: str | None, is_archived: bool | None, offset: int = 0,
                        limit: int = DEFAULT_PAGE) -> Page:
-        query, count, order_by = sql.list_workflows(user is not None, is_archived)
+        query, count, order_by = self.sql.list_workflows(user is not None, is_archived)
         return self.paged(query, count, () if user is None else (user,), offset, limit, order_by)
 
     def list_job_dependencies(self, workflow_id: int, offset: int = 0, limit: int = 100_000
                               ) -> Page:
-        rows = self.run(sql.LIST_JOB_DEPENDENCIES, (workflow_id, limit, offset))
-        return Page(rows, self.run(sql.COUNT_JOB_DEPENDENCIES, (workflow_id,))[0][0])
+        rows = self.run(self.sql.LIST_JOB_DEPENDENCIES, (workflow_id, limit, offset))
+        return Page(rows, self.run(self.sql.COUNT_JOB_DEPENDENCIES, (workflow_id,))[0][0])
 
     # ------------------------------------------------------------ creation (the spec's objects)
 
     def create_file(self, workflow_id: int, name: str, path: str) -> int:
         self.workflow_exists(workflow_id)
-        return self.run(sql.INSERT_FILE, numbered(workflow_id, name, path, None))[0][0]
+        return self.run(self.sql.INSERT_FILE, numbered(workflow_id, name, path, None))[0][0]
 
     def create_user_data(self, workflow_id: int, name: str, is_ephemeral: bool,
                          data: str | None) -> int:
         self.workflow_exists(workflow_id)
-        return self.run(sql.INSERT_USER_DATA, numbered(workflow_id, name, int(is_ephemeral),
+        return self.run(self.sql.INSERT_USER_DATA, numbered(workflow_id, name, int(is_ephemeral),
                                                        data))[0][0]
 
     def create_resource_requirements(self, workflow_id: int, shape: Shape) -> int:
@@ -312,13 +319,13 @@ class TorcServer:
         return self._insert_shape(workflow_id, shape)
 
     def _insert_shape(self, workflow_id: int, shape: Shape) -> int:
-        return self.run(sql.INSERT_RESOURCE_REQUIREMENTS, numbered(
+        return self.run(self.sql.INSERT_RESOURCE_REQUIREMENTS, numbered(
             workflow_id, shape.name, shape.num_cpus, shape.num_gpus, shape.num_nodes,
             shape.memory, shape.runtime, shape.memory_bytes, shape.runtime_s))[0][0]
 
     def create_slurm_scheduler(self, workflow_id: int, values: Sequence[object]) -> int:
         self.workflow_exists(workflow_id)
-        return self.run(sql.INSERT_SLURM_SCHEDULER, numbered(workflow_id, *values))[0][0]
+        return self.run(self.sql.INSERT_SLURM_SCHEDULER, numbered(workflow_id, *values))[0][0]
 
     def create_workflow_action(self, workflow_id: int, trigger_type: str, action_type: str,
                                config: str, job_ids: Sequence[int] | None,
@@ -326,14 +333,14 @@ class TorcServer:
         self.workflow_exists(workflow_id)
         required = len(job_ids) if job_ids and trigger_type in (
             "on_jobs_ready", "on_jobs_complete") else 1
-        self.run(sql.INSERT_WORKFLOW_ACTION, (
+        self.run(self.sql.INSERT_WORKFLOW_ACTION, (
             workflow_id, trigger_type, action_type, config,
             None if job_ids is None else compact(list(job_ids)), 0, required, 0,
             int(persistent)))
 
     def list_resource_requirements(self, workflow_id: int, name: str | None, offset: int,
                                    limit: int) -> Page:
-        query, count = sql.list_resource_requirements(name is not None)
+        query, count = self.sql.list_resource_requirements(name is not None)
         params = (workflow_id,) if name is None else (workflow_id, name)
         return self.paged(query, count, params, offset, limit)
 
@@ -348,72 +355,72 @@ class TorcServer:
         ids: list[int] = []
         with self.pool_transaction():
             for job in jobs:
-                job_id = self.run(sql.INSERT_JOB, numbered(
+                job_id = self.run(self.sql.INSERT_JOB, numbered(
                     workflow_id, job.name, job.command, int(job.cancel_on_blocking_job_failure),
                     int(job.supports_termination), job.resource_requirements_id, None,
-                    JobStatus.UNINITIALIZED))[0][0]
+                    self.status.UNINITIALIZED))[0][0]
                 for file_id in job.input_files:
-                    self.run(sql.INSERT_JOB_INPUT_FILE, numbered(job_id, file_id, workflow_id))
+                    self.run(self.sql.INSERT_JOB_INPUT_FILE, numbered(job_id, file_id, workflow_id))
                 for file_id in job.output_files:
-                    self.run(sql.INSERT_JOB_OUTPUT_FILE, numbered(job_id, file_id, workflow_id))
+                    self.run(self.sql.INSERT_JOB_OUTPUT_FILE, numbered(job_id, file_id, workflow_id))
                 for item in job.input_user_data:
-                    self.run(sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
+                    self.run(self.sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
                 for item in job.output_user_data:
-                    self.run(sql.INSERT_JOB_OUTPUT_USER_DATA, numbered(job_id, item))
+                    self.run(self.sql.INSERT_JOB_OUTPUT_USER_DATA, numbered(job_id, item))
                 ids.append(job_id)
         return ids
 
     def get_job(self, job_id: int) -> tuple[tuple, list[list[int]]]:
         """get_job_with_relationships: the row, then its five link lists."""
-        row = self.run(sql.GET_JOB, (job_id,))[0]
+        row = self.run(self.sql.GET_JOB, (job_id,))[0]
         links = [[r[0] for r in self.run(statement, numbered(job_id))]
-                 for statement in sql.JOB_RELATIONSHIPS]
+                 for statement in self.sql.JOB_RELATIONSHIPS]
         return row, links
 
     def update_job_dependencies(self, job_id: int, job: JobSpec, workflow_id: int,
                                 blocked_by: Sequence[int]) -> None:
         """update_job with the client's copy of the created job plus its blockers."""
         self.get_job(job_id)
-        self.run(sql.UPDATE_JOB, numbered(
-            job.name, JobStatus.UNINITIALIZED, job.command, None,
+        self.run(self.sql.UPDATE_JOB, numbered(
+            job.name, self.status.UNINITIALIZED, job.command, None,
             int(job.cancel_on_blocking_job_failure), int(job.supports_termination),
             job.resource_requirements_id, job.scheduler_id, job_id))
         with self.pool_transaction():
-            self.run(sql.DELETE_BLOCKERS_OF_JOB, numbered(job_id))
+            self.run(self.sql.DELETE_BLOCKERS_OF_JOB, numbered(job_id))
             for blocker in blocked_by:
-                self.run(sql.INSERT_BLOCKED_BY, numbered(job_id, blocker, workflow_id))
+                self.run(self.sql.INSERT_BLOCKED_BY, numbered(job_id, blocker, workflow_id))
         self.get_job(job_id)
 
     # ------------------------------------------------------------ initialize
 
     def reset_job_status(self, workflow_id: int) -> None:
         self.workflow_exists(workflow_id)
-        self.run(sql.RESET_JOB_STATUSES, numbered(JobStatus.UNINITIALIZED, workflow_id))
+        self.run(self.sql.RESET_JOB_STATUSES, numbered(self.status.UNINITIALIZED, workflow_id))
 
     def list_required_existing_files(self, workflow_id: int) -> list[int]:
-        needed = [r[0] for r in self.run(sql.USER_REQUIRED_FILES, numbered(workflow_id))]
-        produced = [r[0] for r in self.run(sql.JOB_PRODUCED_FILES,
-                                           numbered(workflow_id, JobStatus.DONE))]
+        needed = [r[0] for r in self.run(self.sql.USER_REQUIRED_FILES, numbered(workflow_id))]
+        produced = [r[0] for r in self.run(self.sql.JOB_PRODUCED_FILES,
+                                           numbered(workflow_id, self.status.DONE))]
         return sorted(set(needed) | set(produced))
 
     def list_missing_user_data(self, workflow_id: int) -> list[int]:
-        missing = [r[0] for r in self.run(sql.MISSING_USER_CREATED_DATA, numbered(workflow_id))]
-        missing += [r[0] for r in self.run(sql.MISSING_JOB_CREATED_DATA,
-                                           numbered(workflow_id, JobStatus.DONE))]
+        missing = [r[0] for r in self.run(self.sql.MISSING_USER_CREATED_DATA, numbered(workflow_id))]
+        missing += [r[0] for r in self.run(self.sql.MISSING_JOB_CREATED_DATA,
+                                           numbered(workflow_id, self.status.DONE))]
         return sorted(set(missing))
 
     def get_file(self, file_id: int) -> tuple:
-        return self.run(sql.GET_FILE, numbered(file_id))[0]
+        return self.run(self.sql.GET_FILE, numbered(file_id))[0]
 
     def update_file(self, file_id: int, row: tuple, st_mtime: float) -> None:
         self.get_file(file_id)
         _, workflow_id, name, path, _ = row
-        self.run(sql.UPDATE_FILE, numbered(workflow_id, name, path, st_mtime, file_id))
+        self.run(self.sql.UPDATE_FILE, numbered(workflow_id, name, path, st_mtime, file_id))
         self.get_file(file_id)
 
     def list_files(self, workflow_id: int, produced_by_job: int | None, offset: int,
                    limit: int) -> Page:
-        query, count, order_by = sql.list_files(produced_by_job is not None)
+        query, count, order_by = self.sql.list_files(produced_by_job is not None)
         params = (workflow_id,) if produced_by_job is None else (workflow_id, produced_by_job)
         return self.paged(query, count, params, offset, limit, order_by)
 
@@ -421,34 +428,34 @@ class TorcServer:
         """Blocked or ready, the ready queue refilled, every job's input hash stored; then
         the start-of-workflow actions triggered."""
         with self.pool_transaction():
-            self.run(sql.BLOCKERS_FROM_FILES, numbered(workflow_id))
-            self.run(sql.BLOCKERS_FROM_USER_DATA, numbered(workflow_id))
-            self.run(sql.UNINITIALIZE_BLOCKED_JOBS, numbered(workflow_id,
-                                                             JobStatus.UNINITIALIZED))
+            self.run(self.sql.BLOCKERS_FROM_FILES, numbered(workflow_id))
+            self.run(self.sql.BLOCKERS_FROM_USER_DATA, numbered(workflow_id))
+            self.run(self.sql.UNINITIALIZE_BLOCKED_JOBS, numbered(workflow_id,
+                                                             self.status.UNINITIALIZED))
             if only_uninitialized:
-                self.run(sql.BLOCK_UNINITIALIZED_JOBS, numbered(
-                    JobStatus.BLOCKED, workflow_id, JobStatus.UNINITIALIZED))
+                self.run(self.sql.BLOCK_UNINITIALIZED_JOBS, numbered(
+                    self.status.BLOCKED, workflow_id, self.status.UNINITIALIZED))
             else:
-                self.run(sql.BLOCK_JOBS, numbered(JobStatus.BLOCKED, workflow_id))
-            self.run(sql.READY_UNBLOCKED_JOBS, numbered(
-                JobStatus.READY, workflow_id, JobStatus.DISABLED, JobStatus.BLOCKED,
-                JobStatus.DONE, JobStatus.CANCELED, JobStatus.READY))
-            self.run(sql.DELETE_INCOMPLETE_WORKFLOW_RESULTS, numbered(
-                workflow_id, JobStatus.CANCELED, JobStatus.TERMINATED, JobStatus.DONE))
-            self.run(sql.CLEAR_READY_QUEUE, numbered(workflow_id))
-            self.run(sql.FILL_READY_QUEUE, numbered(workflow_id, JobStatus.READY))
-            for (job_id,) in self.run(sql.JOB_IDS_OF_WORKFLOW, numbered(workflow_id)):
-                self.run(sql.UPSERT_INPUT_HASH, numbered(job_id, self._input_hash(job_id)))
-        self.run(sql.RESET_TRIGGER_COUNTS, (workflow_id,))
+                self.run(self.sql.BLOCK_JOBS, numbered(self.status.BLOCKED, workflow_id))
+            self.run(self.sql.READY_UNBLOCKED_JOBS, numbered(
+                self.status.READY, workflow_id, self.status.DISABLED, self.status.BLOCKED,
+                self.status.DONE, self.status.CANCELED, self.status.READY))
+            self.run(self.sql.DELETE_INCOMPLETE_WORKFLOW_RESULTS, numbered(
+                workflow_id, self.status.CANCELED, self.status.TERMINATED, self.status.DONE))
+            self.run(self.sql.CLEAR_READY_QUEUE, numbered(workflow_id))
+            self.run(self.sql.FILL_READY_QUEUE, numbered(workflow_id, self.status.READY))
+            for (job_id,) in self.run(self.sql.JOB_IDS_OF_WORKFLOW, numbered(workflow_id)):
+                self.run(self.sql.UPSERT_INPUT_HASH, numbered(job_id, self._input_hash(job_id)))
+        self.run(self.sql.RESET_TRIGGER_COUNTS, (workflow_id,))
         self.check_and_trigger_actions(workflow_id, "on_workflow_start")
         for trigger in ("on_worker_start", "on_worker_complete"):
-            self.run(sql.ACTIVATE_ACTIONS, (workflow_id, trigger))
+            self.run(self.sql.ACTIVATE_ACTIONS, (workflow_id, trigger))
         self.check_and_trigger_actions(workflow_id, "on_jobs_ready")
 
     def _input_hash(self, job_id: int) -> str:
         """compute_job_input_hash: the job with its links, its input user data's content."""
         row, links = self.get_job(job_id)
-        contents = [self.run(sql.USER_DATA_CONTENT, numbered(item))[0]
+        contents = [self.run(self.sql.USER_DATA_CONTENT, numbered(item))[0]
                     for item in links[3]]
         text = compact({"command": row[3], "invocation_script": row[5], "links": links,
                         "input_user_data_contents": contents})
@@ -459,22 +466,22 @@ class TorcServer:
     def check_and_trigger_actions(self, workflow_id: int, trigger_type: str) -> None:
         """Actions of this trigger not yet triggered; workflow and worker triggers count 1.
         Job triggers count only actions naming jobs, and the simulated ones name none."""
-        for action_id, _, _, _ in self.run(sql.UNTRIGGERED_ACTIONS,
+        for action_id, _, _, _ in self.run(self.sql.UNTRIGGERED_ACTIONS,
                                            (workflow_id, trigger_type)):
             if trigger_type in ("on_workflow_start", "on_workflow_complete", "on_worker_start",
                                 "on_worker_complete"):
-                self.run(sql.BUMP_TRIGGER_COUNT, (1, action_id))
+                self.run(self.sql.BUMP_TRIGGER_COUNT, (1, action_id))
 
     def get_pending_actions(self, workflow_id: int, trigger_types: Sequence[str]) -> list[tuple]:
         self.workflow_exists(workflow_id)
-        return self.run(sql.pending_actions(len(trigger_types)), (workflow_id, *trigger_types))
+        return self.run(self.sql.pending_actions(len(trigger_types)), (workflow_id, *trigger_types))
 
     def claim_action(self, workflow_id: int, action_id: int, compute_node_id: int) -> bool:
         self.workflow_exists(workflow_id)
-        found = self.run(sql.ACTION_CLAIM_CHECK, (action_id,))
+        found = self.run(self.sql.ACTION_CLAIM_CHECK, (action_id,))
         if not found or found[0][1]:
             return False
-        return bool(self.db.run_count(sql.CLAIM_ACTION, (self.clock.rfc3339(), compute_node_id,
+        return bool(self.db.run_count(self.sql.CLAIM_ACTION, (self.clock.rfc3339(), compute_node_id,
                                                          action_id)))
 
     # ------------------------------------------------------------ compute nodes
@@ -482,7 +489,7 @@ class TorcServer:
     def create_compute_node(self, node: NodeSpec, scheduler_config_id: int | None = None) -> int:
         self.workflow_exists(node.workflow_id)
         cap = node.capacity
-        return self.run(sql.INSERT_COMPUTE_NODE, numbered(
+        return self.run(self.sql.INSERT_COMPUTE_NODE, numbered(
             node.workflow_id, node.hostname, node.pid, node.start_time, None, None, cap.cpus,
             cap.memory_gb, cap.gpus, cap.nodes, None, scheduler_config_id,
             node.compute_node_type, node.scheduler))[0][0]
@@ -490,25 +497,25 @@ class TorcServer:
     def create_scheduled_compute_node(self, workflow_id: int, slurm_job_id: int,
                                       scheduler_config_id: int) -> int:
         self.workflow_exists(workflow_id)
-        return self.run(sql.INSERT_SCHEDULED_COMPUTE_NODE, numbered(
+        return self.run(self.sql.INSERT_SCHEDULED_COMPUTE_NODE, numbered(
             workflow_id, slurm_job_id, scheduler_config_id, "slurm", "pending"))[0][0]
 
     def list_scheduled_compute_nodes(self, workflow_id: int, slurm_job_id: int | None,
                                      offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
-        query, count = sql.list_scheduled_compute_nodes(slurm_job_id is not None)
+        query, count = self.sql.list_scheduled_compute_nodes(slurm_job_id is not None)
         params = (workflow_id,) if slurm_job_id is None else (workflow_id, slurm_job_id)
         return self.paged(query, count, params, offset, limit)
 
     def update_scheduled_compute_node(self, row: tuple, status: str) -> None:
         node_id, workflow_id, slurm_job_id, config_id, kind, _ = row
-        self.run(sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
-        self.run(sql.UPDATE_SCHEDULED_COMPUTE_NODE, numbered(workflow_id, slurm_job_id, config_id,
+        self.run(self.sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
+        self.run(self.sql.UPDATE_SCHEDULED_COMPUTE_NODE, numbered(workflow_id, slurm_job_id, config_id,
                                                              kind, status, node_id))
-        self.run(sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
+        self.run(self.sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
 
     def list_compute_nodes(self, workflow_id: int, offset: int = 0, limit: int = DEFAULT_PAGE
                            ) -> Page:
-        query, count = sql.list_compute_nodes()
+        query, count = self.sql.list_compute_nodes()
         return self.paged(query, count, (workflow_id,), offset, limit)
 
     # ------------------------------------------------------------ events
@@ -519,15 +526,15 @@ class TorcServer:
         events (start_job, complete_job) call the events module directly."""
         if check_workflow:
             self.workflow_exists(workflow_id)
-        self.run(sql.INSERT_EVENT, numbered(workflow_id, self.now(), compact(data)))
+        self.run(self.sql.INSERT_EVENT, numbered(workflow_id, self.now(), compact(data)))
 
     def get_latest_event_timestamp(self, workflow_id: int) -> str | None:
-        found = self.run(sql.LATEST_EVENT_TIMESTAMP, numbered(workflow_id))
+        found = self.run(self.sql.LATEST_EVENT_TIMESTAMP, numbered(workflow_id))
         return found[0][0] if found else None
 
     def list_events(self, workflow_id: int, after: str | None, offset: int = 0,
                     limit: int = DEFAULT_PAGE) -> Page:
-        query, count = sql.list_events(after is not None)
+        query, count = self.sql.list_events(after is not None)
         params = (workflow_id,) if after is None else (workflow_id, after)
         return self.paged(query, count, params, offset, limit)
 
@@ -536,26 +543,26 @@ class TorcServer:
     def list_jobs(self, workflow_id: int, status: int | None = None,
                   upstream_job: int | None = None, offset: int = 0,
                   limit: int = DEFAULT_PAGE) -> Page:
-        query, count = sql.list_jobs(status is not None, False, upstream_job is not None)
+        query, count = self.sql.list_jobs(status is not None, False, upstream_job is not None)
         params = [workflow_id] + [v for v in (status, upstream_job) if v is not None]
         return self.paged(query, count, params, offset, limit)
 
     def list_results(self, workflow_id: int, job_id: int | None = None,
                      run_id: int | None = None, return_code: int | None = None,
                      offset: int = 0, limit: int = DEFAULT_PAGE) -> Page:
-        query, count = sql.list_results(False, job_id is not None, run_id is not None,
+        query, count = self.sql.list_results(False, job_id is not None, run_id is not None,
                                         return_code is not None)
         params = [workflow_id] + [v for v in (job_id, run_id, return_code) if v is not None]
         return self.paged(query, count, params, offset, limit)
 
     def list_user_data(self, workflow_id: int, consumer_job: int | None, offset: int,
                        limit: int) -> Page:
-        query, count = sql.list_user_data(consumer_job is not None, False)
+        query, count = self.sql.list_user_data(consumer_job is not None, False)
         params = (workflow_id,) if consumer_job is None else (workflow_id, consumer_job)
         return self.paged(query, count, params, offset, limit, "ud.id")
 
     def get_resource_requirements(self, shape_id: int) -> tuple:
-        return self.run(sql.GET_RESOURCE_REQUIREMENTS, numbered(shape_id))[0]
+        return self.run(self.sql.GET_RESOURCE_REQUIREMENTS, numbered(shape_id))[0]
 
     # ------------------------------------------------------------ claim, start, complete
 
@@ -568,10 +575,10 @@ class TorcServer:
             return []
         claimed: list[ClaimedJob] = []
         with self.immediate_transaction():
-            self.run(sql.WORKFLOW_EXISTS, numbered(workflow_id))
-            rows = self.run(sql.claim_by_resources(sort_method), numbered(
+            self.run(self.sql.WORKFLOW_EXISTS, numbered(workflow_id))
+            rows = self.run(self.sql.claim_by_resources(sort_method), numbered(
                 workflow_id, int(free.memory_gb * _GIB), free.cpus, free.gpus, free.nodes,
-                sql.NO_TIME_LIMIT, scheduler_config_id, limit))
+                self.sql.NO_TIME_LIMIT, scheduler_config_id, limit))
             used = Resources(0, 0, 0, 0)
             dedicated_nodes = 0
             for row in rows:
@@ -586,40 +593,40 @@ class TorcServer:
                     dedicated_nodes += nodes if multi else 0
                     claimed.append(ClaimedJob(job_id, shape_id, need, runtime_s))
             for job in claimed:
-                self.run(sql.SET_JOB_STATUS, numbered(JobStatus.PENDING, job.job_id))
+                self.run(self.sql.SET_JOB_STATUS, numbered(self.status.PENDING, job.job_id))
             for job in claimed:
-                self.run(sql.DEQUEUE_JOB, numbered(job.job_id, workflow_id))
+                self.run(self.sql.DEQUEUE_JOB, numbered(job.job_id, workflow_id))
         return claimed
 
     def _manage_job_status_change(self, job_id: int, new_status: JobStatus, run_id: int
                                   ) -> None:
         """Validate the run, fetch the result's return code when the job finishes, set the
         status, and release the jobs it blocked."""
-        current, workflow_id = self.run(sql.JOB_STATUS_AND_WORKFLOW, (job_id,))[0]
+        current, workflow_id = self.run(self.sql.JOB_STATUS_AND_WORKFLOW, (job_id,))[0]
         if current == new_status:
             return
-        self.run(sql.RUN_ID_OF_WORKFLOW, (workflow_id,))
-        finishing = new_status in COMPLETE
+        self.run(self.sql.RUN_ID_OF_WORKFLOW, (workflow_id,))
+        finishing = new_status in self.complete_statuses
         return_code = -1
         if finishing:
-            return_code = self.run(sql.RETURN_CODE_OF_RUN, (job_id, run_id))[0][0]
-        self.run(sql.CHANGE_JOB_STATUS, (new_status, job_id))
+            return_code = self.run(self.sql.RETURN_CODE_OF_RUN, (job_id, run_id))[0][0]
+        self.run(self.sql.CHANGE_JOB_STATUS, (new_status, job_id))
         if finishing:
             self._unblock_jobs_waiting_for(job_id, workflow_id, return_code)
 
     def _unblock_jobs_waiting_for(self, job_id: int, workflow_id: int, return_code: int) -> None:
-        blocked, ready, canceled = JobStatus.BLOCKED, JobStatus.READY, JobStatus.CANCELED
-        done = (JobStatus.DONE, JobStatus.CANCELED, JobStatus.TERMINATED)
+        blocked, ready, canceled = self.status.BLOCKED, self.status.READY, self.status.CANCELED
+        done = (self.status.DONE, self.status.CANCELED, self.status.TERMINATED)
         readied: list[int] = []
         with self.pool_transaction():
-            rows = self.run(sql.UNBLOCK_JOBS, (return_code, job_id, workflow_id, blocked, job_id,
+            rows = self.run(self.sql.UNBLOCK_JOBS, (return_code, job_id, workflow_id, blocked, job_id,
                                                *done, workflow_id, blocked, *done))
             for dependent, should_cancel, shape_id in rows:
                 status = canceled if should_cancel else ready
-                changed = self.db.run_count(sql.UNBLOCK_SET_STATUS,
+                changed = self.db.run_count(self.sql.UNBLOCK_SET_STATUS,
                                             (status, dependent, workflow_id, blocked))
                 if status == ready:
-                    self.run(sql.ENQUEUE_READY_JOB, (workflow_id, dependent, shape_id))
+                    self.run(self.sql.ENQUEUE_READY_JOB, (workflow_id, dependent, shape_id))
                     if changed:
                         readied.append(dependent)
         if readied:
@@ -628,7 +635,7 @@ class TorcServer:
     def start_job(self, job_id: int, run_id: int, compute_node_id: int) -> None:
         row, _ = self.get_job(job_id)
         workflow_id, name = row[1], row[2]
-        self._manage_job_status_change(job_id, JobStatus.RUNNING, run_id)
+        self._manage_job_status_change(job_id, self.status.RUNNING, run_id)
         self.create_event(workflow_id, {
             "job_id": job_id, "compute_node_id": compute_node_id, "run_id": run_id,
             "message": f"Job with name = {name} started on compute node {compute_node_id}.",
@@ -639,14 +646,14 @@ class TorcServer:
         releases dependents), an event; then whether the workflow is now complete."""
         job_id, workflow_id = result.job_id, result.workflow_id
         row, _ = self.get_job(job_id)
-        result_id = self.run(sql.INSERT_RESULT, numbered(
+        result_id = self.run(self.sql.INSERT_RESULT, numbered(
             job_id, workflow_id, result.run_id, result.compute_node_id, result.return_code,
-            result.exec_time_minutes, result.completion_time, JobStatus.DONE,
+            result.exec_time_minutes, result.completion_time, self.status.DONE,
             result.peak_memory_bytes, result.avg_memory_bytes, result.peak_cpu_percent,
             result.avg_cpu_percent))[0][0]
-        self.run(sql.DELETE_WORKFLOW_RESULT, (workflow_id, job_id))
-        self.run(sql.INSERT_WORKFLOW_RESULT, (workflow_id, job_id, result_id))
-        self._manage_job_status_change(job_id, JobStatus.DONE, result.run_id)
+        self.run(self.sql.DELETE_WORKFLOW_RESULT, (workflow_id, job_id))
+        self.run(self.sql.INSERT_WORKFLOW_RESULT, (workflow_id, job_id, result_id))
+        self._manage_job_status_change(job_id, self.status.DONE, result.run_id)
         self.create_event(workflow_id, {
             "job_id": job_id,
             "message": f"Job with name = {row[2]} completed with status = done.",

@@ -98,8 +98,17 @@ def check_profile(profile: Profile) -> None:
             raise ProfileError(f"{profile.source}: jobs_sort_method values {unknown} of group "
                                f"{group.name!r} are not claim orders; use one of "
                                f"{', '.join(CLAIM_ORDER)}")
-    _require(profile.tables.get("job_blocked_by"), "[tables.job_blocked_by]")
-    _require(profile.tables["job_blocked_by"].graph, "[tables.job_blocked_by].graph")
+    dependency_table(profile)
+
+
+def dependency_table(profile: Profile) -> str:
+    """The job-to-job dependency table: the profile's table with a graph (job_blocked_by at
+    ff3df9a, job_depends_on in Torc 0.10)."""
+    names = [name for name, table in profile.tables.items() if table.graph is not None]
+    if len(names) != 1:
+        raise ProfileError(f"{profile.source}: expected one table with a graph (the job "
+                           f"dependencies), found {len(names) or 'none'}")
+    return names[0]
 
 
 def plan_workflows(profile: Profile, seed: int) -> Iterator[WorkflowPlan]:
@@ -126,9 +135,10 @@ def plan_workflow(profile: Profile, group: Group, index: int, job_count: int,
 
     shapes = plan_shapes(profile, group, per_parent("resource_requirements"), rng)
     slurm = per_parent("slurm_scheduler").allocate(1, rng)[0]
-    blocked_by = profile.tables["job_blocked_by"]
-    graph = _require(blocked_by.graph, "[tables.job_blocked_by].graph")
-    blockers = plan_dag(job_count, _require(blocked_by.per_parent, "job_blocked_by per_parent"),
+    dependencies = dependency_table(profile)
+    blocked_by = profile.tables[dependencies]
+    graph = _require(blocked_by.graph, f"[tables.{dependencies}].graph")
+    blockers = plan_dag(job_count, _require(blocked_by.per_parent, f"{dependencies} per_parent"),
                         graph, rng)
     jobs = Jobs(
         shape=tuple(_skewed_indexes(len(shapes), job_count, rng)),
