@@ -281,8 +281,9 @@ class TorcServer:
     def cancel_workflow(self, workflow_id: int) -> None:
         state = self.get_workflow_status(workflow_id)
         with self.pool_transaction():
-            self.run(self.sql.UPDATE_WORKFLOW_STATUS, (state.run_id, int(state.needs_completion_script),
-                                                  1, int(state.is_archived), workflow_id))
+            self.run(self.sql.UPDATE_WORKFLOW_STATUS, (
+                state.run_id, int(state.needs_completion_script), 1, int(state.is_archived),
+                workflow_id))
             self.run(self.sql.CANCEL_ACTIVE_JOBS, numbered(self.status.CANCELED, workflow_id,
                                                       self.status.RUNNING, self.status.PENDING))
 
@@ -360,9 +361,11 @@ class TorcServer:
                     int(job.supports_termination), job.resource_requirements_id, None,
                     self.status.UNINITIALIZED))[0][0]
                 for file_id in job.input_files:
-                    self.run(self.sql.INSERT_JOB_INPUT_FILE, numbered(job_id, file_id, workflow_id))
+                    self.run(self.sql.INSERT_JOB_INPUT_FILE,
+                             numbered(job_id, file_id, workflow_id))
                 for file_id in job.output_files:
-                    self.run(self.sql.INSERT_JOB_OUTPUT_FILE, numbered(job_id, file_id, workflow_id))
+                    self.run(self.sql.INSERT_JOB_OUTPUT_FILE,
+                             numbered(job_id, file_id, workflow_id))
                 for item in job.input_user_data:
                     self.run(self.sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
                 for item in job.output_user_data:
@@ -404,7 +407,8 @@ class TorcServer:
         return sorted(set(needed) | set(produced))
 
     def list_missing_user_data(self, workflow_id: int) -> list[int]:
-        missing = [r[0] for r in self.run(self.sql.MISSING_USER_CREATED_DATA, numbered(workflow_id))]
+        missing = [r[0] for r in self.run(self.sql.MISSING_USER_CREATED_DATA,
+                                          numbered(workflow_id))]
         missing += [r[0] for r in self.run(self.sql.MISSING_JOB_CREATED_DATA,
                                            numbered(workflow_id, self.status.DONE))]
         return sorted(set(missing))
@@ -509,8 +513,8 @@ class TorcServer:
     def update_scheduled_compute_node(self, row: tuple, status: str) -> None:
         node_id, workflow_id, slurm_job_id, config_id, kind, _ = row
         self.run(self.sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
-        self.run(self.sql.UPDATE_SCHEDULED_COMPUTE_NODE, numbered(workflow_id, slurm_job_id, config_id,
-                                                             kind, status, node_id))
+        self.run(self.sql.UPDATE_SCHEDULED_COMPUTE_NODE, numbered(
+            workflow_id, slurm_job_id, config_id, kind, status, node_id))
         self.run(self.sql.GET_SCHEDULED_COMPUTE_NODE, numbered(node_id))
 
     def list_compute_nodes(self, workflow_id: int, offset: int = 0, limit: int = DEFAULT_PAGE
@@ -619,8 +623,8 @@ class TorcServer:
         done = (self.status.DONE, self.status.CANCELED, self.status.TERMINATED)
         readied: list[int] = []
         with self.pool_transaction():
-            rows = self.run(self.sql.UNBLOCK_JOBS, (return_code, job_id, workflow_id, blocked, job_id,
-                                               *done, workflow_id, blocked, *done))
+            rows = self.run(self.sql.UNBLOCK_JOBS, (return_code, job_id, workflow_id, blocked,
+                                                    job_id, *done, workflow_id, blocked, *done))
             for dependent, should_cancel, shape_id in rows:
                 status = canceled if should_cancel else ready
                 changed = self.db.run_count(self.sql.UNBLOCK_SET_STATUS,
