@@ -1,0 +1,1 @@
+ALTER TABLE workflow_action DROP COLUMN is_recovery;

@@ -1,0 +1,1 @@
+ALTER TABLE workflow DROP COLUMN compute_node_min_time_for_new_jobs_seconds;

@@ -1,0 +1,1 @@
+ALTER TABLE access_group DROP COLUMN is_system;

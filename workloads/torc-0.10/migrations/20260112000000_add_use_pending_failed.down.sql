@@ -1,0 +1,1 @@
+ALTER TABLE workflow DROP COLUMN use_pending_failed;
