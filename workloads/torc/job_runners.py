@@ -138,8 +138,9 @@ class Simulation:
         for _ in range(workflow.plan.lifecycle.runners):
             self._at(now + self._rng.uniform(0, self._options.poll_every_s),
                      lambda wf=workflow: self._start_runner(wf))
-        monitor = EventsMonitor(self._server, workflow.ids.workflow_id)
-        self._at(now + self._options.watch_every_s, lambda: self._watch(workflow, monitor))
+        if not self._server.streams_events:
+            monitor = EventsMonitor(self._server, workflow.ids.workflow_id)
+            self._at(now + self._options.watch_every_s, lambda: self._watch(workflow, monitor))
 
     def finished_workflows(self) -> list[LiveWorkflow]:
         """Workflows whose runners saw every job finish."""
@@ -148,6 +149,9 @@ class Simulation:
     def run(self) -> None:
         """Handle events in time order until every workflow is closed."""
         self._at(self._clock.seconds + self._options.browse_every_s, self._browse)
+        for every_s, task in self._server.background_tasks:
+            self._at(self._clock.seconds + every_s,
+                     lambda e=every_s, t=task: self._background(e, t))
         while self._queue:
             when, _, action = heapq.heappop(self._queue)
             self._clock.advance_to(when)
@@ -155,6 +159,13 @@ class Simulation:
 
     def _at(self, when: float, action: Callable[[], None]) -> None:
         heapq.heappush(self._queue, (when, next(self._order), action))
+
+    def _background(self, every_s: float, task: str) -> None:
+        """A server task on a timer, while any workflow still runs."""
+        if all(workflow.closed for workflow in self._live):
+            return
+        getattr(self._server, task)()
+        self._at(self._clock.seconds + every_s, lambda: self._background(every_s, task))
 
     # ------------------------------------------------------------ runners
 

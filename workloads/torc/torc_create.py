@@ -4,15 +4,16 @@ The order and the calls are the client's (``WorkflowSpec::create_workflow_from_s
 at ff3df9a): the workflow, then its files, user data, resource requirements and
 Slurm schedulers one call each, the jobs in ``create_jobs`` batches of 1,000
 with their file and user-data links, then one ``update_job`` per job that has
-blockers (which is also how a job's scheduler reaches the database), then the
-workflow's actions. Values come from the plan and the workflow's own seeded
+blockers (which is also how a job's scheduler reaches the database; the jobs'
+upload is the server class's ``upload_jobs``, as later clients upload them
+otherwise), then the workflow's actions. Values come from the plan and the workflow's own seeded
 stream, so the SQL is the same on every run with the same seed.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from torc_server import JobSpec, TorcServer, WorkflowSpec, compact
@@ -55,13 +56,7 @@ def create_planned_workflow(server: TorcServer, plan: WorkflowPlan) -> WorkflowI
     slurm_ids = [server.create_slurm_scheduler(workflow_id, _slurm_values(k))
                  for k in range(plan.slurm_schedulers)]
     specs = _job_specs(plan, shape_ids, slurm_ids, file_ids, user_data_ids)
-    job_ids: list[int] = []
-    for batch in _chunks(specs, CREATE_JOBS_BATCH):
-        job_ids.extend(server.create_jobs(workflow_id, batch))
-    for j, blockers in enumerate(plan.jobs.blockers):
-        if blockers:
-            server.update_job_dependencies(job_ids[j], specs[j], workflow_id,
-                                           [job_ids[b] for b in blockers])
+    job_ids = server.upload_jobs(workflow_id, specs, plan.jobs.blockers, CREATE_JOBS_BATCH)
     for k in range(plan.actions):
         trigger = TRIGGERS[k % len(TRIGGERS)]
         server.create_workflow_action(workflow_id, trigger, "run_commands",
@@ -122,9 +117,3 @@ def _slurm_values(k: int) -> tuple[object, ...]:
     """name, account, gres, mem, nodes, ntasks_per_node, partition, qos, tmp, walltime, extra"""
     return (f"slurm_{k}", "proj_alpha", "gpu:2" if k else None, "240G", 1, None,
             "standard" if k == 0 else "gpu", "normal", None, "24:00:00", None)
-
-
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    """Consecutive slices of at most ``size`` items."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -192,6 +192,10 @@ class TorcServer:
     sql = torc_statements
     status = JobStatus
     complete_statuses: tuple[int, ...] = COMPLETE
+    # Server-side timers the simulation runs (seconds, task); none at ff3df9a.
+    background_tasks: tuple[tuple[float, str], ...] = ()
+    # Whether the server streams events (SSE): then ``torc events monitor`` does not poll.
+    streams_events = False
 
     def __init__(self, db: Recorder, clock: SimClock) -> None:
         self.db = db
@@ -244,11 +248,15 @@ class TorcServer:
         """The status row and the workflow in one transaction, then its "default" shape."""
         with self.pool_transaction():
             status_id = self.run(self.sql.INSERT_WORKFLOW_STATUS)[0][0]
-            workflow_id = self.run(self.sql.INSERT_WORKFLOW, numbered(
-                spec.name, spec.description, spec.user, self.now(), 60, 0, 0, 20,
-                spec.sort_method, spec.resource_monitor_config, status_id))[0][0]
+            workflow_id = self.run(self.sql.INSERT_WORKFLOW,
+                                   numbered(*self._workflow_values(spec, status_id)))[0][0]
         self._insert_shape(workflow_id, Shape("default", 1, 0, 1, "1m", "P0DT1M", 2**20, 60))
         return workflow_id
+
+    def _workflow_values(self, spec: WorkflowSpec, status_id: int) -> tuple[object, ...]:
+        """INSERT_WORKFLOW's values: the spec's, the server's defaults, the status row."""
+        return (spec.name, spec.description, spec.user, self.now(), 60, 0, 0, 20,
+                spec.sort_method, spec.resource_monitor_config, status_id)
 
     def get_workflow(self, workflow_id: int) -> tuple:
         return self.run(self.sql.GET_WORKFLOW, numbered(workflow_id))[0]
@@ -270,8 +278,7 @@ class TorcServer:
         if state.is_canceled:
             return True, True
         found = self.run(self.sql.ANY_INCOMPLETE_JOB, numbered(
-            workflow_id, self.status.DONE, self.status.CANCELED, self.status.TERMINATED,
-            self.status.DISABLED))
+            workflow_id, *self.complete_statuses, self.status.DISABLED))
         return not found, False
 
     def is_workflow_uninitialized(self, workflow_id: int) -> bool:
@@ -356,22 +363,39 @@ class TorcServer:
         ids: list[int] = []
         with self.pool_transaction():
             for job in jobs:
-                job_id = self.run(self.sql.INSERT_JOB, numbered(
-                    workflow_id, job.name, job.command, int(job.cancel_on_blocking_job_failure),
-                    int(job.supports_termination), job.resource_requirements_id, None,
-                    self.status.UNINITIALIZED))[0][0]
-                for file_id in job.input_files:
-                    self.run(self.sql.INSERT_JOB_INPUT_FILE,
-                             numbered(job_id, file_id, workflow_id))
-                for file_id in job.output_files:
-                    self.run(self.sql.INSERT_JOB_OUTPUT_FILE,
-                             numbered(job_id, file_id, workflow_id))
-                for item in job.input_user_data:
-                    self.run(self.sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
-                for item in job.output_user_data:
-                    self.run(self.sql.INSERT_JOB_OUTPUT_USER_DATA, numbered(job_id, item))
+                job_id = self.run(self.sql.INSERT_JOB,
+                                  numbered(*self._job_values(workflow_id, job)))[0][0]
+                self._insert_job_links(job_id, workflow_id, job)
                 ids.append(job_id)
         return ids
+
+    def _job_values(self, workflow_id: int, job: JobSpec) -> tuple[object, ...]:
+        return (workflow_id, job.name, job.command, int(job.cancel_on_blocking_job_failure),
+                int(job.supports_termination), job.resource_requirements_id, None,
+                self.status.UNINITIALIZED)
+
+    def _insert_job_links(self, job_id: int, workflow_id: int, job: JobSpec) -> None:
+        for file_id in job.input_files:
+            self.run(self.sql.INSERT_JOB_INPUT_FILE, numbered(job_id, file_id, workflow_id))
+        for file_id in job.output_files:
+            self.run(self.sql.INSERT_JOB_OUTPUT_FILE, numbered(job_id, file_id, workflow_id))
+        for item in job.input_user_data:
+            self.run(self.sql.INSERT_JOB_INPUT_USER_DATA, numbered(job_id, item))
+        for item in job.output_user_data:
+            self.run(self.sql.INSERT_JOB_OUTPUT_USER_DATA, numbered(job_id, item))
+
+    def upload_jobs(self, workflow_id: int, specs: Sequence[JobSpec],
+                    blockers: Sequence[Sequence[int]], batch: int) -> list[int]:
+        """The client's upload of a spec's jobs (``blockers`` by plan index): create_jobs
+        in batches, then one update_job per job with blockers."""
+        job_ids: list[int] = []
+        for start in range(0, len(specs), batch):
+            job_ids.extend(self.create_jobs(workflow_id, specs[start:start + batch]))
+        for j, of_job in enumerate(blockers):
+            if of_job:
+                self.update_job_dependencies(job_ids[j], specs[j], workflow_id,
+                                             [job_ids[b] for b in of_job])
+        return job_ids
 
     def get_job(self, job_id: int) -> tuple[tuple, list[list[int]]]:
         """get_job_with_relationships: the row, then its five link lists."""
@@ -448,8 +472,14 @@ class TorcServer:
                 workflow_id, self.status.CANCELED, self.status.TERMINATED, self.status.DONE))
             self.run(self.sql.CLEAR_READY_QUEUE, numbered(workflow_id))
             self.run(self.sql.FILL_READY_QUEUE, numbered(workflow_id, self.status.READY))
-            for (job_id,) in self.run(self.sql.JOB_IDS_OF_WORKFLOW, numbered(workflow_id)):
-                self.run(self.sql.UPSERT_INPUT_HASH, numbered(job_id, self._input_hash(job_id)))
+            self._store_input_hashes(workflow_id)
+        self._trigger_start_actions(workflow_id)
+
+    def _store_input_hashes(self, workflow_id: int) -> None:
+        for (job_id,) in self.run(self.sql.JOB_IDS_OF_WORKFLOW, numbered(workflow_id)):
+            self.run(self.sql.UPSERT_INPUT_HASH, numbered(job_id, self._input_hash(job_id)))
+
+    def _trigger_start_actions(self, workflow_id: int) -> None:
         self.run(self.sql.RESET_TRIGGER_COUNTS, (workflow_id,))
         self.check_and_trigger_actions(workflow_id, "on_workflow_start")
         for trigger in ("on_worker_start", "on_worker_complete"):
@@ -530,7 +560,11 @@ class TorcServer:
         events (start_job, complete_job) call the events module directly."""
         if check_workflow:
             self.workflow_exists(workflow_id)
-        self.run(self.sql.INSERT_EVENT, numbered(workflow_id, self.now(), compact(data)))
+        self.run(self.sql.INSERT_EVENT, numbered(workflow_id, self.event_time(), compact(data)))
+
+    def event_time(self) -> object:
+        """An event's timestamp as the server stores it."""
+        return self.now()
 
     def get_latest_event_timestamp(self, workflow_id: int) -> str | None:
         found = self.run(self.sql.LATEST_EVENT_TIMESTAMP, numbered(workflow_id))
@@ -614,9 +648,16 @@ class TorcServer:
         return_code = -1
         if finishing:
             return_code = self.run(self.sql.RETURN_CODE_OF_RUN, (job_id, run_id))[0][0]
-        self.run(self.sql.CHANGE_JOB_STATUS, (new_status, job_id))
+        self._set_job_status(job_id, new_status, finishing)
         if finishing:
-            self._unblock_jobs_waiting_for(job_id, workflow_id, return_code)
+            self._release_dependents(job_id, workflow_id, return_code)
+
+    def _set_job_status(self, job_id: int, new_status: int, finishing: bool) -> None:
+        self.run(self.sql.CHANGE_JOB_STATUS, (new_status, job_id))
+
+    def _release_dependents(self, job_id: int, workflow_id: int, return_code: int) -> None:
+        """At ff3df9a, right away: the jobs the finished one blocked."""
+        self._unblock_jobs_waiting_for(job_id, workflow_id, return_code)
 
     def _unblock_jobs_waiting_for(self, job_id: int, workflow_id: int, return_code: int) -> None:
         blocked, ready, canceled = self.status.BLOCKED, self.status.READY, self.status.CANCELED
