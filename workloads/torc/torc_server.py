@@ -107,6 +107,7 @@ class JobSpec:
     output_files: tuple[int, ...] = ()
     input_user_data: tuple[int, ...] = ()
     output_user_data: tuple[int, ...] = ()
+    depends_on: tuple[int, ...] = ()  # ids of its dependencies, when the client sends them
 
 
 @dataclass(frozen=True)
