@@ -41,6 +41,7 @@ class RunOptions:
 
     failure_rate: float = 0.02
     poll_every_s: int = 60
+    slurm_poll_every_s: int = 60  # a runner on a Slurm allocation (torc-slurm-job-runner)
     watch_every_s: int = 60
     browse_every_s: int = 3600
 
@@ -239,7 +240,9 @@ class Simulation:
             if runner.idle_polls > _IDLE_POLL_LIMIT:
                 raise RuntimeError(f"runners of {workflow.plan.name} idle for "
                                    f"{_IDLE_POLL_LIMIT} polls: jobs can never become ready")
-        self._at(self._clock.seconds + self._options.poll_every_s, lambda: self._wake(runner))
+        period = (self._options.poll_every_s if runner.scheduled is None
+                  else self._options.slurm_poll_every_s)
+        self._at(self._clock.seconds + period, lambda: self._wake(runner))
 
     def _retiring(self, runner: Runner) -> bool:
         """A node stops taking jobs before its time limit runs short."""
