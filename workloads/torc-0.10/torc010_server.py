@@ -72,6 +72,7 @@ class TorcServer010(TorcServer):
     complete_statuses = COMPLETE
     background_tasks = ((UNBLOCK_EVERY_S, "process_pending_unblocks"),)
     streams_events = True
+    new_action_flags = (0,)  # is_recovery: only `torc slurm regenerate` creates recovery actions
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -147,6 +147,22 @@ UPSERT_WORKFLOW_RESULT = (
     "INSERT OR REPLACE INTO workflow_result (workflow_id, job_id, result_id) VALUES (?, ?, ?)"
 )
 
+# ------------------------------------------------------------------ events, actions
+
+INSERT_EVENT = "INSERT INTO event (workflow_id, timestamp, data) VALUES ($1, $2, $3) RETURNING id"
+INSERT_WORKFLOW_ACTION = (
+    "INSERT INTO workflow_action (workflow_id, trigger_type, action_type, action_config, "
+    "job_ids, trigger_count, required_triggers, executed, persistent, is_recovery) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+ACTION_COLUMNS = ff3df9a.ACTION_COLUMNS.replace(" FROM", ", is_recovery FROM")
+
+
+def pending_actions(trigger_types: int) -> str:
+    """ff3df9a's get_pending_actions on 0.10's columns."""
+    return ff3df9a.pending_actions(trigger_types).replace(ff3df9a.ACTION_COLUMNS, ACTION_COLUMNS)
+
+
 # ------------------------------------------------------------------ the background unblock task
 
 PENDING_UNBLOCK_WORKFLOWS = (

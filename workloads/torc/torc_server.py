@@ -197,6 +197,8 @@ class TorcServer:
     background_tasks: tuple[tuple[float, str], ...] = ()
     # Whether the server streams events (SSE): then ``torc events monitor`` does not poll.
     streams_events = False
+    # Values a later revision's INSERT INTO workflow_action binds after ``persistent``.
+    new_action_flags: tuple[int, ...] = ()
 
     def __init__(self, db: Recorder, clock: SimClock) -> None:
         self.db = db
@@ -345,7 +347,7 @@ class TorcServer:
         self.run(self.sql.INSERT_WORKFLOW_ACTION, (
             workflow_id, trigger_type, action_type, config,
             None if job_ids is None else compact(list(job_ids)), 0, required, 0,
-            int(persistent)))
+            int(persistent), *self.new_action_flags))
 
     def list_resource_requirements(self, workflow_id: int, name: str | None, offset: int,
                                    limit: int) -> Page:
