@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -32,6 +33,9 @@ from workflow_plan import WorkflowPlan
 from advisor.model.errors import ProfileError
 
 _IDLE_POLL_LIMIT = 5_000  # consecutive idle polls that mean the simulation is stuck
+# Idle polls of a runner, with no job of its workflow running anywhere, after which the
+# workflow is taken as stalled: blocked jobs the server will never release.
+_STALL_POLLS = 240
 _GIB = 2**30
 
 
@@ -75,6 +79,8 @@ class LiveWorkflow:
     index_of: dict[int, int]
     claimed: int = 0
     complete: bool = False
+    stalled: bool = False
+    running: int = 0  # jobs of this workflow running on any runner
     runners: int = 0
     nodes_started: int = 0
 
@@ -85,7 +91,7 @@ class LiveWorkflow:
 
     @property
     def stop_claiming(self) -> bool:
-        return self.complete or self.claimed >= self.target
+        return self.complete or self.stalled or self.claimed >= self.target
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,12 @@ class Simulation:
                 return
         elif not self._claim(runner) and not runner.running and not freed:
             runner.idle_polls += 1
+            if runner.idle_polls > _STALL_POLLS and not workflow.running:
+                workflow.stalled = True
+                print(f"warning: {workflow.plan.name} stalled: no job runs and none becomes "
+                      f"ready ({workflow.claimed} of {workflow.target} claimed)", file=sys.stderr)
+                self._stop_runner(runner)
+                return
             if runner.idle_polls > _IDLE_POLL_LIMIT:
                 raise RuntimeError(f"runners of {workflow.plan.name} idle for "
                                    f"{_IDLE_POLL_LIMIT} polls: jobs can never become ready")
@@ -277,12 +289,14 @@ class Simulation:
         now = self._clock.seconds
         ends = now + job.runtime_s * self._rng.uniform(0.05, 0.5)
         runner.running.append(RunningJob(job, now, ends))
+        runner.workflow.running += 1
 
     def _complete_due(self, runner: Runner) -> int:
         """Report every job whose simulated run has ended, in end-time order; returns how many."""
         now = self._clock.seconds
         due = sorted((run for run in runner.running if run.ends_s <= now), key=lambda r: r.ends_s)
         runner.running = [run for run in runner.running if run.ends_s > now]
+        runner.workflow.running -= len(due)
         for run in due:
             self._server.complete_job(self._result(runner, run))
             runner.free = runner.free + run.job.need
