@@ -3,15 +3,15 @@
 Runs, on copies of the database advisor synthesises from workloads/torc-0.10
 (its migrations, so with Torc's own indexes, and its profile):
 
-- ``advisor audit`` as found (no sqlite_stat1, as a server that never ran ANALYZE)
-  and after ANALYZE;
+- ``advisor audit`` on the copy as found (no sqlite_stat1, as a server that never ran
+  ANALYZE): it measures every index's drop as found and after ANALYZE;
 - ``advisor recommend --allow-drops`` on the analysed copy: what to add, what to drop;
 - ``advisor digest`` of the log, for statement counts;
 
 and writes one verdict per index Torc creates, with the measured numbers behind
 it. The JSON of each command is what is read; their commands are in the document.
 
-    python bench/torc_review.py                       # scale 1, about half an hour
+    python bench/torc_review.py                       # scale 1
     python bench/torc_review.py --scale 0.01 --log /tmp/x/workload.log --out /tmp/r.md
 """
 
@@ -39,7 +39,6 @@ MIGRATIONS = HOME / "migrations"
 PROFILE = HOME / "profile.toml"
 LOG = HOME / "workload.log"
 DOC = benchdoc.ROOT / "docs" / "torc-0.10-review.md"
-ROWS_MINIMUM_REPORTED = 1e-4  # seconds: below this a replayed difference prints as 0
 
 
 def _relative(path: Path) -> str:
@@ -49,13 +48,20 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def advisor_json(command: Sequence[str]) -> dict[str, Any]:
-    """Run an advisor command (``--format json``) from the repository root; its document."""
-    done = subprocess.run([sys.executable, "-m", "advisor", *command[1:]], cwd=benchdoc.ROOT,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{shlex.join(command)}: {done.stderr.strip()}")
-    return json.loads(done.stdout)
+def advisor_json_all(commands: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
+    """Run advisor commands (``--format json``) side by side from the repository root;
+    their documents. Each measures within itself, so running them together costs noise,
+    not validity, and saves the wall time of the slowest."""
+    running = [subprocess.Popen([sys.executable, "-m", "advisor", *command[1:]],
+                                cwd=benchdoc.ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for command in commands]
+    documents = []
+    for command, process in zip(commands, running, strict=True):
+        out, err = process.communicate()
+        if process.returncode != 0:
+            raise SystemExit(f"{shlex.join(command)}: {err.strip()}")
+        documents.append(json.loads(out))
+    return documents
 
 
 def analysed_copy(source: Path, target: Path) -> Path:
@@ -68,102 +74,25 @@ def analysed_copy(source: Path, target: Path) -> Path:
 # ------------------------------------------------------------------ reading the documents
 
 
-def _by_index(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {row["index"]: row for row in rows}
-
-
-def audit_finding(audit: dict[str, Any], name: str, counts: dict[str, int]) -> str:
-    """One audit's word on one index: dropped (and why), harmful but kept, unused,
-    redundant, or the templates whose plans use it."""
-    index = next(i for i in audit["indexes"] if i["name"] == name)
-    drops, harmful = _by_index(audit["drops"]), _by_index(audit["harmful"])
-    redundant = _by_index(audit["redundant"])
-    used = index["used_by"]
-    statements = sum(counts.get(t, 0) for t in used)
-    parts = []
-    if name in drops:
-        parts.append("**drop**: " + "; ".join(r["reason"] if r["code"] in r["reason"]
-                                               else f"{r['code']}: {r['reason']}"
-                                               for r in drops[name]["reasons"]))
-    elif name in harmful:
-        row = harmful[name]
-        slower = ", ".join(f"{s['template']} {s['seconds_with'] * 1e3:.3f} ms with, "
-                           f"{s['seconds_without'] * 1e3:.3f} ms without"
-                           for s in row["slower"])
-        parts.append(f"slows {slower}; kept: {row['note']}")
-    if name in redundant and redundant[name]["verdict"] != "needed":
-        row = redundant[name]
-        parts.append(f"{row['verdict']}: {row['kind']} of {row['covered_definition']}")
-    if used:
-        parts.append(f"in the plans of {_count(len(used), 'template')} "
-                     f"({_count(statements, 'statement')})")
-    elif name not in drops:
-        parts.append("in no template's plan")
-    return "; ".join(parts)
-
-
-def replay_figures(audit: dict[str, Any], name: str) -> str:
-    """What dropping it did on the replay: reads and writes saved (negative: cost)."""
-    row = _by_index(audit["replayed"]).get(name)
-    if row is None:
-        return "not replayed"
-    return (f"reads {_signed(row['read_seconds_saved'])}, writes "
-            f"{_signed(row['write_seconds_saved'])} ± {row['uncertainty_seconds']:.3f} s")
-
-
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _signed(seconds: float) -> str:
-    return "0 s" if abs(seconds) < ROWS_MINIMUM_REPORTED else f"{seconds:+.3f} s"
+def state_cell(state: dict[str, Any] | None, counts: dict[str, int]) -> str:
+    """One statistics state's measurement of a drop: its effect, the time the drop saves
+    (negative: what the index saves), the noise band, the templates it serves."""
+    if state is None:
+        return "not measured"
+    served = state["served"]
+    statements = sum(counts.get(t, 0) for t in served)
+    return (f"{state['effect']}: drop saves {state['seconds_saved']:+.4f} s "
+            f"(reads {state['read_seconds_saved']:+.4f}, writes "
+            f"{state['write_seconds_saved']:+.4f}) ± {state['band_seconds']:.4f} s; measured on "
+            f"{_count(len(served), 'template')} ({_count(statements, 'statement')})")
 
 
-def verdict(name: str, audits: Sequence[dict[str, Any]], recommended_drops: set[str],
-            unusable: set[str]) -> str:
-    """The review's verdict, from both audits and the recommendation."""
-    dropped = [a for a in audits if name in _by_index(a["drops"])]
-    reasons = {r["code"] for a in dropped for r in _by_index(a["drops"])[name]["reasons"]}
-    used = any(i["used_by"] or i["used_after_analyze"]
-               for a in audits for i in a["indexes"] if i["name"] == name)
-    if name in unusable:
-        return "unused (partial: no statement can use it)"
-    if "harmful" in reasons:
-        return "harmful" + (" as found only" if len(dropped) < len(audits) else "")
-    if not used:
-        return "unused"
-    if reasons & {"duplicate", "prefix", "rowid", "redundant"}:
-        return "redundant"
-    saves = [_by_index(a["replayed"]).get(name) for a in audits]
-    earns = any(s is not None and -s["read_seconds_saved"] > s["uncertainty_seconds"]
-                for s in saves)
-    if earns and name not in recommended_drops:
-        return "earns its keep"
-    if earns:
-        return "earns its keep, replaced by the recommendation"
-    return "used, no measurable saving"
-
-
-# ------------------------------------------------------------------ the document
-
-
-def index_table(audits: Sequence[dict[str, Any]], counts: dict[str, int],
-                recommended_drops: set[str]) -> list[str]:
-    found, analysed = audits
-    unusable = {row["index"] for a in audits for row in a["unusable_partial"]}
-    rows = ["| index | definition | size | verdict | as found | after ANALYZE | "
-            "dropping it, replayed (as found) | dropping it, replayed (after ANALYZE) |",
-            "|---|---|---|---|---|---|---|---|"]
-    for index in found["indexes"]:
-        if index["origin"] != "c":
-            continue
-        name = index["name"]
-        rows.append(
-            f"| `{name}` | `{index['definition']}` | {index['bytes'] / 1024:,.0f} KiB | "
-            f"{verdict(name, audits, recommended_drops, unusable)} | "
-            f"{audit_finding(found, name, counts)} | {audit_finding(analysed, name, counts)} | "
-            f"{replay_figures(found, name)} | {replay_figures(analysed, name)} |")
-    return rows
+def _states(verdict: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {state["statistics"]: state for state in verdict["states"]}
 
 
 # Why the partial indexes serve nothing, from the server's source (torc010_statements):
@@ -182,20 +111,47 @@ PARTIAL_REASONS = {
 PARTIAL_REASONS["idx_job_unblocking_pending"] = PARTIAL_REASONS["idx_job_workflow_unblocking"]
 
 
-def summary(audits: Sequence[dict[str, Any]], recommended_drops: set[str]) -> list[str]:
+# ------------------------------------------------------------------ the document
+
+
+def own_verdicts(audit: dict[str, Any]) -> list[dict[str, Any]]:
+    """The audit's verdicts on the indexes Torc creates (not its constraints' indexes)."""
+    own = {i["name"] for i in audit["indexes"] if i["origin"] == "c"}
+    return [v for v in audit["verdicts"] if v["index"] in own]
+
+
+def summary(audit: dict[str, Any], recommended_drops: set[str]) -> list[str]:
     """The index names grouped by verdict, and why the partial ones go unused."""
-    unusable = {row["index"] for a in audits for row in a["unusable_partial"]}
     groups: dict[str, list[str]] = {}
-    for index in audits[0]["indexes"]:
-        if index["origin"] == "c":
-            name = index["name"]
-            groups.setdefault(verdict(name, audits, recommended_drops, unusable), []).append(
-                f"`{name}`")
+    for verdict in own_verdicts(audit):
+        name = verdict["index"]
+        mark = "" if name not in recommended_drops else " (recommend drops it)"
+        groups.setdefault(verdict["verdict"], []).append(f"`{name}`{mark}")
     lines = [f"- **{group}** ({len(names)}): {', '.join(names)}"
              for group, names in sorted(groups.items())]
+    unusable = {row["index"] for row in audit["unusable_partial"]}
     for name in sorted(unusable & PARTIAL_REASONS.keys()):
-        lines.append(f"- `{name}` is partial and unusable here: {PARTIAL_REASONS[name]}.")
+        lines.append(f"- `{name}` is partial and no statement can use it: "
+                     f"{PARTIAL_REASONS[name]}.")
     return lines
+
+
+def index_table(audit: dict[str, Any], counts: dict[str, int],
+                recommended_drops: set[str]) -> list[str]:
+    sizes = {i["name"]: i["bytes"] for i in audit["indexes"]}
+    states = audit["measured_states"]
+    rows = ["| index | definition | size | verdict | basis | "
+            + " | ".join(f"measured {s}" for s in states) + " | recommend |",
+            "|---|---|---|---|---|" + "---|" * len(states) + "---|"]
+    for verdict in own_verdicts(audit):
+        name = verdict["index"]
+        measured = _states(verdict)
+        rows.append(
+            f"| `{name}` | `{verdict['definition']}` | {sizes[name] / 1024:,.0f} KiB | "
+            f"**{verdict['verdict']}** | {verdict['basis']} | "
+            + " | ".join(state_cell(measured.get(s), counts) for s in states)
+            + f" | {'drop' if name in recommended_drops else 'keep'} |")
+    return rows
 
 
 def recommendation(document: dict[str, Any]) -> list[str]:
@@ -219,24 +175,23 @@ def recommendation(document: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render(audits: Sequence[dict[str, Any]], recommended: dict[str, Any],
-           digest: dict[str, Any], commands: Sequence[str], regenerate: str,
-           seconds: float) -> str:
+def render(audit: dict[str, Any], recommended: dict[str, Any], digest: dict[str, Any],
+           commands: Sequence[str], regenerate: str, seconds: float) -> str:
     info = benchdoc.machine()
     counts = {t["id"]: t["count"] for t in digest["templates"]}
     recommended_drops = {d["name"] for d in recommended["drops"]}
     analysed = recommended["analysed"]
     unanalysed = analysed["unanalysed"]
-    found = audits[0]
-    own = [i for i in found["indexes"] if i["origin"] == "c"]
+    own = [i for i in audit["indexes"] if i["origin"] == "c"]
     partial = [i for i in own if " WHERE " in i["definition"]]
-    parts = [
+    return "\n".join([
         "# Torc v0.10.0's own indexes, reviewed against its workload",
         "",
         f"Generated by `{regenerate}`, which runs the advisor commands listed at the end "
-        "and reads their JSON. Measured "
+        "(concurrently) and reads their JSON. Measured "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {info['cores']} cores of "
-        f"{info['cpu']}, SQLite {info['sqlite']}, in {seconds / 60:.0f} minutes.",
+        f"{info['cpu']} (load average {info['load']}), SQLite {info['sqlite']}, in "
+        f"{seconds / 60:.0f} minutes.",
         "",
         "The workload is workloads/torc-0.10 (its README says what it models): torc-server's "
         "statements at v0.10.0, the same simulated day and a half as workloads/torc. The "
@@ -254,38 +209,30 @@ def render(audits: Sequence[dict[str, Any]], recommended: dict[str, Any],
         "",
         "## Summary",
         "",
-        *summary(audits, recommended_drops),
+        *summary(audit, recommended_drops),
         "",
         "## Verdicts",
         "",
-        "One row per index Torc creates. *Verdict* combines both audits and the "
-        "recommendation: **earns its keep** (plans use it and dropping it measurably slows "
-        "reads), **used, no measurable saving**, **unused**, **redundant**, **harmful** "
-        "(dropping it made templates measurably faster). *Dropping it, replayed*: the "
-        "audit replays the workload without the index; reads and writes saved by the drop "
-        "(negative: the drop costs that much), with the replay's uncertainty.",
+        "One row per index Torc creates: `advisor audit`'s verdict, measured by replaying "
+        "the templates each index serves with and without it on copies of the database, "
+        f"in each statistics state ({', '.join(audit['measured_states'])}). *Drop saves*: "
+        "the time the workload's executions of those templates save when the index is "
+        "dropped (negative: the index saves that much), with the noise band; *recommend*: "
+        "whether `advisor recommend --allow-drops` keeps it.",
         "",
-        *index_table(audits, counts, recommended_drops),
+        *index_table(audit, counts, recommended_drops),
         "",
         "## What to add, what to drop: `advisor recommend --allow-drops`",
         "",
         *recommendation(recommended),
         "",
-        "## The audits as rendered",
+        "## Commands",
         "",
-    ]
-    for title, audit in zip(("As found", "After ANALYZE"), audits, strict=True):
-        parts += [f"### {title}", "", f"Statistics: {audit['statistics']['state']}. "
-                  f"{len(audit['drops'])} drops, {len(audit['harmful'])} harmful, "
-                  f"{len(audit['unused'])} unused, {len(audit['unusable_partial'])} unusable "
-                  "partial indexes.", ""]
-        for row in audit["unusable_partial"]:
-            parts.append(f"- `{row['index']}` WHERE {row['where']}: no statement among "
-                         f"{row['statements_checked']:,} checked ({row['templates_checked']} "
-                         "templates on its table) implies its WHERE clause.")
-        parts.append("")
-    parts += ["## Commands", "", "```sh", *commands, "```", ""]
-    return "\n".join(parts)
+        "```sh",
+        *commands,
+        "```",
+        "",
+    ])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -305,12 +252,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         analysed = analysed_copy(source, Path(scratch) / "analysed.sqlite")
         commands = [
             ["advisor", "audit", "--db", str(found), log, "--format", "json", *reps, "-q"],
-            ["advisor", "audit", "--db", str(analysed), log, "--format", "json", *reps, "-q"],
             ["advisor", "recommend", log, "--db", str(analysed), "--allow-drops",
              "--format", "json", *reps, "-q"],
             ["advisor", "digest", log, "--format", "json", "-q"],
         ]
-        audit_found, audit_analysed, recommended, digest = (advisor_json(c) for c in commands)
+        audit, recommended, digest = advisor_json_all(commands)
     regenerate = shlex.join(["python", "bench/torc_review.py", *(argv or sys.argv[1:])])
     shown = [f"DB=$(python -c \"from advisor.replay.synth import cached_database; "
              f"print(cached_database('{_relative(MIGRATIONS)}', '{_relative(PROFILE)}', "
@@ -319,8 +265,8 @@ def main(argv: Sequence[str] | None = None) -> None:
              "sqlite3 /tmp/analysed.sqlite ANALYZE"]
     shown += [shlex.join(c).replace(str(found), "/tmp/found.sqlite")
               .replace(str(analysed), "/tmp/analysed.sqlite") for c in commands]
-    args.out.write_text(render((audit_found, audit_analysed), recommended, digest, shown,
-                               regenerate, time.perf_counter() - started))
+    args.out.write_text(render(audit, recommended, digest, shown, regenerate,
+                               time.perf_counter() - started))
     print(f"wrote {args.out}")
 
 
