@@ -71,7 +71,7 @@ def _small_profile(folder: Path) -> Path:
 
 def _simulate(profile: Path, out: Path) -> list[str]:
     done = subprocess.run([sys.executable, str(HOME / "simulate.py"), "--profile", str(profile),
-                           "--scale", "0.002", "--out-dir", str(out)],
+                           "--scale", "0.004", "--out-dir", str(out)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     with gzip.open(out / "workload.log", "rt") as log:
@@ -102,6 +102,7 @@ def test_the_log_speaks_torc_010s_statements(
             "AND unblocking_processed = 0",  # the background task
             "UPDATE job SET unblocking_processed = 1 WHERE id IN (",
             "WITH RECURSIVE jobs_to_process",  # a failure's dependents
+            "UPDATE job SET status = 7 WHERE workflow_id = ",  # canceled by the fast path
             "SELECT job.workflow_id, job.id AS job_id",  # the claim, from job
             "INSERT OR REPLACE INTO workflow_result"):
         assert statement in text, statement
