@@ -194,8 +194,9 @@ def render(audit: dict[str, Any], recommended: dict[str, Any], digest: dict[str,
         f"{seconds / 60:.0f} minutes.",
         "",
         "The workload is workloads/torc-0.10 (its README says what it models): torc-server's "
-        "statements at v0.10.0, the same simulated day and a half as workloads/torc. The "
-        "database is synthesised from its migrations and profile, so it carries Torc's "
+        "statements at v0.10.0 over the same simulated lifecycle as workloads/torc (in "
+        "which the focus workflow stalls, its last jobs left blocked: the README says why). "
+        "The database is synthesised from its migrations and profile, so it carries Torc's "
         f"own indexes: {len(own)} by CREATE INDEX ({len(partial)} partial), beside the "
         "ones its PRIMARY KEY and UNIQUE constraints imply. (The issue counted 14; the "
         "migrations at v0.10.0 create 16: six in the squashed schema, one with the integer "
