@@ -13,6 +13,14 @@ difference must leave has both:
   1.2533 for a median) is the jitter, without the statements' own spread;
 - ``FLOOR`` of the larger median, for the systematic part.
 
+The paired spread is jitter only where the runs repeat one statement. A
+template's sampled statements differ (a workflow of 2 jobs, one of 2,000), and
+a slow one runs only a few times, once per statement: its paired differences
+then spread as its statements do, and a seek against a scan 100x slower (Torc's
+is_workflow_complete: 0.015 ms against 1.4-8 ms) fell inside the band. When
+every run on one side is ``SEPARATION`` times every run on the other, no
+jitter explains it and only the floor is left.
+
 Over a workload the per-template differences are weighted by their counts;
 their standard errors add in quadrature (the runs are independent), their
 floors add up (a systematic error can push every template the same way).
@@ -30,6 +38,7 @@ from dataclasses import dataclass
 Z = 3.0  # standard errors a difference must exceed
 FLOOR = 0.05  # of the larger median: what no repetition removes
 MIN_RUNS = 3  # paired runs a spread is estimated from
+SEPARATION = 2.0  # every run on one side at least this many times every run on the other
 
 
 def standard_error(runs: Sequence[float]) -> float:
@@ -72,9 +81,24 @@ def difference(base: Sequence[float], other: Sequence[float], count: int = 1) ->
     jitter is that of their paired differences (the statements' own spread cancels)."""
     a, b = statistics.median(base), statistics.median(other)
     paired = [y - x for x, y in zip(base, other, strict=False)]
-    jitter = standard_error(paired)
+    jitter = 0.0 if separated(base, other) else standard_error(paired)
     return Difference(count * (b - a), count * jitter, count * FLOOR * max(a, b),
                       count * a, count * b)
+
+
+def separated(base: Sequence[float], other: Sequence[float]) -> bool:
+    """Whether each side has MIN_RUNS runs and every run of one is SEPARATION times
+    every run of the other: a difference no jitter between runs explains.
+
+    >>> separated([0.01, 0.02, 0.015], [1.4, 2.4, 8.0])
+    True
+    >>> separated([0.01, 0.02, 0.015], [0.03, 2.4, 8.0])
+    False
+    """
+    if len(base) < MIN_RUNS or len(other) < MIN_RUNS:
+        return False
+    low, high = sorted((base, other), key=max)
+    return min(high) > SEPARATION * max(low)
 
 
 def combine(differences: Iterable[Difference]) -> Difference:
