@@ -1,6 +1,7 @@
 """Each index's verdict, decided by what was measured where it was measured.
 
-- harmful: the drop measured the workload faster beyond noise (advisor.review.audit.harmful);
+- harmful: the drop measured the workload faster beyond noise (advisor.review.audit.harmful),
+  and slower in no statistics state;
 - redundant: a duplicate, a prefix or an index on the rowid whose drop is measured
   within noise (advisor.review.audit.redundancy);
 - keep: the drop measured the workload slower beyond noise in some statistics state;
@@ -42,7 +43,8 @@ def verdicts(indexes: Iterable[AuditedIndex], replayed: Iterable[Replayed],
     measured = {r.index: r for r in replayed}
     unused_names = {u.index for u in unused}
     redundant_names = {r.index for r in redundant if r.verdict == "redundant"}
-    harmful_names = {h.index for h in harmful}
+    # One harmful in a state and saving in the other is kept (the basis names both).
+    harmful_names = {h.index for h in harmful if h.saves_in is None}
     over = set(not_replayed)
     out = []
     for index in indexes:
