@@ -279,6 +279,17 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     return "\n".join(out)
 
 
+def _indexes(count: int, verb: str = "") -> str:
+    """``1 index saves``, ``3 indexes save``: a count of indexes, and a verb agreeing.
+
+    >>> _indexes(1, "save"), _indexes(3)
+    ('1 index saves', '3 indexes')
+    """
+    if count == 1:
+        return f"1 index {verb}s" if verb else "1 index"
+    return f"{count} indexes {verb}" if verb else f"{count} indexes"
+
+
 def _headline(document: dict[str, Any]) -> list[str]:
     """What the set saves, in what units, and whether it was measured."""
     t = document["totals"]
@@ -287,7 +298,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         why = ("--estimate-only: nothing was replayed" if document["estimate_only"]
                else document["unmeasurable"] or "nothing was replayed")
         return [
-            f"{t['indexes']} indexes save {t['saving_share']:.1%} of the estimated workload "
+            f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the estimated workload "
             f"cost ({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep "
             f"on writes {t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
             f"{kib_text(t['estimated_bytes'])} estimated.",
@@ -297,7 +308,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
     today = measured["against_today"]
     estimate = measured["estimate_set"]
     return [
-        f"{t['indexes']} indexes save {t['saving_share']:.1%} of the workload's measured "
+        f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the workload's measured "
         f"time ({t['baseline_cost']:,.3f} s -> {t['recommended_cost']:,.3f} s over the "
         f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
         f"{t['write_upkeep_after']:,.3f} s); {kib_text(t['estimated_bytes'])} estimated.",
@@ -305,7 +316,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"templates the set changes, timed together with today's indexes, "
         f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
         f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
-        f"{len(estimate['indexes'])} indexes: {estimate['seconds']:,.3f} s measured.",
+        f"{_indexes(len(estimate['indexes']))}: {estimate['seconds']:,.3f} s measured.",
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
         "seconds by the template's measured plans (docs/recommend.md)."]
