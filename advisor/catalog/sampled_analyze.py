@@ -25,8 +25,8 @@ the rowid would spread the sample too evenly: rows of one parent, stored side
 by side, would look like distinct values.)
 
 sqlite_stat4 is not gathered: neither this Python's SQLite nor the planner
-copies it builds are compiled with SQLITE_ENABLE_STAT4, so the what-if planner
-could not read it (``stat4_available`` says whether this build could).
+copies it builds are compiled with SQLITE_ENABLE_STAT4 (``PRAGMA compile_options``
+would list ENABLE_STAT4), so the what-if planner could not read it.
 """
 
 from __future__ import annotations
@@ -60,16 +60,6 @@ def sample_hash(position: int) -> int:
     mixed = mixed * 1_103_515_245 % _MODULUS
     mixed ^= mixed >> 13
     return mixed * 48_271 % _MODULUS
-
-
-def stat4_available() -> bool:
-    """Whether this Python's SQLite gathers and reads sqlite_stat4."""
-    connection = sqlite3.connect(":memory:")
-    try:
-        return any(row[0] == "ENABLE_STAT4"
-                   for row in connection.execute("PRAGMA compile_options"))
-    finally:
-        connection.close()
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from advisor.catalog.statistics import RANGE_MARK, Statistics
-from advisor.costing.sizes import Layout
+from advisor.costing.sizes import PAGE_FILL, Layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, PlanStep
@@ -126,7 +126,6 @@ INDEX_ENTRY_STEPS = 0.9
 LOOKUP_STEPS = 3.0
 PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
-PAGE_FILL = 0.8  # b-tree pages are not full
 # Sorting in a temp b-tree, per row and per doubling of the rows sorted (CPU time,
 # 2,000 to 200,000 rows: 0.3-0.4 of a step).
 SORT_STEPS_PER_LEVEL = 0.35
@@ -349,8 +348,7 @@ class _PlanCosting:
                 sorted_rows = outer_rows * rows
                 self.sorts.append((detail.removeprefix("USE TEMP B-TREE FOR "), sorted_rows))
                 keys = sorted_rows  # ORDER BY sorts every row; GROUP BY keeps one per group
-                grouped = [a for a in self.loop_accesses[first_loop:]
-                           if a is not None and a.group_by]
+                grouped = self.grouped_since(first_loop)
                 if "ORDER BY" not in detail and grouped:
                     keys = min(keys, outer_rows * _groups(grouped, self.statistics))
                 per_row += sorted_rows * math.log2(max(keys, 2)) * SORT_STEPS_PER_LEVEL
@@ -383,6 +381,10 @@ class _PlanCosting:
             per_row *= fraction
             rows = min(rows, limit)
         return once + per_row, rows
+
+    def grouped_since(self, first_loop: int) -> list[TableAccess]:
+        """The accesses with a GROUP BY among the loops costed from ``first_loop`` on."""
+        return [a for a in self.loop_accesses[first_loop:] if a is not None and a.group_by]
 
     def first_row(self, parent: int) -> bool:
         """Whether the subquery under ``parent`` stops at its first row (EXISTS, scalar)."""
@@ -422,7 +424,7 @@ class _PlanCosting:
         else:
             first_loop = len(self.loops)
             cost, rows = self.level(step.id, 1.0)
-            grouped = [a for a in self.loop_accesses[first_loop:] if a is not None and a.group_by]
+            grouped = self.grouped_since(first_loop)
             if grouped:
                 rows = min(rows, _groups(grouped, self.statistics))
         self.sources[name.lower()] = rows
@@ -511,8 +513,7 @@ class _PlanCosting:
         one place (the statement's own values, or one outer loop's row) match together, as
         their distinct combinations say; values from different loops are independent,
         so a seek that takes a key from two of them (a triangle of joins) rarely hits."""
-        partner = {c.lower(): p.lower() for c, p in (access.join_partners if access else ())
-                   if p.lower() in bound}
+        partner = _bound_partners(access, bound)
         groups: dict[str, list[str]] = {}
         for column in equal:
             groups.setdefault(partner.get(column, ""), []).append(column)
@@ -526,8 +527,7 @@ class _PlanCosting:
                     bound: frozenset[str]) -> float:
         """At least a row per seek when its values come from one place (they name a row
         that exists); none when they come from several."""
-        partner = {c.lower(): p.lower() for c, p in (access.join_partners if access else ())
-                   if p.lower() in bound}
+        partner = _bound_partners(access, bound)
         return 1.0 if len({partner.get(column, "") for column in equal}) == 1 else 0.0
 
     def listed(self, access: TableAccess, column: str, list_rows: list[float]) -> float:
@@ -586,6 +586,12 @@ class _PlanCosting:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))
         return share
+
+
+def _bound_partners(access: TableAccess | None, bound: frozenset[str]) -> dict[str, str]:
+    """Column -> the alias it is joined with, for the joins with loops outside (``bound``)."""
+    return {c.lower(): p.lower() for c, p in (access.join_partners if access else ())
+            if p.lower() in bound}
 
 
 def _without(columns: tuple[str, ...], left_out: set[str]) -> tuple[str, ...]:
