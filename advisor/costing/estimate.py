@@ -67,6 +67,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from advisor.catalog.statistics import RANGE_MARK, Statistics
 from advisor.costing.sizes import PAGE_FILL, Layout
@@ -270,24 +271,16 @@ class _PlanCosting:
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
         costed now, and the one after reads the next occurrence)."""
-        found = self.accesses.get(name.lower())
-        if not found:
-            return None
-        index = self.taken.get(name.lower(), 0)
-        if take:
-            self.taken[name.lower()] = index + 1
-        return found[min(index, len(found) - 1)]
+        return _next_reading(self.accesses, self.taken, name, take)
 
     def derived_share(self, name: str) -> float:
         """The share of a CTE's or subquery's rows its reading keeps by comparing its
         columns with values (the next reading of ``name``; the plan's k-th loop of an
         alias reads its k-th occurrence)."""
-        found = self.derived.get(name.lower())
-        if not found:
+        found = _next_reading(self.derived, self.derived_taken, name, take=True)
+        if found is None:
             return 1.0
-        index = self.derived_taken.get(name.lower(), 0)
-        self.derived_taken[name.lower()] = index + 1
-        equalities, ranges = found[min(index, len(found) - 1)]
+        equalities, ranges = found
         return DERIVED_EQUALITY ** equalities * ONE_SIDED_RANGE ** ranges
 
     @property
@@ -554,8 +547,7 @@ class _PlanCosting:
             sought = sought | {c.lower() for c in (*access.equality, *access.join)
                                if stats.distinct_values(table, (c,)) >= rows}
         equality = {c.lower() for c in access.equality}
-        joined = {c.lower() for c, partner in access.join_partners
-                  if partner.lower() in bound} - sought
+        joined = set(_bound_partners(access, bound)) - sought
         counted_all = stats.matched(table, equality)
         counted_sought = (stats.matched(table, equality & sought) if equality & sought
                           else float(stats.rows(table)))
@@ -586,6 +578,23 @@ class _PlanCosting:
             if column.lower() not in sought:
                 share /= stats.distinct_values(table, (column,))
         return share
+
+
+_Reading = TypeVar("_Reading")
+
+
+def _next_reading(by_alias: Mapping[str, list[_Reading]], taken: dict[str, int], name: str,
+                  take: bool) -> _Reading | None:
+    """What the next loop named ``name`` reads: the plan's k-th loop of an alias reads its
+    k-th occurrence in the text, the last one again past the end (``take``: that loop is
+    costed now, and the one after reads the next)."""
+    found = by_alias.get(name.lower())
+    if not found:
+        return None
+    index = taken.get(name.lower(), 0)
+    if take:
+        taken[name.lower()] = index + 1
+    return found[min(index, len(found) - 1)]
 
 
 def _bound_partners(access: TableAccess | None, bound: frozenset[str]) -> dict[str, str]:
