@@ -91,7 +91,7 @@ import bisect
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -232,6 +232,16 @@ def _cheapest(point: Point) -> tuple[float, int, int, tuple[Item, ...]]:
 class Frontier:
     method: str
     points: tuple[Point, ...]  # Pareto-optimal in (count, bytes, cost), within budget
+
+
+class _Band(NamedTuple):
+    """Templates whose cost the tolerance bounds together: a component's without a budget,
+    the whole workload's with one."""
+
+    templates: tuple[str, ...]
+    items: frozenset[Item]  # the candidates that can change their cost
+    limit: float  # the most they may cost, within the tolerance
+    best: float  # what they cost with the optimum
 
 
 @dataclass(frozen=True)
@@ -494,23 +504,22 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
         return sum(memo.total(c.templates, config) for c in components) + fixed_cost
 
     if budget.max_indexes is None and budget.max_bytes is None:
-        best, minimal, limits = _per_component(components, fronts, memo, tolerance,
-                                               problem.existing)
+        best, minimal, bands = _per_component(components, fronts, memo, tolerance,
+                                              problem.existing)
     else:  # a budget couples the components: one band, over the whole workload
         best, minimal, limit = _optimum_and_minimal(
             [f.points for f in fronts], budget, tolerance, fixed_cost, total(frozenset()),
             problem.existing)
-        limits = [(tuple(problem.templates), frozenset(problem.candidates),
-                   limit - fixed_cost, best.cost)]
+        bands = [_Band(tuple(problem.templates), frozenset(problem.candidates),
+                       limit - fixed_cost, best.cost)]
     optimum_cost = best.cost + fixed_cost
 
     def fits(config: frozenset[Item]) -> bool:
         """Within the tolerance: every band's templates cost no more than its limit."""
-        return all(memo.total(templates, config) <= limit
-                   for templates, _, limit, _ in limits)
+        return all(memo.total(band.templates, config) <= band.limit for band in bands)
 
     def slack(item: Item) -> float:
-        return next((limit - best for _, items, limit, best in limits if item in items), 0.0)
+        return next((band.limit - band.best for band in bands if item in band.items), 0.0)
 
     chosen, dropped = _tidy(frozenset(minimal.config), total, fits,
                             budget.min_saving * total(frozenset()))
@@ -552,8 +561,7 @@ def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tole
 
 def _per_component(components: Sequence[Component], fronts: Sequence[Frontier],
                    memo: CostMemo, tolerance: float, existing: frozenset[Item]
-                   ) -> tuple[Point, Point, list[tuple[tuple[str, ...], frozenset[Item],
-                                                       float, float]]]:
+                   ) -> tuple[Point, Point, list[_Band]]:
     """Without a budget the components are independent, and the tolerance applies to
     each one's own saving: the optimum and the minimal set are the unions of each
     component's, and its band is (its templates, its candidates, its cost limit, its
@@ -562,16 +570,16 @@ def _per_component(components: Sequence[Component], fronts: Sequence[Frontier],
     other component look negligible beside it (issue 11, cause 3): an index that
     saves most of its own templates' cost was dropped for saving under 1% of the
     workload's saving."""
-    bests, minimals, limits = [], [], []
+    bests, minimals, bands = [], [], []
     for component, front in zip(components, fronts, strict=True):
         baseline = memo.total(component.templates, frozenset())
         best, minimal, limit = _optimum_and_minimal([front.points], Budget(), tolerance, 0.0,
                                                     baseline, existing)
         bests.append(best)
         minimals.append(minimal)
-        limits.append((component.templates, frozenset(component.candidates), limit,
-                       best.cost))
-    return _union(bests), _union(minimals), limits
+        bands.append(_Band(component.templates, frozenset(component.candidates), limit,
+                           best.cost))
+    return _union(bests), _union(minimals), bands
 
 
 def _union(points: Sequence[Point]) -> Point:
