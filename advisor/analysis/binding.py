@@ -29,11 +29,10 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
 from sqlglot.schema import MappingSchema
 
-from advisor.catalog.schema import Catalog
+from advisor.catalog.schema import ROWID_NAMES, Catalog
 from advisor.model.frozen import frozen_mapping
 
 DIALECT = "sqlite"
-ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 # SQLite's own tables: readable, never indexable, and absent from a catalog.
 SYSTEM_TABLES: Mapping[str, tuple[str, ...]] = {
     "sqlite_schema": ("type", "name", "tbl_name", "rootpage", "sql"),

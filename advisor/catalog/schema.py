@@ -20,6 +20,9 @@ from advisor.model.errors import AdvisorError
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 
+# The names SQLite reads as a table's rowid (unless a column takes one of them).
+ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+
 
 class SchemaError(AdvisorError):
     """A schema file, migrations folder or database cannot be read as a schema."""

@@ -23,13 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from advisor.catalog.schema import Catalog
+from advisor.catalog.schema import ROWID_NAMES, Catalog
 from advisor.model.indexes import IndexSpec
 
 _TOKEN = re.compile(r"""'((?:[^']|'')*)'|"((?:[^"]|"")*)"|`([^`]*)`|\[([^\]]*)\]"""
                     r"""|([^\W\d][\w$]*)|(\S)""")
 _BEFORE_WILDCARD = frozenset({"select", "distinct", "all", ",", "."})
-_ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
 
 
 class StatementColumns:
@@ -117,4 +116,4 @@ def _implicit_columns(catalog: Catalog, name: str) -> frozenset[str]:
     if table.without_rowid:
         return frozenset(c.lower() for c in table.primary_key)
     alias = table.rowid_alias
-    return _ROWID_NAMES | ({alias.lower()} if alias else set())
+    return ROWID_NAMES | ({alias.lower()} if alias else set())
