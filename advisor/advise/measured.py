@@ -55,6 +55,7 @@ from advisor.model.feedback import QUIET, Feedback
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
+from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
@@ -136,7 +137,7 @@ class MeasuredDecision:
     counters: MeasuringCounters
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
-    states: tuple[str, ...] = ("as found",)  # measured in (both: each template's worse)
+    states: tuple[str, ...] = (AS_FOUND,)  # measured in (both: each template's worse)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
@@ -156,7 +157,7 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
     deciding.say("timing the set against today")
     today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
     decision = MeasuredDecision(
-        database, pricer.states == ("after ANALYZE",), tuple(deciding.history),
+        database, pricer.states == (ANALYZED,), tuple(deciding.history),
         tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
         _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
