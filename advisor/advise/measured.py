@@ -51,10 +51,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from advisor.costing.pricing import Pricer
 from advisor.model.feedback import QUIET, Feedback
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
+from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
@@ -136,7 +138,7 @@ class MeasuredDecision:
     counters: MeasuringCounters
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
-    states: tuple[str, ...] = ("as found",)  # measured in (both: each template's worse)
+    states: tuple[str, ...] = (AS_FOUND,)  # measured in (both: each template's worse)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
@@ -156,7 +158,7 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
     deciding.say("timing the set against today")
     today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
     decision = MeasuredDecision(
-        database, pricer.states == ("after ANALYZE",), tuple(deciding.history),
+        database, pricer.states == (ANALYZED,), tuple(deciding.history),
         tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(today), earned,
         _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
@@ -204,7 +206,7 @@ class _Decision:
         def gain(candidate: IndexSpec) -> float:
             return sum(estimated.priced(t, chosen).weighted
                        - estimated.priced(t, chosen | {candidate}).weighted
-                       for t in _templates(self.pricer, candidate))
+                       for t in templates_on(self.pricer, candidate))
 
         return [c for _, c in sorted((-gain(c), c) for c in left)]
 
@@ -266,7 +268,7 @@ class _Decision:
         pricer = self.pricer
         playing = self.problem(pricer).candidates
         moves = _moves(chosen, playing)
-        templates = {move: tuple(_templates(pricer, spec)) for move, spec in moves.items()}
+        templates = {move: tuple(templates_on(pricer, spec)) for move, spec in moves.items()}
 
         def saving(move: frozenset[IndexSpec]) -> float:
             return sum(pricer.priced(t, chosen).weighted - pricer.priced(t, move).weighted
@@ -283,7 +285,7 @@ class _Decision:
             for move in sorted((m for m in near if m not in {p for p, _ in picked}),
                                key=lambda m: (pricer.estimated.priced(template, m).total,
                                               _order(m)))[:PER_SURPRISE]:
-                picked.append((move, tuple(_templates(pricer, near[move]))))
+                picked.append((move, tuple(templates_on(pricer, near[move]))))
         return picked
 
     def verified(self, selection: Selection
@@ -324,7 +326,7 @@ def measure_list(pricer: Measuring, given: Iterable[IndexSpec]) -> None:
     listed = frozenset(given)
     pricer.measure([listed])
     for spec in sorted(listed):
-        pricer.measure([listed - {spec}, frozenset({spec})], _templates(pricer, spec))
+        pricer.measure([listed - {spec}, frozenset({spec})], templates_on(pricer, spec))
 
 
 def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bool:
@@ -407,15 +409,16 @@ def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
         dropped.append(replace(worst, kept=False))
         chosen = chosen - {worst.spec}
         del results[worst.spec]
-        shared = set(_templates(pricer, worst.spec))
-        again = sorted(i for i in results if shared & set(_templates(pricer, i)))
+        shared = set(templates_on(pricer, worst.spec))
+        again = sorted(i for i in results if shared & set(templates_on(pricer, i)))
         for i, pair in zip(again, pricer.compare(chosen, [chosen - {i} for i in again],
                                                  settled=SETTLED), strict=True):
             results[i] = _earned(i, pair)
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
 
 
-def _templates(pricer: Measuring, spec: IndexSpec) -> list[str]:
+def templates_on(pricer: Pricer, spec: IndexSpec) -> list[str]:
+    """The templates ``spec`` can change: those reading or writing its table."""
     return [t for t in pricer.templates if spec.table.lower() in pricer.tables_of(t)]
 
 

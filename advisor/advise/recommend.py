@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
-from advisor.advise.measured import MeasuredDecision, MeasureOn, decide, measure_list
+from advisor.advise.measured import (
+    MeasuredDecision,
+    MeasureOn,
+    decide,
+    measure_list,
+    templates_on,
+)
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet, generate
 from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
@@ -304,8 +310,7 @@ def _marginal(spec: IndexSpec, base: frozenset[IndexSpec],
 
 def _measured_marginal(spec: IndexSpec, base: frozenset[IndexSpec], pricer: Pricer) -> bool:
     """Whether every template ``spec`` can change was replayed with and without it."""
-    return all(pricer.priced(t, config).measured for t in pricer.templates
-               if spec.table.lower() in pricer.tables_of(t)
+    return all(pricer.priced(t, config).measured for t in templates_on(pricer, spec)
                for config in (base - {spec}, base | {spec}))
 
 

@@ -55,7 +55,7 @@ from advisor.costing.pricing import EstimatedPricer, Price, Pricer
 from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.model.ranking import spearman
-from advisor.replay.measure import ReplaySet
+from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet
 from advisor.replay.noise import Difference, combine, difference
 from advisor.replay.sandbox import Tally, time_together
 from advisor.replay.workbench import Workbench, WorkingCopy
@@ -203,7 +203,7 @@ class MeasuredPricer(Pricer):
     @property
     def states(self) -> tuple[str, ...]:
         """The statistics state its copies are measured in."""
-        return ("after ANALYZE",) if self.bench.analyze else ("as found",)
+        return (ANALYZED,) if self.bench.analyze else (AS_FOUND,)
 
     @property
     def replayable(self) -> tuple[str, ...]:

@@ -35,11 +35,10 @@ from typing import Any
 from advisor.costing.pricing import EstimatedPricer, Price, Pricer, WorkloadPrice
 from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
+from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuredPricer, MeasuringCounters
 from advisor.whatif.planner import WhatIf
-
-AS_FOUND, ANALYSED = "as found", "after ANALYZE"  # as MeasuredPricer.states names them
 
 
 class BothStates(Pricer):
@@ -54,7 +53,7 @@ class BothStates(Pricer):
 
     @property
     def states(self) -> tuple[str, ...]:
-        return (AS_FOUND, ANALYSED)
+        return (AS_FOUND, ANALYZED)
 
     @property
     def estimated(self) -> EstimatedPricer:
@@ -147,8 +146,10 @@ class BothStates(Pricer):
         added: dict[str, Any] = {}
         for field in fields(MeasuringCounters):
             x, y = getattr(a, field.name), getattr(b, field.name)
-            if field.name in ("measured", "steps"):
-                added[field.name] = x if field.name == "measured" else _fuller(x, y)
+            if field.name == "measured":
+                added[field.name] = x
+            elif field.name == "steps":
+                added[field.name] = _fuller(x, y)
             elif isinstance(x, tuple):
                 added[field.name] = tuple(dict.fromkeys((*x, *y)))
             elif isinstance(x, int | float):

@@ -124,8 +124,7 @@ class WorkingCopy:
         self._stat_rows.clear()
 
     def _has_stat1(self) -> bool:
-        return bool(self.sandbox.run_own(
-            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"))
+        return _has_stat1(self.sandbox)
 
 
 class Workbench:
@@ -160,9 +159,7 @@ class Workbench:
         for name in own:
             if name not in known:  # --allow-drops: the catalog starts without it
                 sandbox.drop_index(name)
-        has_stat1 = sandbox.connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
-        if self.analyze and not has_stat1:  # statistics it has are the target's: kept
+        if self.analyze and not _has_stat1(sandbox):  # statistics it has are the target's: kept
             sandbox.analyze()
         self.counters.copies += 1
         self.counters.copy_seconds += time.perf_counter() - started
@@ -179,3 +176,8 @@ class Workbench:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _has_stat1(sandbox: Sandbox) -> bool:
+    """Whether the copy has sqlite_stat1 (ANALYZE has run on it, or on its source)."""
+    return bool(sandbox.run_own("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"))

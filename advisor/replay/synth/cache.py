@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.catalog.profile import load_profile
+from advisor.catalog.profile import Profile, load_profile
 from advisor.catalog.schema import load_catalog
 from advisor.model.errors import InputError
 from advisor.replay.synth.build import synthesize
@@ -56,7 +56,7 @@ def cached_database(schema_path: str | os.PathLike[str], profile_path: str | os.
     build makes room under the cache's cap (:func:`make_room`).
     """
     profile = load_profile(Path(profile_path))
-    target = cache_path(schema_path, profile_path, seed, scale, cache_dir)
+    target = _cache_path(schema_path, profile_path, profile, seed, scale, cache_dir)
     if target.is_file():
         os.utime(target)  # the least recently used go first when room is made
         return target
@@ -71,11 +71,22 @@ def cache_path(schema_path: str | os.PathLike[str], profile_path: str | os.PathL
                seed: int | None = None, scale: float = 1.0,
                cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """Where the database for these inputs is (or would be) cached."""
-    profile = load_profile(Path(profile_path))
+    return _cache_path(schema_path, profile_path, load_profile(Path(profile_path)), seed, scale,
+                       cache_dir)
+
+
+def _cache_path(schema_path: str | os.PathLike[str], profile_path: str | os.PathLike[str],
+                profile: Profile, seed: int | None, scale: float,
+                cache_dir: str | os.PathLike[str] | None) -> Path:
+    """cache_path, the profile at ``profile_path`` loaded already."""
     seed = profile.seed if seed is None else seed
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", profile.name) or "profile"
-    return folder / f"{name}-{cache_key(schema_path, profile_path, seed, scale)[:24]}.sqlite"
+    return (_folder(cache_dir)
+            / f"{name}-{cache_key(schema_path, profile_path, seed, scale)[:24]}.sqlite")
+
+
+def _folder(cache_dir: str | os.PathLike[str] | None) -> Path:
+    return Path(cache_dir) if cache_dir is not None else default_cache_dir()
 
 
 # --- what the cache holds -------------------------------------------------------------
@@ -93,7 +104,7 @@ class CacheEntry:
 
 def cache_entries(cache_dir: str | os.PathLike[str] | None = None) -> list[CacheEntry]:
     """The files in the cache, the least recently used first."""
-    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder = _folder(cache_dir)
     if not folder.is_dir():
         return []
     entries = []
