@@ -54,6 +54,13 @@ def machine() -> dict[str, str]:
     }
 
 
+def shown(path: str | Path) -> str:
+    """A path as a section shows it: from the repository's root when inside it, else as
+    given."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def preamble(title: str, command: str) -> list[str]:
     """A section's first lines: its title, when and where it was measured, and the
     command that regenerates it."""

@@ -102,14 +102,14 @@ def main() -> None:
                                args.repetitions))
     estimates = _estimates(workload, database, configurations, states, filled)
     seconds = time.perf_counter() - started
-    command = (f"python bench/decision_fidelity.py --log {_shown(log)}"
+    command = (f"python bench/decision_fidelity.py --log {benchdoc.shown(log)}"
                + (f" --db {args.db}" if args.db else f" --scale {args.scale:g}")
                + (f" --name '{args.name}'" if args.name else "")
                + f" --repetitions {args.repetitions} --rounds {args.rounds} --stats {args.stats}")
     section_name = "decision-fidelity-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     begin, end = benchdoc.markers(section_name)
     lines = [begin, *benchdoc.preamble(f"Decision fidelity: {name}", command), "",
-             f"`{_shown(log)}`, {len(workload.digest.templates)} templates, measured on "
+             f"`{benchdoc.shown(log)}`, {len(workload.digest.templates)} templates, measured on "
              f"{args.db or f'the profile synthesis at scale {args.scale:g}'}: no index, the "
              f"recommended {len(chosen)} ({', '.join(str(s) for s in chosen) or 'none'}) "
              f"and the set less each of them; {args.rounds} rounds of "
@@ -128,12 +128,6 @@ def main() -> None:
     section = "\n".join(lines) + "\n"
     benchdoc.write_section(section_name, section, args.out)
     print(section)
-
-
-def _shown(path: str) -> str:
-    """A path as the section shows it: from the repository's root when inside it."""
-    found = Path(path).resolve()
-    return str(found.relative_to(benchdoc.ROOT)) if found.is_relative_to(benchdoc.ROOT) else path
 
 
 def _without(spec: IndexSpec) -> str:

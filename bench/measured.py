@@ -92,11 +92,11 @@ def main() -> None:
         configurations.append((f"measured, tolerance {args.tolerance:g}", _chosen(other)))
     rounds = _replay(workload, database, configurations, filled, args, decision.analyzed)
     state = "after ANALYZE" if decision.analyzed else "as found"
-    shown = _relative(args.log)
+    shown = benchdoc.shown(args.log)
     where = decision.database.replace(f"{benchdoc.ROOT}/", "")
     begin, end = benchdoc.markers(f"measured-{name}")
     command = f"python bench/measured.py --log {shown} --rounds {args.rounds}" + (
-        f" --db {_relative(args.db)}" if args.db else "") + (
+        f" --db {benchdoc.shown(args.db)}" if args.db else "") + (
         f" --tolerance {args.tolerance:g}" if args.tolerance is not None else "")
     section = "\n".join([
         begin,
@@ -116,13 +116,6 @@ def main() -> None:
     ]) + "\n"
     benchdoc.write_section(f"measured-{name}", section, args.out)
     print(section)
-
-
-def _relative(path: Path) -> str:
-    """A path as the repository names it, when it is inside it."""
-    resolved = path.resolve()
-    return str(resolved.relative_to(benchdoc.ROOT)) if resolved.is_relative_to(
-        benchdoc.ROOT) else str(path)
 
 
 def _chosen(recommended: Recommended) -> tuple[IndexSpec, ...]:

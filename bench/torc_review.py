@@ -41,13 +41,6 @@ LOG = HOME / "workload.log"
 DOC = benchdoc.ROOT / "docs" / "torc-0.10-review.md"
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(benchdoc.ROOT))
-    except ValueError:
-        return str(path)
-
-
 def advisor_json_all(commands: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """Run advisor commands (``--format json``) side by side from the repository root;
     their documents. Each measures within itself, so running them together costs noise,
@@ -246,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     source = cached_database(MIGRATIONS, PROFILE, scale=args.scale)
-    log = _relative(args.log)
+    log = benchdoc.shown(args.log)
     reps = ["--repetitions", str(args.repetitions)]
     with tempfile.TemporaryDirectory(prefix="torc-review-") as scratch:
         found = Path(scratch) / "found.sqlite"
@@ -261,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         audit, recommended, digest = advisor_json_all(commands)
     regenerate = shlex.join(["python", "bench/torc_review.py", *(argv or sys.argv[1:])])
     shown = [f"DB=$(python -c \"from advisor.replay.synth import cached_database; "
-             f"print(cached_database('{_relative(MIGRATIONS)}', '{_relative(PROFILE)}', "
+             f"print(cached_database('{benchdoc.shown(MIGRATIONS)}', '{benchdoc.shown(PROFILE)}', "
              f"scale={args.scale:g}))\")",
              "cp \"$DB\" /tmp/found.sqlite; cp \"$DB\" /tmp/analysed.sqlite; "
              "sqlite3 /tmp/analysed.sqlite ANALYZE"]

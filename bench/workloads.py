@@ -273,7 +273,7 @@ def _part(m: Measurement, part: str) -> float:
         return m.weighted_read_seconds
     if part == "write":
         return m.weighted_write_seconds
-    return m.weighted_read_seconds + m.weighted_write_seconds
+    return _total(m)
 
 
 def _ratio(value: float | None) -> str:

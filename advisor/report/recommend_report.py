@@ -42,7 +42,7 @@ def report(recommended: Recommended, migrations_dir: str | None = None) -> Repor
         files = migration_files(document, Path(migrations_dir), recommended.analyze)
         notices = (f"wrote {len(files)} migration files to {migrations_dir}",)
     return Report(document, render_text, partial(render_sql, analyze=recommended.analyze),
-                  None, notices, files)
+                  notices=notices, files=files)
 
 
 def recommend_document(rec: Recommendation, workload: Workload, command: str | None = None,

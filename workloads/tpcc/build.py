@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import os
 import random
 import shutil
 import sqlite3
@@ -38,6 +37,8 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from advisor.replay.synth import default_cache_dir
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "schema.sql"
@@ -73,12 +74,9 @@ TINY = Scale(warehouses=2, districts=3, customers=30, orders=20, items=200, hot=
 
 
 def cache_dir() -> Path:
-    """Where built workload databases are kept (never in the repository)."""
-    configured = os.environ.get("ADVISOR_CACHE_DIR")
-    if configured:
-        return Path(configured) / "workloads"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "advisor" / "workloads"
+    """Where built workload databases are kept (never in the repository): beside
+    advisor's own synthesis cache, in the same cache root."""
+    return default_cache_dir().parent / "workloads"
 
 
 def database_path(scale: Scale, seed: int = DEFAULT_SEED, folder: Path | None = None) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from advisor.replay.synth import default_cache_dir
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "schema.sql"
@@ -33,12 +34,9 @@ TPCHGEN = "tpchgen-cli"
 
 
 def cache_dir() -> Path:
-    """Where built workload databases are kept (never in the repository)."""
-    configured = os.environ.get("ADVISOR_CACHE_DIR")
-    if configured:
-        return Path(configured) / "workloads"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "advisor" / "workloads"
+    """Where built workload databases are kept (never in the repository): beside
+    advisor's own synthesis cache, in the same cache root."""
+    return default_cache_dir().parent / "workloads"
 
 
 def scale_text(scale: float) -> str:

@@ -88,6 +88,15 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
                 order[index.name])
 
     out: list[Redundancy] = []
+
+    def judged(entry: Redundancy) -> None:
+        # Where the replays measured the index, they decide (the replays are empty
+        # without a log); a redundant one is absent for the indexes judged after it.
+        entry = _by_measure(entry, measured.get(entry.index))
+        if entry.verdict == "redundant":
+            dropping.add(entry.index)
+        out.append(entry)
+
     groups: dict[tuple[object, ...], list[Index]] = {}
     for index in comparable:
         groups.setdefault(full_key(index), []).append(index)
@@ -100,25 +109,17 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
                 continue
             if index.unique and not keeper.unique:
                 continue  # keeper_rank puts unique ones first; this one keeps a constraint
-            entry = _by_measure(Redundancy(index.name, describe(index), "duplicate",
-                                           keeper.name, describe(keeper), "redundant", 0, ()),
-                                measured.get(index.name))
-            if entry.verdict == "redundant":
-                dropping.add(index.name)
-            out.append(entry)
+            judged(Redundancy(index.name, describe(index), "duplicate", keeper.name,
+                              describe(keeper), "redundant", 0, ()))
     for index in comparable:
         table = context.catalog.table(index.table)
         key = keys[index.name]
         if (index.origin == "c" and table is not None
                 and table.rowid_alias and index.where is None and key is not None
                 and len(key) == 1 and key[0][0] == table.rowid_alias.lower()):
-            entry = _by_measure(Redundancy(
+            judged(Redundancy(
                 index.name, describe(index), "rowid", "rowid",
-                f"{table.name}({table.rowid_alias}) INTEGER PRIMARY KEY", "redundant", 0, ()),
-                measured.get(index.name))
-            if entry.verdict == "redundant":
-                dropping.add(index.name)
-            out.append(entry)
+                f"{table.name}({table.rowid_alias}) INTEGER PRIMARY KEY", "redundant", 0, ()))
     # Longest prefixes first: a shorter one is then judged without them.
     prefixes = sorted((ix for ix in comparable if ix.origin == "c" and not ix.unique
                        and ix.name not in dropping),
@@ -134,12 +135,7 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
                         key=lambda other: (len(keys[other.name] or ()), order[other.name]))
         if not longer:
             continue
-        entry = _judge_prefix(context, index, longer[0], frozenset(dropping))
-        if context.workload is not None:
-            entry = _by_measure(entry, measured.get(index.name))
-        if entry.verdict == "redundant":
-            dropping.add(index.name)
-        out.append(entry)
+        judged(_judge_prefix(context, index, longer[0], frozenset(dropping)))
     return tuple(out)
 
 

@@ -117,9 +117,6 @@ class Replayed:
     index: str
     states: tuple[StateMeasure, ...]
 
-    def state(self, statistics: str) -> StateMeasure | None:
-        return next((s for s in self.states if s.statistics == statistics), None)
-
     @property
     def effects(self) -> tuple[str, ...]:
         return tuple(s.effect for s in self.states)
