@@ -73,6 +73,7 @@ class Relevance:
         self.catalog = catalog
         self._statements: dict[str, StatementColumns] = {}
         self._named: dict[tuple[str, str], frozenset[str]] = {}
+        self._answers: dict[tuple[str, IndexSpec], bool] = {}  # the search asks again and again
         self._implicit = {name: _implicit_columns(catalog, name) for name in catalog.tables}
         self._columns = {name: frozenset(c.lower() for c in table.column_names)
                          for name, table in catalog.tables.items()}
@@ -82,7 +83,15 @@ class Relevance:
         given = frozenset(indexes)
         if not given or self._read(sql).every_column:
             return given
-        return frozenset(spec for spec in given if self._could_use(sql, spec))
+        answers = self._answers
+        usable = []
+        for spec in given:
+            known = answers.get((sql, spec))
+            if known is None:
+                known = answers[(sql, spec)] = self._could_use(sql, spec)
+            if known:
+                usable.append(spec)
+        return frozenset(usable)
 
     def _read(self, sql: str) -> StatementColumns:
         found = self._statements.get(sql)
