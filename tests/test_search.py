@@ -277,6 +277,53 @@ def test_greedy_matches_exact_on_a_mid_size_component() -> None:
     assert select(problem, algorithm="greedy").cost == select(problem, algorithm="exact").cost
 
 
+def chain(bundles: tuple[frozenset[str], ...] | None) -> Problem:
+    """One template that only the chain n -> s -> l makes cheap (a three-table join whose
+    seeks need all three), beside four candidates that help nothing, and a write."""
+    names = ("l", "n", "s", *(f"x{k}" for k in range(4)))
+    relevant = {"join": frozenset(names), "write": frozenset(names)}
+
+    def cost(template: str, config: frozenset[str]) -> float:
+        if template == "write":
+            return len(config)
+        return 10.0 if {"l", "n", "s"} <= config else 1000.0
+
+    return Problem(names, ("join", "write"), relevant, dict.fromkeys(names, 1), cost,
+                   bundles=bundles)
+
+
+def test_a_bundle_finds_a_chain_that_pays_off_only_whole() -> None:
+    """No single index nor any two of the chain lower the cost: greedy with pairs alone
+    stops at nothing; with the chain named as a bundle it adds all three at once."""
+    unknown = select(chain(None), algorithm="greedy")
+    assert unknown.chosen == frozenset()
+    found = select(chain((frozenset({"l", "n", "s"}),)), algorithm="greedy")
+    assert found.chosen == {"l", "n", "s"} and found.cost == 10.0 + 3
+    assert select(chain(()), algorithm="exact").chosen == found.chosen
+
+
+def test_with_bundles_only_pairs_within_one_are_tried() -> None:
+    """Two that pay off together but belong to no bundle are not tried once bundles are
+    known (every pair of a template's candidates was most of TPC-H's search)."""
+    calls: list[frozenset[str]] = []
+    names = ("a", "b", "c", "d")
+
+    def cost(template: str, config: frozenset[str]) -> float:
+        calls.append(config)
+        return 1.0 if {"a", "b"} <= config else 100.0
+
+    def problem(bundles: tuple[frozenset[str], ...] | None) -> Problem:
+        return Problem(names, ("t",), {"t": frozenset(names)}, dict.fromkeys(names, 1), cost,
+                       bundles=bundles)
+
+    assert select(problem(None), algorithm="greedy").chosen == {"a", "b"}
+    assert frozenset({"c", "d"}) in calls
+    calls.clear()
+    assert select(problem((frozenset({"a", "b", "c"}),)), algorithm="greedy").chosen == {"a", "b"}
+    assert frozenset({"c", "d"}) not in calls
+    assert select(problem(()), algorithm="greedy").chosen == frozenset()
+
+
 def test_idle_candidates_cost_no_call() -> None:
     calls: list[tuple[str, frozenset[str]]] = []
     problem = two_groups(calls)
