@@ -166,6 +166,12 @@ class Pricer(ABC):
         in index order."""
         return self.price(template_id, tuple(sorted(self.restrict(config, template_id))))
 
+    def used_together(self, template_id: str, config: Iterable[IndexSpec]
+                      ) -> tuple[frozenset[IndexSpec], ...]:
+        """The indexes of ``config`` the template's plan uses with all of them there:
+        one set per statistics state it is planned in."""
+        return (plan_uses(self.priced(template_id, config)),)
+
     def totals(self, config: frozenset[IndexSpec]) -> WorkloadPrice:
         """The workload under ``config``: the sum of its templates' weighted prices."""
         found = self._totals.get(config)
@@ -238,3 +244,9 @@ def estimated_pricer(workload: Workload, statistics: Statistics | None = None,
     statistics = statistics or workload.statistics
     return EstimatedPricer(WhatIf(workload.catalog, statistics), template_views(workload),
                            statistics, matches)
+
+
+def plan_uses(price: Price) -> frozenset[IndexSpec]:
+    """The indexes of a price's configuration its plan names."""
+    names = set(price.plan.indexes_used())
+    return frozenset(spec for spec in price.indexes if spec.name in names)

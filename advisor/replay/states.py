@@ -73,6 +73,12 @@ class BothStates(Pricer):
         worse = found if found.total >= analysed.total else analysed
         return replace(worse, measured=found.measured and analysed.measured)
 
+    def used_together(self, template_id: str, config: Iterable[IndexSpec]
+                      ) -> tuple[frozenset[IndexSpec], ...]:
+        config = tuple(config)
+        return (*self.found.used_together(template_id, config),
+                *self.analysed.used_together(template_id, config))
+
     def totals(self, config: frozenset[IndexSpec]) -> WorkloadPrice:
         version = (self.found.version, self.analysed.version)
         if version != self._version:  # a timing recorded in either: memoised totals stale

@@ -10,7 +10,7 @@ pricer keeps underneath (the what-if cache, for estimates).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from advisor.candidates.generate import CandidateSet
 from advisor.costing.pricing import Pricer
@@ -37,7 +37,19 @@ def build_problem(pricer: Pricer, candidates: Iterable[IndexSpec],
 
     return Problem(candidates=specs, templates=pricer.templates, relevant=relevant,
                    bytes_of={spec: size(spec) for spec in specs}, cost=cost,
-                   existing=frozenset(existing))
+                   existing=frozenset(existing), bundles=bundles(pricer, relevant))
+
+
+def bundles(pricer: Pricer, relevant: Mapping[str, frozenset[IndexSpec]]
+            ) -> tuple[frozenset[IndexSpec], ...]:
+    """Per template, the candidates its plan uses when all of its own are there (in each
+    statistics state it is planned in), where that is two or more: a join chain such
+    as nation(n_name) -> supplier(s_nationkey) -> lineitem(l_suppkey, ...) saves only
+    whole, so no single or pair move of the greedy search finds it (.expert proposes
+    such sets statement by statement)."""
+    found = {used for tid, candidates in relevant.items() if len(candidates) > 1
+             for used in pricer.used_together(tid, candidates) if len(used) > 1}
+    return tuple(sorted(found, key=lambda b: sorted(b)))
 
 
 def candidate_specs(candidate_set: CandidateSet) -> tuple[IndexSpec, ...]:
