@@ -2,8 +2,9 @@
 
 Per table access of a template: its equality columns (most selective first),
 then at most one range or IN column, or else its ORDER BY / GROUP BY columns
-with their directions; the same with the join columns added (what the inner
-side of a join seeks on); a covering variant when the statement reads few
+with their directions; the same with a join column added, and with all of
+them (what the inner side of a join, or a subquery correlated on two
+columns, seeks on); a covering variant when the statement reads few
 columns; and a partial index when the access carries a constant predicate.
 Candidates are merged across templates. One that an existing index already
 serves (its columns are that index's leading columns) is dropped, with the
@@ -93,9 +94,11 @@ def access_candidates(access: TableAccess, statistics: Statistics,
         return []  # the rowid finds the row(s); no index does better
     equality = selective_first((*access.equality, *access.is_null))
     bases = [(equality, "equality")]
-    for column in access.join:
-        if column != rowid and column not in equality:
-            bases.append(([*equality, column], "join"))
+    joined = [c for c in selective_first(access.join) if c not in equality]
+    for column in joined:
+        bases.append(([*equality, column], "join"))
+    if len(joined) > 1:  # a correlated subquery or a chain seeks on all of them at once
+        bases.append(([*equality, *joined], "join"))
     out: list[tuple[IndexSpec, str]] = []
 
     def add(columns: list[tuple[str, bool]], shape: str, where: str | None = None) -> None:
