@@ -13,8 +13,16 @@ by replaying, and the cost model is the prior that says what to replay:
    for the templates measured far costlier under the set than the estimate
    promised, the moves the estimate prices them lowest under: where the
    estimate was wrong about what the set does, it may be wrong about what it
-   dismissed (an index it thought useless is measured only so). Then
-   search again, measured prices replacing the estimates where known. Stop when
+   dismissed (an index it thought useless is measured only so); and, for the
+   costliest templates under the set, the set with their *bundle* added: the
+   candidates their plan uses when all of theirs exist (a join chain pays off
+   only whole, and the search on the estimate, adding one or two at a time,
+   never prices it; advisor.search.problem); and, for the templates measured
+   slower under the set than today, the candidates that would change their
+   plan there, one per distinct plan (an index can repair another's damage:
+   on TPC-H, lineitem(l_returnflag, l_linestatus) keeps Q1 off the
+   skip-scans and 97% ranges the set's l_shipdate indexes lead SQLite to).
+   Then search again, measured prices replacing the estimates where known. Stop when
    the search chooses the set it chose before, when the chosen set's measured
    cost stops improving by more than the tolerance, or after ``MAX_ROUNDS``;
    among the rounds' sets, the smallest whose measured cost is within the
@@ -71,6 +79,9 @@ SURPRISE = 2.0  # measured this many times what the estimate promised: look arou
 SURPRISE_SHARE = 0.01  # of the workload's measured time under the set, at least
 SURPRISES = 3  # templates looked around each round, the costliest first
 PER_SURPRISE = 2  # moves measured for each
+BUNDLED = 3  # costliest templates whose bundle beside the set is measured each round
+SLOWER = 1.2  # measured this many times today's cost under the set: look for a repair
+REPAIRS = 4  # moves measured for each such template (of SURPRISES at most), by estimate
 BESIDE_SET = "the rest of the set"
 
 
@@ -264,7 +275,8 @@ class _Decision:
         ``ALTERNATIVES`` the current prices say save most; and, for each template the
         estimate was most wrong about (``_surprises``), among every candidate, the
         ``PER_SURPRISE`` moves the estimate prices it lowest under (what the search
-        dismissed on the estimate's word)."""
+        dismissed on the estimate's word); and the ``_bundled`` and ``_repairs``
+        moves."""
         pricer = self.pricer
         playing = self.problem(pricer).candidates
         moves = _moves(chosen, playing)
@@ -279,14 +291,63 @@ class _Decision:
         picked = [(move, templates[move]) for gain, _, move in ranked[:ALTERNATIVES]
                   if gain > 0]
         for template in _surprises(pricer, chosen):
-            tables = pricer.tables_of(template)
-            near = _moves(chosen, [c for c in self.everyone if c.table.lower() in tables
-                                   and c not in self.banned])
+            near = _moves(chosen, self._near(template))
             for move in sorted((m for m in near if m not in {p for p, _ in picked}),
                                key=lambda m: (pricer.estimated.priced(template, m).total,
                                               _order(m)))[:PER_SURPRISE]:
                 picked.append((move, tuple(templates_on(pricer, near[move]))))
+        known = {move for move, _ in picked}
+        for move, affected in (*self._bundled(chosen), *self._repairs(chosen)):
+            if move not in known:
+                known.add(move)
+                picked.append((move, affected))
         return picked
+
+    def _repairs(self, chosen: frozenset[IndexSpec]
+                 ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
+        """For the templates measured ``SLOWER`` times today's cost under ``chosen`` (at
+        least SURPRISE_SHARE of the workload's time, the costliest SURPRISES), the set
+        with one more candidate of their tables: one per distinct use of indexes the
+        template's plans make then (in each statistics state), the ``REPAIRS`` the
+        estimate prices lowest, with the templates of that candidate's table."""
+        pricer = self.pricer
+        out: list[tuple[frozenset[IndexSpec], tuple[str, ...]]] = []
+        for template in _costliest(pricer, chosen, SURPRISES, slower=SLOWER):
+            seen = {pricer.used_together(template, chosen)}
+            options = []
+            for candidate in self._near(template):
+                if candidate in chosen:
+                    continue
+                move = chosen | {candidate}
+                uses = pricer.used_together(template, move)
+                if uses not in seen:
+                    seen.add(uses)
+                    options.append((pricer.estimated.priced(template, move).total,
+                                    _order(move), move, candidate))
+            out += [(move, tuple(templates_on(pricer, candidate)))
+                    for _, _, move, candidate in sorted(options)[:REPAIRS]]
+        return out
+
+    def _bundled(self, chosen: frozenset[IndexSpec]
+                 ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
+        """For the ``BUNDLED`` costliest templates under ``chosen`` (measured, at least
+        SURPRISE_SHARE of the workload's time), the set with what the template's plan uses
+        when every candidate of its tables is there besides (in each statistics state),
+        where that adds two or more: with the templates of the added indexes' tables."""
+        pricer = self.pricer
+        out: list[tuple[frozenset[IndexSpec], tuple[str, ...]]] = []
+        for template in _costliest(pricer, chosen, BUNDLED):
+            for used in pricer.used_together(template, chosen.union(self._near(template))):
+                added = used - chosen
+                if len(added) > 1 and all(chosen | added != move for move, _ in out):
+                    affected = {t for spec in added for t in templates_on(pricer, spec)}
+                    out.append((chosen | added, tuple(sorted(affected))))
+        return out
+
+    def _near(self, template: str) -> list[IndexSpec]:
+        """Every candidate on a table of ``template`` that measuring has not rejected."""
+        tables = self.pricer.tables_of(template)
+        return [c for c in self.everyone if c.table.lower() in tables and c not in self.banned]
 
     def verified(self, selection: Selection
                  ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
@@ -375,6 +436,19 @@ def _surprises(pricer: Measuring, chosen: frozenset[IndexSpec]) -> list[str]:
         if now.weighted > SURPRISE * promised * today.weighted:
             found.append((-now.weighted, template))
     return [template for _, template in sorted(found)[:SURPRISES]]
+
+
+def _costliest(pricer: Measuring, chosen: frozenset[IndexSpec], count: int,
+               slower: float | None = None) -> list[str]:
+    """The ``count`` costliest templates measured under ``chosen`` that cost at least
+    SURPRISE_SHARE of the workload's time under it (``slower``: and that many times
+    their cost today)."""
+    total = pricer.totals(chosen).total
+    found = sorted((-now.weighted, t) for t in pricer.replayable
+                   if (now := pricer.priced(t, chosen)).measured
+                   and now.weighted >= SURPRISE_SHARE * total
+                   and (slower is None or now.weighted > slower * pricer.price(t, ()).weighted))
+    return [template for _, template in found[:count]]
 
 
 def _kept(measured: Sequence[Selection], pricer: Measuring,
