@@ -1,10 +1,11 @@
 """Candidates: the indexes that could help a workload, syntactically.
 
 Per table access of a template: its equality columns (most selective first),
-then at most one range or IN column, or else its ORDER BY / GROUP BY columns
-with their directions; the same with a join column added, and with all of
-them (what the inner side of a join, or a subquery correlated on two
-columns, seeks on); a covering variant when the statement reads few
+then at most one range or IN column (or an IN column and then a range column:
+SQLite seeks each listed value and ranges within it), or else its ORDER BY /
+GROUP BY columns with their directions; the same with a join column added,
+and with all of them (what the inner side of a join, or a subquery correlated
+on two columns, seeks on); a covering variant when the statement reads few
 columns; and a partial index when the access carries a constant predicate.
 Candidates are merged across templates. One that an existing index already
 serves (its columns are that index's leading columns) is dropped, with the
@@ -114,6 +115,10 @@ def access_candidates(access: TableAccess, statistics: Statistics,
                 add([*base, (column, False)], "range")
                 if order:
                     add([*base, (column, False), *order], "range")
+        for listed in access.in_list:  # an IN list seeks each value, then ranges within
+            for column in access.range:
+                if rowid not in (listed, column) and not {listed, column} & set(prefix):
+                    add([*base, (listed, False), (column, False)], "range")
         if order:
             # The index gives the order; a range filters what it walks.
             add([*base, *order], "order")
