@@ -12,7 +12,7 @@ import pytest
 from conftest import command_json, run_command
 from test_frozen import mutable_parts
 
-from advisor.advise.measured import MeasureOn, earn_places
+from advisor.advise.measured import MeasureOn, _costliest, earn_places
 from advisor.advise.recommend import recommend
 from advisor.analysis.inputs import Inputs, read_workload
 from advisor.analysis.workload import Workload
@@ -264,3 +264,45 @@ def test_a_working_copy_takes_the_databases_own_indexes_away_and_back(tmp_path: 
         assert item_a_rows(copy.sandbox.run_own(stats)) == [("item", "item_a", "20000 10000")]
         assert bench.counters.builds == 2 and bench.counters.drops == 2
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+class _Priced:
+    """A measured price, as the helpers below read it."""
+
+    def __init__(self, weighted: float) -> None:
+        self.weighted, self.measured = weighted, True
+
+
+class _Views:
+    def __init__(self, write: object) -> None:
+        self.write = write
+
+
+class _Pricer:
+    """Today's and the set's measured prices of four templates, one of them a write."""
+
+    def __init__(self) -> None:
+        self.today = {"q1": 1.0, "q2": 1.0, "q3": 0.001, "ins": 0.01}
+        self.chosen = {"q1": 3.0, "q2": 0.5, "q3": 0.01, "ins": 2.0}
+        self.replayable = tuple(self.today)
+        self.views = {t: _Views("insert" if t == "ins" else None) for t in self.today}
+
+    def totals(self, config: frozenset[object]) -> _Priced:
+        prices = self.chosen if config else self.today
+        return type("Total", (), {"total": sum(prices.values())})()  # type: ignore[return-value]
+
+    def priced(self, template: str, config: frozenset[object]) -> _Priced:
+        return _Priced((self.chosen if config else self.today)[template])
+
+    def price(self, template: str, config: tuple[object, ...]) -> _Priced:
+        return _Priced(self.today[template])
+
+
+def test_repairs_and_bundles_look_at_the_costliest_reads_not_writes() -> None:
+    """The templates the measured search looks around: reads only (no index makes an
+    insert cheaper), at least 1% of the time under the set, costliest first; for
+    repairs, only those 1.2x slower than today."""
+    pricer, chosen = _Pricer(), frozenset({"some index"})
+    assert _costliest(pricer, chosen, 5) == ["q1", "q2"]  # type: ignore[arg-type]
+    assert _costliest(pricer, chosen, 1) == ["q1"]  # type: ignore[arg-type]
+    assert _costliest(pricer, chosen, 5, slower=1.2) == ["q1"]  # type: ignore[arg-type]
