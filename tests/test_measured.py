@@ -169,6 +169,41 @@ def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
         assert both.totals(b).total < 0.8 * both.totals(frozenset()).total
 
 
+def test_a_template_sqlite_plans_otherwise_is_measured_per_configuration(
+        tmp_path: Path) -> None:
+    """Told that a is unique and b has one value, the what-if planner after ANALYZE seeks
+    a lookup by both through item(a); the analysed copy knows better and seeks item(b).
+    Once SQLite is seen planning it otherwise, the template is untrusted: a configuration
+    whose what-if plan matches work already measured is no longer priced by that work,
+    it is built and planned on a copy. With item(a) and item(b), and with item(a) alone,
+    the what-if plan is the same, the real ones are not, and they are priced apart
+    (trusted, item(a) alone was priced as the seek through item(b) measured first)."""
+    log = tmp_path / "both.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2} AND b = {k * 97 % 10_000}\n"
+                           for k in range(40)))
+    database = tmp_path / "both.db"
+    connection = items_database(database)
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    statistics = workload.statistics
+    misled = replace(statistics, planner_has_stats=True, distinct={
+        **statistics.distinct, ("item", ("a",)): ROWS, ("item", ("b",)): 1})
+    a, ab = frozenset({parse_index("item(a)")}), frozenset(map(parse_index, ("item(a)", "item(b)")))
+    statements = replay_set(replace(workload, statistics=misled), database, 3)
+    with estimated_pricer(workload, misled) as planned, \
+            Workbench(database, workload.catalog, True, 5.0) as analysed_copies:
+        pricer = MeasuredPricer(planned, statements, analysed_copies)
+        template = pricer.templates[0]
+        assert pricer.key(template, a).plan == pricer.key(template, ab).plan  # item(a) both
+        pricer.measure([ab])
+        assert template in pricer.untrusted
+        pricer.measure([a])
+        with_a, with_both = pricer.priced(template, a), pricer.priced(template, ab)
+        assert with_a.measured and with_both.measured
+        assert with_both.total < with_a.total / 5  # two rows through b, 10,000 through a
+
+
 def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, Path]) -> None:
     log, database = items
     before = hashlib.sha256(database.read_bytes()).hexdigest()

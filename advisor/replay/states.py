@@ -101,16 +101,17 @@ class BothStates(Pricer):
                 templates: Iterable[str] | None = None,
                 settled: float | None = None) -> list[Comparison]:
         """Each comparison timed as found, and after ANALYZE on the templates planned
-        otherwise there under either side; per template, the worse state's time on
-        each side."""
+        otherwise there under either side, or that SQLite once planned otherwise than
+        the what-if planner after ANALYZE (``untrusted``); per template, the worse
+        state's time on each side."""
         wanted = None if templates is None else list(templates)
         found = self.found.compare(base, others, wanted, settled)
         out = []
         for other, as_found in zip(others, found, strict=True):
             touched = [t for t in (wanted if wanted is not None else self.replayable)
                        if self.restrict(base, t) != self.restrict(other, t)]
-            apart = [t for t in touched if self._planned_otherwise(t, base)
-                     or self._planned_otherwise(t, other)]
+            apart = [t for t in touched if t in self.analysed.untrusted
+                     or self._planned_otherwise(t, base) or self._planned_otherwise(t, other)]
             analysed = (self.analysed.compare(base, [other], apart, settled)[0]
                         if apart else None)
             out.append(self._worse(as_found, analysed, set(apart)))
