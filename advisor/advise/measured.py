@@ -8,14 +8,16 @@ by replaying, and the cost model is the prior that says what to replay:
 2. Round after round, measure what the search wants (advisor.replay.pricing): every
    template today and under the chosen set and the best set it found, and the
    set with each of its indexes dropped (only work not measured yet is timed);
-   the ``ALTERNATIVES`` moves the search weighs most (a candidate added, or
-   swapped for a chosen index on its table), on their tables' templates; and,
+   the ``ALTERNATIVES`` moves that save most reads at current prices (a
+   candidate added, or swapped for a chosen index on its table; reads, since
+   a move's upkeep is the estimate's guess until it is measured), on their
+   tables' templates; and,
    for the templates measured far costlier under the set than the estimate
    promised, the moves the estimate prices them lowest under: where the
    estimate was wrong about what the set does, it may be wrong about what it
    dismissed (an index it thought useless is measured only so); and, for the
-   costliest templates under the set, the set with their *bundle* added: the
-   candidates their plan uses when all of theirs exist (a join chain pays off
+   costliest reads under the set, the set with their *bundle* added: the
+   candidates their plan uses when all of theirs exist, one or more (a join chain pays off
    only whole, and the search on the estimate, adding one or two at a time,
    never prices it; advisor.search.problem); and, for the templates measured
    slower under the set than today, the candidates that would change their
@@ -272,7 +274,7 @@ class _Decision:
                      ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
         """The moves beside ``chosen`` worth measuring, with the templates of the moved
         index's table (the only ones a move changes): among the candidates in play, the
-        ``ALTERNATIVES`` the current prices say save most; and, for each template the
+        ``ALTERNATIVES`` the current prices say save most reads; and, for each template the
         estimate was most wrong about (``_surprises``), among every candidate, the
         ``PER_SURPRISE`` moves the estimate prices it lowest under (what the search
         dismissed on the estimate's word); and the ``_bundled`` and ``_repairs``
