@@ -42,17 +42,20 @@ Torc workload's replays (bench/decision_fidelity.py: each template's share of
 the no-index cost, each chosen index's drop-one saving).
 
 Every statement also pays a fixed price, whatever its plan: STATEMENT_STEPS
-to prepare and step it, and for a write WRITE_STATEMENT_STEPS more (the
-savepoint, the journal, the pages it dirties); and each row it hands back
-costs OUTPUT_ROW_STEPS (decoding its columns for the caller). These three were
-calibrated on measured replays of the Torc workload (bench/fidelity.py,
-docs/benchmarks.md): a read that touches a row or two takes about 15 µs, and a
-least-squares fit over 304 measured (template, configuration) pairs gives
-1.5 µs per row returned. A one-row write, once measured at 85 µs, measures
-120-220 µs in the replays of all three bench workloads (bench/decision_fidelity.py
-on Torc, TPC-H's refresh functions and the TPC-C-like one, 2026-12-02: 150 µs
-their middle), where the estimate said 85-115 µs: WRITE_STATEMENT_STEPS was
-raised to match, checked on the three. They do not
+for a read to prepare and step it, WRITE_STATEMENT_STEPS for a write; and
+each row a read hands back costs OUTPUT_ROW_STEPS (decoding its columns for
+the caller). The read's two were calibrated on measured replays of the Torc
+workload (bench/fidelity.py, docs/benchmarks.md): a read that touches a row or
+two takes about 15 µs, and a least-squares fit over 304 measured (template,
+configuration) pairs gives 1.5 µs per row returned. A write is replayed inside
+the transaction that holds it (advisor.replay.sandbox: no commit, no journal
+sync per statement), where a one-row write measures 3-4 µs of CPU against 9 µs
+for a one-row read (medians over the TPC-C-like workload's 14 write and 29
+one-row read templates and Torc's 35 and 36, 2026-12-02; 0.036 µs a step on
+both): its fixed price is a fraction of a read's (nothing is decoded or handed
+back). It had been set to 1,900 steps more than a read's when each write
+committed on its own, and then priced the TPC-C-like workload's order-line
+inserts at 30% of its time where they measure 6%. The fixed prices do not
 change which index a template prefers, but they rank a cheap lookup against a
 cheap write as measured, and they keep a workload's total honest: an index
 that saves a fraction of a scan on a rare query no longer looks like a large
@@ -93,7 +96,7 @@ OUTPUT_ROW_STEPS = 24.0  # each row handed back to the caller
 # time on 60,000 rows, 40 ns a call a row, 60 ns grouped (its arguments go through the
 # sorter too); eight of them made a scan 5-8 times slower (TPC-H's Q1).
 AGGREGATE_STEPS = 0.7
-WRITE_STATEMENT_STEPS = 1900.0  # and a write's own, beyond its rows and indexes
+WRITE_STATEMENT_STEPS = 60.0  # a write's, in place of STATEMENT_STEPS (see the module text)
 # Each index a write maintains, once per statement and b-tree level: measured on Torc,
 # one more index costs a one-row UPDATE of job (200,000 rows) about 60 µs (≈ 900 steps:
 # an entry moved, two b-tree paths written), a one-row insert into a table of a few
@@ -169,7 +172,7 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
                   limit: int | None = None, returns: str = "rows", offset: int = 0,
                   layout: Layout | None = None,
                   derived_filters: Iterable[tuple[str, int, int]] = (),
-                  aggregates: int = 0) -> Estimate:
+                  aggregates: int = 0, fixed: float = STATEMENT_STEPS) -> Estimate:
     """Cost one execution of a planned statement.
 
     ``accesses`` (from the analysis) map the plan's names (aliases) to tables
@@ -182,6 +185,7 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     ``derived_filters``: (alias, equalities, ranges) of each reading of a CTE or FROM
     subquery, in text order (Analysis.derived_filters). ``aggregates``: the aggregate
     calls of the outermost SELECT, each AGGREGATE_STEPS for every row it aggregates.
+    ``fixed``: the statement's fixed price (WRITE_STATEMENT_STEPS for a write).
     """
     children: dict[int, list[PlanStep]] = {}
     for step in plan.steps:
@@ -202,7 +206,7 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     if has_limit:
         rows = max(rows - offset, 0.0)
     handed = _returned_rows(returns, rows, everything, statistics)
-    return Estimate(total=total + STATEMENT_STEPS + OUTPUT_ROW_STEPS * handed,
+    return Estimate(total=total + fixed + OUTPUT_ROW_STEPS * handed,
                     loops=tuple(costing.loops), sorts=tuple(costing.sorts),
                     notes=tuple(costing.notes), rows=rows)
 
@@ -672,4 +676,4 @@ def maintenance(write: WriteAccess, indexes: Iterable[IndexSpec], statistics: St
             # dirty and journal, more of them cold the larger the table (measured, below).
             touch = INDEX_TOUCH_STEPS_PER_LEVEL * seek_cost(rows)
             charged.append((spec.describe(), (step * rows_written + touch) * factor))
-    return Maintenance(write.table, WRITE_STATEMENT_STEPS + step * rows_written, tuple(charged))
+    return Maintenance(write.table, step * rows_written, tuple(charged))

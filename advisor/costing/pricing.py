@@ -32,7 +32,13 @@ from typing import NamedTuple
 
 from advisor.analysis.workload import Workload
 from advisor.catalog.statistics import Matches, Statistics
-from advisor.costing.estimate import Estimate, estimate_plan, maintenance
+from advisor.costing.estimate import (
+    STATEMENT_STEPS,
+    WRITE_STATEMENT_STEPS,
+    Estimate,
+    estimate_plan,
+    maintenance,
+)
 from advisor.costing.sizes import Layout, layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
@@ -80,7 +86,8 @@ class TemplateView:
         ``indexes``: the hypothetical ones the plan may name."""
         return estimate_plan(plan, self.reads, statistics, self.limit, self.returns,
                              self.offset, self.layout.with_indexes(indexes),
-                             self.derived_filters, self.aggregates)
+                             self.derived_filters, self.aggregates,
+                             STATEMENT_STEPS if self.write is None else WRITE_STATEMENT_STEPS)
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
                rows_read: float = 1.0) -> float:
