@@ -72,7 +72,7 @@ from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
 from advisor.search.search import Budget, Problem, Selection, select
 
-MAX_ROUNDS = 4
+MAX_ROUNDS = 3
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
 IN_PLAY = 24  # candidates the searches after the estimate's weigh, at most (see _Decision)
 HELPFUL = frozenset({Reason.WITHIN_TOLERANCE, Reason.OVER_BUDGET, Reason.BELOW_MIN_SAVING})
@@ -82,7 +82,7 @@ SURPRISE_SHARE = 0.01  # of the workload's measured time under the set, at least
 SURPRISES = 3  # templates looked around each round, the costliest first
 PER_SURPRISE = 2  # moves measured for each
 BUNDLED = 3  # costliest templates whose bundle the set lacks, measured beside it each round
-SLOWER = 1.2  # measured this many times today's cost under the set: look for a repair
+SLOWER = 1.1  # measured this many times today's cost under the set: look for a repair
 REPAIRS = 6  # moves measured for each such template (of SURPRISES at most), by estimate
 BESIDE_SET = "the rest of the set"
 
