@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -169,15 +171,11 @@ def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
         assert both.totals(b).total < 0.8 * both.totals(frozenset()).total
 
 
-def test_a_template_sqlite_plans_otherwise_is_measured_per_configuration(
-        tmp_path: Path) -> None:
-    """Told that a is unique and b has one value, the what-if planner after ANALYZE seeks
-    a lookup by both through item(a); the analysed copy knows better and seeks item(b).
-    Once SQLite is seen planning it otherwise, the template is untrusted: a configuration
-    whose what-if plan matches work already measured is no longer priced by that work,
-    it is built and planned on a copy. With item(a) and item(b), and with item(a) alone,
-    the what-if plan is the same, the real ones are not, and they are priced apart
-    (trusted, item(a) alone was priced as the seek through item(b) measured first)."""
+@contextmanager
+def _misled_pricer(tmp_path: Path) -> Iterator[MeasuredPricer]:
+    """A pricer on analysed copies of the items, replaying lookups by a and b, whose
+    what-if planner is told that a is unique and b has one value (the data is the other
+    way round): it seeks item(a) where the analysed copy seeks item(b)."""
     log = tmp_path / "both.log"
     log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2} AND b = {k * 97 % 10_000}\n"
                            for k in range(40)))
@@ -189,19 +187,49 @@ def test_a_template_sqlite_plans_otherwise_is_measured_per_configuration(
     statistics = workload.statistics
     misled = replace(statistics, planner_has_stats=True, distinct={
         **statistics.distinct, ("item", ("a",)): ROWS, ("item", ("b",)): 1})
-    a, ab = frozenset({parse_index("item(a)")}), frozenset(map(parse_index, ("item(a)", "item(b)")))
     statements = replay_set(replace(workload, statistics=misled), database, 3)
     with estimated_pricer(workload, misled) as planned, \
             Workbench(database, workload.catalog, True, 5.0) as analysed_copies:
-        pricer = MeasuredPricer(planned, statements, analysed_copies)
+        yield MeasuredPricer(planned, statements, analysed_copies)
+
+
+A_ONLY = frozenset({parse_index("item(a)")})
+A_AND_B = frozenset(map(parse_index, ("item(a)", "item(b)")))
+
+
+def test_a_template_sqlite_plans_otherwise_is_measured_per_configuration(
+        tmp_path: Path) -> None:
+    """Once SQLite is seen planning a template otherwise, it is untrusted: a
+    configuration whose what-if plan matches work already measured is no longer priced
+    by that work, it is built and planned on a copy. With item(a) and item(b), and with
+    item(a) alone, the what-if plan is the same, the real ones are not, and they are
+    priced apart (trusted, item(a) alone was priced as the seek through item(b)
+    measured first)."""
+    with _misled_pricer(tmp_path) as pricer:
         template = pricer.templates[0]
-        assert pricer.key(template, a).plan == pricer.key(template, ab).plan  # item(a) both
-        pricer.measure([ab])
+        assert pricer.key(template, A_ONLY).plan == pricer.key(template, A_AND_B).plan
+        pricer.measure([A_AND_B])
         assert template in pricer.untrusted
-        pricer.measure([a])
-        with_a, with_both = pricer.priced(template, a), pricer.priced(template, ab)
+        pricer.measure([A_ONLY])
+        with_a, with_both = pricer.priced(template, A_ONLY), pricer.priced(template, A_AND_B)
         assert with_a.measured and with_both.measured
         assert with_both.total < with_a.total / 5  # two rows through b, 10,000 through a
+
+
+def test_verifying_a_configuration_plans_it_on_a_copy(tmp_path: Path) -> None:
+    """Measured after item(a) alone, item(a) and item(b) has a known key (the what-if
+    plan is the same) and is priced as the seek through a without being built; verified,
+    it is built and planned on a copy, SQLite seeks b there, and it is priced as that."""
+    with _misled_pricer(tmp_path) as pricer:
+        template = pricer.templates[0]
+        pricer.measure([A_ONLY])
+        pricer.measure([A_AND_B])
+        assert template not in pricer.untrusted
+        assert pricer.priced(template, A_AND_B).total == pricer.priced(template, A_ONLY).total
+        pricer.measure([A_AND_B], verify=True)
+        assert template in pricer.untrusted
+        with_a, with_both = pricer.priced(template, A_ONLY), pricer.priced(template, A_AND_B)
+        assert with_both.measured and with_both.total < with_a.total / 5
 
 
 def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, Path]) -> None:

@@ -285,11 +285,14 @@ class MeasuredPricer(Pricer):
     # --- measuring --------------------------------------------------------------------
 
     def measure(self, configs: Iterable[frozenset[IndexSpec]],
-                templates: Iterable[str] | None = None) -> int:
+                templates: Iterable[str] | None = None, verify: bool = False) -> int:
         """Replay each template (of ``templates``, default all) whose key under a
         configuration is not known yet, configurations taking turns on the copies; a
         template SQLite plans there as work already measured is not timed again.
-        Returns the keys priced anew."""
+        ``verify``: every template the configuration can change is planned on a copy
+        where it is built, known key or not, and timed where SQLite's work there is new
+        (a template it plans otherwise than the what-if planner is untrusted from then
+        on). Returns the keys priced anew."""
         wanted = self._wanted(templates)
         jobs: list[tuple[frozenset[IndexSpec], list[str]]] = []
         pending: set[MeasureKey] = set()
@@ -297,6 +300,9 @@ class MeasuredPricer(Pricer):
             todo = []
             for tid in wanted:
                 key = self.key(tid, config)
+                if verify and self.restrict(config, tid):
+                    todo.append(tid)
+                    continue
                 if (key not in self._keys and tid not in self.untrusted
                         and self._known_by_plan(key)):
                     continue

@@ -92,10 +92,12 @@ class BothStates(Pricer):
                 and self.analysed.is_measured(template_id, config))
 
     def measure(self, configs: Iterable[frozenset[IndexSpec]],
-                templates: Iterable[str] | None = None) -> int:
-        """Both states; the analysed one times only what is planned otherwise there."""
+                templates: Iterable[str] | None = None, verify: bool = False) -> int:
+        """Both states; the analysed one times only what is planned otherwise there
+        (``verify``: see MeasuredPricer.measure)."""
         configs, templates = list(configs), None if templates is None else list(templates)
-        return self.found.measure(configs, templates) + self.analysed.measure(configs, templates)
+        return (self.found.measure(configs, templates, verify)
+                + self.analysed.measure(configs, templates, verify))
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
                 templates: Iterable[str] | None = None,
