@@ -94,7 +94,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -194,6 +194,7 @@ class CostMemo:
         self.relevant = {t: frozenset(problem.relevant.get(t, frozenset())) & known
                          for t in problem.templates}
         self.values: dict[tuple[str, frozenset[Item]], float] = {}
+        self._alike: dict[Component, dict[Item, frozenset[str]]] = {}
         self.requests = 0
         self._cost = problem.cost
 
@@ -211,6 +212,21 @@ class CostMemo:
 
     def total(self, templates: Iterable[str], config: frozenset[Item]) -> float:
         return sum(self.template(t, config) for t in templates)
+
+    def alike(self, component: Component) -> dict[Item, frozenset[str]]:
+        """Each of a component's candidates -> the templates it is relevant to. A
+        replacement is tried only between candidates relevant to the same templates
+        (in production: on one table), the alternatives for one access. One across
+        templates is nearly a removal and an addition, each a move of its own: where
+        the two share no template it is exactly that, and it lowers cost only if one of
+        them does. Trying every replacement cost most of the search on TPC-H (69
+        candidates, 8,000 of 12,000 configurations)."""
+        found = self._alike.get(component)
+        if found is None:
+            found = self._alike[component] = {
+                c: frozenset(t for t in component.templates if c in self.relevant[t])
+                for c in component.candidates}
+        return found
 
 
 @dataclass(frozen=True)
@@ -261,7 +277,6 @@ class SearchContext:
     bytes_of: Mapping[Item, int]
     budget: Budget
     exact_limit: int
-    alike: dict[Component, dict[Item, frozenset[str]]] = field(default_factory=dict)
 
     def point(self, component: Component, config: Iterable[Item]) -> Point:
         items = tuple(sorted(config))
@@ -474,8 +489,8 @@ def _neighbours(point: Point, component: Component, context: SearchContext,
         configs += [inside - {c} for c in point.config]
     if "add" in moves:
         configs += [(*point.config, c) for c in outside]
-    if "replace" in moves:  # by one alike: see _alike
-        alike = _alike(component, context)
+    if "replace" in moves:  # by one alike: see CostMemo.alike
+        alike = context.memo.alike(component)
         configs += [(inside - {c}) | {d} for c in point.config for d in outside
                     if alike[c] == alike[d]]
     elif "smaller" in moves:
@@ -504,22 +519,6 @@ def _pairs(component: Component, context: SearchContext,
         groups = (context.memo.relevant[t] for t in component.templates)
     return sorted({pair for group in groups
                    for pair in itertools.combinations(sorted(set(group) - inside), 2)})
-
-
-def _alike(component: Component, context: SearchContext) -> dict[Item, frozenset[str]]:
-    """Each candidate's templates (those it is relevant to). A replacement is tried only
-    between candidates relevant to the same templates (in production: on the same
-    table), the alternatives for one access. One across templates is nearly a removal
-    and an addition, each a move of its own: where the two share no template it is
-    exactly that, and it lowers cost only if one of them does. Trying every replacement
-    cost most of the search on TPC-H (69 candidates, 8,000 of 12,000 configurations)."""
-    found = context.alike.get(component)
-    if found is None:
-        relevant = context.memo.relevant
-        found = context.alike[component] = {
-            c: frozenset(t for t in component.templates if c in relevant[t])
-            for c in component.candidates}
-    return found
 
 
 # --- selection ----------------------------------------------------------------------
