@@ -119,10 +119,6 @@ def _total(results: list[Comparison], label: str, state: str) -> tuple[float, fl
             statistics.median(m.weighted_write_seconds for m in rounds))
 
 
-def _seconds(m: Measurement) -> float:
-    return m.weighted_read_seconds + m.weighted_write_seconds
-
-
 def _tables(results: list[Comparison]) -> list[str]:
     lines = ["| configuration | indexes | index MiB | build s | statistics | read s | write s "
              "| total s | × none | each round's total s |",
@@ -131,8 +127,8 @@ def _tables(results: list[Comparison]) -> list[str]:
         for state in STATES:
             rounds = _measured(results, c.label, state)
             read, write = _total(results, c.label, state)
-            each = ", ".join(f"{_seconds(m):.1f}" for m in rounds)
-            ratio = statistics.median(_seconds(m) / _seconds(none) for m, none in zip(
+            each = ", ".join(f"{m.weighted_seconds:.1f}" for m in rounds)
+            ratio = statistics.median(m.weighted_seconds / none.weighted_seconds for m, none in zip(
                 rounds, _measured(results, "none", state), strict=True))
             lines.append(f"| {c.label} | {len(c.indexes)} | {rounds[0].index_bytes / 2**20:.1f} "
                          f"| {statistics.median(m.build_seconds for m in rounds):.2f} | {state} "

@@ -199,15 +199,11 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
         measured = measure_together(workload, database, plan, repetitions, statement_seconds,
                                     statements=filled)
         run.rounds.append({(m.label, m.statistics): m for m in measured})
-        totals = ", ".join(f"{m.label} {m.statistics}: {_total(m):.2f}" for m in measured)
+        totals = ", ".join(f"{m.label} {m.statistics}: {m.weighted_seconds:.2f}" for m in measured)
         say(f"{bench.title}: round {number}/{rounds} in {time.perf_counter() - clock:.0f} s "
             f"({totals})")
     run.seconds = time.perf_counter() - started
     return run
-
-
-def _total(m: Measurement) -> float:
-    return m.weighted_read_seconds + m.weighted_write_seconds
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -273,7 +269,7 @@ def _part(m: Measurement, part: str) -> float:
         return m.weighted_read_seconds
     if part == "write":
         return m.weighted_write_seconds
-    return _total(m)
+    return m.weighted_seconds
 
 
 def _ratio(value: float | None) -> str:
@@ -450,7 +446,7 @@ def _workload(run: Run) -> list[str]:
         for state in run.states:
             f = Figures(run, state)
             each = f.each(label)
-            totals = [_total(m) for m in each]
+            totals = [m.weighted_seconds for m in each]
             lines.append(
                 f"| {label} | {state} | {len(indexes)} "
                 f"| {statistics.median(m.index_bytes for m in each) / 2**20:.1f} "

@@ -64,6 +64,11 @@ class Measurement:
     def __post_init__(self) -> None:
         freeze_mappings(self, "plans")
 
+    @property
+    def weighted_seconds(self) -> float:
+        """Reads and writes together: the workload's measured time."""
+        return self.weighted_read_seconds + self.weighted_write_seconds
+
 
 @dataclass(frozen=True)
 class ReplaySet:

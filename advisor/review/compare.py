@@ -69,7 +69,7 @@ class Compared:
         found = self.measurement if state is None else self.measured(state)
         if found is None:
             return None
-        return found.weighted_read_seconds + found.weighted_write_seconds
+        return found.weighted_seconds
 
 
 @dataclass(frozen=True)
