@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import command_json, run_command
@@ -22,7 +23,7 @@ from advisor.costing.pricing import estimated_pricer
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
 from advisor.replay.measure import replay_set
-from advisor.replay.pricing import MeasuredPricer
+from advisor.replay.pricing import Comparison, MeasuredPricer
 from advisor.replay.states import BothStates
 from advisor.replay.workbench import Workbench
 from advisor.search.search import Budget
@@ -133,7 +134,18 @@ def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
     with estimated_pricer(workload) as estimated, Workbench(
             database, workload.catalog, False, 5.0) as bench:
         pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        closer: list[list[frozenset]] = []
+        compare = pricer.compare
+
+        def spy(*args: Any, **kwargs: Any) -> list[Comparison]:
+            if kwargs.get("closer"):
+                closer.append(list(args[1]))
+            return compare(*args, **kwargs)
+
+        pricer.compare = spy  # type: ignore[method-assign]
         kept, earned, rejected = earn_places(pricer, frozenset({useful, useless}))
+    # Only the drop within noise (item(name)'s, never in a plan) was timed again, closer.
+    assert closer == [[frozenset({useful})]]
     assert kept == {useful}
     assert rejected[useless].code is Reason.MEASURED_NO_GAIN
     assert rejected[useless].sentence.startswith(
@@ -141,6 +153,28 @@ def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
     by_spec = {e.spec: e for e in earned}
     assert by_spec[useful].kept and by_spec[useful].gain > by_spec[useful].saving.band
     assert not by_spec[useless].kept and by_spec[useless].gain == 0  # never in a plan
+
+
+def test_a_comparison_timed_closer_runs_more_and_replaces_the_earlier(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """A comparison asked again is the one timed before; asked ``closer`` it is timed
+    again with CLOSER times the runs, and stands for the pair from then on."""
+    _, database = items
+    b = frozenset({parse_index("item(b)")})
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        start = pricer.counters().runs
+        first = pricer.compare(b, [frozenset()])[0]
+        timed = pricer.counters().runs - start
+        assert pricer.compare(b, [frozenset()])[0] == first
+        assert pricer.counters().runs - start == timed
+        closer = pricer.compare(b, [frozenset()], closer=True)[0]
+        after = pricer.counters().runs
+        assert after - start - timed >= 2 * timed
+        assert closer.total.delta > closer.total.band  # a scan against a seek
+        assert pricer.compare(b, [frozenset()])[0] == closer
+        assert pricer.counters().runs == after
 
 
 def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(

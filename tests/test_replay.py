@@ -12,11 +12,13 @@ from advisor.model.errors import InputError
 from advisor.model.indexes import parse_index
 from advisor.replay.sandbox import (
     FAST_RUNS,
+    FAST_SECONDS,
     Sandbox,
     Tally,
     copy_database,
     run_sequential,
     time_sampled,
+    time_together,
 )
 
 
@@ -103,6 +105,19 @@ def test_sampled_writes_are_rolled_back_and_sequential_ones_applied(sandbox: San
     assert sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0] == 4500
     assert totals["write"] > 0 and tally.counts == {"ok": sum(t.runs for t in timings) + 1}
     assert checksum(original) == before
+
+
+def test_closer_timing_runs_each_template_that_many_times_as_long(sandbox: Sandbox) -> None:
+    """``closer=3``: three times the runs, and a fast statement timed for three times
+    FAST_SECONDS (else a statement of microseconds stops at the same FAST_RUNS)."""
+    samples = [("slow", "read", ("SELECT count(*) FROM job a, job b WHERE a.id < 40",)),
+               ("fast", "read", ("SELECT status FROM job WHERE id = 7",))]
+    plain = time_together([sandbox], samples, 3, [Tally()])[0]
+    closer = time_together([sandbox], samples, 3, [Tally()], closer=3)[0]
+    slow, fast = closer
+    assert plain[0].runs >= 3 and slow.runs >= 9
+    assert sum(slow.seconds) >= 3 * FAST_SECONDS or slow.runs == 3 * FAST_RUNS
+    assert plain[1].runs == FAST_RUNS and fast.runs == 3 * FAST_RUNS  # microseconds each
 
 
 def test_indexes_are_built_on_the_copy_and_measured(sandbox: Sandbox, original: Path) -> None:

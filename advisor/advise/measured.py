@@ -33,8 +33,9 @@ by replaying, and the cost model is the prior that says what to replay:
    without it, on every template whose work differs (advisor.replay.noise says
    when a difference is more than noise), the two copies taking turns; a
    template whose known runs already differ by more than ``SETTLED`` noise
-   bands (a scan against a seek) is not timed again. An index that does not save more
-   than noise is rejected (``measured-slower`` when it slows some template
+   bands (a scan against a seek) is not timed again; one whose saving is within
+   noise either way is timed again with CLOSER times the runs. An index that does
+   not save more than noise is rejected (``measured-slower`` when it slows some template
    beyond noise, else ``measured-no-gain``), the one saving least first, and
    the indexes sharing a template with it are timed again without it. When a
    budget left candidates out, the search runs again without the rejected (the
@@ -488,8 +489,7 @@ def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
     not measurably need: (the indexes kept, what dropping each did, the rejected with
     their measured reasons). A template whose known runs with and without an index
     differ by more than SETTLED noise bands is not timed again."""
-    pairs = pricer.compare(chosen, [chosen - {i} for i in sorted(chosen)], settled=SETTLED)
-    results = {i: _earned(i, pair) for i, pair in zip(sorted(chosen), pairs, strict=True)}
+    results = _drop_each(pricer, chosen, sorted(chosen))
     rejected: dict[IndexSpec, Decision] = {}
     dropped: list[Earned] = []
     while True:
@@ -503,10 +503,25 @@ def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
         del results[worst.spec]
         shared = set(templates_on(pricer, worst.spec))
         again = sorted(i for i in results if shared & set(templates_on(pricer, i)))
-        for i, pair in zip(again, pricer.compare(chosen, [chosen - {i} for i in again],
-                                                 settled=SETTLED), strict=True):
-            results[i] = _earned(i, pair)
+        results.update(_drop_each(pricer, chosen, again))
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
+
+
+def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec],
+               specs: Sequence[IndexSpec]) -> dict[IndexSpec, Earned]:
+    """What dropping each of ``specs`` from ``chosen`` does, timed together with the set;
+    one whose saving is within noise either way is timed again, closer (CLOSER times
+    the runs), and judged on that: a marginal index is not kept or rejected on three
+    runs of a template that jitters (TPC-C-like, stock(s_w_id, s_i_id, s_quantity):
+    its saving on the stock-level query and its upkeep on the stock update came out
+    within noise or beyond it, run to run)."""
+    pairs = pricer.compare(chosen, [chosen - {i} for i in specs], settled=SETTLED)
+    out = {i: _earned(i, pair) for i, pair in zip(specs, pairs, strict=True)}
+    close = [i for i in specs if abs(out[i].gain) <= out[i].saving.band]
+    if close:
+        pairs = pricer.compare(chosen, [chosen - {i} for i in close], closer=True)
+        out.update({i: _earned(i, pair) for i, pair in zip(close, pairs, strict=True)})
+    return out
 
 
 def templates_on(pricer: Pricer, spec: IndexSpec) -> list[str]:

@@ -69,6 +69,7 @@ from advisor.whatif.planner import WhatIf
 FALLBACK_SECONDS_PER_STEP = 1e-7  # a cost-model row step, before anything is measured
 WARM_SECONDS = 0.01  # a first run faster than this: each statement is run once untimed
 STEP_GAP = 1.2  # step counts this far apart (either way) differ, for StepCheck
+CLOSER = 3  # a comparison timed again ``closer``: this many times the runs
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,7 @@ class MeasuredPricer(Pricer):
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
                 templates: Iterable[str] | None = None,
-                settled: float | None = None) -> list[Comparison]:
+                settled: float | None = None, closer: bool = False) -> list[Comparison]:
         """Each of ``others`` timed together with ``base`` on two copies, on the templates
         (of ``templates``, default all) whose work SQLite says differs there: a read
         whose plan differs, a write whose plan or kept-up indexes do. A read planned
@@ -338,7 +339,12 @@ class MeasuredPricer(Pricer):
         ``settled``: a template whose work on both sides is known, and whose known runs
         already differ by more than ``settled`` noise bands, is not timed again (a scan
         against a seek need not be run twice more to be told apart); its difference is
-        the known runs'."""
+        the known runs'.
+
+        ``closer``: timed again, CLOSER times the runs and the time a fast statement is
+        timed for, whatever was compared or known before; the result replaces an earlier
+        comparison of the same configurations. For a difference within noise, where
+        more runs narrow the band and steady the medians."""
         wanted = self._wanted(templates)
         out = []
         for other in others:
@@ -347,15 +353,18 @@ class MeasuredPricer(Pricer):
             # The same configurations on the templates touched: the same comparison.
             same = tuple((t, self.restrict(base, t), self.restrict(other, t)) for t in touched)
             earlier = self._compared.get(same)
-            if earlier is not None:
+            if earlier is not None and not closer:
                 out.append(replace(earlier, base=base, other=other))
                 continue
             known = {t: found for t in touched
-                     if settled is not None and (found := self._known_pair(t, base, other))
+                     if settled is not None and not closer
+                     and (found := self._known_pair(t, base, other))
                      and abs(found[0].delta) > settled * found[0].band}
             timing = [t for t in touched if t not in known]
-            base_runs, other_runs = (self._session([(base, timing), (other, timing)], fresh=True)
-                                     if timing else ({}, {}))
+            base_runs, other_runs = (
+                self._session([(base, timing), (other, timing)], fresh=True,
+                              closer=CLOSER if closer else 1)
+                if timing else ({}, {}))
             differing = [t for t in timing if t in base_runs and t in other_runs]
             timed = [t for t in differing
                      if base_runs[t].seconds and other_runs[t].seconds]
@@ -392,7 +401,7 @@ class MeasuredPricer(Pricer):
         return tuple(t for t in templates if t in self._samples)
 
     def _session(self, jobs: Sequence[tuple[frozenset[IndexSpec], Sequence[str]]],
-                 fresh: bool) -> list[dict[str, Runs]]:
+                 fresh: bool, closer: int = 1) -> list[dict[str, Runs]]:
         """Each (configuration, templates) on a copy of its own, the copies taking turns
         template by template. ``fresh`` (a comparison of two): a template is timed on
         both unless SQLite plans a read alike on both; else a template is timed only
@@ -414,7 +423,8 @@ class MeasuredPricer(Pricer):
             else:  # each piece of work not yet known, once
                 timed = list({work[i]: i for i in reversed(mine)
                               if work[i] not in self._work}.values())
-            for i, runs in zip(timed, self._time(tid, [copies[i] for i in timed]), strict=True):
+            for i, runs in zip(timed, self._time(tid, [copies[i] for i in timed], closer),
+                               strict=True):
                 results[i][tid] = runs
                 self._record(keys[i], work[i], runs, self._estimated(tid, jobs[i][0]).total)
             for i in mine:  # priced by the same work, timed here or before
@@ -449,7 +459,8 @@ class MeasuredPricer(Pricer):
             chosen.append(copy)
         return chosen
 
-    def _time(self, template_id: str, copies: Sequence[WorkingCopy]) -> list[Runs]:
+    def _time(self, template_id: str, copies: Sequence[WorkingCopy],
+              closer: int = 1) -> list[Runs]:
         """The template's statements timed on every copy in turn, after a first run of
         its first statement, untimed, that counts its VM steps and warms the caches
         (and, for a fast template, a run of each other statement too); and its plan
@@ -469,7 +480,7 @@ class MeasuredPricer(Pricer):
                     copy.sandbox.run_rolled_back(sql) if write else copy.sandbox.run(sql)
         tallies = [Tally() for _ in copies]
         timings = time_together([c.sandbox for c in copies], [sample], self.repetitions,
-                                tallies)
+                                tallies, closer=closer)
         out = []
         for copy, (timing,), tally, counted in zip(copies, timings, tallies, steps,
                                                    strict=True):

@@ -303,10 +303,12 @@ Progress = Callable[[str, int, int | None], None]  # (work, done, of total)
 def time_together(sandboxes: Sequence[Sandbox],
                   samples: Sequence[tuple[str, str, Sequence[str]]], repetitions: int,
                   tallies: Sequence[Tally],
-                  progress: Progress | None = None) -> list[list[TemplateTiming]]:
+                  progress: Progress | None = None, closer: int = 1
+                  ) -> list[list[TemplateTiming]]:
     """Median time of each (template id, kind, statements) sample on every sandbox (one
     list of timings per sandbox), each run at least ``repetitions`` times cycling over
-    its statements; writes are rolled back.
+    its statements; writes are rolled back. ``closer``: every run count and the time
+    a fast statement is timed for, that many times over.
 
     The sandboxes take turns run by run, so that a burst of load on a shared
     machine slows every configuration alike instead of whichever ran then. A
@@ -325,8 +327,8 @@ def time_together(sandboxes: Sequence[Sandbox],
             for box in sandboxes:
                 box.hold_transaction()
         try:
-            _take_turns(sandboxes, kind, statements, repetitions, tallies, seconds, stopped,
-                        live)
+            _take_turns(sandboxes, kind, statements, repetitions * closer, tallies, seconds,
+                        stopped, live, closer)
         finally:
             if kind == "write":
                 for box in sandboxes:
@@ -340,7 +342,7 @@ def time_together(sandboxes: Sequence[Sandbox],
 
 def _take_turns(sandboxes: Sequence[Sandbox], kind: str, statements: Sequence[str],
                 repetitions: int, tallies: Sequence[Tally], seconds: list[list[float]],
-                stopped: list[str], live: list[int]) -> None:
+                stopped: list[str], live: list[int], closer: int = 1) -> None:
     """One template's runs, the sandboxes taking turns, until each has enough."""
     while live:
         for i in list(live):
@@ -354,8 +356,8 @@ def _take_turns(sandboxes: Sequence[Sandbox], kind: str, statements: Sequence[st
                 live.remove(i)
                 continue
             mine.append(outcome.seconds)
-            if len(mine) >= repetitions and (sum(mine) >= FAST_SECONDS
-                                             or len(mine) >= FAST_RUNS):
+            if len(mine) >= repetitions and (sum(mine) >= FAST_SECONDS * closer
+                                             or len(mine) >= FAST_RUNS * closer):
                 live.remove(i)
 
 

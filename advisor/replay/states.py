@@ -101,20 +101,20 @@ class BothStates(Pricer):
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
                 templates: Iterable[str] | None = None,
-                settled: float | None = None) -> list[Comparison]:
+                settled: float | None = None, closer: bool = False) -> list[Comparison]:
         """Each comparison timed as found, and after ANALYZE on the templates planned
         otherwise there under either side, or that SQLite once planned otherwise than
         the what-if planner after ANALYZE (``untrusted``); per template, the worse
-        state's time on each side."""
+        state's time on each side. ``closer`` as MeasuredPricer.compare's."""
         wanted = None if templates is None else list(templates)
-        found = self.found.compare(base, others, wanted, settled)
+        found = self.found.compare(base, others, wanted, settled, closer)
         out = []
         for other, as_found in zip(others, found, strict=True):
             touched = [t for t in (wanted if wanted is not None else self.replayable)
                        if self.restrict(base, t) != self.restrict(other, t)]
             apart = [t for t in touched if t in self.analysed.untrusted
                      or self._planned_otherwise(t, base) or self._planned_otherwise(t, other)]
-            analysed = (self.analysed.compare(base, [other], apart, settled)[0]
+            analysed = (self.analysed.compare(base, [other], apart, settled, closer)[0]
                         if apart else None)
             out.append(self._worse(as_found, analysed, set(apart)))
         return out
