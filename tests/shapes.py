@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.analysis.analyze import analyze
+from advisor.catalog.clustering import run_lengths
 from advisor.catalog.schema import load_catalog
 from advisor.catalog.statistics import Statistics
 from advisor.costing.estimate import estimate_plan
@@ -46,7 +47,7 @@ class Costed:
 
 def exact_statistics(path: Path, specs: Sequence[IndexSpec]) -> Statistics:
     """Rows and distinct values counted on the database: every column, and every prefix
-    of the given indexes."""
+    of the given indexes; and every column's run lengths in stored order."""
     catalog = load_catalog(path)
     connection = sqlite3.connect(path)
     try:
@@ -65,7 +66,9 @@ def exact_statistics(path: Path, specs: Sequence[IndexSpec]) -> Statistics:
             distinct[(table.lower(), tuple(c.lower() for c in columns))] = max(1, counted)
     finally:
         connection.close()
-    return Statistics("counted", (), rows, distinct, planner_has_stats=True)
+    counted = Statistics("counted", (), rows, distinct, planner_has_stats=True)
+    return counted.with_run_lengths(run_lengths(path, catalog, [
+        (t.name, c.name) for t in catalog.tables.values() for c in t.columns]))
 
 
 def estimate(path: Path, sql: str, indexes: Sequence[str]) -> tuple[float, str]:
@@ -157,11 +160,13 @@ def shop(path: Path, products: int = 2_000, events: int = 60_000, seed: int = 1)
     return path
 
 
-def jobs(path: Path, workflows: int = 4, per_workflow: int = 10_000, seed: int = 1) -> Path:
+def jobs(path: Path, workflows: int = 4, per_workflow: int = 10_000, seed: int = 1,
+         together: bool = False) -> Path:
     """Torc's job and job_blocked_by tables, the workflows' jobs written interleaved (as
-    a server running them side by side writes them: a workflow's rows lie scattered,
-    which is what the cost model assumes), each job blocked by up to three earlier jobs
-    of its workflow; statuses 0-7 alike (skew is the statistics' business, not the cost
+    a server running them side by side writes them: a workflow's rows lie scattered),
+    or ``together``, one workflow after the other (as a workflow created whole is
+    written: its rows side by side); each job blocked by up to three earlier jobs of
+    its workflow; statuses 0-7 alike (skew is the statistics' business, not the cost
     model's)."""
     rng = random.Random(seed)
     connection = sqlite3.connect(path)
@@ -176,7 +181,7 @@ def jobs(path: Path, workflows: int = 4, per_workflow: int = 10_000, seed: int =
     rows, edges = [], []
     members: dict[int, list[int]] = {workflow: [] for workflow in range(1, workflows + 1)}
     for job in range(1, workflows * per_workflow + 1):
-        workflow = rng.randint(1, workflows)
+        workflow = (job - 1) // per_workflow + 1 if together else rng.randint(1, workflows)
         rows.append((job, workflow, f"job {job}", f"python run.py --input /data/{job}.h5",
                      1, rng.randint(1, 5), rng.randrange(8)))
         earlier = members[workflow]

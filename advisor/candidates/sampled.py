@@ -10,6 +10,9 @@ The candidates depend on the statistics (equality columns lead, the most
 selective first), so the columns the workload filters on are sampled first,
 each as a one-column index; the candidates generated with those are then
 sampled too, so that they are the very candidates the later stages generate.
+
+The same columns' run lengths in stored order are read beside
+(advisor.catalog.clustering), for the costing of scans that stop early.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import generate
+from advisor.catalog.clustering import run_lengths
 from advisor.catalog.sampled_analyze import DEFAULT_MAX_ROWS, SampleCopy
 from advisor.model.indexes import IndexSpec
 
@@ -33,7 +37,20 @@ def with_sampled_statistics(workload: Workload, database: str | Path,
         candidates = generate(workload.analyses, catalog, selective)
         copy.stat1_lines([*(c.spec for c in candidates.kept),
                           *(index.spec for index in catalog.indexes)])
-        return replace(workload, statistics=workload.statistics.with_sampled(copy.statistics))
+        sampled = workload.statistics.with_sampled(copy.statistics)
+    runs = run_lengths(database, catalog, _compared_columns(workload))
+    return replace(workload, statistics=sampled.with_run_lengths(runs))
+
+
+def _compared_columns(workload: Workload) -> list[tuple[str, str]]:
+    """(table, column) of every column the workload's reads compare with a value, a list
+    or another table's column."""
+    found: dict[tuple[str, str], None] = {}
+    for analysis in workload.analyses.values():
+        for access in analysis.reads if analysis.ok else ():
+            for column in (*access.equality, *access.in_list, *access.join):
+                found.setdefault((access.table, column))
+    return list(found)
 
 
 def _filtered_columns(workload: Workload) -> list[IndexSpec]:

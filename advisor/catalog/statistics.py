@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from advisor.catalog.clustering import RunLengths
 from advisor.catalog.database import open_read_only
 from advisor.catalog.profile import Profile
 from advisor.catalog.sampled_analyze import SampleCost, SampledStats
@@ -73,9 +74,13 @@ class Statistics:
     # how much it read in how long (None: not sampled).
     index_stats: Mapping[IndexSpec, str] = field(default_factory=dict)
     sampling: SampleCost | None = None
+    # Mean run lengths of columns in their table's rowid order, read from a database
+    # (advisor.catalog.clustering): (table, column) in lower case -> rows.
+    run_lengths: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats")
+        freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats",
+                        "run_lengths")
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -109,6 +114,24 @@ class Statistics:
 
     def with_matches(self, matches: Matches) -> Statistics:
         return replace(self, matches=matches)
+
+    def with_run_lengths(self, found: RunLengths) -> Statistics:
+        return replace(self, run_lengths={**self.run_lengths, **found.runs}, notes=(
+            *self.notes, f"run lengths of {len(found.runs)} columns in stored order from "
+            f"{found.rows_read:,} rows, {found.seconds:.1f} s"))
+
+    def clumping(self, table: str, columns: Iterable[str]) -> float:
+        """How many rows an equality on one of ``columns`` matches side by side in the
+        table's stored order, beyond what values spread at random give: the longest of
+        their measured run lengths over a random column's d / (d - 1) for d values; 1
+        where unmeasured (spread)."""
+        out = 1.0
+        for column in columns:
+            run = self.run_lengths.get((table.lower(), column.lower()))
+            if run is not None:
+                spread = self.distinct_values(table, (column,))
+                out = max(out, run * (1.0 - 1.0 / spread))
+        return out
 
     def with_sampled(self, sampled: SampledStats) -> Statistics:
         """These statistics with a sampled ANALYZE's lines laid over them: its indexes'

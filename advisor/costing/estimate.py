@@ -16,7 +16,12 @@ read. How SQLite runs what is not a plain loop:
 - an EXISTS, or a scalar subquery that does not aggregate, stops at its first
   row: with m rows matching, after 1/(m + 1) of its work on average; a LIMIT
   likewise, after LIMIT + OFFSET rows, unless a temp b-tree sorts everything
-  first;
+  first. A scan in stored order whose matching rows lie side by side, in
+  blocks of c (Statistics.clumping: their columns' run lengths read from the
+  database, advisor.catalog.clustering), stops no sooner than after the blocks
+  it needs, of m / c + 1: Torc's is_workflow_complete reads on to where its
+  workflow's jobs start, about half the table (priced as 1/(m + 1), it was a
+  thousandth of its measured cost);
 - a comparison with a subquery's value (``l_quantity < (SELECT ...)``) is tested
   last: a correlated subquery runs for every row the other filters keep;
 - an IN list seeks once per value (as many as the samples list, or as the
@@ -81,6 +86,7 @@ from advisor.whatif.planner import Plan, PlanStep
 ONE_SIDED_RANGE = 1 / 4
 TWO_SIDED_RANGE = 1 / 64
 DEFAULT_LIMIT = 100
+_STORED_ORDER = re.compile(r"SCAN \S+(?: AS \S+)?$")  # a table's rows in rowid order
 DEFAULT_IN_VALUES = 3
 UNKNOWN_SOURCE_ROWS = 100  # a CTE or subquery result whose size the plan does not say
 # A CTE's or subquery's column compared with a value (it has no statistics): an equality
@@ -373,11 +379,27 @@ class _PlanCosting:
         rows *= deferred
         if limit is not None and not sorted_everything and rows > 0:
             # The loops stop once ``limit`` rows came out: with m rows matching, the
-            # limit-th is found after limit / (m + 1) of the work, on average.
-            fraction = min(1.0, limit / (rows + 1.0))
+            # limit-th is found after limit / (m + 1) of the work, on average; with
+            # them side by side in blocks of c (a scan in stored order, rows stored as
+            # they were inserted), no sooner than after the blocks it takes, of m / c + 1.
+            clump = min(self.clumping(first_loop, bound), max(rows, 1.0))
+            fraction = min(1.0, max(limit / (rows + 1.0),
+                                    max(1.0, limit / clump) / (rows / clump + 1.0)))
             per_row *= fraction
             rows = min(rows, limit)
         return once + per_row, rows
+
+    def clumping(self, first_loop: int, bound: frozenset[str]) -> float:
+        """Rows matching side by side in the first loop from ``first_loop`` on, when it
+        scans a table in stored order (Statistics.clumping of the columns it compares
+        with a value, a list, or a loop outside); else 1."""
+        if first_loop >= len(self.loops):
+            return 1.0
+        loop, access = self.loops[first_loop], self.loop_accesses[first_loop]
+        if loop.table is None or access is None or not _STORED_ORDER.match(loop.detail):
+            return 1.0
+        columns = (*access.equality, *access.in_list, *_bound_partners(access, bound))
+        return self.statistics.clumping(loop.table, columns)
 
     def grouped_since(self, first_loop: int) -> list[TableAccess]:
         """The accesses with a GROUP BY among the loops costed from ``first_loop`` on."""

@@ -1,0 +1,69 @@
+"""Run lengths in stored order, read from a database, and the clumping the costing
+takes from them."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from advisor.catalog import clustering
+from advisor.catalog.clustering import run_lengths
+from advisor.catalog.schema import load_catalog
+from advisor.catalog.statistics import Statistics
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    """1,000 rows: ``batch`` in runs of 50, ``spread`` changing every row, ``pair`` in
+    runs of 2; and a WITHOUT ROWID table."""
+    path = tmp_path / "runs.db"
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "CREATE TABLE item (id INTEGER PRIMARY KEY, batch INT, spread INT, pair INT);"
+        "CREATE TABLE keyed (k INT PRIMARY KEY, v INT) WITHOUT ROWID;")
+    connection.executemany("INSERT INTO item VALUES (?, ?, ?, ?)",
+                           [(i, i // 50, i % 7, i // 2) for i in range(1_000)])
+    connection.executemany("INSERT INTO keyed VALUES (?, ?)", [(i, 1) for i in range(10)])
+    connection.commit()
+    connection.close()
+    return path
+
+
+WANTED = [("item", "batch"), ("item", "spread"), ("ITEM", "Pair"), ("keyed", "v"),
+          ("nowhere", "x")]
+
+
+def test_a_table_read_whole_gives_each_columns_mean_run(database: Path) -> None:
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    found = run_lengths(database, load_catalog(database), WANTED)
+    assert found.runs == {("item", "batch"): 50.0, ("item", "spread"): 1.0,
+                          ("item", "pair"): 2.0}  # no WITHOUT ROWID, nothing unknown
+    assert found.rows_read == 1_000
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+
+
+def test_stretches_of_a_large_table_count_runs_within_each(
+        database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four stretches of 100 rows: a run of 50 is seen whole; a stretch starting inside a
+    run starts one too (so the mean is a lower bound, never above the truth)."""
+    monkeypatch.setattr(clustering, "CHUNKS", 4)
+    monkeypatch.setattr(clustering, "CHUNK_ROWS", 100)
+    found = run_lengths(database, load_catalog(database), WANTED)
+    assert found.rows_read == 400
+    assert 40.0 <= found.runs[("item", "batch")] <= 50.0
+    assert found.runs[("item", "spread")] == 1.0
+
+
+def test_clumping_divides_out_what_values_spread_at_random_give(database: Path) -> None:
+    found = run_lengths(database, load_catalog(database), WANTED)
+    statistics = Statistics("counted", (), {"item": 1_000},
+                            {("item", ("batch",)): 20, ("item", ("spread",)): 7,
+                             ("item", ("pair",)): 500}).with_run_lengths(found)
+    assert statistics.clumping("item", ["batch"]) == pytest.approx(50 * (1 - 1 / 20))
+    assert statistics.clumping("item", ["spread"]) == 1.0
+    assert statistics.clumping("item", ["spread", "batch"]) == pytest.approx(47.5)  # longest
+    assert statistics.clumping("item", ["id"]) == 1.0  # unmeasured: spread
+    assert "run lengths of 3 columns" in statistics.notes[-1]
