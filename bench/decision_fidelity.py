@@ -119,8 +119,9 @@ def main() -> None:
              f"templates at {SHARE_FLOOR:.0%} or more of the no-index cost either way, within "
              f"{SHARE_TOLERANCE:g}×; savings: what dropping the index adds to the set's cost, "
              f"within {SAVING_TOLERANCE:g}×. *counted*: estimated with the rows the replayed "
-             "values match; *averages*: with the workload's statistics and a sampled ANALYZE "
-             "of the database laid over them, as `recommend --db` decides.",
+             "values match, as `recommend --db` prices its prior; *averages*: with the "
+             "workload's statistics and a sampled ANALYZE of the database laid over them, "
+             "as `recommend --db --estimate-only` decides.",
              ""]
     for state in states:
         lines += _state_lines(rounds, estimates, state, chosen, workload)

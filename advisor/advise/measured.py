@@ -3,8 +3,9 @@
 Where a database exists (or can be synthesised) the recommendation is decided
 by replaying, and the cost model is the prior that says what to replay:
 
-1. Search on the estimate (advisor.search.search over an EstimatedPricer): the set
-   the estimate alone would recommend.
+1. Search on the estimate (advisor.search.search over an EstimatedPricer, which
+   advisor.advise.recommend gives the rows the replayed statements' values match):
+   the set the estimate alone would recommend.
 2. Round after round, measure what the search wants (advisor.replay.pricing): every
    template today and under the chosen set and the best set it found, and the
    set with each of its indexes dropped (only work not measured yet is timed);

@@ -12,7 +12,7 @@ every index of a given list (the seed analysis's thirteen, say).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
@@ -25,12 +25,14 @@ from advisor.advise.measured import (
 )
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet, generate
+from advisor.catalog.statistics import Matches
 from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
 from advisor.costing.sizes import index_bytes
 from advisor.model.feedback import QUIET, Feedback
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
-from advisor.replay.measure import replay_set
+from advisor.replay.matches import value_matches
+from advisor.replay.measure import ReplaySet, replay_set
 from advisor.replay.pricing import MeasuredPricer
 from advisor.replay.states import BothStates, Measuring
 from advisor.replay.workbench import Workbench
@@ -149,7 +151,10 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
     with ExitStack() as stack:
-        estimated = stack.enter_context(estimated_pricer(workload))
+        statements = matches = None
+        if measure_on is not None:
+            statements, matches = _replayed(workload, measure_on, feedback)
+        estimated = stack.enter_context(estimated_pricer(workload, matches=matches))
         candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
         specs = tuple(dict.fromkeys((*candidate_specs(candidate_set), *existing)))
         bytes_of = {spec: index_bytes(spec, workload.catalog, workload.statistics)
@@ -163,9 +168,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         pricer: Pricer = estimated
         measuring: Measuring | None = None
         measured: MeasuredDecision | None = None
-        if measure_on is not None:
-            pricer = measuring = _measured_pricer(workload, estimated, measure_on, stack,
-                                                  feedback)
+        if measure_on is not None and statements is not None:
+            pricer = measuring = _measured_pricer(workload, estimated, statements, matches,
+                                                  measure_on, stack)
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
                                          algorithm, measure_on.described, feedback)
         chosen = selection.chosen
@@ -218,17 +223,28 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                               tolerance, measured)
 
 
-def _measured_pricer(workload: Workload, estimated: EstimatedPricer, measure_on: MeasureOn,
-                     stack: ExitStack, feedback: Feedback) -> Measuring:
+def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback
+              ) -> tuple[ReplaySet, dict[str, Matches]]:
+    """The statements to replay, with values drawn from the database, and the rows their
+    values match there (advisor.replay.matches): the estimate, the prior of every
+    measured decision, prices each template with its own values' rows, not the
+    averages (a workload's values are not average: its claims go to the large
+    workflows, its orders to the busy customers)."""
+    if feedback.step is not None:
+        feedback.step(f"drawing values for the replayed statements from "
+                      f"{measure_on.described}")
+    statements = replay_set(workload, measure_on.database, measure_on.repetitions)
+    return statements, value_matches(workload, measure_on.database, statements)
+
+
+def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements: ReplaySet,
+                     matches: Mapping[str, Matches] | None, measure_on: MeasureOn,
+                     stack: ExitStack) -> Measuring:
     """A pricer replaying the workload on working copies of the database, closed with
     ``stack``; in the statistics state the recommendation plans for. A target planned
     without statistics is measured as found and after ANALYZE both
     (advisor.replay.states): a later ANALYZE changes its plans, and a set chosen for
     one state alone can be slower than none in the other."""
-    if feedback.step is not None:
-        feedback.step(f"drawing values for the replayed statements from "
-                      f"{measure_on.described}")
-    statements = replay_set(workload, measure_on.database, measure_on.repetitions)
     has_stats = workload.statistics.planner_has_stats
 
     def bench(analyze: bool) -> Workbench:
@@ -239,7 +255,7 @@ def _measured_pricer(workload: Workload, estimated: EstimatedPricer, measure_on:
     if has_stats:
         return found
     analysed = replace(workload.statistics, planner_has_stats=True)
-    planned = stack.enter_context(estimated_pricer(workload, analysed))
+    planned = stack.enter_context(estimated_pricer(workload, analysed, matches))
     return BothStates(found, MeasuredPricer(planned, statements, bench(True),
                                             measure_on.repetitions, shared=found))
 
