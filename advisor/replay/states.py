@@ -73,6 +73,12 @@ class BothStates(Pricer):
         worse = found if found.total >= analysed.total else analysed
         return replace(worse, measured=found.measured and analysed.measured)
 
+    def each_state(self, template_id: str, config: Iterable[IndexSpec]) -> tuple[Price, ...]:
+        """The template's price as found and after ANALYZE."""
+        config = tuple(config)
+        return (self.found.priced(template_id, config),
+                self.analysed.priced(template_id, config))
+
     def used_together(self, template_id: str, config: Iterable[IndexSpec]
                       ) -> tuple[frozenset[IndexSpec], ...]:
         config = tuple(config)
