@@ -15,7 +15,7 @@ import pytest
 from conftest import command_json, run_command
 from test_frozen import mutable_parts
 
-from advisor.advise.measured import MeasureOn, _costliest, earn_places
+from advisor.advise.measured import Earned, MeasureOn, _costliest, _slowdowns, earn_places
 from advisor.advise.recommend import recommend
 from advisor.analysis.inputs import Inputs, read_workload
 from advisor.analysis.workload import Workload
@@ -23,6 +23,7 @@ from advisor.costing.pricing import estimated_pricer
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
 from advisor.replay.measure import replay_set
+from advisor.replay.noise import difference
 from advisor.replay.pricing import Comparison, MeasuredPricer
 from advisor.replay.states import BothStates
 from advisor.replay.workbench import Workbench
@@ -410,3 +411,26 @@ def test_repairs_and_bundles_look_at_the_costliest_reads_not_writes() -> None:
     assert _costliest(pricer, chosen, 1) == ["q1"]  # type: ignore[arg-type]
     # q2: faster than today in its worse state, 2.25x slower after ANALYZE
     assert _costliest(pricer, chosen, 5, slower=1.2) == ["q1", "q2"]  # type: ignore[arg-type]
+
+
+def test_a_template_slower_in_one_statistics_state_alone_is_reported_so() -> None:
+    """Today against the set: q3's worse state is as slow on both sides (as found), so
+    its merged difference is within noise; after ANALYZE it is twice today's time.
+    Reported, with that state named; q1, slower in its worse state, with none."""
+    spec = parse_index("orders(o_orderdate)")
+    # Differences are "other (today) against base (the set)": positive when today is
+    # slower; a slowdown under the set is today faster, a negative delta.
+    as_found = {"q1": difference([4.0] * 5, [1.0] * 5), "q3": difference([11.0] * 5, [11.0] * 5)}
+    analysed = {"q3": difference([11.0] * 5, [5.0] * 5)}
+    today = Comparison(frozenset({spec}), frozenset(), as_found, {}, {},
+                       {"as found": as_found, "after ANALYZE": analysed})
+
+    class _Restricting:
+        def restrict(self, config: frozenset[object], template: str) -> frozenset[object]:
+            return config
+
+    earned = (Earned(spec, difference([1.0] * 5, [3.0] * 5), (), True),)
+    slower = _slowdowns(_Restricting(), today, frozenset({spec}), earned)  # type: ignore[arg-type]
+    assert [(s.template_id, s.state, s.with_set, s.today) for s in slower] == [
+        ("q1", None, 4.0, 1.0), ("q3", "after ANALYZE", 11.0, 5.0)]
+    assert slower[1].net_saving == 2.0 and slower[1].indexes == (spec,)

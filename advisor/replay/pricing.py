@@ -166,6 +166,9 @@ class Comparison:
     templates: Mapping[str, Difference]  # weighted by count: other against base
     plans: Mapping[str, tuple[str, str]]  # template id -> (plan on base, plan on other)
     steps: Mapping[str, tuple[int | None, int | None]]
+    # Where two statistics states were timed (advisor.replay.states), each one's own
+    # differences; ``templates`` then holds the worse state's.
+    by_state: Mapping[str, Mapping[str, Difference]] = field(default_factory=dict)
 
     @property
     def total(self) -> Difference:

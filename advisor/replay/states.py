@@ -146,7 +146,10 @@ class BothStates(Pricer):
                     plans[template] = analysed.plans[template]
                     steps[template] = analysed.steps[template]
         return Comparison(found.base, found.other, frozen_mapping(templates),
-                          frozen_mapping(plans), frozen_mapping(steps))
+                          frozen_mapping(plans), frozen_mapping(steps),
+                          frozen_mapping({AS_FOUND: found.templates, ANALYZED: (
+                              analysed.templates if analysed is not None
+                              else frozen_mapping({}))}))
 
     @staticmethod
     def _nought(pricer: MeasuredPricer, template_id: str,

@@ -181,7 +181,8 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "slower": [{"template": s.template_id, "today_seconds": _round(s.today),
                     "with_set_seconds": _round(s.with_set), "noise_seconds": _round(s.band),
                     "indexes": [str(i) for i in s.indexes],
-                    "net_saving_seconds": _round(s.net_saving)} for s in m.slower],
+                    "net_saving_seconds": _round(s.net_saving),
+                    "statistics": s.state} for s in m.slower],
         "counters": {
             "replays": c.replays, "runs": c.runs, "measured_work": c.measured, "keys": c.keys,
             "sessions": c.sessions, "copies": c.copies, "copy_seconds": round(c.copy_seconds, 3),
@@ -357,11 +358,12 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
 def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
     return [
         heading("Templates measured slower with the set than today", markdown),
-        tabulate([[s["template"], f"{s['today_seconds']:,.4f} s",
+        tabulate([[s["template"], s["statistics"] or "the worse",
+                   f"{s['today_seconds']:,.4f} s",
                    f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
                    "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
                   for s in slower],
-                 headers=["template", "today", "with the set", "noise band",
+                 headers=["template", "statistics", "today", "with the set", "noise band",
                           "indexes on its tables", "their net saving"],
                  tablefmt=fmt, disable_numparse=True),
         "",
