@@ -83,9 +83,12 @@ def redundant(context: AuditContext, indexes: Sequence[AuditedIndex],
         return (index.table.lower(), keys[index.name], _where_key(index.where))
 
     def keeper_rank(index: Index) -> tuple[object, ...]:
-        # Keep a constraint's index, then a unique one, one the plans use, the oldest.
-        return (index.origin == "c", not index.unique, not by_name[index.name].used_by,
-                order[index.name])
+        # Keep a constraint's index, then a unique one, one not dropped already (unused
+        # or harmful), one the plans use, the oldest. Not being dropped comes before
+        # use: between two identical indexes SQLite's pick is a tie-break that moves
+        # when one is built again, and keeping the one dropped as harmful dropped both.
+        return (index.origin == "c", not index.unique, index.name in dropping,
+                not by_name[index.name].used_by, order[index.name])
 
     out: list[Redundancy] = []
 
