@@ -446,14 +446,13 @@ def test_a_template_slower_in_one_statistics_state_alone_is_reported_so() -> Non
 
 
 def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path) -> None:
-    """80 lookups by b beside 6,000 inserts: the estimate prices item(b)'s upkeep above
-    what it saves the lookups and leaves it out (it prices a one-row insert's upkeep
-    about three times what replays measure); the measured search still weighs it,
+    """80 lookups by b beside 20,000 inserts: the estimate prices item(b)'s upkeep above
+    what it saves the lookups and leaves it out; the measured search still weighs it,
     after the candidates the estimate found helpful."""
     log, database = tmp_path / "hot.log", tmp_path / "items.db"
     log.write_text(B_LOOKUPS + "".join(
         f"INSERT INTO item (a, b, name) VALUES ({k % 2}, {k % 10_000}, 'new {k}')\n"
-        for k in range(6_000)))
+        for k in range(20_000)))
     connection = items_database(database)
     connection.commit()
     connection.close()

@@ -217,10 +217,10 @@ class _Decision:
         """What the estimate's search left out although it helps, the most helpful first
         (its estimated saving beside the estimate's set); then those that save reads but
         not the workload (``not-in-optimum``: their upkeep outweighs what they save),
-        the most reads saved first. That upkeep is the estimate's guess until measured:
-        it prices a one-row insert's index upkeep about three times what the TPC-C-like
-        order lines measure, and a write-hot table's index it rejects so would never be
-        measured."""
+        the most reads saved first. That upkeep is the estimate's guess until measured
+        (an insert at the end of an index's key order costs a fifth of one at a random
+        key, and the estimate cannot tell them apart), and a write-hot table's index it
+        rejects so would never be measured."""
         estimated, chosen = self.pricer.estimated, self.first.chosen
         left = [c for c, reason in self.first.rejected.items() if reason in HELPFUL]
         writes = [c for c, reason in self.first.rejected.items()
