@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor.catalog.clustering import RunLengths
 from advisor.catalog.statistics import Statistics
 from advisor.costing.estimate import (
     OUTPUT_ROW_STEPS,
@@ -87,6 +88,24 @@ def test_insert_and_delete_maintain_every_index_update_only_touched_ones() -> No
     assert update.per_index[0][1] == pytest.approx(2 * insert.per_index[0][1])
     untouched = maintenance(WriteAccess("job", "UPDATE", ("command",)), indexes, stats)
     assert untouched.per_index == () and untouched.total == untouched.base
+
+
+def test_an_insert_whose_rows_run_together_touches_the_index_where_the_last_did() -> None:
+    """job's rows stored a workflow at a time: an insert lands in job(workflow_id,
+    status) beside the last inserts, in cached pages (0.9 µs against 4.3 at a random
+    key, measured); job(name) is not measured, taken as random. An update or delete goes
+    where its row's key is, whatever the order: no discount."""
+    stats = _statistics().with_run_lengths(RunLengths({("job", "workflow_id"): 500.0}, 0, 0.0))
+    clumped, spread = parse_index("job(workflow_id, status)"), parse_index("job(name)")
+    insert = dict(maintenance(WriteAccess("job", "INSERT", ("workflow_id", "name")),
+                              [clumped, spread], stats).per_index)
+    assert insert[str(clumped)] < insert[str(spread)] / 2.5
+    plain = dict(maintenance(WriteAccess("job", "INSERT", ("workflow_id", "name")),
+                             [clumped, spread], _statistics()).per_index)
+    assert plain[str(clumped)] == plain[str(spread)] == insert[str(spread)]
+    update = dict(maintenance(WriteAccess("job", "UPDATE", ("workflow_id", "name")),
+                              [clumped, spread], stats).per_index)
+    assert update[str(clumped)] == update[str(spread)] == 2 * insert[str(spread)]
 
 
 def test_partial_index_where_columns_count_for_updates() -> None:

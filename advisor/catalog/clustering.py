@@ -51,16 +51,18 @@ class RunLengths:
 def run_lengths(database: str | Path, catalog: Catalog,
                 columns: Iterable[tuple[str, str]]) -> RunLengths:
     """The mean run length of each (table, column) of ``columns`` in ``database``'s rowid
-    order; a WITHOUT ROWID table, or one the database lacks, is left out."""
+    order; a WITHOUT ROWID table, one the catalog lacks, or a column it does not list (an
+    index's expression) is left out."""
     started = time.perf_counter()
     wanted: dict[str, list[str]] = {}
     for table, column in columns:
         found = catalog.table(table)
         if found is None or found.without_rowid:
             continue
+        known = {name.lower(): name for name in found.column_names}
         names = wanted.setdefault(found.name, [])
-        if column.lower() not in (n.lower() for n in names):
-            names.append(column)
+        if column.lower() in known and known[column.lower()] not in names:
+            names.append(known[column.lower()])  # not an expression, nor one unknown
     runs: dict[tuple[str, str], float] = {}
     read = 0
     connection = open_read_only(database)

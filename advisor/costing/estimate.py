@@ -112,6 +112,12 @@ WRITE_STATEMENT_STEPS = 60.0  # a write's, in place of STATEMENT_STEPS (see the 
 # write committed alone (a one-row UPDATE of Torc's job: 60 µs an index), and priced the
 # TPC-C-like order-line inserts at 22% of the workload where they measure 7%.
 INDEX_TOUCH_STEPS_PER_LEVEL = 8.0
+# An INSERT into an index whose leading column's values run together in stored order
+# (Statistics.clumping at least CLUMPED: a workflow's jobs, a district's order lines)
+# lands where the last inserts did, on pages in the cache: 0.9 µs against 4.3 at a
+# random key, above.
+APPEND_TOUCH_STEPS_PER_LEVEL = 1.7
+CLUMPED = 16.0
 
 _LOOP = re.compile(
     r"^(?P<op>SCAN|SEARCH) (?P<name>\S+)"
@@ -698,8 +704,12 @@ def maintenance(write: WriteAccess, indexes: Iterable[IndexSpec], statistics: St
         if touches:
             # An UPDATE moves the entry: delete the old key, insert the new.
             factor = 2.0 if write.operation in ("UPDATE", "UPSERT") else 1.0
-            # Per row, the entry's own steps; per statement, the index's pages to find,
-            # dirty and journal, more of them cold the larger the table (measured, below).
-            touch = INDEX_TOUCH_STEPS_PER_LEVEL * seek_cost(rows)
+            # Per row, the entry's own steps; per statement, the index's pages to find
+            # and dirty, more of them cold the larger the table (measured, above);
+            # fewer where inserts land beside the last ones.
+            appends = (write.operation in ("INSERT", "REPLACE")
+                       and statistics.clumping(spec.table, spec.column_names[:1]) >= CLUMPED)
+            touch = ((APPEND_TOUCH_STEPS_PER_LEVEL if appends else INDEX_TOUCH_STEPS_PER_LEVEL)
+                     * seek_cost(rows))
             charged.append((spec.describe(), (step * rows_written + touch) * factor))
     return Maintenance(write.table, step * rows_written, tuple(charged))
