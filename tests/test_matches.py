@@ -5,29 +5,41 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from advisor.analysis.workload import load_workload
+from advisor.analysis.workload import Workload, load_workload
+from advisor.catalog.statistics import Matches
 from advisor.costing.estimate import estimate_plan
 from advisor.replay.matches import value_matches
 from advisor.replay.measure import replay_set
 from advisor.whatif.planner import Plan, PlanStep
 
 
-def test_a_skewed_value_is_counted_and_priced_as_it_is(tmp_path: Path) -> None:
+def _counted(tmp_path: Path, ddl: str, insert: str, rows: list[tuple[object, ...]],
+             statements: str) -> tuple[Workload, dict[str, Matches]]:
+    """A database made of ``ddl`` and ``rows`` (by ``insert``), a log of ``statements``,
+    and the matches counted for each template's replayed statements there."""
     database = tmp_path / "app.db"
     db = sqlite3.connect(database)
-    db.executescript("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT);"
-                     "CREATE INDEX job_wf ON job(workflow_id);")
-    # Workflow 1 holds 900 of 1,000 jobs; the other 100 are spread over ten workflows.
-    db.executemany("INSERT INTO job (workflow_id, status) VALUES (?, ?)",
-                   [(1 if i < 900 else 2 + i % 10, i % 3) for i in range(1000)])
+    db.executescript(ddl)
+    db.executemany(insert, rows)
     db.commit()
     db.close()
     log = tmp_path / "w.log"
-    log.write_text("SELECT * FROM job WHERE workflow_id = 1 AND status = 2;\n")
+    log.write_text(statements)
     workload = load_workload([str(log)], schema=str(database), db=str(database))
     replayed = replay_set(workload, database, repetitions=1)
+    return workload, value_matches(workload, database, replayed)
+
+
+def test_a_skewed_value_is_counted_and_priced_as_it_is(tmp_path: Path) -> None:
+    # Workflow 1 holds 900 of 1,000 jobs; the other 100 are spread over ten workflows.
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT);"
+        "CREATE INDEX job_wf ON job(workflow_id);",
+        "INSERT INTO job (workflow_id, status) VALUES (?, ?)",
+        [(1 if i < 900 else 2 + i % 10, i % 3) for i in range(1000)],
+        "SELECT * FROM job WHERE workflow_id = 1 AND status = 2;\n")
     (template_id,) = workload.digest.templates
-    matches = value_matches(workload, database, replayed)[template_id]
+    matches = counted[template_id]
     assert matches[("job", frozenset({"workflow_id"}))] == 900
     assert matches[("job", frozenset({"workflow_id", "status"}))] == 300
     plan = Plan((PlanStep(2, 0, "SEARCH job USING INDEX job_wf (workflow_id=?)"),))
@@ -42,25 +54,44 @@ def test_a_skewed_value_is_counted_and_priced_as_it_is(tmp_path: Path) -> None:
 
 
 def test_range_bounds_are_counted_and_or_terms_are_not(tmp_path: Path) -> None:
-    database = tmp_path / "app.db"
-    db = sqlite3.connect(database)
-    db.executescript("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT, "
-                     "cpus INT);")
-    db.executemany("INSERT INTO job (workflow_id, status, cpus) VALUES (?, ?, ?)",
-                   [(i % 4, i % 3, 1 + i % 8) for i in range(800)])
-    db.commit()
-    db.close()
-    log = tmp_path / "w.log"
     # Half the workflow's rows pass the bound (SQLite's rule of thumb keeps a quarter).
-    log.write_text("SELECT * FROM job WHERE workflow_id = 1 AND cpus <= 3 "
-                   "AND (status = 2 OR status IS NULL);\n")
-    workload = load_workload([str(log)], schema=str(database), db=str(database))
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT, "
+        "cpus INT);", "INSERT INTO job (workflow_id, status, cpus) VALUES (?, ?, ?)",
+        [(i % 4, i % 3, 1 + i % 8) for i in range(800)],
+        "SELECT * FROM job WHERE workflow_id = 1 AND cpus <= 3 "
+        "AND (status = 2 OR status IS NULL);\n")
     (template_id,) = workload.digest.templates
-    replayed = replay_set(workload, database, repetitions=1)
-    matches = value_matches(workload, database, replayed)[template_id]
+    matches = counted[template_id]
     assert matches == {("job", frozenset({"workflow_id"})): 200,
                        ("job", frozenset({"workflow_id", "cpus~range"})): 100}
     plan = Plan((PlanStep(2, 0, "SCAN job"),))
     reads = workload.analyses[template_id].reads
     counted = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
     assert counted.rows == 100  # the bound counted, status = 2 under OR not taken as a filter
+
+
+def test_a_scan_that_stops_early_is_priced_by_where_its_first_match_is_stored(
+        tmp_path: Path) -> None:
+    """Jobs stored a workflow at a time, 250 each: workflow 4's first job of status 2 is
+    stored after 752 others, and a LIMIT 1 scan reads them all first; counted, the
+    estimate takes that in place of the average guess. Without a LIMIT nothing is
+    counted."""
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT);",
+        "INSERT INTO job (workflow_id, status) VALUES (?, ?)",
+        [(1 + i // 250, i % 3) for i in range(1000)],
+        "SELECT id FROM job WHERE workflow_id = 4 AND status = 2 LIMIT 1;\n"
+        "SELECT count(*) FROM job WHERE workflow_id = 4;\n")
+    first, whole = (counted[t] for t in workload.digest.templates)
+    assert first[("job", frozenset({"workflow_id", "status", "~first"}))] == 752
+    assert not any("~first" in columns for _, columns in whole)
+    (template_id, _) = workload.digest.templates
+    plan = Plan((PlanStep(2, 0, "SCAN job"),))
+    reads = workload.analyses[template_id].reads
+    priced = estimate_plan(plan, reads, workload.statistics.with_matches(first), limit=1)
+    spread = estimate_plan(plan, reads, workload.statistics.with_matches(
+        {key: rows for key, rows in first.items() if "~first" not in key[1]}), limit=1)
+    assert spread.rows == priced.rows == 1
+    # 3/4 of the 1,000-row scan, not 1/(m + 1) of it for the 83 rows matched
+    assert priced.total - spread.total > 0.7 * priced.loops[0].cost

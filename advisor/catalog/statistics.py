@@ -46,6 +46,10 @@ DEFAULT_ROWS_PER_VALUE = 10
 # In a ``matches`` key, a column with this suffix stands for its range bounds: the key
 # counts the rows that pass the equalities and every bound of the occurrence together.
 RANGE_MARK = "~range"
+# In a ``matches`` key beside the equality columns, this one counts instead the rows stored
+# (in rowid order) before the first row those equalities match: where a scan that stops
+# at its first match finds it.
+FIRST_MARK = "~first"
 
 # Rows counted for one statement's values: (table, equality columns) -> rows matched.
 Matches = Mapping[tuple[str, frozenset[str]], float]

@@ -77,7 +77,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from advisor.catalog.statistics import RANGE_MARK, Statistics
+from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Statistics
 from advisor.costing.sizes import PAGE_FILL, Layout
 from advisor.model.access import TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
@@ -392,24 +392,50 @@ class _PlanCosting:
             # limit-th is found after limit / (m + 1) of the work, on average; with
             # them side by side in blocks of c (a scan in stored order, rows stored as
             # they were inserted), no sooner than after the blocks it takes, of m / c + 1.
-            clump = min(self.clumping(first_loop, bound), max(rows, 1.0))
-            fraction = min(1.0, max(limit / (rows + 1.0),
-                                    max(1.0, limit / clump) / (rows / clump + 1.0)))
+            # Counted for the statement's own values (Statistics.matches), where the
+            # first match is stored says it outright.
+            first = self.first_match(first_loop)
+            if first is not None:
+                fraction = min(1.0, first + limit / (rows + 1.0))
+            else:
+                clump = min(self.clumping(first_loop, bound), max(rows, 1.0))
+                fraction = min(1.0, max(limit / (rows + 1.0),
+                                        max(1.0, limit / clump) / (rows / clump + 1.0)))
             per_row *= fraction
             rows = min(rows, limit)
         return once + per_row, rows
+
+    def stored_scan(self, first_loop: int) -> tuple[str, TableAccess] | None:
+        """(table, access) of the first loop from ``first_loop`` on, when it scans a
+        table in stored order; else None."""
+        if first_loop >= len(self.loops):
+            return None
+        loop, access = self.loops[first_loop], self.loop_accesses[first_loop]
+        if loop.table is None or access is None or not _STORED_ORDER.match(loop.detail):
+            return None
+        return loop.table, access
 
     def clumping(self, first_loop: int, bound: frozenset[str]) -> float:
         """Rows matching side by side in the first loop from ``first_loop`` on, when it
         scans a table in stored order (Statistics.clumping of the columns it compares
         with a value, a list, or a loop outside); else 1."""
-        if first_loop >= len(self.loops):
+        scan = self.stored_scan(first_loop)
+        if scan is None:
             return 1.0
-        loop, access = self.loops[first_loop], self.loop_accesses[first_loop]
-        if loop.table is None or access is None or not _STORED_ORDER.match(loop.detail):
-            return 1.0
+        table, access = scan
         columns = (*access.equality, *access.in_list, *_bound_partners(access, bound))
-        return self.statistics.clumping(loop.table, columns)
+        return self.statistics.clumping(table, columns)
+
+    def first_match(self, first_loop: int) -> float | None:
+        """The share of its table a scan in stored order (the first loop from
+        ``first_loop`` on) reads before the first row its equalities match, where that was
+        counted for the statement's values; else None."""
+        scan = self.stored_scan(first_loop)
+        if scan is None or not scan[1].equality:
+            return None
+        table, access = scan
+        before = self.statistics.matched(table, (*access.equality, FIRST_MARK))
+        return None if before is None else before / max(self.statistics.rows(table), 1)
 
     def grouped_since(self, first_loop: int) -> list[TableAccess]:
         """The accesses with a GROUP BY among the loops costed from ``first_loop`` on."""

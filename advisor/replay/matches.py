@@ -10,7 +10,10 @@ rows each table occurrence's equalities match are counted there, for every
 subset of its equality columns (the plan may seek on some and filter on the
 rest), and once more with its range bounds applied (SQLite's rule of thumb
 keeps a quarter per bound; Torc's claim caps such as ``num_cpus <= 128`` keep
-nine rows in ten). Only ANDed terms count: an equality under OR filters
+nine rows in ten), and how many rows are stored before the first one all its
+equalities match (where a scan that stops at its first row finds it: Torc's
+is_workflow_complete asks about the newest workflows, whose jobs are stored
+last). Only ANDed terms count: an equality under OR filters
 nothing for sure. The median over the template's statements goes to the
 costing (never to the planner: SQLite plans with averages).
 """
@@ -26,7 +29,7 @@ from advisor.analysis.binding import Unanalysable
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
-from advisor.catalog.statistics import RANGE_MARK, Matches
+from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import prepare
 
@@ -43,6 +46,9 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
         out: dict[str, Matches] = {}
         for template_id, _, statements in replayed.statements:
             sums: dict[tuple[str, frozenset[str]], list[int]] = {}
+            analysis = workload.analyses.get(template_id)
+            stops = analysis is not None and any(  # a LIMIT, EXISTS or scalar subquery
+                access.has_limit or access.first_row for access in analysis.reads)
             for sql in dict.fromkeys(statements):
                 for table, pairs, bounds in _predicates(sql, workload):
                     for width in range(1, len(pairs) + 1):
@@ -50,6 +56,12 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                             key = (table.lower(), frozenset(c.lower() for c, _ in subset))
                             sums.setdefault(key, []).append(
                                 _count(connection, counted, table, subset))
+                    if pairs and stops:  # where the first row they all match is stored
+                        first = _first(connection, counted, table, tuple(pairs))
+                        if first is not None:
+                            key = (table.lower(), frozenset(
+                                [c.lower() for c, _ in pairs] + [FIRST_MARK]))
+                            sums.setdefault(key, []).append(first)
                     if bounds:  # all equalities and every bound together
                         key = (table.lower(), frozenset(
                             [c.lower() for c, _ in pairs]
@@ -86,6 +98,26 @@ def _predicates(sql: str, workload: Workload
             bounds.setdefault(where, []).append((slot.column, slot.operator, slot.value))
     return [(where[0], list(equal.get(where, {}).items())[:MAX_COLUMNS], bounds.get(where, []))
             for where in dict.fromkeys([*equal, *bounds])]
+
+
+def _first(connection: sqlite3.Connection,
+           counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int], table: str,
+           pairs: tuple[tuple[str, object], ...]) -> int | None:
+    """Rows stored before the first one the equalities match (every row when none does);
+    None where the table has no rowid."""
+    terms = [f"{quote_identifier(c)} IS ?" for c, _ in pairs]
+    values = tuple(v for _, v in pairs)
+    key = (table, (FIRST_MARK, *terms), values)
+    if key not in counted:
+        name = quote_identifier(table)
+        try:
+            counted[key] = connection.execute(
+                f"SELECT count(*) FROM {name} WHERE rowid < coalesce((SELECT min(rowid) "
+                f"FROM {name} WHERE {' AND '.join(terms)}), (SELECT max(rowid) + 1 FROM "
+                f"{name}))", values).fetchone()[0]
+        except sqlite3.OperationalError:  # WITHOUT ROWID
+            return None
+    return counted[key]
 
 
 def _count(connection: sqlite3.Connection,
