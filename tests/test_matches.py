@@ -45,10 +45,10 @@ def test_a_skewed_value_is_counted_and_priced_as_it_is(tmp_path: Path) -> None:
     plan = Plan((PlanStep(2, 0, "SEARCH job USING INDEX job_wf (workflow_id=?)"),))
     reads = workload.analyses[template_id].reads
     average = estimate_plan(plan, reads, workload.statistics)
-    counted = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
+    priced = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
     # 11 workflows: 91 rows per value on average; this value has 900 (300 after status).
-    assert counted.total > 5 * average.total
-    assert counted.rows == 300
+    assert priced.total > 5 * average.total
+    assert priced.rows == 300
     assert workload.statistics.with_matches(matches).stat1_line("job", ("workflow_id",)) == \
         workload.statistics.stat1_line("job", ("workflow_id",))  # the planner sees averages
 
@@ -67,8 +67,8 @@ def test_range_bounds_are_counted_and_or_terms_are_not(tmp_path: Path) -> None:
                        ("job", frozenset({"workflow_id", "cpus~range"})): 100}
     plan = Plan((PlanStep(2, 0, "SCAN job"),))
     reads = workload.analyses[template_id].reads
-    counted = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
-    assert counted.rows == 100  # the bound counted, status = 2 under OR not taken as a filter
+    priced = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
+    assert priced.rows == 100  # the bound counted, status = 2 under OR not taken as a filter
 
 
 def test_a_scan_that_stops_early_is_priced_by_where_its_first_match_is_stored(
