@@ -7,7 +7,7 @@ together, an order's lines together, so the rows one value matches sit side
 by side, and the scan reads on to wherever that block starts: half the table,
 on average, whatever m is. Torc's ``is_workflow_complete`` (``SELECT 1 FROM
 job WHERE workflow_id = ? AND status NOT IN (...) LIMIT 1``) was estimated at
-a thousandth of its measured cost for that reason (docs/benchmarks.md,
+a two-hundredth of its measured cost for that reason (docs/benchmarks.md,
 decision fidelity).
 
 The statistic is each column's mean *run length*: in rowid order, how many
@@ -68,6 +68,8 @@ def run_lengths(database: str | Path, catalog: Catalog,
     connection = open_read_only(database)
     try:
         for table, names in wanted.items():
+            if not names:
+                continue
             try:
                 found_runs, rows = _table_runs(connection, table, names)
             except sqlite3.Error:  # a column or table the database does not have

@@ -19,9 +19,11 @@ read. How SQLite runs what is not a plain loop:
   first. A scan in stored order whose matching rows lie side by side, in
   blocks of c (Statistics.clumping: their columns' run lengths read from the
   database, advisor.catalog.clustering), stops no sooner than after the blocks
-  it needs, of m / c + 1: Torc's is_workflow_complete reads on to where its
-  workflow's jobs start, about half the table (priced as 1/(m + 1), it was a
-  thousandth of its measured cost);
+  it needs, of m / c + 1; where the statement's own values were counted on the
+  database (advisor.replay.matches), the rows stored before its first match say
+  how far it reads outright. Torc's is_workflow_complete reads on to where its
+  workflow's jobs start (priced as 1/(m + 1) of the table, it was a two-hundredth
+  of its measured cost; counted, 2.75 ms against 2.54 ms measured);
 - a comparison with a subquery's value (``l_quantity < (SELECT ...)``) is tested
   last: a correlated subquery runs for every row the other filters keep;
 - an IN list seeks once per value (as many as the samples list, or as the
