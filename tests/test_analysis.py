@@ -199,8 +199,30 @@ def test_golden(case: Case) -> None:
     actual = analyze(template, case.catalog, case.samples)
     expected = parse_expected(case, template.id)
     assert render(actual, case.catalog) == render(expected, case.catalog)
-    # returns, derived_filters and aggregates: their own tests below
-    assert replace(actual, returns="rows", derived_filters=(), aggregates=0) == expected
+    # returns, derived_filters, aggregates and bound: their own tests below
+    assert replace(actual, returns="rows", derived_filters=(), aggregates=0,
+                   bound=()) == expected
+
+
+@pytest.mark.parametrize(("samples", "bound"), [
+    # the constant's parameter, by its place in the text; a varying value stays unbound
+    (["SELECT 1 FROM job WHERE workflow_id = 3 AND status = 5 LIMIT 1",
+      "SELECT 1 FROM job WHERE workflow_id = 4 AND status = 5 LIMIT 1"], ((2, 5),)),
+    (["SELECT 1 FROM job WHERE workflow_id = 3 AND name = 'a''b' LIMIT 1",
+      "SELECT 1 FROM job WHERE workflow_id = 4 AND name = 'a''b' LIMIT 1"], ((2, "a'b"),)),
+    # an IN list is one slot and one parameter: not bound (one value cannot stand for it)
+    (["SELECT 1 FROM job WHERE status IN (2, 3) AND workflow_id = 3",
+      "SELECT 1 FROM job WHERE status IN (2, 3) AND workflow_id = 4"], ()),
+    # a key column's value the same in every sample is one entity's, not a constant
+    (["SELECT 1 FROM job WHERE id = 7 AND status = 1",
+      "SELECT 1 FROM job WHERE id = 7 AND status = 2"], ()),
+])
+def test_an_equality_always_holding_one_value_is_bound(samples: list[str],
+                                                       bound: tuple[object, ...]) -> None:
+    catalog = catalog_from_sql([("job.sql", "CREATE TABLE job (id INTEGER PRIMARY KEY, "
+                                "workflow_id INT, status INT, name TEXT);")], "job.sql")
+    template = canonicalize(samples[0])
+    assert analyze(template, catalog, samples).bound == bound
 
 
 @pytest.mark.parametrize(("sql", "returns"), [

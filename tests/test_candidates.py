@@ -8,16 +8,20 @@ from pathlib import Path
 import pytest
 from torc import TORC
 
+from advisor.advise.recommend import recommend
 from advisor.analysis.analyze import analyze
+from advisor.analysis.inputs import Inputs, read_workload
 from advisor.candidates.generate import generate
 from advisor.catalog.index_lists import read_index
 from advisor.catalog.profile import load_profile
 from advisor.catalog.schema import load_catalog
 from advisor.catalog.statistics import DEFAULT_ROWS, defaults, from_database, from_profile
+from advisor.costing.pricing import estimated_pricer
 from advisor.digest.fingerprint import canonicalize
 from advisor.model.access import Analysis, OrderTerm, TableAccess
 from advisor.model.indexes import IndexSpecError, parse_index
 from advisor.model.reasons import Reason
+from advisor.search.problem import candidate_specs
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +175,35 @@ def test_a_subquery_correlated_on_two_columns_gets_both_join_columns() -> None:
                                                 defaults(catalog)).kept}
     assert {"lineitem(l_partkey, l_suppkey, l_shipdate)", "lineitem(l_partkey, l_suppkey)",
             "lineitem(l_partkey, l_shipdate)", "lineitem(l_suppkey, l_shipdate)"} <= kept
+
+
+def test_a_partial_index_for_a_constant_equality_is_planned_with_its_value_bound(
+        tmp_path: Path) -> None:
+    """``status = ?`` always holds 5 in the samples: the analysis binds it, the what-if
+    planner plans with it bound (as SQLite does once the application binds it), and the
+    partial candidate job(workflow_id) WHERE status = 5 is then used. With the
+    parameter left NULL, no partial index could ever be planned, or recommended."""
+    database = tmp_path / "jobs.db"
+    connection = sqlite3.connect(database)
+    connection.execute("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT NOT NULL, "
+                       "status INT NOT NULL, name TEXT)")
+    connection.executemany("INSERT INTO job (workflow_id, status, name) VALUES (?, ?, 'x')",
+                           [(i % 50, 5 if i % 100 == 0 else i % 4) for i in range(20_000)])
+    connection.commit()
+    connection.close()
+    log = tmp_path / "w.log"
+    log.write_text("".join(f"SELECT id FROM job WHERE workflow_id = {k % 50} AND status = 5 "
+                           "LIMIT 1\n" for k in range(30)))
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    (template_id,) = workload.analyses
+    assert workload.analyses[template_id].bound == ((1, 5),)  # workflow_id varies: unbound
+    partial = parse_index("job(workflow_id) WHERE status = 5")
+    assert partial in candidate_specs(generate(workload.analyses, workload.catalog,
+                                               workload.statistics))
+    with estimated_pricer(workload) as pricer:
+        assert partial.name in pricer.price(template_id, (partial,)).plan.indexes_used()
+        view = pricer.views[template_id]
+        unbound = pricer.whatif.plan(view.text, view.tables, (partial,))
+        assert partial.name not in unbound.indexes_used()
+    chosen = recommend(workload).chosen
+    assert [c.spec for c in chosen] == [partial]

@@ -303,7 +303,8 @@ def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Work
     for served in entry.serves:
         tables = workload.analyses[served.template_id].tables
         config = [s for s in chosen if s.table.lower() in tables]
-        plan = other.plan(served.sql, tables, config)
+        plan = other.plan(served.sql, tables, config,
+                          workload.analyses[served.template_id].bound)
         if other.hypothetical_name(entry.spec) not in plan.indexes_used():
             lost.append(served.template_id)
     if not lost:

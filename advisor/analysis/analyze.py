@@ -52,6 +52,8 @@ from advisor.analysis.constants import (
     SampleSlots,
     fixed_value,
     number_slots,
+    placeholder_count,
+    python_value,
     sample_slots,
     slot_of,
 )
@@ -114,7 +116,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
         _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
-                    derived_filters=_derived_filters(binding), aggregates=_aggregates(query))
+                    derived_filters=_derived_filters(binding), aggregates=_aggregates(query),
+                    bound=_bound(template.text, slot_count, constants, values, catalog))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -406,6 +409,28 @@ def _constants(predicates: list[Predicate], values: Sequence[SampleSlots],
             if text is not None:
                 out[predicate] = text
     return out
+
+
+def _bound(text: str, slot_count: int, constants: Mapping[Predicate, str],
+           values: Sequence[SampleSlots], catalog: Catalog) -> tuple[tuple[int, object], ...]:
+    """(parameter position, value) of each equality's placeholder whose value is fixed
+    (``constants``). A slot is the parameter of its number only when the template has a
+    placeholder for every slot (slots are numbered in text order, and an ``IN`` list of
+    values is one of each): else nothing is bound."""
+    if placeholder_count(text) != slot_count:
+        return ()
+    out = []
+    for predicate in constants:
+        slot = slot_of(predicate.value)
+        if predicate.kind != EQUALITY or slot is None:
+            continue
+        ref = predicate.ref
+        literals = fixed_value(values, slot, same_in_all=not _is_key(
+            catalog, ref.occurrence.table, ref.column))
+        value = python_value(literals[0]) if literals and len(literals) == 1 else None
+        if value is not None:
+            out.append((slot, value))
+    return tuple(sorted(out, key=lambda pair: pair[0]))
 
 
 def _list_sizes(predicates: list[Predicate], values: Sequence[SampleSlots]

@@ -118,3 +118,25 @@ def fixed_value(samples: Sequence[SampleSlots], slot: int,
     if len(seen) == 1 and None not in seen:
         return seen.pop()
     return None
+
+
+def placeholder_count(text: str) -> int:
+    """The placeholders of a template's text (``?``, ``?1``, ``$1``, ``:name``…), strings,
+    comments and quoted names left out: its parameters, in order."""
+    return sum(1 for match in _PLACEHOLDERS.finditer(text) if not match.group("keep"))
+
+
+def python_value(literal: str) -> object:
+    """A literal in SQLite syntax as the value a parameter binds: an integer, a real or a
+    string; None for anything else (NULL, a blob, an expression).
+
+    >>> [python_value(t) for t in ("5", "-2", "2.5", "'it''s'", "NULL")]
+    [5, -2, 2.5, "it's", None]
+    """
+    if re.fullmatch(r"[-+]?\d+", literal):
+        return int(literal)
+    if re.fullmatch(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?", literal):
+        return float(literal)
+    if len(literal) >= 2 and literal[0] == literal[-1] == "'":
+        return literal[1:-1].replace("''", "'")
+    return None

@@ -79,6 +79,7 @@ class TemplateView:
     layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
     derived_filters: tuple[tuple[str, int, int], ...] = ()  # Analysis.derived_filters
     aggregates: int = 0  # Analysis.aggregates
+    bound: tuple[tuple[int, object], ...] = ()  # Analysis.bound: planned with these values
 
     def estimate(self, plan: Plan, statistics: Statistics,
                  indexes: Iterable[IndexSpec] = ()) -> Estimate:
@@ -112,7 +113,7 @@ def template_views(workload: Workload) -> Mapping[str, TemplateView]:
                           limit_hint(s.sql for s in templates[tid].samples),
                           templates[tid].count,
                           offset_hint(s.sql for s in templates[tid].samples), tables,
-                          analysis.derived_filters, analysis.aggregates)
+                          analysis.derived_filters, analysis.aggregates, analysis.bound)
         for tid, analysis in workload.analyses.items() if analysis.ok
     })
 
@@ -223,7 +224,7 @@ class EstimatedPricer(Pricer):
 
     def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
         view = self.views[template_id]
-        plan = self.whatif.plan(view.text, view.tables, indexes)
+        plan = self.whatif.plan(view.text, view.tables, indexes, view.bound)
         estimate = self._estimates.get((template_id, plan))
         if estimate is None:
             matches = self.matches.get(template_id)

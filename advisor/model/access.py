@@ -95,6 +95,11 @@ class Analysis:
     # Aggregate calls of the outermost SELECT (its columns and HAVING): each costs a
     # little for every row it aggregates.
     aggregates: int = 0
+    # (parameter position, value) of each placeholder an equality always holds the same
+    # literal in (``status = ?`` always 5): planned with it bound, as SQLite plans once
+    # the value is bound (a partial index WHERE status = 5 is usable then, never with
+    # the placeholder unbound).
+    bound: tuple[tuple[int, object], ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -173,7 +173,8 @@ class WhatIf(SchemaCopy):
         stat_rows = _base_stats(catalog, statistics) if statistics.planner_has_stats else None
         super().__init__(catalog.ddl, stat_rows)
         self._built: dict[IndexSpec, str] = {}
-        self._cache: dict[tuple[str, frozenset[IndexSpec]], Plan] = {}
+        self._cache: dict[tuple[str, frozenset[IndexSpec], tuple[tuple[int, object], ...]],
+                          Plan] = {}
         self._parameters: dict[str, tuple[None, ...]] = {}
         self._contained = not any(_reaches_elsewhere(statement) for statement in catalog.ddl)
         self._relevance = Relevance(catalog)
@@ -185,8 +186,11 @@ class WhatIf(SchemaCopy):
     def counters(self) -> WhatIfCounters:
         return WhatIfCounters(self._calls, self._hits, self._builds)
 
-    def plan(self, sql: str, tables: Iterable[str], config: Iterable[IndexSpec] = ()) -> Plan:
-        """The plan of ``sql`` with the catalog's indexes plus ``config``'s."""
+    def plan(self, sql: str, tables: Iterable[str], config: Iterable[IndexSpec] = (),
+             bound: Sequence[tuple[int, object]] = ()) -> Plan:
+        """The plan of ``sql`` with the catalog's indexes plus ``config``'s; its parameters
+        unbound (NULL) but for ``bound``'s (position, value), the same for every plan of
+        one ``sql`` (Analysis.bound)."""
         touched = {t.lower() for t in tables}
         relevant = frozenset(ix for ix in config if ix.table.lower() in touched)
         # Keyed by what the planner could use; planned with every index of the touched
@@ -194,14 +198,20 @@ class WhatIf(SchemaCopy):
         # tables under the same configuration, finds them built.
         usable = (self._relevance.usable(sql, relevant) if self._contained
                   else relevant)  # a view or trigger may use what the text does not name
-        key = (sql, usable)
+        key = (sql, usable, tuple(bound))
         self._calls += 1
         cached = self._cache.get(key)
         if cached is not None:
             self._hits += 1
             return cached
         self._apply(relevant, touched)
-        plan = self.explain(sql, self._nulls(sql))
+        parameters: Sequence[object] = self._nulls(sql)
+        if bound:
+            parameters = list(parameters)
+            for position, value in bound:
+                if position < len(parameters):
+                    parameters[position] = value
+        plan = self.explain(sql, parameters)
         self._cache[key] = plan
         return plan
 
