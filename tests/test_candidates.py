@@ -112,6 +112,17 @@ def test_unreadable_index_specs_are_named_errors(text: str) -> None:
         parse_index(text)
 
 
+def test_a_partial_index_as_the_reports_print_it_reads_back() -> None:
+    """The reports print partial candidates whose WHERE holds a list; read back, the
+    columns end at the first parenthesis that closes them (it once ran on to the
+    list's, and any such index given to --against or compare was refused)."""
+    spec = parse_index("workflow_action(workflow_id, executed, id) "
+                       "WHERE trigger_type IN ('on_workflow_start', 'on_jobs_ready')")
+    assert spec.column_names == ("workflow_id", "executed", "id")
+    assert spec.where == "trigger_type IN ('on_workflow_start', 'on_jobs_ready')"
+    assert parse_index(spec.describe()) == spec
+
+
 def test_index_spec_checked_against_the_catalog(torc) -> None:
     catalog, _ = torc
     with pytest.raises(IndexSpecError, match="no column"):

@@ -69,7 +69,8 @@ class IndexSpec:
                      for n in range(1, len(self.columns)))
 
 
-_SPEC = re.compile(r"^\s*([\w\"`\[\]]+)\s*\((.*)\)\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
+# The columns end at the first ")": a WHERE may hold parentheses (``status IN (6, 7)``).
+_SPEC = re.compile(r"^\s*([\w\"`\[\]]+)\s*\(([^()]*)\)\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
 
 
 def parse_index(text: str) -> IndexSpec:
@@ -77,6 +78,8 @@ def parse_index(text: str) -> IndexSpec:
 
     >>> parse_index("job(workflow_id, status DESC)").describe()
     'job(workflow_id, status DESC)'
+    >>> parse_index("job(workflow_id) WHERE status IN (6, 7, 8)").where
+    'status IN (6, 7, 8)'
     """
     match = _SPEC.match(text)
     if not match:
