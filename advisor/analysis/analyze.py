@@ -110,14 +110,15 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
         return Analysis(template.id, write=write, returns=_returns(statement))
     binding = bind(query, catalog)
     predicates = _predicates(binding)
-    constants = _constants(predicates, values, catalog)
+    fixed = _fixed(predicates, values, catalog)
+    constants = _constants(predicates, fixed)
     sizes = _list_sizes(predicates, values)
     reads = tuple(
         _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
                     derived_filters=_derived_filters(binding), aggregates=_aggregates(query),
-                    bound=_bound(template.text, slot_count, constants, values, catalog))
+                    bound=_bound(template.text, slot_count, fixed))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -393,42 +394,46 @@ def _seeks_prefix(side: Side) -> bool:
 # --- constant predicates -----------------------------------------------------------
 
 
-def _constants(predicates: list[Predicate], values: Sequence[SampleSlots],
-               catalog: Catalog) -> dict[Predicate, str]:
-    """Predicates whose value is fixed, as SQL text such as ``status = 5``."""
-    out = {p: f"{p.ref.column} IS NULL" for p in predicates if p.kind == IS_NULL}
-    slotted = [p for p in predicates if slot_of(p.value) is not None]
-    if not slotted or not values:
-        return out
-    for predicate in slotted:
+def _fixed(predicates: list[Predicate], values: Sequence[SampleSlots],
+           catalog: Catalog) -> dict[Predicate, tuple[str, ...]]:
+    """The literal(s) each predicate with a value slot always holds in the samples."""
+    out = {}
+    for predicate in predicates:
+        slot = slot_of(predicate.value)
+        if slot is None or not values:
+            continue
         ref = predicate.ref
-        literals = fixed_value(values, slot_of(predicate.value),  # type: ignore[arg-type]
+        literals = fixed_value(values, slot,
                                same_in_all=not _is_key(catalog, ref.occurrence.table, ref.column))
         if literals is not None:
-            text = _constant_text(predicate, literals)
-            if text is not None:
-                out[predicate] = text
+            out[predicate] = literals
     return out
 
 
-def _bound(text: str, slot_count: int, constants: Mapping[Predicate, str],
-           values: Sequence[SampleSlots], catalog: Catalog) -> tuple[tuple[int, object], ...]:
-    """(parameter position, value) of each equality's placeholder whose value is fixed
-    (``constants``). A slot is the parameter of its number only when the template has a
-    placeholder for every slot (slots are numbered in text order, and an ``IN`` list of
-    values is one of each): else nothing is bound."""
+def _constants(predicates: list[Predicate],
+               fixed: Mapping[Predicate, tuple[str, ...]]) -> dict[Predicate, str]:
+    """Predicates whose value is fixed, as SQL text such as ``status = 5``."""
+    out = {p: f"{p.ref.column} IS NULL" for p in predicates if p.kind == IS_NULL}
+    for predicate, literals in fixed.items():
+        text = _constant_text(predicate, literals)
+        if text is not None:
+            out[predicate] = text
+    return out
+
+
+def _bound(text: str, slot_count: int, fixed: Mapping[Predicate, tuple[str, ...]]
+           ) -> tuple[tuple[int, object], ...]:
+    """(parameter position, value) of each equality's placeholder whose value is fixed.
+    A slot is the parameter of its number only when the template has a placeholder for
+    every slot (slots are numbered in text order, and an ``IN`` list of values is one of
+    each): else nothing is bound."""
     if placeholder_count(text) != slot_count:
         return ()
     out = []
-    for predicate in constants:
+    for predicate, literals in fixed.items():
         slot = slot_of(predicate.value)
-        if predicate.kind != EQUALITY or slot is None:
-            continue
-        ref = predicate.ref
-        literals = fixed_value(values, slot, same_in_all=not _is_key(
-            catalog, ref.occurrence.table, ref.column))
-        value = python_value(literals[0]) if literals and len(literals) == 1 else None
-        if value is not None:
+        value = python_value(literals[0]) if len(literals) == 1 else None
+        if predicate.kind == EQUALITY and slot is not None and value is not None:
             out.append((slot, value))
     return tuple(sorted(out, key=lambda pair: pair[0]))
 
