@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 
 from advisor.analysis.binding import Unanalysable
@@ -33,6 +34,7 @@ from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import prepare
 
+Counted = dict[tuple[str, tuple[str, ...], tuple[object, ...]], int]  # each query, once
 MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
 
 
@@ -41,7 +43,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
     """Per template id: (table, equality columns) -> rows matched, the median over its
     replayed statements."""
     connection = open_read_only(database)
-    counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int] = {}
+    counted: Counted = {}
     try:
         out: dict[str, Matches] = {}
         for template_id, _, statements in replayed.statements:
@@ -100,35 +102,38 @@ def _predicates(sql: str, workload: Workload
             for where in dict.fromkeys([*equal, *bounds])]
 
 
-def _first(connection: sqlite3.Connection,
-           counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int], table: str,
+def _first(connection: sqlite3.Connection, counted: Counted, table: str,
            pairs: tuple[tuple[str, object], ...]) -> int | None:
     """Rows stored before the first one the equalities match (every row when none does);
     None where the table has no rowid."""
-    terms = [f"{quote_identifier(c)} IS ?" for c, _ in pairs]
-    values = tuple(v for _, v in pairs)
-    key = (table, (FIRST_MARK, *terms), values)
+    condition, values = _where(pairs)
+    key = (table, (FIRST_MARK, condition), values)
     if key not in counted:
         name = quote_identifier(table)
         try:
             counted[key] = connection.execute(
                 f"SELECT count(*) FROM {name} WHERE rowid < coalesce((SELECT min(rowid) "
-                f"FROM {name} WHERE {' AND '.join(terms)}), (SELECT max(rowid) + 1 FROM "
-                f"{name}))", values).fetchone()[0]
+                f"FROM {name} WHERE {condition}), (SELECT max(rowid) + 1 FROM {name}))",
+                values).fetchone()[0]
         except sqlite3.OperationalError:  # WITHOUT ROWID
             return None
     return counted[key]
 
 
-def _count(connection: sqlite3.Connection,
-           counted: dict[tuple[str, tuple[str, ...], tuple[object, ...]], int], table: str,
+def _count(connection: sqlite3.Connection, counted: Counted, table: str,
            pairs: tuple[tuple[str, object], ...], bounds: list[Bound] | None = None) -> int:
-    terms = ([f"{quote_identifier(c)} IS ?" for c, _ in pairs]
-             + [f"{quote_identifier(c)} {op} ?" for c, op, _ in bounds or ()])
-    values = tuple(v for _, v in pairs) + tuple(v for _, _, v in bounds or ())
-    key = (table, tuple(terms), values)
+    condition, values = _where(pairs, bounds or ())
+    key = (table, (condition,), values)
     if key not in counted:
         counted[key] = connection.execute(
-            f"SELECT count(*) FROM {quote_identifier(table)} WHERE {' AND '.join(terms)}",
+            f"SELECT count(*) FROM {quote_identifier(table)} WHERE {condition}",
             values).fetchone()[0]
     return counted[key]
+
+
+def _where(pairs: tuple[tuple[str, object], ...], bounds: Sequence[Bound] = ()
+           ) -> tuple[str, tuple[object, ...]]:
+    """The equalities (``IS``: NULL matches NULL) and bounds ANDed, with their values."""
+    terms = ([f"{quote_identifier(c)} IS ?" for c, _ in pairs]
+             + [f"{quote_identifier(c)} {op} ?" for c, op, _ in bounds])
+    return " AND ".join(terms), tuple(v for _, v in pairs) + tuple(v for _, _, v in bounds)
