@@ -327,8 +327,8 @@ def time_together(sandboxes: Sequence[Sandbox],
             for box in sandboxes:
                 box.hold_transaction()
         try:
-            _take_turns(sandboxes, kind, statements, repetitions * closer, tallies, seconds,
-                        stopped, live, closer)
+            _take_turns(sandboxes, kind, statements, repetitions, tallies, seconds, stopped,
+                        live, closer)
         finally:
             if kind == "write":
                 for box in sandboxes:
@@ -356,8 +356,8 @@ def _take_turns(sandboxes: Sequence[Sandbox], kind: str, statements: Sequence[st
                 live.remove(i)
                 continue
             mine.append(outcome.seconds)
-            if len(mine) >= repetitions and (sum(mine) >= FAST_SECONDS * closer
-                                             or len(mine) >= FAST_RUNS * closer):
+            if len(mine) >= repetitions * closer and (sum(mine) >= FAST_SECONDS * closer
+                                                      or len(mine) >= FAST_RUNS * closer):
                 live.remove(i)
 
 
