@@ -151,10 +151,10 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
     with ExitStack() as stack:
-        statements = matches = None
-        if measure_on is not None:
-            statements, matches = _replayed(workload, measure_on, feedback)
-        estimated = stack.enter_context(estimated_pricer(workload, matches=matches))
+        replayed = (_replayed(workload, measure_on, feedback)
+                    if measure_on is not None else None)
+        estimated = stack.enter_context(estimated_pricer(
+            workload, matches=replayed[1] if replayed is not None else None))
         candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
         specs = tuple(dict.fromkeys((*candidate_specs(candidate_set), *existing)))
         bytes_of = {spec: index_bytes(spec, workload.catalog, workload.statistics)
@@ -168,9 +168,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         pricer: Pricer = estimated
         measuring: Measuring | None = None
         measured: MeasuredDecision | None = None
-        if measure_on is not None and statements is not None:
-            pricer = measuring = _measured_pricer(workload, estimated, statements, matches,
-                                                  measure_on, stack)
+        if measure_on is not None and replayed is not None:
+            pricer = measuring = _measured_pricer(workload, estimated, *replayed, measure_on,
+                                                  stack)
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
                                          algorithm, measure_on.described, feedback)
         chosen = selection.chosen
@@ -238,7 +238,7 @@ def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback
 
 
 def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements: ReplaySet,
-                     matches: Mapping[str, Matches] | None, measure_on: MeasureOn,
+                     matches: Mapping[str, Matches], measure_on: MeasureOn,
                      stack: ExitStack) -> Measuring:
     """A pricer replaying the workload on working copies of the database, closed with
     ``stack``; in the statistics state the recommendation plans for. A target planned
