@@ -77,6 +77,14 @@ def test_a_spec_with_an_equals_sign_is_not_a_name(workload: Workload) -> None:
     assert resolve_configurations([where], workload) == [(where, (parse_index(where),))]
 
 
+def test_an_index_list_longer_than_a_file_name_is_read_as_a_list(workload: Workload) -> None:
+    """The system refuses to look up a name over 255 bytes: the list is still a list."""
+    listed = "; ".join(f"item(owner, name) WHERE owner = {i}" for i in range(12))
+    assert len(listed) > 255
+    [(label, specs)] = resolve_configurations([listed], workload)
+    assert label == listed and len(specs) == 12
+
+
 def test_recommended_is_searched_for_once(workload: Workload,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     searches = []

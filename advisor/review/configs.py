@@ -43,7 +43,7 @@ def _resolve(text: str, workload: Workload,
         return NONE, ()
     if text == RECOMMENDED:
         return RECOMMENDED, recommended()
-    if Path(text).is_file():
+    if _is_file(text):
         return Path(text).name, tuple(load_index_list(text, workload.catalog))
     named = _NAMED.match(text)
     if named and "(" not in named.group(1):
@@ -51,3 +51,12 @@ def _resolve(text: str, workload: Workload,
         return named.group(1), indexes
     specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
     return text, specs
+
+
+def _is_file(text: str) -> bool:
+    """Whether ``text`` names a file; an index list longer than a file name can be is not
+    one (the system refuses to look it up)."""
+    try:
+        return Path(text).is_file()
+    except OSError:
+        return False
