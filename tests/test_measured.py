@@ -472,3 +472,31 @@ def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path
         deciding = _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
                              lambda _text: None)
         assert b in deciding.problem(pricer).candidates
+
+
+def test_the_rounds_sets_together_are_measured_when_they_differ(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """Two rounds chose item(a) and item(b) (each serving one group of lookups): both
+    together is measured as one more set to keep; rounds that agree add none."""
+    _, database = items
+    specs = candidate_specs(generate(workload.analyses, workload.catalog, workload.statistics))
+
+    def problem_of(pricer: Pricer) -> Problem:
+        return build_problem(pricer, specs, lambda s: 1, {})
+
+    a, b = parse_index("item(a)"), parse_index("item(b)")
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        first = select(problem_of(estimated), Budget(), 0.01, "auto")
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        deciding = _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
+                             lambda _text: None)
+        deciding.selections = [replace(first, chosen=frozenset({a})),
+                               replace(first, chosen=frozenset({b}))]
+        sets = deciding.joined(1)
+        assert [s.chosen for s in sets] == [{a}, {b}, {a, b}]
+        assert a not in sets[-1].rejected and b not in sets[-1].rejected
+        assert deciding.history[-1].together
+        assert all(pricer.is_measured(t, frozenset({a, b})) for t in pricer.replayable)
+        deciding.selections = [replace(first, chosen=frozenset({b}))] * 2
+        assert [s.chosen for s in deciding.joined(1)] == [{b}, {b}]

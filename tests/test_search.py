@@ -324,6 +324,22 @@ def test_with_bundles_only_pairs_within_one_are_tried() -> None:
     assert select(problem(()), algorithm="greedy").chosen == frozenset()
 
 
+def test_a_start_is_improved_in_place_of_a_set_grown_from_none() -> None:
+    """The chain joins cheaply only whole, and nothing outside a bundle finds it: grown
+    from none the greedy search stops at nothing, started from the chain it keeps it
+    (and drops the useless x0 it was handed); exact components ignore the start."""
+    assert select(chain(None), algorithm="greedy").chosen == frozenset()
+    started = select(chain(None), algorithm="greedy", start=frozenset({"l", "n", "s", "x0"}))
+    assert started.chosen == {"l", "n", "s"} and started.cost == 10.0 + 3
+    # From the set it would grow, the search evaluates fewer configurations.
+    problem = one_table(templates=10, upkeep=0.5)
+    grown = select(problem)
+    started = select(problem, start=grown.chosen)
+    assert started.chosen == grown.chosen and started.evaluations < grown.evaluations
+    assert select(chain(None), algorithm="exact", start=frozenset({"x0"})).chosen == {
+        "l", "n", "s"}
+
+
 def test_idle_candidates_cost_no_call() -> None:
     calls: list[tuple[str, frozenset[str]]] = []
     problem = two_groups(calls)

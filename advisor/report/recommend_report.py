@@ -172,7 +172,7 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "statistics": " and ".join(m.states),
         "rounds": [{"round": r.number, "indexes": [str(s) for s in r.chosen],
                     "seconds": _round(r.seconds), "measured_share": round(r.measured_share, 4),
-                    "keys_measured": r.measured} for r in m.rounds],
+                    "keys_measured": r.measured, "together": r.together} for r in m.rounds],
         "estimate_set": {"indexes": [str(s) for s in m.estimate_set],
                          "seconds": _round(m.estimate_seconds)},
         "against_today": _difference(m.against_today),
@@ -342,7 +342,8 @@ def _basis_header(measured: Any) -> list[str]:
 def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
     return [
         heading("Measured search", markdown),
-        tabulate([[r["round"], len(r["indexes"]), "\n".join(r["indexes"]),
+        tabulate([[f"{r['round']} (together)" if r["together"] else r["round"],
+                   len(r["indexes"]), "\n".join(r["indexes"]),
                    f"{r['seconds']:,.3f} s", f"{r['measured_share']:.0%}",
                    r["keys_measured"]] for r in measured["rounds"]],
                  headers=["round", "n", "chosen set", "workload", "measured", "new keys"],
@@ -350,8 +351,8 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         "",
         "Each round measures the set the search chose (with the best set it found, each "
         "index dropped in turn and the moves it weighs most), then searches again on what "
-        "was measured. measured: the share of the templates the set changes priced by "
-        "replay.",
+        "was measured; (together): the rounds' sets together, measured. measured: the "
+        "share of the templates the set changes priced by replay.",
         ""]
 
 

@@ -27,7 +27,9 @@ How it searches
      replacing by a smaller one whatever costs least per byte freed (the
      relaxation of Bruno and Chaudhuri). With a budget, each point of those
      paths that fits is improved by replacements no larger, and the three
-     best again by any move that keeps within the budget.
+     best again by any move that keeps within the budget. Given a ``start``
+     set (the measured search's last), the additions are skipped: the
+     improving moves begin from its members in the component.
    - ``auto``: exact for components of at most ``exact_limit`` candidates,
      greedy above.
 3. Combination: the budget (``max_indexes``, ``max_bytes``) holds across
@@ -277,6 +279,7 @@ class SearchContext:
     bytes_of: Mapping[Item, int]
     budget: Budget
     exact_limit: int
+    start: frozenset[Item] = frozenset()  # greedy: improve this set, not one grown from none
 
     def point(self, component: Component, config: Iterable[Item]) -> Point:
         items = tuple(sorted(config))
@@ -391,9 +394,14 @@ def search_exact(component: Component, context: SearchContext) -> Frontier:
 
 
 def search_greedy(component: Component, context: SearchContext) -> Frontier:
-    """Greedy additions, improving swaps, then shrinking; see the module docstring."""
+    """Greedy additions, improving swaps, then shrinking; see the module docstring. From
+    ``context.start`` (its members in the component), improving swaps from there."""
     free = replace(context, budget=Budget())
-    path = _greedy_path(component, free)
+    begun = context.start.intersection(component.candidates)
+    if begun:
+        path = [free.point(component, ()), free.point(component, begun)]
+    else:
+        path = _greedy_path(component, free)
     top = _improve(path[-1], component, free, _MOVES)
     points = [*path, top, *_shrink(top, component, free, per_byte=False)]
     if context.budget.max_bytes is not None:
@@ -525,8 +533,10 @@ def _pairs(component: Component, context: SearchContext,
 
 
 def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
-           algorithm: str = "auto", exact_limit: int = 14) -> Selection:
-    """The minimal set within ``tolerance`` of the best cost found within ``budget``."""
+           algorithm: str = "auto", exact_limit: int = 14,
+           start: frozenset[Item] = frozenset()) -> Selection:
+    """The minimal set within ``tolerance`` of the best cost found within ``budget``;
+    ``start``: a set the greedy search improves in place of growing one from none."""
     if algorithm not in ALGORITHMS:
         raise SearchError(f"unknown search algorithm {algorithm!r}: choose one of "
                           f"{', '.join(ALGORITHMS)}")
@@ -538,7 +548,7 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
     if missing:
         raise SearchError(f"no size estimate for {len(missing)} candidate(s), e.g. {missing[0]}")
     memo = CostMemo(problem)
-    context = SearchContext(memo, problem.bytes_of, budget, exact_limit)
+    context = SearchContext(memo, problem.bytes_of, budget, exact_limit, frozenset(start))
     components, idle = split(problem)
     fronts = [ALGORITHMS[algorithm](component, context) for component in components]
     fixed = [t for t in problem.templates if not memo.relevant[t]]
