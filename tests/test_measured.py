@@ -500,3 +500,35 @@ def test_the_rounds_sets_together_are_measured_when_they_differ(
         assert all(pricer.is_measured(t, frozenset({a, b})) for t in pricer.replayable)
         deciding.selections = [replace(first, chosen=frozenset({b}))] * 2
         assert [s.chosen for s in deciding.joined(1)] == [{b}, {b}]
+
+
+@pytest.mark.parametrize("slow", [0.0, 1e9])
+def test_a_template_slow_in_every_known_run_is_not_run_untimed_first(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+        slow: float) -> None:
+    """The first session counts each template's steps in an untimed run (and warms the
+    caches); later ones skip it for a template whose every known run took SLOW_SECONDS
+    (a threshold of 0: every template; of 1e9 s: none)."""
+    from advisor.replay import pricing as replay_pricing
+    from advisor.replay.sandbox import Sandbox
+
+    _, database = items
+    monkeypatch.setattr(replay_pricing, "SLOW_SECONDS", slow)
+    counted: list[str] = []
+    count_steps = Sandbox.count_steps
+
+    def spy(self: Sandbox, sql: str, write: bool) -> int | None:
+        counted.append(sql)
+        return count_steps(self, sql, write)
+
+    monkeypatch.setattr(Sandbox, "count_steps", spy)
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        pricer.measure([frozenset()])
+        first = len(counted)
+        assert first == len(pricer.replayable)
+        both = frozenset({parse_index("item(a)"), parse_index("item(b)")})
+        pricer.measure([both])
+        assert len(counted) - first == (0 if slow == 0.0 else len(pricer.replayable))
+        assert all(pricer.is_measured(t, both) for t in pricer.replayable)

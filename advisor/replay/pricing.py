@@ -68,6 +68,7 @@ from advisor.whatif.planner import WhatIf
 
 FALLBACK_SECONDS_PER_STEP = 1e-7  # a cost-model row step, before anything is measured
 WARM_SECONDS = 0.01  # a first run faster than this: each statement is run once untimed
+SLOW_SECONDS = 0.05  # every known run of a template this slow: no untimed first run
 STEP_GAP = 1.2  # step counts this far apart (either way) differ, for StepCheck
 CLOSER = 3  # a comparison timed again ``closer``: this many times the runs
 
@@ -471,14 +472,22 @@ class MeasuredPricer(Pricer):
         """The template's statements timed on every copy in turn, after a first run of
         its first statement, untimed, that counts its VM steps and warms the caches
         (and, for a fast template, a run of each other statement too); and its plan
-        on each copy."""
+        on each copy. A template whose every known run took SLOW_SECONDS or more
+        has no untimed run: one cold run moves no median of three of a statement that
+        reads that much, and on TPC-H the untimed runs of its scans were a tenth of
+        ``recommend --db``."""
         if not copies:
             return []
         sample = self._samples[template_id]
         first, write = sample[2][0], sample[1] == "write"
-        steps = []
+        known = self._anchors.get(template_id, [])
+        slow = bool(known) and min(median for _, median in known) >= SLOW_SECONDS
+        steps: list[int | None] = []
         for copy in copies:
             started = time.perf_counter()
+            if slow:
+                steps.append(None)
+                continue
             steps.append(copy.sandbox.count_steps(first, write))
             self._runs += 1
             if time.perf_counter() - started < WARM_SECONDS:
