@@ -21,6 +21,7 @@ from advisor.advise.measured import (
     _costliest,
     _Decision,
     _slowdowns,
+    _slowed_reads,
     earn_places,
 )
 from advisor.advise.recommend import recommend
@@ -36,7 +37,7 @@ from advisor.replay.pricing import Comparison, MeasuredPricer
 from advisor.replay.states import BothStates
 from advisor.replay.workbench import Workbench
 from advisor.search.problem import build_problem, candidate_specs
-from advisor.search.search import Budget, Problem, select
+from advisor.search.search import Budget, Problem, Selection, select
 
 ROWS = 20_000
 SCHEMA = ("CREATE TABLE item (id INTEGER PRIMARY KEY, a INTEGER NOT NULL, b INTEGER NOT NULL, "
@@ -445,6 +446,24 @@ def test_a_template_slower_in_one_statistics_state_alone_is_reported_so() -> Non
     assert slower[1].net_saving == 2.0 and slower[1].indexes == (spec,)
 
 
+@contextmanager
+def _deciding(workload: Workload, database: Path
+              ) -> Iterator[tuple[MeasuredPricer, _Decision, Selection]]:
+    """A measured decision under way on copies of ``database``: its pricer, the decision
+    (over the candidates the workload's analyses generate) and the estimate's search."""
+    specs = candidate_specs(generate(workload.analyses, workload.catalog, workload.statistics))
+
+    def problem_of(pricer: Pricer) -> Problem:
+        return build_problem(pricer, specs, lambda s: 1, {})
+
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        first = select(problem_of(estimated), Budget(), 0.01, "auto")
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        yield pricer, _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
+                                lambda _text: None), first
+
+
 def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path) -> None:
     """80 lookups by b beside 20,000 inserts: the estimate prices item(b)'s upkeep above
     what it saves the lookups and leaves it out; the measured search still weighs it,
@@ -457,20 +476,10 @@ def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path
     connection.commit()
     connection.close()
     workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
-    specs = candidate_specs(generate(workload.analyses, workload.catalog, workload.statistics))
-
-    def problem_of(pricer: Pricer) -> Problem:
-        return build_problem(pricer, specs, lambda s: 1, {})
-
-    with estimated_pricer(workload) as estimated, Workbench(
-            database, workload.catalog, False, 5.0) as bench:
-        first = select(problem_of(estimated), Budget(), 0.01, "auto")
-        b = parse_index("item(b)")
+    b = parse_index("item(b)")
+    with _deciding(workload, database) as (pricer, deciding, first):
         assert first.chosen == frozenset()
         assert first.rejected[b] is Reason.NOT_IN_OPTIMUM  # reported: not-worth-its-writes
-        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
-        deciding = _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
-                             lambda _text: None)
         assert b in deciding.problem(pricer).candidates
 
 
@@ -479,18 +488,8 @@ def test_the_rounds_sets_together_are_measured_when_they_differ(
     """Two rounds chose item(a) and item(b) (each serving one group of lookups): both
     together is measured as one more set to keep; rounds that agree add none."""
     _, database = items
-    specs = candidate_specs(generate(workload.analyses, workload.catalog, workload.statistics))
-
-    def problem_of(pricer: Pricer) -> Problem:
-        return build_problem(pricer, specs, lambda s: 1, {})
-
     a, b = parse_index("item(a)"), parse_index("item(b)")
-    with estimated_pricer(workload) as estimated, Workbench(
-            database, workload.catalog, False, 5.0) as bench:
-        first = select(problem_of(estimated), Budget(), 0.01, "auto")
-        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
-        deciding = _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
-                             lambda _text: None)
+    with _deciding(workload, database) as (pricer, deciding, first):
         deciding.selections = [replace(first, chosen=frozenset({a})),
                                replace(first, chosen=frozenset({b}))]
         sets = deciding.joined(1)
@@ -532,3 +531,35 @@ def test_a_template_slow_in_every_known_run_is_not_run_untimed_first(
         pricer.measure([both])
         assert len(counted) - first == (0 if slow == 0.0 else len(pricer.replayable))
         assert all(pricer.is_measured(t, both) for t in pricer.replayable)
+
+
+def test_a_read_slower_with_the_set_than_today_is_repaired(tmp_path: Path) -> None:
+    """item(b) serves the lookups by b, and leads SQLite to a range over nine tenths of
+    the rows, b stored in no order: three times a scan. Timed against today, the range
+    is slower; a repair that covers it, item(b, name), is measured and taken."""
+    log, database = tmp_path / "ranges.log", tmp_path / "ranges.db"
+    log.write_text(B_LOOKUPS + "".join(
+        f"SELECT sum(length(name)) FROM item WHERE b >= {100 + k} AND b < {9900 - k}\n"
+        for k in range(20)))
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA)
+    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
+                           ((i % 2, i * 7919 % 10_000, f"item {i}") for i in range(ROWS)))
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    b, covering = parse_index("item(b)"), parse_index("item(b, name)")
+    with _deciding(workload, database) as (pricer, deciding, first):
+        assert covering in deciding.everyone
+        pricer.measure([frozenset()])
+        final = replace(first, chosen=frozenset({b}))
+        today = pricer.compare(final.chosen, [frozenset()], settled=3.0)[0]
+        [ranges] = _slowed_reads(pricer, today)
+        assert pricer.views[ranges].text.startswith("SELECT sum(length(name))")
+        repaired = deciding.repaired(final, today)
+        assert repaired is not None and repaired.chosen == {b, covering}
+        assert covering not in repaired.rejected
+        # With the repair there, nothing is slower than today: no more repairs.
+        again = pricer.compare(repaired.chosen, [frozenset()], settled=3.0)[0]
+        assert _slowed_reads(pricer, again) == []
+        assert deciding.repaired(repaired, again) is None
