@@ -20,6 +20,7 @@ from advisor.advise.measured import (
     MeasureOn,
     _costliest,
     _Decision,
+    _rejection,
     _slowdowns,
     _slowed_reads,
     earn_places,
@@ -556,9 +557,12 @@ def test_a_read_slower_with_the_set_than_today_is_repaired(tmp_path: Path) -> No
         today = pricer.compare(final.chosen, [frozenset()], settled=3.0)[0]
         [ranges] = _slowed_reads(pricer, today)
         assert pricer.views[ranges].text.startswith("SELECT sum(length(name))")
+        # Rejected beside another set, it is still a repair here (and no longer rejected).
+        deciding.banned[covering] = _rejection(
+            Earned(covering, difference([1.0] * 5, [1.0] * 5), (), False))
         repaired = deciding.repaired(final, today)
         assert repaired is not None and repaired.chosen == {b, covering}
-        assert covering not in repaired.rejected
+        assert covering not in repaired.rejected and covering not in deciding.banned
         # With the repair there, nothing is slower than today: no more repairs.
         again = pricer.compare(repaired.chosen, [frozenset()], settled=3.0)[0]
         assert _slowed_reads(pricer, again) == []
