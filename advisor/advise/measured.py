@@ -305,10 +305,7 @@ class _Decision:
             self.say(f"measuring the rounds' sets together: {len(together)} indexes")
             fresh = self.pricer.measure([together], verify=True)
             fresh += self.pricer.measure([together])
-            last = measured[-1]
-            joined = _without(replace(last, rejected={
-                c: r for c, r in last.rejected.items() if c not in together}),
-                together, {}, self.pricer)
+            joined = _without(measured[-1], together, {}, self.pricer)
             self._note(joined, len(self.history) + 1, fresh, together=True)
             measured = self.selections[start - 1:]
         return measured
@@ -449,8 +446,7 @@ class _Decision:
             return None
         [spec] = move - chosen
         self.banned.pop(spec, None)  # it earns its place beside this set
-        return _without(replace(final, rejected={
-            c: r for c, r in final.rejected.items() if c != spec}), move, {}, pricer)
+        return _without(final, move, {}, pricer)
 
     def _bundled(self, chosen: frozenset[IndexSpec]
                  ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
@@ -601,15 +597,21 @@ def _slowed_reads(pricer: Measuring, today: Comparison) -> list[str]:
     """The reads ``today`` (the set against none) times slower with the set beyond noise,
     in their worse statistics state or in one alone, those losing most first."""
     found = []
-    for template, merged in today.templates.items():
-        if pricer.views[template].write is not None:
-            continue
-        sides = [merged, *(d for differences in today.by_state.values()
-                           if (d := differences.get(template)) is not None)]
-        lost = max((d.delta for d in sides if d.faster), key=abs, default=None)
-        if lost is not None:
-            found.append((lost, template))  # lost < 0: today is faster
+    for template in today.templates:
+        sides = _slower_sides(today, template)
+        if sides and pricer.views[template].write is None:
+            lost = min(d.delta for _, d in sides)  # < 0: today is faster
+            found.append((lost, template))
     return [template for _, template in sorted(found)]
+
+
+def _slower_sides(today: Comparison, template: str) -> list[tuple[str | None, Difference]]:
+    """Where ``today`` (the set against none) times ``template`` slower with the set beyond
+    noise: its worse statistics state (None), then each state it was timed in alone."""
+    sides = [(None, today.templates[template])] + [
+        (state, d) for state, differences in today.by_state.items()
+        if (d := differences.get(template)) is not None]
+    return [(state, d) for state, d in sides if d.faster]  # today, the other side, faster
 
 
 def _kept(measured: Sequence[Selection], pricer: Measuring,
@@ -691,11 +693,11 @@ def _rejection(earned: Earned) -> Decision:
 def _without(selection: Selection, chosen: frozenset[IndexSpec],
              rejected: Mapping[IndexSpec, Decision], pricer: Measuring) -> Selection:
     """The selection with ``chosen`` as its set and the measured rejections among the
-    reasons for the rest."""
+    reasons for the rest (a reason an index of ``chosen`` had is gone)."""
     codes = {spec: decision.code for spec, decision in rejected.items()}
     return replace(
         selection, chosen=chosen, cost=pricer.totals(chosen).total,
-        rejected={**selection.rejected, **codes},
+        rejected={c: r for c, r in {**selection.rejected, **codes}.items() if c not in chosen},
         components=tuple(replace(c, chosen=c.chosen & chosen) for c in selection.components))
 
 
@@ -714,13 +716,9 @@ def _slowdowns(pricer: Measuring, today: Comparison, chosen: frozenset[IndexSpec
     gains = {e.spec: e.gain for e in earned if e.kept}
     out = []
     for template_id in sorted(today.templates):
-        # today (the other side) faster than with the set
-        slower = [(None, today.templates[template_id])] + [
-            (state, d) for state, differences in today.by_state.items()
-            if (d := differences.get(template_id)) is not None]
-        found = next(((state, d) for state, d in slower if d.faster), None)
-        if found is not None:
-            state, d = found
+        sides = _slower_sides(today, template_id)
+        if sides:
+            state, d = sides[0]
             mine = tuple(sorted(pricer.restrict(chosen, template_id)))
             out.append(Slowdown(template_id, d.other, d.base, d.band, mine,
                                 sum(gains.get(spec, 0.0) for spec in mine), state))

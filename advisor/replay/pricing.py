@@ -484,10 +484,10 @@ class MeasuredPricer(Pricer):
         slow = bool(known) and min(median for _, median in known) >= SLOW_SECONDS
         steps: list[int | None] = []
         for copy in copies:
-            started = time.perf_counter()
             if slow:
                 steps.append(None)
                 continue
+            started = time.perf_counter()
             steps.append(copy.sandbox.count_steps(first, write))
             self._runs += 1
             if time.perf_counter() - started < WARM_SECONDS:
