@@ -340,6 +340,27 @@ def test_a_start_is_improved_in_place_of_a_set_grown_from_none() -> None:
         "l", "n", "s"}
 
 
+def test_moves_worth_a_sliver_of_the_tolerance_are_not_taken() -> None:
+    """Each index saves a tenth of the one before: past a tenth of the tolerance's band the
+    greedy search stops growing the set (the shrink would take such indexes away again),
+    where with no tolerance it takes every saving."""
+    names = ("a", "b", "c", "d", "e", "f")
+    calls: list[frozenset[str]] = []
+
+    def cost(template: str, config: frozenset[str]) -> float:
+        calls.append(config)
+        return 10_000.0 - sum(1000.0 / 10 ** k for k, n in enumerate(names) if n in config)
+
+    problem = Problem(names, ("t",), {"t": frozenset(names)}, dict.fromkeys(names, 1), cost)
+    assert select(problem, tolerance=0.0, algorithm="greedy").chosen == set(names)
+    assert frozenset(names) in calls
+    calls.clear()
+    assert select(problem, tolerance=0.01, algorithm="greedy").chosen == {"a", "b"}
+    # Weighed, alone and in pairs (d saves 1, d and e 1.1, where the band is 11.1), not taken.
+    assert frozenset("abcd") in calls and frozenset("abcde") in calls
+    assert frozenset(names) not in calls
+
+
 def test_idle_candidates_cost_no_call() -> None:
     calls: list[tuple[str, frozenset[str]]] = []
     problem = two_groups(calls)
