@@ -166,6 +166,37 @@ def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
     assert not by_spec[useless].kept and by_spec[useless].gain == 0  # never in a plan
 
 
+def test_after_a_drop_only_the_indexes_it_can_change_are_timed_again(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """Two indexes no plan uses are dropped one after the other; item(b)'s plans use
+    neither, so its drop-one is not timed again beside the smaller set (where every
+    index of the table was)."""
+    _, database = items
+    useful = parse_index("item(b)")
+    idle = {parse_index("item(name)"), parse_index("item(name, a)")}
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        compared: list[tuple[frozenset, frozenset]] = []
+        compare = pricer.compare
+
+        def spy(*args: Any, **kwargs: Any) -> list[Comparison]:
+            compared.extend((args[0], other) for other in args[1])
+            return compare(*args, **kwargs)
+
+        pricer.compare = spy  # type: ignore[method-assign]
+        kept, earned, rejected = earn_places(pricer, frozenset({useful, *idle}))
+        assert kept == {useful} and rejected.keys() == idle
+        without_b = [pair for pair in compared if useful in pair[0] and useful not in pair[1]]
+        assert without_b == [(frozenset({useful, *idle}), frozenset(idle))]
+        # A drop-one known to hold for a set (a repair beside it no plan of b's uses) stands.
+        [earned_b] = [e for e in earned if e.spec == useful]
+        compared.clear()
+        kept, again, _ = earn_places(pricer, frozenset({useful, *idle}), {useful: earned_b})
+        assert kept == {useful} and earned_b in again
+        assert compared and not [pair for pair in compared if useful not in pair[1]]
+
+
 def test_a_comparison_timed_closer_runs_more_and_replaces_the_earlier(
         workload: Workload, items: tuple[Path, Path]) -> None:
     """A comparison asked again is the one timed before; asked ``closer`` it is timed

@@ -186,8 +186,12 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         repaired = deciding.repaired(final, today)
         if repaired is None:
             break
-        # Verified again (the repair may leave another index idle), and timed again.
-        final, again, rejected = deciding.verified(repaired)
+        # Verified again (the repair may leave another index idle), and timed again;
+        # a drop-one the repair cannot change stands.
+        [added] = repaired.chosen - final.chosen
+        standing = {e.spec: e for e in earned if e.kept and e.spec in repaired.chosen
+                    and not _entangled(pricer, repaired.chosen, added, e.spec)}
+        final, again, rejected = deciding.verified(repaired, standing)
         mine = {e.spec for e in again}
         earned = (*again, *(e for e in earned if not e.kept and e.spec not in mine))
         deciding.say("timing the repaired set against today")
@@ -477,17 +481,20 @@ class _Decision:
         return [c for c in self.everyone if c.table.lower() in tables
                 and (rejected_too or c not in self.banned)]
 
-    def verified(self, selection: Selection
+    def verified(self, selection: Selection, standing: Mapping[IndexSpec, Earned] | None = None
                  ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
-        """Every chosen index earns its place (step 3). When some do not and the budget
-        left candidates out, the search runs again without them (measured, as in step
-        2): the budget they held may go to a candidate that does earn it. Without a
-        budget to free, the search had weighed every candidate in play already."""
+        """Every chosen index earns its place (step 3); ``standing``: drop-one results
+        that hold for the set. When some do not and the budget left candidates out,
+        the search runs again without them (measured, as in step 2): the budget they
+        held may go to a candidate that does earn it. Without a budget to free, the
+        search had weighed every candidate in play already."""
         dropped: list[Earned] = []
         for attempt in range(1, MAX_ROUNDS + 1):
-            self.say(f"timing each of {len(selection.chosen)} indexes against the set "
-                     "without it")
-            kept, earned, rejected = earn_places(self.pricer, selection.chosen)
+            timing = len(selection.chosen - (standing or {}).keys())
+            if timing:
+                self.say(f"timing each of {timing} indexes against the set without it")
+            kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing)
+            standing = None  # a search again makes another set
             dropped += [e for e in earned if not e.kept]
             if not rejected:
                 break
@@ -627,13 +634,19 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
     return measured[min(fits)[2]]
 
 
-def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
+def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec],
+                standing: Mapping[IndexSpec, Earned] | None = None
                 ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
     """Drop, one at a time and the worst first, every index of ``chosen`` the set does
     not measurably need: (the indexes kept, what dropping each did, the rejected with
-    their measured reasons). A template whose known runs with and without an index
-    differ by more than SETTLED noise bands is not timed again."""
-    results = _drop_each(pricer, chosen, sorted(chosen))
+    their measured reasons). ``standing``: what dropping some did, known to hold for
+    this set (not timed again). After each drop, the indexes whose drop-one it can
+    change (``_entangled``) are timed again beside the smaller set. A template whose
+    known runs with and without an index differ by more than SETTLED noise bands is
+    not timed again."""
+    standing = {s: e for s, e in (standing or {}).items() if s in chosen}
+    results = {**standing,
+               **_drop_each(pricer, chosen, sorted(s for s in chosen if s not in standing))}
     rejected: dict[IndexSpec, Decision] = {}
     dropped: list[Earned] = []
     while True:
@@ -643,12 +656,37 @@ def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec]
         worst = min(failing, key=lambda e: (e.gain, e.spec))
         rejected[worst.spec] = _rejection(worst)
         dropped.append(replace(worst, kept=False))
+        again = sorted(i for i in results if i != worst.spec
+                       and _entangled(pricer, chosen, worst.spec, i))
         chosen = chosen - {worst.spec}
         del results[worst.spec]
-        shared = set(templates_on(pricer, worst.spec))
-        again = sorted(i for i in results if shared & set(templates_on(pricer, i)))
         results.update(_drop_each(pricer, chosen, again))
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
+
+
+def _entangled(pricer: Measuring, chosen: frozenset[IndexSpec], gone: IndexSpec,
+               spec: IndexSpec) -> bool:
+    """Whether dropping ``gone`` from ``chosen`` can change what dropping ``spec`` saves: a
+    template of both their tables plans with ``gone`` (``spec`` there or not) and with
+    ``spec`` (``gone`` there or not), in either statistics state. Elsewhere the plans
+    on both sides stay as they were (an index no plan uses changes no plan), and so
+    does the difference; on TPC-H, where most templates read lineitem, every rejection
+    had every other index timed again. For a template SQLite plans otherwise than the
+    what-if planner, its plans on the copies say whether it uses ``gone``; where they
+    are not known, it may."""
+    shared = set(templates_on(pricer, gone))
+
+    def uses(template: str, index: IndexSpec, other: IndexSpec) -> bool:
+        return any(index in used for config in (chosen, chosen - {other})
+                   for used in pricer.used_together(template, config))
+
+    def on_copies(template: str) -> bool:  # whether its real plans may use ``gone``
+        named = [pricer.named_in_plan(template, c) for c in (chosen, chosen - {spec})]
+        return any(n is None or gone in n for n in named)
+
+    return any(on_copies(template) if template in pricer.untrusted
+               else uses(template, gone, spec) and uses(template, spec, gone)
+               for template in templates_on(pricer, spec) if template in shared)
 
 
 def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec],

@@ -64,7 +64,7 @@ from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet
 from advisor.replay.noise import Difference, combine, difference
 from advisor.replay.sandbox import Tally, time_together
 from advisor.replay.workbench import Workbench, WorkingCopy
-from advisor.whatif.planner import WhatIf
+from advisor.whatif.planner import WhatIf, indexes_named
 
 FALLBACK_SECONDS_PER_STEP = 1e-7  # a cost-model row step, before anything is measured
 WARM_SECONDS = 0.01  # a first run faster than this: each statement is run once untimed
@@ -246,6 +246,17 @@ class MeasuredPricer(Pricer):
 
     def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
         return self.key(template_id, config) in self._keys
+
+    def named_in_plan(self, template_id: str, config: Iterable[IndexSpec]
+                      ) -> frozenset[IndexSpec] | None:
+        """The indexes of ``config`` SQLite's plan of the template on a copy names, where
+        that plan is known (a template SQLite plans otherwise than the what-if planner:
+        its uses are the copy's)."""
+        work = self._keys.get(self.key(template_id, config))
+        if work is None:
+            return None
+        names = set(indexes_named(work.plan.split("; ")))
+        return frozenset(s for s in self.restrict(config, template_id) if s.name in names)
 
     def key(self, template_id: str, config: Iterable[IndexSpec]) -> MeasureKey:
         """The key of a template under a workload's configuration."""

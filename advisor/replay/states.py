@@ -67,6 +67,11 @@ class BothStates(Pricer):
     def replayable(self) -> tuple[str, ...]:
         return self.found.replayable
 
+    @property
+    def untrusted(self) -> set[str]:
+        """Templates SQLite planned otherwise than the what-if planner, in either state."""
+        return self.found.untrusted | self.analysed.untrusted
+
     def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
         found = self.found.price(template_id, indexes)
         analysed = self.analysed.price(template_id, indexes)
@@ -91,6 +96,15 @@ class BothStates(Pricer):
             self._totals.clear()
             self._version = version
         return super().totals(config)
+
+    def named_in_plan(self, template_id: str, config: Iterable[IndexSpec]
+                      ) -> frozenset[IndexSpec] | None:
+        """The indexes SQLite's plans on the copies name in either state, where both
+        are known."""
+        config = tuple(config)
+        found = self.found.named_in_plan(template_id, config)
+        analysed = self.analysed.named_in_plan(template_id, config)
+        return None if found is None or analysed is None else found | analysed
 
     def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
         config = tuple(config)

@@ -62,14 +62,19 @@ class Plan:
         return "\n".join(self.lines())
 
     def indexes_used(self) -> tuple[str, ...]:
-        found = []
-        for step in self.steps:
-            _, marker, rest = step.detail.partition(" INDEX ")
-            if marker and not step.detail.startswith(("USE TEMP", "BLOOM")):
-                name = rest.split(" ", 1)[0]
-                if name and not name.startswith("("):
-                    found.append(name)
-        return tuple(found)
+        return indexes_named(step.detail for step in self.steps)
+
+
+def indexes_named(details: Iterable[str]) -> tuple[str, ...]:
+    """The index names plan steps (EXPLAIN QUERY PLAN details) search or scan with."""
+    found = []
+    for detail in details:
+        _, marker, rest = detail.partition(" INDEX ")
+        if marker and not detail.startswith(("USE TEMP", "BLOOM")):
+            name = rest.split(" ", 1)[0]
+            if name and not name.startswith("("):
+                found.append(name)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
