@@ -25,11 +25,11 @@ How it searches
      lowers cost (each move, by more than ``NEGLIGIBLE`` of the tolerance's
      band: the minimal set is picked within the band); then shrink it back
      to nothing by removing the index whose loss costs least and, under
-     ``max_bytes``, also by removing or
-     replacing by a smaller one whatever costs least per byte freed (the
-     relaxation of Bruno and Chaudhuri). With a budget, each point of those
-     paths that fits is improved by replacements no larger, and the three
-     best again by any move that keeps within the budget. Given a ``start``
+     ``max_bytes``, also by removing or replacing by a smaller one whatever
+     costs least per byte freed (the relaxation of Bruno and Chaudhuri).
+     With a budget, each point of those paths that fits is improved by
+     replacements no larger, and the three best again by any move that
+     keeps within the budget. Given a ``start``
      set (the measured search's last), the additions are skipped: the
      improving moves begin from its members in the component.
    - ``auto``: exact for components of at most ``exact_limit`` candidates,
