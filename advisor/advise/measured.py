@@ -79,7 +79,7 @@ from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
-from advisor.search.search import Budget, Problem, Selection, select
+from advisor.search.search import Budget, Problem, Selection, band, select
 
 MAX_ROUNDS = 3
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
@@ -527,12 +527,12 @@ def measure_list(pricer: Measuring, given: Iterable[IndexSpec]) -> None:
 
 def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bool:
     """Whether the last round's set measured better than the best before it by more
-    than the tolerance (of the saving the best achieved): a smaller gain is one the
+    than the tolerance's band about the best (``band``): a smaller gain is one the
     search would not choose a larger set for."""
     if len(rounds) < 2:
         return True
     best = min(r.seconds for r in rounds[:-1])
-    return rounds[-1].seconds < best - tolerance * max(baseline - best, 0.0)
+    return rounds[-1].seconds < best - band(best, baseline, tolerance)
 
 
 def _moves(chosen: frozenset[IndexSpec], candidates: Iterable[IndexSpec]
@@ -628,7 +628,7 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
     totals = [pricer.totals(s.chosen).total for s in measured]
     best = min(totals)
     baseline = pricer.totals(frozenset()).total
-    limit = best + tolerance * max(baseline - best, 0.0)
+    limit = best + band(best, baseline, tolerance)
     fits = [(len(s.chosen), total, k) for k, (s, total) in enumerate(
         zip(measured, totals, strict=True)) if total <= limit]
     return measured[min(fits)[2]]

@@ -105,7 +105,9 @@ def explain(**options: Any) -> None:
 @click.option("--min-saving", type=Number(0, 1), default=0.0, show_default=True,
               help="Each recommended index must save at least this share of the workload cost.")
 @click.option("--tolerance", type=Number(0, 1), default=0.01, show_default=True,
-              help="The smallest set within this share of the best cost is the recommendation.")
+              help="The recommendation is the smallest set whose saving is within this share "
+                   "of the best set's, and whose cost within ten times this share of the best "
+                   "set's own.")
 @click.option("--assume-analyze", is_flag=True,
               help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
 @click.option("--keep-existing/--allow-drops", default=True, show_default=True,

@@ -48,7 +48,8 @@ How it searches
 
 Tolerance is relative to the saving the optimum achieves: a set is as good as
 the optimum when its total cost is at most ``optimum + tolerance × (baseline −
-optimum)``, i.e. it reaches ``1 − tolerance`` of the best saving. Without a
+optimum)``, i.e. it reaches ``1 − tolerance`` of the best saving, and at most
+``optimum × (1 + OWN_COST_FACTOR × tolerance)`` (``band``). Without a
 budget this holds for each component on its own (its templates' cost against
 its own optimum's saving; so also for the whole): relative to the whole
 workload's saving, one template saving most made every index of the other
@@ -57,7 +58,10 @@ components, and the band is then the whole workload's. Relative to
 the optimum's own cost instead, the band shrank with every index that made the
 optimum cheaper: on Torc, 1% of a 96%-smaller workload kept 14 indexes, the
 last eight buying 1% of the estimated saving, within measurement noise of the
-replayed time and adding write time (docs/benchmarks.md). No returned index
+replayed time and adding write time (docs/benchmarks.md); ten times that
+share of its own cost bounds the band only where the saving is ten times the
+optimum's cost and more, where the saving's share alone gave away as much as
+the optimum's whole cost. No returned index
 is redundant: removing any one takes the set out of that band (or raises its
 cost, once ``min_saving`` has pushed it out).
 
@@ -117,6 +121,23 @@ EXACT_HARD_LIMIT = 24  # 2^24 subsets: beyond this an exact search would not end
 # and on TPC-H the measured searches spent half their steps growing sets by moves
 # worth a hundredth of it, which the shrink then took away again.
 NEGLIGIBLE = 0.1
+# The band never gives away more than this many times the tolerance's share of the
+# best set's own cost: where indexes save 99% of a workload of scans, 1% of the saving
+# is the best set's whole cost again, and an index halving what was left went as
+# "within tolerance" (a ticketing trial: 1.8x the .expert union's measured time).
+OWN_COST_FACTOR = 10.0
+
+
+def band(best: float, baseline: float, tolerance: float) -> float:
+    """How much more than ``best`` a set may cost and count as good as it: the
+    ``tolerance``'s share of what ``best`` saves against ``baseline``, but at most
+    OWN_COST_FACTOR times that share of ``best``'s own cost.
+
+    >>> band(10.0, 110.0, 0.01), band(0.5, 40.0, 0.01)
+    (1.0, 0.05)
+    """
+    return min(tolerance * max(baseline - best, 0.0),
+               OWN_COST_FACTOR * tolerance * max(best, 0.0))
 
 
 class SearchError(AdvisorError):
@@ -287,7 +308,7 @@ class SearchContext:
     budget: Budget
     exact_limit: int
     start: frozenset[Item] = frozenset()  # greedy: improve this set, not one grown from none
-    negligible: float = 0.0  # a move saving less than this share of the saving so far is not taken
+    tolerance: float = 0.0  # a move saving less than NEGLIGIBLE of its band is not taken
 
     def point(self, component: Component, config: Iterable[Item]) -> Point:
         items = tuple(sorted(config))
@@ -461,10 +482,10 @@ def _improve(start: Point, component: Component, context: SearchContext,
 
 def _step(point: Point, component: Component, context: SearchContext,
           tiers: tuple[tuple[str, ...], ...]) -> Point | None:
-    """The best configuration one move away that costs less (by more than a
-    ``negligible`` share of what the point saves), trying each tier in turn."""
-    saved = context.memo.total(component.templates, frozenset()) - point.cost
-    least = context.negligible * max(saved, 0.0)
+    """The best configuration one move away that costs less (by more than NEGLIGIBLE
+    of the tolerance's band about the point), trying each tier in turn."""
+    baseline = context.memo.total(component.templates, frozenset())
+    least = NEGLIGIBLE * band(point.cost, baseline, context.tolerance)
     for moves in tiers:
         better = [p for p in _neighbours(point, component, context, moves)
                   if p.cost < point.cost - least]
@@ -561,7 +582,7 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
         raise SearchError(f"no size estimate for {len(missing)} candidate(s), e.g. {missing[0]}")
     memo = CostMemo(problem)
     context = SearchContext(memo, problem.bytes_of, budget, exact_limit, frozenset(start),
-                            tolerance * NEGLIGIBLE)
+                            tolerance)
     components, idle = split(problem)
     fronts = [ALGORITHMS[algorithm](component, context) for component in components]
     fixed = [t for t in problem.templates if not memo.relevant[t]]
@@ -617,7 +638,7 @@ def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tole
     sums = combine(fronts, budget, use_bytes=budget.max_bytes is not None)
     best = min(sums, key=_cheapest)
     optimum = best.cost + fixed_cost
-    limit = optimum + tolerance * max(baseline - optimum, 0.0)
+    limit = optimum + band(optimum, baseline, tolerance)
     limit += 1e-9 * max(1.0, abs(limit))  # the same sums, added in another order
     if budget.max_bytes is None:  # the first merge kept one point per count: merge again
         sums = combine(fronts, budget, use_bytes=True, limit=limit - fixed_cost)
