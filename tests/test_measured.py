@@ -313,7 +313,10 @@ def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, 
     document = command_json("recommend", str(log), "--db", str(database))
     measured = document["measured"]
     assert measured is not None and not document["estimate_only"]
-    assert document["totals"]["units"] == "seconds"
+    totals = document["totals"]
+    assert totals["units"] == "seconds"
+    # Every total in seconds, the best set's too (it was the estimate's, in row steps).
+    assert 0 < totals["optimum_cost"] <= totals["baseline_cost"]
     counters = measured["counters"]
     assert counters["replays"] > 0 and counters["builds"] > 0 and counters["copies"] >= 1
     assert 0 < counters["measured_share"] <= 1
@@ -526,6 +529,10 @@ def test_the_rounds_sets_together_are_measured_when_they_differ(
         sets = deciding.joined(1)
         assert [s.chosen for s in sets] == [{a}, {b}, {a, b}]
         assert a not in sets[-1].rejected and b not in sets[-1].rejected
+        # Priced in seconds throughout, though made from the estimate's (row steps).
+        assert sets[-1].baseline_cost == pricer.totals(frozenset()).total
+        assert sets[-1].optimum_cost == pricer.totals(first.optimum).total
+        assert sets[-1].optimum_cost != first.optimum_cost
         assert deciding.history[-1].together
         assert all(pricer.is_measured(t, frozenset({a, b})) for t in pricer.replayable)
         deciding.selections = [replace(first, chosen=frozenset({b}))] * 2

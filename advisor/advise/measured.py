@@ -730,13 +730,23 @@ def _rejection(earned: Earned) -> Decision:
 
 def _without(selection: Selection, chosen: frozenset[IndexSpec],
              rejected: Mapping[IndexSpec, Decision], pricer: Measuring) -> Selection:
-    """The selection with ``chosen`` as its set and the measured rejections among the
-    reasons for the rest (a reason an index of ``chosen`` had is gone)."""
+    """The selection with ``chosen`` as its set, priced by ``pricer`` (the first round's
+    is the estimate's, in its units), and the measured rejections among the reasons
+    for the rest (a reason an index of ``chosen`` had is gone)."""
     codes = {spec: decision.code for spec, decision in rejected.items()}
+
+    def cost(templates: Iterable[str], config: frozenset[IndexSpec]) -> float:
+        return sum(pricer.priced(t, config).weighted for t in templates)
+
     return replace(
         selection, chosen=chosen, cost=pricer.totals(chosen).total,
+        baseline_cost=pricer.totals(frozenset()).total,
+        optimum_cost=pricer.totals(selection.optimum).total,
         rejected={c: r for c, r in {**selection.rejected, **codes}.items() if c not in chosen},
-        components=tuple(replace(c, chosen=c.chosen & chosen) for c in selection.components))
+        components=tuple(replace(c, chosen=c.chosen & chosen,
+                                 baseline_cost=cost(c.templates, frozenset()),
+                                 cost=cost(c.templates, c.chosen & chosen))
+                         for c in selection.components))
 
 
 def _against(today: Comparison) -> Difference:
