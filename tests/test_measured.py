@@ -133,8 +133,9 @@ def test_one_over_estimated_template_does_not_make_the_others_negligible(
     budgeted = recommend(misled, Budget(max_indexes=5))
     assert sorted(str(c.spec) for c in budgeted.chosen) == ["item(b)", "tiny(x)"]
     measured = recommend(misled, measure_on=MeasureOn(database, "mixed.db"))
-    kept = {str(c.spec): c for c in measured.chosen}
-    assert kept["item(b)"].saving_share > 0.5  # most of the workload's measured time
+    # item(b), or item(b, name) where its covering seeks measure a tenth faster
+    [on_b] = [c for c in measured.chosen if c.spec.column_names[0] == "b"]
+    assert on_b.saving_share > 0.5  # most of the workload's measured time
 
 
 def test_an_index_the_set_does_not_need_is_rejected_by_its_drop_one_replay(
@@ -172,7 +173,7 @@ def test_after_a_drop_only_the_indexes_it_can_change_are_timed_again(
     index of the table was)."""
     _, database = items
     useful = parse_index("item(b)")
-    idle = {parse_index("item(name)"), parse_index("item(name, a)")}
+    idle = {parse_index("item(name)"), parse_index("item(id, name)")}  # covering no query
     with estimated_pricer(workload) as estimated, Workbench(
             database, workload.catalog, False, 5.0) as bench:
         pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
