@@ -13,6 +13,9 @@ import pytest
 from conftest import command_json, run_command
 from torc import CLAIM, PROFILE, SCHEMA
 
+from advisor.advise.recommend import _rejected
+from advisor.costing.pricing import WorkloadPrice
+from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
 
 # A small Torc-shaped workload: a hot reverse lookup, a status poll, a little
@@ -121,6 +124,27 @@ def test_rejected_candidates_carry_the_reason_code(workload: Path, args: list[st
     if not args:
         assert rejected["job(workflow_id)"]["reason"].startswith(
             "a left prefix of job(workflow_id, status),")
+
+
+@pytest.mark.parametrize(("saving", "code"), [(0.5, Reason.WITHIN_TOLERANCE),
+                                              (1.651, Reason.NOT_IN_OPTIMUM)])
+def test_within_the_tolerance_only_when_its_saving_is(saving: float, code: Reason) -> None:
+    """Priced beside the final set (measured, where the search had the estimate's word), a
+    candidate the search left out may save more than the tolerance names: it is then
+    not called within it (the TPC-C-like stock index: "saves only 1.651% ...
+    (tolerance 1%)")."""
+    spec = parse_index("stock(s_w_id, s_i_id, s_quantity)")
+
+    class Beside:  # the workload's totals with and without the candidate
+        templates: tuple[str, ...] = ()
+
+        def totals(self, config: frozenset[Any]) -> WorkloadPrice:
+            saved = saving * (spec in config)
+            return WorkloadPrice(100.0 - saved, 90.0 - saved, 10.0)
+
+    verdict = _rejected(spec, Reason.WITHIN_TOLERANCE, frozenset(), Beside(),  # type: ignore[arg-type]
+                        1, None, 100.0, 0.01, 0.0, True)  # type: ignore[arg-type]
+    assert verdict.decision.code is code
 
 
 def test_sql_output_and_migrations(workload: Path, tmp_path: Path) -> None:
