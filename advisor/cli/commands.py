@@ -146,8 +146,10 @@ def recommend(**options: Any) -> None:
 
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
-@config_option("An index configuration: none, recommended, a .sql file of CREATE INDEX, "
-               "or 'table(col, …); table(col)'. Repeatable: each is measured.")
+@config_option("An index configuration: none, recommended (the estimate's set, as "
+               "--estimate-only chooses it), a .sql file of CREATE INDEX (such as "
+               "`recommend --db DB --format sql` writes), or 'table(col, …); table(col)'. "
+               "Repeatable: each is measured.")
 @schema_options
 @log_options
 @QUIET_OPTION
@@ -179,8 +181,9 @@ def replay(**options: Any) -> None:
 
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
-@config_option("A configuration to compare (none, recommended, a .sql file, or "
-               "'table(col); table(col)'). Give two or more.")
+@config_option("A configuration to compare (none, recommended: the estimate's set, as "
+               "--estimate-only chooses it; a .sql file, such as `recommend --db DB "
+               "--format sql` writes; or 'table(col); table(col)'). Give two or more.")
 @schema_options
 @log_options
 @QUIET_OPTION
