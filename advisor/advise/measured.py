@@ -189,8 +189,8 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         # Verified again (the repair may leave another index idle), and timed again;
         # a drop-one the repair cannot change stands.
         [added] = repaired.chosen - final.chosen
-        standing = {e.spec: e for e in earned if e.kept and e.spec in repaired.chosen
-                    and not _entangled(pricer, repaired.chosen, added, e.spec)}
+        standing = {e.spec: e for e in earned
+                    if e.kept and not _entangled(pricer, repaired.chosen, added, e.spec)}
         final, again, rejected = deciding.verified(repaired, standing)
         mine = {e.spec for e in again}
         earned = (*again, *(e for e in earned if not e.kept and e.spec not in mine))

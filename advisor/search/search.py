@@ -116,8 +116,8 @@ Item = Any  # hashable and ordered: IndexSpec in production, str in tests
 METHOD_EXACT = "exact"
 METHOD_GREEDY = "greedy+swaps"
 EXACT_HARD_LIMIT = 24  # 2^24 subsets: beyond this an exact search would not end in reasonable time
-# A greedy move must save more than this share of the tolerance's band (the tolerance
-# times what the set saves so far): the minimal set is picked within the band anyway,
+# A greedy move must save more than this share of the tolerance's band about the point
+# it moves from (``band``): the minimal set is picked within the band anyway,
 # and on TPC-H the measured searches spent half their steps growing sets by moves
 # worth a hundredth of it, which the shrink then took away again.
 NEGLIGIBLE = 0.1
