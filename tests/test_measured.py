@@ -192,9 +192,61 @@ def test_after_a_drop_only_the_indexes_it_can_change_are_timed_again(
         # A drop-one known to hold for a set (a repair beside it no plan of b's uses) stands.
         [earned_b] = [e for e in earned if e.spec == useful]
         compared.clear()
-        kept, again, _ = earn_places(pricer, frozenset({useful, *idle}), {useful: earned_b})
+        kept, again, _ = earn_places(pricer, frozenset({useful, *idle}),
+                                     {useful: (earned_b, frozenset())})
         assert kept == {useful} and earned_b in again
         assert compared and not [pair for pair in compared if useful not in pair[1]]
+
+
+def test_a_drop_one_is_timed_again_only_on_the_templates_a_change_can_move(
+        workload: Workload, items: tuple[Path, Path]) -> None:
+    """Beside a set one index away, item(b)'s drop-one is timed again on the templates
+    named stale alone (here the lookups by a, planned alike either way: nothing to
+    time); the lookups by b keep the difference timed before."""
+    _, database = items
+    useful = parse_index("item(b)")
+    ids = {"b =" in stats.template.text: tid for tid, stats in workload.digest.templates.items()}
+    by_a, by_b = ids[False], ids[True]
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        [earlier] = [e for e in earn_places(pricer, frozenset({useful}))[1] if e.spec == useful]
+        assert earlier.pair is not None and by_b in earlier.pair.templates
+        asked: list[Any] = []
+        compare = pricer.compare
+
+        def spy(*args: Any, **kwargs: Any) -> list[Comparison]:
+            asked.append(args[2] if len(args) > 2 else kwargs.get("templates"))
+            return compare(*args, **kwargs)
+
+        pricer.compare = spy  # type: ignore[method-assign]
+        replays = pricer.counters().replays
+        _, again, _ = earn_places(pricer, frozenset({useful}),
+                                  {useful: (earlier, frozenset({by_a}))})
+        assert asked == [[by_a]]
+        assert pricer.counters().replays == replays  # b's lookups not timed again
+        [now] = [e for e in again if e.spec == useful]
+        assert now.kept and now.pair is not None
+        assert now.pair.templates[by_b] is earlier.pair.templates[by_b]
+
+
+def test_a_patched_comparison_keeps_the_templates_not_timed_again() -> None:
+    """The templates timed again take the fresh differences (one gone if no longer
+    different), the others keep theirs, in every statistics state."""
+    one, two, three = (difference([1.0] * 3, [v] * 3) for v in (2.0, 3.0, 4.0))
+    base, other = frozenset({parse_index("t(a)")}), frozenset()
+    earlier = Comparison(base, other, {"x": one, "y": two}, {"x": ("p", "q"), "y": ("p", "q")},
+                         {"x": (1, 2), "y": (1, 2)}, {"as found": {"x": one, "y": two}})
+    fresh = Comparison(base, other, {"y": three}, {"y": ("r", "s")}, {"y": (3, 4)},
+                       {"as found": {"y": three}})
+    patched = earlier.patched(fresh, ["y"])
+    assert dict(patched.templates) == {"x": one, "y": three}
+    assert dict(patched.plans) == {"x": ("p", "q"), "y": ("r", "s")}
+    assert dict(patched.by_state["as found"]) == {"x": one, "y": three}
+    gone = earlier.patched(replace(fresh, templates={}, plans={}, steps={}, by_state={}),
+                           ["y"])
+    assert dict(gone.templates) == {"x": one} and dict(gone.by_state["as found"]) == {"x": one}
+    assert patched.total.delta == one.delta + three.delta
 
 
 def test_a_comparison_timed_closer_runs_more_and_replaces_the_earlier(

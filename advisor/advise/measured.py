@@ -40,7 +40,8 @@ by replaying, and the cost model is the prior that says what to replay:
    noise either way is timed again with CLOSER times the runs. An index that does
    not save more than noise is rejected (``measured-slower`` when it slows some template
    beyond noise, else ``measured-no-gain``), the one saving least first, and
-   the indexes sharing a template with it are timed again without it. When a
+   the indexes sharing a template with it are timed again without it, on
+   those templates (the rest of their drop-ones stand). When a
    budget left candidates out, the search runs again without the rejected (the
    budget they held may go to an index that earns it), measured as in step 2,
    and its set is verified the same way.
@@ -67,7 +68,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from advisor.costing.pricing import Price, Pricer
@@ -128,10 +129,18 @@ class Earned:
     saving: Difference  # the set without it against the set: delta > 0 is time it saves
     slows: tuple[tuple[str, float], ...]  # templates faster without it beyond noise, x slower
     kept: bool
+    # The timing it came from: after another drop, only the templates that drop can
+    # change are timed again, the rest taken from here.
+    pair: Comparison | None = field(default=None, compare=False, repr=False)
 
     @property
     def gain(self) -> float:
         return self.saving.delta
+
+
+# Drop-one results beside a set one index away, each with the templates on which that
+# index's change may have changed it (``earn_places``).
+Standing = Mapping[IndexSpec, tuple[Earned, frozenset[str]]]
 
 
 @dataclass(frozen=True)
@@ -189,8 +198,8 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         # Verified again (the repair may leave another index idle), and timed again;
         # a drop-one the repair cannot change stands.
         [added] = repaired.chosen - final.chosen
-        standing = {e.spec: e for e in earned
-                    if e.kept and not _entangled(pricer, repaired.chosen, added, e.spec)}
+        standing = {e.spec: (e, _entangled(pricer, repaired.chosen, added, e.spec))
+                    for e in earned if e.kept}
         final, again, rejected = deciding.verified(repaired, standing)
         mine = {e.spec for e in again}
         earned = (*again, *(e for e in earned if not e.kept and e.spec not in mine))
@@ -481,16 +490,18 @@ class _Decision:
         return [c for c in self.everyone if c.table.lower() in tables
                 and (rejected_too or c not in self.banned)]
 
-    def verified(self, selection: Selection, standing: Mapping[IndexSpec, Earned] | None = None
+    def verified(self, selection: Selection, standing: Standing | None = None
                  ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
         """Every chosen index earns its place (step 3); ``standing``: drop-one results
-        that hold for the set. When some do not and the budget left candidates out,
+        beside a set one index away, with the templates on which they may not hold
+        (``earn_places``). When some do not and the budget left candidates out,
         the search runs again without them (measured, as in step 2): the budget they
         held may go to a candidate that does earn it. Without a budget to free, the
         search had weighed every candidate in play already."""
         dropped: list[Earned] = []
         for attempt in range(1, MAX_ROUNDS + 1):
-            timing = len(selection.chosen - (standing or {}).keys())
+            timing = len(selection.chosen - {s for s, (_, stale) in (standing or {}).items()
+                                              if not stale})
             if timing:
                 self.say(f"timing each of {timing} indexes against the set without it")
             kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing)
@@ -635,18 +646,20 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
 
 
 def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec],
-                standing: Mapping[IndexSpec, Earned] | None = None
+                standing: Standing | None = None
                 ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
     """Drop, one at a time and the worst first, every index of ``chosen`` the set does
     not measurably need: (the indexes kept, what dropping each did, the rejected with
-    their measured reasons). ``standing``: what dropping some did, known to hold for
-    this set (not timed again). After each drop, the indexes whose drop-one it can
-    change (``_entangled``) are timed again beside the smaller set. A template whose
-    known runs with and without an index differ by more than SETTLED noise bands is
-    not timed again."""
-    standing = {s: e for s, e in (standing or {}).items() if s in chosen}
-    results = {**standing,
-               **_drop_each(pricer, chosen, sorted(s for s in chosen if s not in standing))}
+    their measured reasons). ``standing``: what dropping some did beside a set one index
+    away, with the templates on which that index's change may have changed it (timed
+    again; an index with none is not timed). After each drop, the indexes whose
+    drop-one it can change (``_entangled``) are timed again beside the smaller set, on
+    the templates it can change them on. A template whose known runs with and without
+    an index differ by more than SETTLED noise bands is not timed again."""
+    standing = {s: known for s, known in (standing or {}).items() if s in chosen}
+    results = {s: earned for s, (earned, stale) in standing.items() if not stale}
+    results.update(_drop_each(pricer, chosen, sorted(s for s in chosen if s not in results),
+                              {s: known for s, known in standing.items() if known[1]}))
     rejected: dict[IndexSpec, Decision] = {}
     dropped: list[Earned] = []
     while True:
@@ -656,24 +669,24 @@ def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec],
         worst = min(failing, key=lambda e: (e.gain, e.spec))
         rejected[worst.spec] = _rejection(worst)
         dropped.append(replace(worst, kept=False))
-        again = sorted(i for i in results if i != worst.spec
-                       and _entangled(pricer, chosen, worst.spec, i))
+        again = {i: (results[i], stale) for i in sorted(results) if i != worst.spec
+                 and (stale := _entangled(pricer, chosen, worst.spec, i))}
         chosen = chosen - {worst.spec}
         del results[worst.spec]
-        results.update(_drop_each(pricer, chosen, again))
+        results.update(_drop_each(pricer, chosen, sorted(again), again))
     return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
 
 
 def _entangled(pricer: Measuring, chosen: frozenset[IndexSpec], gone: IndexSpec,
-               spec: IndexSpec) -> bool:
-    """Whether dropping ``gone`` from ``chosen`` can change what dropping ``spec`` saves: a
-    template of both their tables plans with ``gone`` (``spec`` there or not) and with
-    ``spec`` (``gone`` there or not), in either statistics state. Elsewhere the plans
-    on both sides stay as they were (an index no plan uses changes no plan), and so
-    does the difference; on TPC-H, where most templates read lineitem, every rejection
-    had every other index timed again. For a template SQLite plans otherwise than the
-    what-if planner, its plans on the copies say whether it uses ``gone``; where they
-    are not known, it may."""
+               spec: IndexSpec) -> frozenset[str]:
+    """The templates on which dropping ``gone`` from ``chosen`` can change what dropping
+    ``spec`` saves (none: it cannot): those of both their tables that plan with ``gone``
+    (``spec`` there or not) and with ``spec`` (``gone`` there or not), in either
+    statistics state. Elsewhere the plans on both sides stay as they were (an index no
+    plan uses changes no plan), and so does the difference; on TPC-H, where most
+    templates read lineitem, every rejection had every other index timed again. For a
+    template SQLite plans otherwise than the what-if planner, its plans on the copies
+    say whether it uses ``gone``; where they are not known, it may."""
     shared = set(templates_on(pricer, gone))
 
     def uses(template: str, index: IndexSpec, other: IndexSpec) -> bool:
@@ -684,25 +697,34 @@ def _entangled(pricer: Measuring, chosen: frozenset[IndexSpec], gone: IndexSpec,
         named = [pricer.named_in_plan(template, c) for c in (chosen, chosen - {spec})]
         return any(n is None or gone in n for n in named)
 
-    return any(on_copies(template) if template in pricer.untrusted
-               else uses(template, gone, spec) and uses(template, spec, gone)
-               for template in templates_on(pricer, spec) if template in shared)
+    return frozenset(template for template in templates_on(pricer, spec) if template in shared
+                     and (on_copies(template) if template in pricer.untrusted
+                          else uses(template, gone, spec) and uses(template, spec, gone)))
 
 
-def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec],
-               specs: Sequence[IndexSpec]) -> dict[IndexSpec, Earned]:
+def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec], specs: Sequence[IndexSpec],
+               known: Standing | None = None) -> dict[IndexSpec, Earned]:
     """What dropping each of ``specs`` from ``chosen`` does, timed together with the set;
-    one whose saving is within noise either way is timed again, closer (CLOSER times
+    one in ``known`` (timed beside another set, with the templates on which that may
+    not hold) only on those templates, the rest as timed before. One whose saving is
+    within noise either way is timed again on all its templates, closer (CLOSER times
     the runs), and judged on that: a marginal index is not kept or rejected on three
     runs of a template that jitters (TPC-C-like, stock(s_w_id, s_i_id, s_quantity):
     its saving on the stock-level query and its upkeep on the stock update came out
     within noise or beyond it, run to run)."""
-    pairs = pricer.compare(chosen, [chosen - {i} for i in specs], settled=SETTLED)
-    out = {i: _earned(i, pair) for i, pair in zip(specs, pairs, strict=True)}
+    timed_before = {i: (pair, stale) for i, (earned, stale) in (known or {}).items()
+                    if i in specs and (pair := earned.pair) is not None}
+    whole = [i for i in specs if i not in timed_before]
+    pairs = dict(zip(whole, pricer.compare(chosen, [chosen - {i} for i in whole],
+                                           settled=SETTLED) if whole else [], strict=True))
+    for i, (earlier, stale) in timed_before.items():
+        [fresh] = pricer.compare(chosen, [chosen - {i}], sorted(stale), settled=SETTLED)
+        pairs[i] = earlier.patched(fresh, stale)
+    out = {i: _earned(i, pairs[i]) for i in specs}
     close = [i for i in specs if abs(out[i].gain) <= out[i].saving.band]
     if close:
-        pairs = pricer.compare(chosen, [chosen - {i} for i in close], closer=True)
-        out.update({i: _earned(i, pair) for i, pair in zip(close, pairs, strict=True)})
+        again = pricer.compare(chosen, [chosen - {i} for i in close], closer=True)
+        out.update({i: _earned(i, pair) for i, pair in zip(close, again, strict=True)})
     return out
 
 
@@ -715,7 +737,7 @@ def _earned(spec: IndexSpec, pair: Comparison) -> Earned:
     """What dropping ``spec`` from the set did: other (without it) against base (with)."""
     slows = tuple((t, d.base / d.other) for t, d in sorted(pair.templates.items())
                   if d.faster and d.other > 0)
-    return Earned(spec, pair.total, slows, True)
+    return Earned(spec, pair.total, slows, True, pair)
 
 
 def _rejection(earned: Earned) -> Decision:

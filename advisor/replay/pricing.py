@@ -54,6 +54,7 @@ import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from advisor.costing.estimate import maintenance
 from advisor.costing.pricing import EstimatedPricer, Price, Pricer
@@ -174,6 +175,22 @@ class Comparison:
     @property
     def total(self) -> Difference:
         return combine(self.templates.values())
+
+    def patched(self, fresh: Comparison, templates: Iterable[str]) -> Comparison:
+        """This comparison with ``templates`` as ``fresh`` (timed on them alone) found
+        them, the others as they were: ``fresh``'s configurations, where only those
+        templates can differ from this one's."""
+        again = set(templates)
+
+        def merge(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> Mapping[str, Any]:
+            return frozen_mapping({**{t: v for t, v in mine.items() if t not in again},
+                                   **theirs})
+
+        return Comparison(fresh.base, fresh.other, merge(self.templates, fresh.templates),
+                          merge(self.plans, fresh.plans), merge(self.steps, fresh.steps),
+                          frozen_mapping({state: merge(self.by_state.get(state, {}),
+                                                       fresh.by_state.get(state, {}))
+                                          for state in {*self.by_state, *fresh.by_state}}))
 
 
 class MeasuredPricer(Pricer):
