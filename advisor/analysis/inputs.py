@@ -2,7 +2,8 @@
 and statistics come from; read into a Digest or a Workload.
 
 A log without a single statement is an error for every command that works on
-statements (all but ``digest``, which reports what it could not read).
+statements (all but ``digest``, which reports what it could not read); such a
+command goes on past unreadable records but says, in one notice, that it did.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from advisor.digest.digest import (
     DigestOptions,
     digest_logs,
     require_readable,
+    skipped_unreadable,
     total_input_bytes,
 )
 from advisor.ingest.sources import DEFAULT_MAX_LINE_BYTES
@@ -43,7 +45,8 @@ class Inputs:
 def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
                 need_statements: bool = True) -> Digest:
     """The logs digested as one workload, ``strict`` applied; with ``need_statements``, an
-    InputError when they hold no statement."""
+    InputError when they hold no statement, and a notice of the unreadable records
+    skipped (without it the caller reports them: advisor digest)."""
     paths = list(inputs.logs)
     reading = (feedback.reading(total_input_bytes(paths)) if feedback.reading is not None
                else nullcontext(None))
@@ -55,6 +58,9 @@ def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
         unreadable = (f" ({digest.unreadable:,} unreadable records; advisor digest lists "
                       "why)" if digest.unreadable else "")
         raise InputError(f"no statements in {', '.join(paths)}{unreadable}")
+    skipped = skipped_unreadable(digest) if need_statements else None
+    if skipped is not None and feedback.notice is not None:
+        feedback.notice(skipped)
     return digest
 
 

@@ -100,7 +100,7 @@ def output_format(*choices: str, sql: str | None = None) -> Decorator:
 
 QUIET_OPTION = click.option(
     "-q", "--quiet", is_flag=True,
-    help="No progress on stderr (errors are still reported).")
+    help="No progress on stderr (notices and errors are still reported).")
 
 SHOWN_TEMPLATES = 10
 TOP_TEMPLATES_HELP = "Show the first N templates (default {shown}; json: all)."

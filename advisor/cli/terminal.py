@@ -4,7 +4,9 @@ Whether or not stderr is a terminal, a long step is never silent: on a
 terminal one status line is rewritten in place; elsewhere (a log file, CI)
 each new step gets a line, and counted work a line at most every
 LOG_EVERY_SECONDS. Nothing shows for the first DELAY_SECONDS, so a quick
-command (and the one line of an error) stays clean; ``--quiet`` shows nothing.
+command (and the one line of an error) stays clean; ``--quiet`` shows no
+progress. Notices (unreadable records skipped) are kept until the work is done
+and shown then, with ``--quiet`` too, when it succeeded: an error stays one line.
 
 The library calls the Feedback from its own thread and only records where it
 is; a ticker thread does the printing, so a step that runs long without
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from advisor.model.feedback import QUIET, Feedback
+from advisor.model.feedback import Feedback
 
 DELAY_SECONDS = 1.0  # quieter than this, a command shows no progress
 TICK_SECONDS = 0.2  # how often a terminal's status line is redrawn
@@ -29,17 +31,22 @@ LOG_EVERY_SECONDS = 10.0  # off a terminal: a line per new step, else one this o
 
 @contextmanager
 def feedback(options: Mapping[str, Any]) -> Iterator[Feedback]:
-    """The Feedback for a command's run (QUIET with --quiet); its display is closed, the
-    status line cleared, before anything else is written to stderr."""
+    """The Feedback for a command's run (notices alone with --quiet); its display is closed,
+    the status line cleared, before anything else is written to stderr."""
+    notices: list[str] = []
     if options.get("quiet"):
-        yield QUIET
-        return
-    display = Display(sys.stderr, interactive=sys.stderr.isatty())
-    try:
-        yield Feedback(step=display.step, synthesis=display.synthesis, reading=display.reading,
-                       count=display.count)
-    finally:
-        display.close()
+        yield Feedback(notice=notices.append)
+    else:
+        display = Display(sys.stderr, interactive=sys.stderr.isatty())
+        try:
+            yield Feedback(step=display.step, synthesis=display.synthesis,
+                           reading=display.reading, count=display.count,
+                           notice=notices.append)
+        finally:
+            display.close()
+    for notice in notices:  # not reached when the work failed
+        sys.stderr.write(f"advisor: {notice}\n")
+    sys.stderr.flush()
 
 
 class Display:
