@@ -12,6 +12,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from advisor.analysis.workload import Workload, load_workload
+from advisor.catalog.database import check_database
 from advisor.digest.digest import (
     Digest,
     DigestOptions,
@@ -68,6 +69,8 @@ def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bo
                   scale: float = 1.0, digest: Digest | None = None) -> Workload:
     """The logs' workload, analysed against the schema and statistics ``inputs`` name (see
     load_workload); ``digest`` stands in for the logs' when given (advisor explain --sql)."""
+    if inputs.db is not None:
+        check_database(inputs.db)  # before the logs, which can take a while to read
     if digest is None:
         digest = read_digest(inputs, feedback)
     return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,
