@@ -261,6 +261,10 @@ case("recommend-against-junk", 1, "recommend", LOG, "--db", "{db}", "--against",
 case("replay-config-bad-spec", 1, "replay", LOG, "--db", "{db}", "-c", "job(")
 case("replay-config-unknown-table", 1, "replay", LOG, "--db", "{db}", "-c", "nowhere(a)")
 case("replay-config-missing-file", 1, "replay", LOG, "--db", "{db}", "-c", "{missing.sql}")
+case("compare-config-missing-file", 1, "compare", LOG, "--db", "{db}", "-c", "none",
+     "-c", "{missing.sql}")
+case("capacity-config-missing-file", 1, "capacity", "--schema", str(SCHEMA), "--profile",
+     str(PROFILE), "-c", "{missing.sql}")
 case("compare-config-bad-column", 1, "compare", LOG, "--db", "{db}", "-c", "none",
      "-c", "job(nope)")
 case("explain-index-bad", 1, "explain", LOG, "--db", "{db}", "--index", "job(nope)")
@@ -366,6 +370,28 @@ def test_generated_statements_replay_or_refuse_without_touching_anything(
     assert not (private_tmp / "work" / "x.db").exists()
     assert not (private_tmp / "work" / "copy.db").exists()
     log.unlink()
+
+
+@pytest.mark.parametrize("args", [
+    ["replay", LOG, "--db", "{db}", "-c", "{config}"],
+    ["compare", LOG, "--db", "{db}", "-c", "none", "-c", "{config}", "--estimate-only"],
+    ["capacity", "--schema", str(SCHEMA), "--profile", str(PROFILE), "-c", "{config}"],
+], ids=lambda args: args[0])
+@pytest.mark.parametrize("form", ["{}", "mine={}"])
+def test_a_config_file_that_is_not_there_is_named_so(args: list[str], form: str, world: World,
+                                                     private_tmp: Path) -> None:
+    """Not "cannot read index 'nosuch.sql'": without a parenthesis it can only be a file."""
+    filled = [form.format("nosuch.sql") if arg == "{config}" else arg for arg in args]
+    result = run_cli(*_filled(filled, world))
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith("advisor: error: no such config file: nosuch.sql (")
+
+
+def test_config_names_still_name_configurations(world: World, private_tmp: Path) -> None:
+    result = run_cli(*_filled([
+        "compare", LOG, "--db", "{db}", "-c", "none", "-c", "recommended", "-c",
+        "job(workflow_id)", "--estimate-only", "--format", "json"], world))
+    assert result.exit_code == 0, result.stderr
 
 
 DB_COMMANDS = {"explain": [LOG], "recommend": [LOG], "replay": [LOG, "-c", "none"],
