@@ -228,8 +228,8 @@ for command, extra in (("explain", []), ("recommend", []), ("replay", ["-c", "no
     case(f"{command}-db-empty", 1, command, *log, "--db", "{empty.txt}", *extra)
     case(f"{command}-db-text", 1, command, *log, "--db", "{schema.sql}", *extra)
     case(f"{command}-db-binary", 1, command, *log, "--db", "{binary.bin}", *extra)
-    case(f"{command}-db-missing", 2, command, *log, "--db", "{missing.db}", *extra)
-    case(f"{command}-db-folder", 2, command, *log, "--db", "{folder}", *extra)
+    case(f"{command}-db-missing", 1, command, *log, "--db", "{missing.db}", *extra)
+    case(f"{command}-db-folder", 1, command, *log, "--db", "{folder}", *extra)
 case("replay-db-corrupt", 1, "replay", LOG, "--db", "{corrupt.db}", "-c", "none")
 case("recommend-db-corrupt-validate", 1, "recommend", LOG, "--db", "{corrupt.db}",
      "--validate")
@@ -261,6 +261,10 @@ case("recommend-against-junk", 1, "recommend", LOG, "--db", "{db}", "--against",
 case("replay-config-bad-spec", 1, "replay", LOG, "--db", "{db}", "-c", "job(")
 case("replay-config-unknown-table", 1, "replay", LOG, "--db", "{db}", "-c", "nowhere(a)")
 case("replay-config-missing-file", 1, "replay", LOG, "--db", "{db}", "-c", "{missing.sql}")
+case("compare-config-missing-file", 1, "compare", LOG, "--db", "{db}", "-c", "none",
+     "-c", "{missing.sql}")
+case("capacity-config-missing-file", 1, "capacity", "--schema", str(SCHEMA), "--profile",
+     str(PROFILE), "-c", "{missing.sql}")
 case("compare-config-bad-column", 1, "compare", LOG, "--db", "{db}", "-c", "none",
      "-c", "job(nope)")
 case("explain-index-bad", 1, "explain", LOG, "--db", "{db}", "--index", "job(nope)")
@@ -366,6 +370,54 @@ def test_generated_statements_replay_or_refuse_without_touching_anything(
     assert not (private_tmp / "work" / "x.db").exists()
     assert not (private_tmp / "work" / "copy.db").exists()
     log.unlink()
+
+
+@pytest.mark.parametrize("args", [
+    ["replay", LOG, "--db", "{db}", "-c", "{config}"],
+    ["compare", LOG, "--db", "{db}", "-c", "none", "-c", "{config}", "--estimate-only"],
+    ["capacity", "--schema", str(SCHEMA), "--profile", str(PROFILE), "-c", "{config}"],
+], ids=lambda args: args[0])
+@pytest.mark.parametrize("form", ["{}", "mine={}"])
+def test_a_config_file_that_is_not_there_is_named_so(args: list[str], form: str, world: World,
+                                                     private_tmp: Path) -> None:
+    """Not "cannot read index 'nosuch.sql'": without a parenthesis it can only be a file."""
+    filled = [form.format("nosuch.sql") if arg == "{config}" else arg for arg in args]
+    result = run_cli(*_filled(filled, world))
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith("advisor: error: no such config file: nosuch.sql (")
+
+
+def test_config_names_still_name_configurations(world: World, private_tmp: Path) -> None:
+    result = run_cli(*_filled([
+        "compare", LOG, "--db", "{db}", "-c", "none", "-c", "recommended", "-c",
+        "job(workflow_id)", "--estimate-only", "--format", "json"], world))
+    assert result.exit_code == 0, result.stderr
+
+
+DB_COMMANDS = {"explain": [LOG], "recommend": [LOG], "replay": [LOG, "-c", "none"],
+               "compare": [LOG, "-c", "none", "-c", "recommended"], "audit": []}
+
+
+@pytest.mark.parametrize("command", sorted(DB_COMMANDS))
+def test_a_missing_db_is_named_like_a_missing_log_and_not_created(
+        command: str, world: World, private_tmp: Path) -> None:
+    """Not click's usage error (exit 2), and no empty database left where it was named."""
+    missing = private_tmp / "work" / "typo.db"
+    result = run_cli(command, *_filled(DB_COMMANDS[command], world), "--db", str(missing))
+    assert_one_error_line(result, 1)
+    assert result.stderr == f"advisor: error: {missing}: no such database file\n"
+    assert not missing.exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file of mode 000")
+@pytest.mark.parametrize("command", sorted(DB_COMMANDS))
+def test_an_unreadable_db_is_named(command: str, world: World, private_tmp: Path) -> None:
+    unreadable = private_tmp / "work" / "secret.db"
+    unreadable.write_bytes(world.db.read_bytes())
+    unreadable.chmod(0)
+    result = run_cli(command, *_filled(DB_COMMANDS[command], world), "--db", str(unreadable))
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith(f"advisor: error: {unreadable}: cannot read it")
 
 
 def test_a_locked_database_is_named(world: World, private_tmp: Path,

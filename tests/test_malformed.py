@@ -13,6 +13,7 @@ import pytest
 from conftest import RunCli
 from logs import VARIANTS, digest_files, snapshot, workload, write
 
+import advisor.cli.terminal
 from advisor.digest.fingerprint import canonicalize
 
 LONG = b"SELECT '" + b"x" * 3000 + b"'"
@@ -291,3 +292,67 @@ def test_a_log_of_unknown_format(cli: RunCli, tmp_path: Path, text: str) -> None
     message = result.stderr.strip()
     assert message.startswith(f"advisor: error: {path}:") and "\n" not in message
     assert "--log-format" in message  # says what to do
+
+
+# --- commands that work on statements go on past them, and say so once -------------
+
+MIXED = (b"SELECT * FROM job WHERE workflow_id = 3 AND status = 1\n"
+         b"SELECT * FROM job WHERE name = 'x\n"  # unterminated-string: the first, line 2
+         b"SELECT * FROM job WHERE workflow_id = 4 AND status = 2\n"
+         b"SELECT 'caf\xe9'\n"  # bad-utf8, a reason sorted before it
+         b"SELECT * FROM job WHERE workflow_id = 5 AND status = 0\n")
+GOING_ON = {"explain": [], "recommend": ["--estimate-only"],
+            "compare": ["-c", "none", "-c", "recommended", "--estimate-only"]}
+
+
+@pytest.fixture
+def no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the notice on stderr, however slow the machine (progress: test_reliability)."""
+    monkeypatch.setattr(advisor.cli.terminal, "DELAY_SECONDS", 3600.0)
+
+
+def _with_schema(tmp_path: Path, name: str, data: bytes) -> Path:
+    (tmp_path / "schema.sql").write_text(
+        "CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INTEGER, name TEXT, "
+        "status INTEGER);\n")
+    return write(tmp_path / name, data)
+
+
+@pytest.mark.parametrize("command", sorted(GOING_ON))
+@pytest.mark.parametrize("extra", [["--format", "json"], [], ["--quiet"]],
+                         ids=["json", "table", "quiet"])
+def test_a_command_on_statements_says_in_one_line_what_it_skipped(
+        command: str, extra: list[str], tmp_path: Path, cli: RunCli, no_progress: None) -> None:
+    log = _with_schema(tmp_path, "mixed.log", MIXED)
+    result = cli(command, str(log), *GOING_ON[command], *extra)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (f"advisor: skipped 2 unreadable records of 5 (first at {log}:2; "
+                             "advisor digest lists why); --strict makes them an error\n")
+    if "json" in extra:
+        json.loads(result.stdout)  # the notice stays out of the document
+
+
+@pytest.mark.parametrize("command", sorted(GOING_ON))
+def test_nothing_skipped_nothing_said(command: str, tmp_path: Path, cli: RunCli,
+                                      no_progress: None) -> None:
+    clean = b"".join(line + b"\n" for line in MIXED.splitlines() if b"workflow_id" in line)
+    result = cli(command, str(_with_schema(tmp_path, "clean.log", clean)), *GOING_ON[command])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_digest_reports_them_itself_without_a_notice(tmp_path: Path, cli: RunCli,
+                                                     no_progress: None) -> None:
+    log = _with_schema(tmp_path, "mixed.log", MIXED)
+    result = cli("digest", str(log))
+    assert result.exit_code == 0
+    assert "Unreadable records" in result.stdout and result.stderr == ""
+
+
+def test_a_run_that_fails_after_skipping_says_only_its_error(tmp_path: Path, cli: RunCli,
+                                                             no_progress: None) -> None:
+    log = _with_schema(tmp_path, "nowhere.log", b"SELECT * FROM nowhere WHERE a = 1\n"
+                                                b"SELECT * FROM job WHERE name = 'x\n")
+    result = cli("recommend", str(log), "--estimate-only")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("advisor: error: ") and result.stderr.count("\n") == 1

@@ -8,6 +8,7 @@ rows 1 and 5-8.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import tracemalloc
@@ -240,6 +241,31 @@ def test_row11_progress_shows_off_a_terminal_and_quiet_silences_it(
     assert shown.stdout == quiet.stdout
     assert "reading the logs" in shown.stderr and "\r" not in shown.stderr
     assert quiet.stderr == ""
+
+
+def test_row11_off_a_terminal_each_line_says_when_it_was_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the new step's own time, which is nought when its line is written: every line
+    used to end in "0 s"."""
+    log = write(tmp_path / "a.log", "SELECT * FROM job WHERE id = 3\n")
+    monkeypatch.setattr(advisor.cli.terminal, "DELAY_SECONDS", 0.0)
+    real = advisor.analysis.inputs.digest_logs
+
+    def two_steps(*args: Any, note: Any = None, **kwargs: Any) -> Any:
+        note("first step")
+        time.sleep(1.6)
+        note("second step")
+        time.sleep(0.6)  # long enough for the ticker to show it
+        return real(*args, note=note, **kwargs)
+
+    monkeypatch.setattr("advisor.analysis.inputs.digest_logs", two_steps)
+    result = run_cli("digest", log, "--format", "json")  # CliRunner's stderr is no terminal
+    assert result.exit_code == 0, result.stderr
+    json.loads(result.stdout)
+    stamped = [re.fullmatch(r"\[(\d+) s\] (.*)", line) for line in result.stderr.splitlines()]
+    assert all(stamped), result.stderr
+    seconds = {match[2]: int(match[1]) for match in stamped if match}
+    assert seconds["first step"] <= 1 and seconds["second step"] >= 2, result.stderr
 
 
 def test_row11_a_terminal_gets_one_line_rewritten(monkeypatch: pytest.MonkeyPatch) -> None:

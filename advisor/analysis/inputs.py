@@ -2,7 +2,8 @@
 and statistics come from; read into a Digest or a Workload.
 
 A log without a single statement is an error for every command that works on
-statements (all but ``digest``, which reports what it could not read).
+statements (all but ``digest``, which reports what it could not read); such a
+command goes on past unreadable records but says, in one notice, that it did.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from advisor.analysis.workload import Workload, load_workload
+from advisor.catalog.database import check_database
 from advisor.digest.digest import (
     Digest,
     DigestOptions,
     digest_logs,
     require_readable,
+    skipped_unreadable,
     total_input_bytes,
 )
 from advisor.ingest.sources import DEFAULT_MAX_LINE_BYTES
@@ -43,7 +46,8 @@ class Inputs:
 def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
                 need_statements: bool = True) -> Digest:
     """The logs digested as one workload, ``strict`` applied; with ``need_statements``, an
-    InputError when they hold no statement."""
+    InputError when they hold no statement, and a notice of the unreadable records
+    skipped (without it the caller reports them: advisor digest)."""
     paths = list(inputs.logs)
     reading = (feedback.reading(total_input_bytes(paths)) if feedback.reading is not None
                else nullcontext(None))
@@ -55,6 +59,9 @@ def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
         unreadable = (f" ({digest.unreadable:,} unreadable records; advisor digest lists "
                       "why)" if digest.unreadable else "")
         raise InputError(f"no statements in {', '.join(paths)}{unreadable}")
+    skipped = skipped_unreadable(digest) if need_statements else None
+    if skipped is not None and feedback.notice is not None:
+        feedback.notice(skipped)
     return digest
 
 
@@ -62,6 +69,8 @@ def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bo
                   scale: float = 1.0, digest: Digest | None = None) -> Workload:
     """The logs' workload, analysed against the schema and statistics ``inputs`` name (see
     load_workload); ``digest`` stands in for the logs' when given (advisor explain --sql)."""
+    if inputs.db is not None:
+        check_database(inputs.db)  # before the logs, which can take a while to read
     if digest is None:
         digest = read_digest(inputs, feedback)
     return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,

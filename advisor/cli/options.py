@@ -100,7 +100,7 @@ def output_format(*choices: str, sql: str | None = None) -> Decorator:
 
 QUIET_OPTION = click.option(
     "-q", "--quiet", is_flag=True,
-    help="No progress on stderr (errors are still reported).")
+    help="No progress on stderr (notices and errors are still reported).")
 
 SHOWN_TEMPLATES = 10
 TOP_TEMPLATES_HELP = "Show the first N templates (default {shown}; json: all)."
@@ -157,6 +157,9 @@ def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _DB_HELP = "A live database (opened read-only): schema and statistics."
+# Checked by the library (check_database: one line, exit 1, as a missing log is), not by
+# click, whose checks are usage errors (exit 2).
+_DATABASE = click.Path(readable=False)
 _SCHEMA_OPTION = click.option(
     "--schema", type=click.Path(exists=True),
     help="Schema: a DDL file, a migrations folder (*.up.sql) or a database.")
@@ -169,7 +172,7 @@ def schema_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Where the schema and statistics come from (else schema.sql / profile.toml by the log)."""
     return _apply_options(func, [
         _SCHEMA_OPTION,
-        click.option("--db", type=click.Path(exists=True, dir_okay=False), help=_DB_HELP),
+        click.option("--db", type=_DATABASE, help=_DB_HELP),
         _PROFILE_OPTION,
     ])
 
@@ -188,7 +191,7 @@ def config_option(help: str, required: bool = True) -> Decorator:
 def audited_db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--db for the audit: the database judged, which it cannot do without."""
     return click.option(
-        "--db", type=click.Path(exists=True, dir_okay=False), required=True,
+        "--db", type=_DATABASE, required=True,
         metavar="DATABASE",
         help="The database to audit; only read, experiments run on copies.")(func)
 

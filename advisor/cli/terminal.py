@@ -1,10 +1,14 @@
 """Progress on stderr: the Feedback the library reports through, shown as work goes.
 
 Whether or not stderr is a terminal, a long step is never silent: on a
-terminal one status line is rewritten in place; elsewhere (a log file, CI)
-each new step gets a line, and counted work a line at most every
-LOG_EVERY_SECONDS. Nothing shows for the first DELAY_SECONDS, so a quick
-command (and the one line of an error) stays clean; ``--quiet`` shows nothing.
+terminal one status line is rewritten in place, with the step's running time;
+elsewhere (a log file, CI) each new step gets a line, and counted work a line
+at most every LOG_EVERY_SECONDS, each stamped with the seconds since the
+command started (a step's own time is nought when its line is written).
+Nothing shows for the first DELAY_SECONDS, so a quick command (and the one
+line of an error) stays clean; ``--quiet`` shows no progress. Notices
+(unreadable records skipped) are kept until the work is done and shown then,
+with ``--quiet`` too, when it succeeded: an error stays one line.
 
 The library calls the Feedback from its own thread and only records where it
 is; a ticker thread does the printing, so a step that runs long without
@@ -20,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from advisor.model.feedback import QUIET, Feedback
+from advisor.model.feedback import Feedback
 
 DELAY_SECONDS = 1.0  # quieter than this, a command shows no progress
 TICK_SECONDS = 0.2  # how often a terminal's status line is redrawn
@@ -29,17 +33,22 @@ LOG_EVERY_SECONDS = 10.0  # off a terminal: a line per new step, else one this o
 
 @contextmanager
 def feedback(options: Mapping[str, Any]) -> Iterator[Feedback]:
-    """The Feedback for a command's run (QUIET with --quiet); its display is closed, the
-    status line cleared, before anything else is written to stderr."""
+    """The Feedback for a command's run (notices alone with --quiet); its display is closed,
+    the status line cleared, before anything else is written to stderr."""
+    notices: list[str] = []
     if options.get("quiet"):
-        yield QUIET
-        return
-    display = Display(sys.stderr, interactive=sys.stderr.isatty())
-    try:
-        yield Feedback(step=display.step, synthesis=display.synthesis, reading=display.reading,
-                       count=display.count)
-    finally:
-        display.close()
+        yield Feedback(notice=notices.append)
+    else:
+        display = Display(sys.stderr, interactive=sys.stderr.isatty())
+        try:
+            yield Feedback(step=display.step, synthesis=display.synthesis,
+                           reading=display.reading, count=display.count,
+                           notice=notices.append)
+        finally:
+            display.close()
+    for notice in notices:  # not reached when the work failed
+        sys.stderr.write(f"advisor: {notice}\n")
+    sys.stderr.flush()
 
 
 class Display:
@@ -100,16 +109,15 @@ class Display:
             with self._lock:
                 if not self._text:
                     continue
-                status = self._status(now)
                 if self.interactive:
-                    self._write(f"\r{status}\033[K")
+                    self._write(f"\r{self._status()}, {now - self._since:.0f} s\033[K")
                     self._line_open = True
                 elif self._text != self._shown or now - self._shown_at >= LOG_EVERY_SECONDS:
-                    self._write(status + "\n")
+                    self._write(f"[{now - self.started:.0f} s] {self._status()}\n")
                     self._shown, self._shown_at = self._text, now
 
-    def _status(self, now: float) -> str:
-        """'step: done/total unit (pct), N s'."""
+    def _status(self) -> str:
+        """'step: done/total unit (pct)'."""
         status = self._text
         if self._done is not None:
             if self._unit == " bytes":
@@ -121,7 +129,7 @@ class Display:
             if self._total:
                 counts += f" ({min(self._done / self._total, 1):.0%})"
             status += f": {counts}"
-        return f"{status}, {now - self._since:.0f} s"
+        return status
 
     def _write(self, text: str) -> None:
         try:

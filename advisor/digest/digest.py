@@ -19,7 +19,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -730,10 +730,28 @@ def require_readable(digest: Digest) -> None:
     """--strict: any unreadable record is an error."""
     if not digest.problems:
         return
-    parts = []
-    for reason, tally in sorted(digest.problems.items()):
-        where = f"{tally.refs[0][0]}:{tally.refs[0][1]}" if tally.refs else "?"
-        parts.append(f"{reason}: {tally.count} (first at {where})")
+    parts = [f"{reason}: {tally.count} (first at {_first_place(tally.refs)})"
+             for reason, tally in sorted(digest.problems.items())]
     raise LogFormatError(
         f"{digest.unreadable} unreadable record(s) under --strict: {'; '.join(parts)}"
     )
+
+
+def skipped_unreadable(digest: Digest) -> str | None:
+    """The line that tells a user of the unreadable records a run went on without (no
+    --strict): how many of the records meant as statements, and where the first one is;
+    None when every record was read."""
+    if not digest.problems:
+        return None
+    order = {name: rank for rank, name in enumerate(digest.sources)}
+    firsts = sorted((tally.refs[0] for tally in digest.problems.values() if tally.refs),
+                    key=lambda ref: (order.get(ref[0], len(order)), ref[1]))
+    count = digest.unreadable
+    return (f"skipped {count:,} unreadable record{'' if count == 1 else 's'} of "
+            f"{digest.statements + count:,} (first at {_first_place(firsts)}; advisor digest "
+            "lists why); --strict makes them an error")
+
+
+def _first_place(refs: Sequence[tuple[str, int]]) -> str:
+    """file:line of the first of these places, or ? when none was kept."""
+    return f"{refs[0][0]}:{refs[0][1]}" if refs else "?"

@@ -1,7 +1,8 @@
 """How long work tells a watching user how it goes: callbacks a front end supplies.
 
-The library never prints; it calls these. Each is None when nobody watches (the
-command line's --quiet).
+The library never prints; it calls these. Each is None when nobody watches; the
+command line's --quiet drops the progress but keeps ``notice``: what it says
+changes how the result is to be read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Feedback:
     synthesis: Callable[[str, int, int], None] | None = None  # (table, rows done, rows)
     reading: Reading | None = None  # the logs being read
     count: Callable[[str, int, int | None], None] | None = None  # (work, done, of total)
+    notice: Callable[[str], None] | None = None  # a line the user must read beside the result
 
 
 QUIET = Feedback()

@@ -12,6 +12,7 @@ from pathlib import Path
 from advisor.advise.recommend import recommend
 from advisor.analysis.workload import Workload
 from advisor.catalog.index_lists import load_index_list, read_index
+from advisor.model.errors import InputError
 from advisor.model.indexes import IndexSpec
 
 NONE = "none"
@@ -49,8 +50,22 @@ def _resolve(text: str, workload: Workload,
     if named and "(" not in named.group(1):
         _, indexes = _resolve(named.group(2).strip(), workload, recommended)
         return named.group(1), indexes
+    if text.strip() and "(" not in text:  # every index spec has one: this names a file
+        raise InputError(_no_file(text))
     specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
     return text, specs
+
+
+def _no_file(text: str) -> str:
+    """Why a configuration that can only be a file's name is none."""
+    try:
+        folder = Path(text).is_dir()
+    except OSError:
+        folder = False
+    if folder:
+        return f"config {text}: a folder, not a file of indexes"
+    return (f"no such config file: {text} (-c takes {NONE}, {RECOMMENDED}, a file of "
+            "indexes or 'table(col, …)')")
 
 
 def _is_file(text: str) -> bool:
