@@ -101,7 +101,8 @@ def explain(**options: Any) -> None:
 @click.option("--max-indexes", type=click.IntRange(min=0), default=None,
               help="Recommend at most this many indexes.")
 @click.option("--max-bytes", type=Size(), metavar="SIZE", default=None,
-              help="Recommend at most this much index storage (e.g. 500MB).")
+              help="Recommend at most this much index storage (e.g. 500MB), by the "
+                   "estimated sizes: the search runs before anything is built.")
 @click.option("--min-saving", type=Number(0, 1), default=0.0, show_default=True,
               help="Each recommended index must save at least this share of the workload cost.")
 @click.option("--tolerance", type=Number(0, 1), default=0.01, show_default=True,
