@@ -14,6 +14,7 @@ import click
 from advisor.cli import terminal
 from advisor.cli.group import main
 from advisor.cli.options import (
+    NAMED_PATH,
     QUIET_OPTION,
     Number,
     Size,
@@ -114,7 +115,7 @@ def explain(**options: Any) -> None:
 @click.option("--keep-existing/--allow-drops", default=True, show_default=True,
               help="Keep the database's own indexes, or let them compete with the "
                    "candidates and recommend dropping those the workload does not need.")
-@click.option("--against", "against_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--against", "against_file", type=NAMED_PATH,
               help="Judge these indexes too: CREATE INDEX statements or table(col) lines.")
 @click.option("--algorithm", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
               show_default=True, help="Search per component: exact when small (auto), or not.")
