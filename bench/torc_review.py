@@ -33,6 +33,7 @@ from typing import Any
 import benchdoc
 
 from advisor.replay.synth import cached_database
+from advisor.report.recommend_report import size_text
 
 HOME = benchdoc.ROOT / "workloads" / "torc-0.10"
 MIGRATIONS = HOME / "migrations"
@@ -152,7 +153,8 @@ def recommendation(document: dict[str, Any]) -> list[str]:
     lines = [f"Baseline (Torc's indexes, after ANALYZE) {totals['baseline_cost']:.3f} s; with the "
              f"recommendation {totals['recommended_cost']:.3f} s "
              f"({totals['saving_share']:.1%} saved), {totals['indexes']} indexes, "
-             f"{totals['estimated_bytes'] / 1024:,.0f} KiB; time in writes (their own searches "
+             f"{size_text(totals['bytes'], totals['sizes_measured'], totals['indexes'])}; "
+             "time in writes (their own searches "
              "and the upkeep of indexes) "
              f"{totals['write_upkeep_before']:.3f} s before, {totals['write_upkeep_after']:.3f} s "
              "after.", "", "To add (phase order):", ""]

@@ -246,6 +246,22 @@ for command in ("explain", "recommend"):
          "--profile", "{incomplete.toml}")
 case("capacity-profile-binary", 1, "capacity", LOG, "--schema", str(SCHEMA), "--profile",
      "{binary.bin}", "-c", "job(workflow_id)")
+# A named file missing (or a folder where a file belongs) is an input error, as a missing
+# log or --db is: not click's usage error.
+for command, extra in (("explain", []), ("recommend", []), ("replay", ["-c", "none"]),
+                       ("compare", ["-c", "none", "-c", "recommended"])):
+    case(f"{command}-schema-missing", 1, command, LOG, "--schema", "{missing.sql}", *extra)
+    case(f"{command}-profile-missing", 1, command, LOG, "--schema", "{schema.sql}",
+         "--profile", "{missing.toml}", *extra)
+    case(f"{command}-profile-folder", 1, command, LOG, "--schema", "{schema.sql}",
+         "--profile", "{folder}", *extra)
+case("capacity-schema-missing", 1, "capacity", LOG, "--schema", "{missing.sql}", "--profile",
+     str(PROFILE), "-c", "job(workflow_id)")
+case("capacity-profile-missing", 1, "capacity", LOG, "--schema", str(SCHEMA), "--profile",
+     "{missing.toml}", "-c", "job(workflow_id)")
+case("recommend-against-missing", 1, "recommend", LOG, "--db", "{db}", "--against",
+     "{missing.sql}")
+case("recommend-against-folder", 1, "recommend", LOG, "--db", "{db}", "--against", "{folder}")
 case("replay-no-database", 1, "replay", LOG, "--schema", "{schema.sql}", "-c", "none")
 
 # --- what is in the files: statements that cannot be analysed, replayed or named ----------
@@ -418,6 +434,48 @@ def test_an_unreadable_db_is_named(command: str, world: World, private_tmp: Path
     result = run_cli(command, *_filled(DB_COMMANDS[command], world), "--db", str(unreadable))
     assert_one_error_line(result, 1)
     assert result.stderr.startswith(f"advisor: error: {unreadable}: cannot read it")
+
+
+NAMED_FILES = {"--schema": "schema file or folder", "--profile": "profile file",
+               "--against": "file of indexes"}  # what the error calls the file
+FILE_COMMANDS = {"explain": [], "recommend": [], "replay": ["-c", "none"],
+                 "compare": ["-c", "none", "-c", "recommended"],
+                 "capacity": ["-c", "job(workflow_id)"]}
+FILE_CASES = [*((command, option) for command in sorted(FILE_COMMANDS)
+                for option in ("--schema", "--profile")), ("recommend", "--against")]
+
+
+@pytest.mark.parametrize(("command", "option"), FILE_CASES,
+                         ids=[f"{command}{option}" for command, option in FILE_CASES])
+def test_a_missing_named_file_is_named_like_a_missing_db_before_the_logs(
+        command: str, option: str, private_tmp: Path) -> None:
+    """One line and exit 1, not click's usage error; checked before the logs are read
+    (the log is missing too: the file is what is named), and never created."""
+    missing = private_tmp / "work" / "typo"
+    given = {"--schema": str(SCHEMA), "--profile": str(PROFILE)} if command == "capacity" else {}
+    given[option] = str(missing)
+    result = run_cli(command, str(private_tmp / "work" / "absent.log"), *FILE_COMMANDS[command],
+                     *(word for pair in given.items() for word in pair))
+    assert_one_error_line(result, 1)
+    assert result.stderr == f"advisor: error: {missing}: no such {NAMED_FILES[option]}\n"
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["replay", "--db", "{db}", "-c", "none", "-c", "nosuch.sql"],
+    ["compare", "--schema", str(SCHEMA), "--profile", str(PROFILE), "-c", "none",
+     "-c", "mine=nosuch.sql"],
+    ["capacity", "--schema", str(SCHEMA), "--profile", str(PROFILE), "-c", "nosuch.sql"],
+], ids=lambda args: args[0])
+def test_a_missing_config_file_is_named_before_the_logs_are_read(
+        args: list[str], world: World, private_tmp: Path) -> None:
+    """Before the logs are read (the log is missing too) and before a database is
+    synthesised to measure on (compare without --db)."""
+    command, *rest = _filled(args, world)
+    result = run_cli(command, str(private_tmp / "work" / "absent.log"), *rest)
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith("advisor: error: no such config file: nosuch.sql (")
+    assert not (private_tmp / "cache").exists()  # nothing synthesised
 
 
 def test_a_locked_database_is_named(world: World, private_tmp: Path,

@@ -35,6 +35,7 @@ from advisor.model.reasons import Reason
 from advisor.replay.measure import replay_set
 from advisor.replay.noise import difference
 from advisor.replay.pricing import Comparison, MeasuredPricer
+from advisor.replay.sandbox import copy_database
 from advisor.replay.states import BothStates
 from advisor.replay.workbench import Workbench
 from advisor.search.problem import build_problem, candidate_specs
@@ -383,14 +384,48 @@ def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, 
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
 
 
+def test_the_sizes_reported_are_those_measured_on_the_copies(items: tuple[Path, Path],
+                                                              tmp_path: Path) -> None:
+    """Each recommended index was built on a copy: its size is the pages it took there,
+    which is what it takes built on the database (the estimate stays beside it)."""
+    log, database = items
+    document = command_json("recommend", str(log), "--db", str(database))
+    indexes, totals = document["indexes"], document["totals"]
+    assert indexes
+    fresh = tmp_path / "fresh.db"
+    copy_database(database, fresh)
+    connection = sqlite3.connect(fresh)
+    try:
+        for index in indexes:
+            connection.execute(index["create_sql"])
+            name = index["create_sql"].split('"')[1]
+            (pages,) = connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?",
+                                          (name,)).fetchone()
+            assert index["bytes_measured"] and index["bytes"] == pages
+            assert index["estimated_bytes"] > 0
+    finally:
+        connection.close()
+    assert totals["bytes"] == sum(i["bytes"] for i in indexes)
+    assert totals["estimated_bytes"] == sum(i["estimated_bytes"] for i in indexes)
+    assert totals["sizes_measured"] == len(indexes)
+    assert sum(p["bytes"] for p in document["phases"]) == totals["bytes"]
+    assert sum(p["sizes_measured"] for p in document["phases"]) == len(indexes)
+    code, text, _ = run_command("recommend", str(log), "--db", str(database))
+    assert code == 0 and text.splitlines()[0].endswith(" KiB measured.")
+
+
 def test_estimate_only_keeps_the_estimate_and_says_so(items: tuple[Path, Path]) -> None:
     log, database = items
     document = command_json("recommend", str(log), "--db", str(database), "--estimate-only")
     assert document["measured"] is None and document["estimate_only"]
     assert document["totals"]["units"] == "row steps"
+    for index in document["indexes"]:  # nothing was built: the sizes are the estimate
+        assert not index["bytes_measured"] and index["bytes"] == index["estimated_bytes"]
+    assert document["totals"]["sizes_measured"] == 0
     code, text, _ = run_command("recommend", str(log), "--db", str(database),
                                 "--estimate-only")
     assert code == 0
+    assert text.splitlines()[0].endswith(" KiB estimated.")
     assert text.splitlines()[1].startswith("Estimated only (--estimate-only: nothing was "
                                            "replayed)")
 

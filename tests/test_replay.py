@@ -130,6 +130,22 @@ def test_indexes_are_built_on_the_copy_and_measured(sandbox: Sandbox, original: 
     assert checksum(original) == before
 
 
+def test_an_index_built_where_another_was_dropped_is_measured_by_its_own_pages(
+        sandbox: Sandbox) -> None:
+    """A build takes a dropped index's freed pages first: the file grows by nothing, yet
+    the size is the pages the index holds (as dbstat counts them), not the growth."""
+    wide, narrow = parse_index("job(workflow_id, status, id)"), parse_index("job(status)")
+    sandbox.build_indexes([wide])
+    sandbox.drop_index(wide.name)
+    pages = "PRAGMA page_count"
+    before = sandbox.connection.execute(pages).fetchone()[0]
+    _, size = sandbox.build_indexes([narrow])
+    assert sandbox.connection.execute(pages).fetchone()[0] == before  # the freed pages held it
+    (held,) = sandbox.connection.execute("SELECT sum(pgsize) FROM dbstat WHERE name = ?",
+                                         (narrow.name,)).fetchone()
+    assert size == held > 0
+
+
 def test_copy_errors_are_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such database"):
         copy_database(tmp_path / "missing.db", tmp_path / "x.db")

@@ -7,6 +7,11 @@ is ordered into phases (advisor.search.ordering). Every chosen index carries the
 templates it serves with their plans before and after; every candidate not
 chosen carries a reason (advisor.model.reasons) measured the same way, and so does
 every index of a given list (the seed analysis's thirteen, say).
+
+Sizes: the search and its budget (``--max-bytes``) weigh the estimated sizes
+(advisor.costing.sizes), since nothing is built before it; the report gives,
+for an index a measured decision built on a copy of the database, the bytes it
+took there (``Size.measured``), and the estimate for the rest.
 """
 
 from __future__ import annotations
@@ -50,6 +55,16 @@ OF_WORKLOAD = "the workload cost"
 
 
 @dataclass(frozen=True)
+class Size:
+    """An index's size as reported: measured where it was built on a copy, else the
+    estimate (kept beside it either way)."""
+
+    bytes: int
+    estimated: int
+    measured: bool = False
+
+
+@dataclass(frozen=True)
 class Served:
     template_id: str
     sql: str
@@ -68,7 +83,7 @@ class Chosen:
     phase: int
     saving_share: float  # of the baseline workload cost, marginal given the rest of the set
     write_cost: float  # weighted upkeep it adds on the workload's writes
-    bytes: int
+    size: Size
     serves: tuple[Served, ...]
     needs_analyze: bool = False  # SQLite uses it only when sqlite_stat1 exists
     stats_note: str | None = None  # how its use differs with / without statistics
@@ -84,7 +99,7 @@ class Verdict:
     decision: Decision  # the reason, with the figures its sentence names
     read_saving: float  # weighted read cost it removes (given the comparison set)
     write_cost: float  # weighted upkeep it adds
-    bytes: int
+    size: Size
     in_recommendation: bool = False  # a given index that is (a prefix of) a recommended one
     measured: bool = False  # its figures come from replays, not from the estimate
 
@@ -97,7 +112,9 @@ class Totals:
     read_baseline: float
     write_upkeep_baseline: float
     write_upkeep_recommended: float
-    bytes: int
+    bytes: int  # the chosen indexes' sizes, measured where they were built
+    estimated_bytes: int
+    measured_sizes: int  # how many of the chosen indexes' sizes were measured
 
     @property
     def saving_share(self) -> float:
@@ -182,7 +199,14 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             total, _, upkeep = pricer.totals(config)
             return total, upkeep
 
-        steps = order_steps(chosen, costs, bytes_of)
+        def size_of(spec: IndexSpec) -> Size:
+            estimate = (bytes_of[spec] if spec in bytes_of
+                        else index_bytes(spec, workload.catalog, workload.statistics))
+            built = measuring.built_sizes().get(spec) if measuring is not None else None
+            return Size(estimate, estimate) if built is None else Size(built, estimate, True)
+
+        sizes = {spec: size_of(spec) for spec in chosen}
+        steps = order_steps(chosen, costs, {spec: size.bytes for spec, size in sizes.items()})
         phases = group_phases(steps, costs, baseline, final)
         phase_of = {spec: phase.number for phase in phases for spec in phase.indexes}
         # The same plans with the planner's statistics switched: does each index's
@@ -192,15 +216,15 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         with WhatIf(workload.catalog, switched) as other_world:
             chosen_entries = tuple(
                 _with_stats_note(
-                    _chosen(spec, phase_of[spec], chosen, pricer, bytes_of[spec], baseline),
+                    _chosen(spec, phase_of[spec], chosen, pricer, sizes[spec], baseline),
                     chosen, workload, other_world)
                 for phase in phases for spec in phase.indexes
             )
         measured_verdicts = measured.rejected if measured is not None else {}
         verdicts = {
             spec: (_measured_verdict(spec, measured_verdicts[spec], chosen, pricer,
-                                     bytes_of[spec]) if spec in measured_verdicts
-                   else _rejected(spec, code, chosen, pricer, bytes_of[spec], selection,
+                                     size_of(spec)) if spec in measured_verdicts
+                   else _rejected(spec, code, chosen, pricer, size_of(spec), selection,
                                   baseline, tolerance, budget.min_saving, seconds))
             for spec, code in sorted(selection.rejected.items())
         }
@@ -212,12 +236,14 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                                for entry in chosen_entries)
         if measuring is not None and against:
             measure_list(measuring, against)
-        against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer, workload,
-                                        baseline, seconds) for spec in against)
+        against_verdicts = tuple(_judge(spec, frozenset(against), chosen, pricer,
+                                        size_of(spec), baseline, seconds) for spec in against)
         totals = Totals(baseline=baseline, recommended=final, optimum=selection.optimum_cost,
                         read_baseline=read_baseline, write_upkeep_baseline=upkeep_baseline,
                         write_upkeep_recommended=upkeep_final,
-                        bytes=sum(bytes_of[spec] for spec in chosen))
+                        bytes=sum(size.bytes for size in sizes.values()),
+                        estimated_bytes=sum(size.estimated for size in sizes.values()),
+                        measured_sizes=sum(size.measured for size in sizes.values()))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
                               selection, candidate_set, estimated.whatif.counters, budget,
                               tolerance, measured)
@@ -261,7 +287,7 @@ def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements:
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,
-            size: int, baseline: float) -> Chosen:
+            size: Size, baseline: float) -> Chosen:
     without = chosen - {spec}
     total_with, _, upkeep_with = pricer.totals(chosen)
     total_without, _, upkeep_without = pricer.totals(without)
@@ -345,7 +371,7 @@ def cost_text(value: float, seconds: bool) -> str:
 
 
 def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
-              pricer: Pricer, size: int, selection: Selection, baseline: float,
+              pricer: Pricer, size: Size, selection: Selection, baseline: float,
               tolerance: float, min_saving: float, seconds: bool) -> Verdict:
     """The search's reason, measured again beside the recommended set: no read saving
     or not worth its writes overrides it; the rest of what the search did not keep is
@@ -377,18 +403,17 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
 
 
 def _measured_verdict(spec: IndexSpec, decision: Decision, chosen: frozenset[IndexSpec],
-                      pricer: Pricer, size: int) -> Verdict:
+                      pricer: Pricer, size: Size) -> Verdict:
     """An index the set did not measurably need, with its measured reason."""
     _, read_saving, upkeep = _marginal(spec, chosen, pricer)
     return Verdict(spec, decision, read_saving, upkeep, size, measured=True)
 
 
 def _judge(spec: IndexSpec, against: frozenset[IndexSpec], chosen: frozenset[IndexSpec],
-           pricer: Pricer, workload: Workload, baseline: float, seconds: bool) -> Verdict:
+           pricer: Pricer, size: Size, baseline: float, seconds: bool) -> Verdict:
     """What one index of a given list does, next to the rest of that list."""
     saving, read_saving, upkeep = _marginal(spec, against, pricer)
     alone_saving, alone_read, _ = _marginal(spec, frozenset(), pricer)
-    size = index_bytes(spec, workload.catalog, workload.statistics)
     in_recommendation = spec in chosen or any(spec.is_prefix_of(c) for c in chosen)
     share = saving / baseline if baseline else 0.0
     if read_saving <= 0 and alone_read <= 0:

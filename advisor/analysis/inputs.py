@@ -24,6 +24,7 @@ from advisor.digest.digest import (
 from advisor.ingest.sources import DEFAULT_MAX_LINE_BYTES
 from advisor.model.errors import InputError
 from advisor.model.feedback import QUIET, Feedback
+from advisor.model.files import check_named
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,23 @@ def read_digest(inputs: Inputs, feedback: Feedback = QUIET,
     return digest
 
 
+def check_named_files(inputs: Inputs) -> None:
+    """The database, schema and profile the options name, each there and readable (one
+    InputError line saying which is not): checked before the logs, which can take a
+    while to read."""
+    if inputs.db is not None:
+        check_database(inputs.db)
+    if inputs.schema is not None:
+        check_named(inputs.schema, "schema file or folder", folders=True)
+    if inputs.profile is not None:
+        check_named(inputs.profile, "profile file")
+
+
 def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bool = False,
                   scale: float = 1.0, digest: Digest | None = None) -> Workload:
     """The logs' workload, analysed against the schema and statistics ``inputs`` name (see
     load_workload); ``digest`` stands in for the logs' when given (advisor explain --sql)."""
-    if inputs.db is not None:
-        check_database(inputs.db)  # before the logs, which can take a while to read
+    check_named_files(inputs)
     if digest is None:
         digest = read_digest(inputs, feedback)
     return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,

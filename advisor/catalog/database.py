@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from advisor.model.errors import InputError
+from advisor.model.files import check_named
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_SECONDS = 5.0  # how long a read waits for another connection's write lock
@@ -23,10 +24,8 @@ def check_database(path: str | Path) -> Path:
     SQLite takes an empty file for an empty database, and any text file given
     elsewhere for a schema script; a ``--db`` must begin with SQLite's header.
     """
-    target = Path(path)
-    if not target.exists():
-        raise DatabaseFileError(f"{target}: no such database file")
-    if not target.is_file():
+    target = check_named(path, "database file", error=DatabaseFileError)
+    if not target.is_file():  # a named pipe, say: reading its header could block
         raise DatabaseFileError(f"{target}: not a file")
     try:
         with target.open("rb") as handle:

@@ -14,6 +14,7 @@ import click
 from advisor.cli import terminal
 from advisor.cli.group import main
 from advisor.cli.options import (
+    NAMED_PATH,
     QUIET_OPTION,
     Number,
     Size,
@@ -101,7 +102,8 @@ def explain(**options: Any) -> None:
 @click.option("--max-indexes", type=click.IntRange(min=0), default=None,
               help="Recommend at most this many indexes.")
 @click.option("--max-bytes", type=Size(), metavar="SIZE", default=None,
-              help="Recommend at most this much index storage (e.g. 500MB).")
+              help="Recommend at most this much index storage (e.g. 500MB), by the "
+                   "estimated sizes: the search runs before anything is built.")
 @click.option("--min-saving", type=Number(0, 1), default=0.0, show_default=True,
               help="Each recommended index must save at least this share of the workload cost.")
 @click.option("--tolerance", type=Number(0, 1), default=0.01, show_default=True,
@@ -113,7 +115,7 @@ def explain(**options: Any) -> None:
 @click.option("--keep-existing/--allow-drops", default=True, show_default=True,
               help="Keep the database's own indexes, or let them compete with the "
                    "candidates and recommend dropping those the workload does not need.")
-@click.option("--against", "against_file", type=click.Path(exists=True, dir_okay=False),
+@click.option("--against", "against_file", type=NAMED_PATH,
               help="Judge these indexes too: CREATE INDEX statements or table(col) lines.")
 @click.option("--algorithm", type=click.Choice(["auto", "exact", "greedy"]), default="auto",
               show_default=True, help="Search per component: exact when small (auto), or not.")

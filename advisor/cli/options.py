@@ -157,14 +157,15 @@ def log_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _DB_HELP = "A live database (opened read-only): schema and statistics."
-# Checked by the library (check_database: one line, exit 1, as a missing log is), not by
+# A file the user names (--db, --schema, --profile, --against) is checked by the library
+# before the logs are read (model.files: one line, exit 1, as a missing log is), not by
 # click, whose checks are usage errors (exit 2).
-_DATABASE = click.Path(readable=False)
+NAMED_PATH = click.Path(readable=False)
 _SCHEMA_OPTION = click.option(
-    "--schema", type=click.Path(exists=True),
+    "--schema", type=NAMED_PATH,
     help="Schema: a DDL file, a migrations folder (*.up.sql) or a database.")
 _PROFILE_OPTION = click.option(
-    "--profile", type=click.Path(exists=True, dir_okay=False),
+    "--profile", type=NAMED_PATH,
     help="A scale profile (TOML) for statistics; see docs/profile-format.md.")
 
 
@@ -172,7 +173,7 @@ def schema_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Where the schema and statistics come from (else schema.sql / profile.toml by the log)."""
     return _apply_options(func, [
         _SCHEMA_OPTION,
-        click.option("--db", type=_DATABASE, help=_DB_HELP),
+        click.option("--db", type=NAMED_PATH, help=_DB_HELP),
         _PROFILE_OPTION,
     ])
 
@@ -191,7 +192,7 @@ def config_option(help: str, required: bool = True) -> Decorator:
 def audited_db_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--db for the audit: the database judged, which it cannot do without."""
     return click.option(
-        "--db", type=_DATABASE, required=True,
+        "--db", type=NAMED_PATH, required=True,
         metavar="DATABASE",
         help="The database to audit; only read, experiments run on copies.")(func)
 

@@ -264,6 +264,10 @@ class MeasuredPricer(Pricer):
     def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
         return self.key(template_id, config) in self._keys
 
+    def built_sizes(self) -> Mapping[IndexSpec, int]:
+        """The bytes of each index built on a copy so far, measured there."""
+        return frozen_mapping(self.bench.sizes)
+
     def named_in_plan(self, template_id: str, config: Iterable[IndexSpec]
                       ) -> frozenset[IndexSpec] | None:
         """The indexes of ``config`` SQLite's plan of the template on a copy names, where

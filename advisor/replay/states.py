@@ -28,7 +28,7 @@ counts for both.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
 from typing import Any
 
@@ -105,6 +105,11 @@ class BothStates(Pricer):
         found = self.found.named_in_plan(template_id, config)
         analysed = self.analysed.named_in_plan(template_id, config)
         return None if found is None or analysed is None else found | analysed
+
+    def built_sizes(self) -> Mapping[IndexSpec, int]:
+        """The bytes of each index built on a copy in either state (the same data: the
+        same size)."""
+        return frozen_mapping({**self.analysed.built_sizes(), **self.found.built_sizes()})
 
     def is_measured(self, template_id: str, config: Iterable[IndexSpec]) -> bool:
         config = tuple(config)

@@ -25,6 +25,11 @@ every index but one): ``WorkingCopy.set_absent`` drops them by name and brings
 them back from their own CREATE INDEX, with the sqlite_stat1 rows they had on
 the copy, so that a copy holding the statistics as found keeps them as found;
 ``rebuild`` gives the other copy the same rebuilt (packed) index.
+
+Every added index's size is recorded as it is first built (``Workbench.sizes``):
+the pages its build put in use (``Sandbox.build_indexes``). Not the file's
+growth: a build takes the pages earlier drops freed first, and the file then
+grows by less than the index holds.
 """
 
 from __future__ import annotations
@@ -55,10 +60,12 @@ class WorkingCopy:
     """One copy of the database, holding the workload's catalog plus ``indexes``."""
 
     def __init__(self, sandbox: Sandbox, analyze: bool, counters: BenchCounters,
-                 own: Mapping[str, str] | None = None) -> None:
+                 own: Mapping[str, str] | None = None,
+                 sizes: dict[IndexSpec, int] | None = None) -> None:
         self.sandbox = sandbox
         self.analyze = analyze
         self.counters = counters
+        self.sizes = {} if sizes is None else sizes  # shared by the bench's copies
         self.indexes: frozenset[IndexSpec] = frozenset()
         self.own = own or {}  # the database's own indexes on the copy: name -> CREATE INDEX
         self.absent: frozenset[str] = frozenset()  # of those, the ones dropped for now
@@ -72,7 +79,8 @@ class WorkingCopy:
             self.counters.drops += 1
         for spec in sorted(wanted - self.indexes):
             started = time.perf_counter()
-            self.sandbox.build_indexes([spec])
+            _, size = self.sandbox.build_indexes([spec])
+            self.sizes.setdefault(spec, size)
             if self.analyze:
                 self.sandbox.analyze(spec.name)
             self.counters.builds += 1
@@ -138,6 +146,9 @@ class Workbench:
         self.analyze = analyze
         self.statement_seconds = statement_seconds
         self.counters = BenchCounters()
+        # Each added index's bytes as first built on a copy: every copy holds the same
+        # data, so an index has the same pages on each.
+        self.sizes: dict[IndexSpec, int] = {}
         self._folder = tempfile.TemporaryDirectory(prefix="advisor-workbench-")
         self._copies: list[WorkingCopy] = []
         self._own = {index.name: index.sql for index in catalog.droppable if index.sql}
@@ -163,7 +174,7 @@ class Workbench:
             sandbox.analyze()
         self.counters.copies += 1
         self.counters.copy_seconds += time.perf_counter() - started
-        return WorkingCopy(sandbox, self.analyze, self.counters, self._own)
+        return WorkingCopy(sandbox, self.analyze, self.counters, self._own, self.sizes)
 
     def close(self) -> None:
         for copy in self._copies:

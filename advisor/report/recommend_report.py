@@ -12,7 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.advise.measured import Earned, MeasuredDecision
-from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Verdict, cost_text
+from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
@@ -22,8 +22,9 @@ from advisor.report.reasons import reason_fields
 from advisor.review.requests import Recommended
 
 # 2: reasons as a code and its sentence ("verdict" became "code");
-# 3: measured decisions ("measured", "totals.units", "measured" flags).
-FORMAT_VERSION = 3
+# 3: measured decisions ("measured", "totals.units", "measured" flags);
+# 4: sizes measured where built ("bytes" beside "estimated_bytes"; phases' "bytes" too).
+FORMAT_VERSION = 4
 SECONDS = "seconds"
 ROW_STEPS = "row steps"
 IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
@@ -78,7 +79,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                 "phase": c.phase,
                 "create_sql": c.spec.create_sql() + ";",
                 "drop_sql": f'DROP INDEX IF EXISTS "{c.spec.name}";',
-                "estimated_bytes": c.bytes,
+                **_size(c.size),
                 "saving_share": round(c.saving_share, 6),
                 "write_cost": _round(c.write_cost),
                 "exists": c.exists,
@@ -100,7 +101,9 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
         "phases": [
             {"phase": p.number, "indexes": [str(s) for s in p.indexes],
              "cumulative_share": round(p.cumulative_share, 6),
-             "write_cost": _round(p.write_cost), "bytes": p.bytes}
+             "write_cost": _round(p.write_cost), "bytes": p.bytes,
+             "estimated_bytes": sum(c.size.estimated for c in rec.chosen if c.phase == p.number),
+             "sizes_measured": sum(c.size.measured for c in rec.chosen if c.phase == p.number)}
             for p in rec.phases
         ],
         "rejected": [_verdict(v) for v in rec.rejected],
@@ -129,7 +132,9 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
             "saving_share": round(totals.saving_share, 6),
             "write_upkeep_before": _round(totals.write_upkeep_baseline),
             "write_upkeep_after": _round(totals.write_upkeep_recommended),
-            "estimated_bytes": totals.bytes,
+            "bytes": totals.bytes,
+            "estimated_bytes": totals.estimated_bytes,
+            "sizes_measured": totals.measured_sizes,
             "indexes": len(rec.chosen),
         },
     }
@@ -201,11 +206,30 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
     }
 
 
+def _size(size: Size) -> dict[str, Any]:
+    """An index's bytes: measured on a copy where it was built there, else estimated."""
+    return {"bytes": size.bytes, "bytes_measured": size.measured,
+            "estimated_bytes": size.estimated}
+
+
+def size_text(size: float, measured: int, of: int = 1) -> str:
+    """Bytes in KiB and whether they were measured: of ``of`` indexes' sizes, ``measured``
+    were.
+
+    >>> size_text(3_604_480, 2, 2), size_text(5_505_024, 0, 2), size_text(4_000_000, 1, 2)
+    ('3,520 KiB measured', '5,376 KiB estimated', '3,906 KiB (1 of 2 measured)')
+    """
+    amount = kib_text(size)
+    if not measured:
+        return f"{amount} estimated"
+    return f"{amount} measured" if measured == of else f"{amount} ({measured} of {of} measured)"
+
+
 def _verdict(v: Verdict) -> dict[str, Any]:
     more = (IN_RECOMMENDATION,) if v.in_recommendation else ()
     return {"index": str(v.spec), **reason_fields(v.decision, *more),
             "read_saving": _round(v.read_saving), "write_cost": _round(v.write_cost),
-            "estimated_bytes": v.bytes, "measured": v.measured}
+            **_size(v.size), "measured": v.measured}
 
 
 def render_text(document: dict[str, Any], markdown: bool = False) -> str:
@@ -227,7 +251,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append(heading("Implementation strategy (phases)", markdown))
     out.append(tabulate(
         [[p["phase"], "\n".join(p["indexes"]), f"{p['cumulative_share']:.1%}",
-          _amount(p["write_cost"], measured), kib_text(p["bytes"])]
+          _amount(p["write_cost"], measured),
+          size_text(p["bytes"], p["sizes_measured"], len(p["indexes"]))]
          for p in document["phases"]],
         headers=["phase", "indexes", "saving reached",
                  "write cost added" if measured is None else "write time added", "size"],
@@ -302,7 +327,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
             f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the estimated workload "
             f"cost ({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep "
             f"on writes {t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
-            f"{kib_text(t['estimated_bytes'])} estimated.",
+            f"{_total_size(t)}.",
             f"Estimated only ({why}). Costs are row steps (about 0.07 µs each on the machine "
             "the model was calibrated on), summed over the log's statements; see "
             "docs/recommend.md."]
@@ -312,7 +337,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the workload's measured "
         f"time ({t['baseline_cost']:,.3f} s -> {t['recommended_cost']:,.3f} s over the "
         f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
-        f"{t['write_upkeep_after']:,.3f} s); {kib_text(t['estimated_bytes'])} estimated.",
+        f"{t['write_upkeep_after']:,.3f} s); {_total_size(t)}.",
         f"Measured on copies of {measured['database']}, {measured['statistics']}: the "
         f"templates the set changes, timed together with today's indexes, "
         f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
@@ -321,6 +346,10 @@ def _headline(document: dict[str, Any]) -> list[str]:
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
         "seconds by the template's measured plans (docs/recommend.md)."]
+
+
+def _total_size(totals: dict[str, Any]) -> str:
+    return size_text(totals["bytes"], totals["sizes_measured"], totals["indexes"])
 
 
 def _amount(value: float, measured: Any) -> str:
@@ -398,6 +427,10 @@ def _measuring_text(measured: dict[str, Any]) -> str:
     return text
 
 
+def _index_size(index: dict[str, Any]) -> str:
+    return size_text(index["bytes"], int(index["bytes_measured"]))
+
+
 def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[str]:
     create = index["create_sql"]
     saving = index["measured_saving"]
@@ -405,7 +438,7 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         summary = (f"saves {saving['seconds']:,.3f} s of the workload's time, measured with "
                    f"and without it beside the rest of the set (noise band "
                    f"{saving['noise_seconds']:,.3f} s); write time {index['write_cost']:+,.3f} "
-                   f"s; {kib_text(index['estimated_bytes'])}.")
+                   f"s; {_index_size(index)}.")
         if saving["slows"]:
             slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
             summary += f" It slows {slowed}: the saving is net of that."
@@ -413,7 +446,7 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         saves = Decision.of(Reason.SAVES, share=index["saving_share"], of=OF_WORKLOAD,
                             beside="the rest of the set")
         summary = (f"{saves.sentence}; adds {index['write_cost']:,.0f} of write upkeep; "
-                   f"{kib_text(index['estimated_bytes'])}.")
+                   f"{_index_size(index)}.")
     if index["stats_note"]:
         summary += f" Statistics: {index['stats_note']}."
     if index["prefix_note"]:

@@ -22,6 +22,7 @@ RECOMMENDED = "recommended"
 
 Configuration = tuple[str, tuple[IndexSpec, ...]]  # (label, indexes)
 
+_FILE, _SPECS = "file", "specs"  # the other kinds of configuration text
 _NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
 
 
@@ -38,22 +39,40 @@ def resolve_configurations(texts: Sequence[str], workload: Workload) -> list[Con
     return [_resolve(text, workload, recommended) for text in texts]
 
 
+def check_configurations(texts: Sequence[str]) -> None:
+    """An InputError for a text that can only name a file and names none, before the logs
+    are read or a database synthesised (the specs are read later, with the catalog)."""
+    for text in texts:
+        _parse(text)
+
+
 def _resolve(text: str, workload: Workload,
              recommended: Callable[[], tuple[IndexSpec, ...]]) -> Configuration:
-    if text == NONE:
-        return NONE, ()
-    if text == RECOMMENDED:
-        return RECOMMENDED, recommended()
+    label, kind, body = _parse(text)
+    if kind == NONE:
+        return label, ()
+    if kind == RECOMMENDED:
+        return label, recommended()
+    if kind == _FILE:
+        return label, tuple(load_index_list(body, workload.catalog))
+    return label, tuple(read_index(part, workload.catalog)
+                        for part in body.split(";") if part.strip())
+
+
+def _parse(text: str) -> tuple[str, str, str]:
+    """(label, kind, what it holds): NONE, RECOMMENDED, a file (its path) or specs (their
+    text); an InputError when it can only be a file and is none."""
+    if text in (NONE, RECOMMENDED):
+        return text, text, ""
     if _is_file(text):
-        return Path(text).name, tuple(load_index_list(text, workload.catalog))
+        return Path(text).name, _FILE, text
     named = _NAMED.match(text)
     if named and "(" not in named.group(1):
-        _, indexes = _resolve(named.group(2).strip(), workload, recommended)
-        return named.group(1), indexes
+        _, kind, body = _parse(named.group(2).strip())
+        return named.group(1), kind, body
     if text.strip() and "(" not in text:  # every index spec has one: this names a file
         raise InputError(_no_file(text))
-    specs = tuple(read_index(part, workload.catalog) for part in text.split(";") if part.strip())
-    return text, specs
+    return text, _SPECS, text
 
 
 def _no_file(text: str) -> str:

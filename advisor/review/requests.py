@@ -17,7 +17,7 @@ from pathlib import Path
 from advisor.advise.explain import TemplateExplanation, explain_workload
 from advisor.advise.measured import MeasureOn
 from advisor.advise.recommend import Recommendation, recommend
-from advisor.analysis.inputs import Inputs, read_digest, read_workload
+from advisor.analysis.inputs import Inputs, check_named_files, read_digest, read_workload
 from advisor.analysis.workload import Workload, load_workload, require_synthesis_inputs
 from advisor.candidates.sampled import with_sampled_statistics
 from advisor.catalog.database import check_database
@@ -27,6 +27,7 @@ from advisor.catalog.scales import parse_scales
 from advisor.digest.digest import Digest, statement_digest
 from advisor.model.errors import InputError, OptionError, ProfileError
 from advisor.model.feedback import QUIET, Feedback
+from advisor.model.files import check_named
 from advisor.replay.measure import (
     STATISTICS_OPTIONS,
     Measurement,
@@ -47,7 +48,7 @@ from advisor.review.capacity import (
     split_scales,
 )
 from advisor.review.compare import Comparison, compare
-from advisor.review.configs import resolve_configurations
+from advisor.review.configs import check_configurations, resolve_configurations
 from advisor.search.search import Budget
 from advisor.whatif.planner import WhatIfCounters
 
@@ -129,6 +130,8 @@ class Recommended:
 
 
 def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
+    if request.against_file:  # before the logs are read, as the other named files are
+        check_named(request.against_file, "file of indexes")
     workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
                              scale=request.scale)
     workload.require_analysed()
@@ -194,6 +197,7 @@ class Replayed:
 
 def run_replay(request: ReplayRequest, feedback: Feedback = QUIET) -> Replayed:
     inputs = request.inputs
+    check_configurations(request.configs)  # a missing file, before the logs are read
     workload = read_workload(inputs, feedback)
     database, described = replay_database(list(inputs.logs), inputs.db, inputs.schema,
                                           inputs.profile, request.scale, feedback.synthesis)
@@ -230,6 +234,7 @@ class ComparedConfigurations:
 
 
 def run_compare(request: CompareRequest, feedback: Feedback = QUIET) -> ComparedConfigurations:
+    check_configurations(request.configs)  # before the logs are read, or a database made
     workload = read_workload(request.inputs, feedback, scale=request.scale)
     found = (None if request.estimate_only
              else _measurement_database(request.inputs, request.scale, feedback))
@@ -287,6 +292,8 @@ class Planned:
 
 def run_capacity(request: CapacityRequest, feedback: Feedback = QUIET) -> Planned:
     inputs = request.inputs
+    check_named_files(inputs)
+    check_configurations(request.configs)
     schema_path, profile_path = require_synthesis_inputs(inputs.logs, inputs.schema,
                                                          inputs.profile, NEEDS_SYNTHESIS)
     scales = parse_scales(request.scale_text, load_profile(profile_path).reference)
