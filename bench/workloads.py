@@ -1,11 +1,14 @@
-"""Three workloads measured: no index, SQLite's ``.expert`` union, advisor's recommendation.
+"""The benchmark workloads measured: no index, SQLite's ``.expert`` union, advisor's
+recommendation.
 
-    python bench/workloads.py                       # Torc scale 1, TPC-H SF 0.01, TPC-C-like
+    python bench/workloads.py                       # Torc scale 1, TPC-H SF 0.01, TPC-C-like,
+                                                    # event ticketing
     python bench/workloads.py --workloads tpch --tpch-sf 0.1
+    python bench/workloads.py --workloads tickets --out /tmp/tickets.md
     python bench/workloads.py --quick               # one round, one repetition; no doc
 
-Per workload: the database is built (TPC-H from tpchgen-cli, the TPC-C-like
-one seeded, both cached under ~/.cache/advisor/workloads) or synthesised
+Per workload: the database is built (TPC-H from tpchgen-cli, the TPC-C-like and
+ticketing ones seeded, all cached under ~/.cache/advisor/workloads) or synthesised
 (Torc, from its profile, cached by advisor); advisor's recommendation is made
 as the command line makes it with ``--db`` (``run_recommend``, timed);
 every template's samples are filled with values from the database once
@@ -54,6 +57,7 @@ STATS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,), "both": (AS_FOUND, AN
 # turns) differ on it.
 NOISE_FLOOR = 0.25
 LISTED_SLOWER = 10  # at most this many slower templates are listed per workload
+ALL = ("torc", "tpch", "tpcc", "tickets")  # the workloads, in the order they are run
 
 
 def workload_script(*args: str) -> str:
@@ -145,6 +149,18 @@ def tpcc() -> Bench:
          Target("write time < the .expert union's", lambda f: f.write_below(EXPERT))),
         about="`workloads/tpcc/workload.log` (500 transactions in TPC-C's mix) on the "
               "database workloads/tpcc/build.py makes (8 warehouses, 2 of them hot).")
+
+
+def tickets() -> Bench:
+    return Bench(
+        "tickets", "Event ticketing", WORKLOADS / "tickets" / "workload.log",
+        lambda: Path(workload_script("tickets/build.py")),
+        (Target("total ≤ 1.0 × the .expert union's", lambda f: f.ratio_at_most("total", 1.0)),),
+        about="`workloads/tickets/workload.log` (800 sessions of a box office: listings and "
+              "seat maps, checkouts that hold seats then pay or let go, accounts, door scans, "
+              "promoters' dashboards, the sweep of expired holds) on the database "
+              "workloads/tickets/build.py makes (3,000 events in 240 venues, 378,085 seats, "
+              "a write-hot holds table; primary keys only).")
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -389,7 +405,7 @@ def section(runs: list[Run], name: str, command: str, rounds: int, repetitions: 
     begin, end = benchdoc.markers(name)
     lines = [
         begin,
-        *benchdoc.preamble("Three workloads: no index, .expert union, recommended", command),
+        *benchdoc.preamble(_title(runs), command),
         "",
         f"advisor/ as of commit {advisor_commit()}. "
         f"Each workload's templates are replayed (sampled: each template's filled samples "
@@ -423,6 +439,14 @@ def section(runs: list[Run], name: str, command: str, rounds: int, repetitions: 
         lines += ["", *_workload(run)]
     lines.append(end)
     return "\n".join(lines) + "\n"
+
+
+def _title(runs: list[Run]) -> str:
+    """The section's title: the workload's name when there is one, else how many."""
+    if len(runs) == 1:
+        return f"{runs[0].bench.title}: no index, .expert union, recommended"
+    count = {2: "Two", 3: "Three", 4: "Four"}.get(len(runs), str(len(runs)))
+    return f"{count} workloads: no index, .expert union, recommended"
 
 
 def _workload(run: Run) -> list[str]:
@@ -541,8 +565,8 @@ def _problems(run: Run) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workloads", default="torc,tpch,tpcc",
-                        help="comma-separated, of torc, tpch, tpcc")
+    parser.add_argument("--workloads", default=",".join(ALL),
+                        help=f"comma-separated, of {', '.join(ALL)} (default: all)")
     parser.add_argument("--tpch-sf", type=float, default=0.01,
                         help="TPC-H scale factor (0.1 builds a ~150 MB database)")
     parser.add_argument("--rounds", type=int, default=3)
@@ -559,13 +583,14 @@ def main() -> None:
     if args.quick:
         args.rounds, args.stats = 1, "as-found"
     keys = [key.strip() for key in args.workloads.split(",") if key.strip()]
-    makers = {"torc": torc, "tpch": lambda: tpch(args.tpch_sf), "tpcc": tpcc}
+    makers = {"torc": torc, "tpch": lambda: tpch(args.tpch_sf), "tpcc": tpcc,
+              "tickets": tickets}
     unknown = [key for key in keys if key not in makers]
     if unknown:
-        parser.error(f"unknown workloads: {', '.join(unknown)} (torc, tpch, tpcc)")
+        parser.error(f"unknown workloads: {', '.join(unknown)} ({', '.join(ALL)})")
     runs = [measure_bench(makers[key](), args.rounds, args.repetitions, STATS[args.stats],
                           args.statement_timeout) for key in keys]
-    name = "workloads" + ("" if keys == ["torc", "tpch", "tpcc"] and args.tpch_sf == 0.01
+    name = "workloads" + ("" if tuple(keys) == ALL and args.tpch_sf == 0.01
                           else "-" + "-".join(run.bench.key for run in runs))
     command = (f"python bench/workloads.py --workloads {','.join(keys)} "
                f"--tpch-sf {args.tpch_sf:g} --rounds {args.rounds} "

@@ -1,12 +1,15 @@
-"""The benchmark workloads TPC-H and TPC-C-like (workloads/tpch, workloads/tpcc): their logs
-are what advisor reads and analyses, they run on their schemas, and their generators are
-deterministic. None of this needs tpchgen-cli: the TPC-H log needs no database, and its
-loader is tried on a few hand-made rows."""
+"""The benchmark workloads TPC-H, TPC-C-like and event ticketing (workloads/tpch,
+workloads/tpcc, workloads/tickets): their logs are what advisor reads and analyses, they
+run on their schemas, and their generators are deterministic. None of this needs
+tpchgen-cli: the TPC-H log needs no database, and its loader is tried on a few hand-made
+rows; the others' builders are tried at a tiny scale."""
 
 from __future__ import annotations
 
+import re
 import runpy
 import sqlite3
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,6 +20,7 @@ from advisor.analysis.workload import load_workload
 ROOT = Path(__file__).resolve().parent.parent
 TPCH = ROOT / "workloads" / "tpch"
 TPCC = ROOT / "workloads" / "tpcc"
+TICKETS = ROOT / "workloads" / "tickets"
 
 
 def script(path: Path) -> SimpleNamespace:
@@ -34,6 +38,11 @@ def tpcc_workload():
     return load_workload([str(TPCC / "workload.log")], schema=str(TPCC / "schema.sql"))
 
 
+@pytest.fixture(scope="module")
+def tickets_workload():
+    return load_workload([str(TICKETS / "workload.log")], schema=str(TICKETS / "schema.sql"))
+
+
 def _unanalysed(workload) -> dict[str, str]:
     return {tid: str(analysis) for tid, analysis in workload.analyses.items()
             if not analysis.ok}
@@ -44,12 +53,32 @@ def _statements(log: Path) -> list[str]:
             if line.strip() and not line.startswith("--")]
 
 
+def _kinds(workload) -> dict[str, int]:
+    """Statements of the log by kind: read, write."""
+    templates = workload.digest.templates.values()
+    return {kind: sum(t.count for t in templates if t.template.kind == kind)
+            for kind in ("read", "write")}
+
+
+# --- all three ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["tpch", "tpcc", "tickets"])
+def test_every_template_is_analysed(name, request):
+    workload = request.getfixturevalue(f"{name}_workload")
+    assert _unanalysed(workload) == {}
+    assert workload.digest.unreadable == 0
+
+
+@pytest.mark.parametrize("folder", [TPCH, TPCC, TICKETS], ids=lambda folder: folder.name)
+def test_statements_run_on_the_schema(folder):
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    connection.executescript((folder / "schema.sql").read_text())
+    for sql in _statements(folder / "workload.log"):
+        connection.execute(sql).fetchall()
+
+
 # --- TPC-H ------------------------------------------------------------------------------
-
-
-def test_every_tpch_template_is_analysed(tpch_workload):
-    assert _unanalysed(tpch_workload) == {}
-    assert tpch_workload.digest.unreadable == 0
 
 
 def test_tpch_log_holds_22_queries_20_times_and_the_refresh_functions(tpch_workload):
@@ -63,14 +92,6 @@ def test_tpch_log_holds_22_queries_20_times_and_the_refresh_functions(tpch_workl
     assert writes["INSERT INTO orders"] == 300
     assert 300 <= writes["INSERT INTO lineitem"] <= 2100
     assert writes["DELETE FROM orders"] == writes["DELETE FROM lineitem"] == 300
-
-
-def test_tpch_statements_run_on_the_schema():
-    connection = sqlite3.connect(":memory:")
-    connection.executescript((TPCH / "schema.sql").read_text())
-    for sql in _statements(TPCH / "workload.log"):
-        if sql not in ("BEGIN", "COMMIT"):
-            connection.execute(sql).fetchall()
 
 
 def test_tpch_generator_is_deterministic_and_wrote_the_committed_log(tmp_path):
@@ -127,15 +148,9 @@ def test_tpch_loader_reads_tbl_files(tmp_path):
 # --- TPC-C-like --------------------------------------------------------------------------
 
 
-def test_every_tpcc_template_is_analysed(tpcc_workload):
-    assert _unanalysed(tpcc_workload) == {}
-    assert tpcc_workload.digest.unreadable == 0
-
-
 def test_tpcc_log_is_write_heavy_with_customers_by_name_and_by_id(tpcc_workload):
     templates = tpcc_workload.digest.templates.values()
-    counts = {kind: sum(t.count for t in templates if t.template.kind == kind)
-              for kind in ("read", "write")}
+    counts = _kinds(tpcc_workload)
     assert counts["write"] > counts["read"]
     texts = [t.template.text for t in templates]
     assert any("FROM customer WHERE" in t and "c_last = ?" in t for t in texts)
@@ -150,21 +165,27 @@ def test_tpcc_log_is_write_heavy_with_customers_by_name_and_by_id(tpcc_workload)
     assert len(writing) / len(transactions) > 0.85
 
 
-def test_tpcc_statements_run_on_the_schema():
-    connection = sqlite3.connect(":memory:", isolation_level=None)
-    connection.executescript((TPCC / "schema.sql").read_text())
-    for sql in _statements(TPCC / "workload.log"):
-        connection.execute(sql).fetchall()
-
-
 def test_tpcc_builder_and_log_are_deterministic(tmp_path):
-    build = script(TPCC / "build.py")
-    generate = script(TPCC / "generate.py")
+    database, log = _built_and_generated_twice(TPCC, tmp_path, transactions=60)
+    # The log's last names are those the database holds.
+    connection = sqlite3.connect(database)
+    names = {row[0] for row in connection.execute("SELECT DISTINCT c_last FROM customer")}
+    connection.close()
+    logged = {part.split("'")[1] for part in log.split("c_last = ")[1:]}
+    assert logged and logged <= names
+
+
+def _built_and_generated_twice(workload: Path, tmp_path: Path, **count: int) -> tuple[Path, str]:
+    """The workload's tiny database built twice, in folders of their own, and a log
+    generated on each: the same to the byte, and another log for another run seed.
+    Returns the database and the log."""
+    build = script(workload / "build.py")
+    generate = script(workload / "generate.py")
     logs, dumps = [], []
     for run in ("a", "b"):
         database = build.database(build.TINY, seed=5, folder=tmp_path / run, log=lambda _: None)
         log = tmp_path / f"{run}.log"
-        generate.write_log(log, database, build.TINY, transactions=60, seed=9)
+        generate.write_log(log, database, build.TINY, seed=9, **count)
         logs.append(log.read_bytes())
         connection = sqlite3.connect(database)
         dumps.append(list(connection.iterdump()))
@@ -172,11 +193,59 @@ def test_tpcc_builder_and_log_are_deterministic(tmp_path):
     assert logs[0] == logs[1]
     assert dumps[0] == dumps[1]
     other = tmp_path / "other.log"
-    generate.write_log(other, database, build.TINY, transactions=60, seed=10)
+    generate.write_log(other, database, build.TINY, seed=10, **count)
     assert other.read_bytes() != logs[0]
-    # The log's last names are those the database holds.
+    return database, logs[0].decode()
+
+
+# --- event ticketing ---------------------------------------------------------------------
+
+
+def test_tickets_log_mixes_reads_and_writes_and_writes_holds_most(tickets_workload):
+    templates = tickets_workload.digest.templates.values()
+    counts = _kinds(tickets_workload)
+    assert 0.35 < counts["write"] / (counts["read"] + counts["write"]) < 0.65
+    written: Counter[str] = Counter()
+    for t in templates:
+        if t.template.kind == "write":
+            written.update(dict.fromkeys(t.template.tables, t.count))
+    assert written.most_common(1)[0][0] == "holds"
+    # The seat search asks the write-hot table about every candidate seat.
+    assert any("NOT EXISTS (SELECT" in t.template.text and "holds" in t.template.tables
+               and t.template.kind == "read" for t in templates)
+
+
+def test_tickets_builder_and_log_are_deterministic(tmp_path):
+    database, log = _built_and_generated_twice(TICKETS, tmp_path, sessions=60)
+    # The log's values are the database's: the emails logged in with, the barcodes scanned
+    # at the door (but for the odd forged one).
     connection = sqlite3.connect(database)
-    names = {row[0] for row in connection.execute("SELECT DISTINCT c_last FROM customer")}
+    emails = {row[0] for row in connection.execute("SELECT email FROM customers")}
+    barcodes = {row[0] for row in connection.execute("SELECT barcode FROM tickets")}
     connection.close()
-    logged = {part.split("'")[1] for part in logs[0].decode().split("c_last = ")[1:]}
-    assert logged and logged <= names
+    logged = set(re.findall(r"WHERE email = '([^']*)'", log))
+    scanned = set(re.findall(r"WHERE barcode = '([^']*)'", log))
+    assert logged and logged <= emails
+    assert scanned & barcodes and len(scanned - barcodes) <= len(scanned) // 4
+
+
+def test_tickets_database_holds_together(tmp_path):
+    """A sold seat has one ticket, a held one one hold, an order's total is its seats'
+    prices, and order ids follow the orders' dates."""
+    build = script(TICKETS / "build.py")
+    connection = sqlite3.connect(build.database(build.TINY, folder=tmp_path, log=lambda _: None))
+
+    def one(sql: str) -> int:
+        return connection.execute(sql).fetchone()[0]
+
+    assert one("SELECT count(*) FROM seats WHERE status = 'sold'") == one(
+        "SELECT count(DISTINCT seat_id) FROM tickets") == one("SELECT count(*) FROM tickets")
+    assert one("SELECT count(*) FROM seats WHERE status = 'held'") == one(
+        "SELECT count(*) FROM holds h JOIN seats s ON s.id = h.seat_id AND s.status = 'held'")
+    assert one("SELECT count(*) FROM orders o WHERE total_cents != (SELECT sum(s.price_cents) "
+               "FROM tickets t JOIN seats s ON s.id = t.seat_id WHERE t.order_id = o.id)") == 0
+    assert one("SELECT count(*) FROM orders a JOIN orders b ON b.id = a.id + 1 "
+               "WHERE b.created_at < a.created_at") == 0
+    assert one("SELECT count(*) FROM holds h JOIN events e ON e.id = h.event_id "
+               "WHERE e.status != 'onsale'") == 0
+    connection.close()

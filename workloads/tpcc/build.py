@@ -24,21 +24,16 @@ names three customers on average. No ANALYZE is run.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import hashlib
 import random
-import shutil
-import sqlite3
 import string
 import sys
-import tempfile
-import time
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from advisor.replay.synth import default_cache_dir
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workloads/
+from workload_scripts import build_command, building, insert_rows, seeded_database
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "schema.sql"
@@ -73,35 +68,11 @@ class Scale:
 TINY = Scale(warehouses=2, districts=3, customers=30, orders=20, items=200, hot=1)
 
 
-def cache_dir() -> Path:
-    """Where built workload databases are kept (never in the repository): beside
-    advisor's own synthesis cache, in the same cache root."""
-    return default_cache_dir().parent / "workloads"
-
-
-def database_path(scale: Scale, seed: int = DEFAULT_SEED, folder: Path | None = None) -> Path:
-    key = hashlib.sha256(f"tpcc/{BUILD_VERSION}/{seed}/{sorted(asdict(scale).items())}/"
-                         .encode() + SCHEMA.read_bytes()).hexdigest()
-    return (folder or cache_dir()) / f"tpcc-w{scale.warehouses}-{key[:12]}.sqlite"
-
-
 def database(scale: Scale = Scale(), seed: int = DEFAULT_SEED, folder: Path | None = None,
              log=print) -> Path:
     """The database at ``scale``: the cached one, or built now."""
-    target = database_path(scale, seed, folder)
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="tpcc-") as tmp:
-        partial = Path(tmp) / "tpcc.sqlite"
-        build(partial, scale, seed, log)
-        staged = target.with_suffix(".partial")
-        shutil.copyfile(partial, staged)
-        staged.replace(target)
-    log(f"tpcc: built {target} ({target.stat().st_size / 2**20:.1f} MiB, "
-        f"{time.perf_counter() - started:.1f} s)")
-    return target
+    return seeded_database("tpcc", f"w{scale.warehouses}", BUILD_VERSION, SCHEMA, build, scale,
+                           seed, folder, log)
 
 
 # --- values --------------------------------------------------------------------------
@@ -155,34 +126,18 @@ def stamp(when: dt.datetime) -> str:
 
 def build(path: Path, scale: Scale, seed: int = DEFAULT_SEED, log=print) -> None:
     rng = random.Random(f"tpcc-build/{seed}")
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA journal_mode = OFF")
-        connection.execute("PRAGMA synchronous = OFF")
-        connection.executescript(SCHEMA.read_text())
+    with building(path, SCHEMA, "tpcc", log) as connection:
         name_c = rng.randint(0, 255)
-        _insert(connection, "item", _items(rng, scale))
-        _insert(connection, "warehouse", _warehouses(rng, scale))
-        _insert(connection, "district", _districts(rng, scale))
-        _insert(connection, "stock", _stock(rng, scale))
-        _insert(connection, "customer", _customers(rng, scale, name_c))
-        _insert(connection, "history", _history(scale))
+        insert_rows(connection, "item", _items(rng, scale))
+        insert_rows(connection, "warehouse", _warehouses(rng, scale))
+        insert_rows(connection, "district", _districts(rng, scale))
+        insert_rows(connection, "stock", _stock(rng, scale))
+        insert_rows(connection, "customer", _customers(rng, scale, name_c))
+        insert_rows(connection, "history", _history(scale))
         for orders, lines, new in _orders(rng, scale):  # a district at a time
-            _insert(connection, "orders", orders)
-            _insert(connection, "order_line", lines)
-            _insert(connection, "new_order", new)
-        connection.commit()
-        for table in ("warehouse", "district", "customer", "history", "orders", "order_line",
-                      "new_order", "item", "stock"):
-            count = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            log(f"tpcc: {table}: {count:,} rows")
-    finally:
-        connection.close()
-
-
-def _insert(connection: sqlite3.Connection, table: str, rows: Iterable[tuple]) -> None:
-    columns = len(connection.execute(f"PRAGMA table_info({table})").fetchall())
-    connection.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * columns)})", rows)
+            insert_rows(connection, "orders", orders)
+            insert_rows(connection, "order_line", lines)
+            insert_rows(connection, "new_order", new)
 
 
 def _items(rng: random.Random, scale: Scale) -> Iterator[tuple]:
@@ -265,28 +220,8 @@ def _orders(rng: random.Random, scale: Scale) -> Iterator[tuple[list, list, list
             yield orders, lines, new
 
 
-def scale_options(parser: argparse.ArgumentParser) -> None:
-    default = Scale()
-    for name in ("warehouses", "districts", "customers", "orders", "items", "hot",
-                 "hot_orders"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int,
-                            default=getattr(default, name))
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--cache-dir", type=Path, default=None)
-
-
-def scale_from(args: argparse.Namespace) -> Scale:
-    return Scale(args.warehouses, args.districts, args.customers, args.orders, args.items,
-                 args.hot, args.hot_orders)
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    scale_options(parser)
-    args = parser.parse_args()
-    path = database(scale_from(args), args.seed, args.cache_dir,
-                    log=lambda text: print(text, file=sys.stderr))
-    print(path)
+    build_command(sys.modules[__name__])
 
 
 if __name__ == "__main__":

@@ -27,18 +27,16 @@ file). The clock is simulated: a transaction every 1 to 5 seconds from
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import importlib.util
 import math
 import random
-import shutil
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workloads/
+from workload_scripts import generate_command, run_mix, sibling, write_sql_log
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TRANSACTIONS = 500
@@ -53,18 +51,9 @@ ROLLBACK_SHARE = 0.01
 CLOCK_START = dt.datetime(2026, 3, 1, 8, 0, 0)
 
 
-def _sibling(name: str) -> ModuleType:
-    """A script next to this one, loaded by path under a name of its own (the workloads
-    are not a package, and TPC-H has a build.py too)."""
-    spec = importlib.util.spec_from_file_location(f"tpcc_{name}", HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-build = sys.modules.get("tpcc_build") or _sibling("build")
+# Loaded by path under a name of its own: the workloads are not a package, and
+# TPC-H has a build.py too.
+build = sibling(HERE / "build.py", "tpcc_build")
 
 
 def text(value: str) -> str:
@@ -283,49 +272,20 @@ TRANSACTIONS: dict[str, Callable[[Terminal], bool]] = {
     "stock-level": Terminal.stock_level}
 
 
-def run(database: Path, scale, transactions: int, seed: int = DEFAULT_SEED) -> list[str]:
-    """The statements of ``transactions`` transactions run on a copy of ``database``."""
-    kinds = [kind for kind, _ in MIX]
-    weights = [weight for _, weight in MIX]
-    with tempfile.TemporaryDirectory(prefix="tpcc-run-") as tmp:
-        copy = Path(tmp) / "run.sqlite"
-        shutil.copyfile(database, copy)
-        connection = sqlite3.connect(copy, isolation_level=None)
-        connection.execute("PRAGMA synchronous = OFF")  # a throwaway copy: no fsync per COMMIT
-        try:
-            terminal = Terminal(connection, scale, seed)
-            for _ in range(transactions):
-                terminal.transaction(terminal.rng.choices(kinds, weights)[0])
-        finally:
-            connection.close()
-    return terminal.log
-
-
 def write_log(path: Path, database: Path, scale, transactions: int,
               seed: int = DEFAULT_SEED) -> int:
-    """Write the log; returns the number of statements."""
-    statements = run(database, scale, transactions, seed)
-    with open(path, "w", encoding="utf-8", newline="\n") as out:
-        out.write(f"-- TPC-C-like, {scale.warehouses} warehouses, {transactions} transactions, "
-                  f"seed {seed}: written by workloads/tpcc/generate.py\n")
-        for sql in statements:
-            out.write(sql + ";\n")
-    return len(statements)
+    """Run ``transactions`` transactions on a copy of ``database`` and write the log;
+    returns the number of statements."""
+    terminal = run_mix(database, lambda connection: Terminal(connection, scale, seed),
+                       Terminal.transaction, MIX, transactions)
+    return write_sql_log(path, f"TPC-C-like, {scale.warehouses} warehouses, {transactions} "
+                         f"transactions, seed {seed}: written by workloads/tpcc/generate.py",
+                         terminal.log)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    build.scale_options(parser)
-    parser.add_argument("--transactions", type=int, default=DEFAULT_TRANSACTIONS)
-    parser.add_argument("--run-seed", type=int, default=DEFAULT_SEED,
-                        help="seed of the transactions (--seed is the database's)")
-    parser.add_argument("--out", type=Path, default=HERE / "workload.log")
-    args = parser.parse_args()
-    scale = build.scale_from(args)
-    database = build.database(scale, args.seed, args.cache_dir,
-                              log=lambda line: print(line, file=sys.stderr))
-    count = write_log(args.out, database, scale, args.transactions, args.run_seed)
-    print(f"{args.out}: {count:,} statements")
+    generate_command(sys.modules[__name__], build, "transactions", DEFAULT_TRANSACTIONS,
+                     DEFAULT_SEED)
 
 
 if __name__ == "__main__":

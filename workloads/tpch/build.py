@@ -15,16 +15,13 @@ so the database is as an application that never ran it has it.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
-import sqlite3
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from advisor.replay.synth import default_cache_dir
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workloads/
+from workload_scripts import building, built_once, database_file, insert_rows
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "schema.sql"
@@ -33,66 +30,39 @@ TABLES = ("region", "nation", "part", "supplier", "partsupp", "customer", "order
 TPCHGEN = "tpchgen-cli"
 
 
-def cache_dir() -> Path:
-    """Where built workload databases are kept (never in the repository): beside
-    advisor's own synthesis cache, in the same cache root."""
-    return default_cache_dir().parent / "workloads"
-
-
 def scale_text(scale: float) -> str:
     return f"{scale:g}"
 
 
 def database_path(scale: float, folder: Path | None = None) -> Path:
-    key = hashlib.sha256(f"tpch/{BUILD_VERSION}/".encode() + SCHEMA.read_bytes()).hexdigest()
-    return (folder or cache_dir()) / f"tpch-sf{scale_text(scale)}-{key[:12]}.sqlite"
+    return database_file("tpch", f"sf{scale_text(scale)}", f"{BUILD_VERSION}", SCHEMA, folder)
 
 
 def database(scale: float, folder: Path | None = None, log=print) -> Path:
     """The TPC-H database at ``scale``: the cached one, or built now."""
     target = database_path(scale, folder)
-    if target.is_file():
-        return target
     binary = shutil.which(TPCHGEN)
-    if binary is None:
+    if binary is None and not target.is_file():
         raise SystemExit(f"{TPCHGEN}: not installed (pip install -e '.[bench]')")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="tpch-") as tmp:
-        data = Path(tmp) / "data"
+
+    def make(path: Path) -> None:
+        data = path.parent / "data"
         log(f"tpch: generating SF {scale_text(scale)} with {TPCHGEN}")
-        subprocess.run([binary, "tbl", "-s", scale_text(scale), "-o", str(data), "--quiet"],
-                       check=True)
-        partial = Path(tmp) / "tpch.sqlite"
-        load(partial, data, log)
-        # Same file system as the cache? Not necessarily: copy, then rename into place.
-        staged = target.with_suffix(".partial")
-        shutil.copyfile(partial, staged)
-        staged.replace(target)
-    log(f"tpch: built {target} ({target.stat().st_size / 2**20:.1f} MiB, "
-        f"{time.perf_counter() - started:.1f} s)")
-    return target
+        subprocess.run([str(binary), "tbl", "-s", scale_text(scale), "-o", str(data),
+                        "--quiet"], check=True)
+        load(path, data, log)
+
+    return built_once(target, make, "tpch", log)
 
 
 def load(path: Path, data: Path, log=print) -> None:
     """The schema, then every table from its ``.tbl`` file (``|``-separated, one
     trailing ``|``); SQLite's column affinities turn the text into numbers."""
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("PRAGMA journal_mode = OFF")
-        connection.execute("PRAGMA synchronous = OFF")
-        connection.executescript(SCHEMA.read_text())
+    with building(path, SCHEMA, "tpch", log) as connection:
         for table in TABLES:
-            columns = len(connection.execute(f"PRAGMA table_info({table})").fetchall())
-            insert = f"INSERT INTO {table} VALUES ({', '.join('?' * columns)})"
             with open(data / f"{table}.tbl", encoding="utf-8") as rows:
-                connection.executemany(insert, (line.rstrip("\n").split("|")[:columns]
+                insert_rows(connection, table, (line.rstrip("\n").split("|")[:-1]
                                                 for line in rows))
-            connection.commit()
-            count = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            log(f"tpch: {table}: {count:,} rows")
-    finally:
-        connection.close()
 
 
 def main() -> None:
