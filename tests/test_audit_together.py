@@ -128,6 +128,21 @@ def test_two_indexes_that_stand_in_for_each_other_are_not_both_dropped(
     assert f'DROP INDEX IF EXISTS "{twin_used}";' not in lines
 
 
+def test_nothing_replayed_nothing_measured_as_a_whole(tmp_path: Path) -> None:
+    path, log = build(tmp_path, "CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b);",
+                      [*(f"SELECT count(payload) FROM t WHERE a = {i}" for i in range(3)),
+                       *INSERTS])
+    estimated = command_json("audit", "--db", str(path), str(log), "--no-replay")
+    assert [d["index"] for d in estimated["drops"]] == ["t_b"]
+    assert estimated["drops_together"] is None
+    assert not any("as a whole" in note for note in estimated["notes"])
+    # Replays asked for, but none made: said so.
+    none = command_json("audit", "--db", str(path), str(log), "--max-replays", "0")
+    assert none["drops_together"] is None and none["replayed"] == []
+    assert "the drop list was not measured as a whole: nothing it serves was replayed" \
+        in none["notes"]
+
+
 def _template(tid: str, saved: float, band: float) -> TemplateMeasure:
     # saved = count x (with - without): negative, the template is slower once dropped.
     return TemplateMeasure(tid, "read", 1, 1.0, 1.0 - saved, band, "", "")
