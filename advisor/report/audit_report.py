@@ -12,6 +12,7 @@ from advisor.report.reasons import reason_fields
 from advisor.review.audit import redundancy, replay, scans, statistics
 from advisor.review.audit.findings import Audit
 from advisor.review.audit.replay import StateMeasure, TemplateMeasure
+from advisor.review.audit.together import Attempt, Together
 
 # 2: each drop reason is a code and its sentence; 3: verdicts measured per index and
 # statistics state, with the noise band
@@ -31,6 +32,8 @@ def _round(value: float | None, digits: int = 6) -> float | None:
 def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
     """The audit as plain data; ``command`` is the command line that made it."""
     stats = result.statistics
+    put_back = set() if result.together is None else {
+        p.index for p in result.together.put_back}
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
@@ -50,7 +53,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
         "verdicts": [
             {"index": v.index, "definition": v.definition, "verdict": v.verdict,
              "measured": v.measured, "basis": v.basis,
-             "states": [_state(s) for s in v.states]}
+             "states": [_state(s) for s in v.states], "put_back": v.index in put_back}
             for v in result.verdicts
         ],
         "indexes": [
@@ -70,9 +73,11 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
              "band_seconds": _round(d.band_seconds),
              "upkeep_saved": round(d.upkeep_saved, 3), "upkeep_basis": d.upkeep_basis,
              "drop_sql": f'DROP INDEX IF EXISTS "{d.index}";',
-             "restore_sql": None if d.create_sql is None else d.create_sql.rstrip(";") + ";"}
+             "restore_sql": None if d.create_sql is None else d.create_sql.rstrip(";") + ";",
+             "put_back": d.index in put_back}
             for d in result.drops
         ],
+        "drops_together": None if result.together is None else _together(result.together),
         "unused": [
             {"index": u.index, "definition": u.definition, "bytes": u.bytes, "drop": u.drop,
              "note": u.note}
@@ -145,6 +150,46 @@ def _state(s: StateMeasure) -> dict[str, Any]:
             "unmeasured": list(s.unmeasured), "templates": [_template(t) for t in s.templates]}
 
 
+def _together(together: Together) -> dict[str, Any]:
+    whole = together.whole
+    return {
+        "indexes": list(whole.dropped),
+        "states": [_state(s) for s in whole.states],
+        "slower": whole.slower,
+        "slower_templates": _slowed(whole),
+        "warning": _warning(together),
+        "put_back": [
+            {"index": p.index, "seconds_slower": round(p.seconds, 9),
+             "templates": list(p.templates), "dropped_after": list(p.after.dropped),
+             "states_after": [_state(s) for s in p.after.states],
+             "slower_after": p.after.slower}
+            for p in together.put_back],
+        "safe_subset": list(together.final.dropped),
+        "safe": together.safe,
+    }
+
+
+def _slowed(attempt: Attempt) -> list[dict[str, Any]]:
+    return [{"statistics": state, **_template(t)} for state, t in attempt.slowed]
+
+
+def _warning(together: Together) -> str | None:
+    """One sentence: dropped together the listed indexes slow the workload, and where."""
+    whole = together.whole
+    if not whole.slower:
+        return None
+    worse = "; ".join(f"{s.statistics}, {-s.seconds_saved:,.4f} s slower, noise band "
+                      f"{s.band_seconds:,.4f} s" for s in whole.states if s.effect == replay.SAVES)
+    templates = ", ".join(dict.fromkeys(t.template_id for _, t in whole.slowed))
+    names = ", ".join(p.index for p in together.put_back)
+    left = ("then the rest measures not slower" if together.safe
+            else f"the rest is still slower after {len(together.put_back)} re-measurements")
+    return (f"dropped together, the {len(whole.dropped)} listed indexes make the workload "
+            f"slower beyond noise ({worse})"
+            + (f"; slower beyond their band: {templates}" if templates else "")
+            + f"; put back {names}: {left}")
+
+
 def _template(t: TemplateMeasure) -> dict[str, Any]:
     return {"template": t.template_id, "kind": t.kind, "count": t.count,
             "seconds_with": round(t.seconds_with, 9),
@@ -156,22 +201,28 @@ def _template(t: TemplateMeasure) -> dict[str, Any]:
 def render_sql(document: dict[str, Any]) -> str:
     """The drop list as DROP INDEX statements, each after a comment giving its reason;
     ANALYZE, when the statistics need it, commented out: it is advice apart from the drops
-    (and can take long on a large database), so a drop script never runs it unasked."""
-    count = len(document["drops"])
+    (and can take long on a large database), so a drop script never runs it unasked. An
+    index put back (the drop list measured slower as a whole) is commented out too."""
+    dropped = [d for d in document["drops"] if not d.get("put_back")]
+    count = len(dropped)
     lines = [f"-- advisor audit of {document['database']}: {count} "
              f"{'index' if count == 1 else 'indexes'} to drop"]
     for drop in document["drops"]:
         lines.append(f"-- {drop['definition']}: {_reasons(drop)}; frees "
                      f"{kib_text(drop['bytes'])}; {_write_saving(drop)}")
-        lines.append(drop["drop_sql"])
+        if drop.get("put_back"):
+            lines.append("-- put back: dropped with the rest of the list, the workload "
+                         "measured slower (see the report's drop list)")
+            lines.append(f"-- {drop['drop_sql']}")
+        else:
+            lines.append(drop["drop_sql"])
     advice = document["statistics"]["advice"]
     if advice:
         lines.append(f"-- statistics ({document['statistics']['state']}): {advice}")
         lines.append("-- ANALYZE;")
-    if document["drops"]:
+    if dropped:
         lines.append("-- to undo the drops:")
-        lines.extend(f"-- {drop['restore_sql']}" for drop in document["drops"]
-                     if drop["restore_sql"])
+        lines.extend(f"-- {drop['restore_sql']}" for drop in dropped if drop["restore_sql"])
     return "\n".join(lines)
 
 
@@ -211,7 +262,9 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append(heading("Drop list", markdown))
     if document["drops"]:
         out.append(_tab(
-            [[d["index"], d["definition"], _reasons(d), kib_text(d["bytes"]),
+            [[d["index"], d["definition"],
+              ("PUT BACK (see below); " if d.get("put_back") else "") + _reasons(d),
+              kib_text(d["bytes"]),
               _measured_cell(d["write_seconds_saved"], d["band_seconds"]),
               _measured_cell(d["read_seconds_saved"], d["band_seconds"]),
               f"{d['upkeep_saved']:,.0f}"]
@@ -221,6 +274,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         out.append(f"Upkeep: {document['drops'][0]['upkeep_basis']}. Measured: every template "
                    f"the index serves replayed with every index and without that one, as "
                    f"found; weighted by the log's counts; ± is the noise band.")
+        out += _together_text(document.get("drops_together"), fmt, markdown)
     else:
         out.append("nothing to drop.")
     out.append("")
@@ -254,6 +308,59 @@ def _summary(document: dict[str, Any]) -> list[str]:
                  + ("; ANALYZE advised (see below)." if stats["advice"] else "."))
     lines.append("")
     return lines
+
+
+def _warning_label(markdown: bool) -> str:
+    return "**WARNING:**" if markdown else "WARNING:"
+
+
+def _together_text(together: dict[str, Any] | None, fmt: str, markdown: bool) -> list[str]:
+    """The drop list measured as a whole, the warning when it is slower, what was put
+    back and why."""
+    if together is None:
+        return []
+    out = [f"Together (the {len(together['indexes'])} listed dropped at once, every template "
+           f"they serve replayed with every index and without all of them): "
+           + "; ".join(_attempt_text(s) for s in together["states"]) + "."]
+    if together["warning"] is None:
+        if together["slower_templates"]:
+            # The sum is not slower, but some templates are: the savings elsewhere pay.
+            out.append("Slower beyond their band, outweighed by the savings: " + ", ".join(
+                f"{t['template']} ({t['statistics']}, {-t['saved_seconds']:,.4f} s)"
+                for t in together["slower_templates"]) + ".")
+        return out
+    out.append(f"{_warning_label(markdown)} {together['warning']}.")
+    out.append(_tab(
+        [[t["statistics"], t["template"], t["kind"], t["count"],
+          f"{t['seconds_with'] * 1000:.3f}", f"{t['seconds_without'] * 1000:.3f}",
+          f"{-t['saved_seconds']:,.3f} ± {t['band_seconds']:,.3f}"]
+         for t in together["slower_templates"]],
+        ["statistics", "template", "kind", "count", "ms with every index",
+         "ms with the list dropped", "s slower"], fmt))
+    for back in together["put_back"]:
+        after = ("nothing left to drop" if not back["dropped_after"] else
+                 "; ".join(_attempt_text(s) for s in back["states_after"]))
+        out.append(f"- put back {back['index']}: it serves {', '.join(back['templates'])}, "
+                   f"{back['seconds_slower']:,.4f} s of the slowdown; then dropping the rest "
+                   f"({', '.join(back['dropped_after']) or 'none'}) measures: {after}.")
+    if together["safe"]:
+        out.append(f"Drop only: {', '.join(together['safe_subset']) or 'none'} "
+                   f"(--format sql leaves the rest commented out).")
+    else:
+        out.append(f"Still slower with {', '.join(together['safe_subset'])} dropped: measure "
+                   f"again before dropping any of them.")
+    return out
+
+
+def _attempt_text(state: dict[str, Any]) -> str:
+    return (f"{state['statistics']}, reads {state['read_seconds_saved']:+,.4f} s and writes "
+            f"{state['write_seconds_saved']:+,.4f} s saved, noise band "
+            f"{state['band_seconds']:,.4f} s ({_effect_text(state['effect'])})")
+
+
+def _effect_text(effect: str) -> str:
+    return {replay.HARMFUL: "saves time", replay.SAVES: "slower",
+            replay.WITHIN_NOISE: "within noise"}[effect]
 
 
 def _measured_cell(value: float | None, uncertainty: float | None) -> str:
@@ -434,7 +541,8 @@ def _verdicts_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[s
         measured = {s["statistics"]: s for s in v["states"]}
         cells = [_state_cell(measured.get(state)) for state in states]
         served = max((len(s["templates"]) for s in v["states"]), default=0)
-        rows.append([v["index"], v["definition"], v["verdict"], *cells,
+        verdict = f"{v['verdict']}, put back" if v.get("put_back") else v["verdict"]
+        rows.append([v["index"], v["definition"], verdict, *cells,
                      served if v["measured"] else "-", "" if v["measured"] else v["basis"]])
     out.append(_tab(rows, ["index", "definition", "verdict",
                            *(f"saved by the drop, {state} (s)" for state in states),
@@ -446,6 +554,9 @@ def _verdicts_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[s
                f"band ({t['noise_z']:g} standard errors of the paired rounds plus "
                f"{t['noise_floor']:.0%} of the larger median). A negative saving: the "
                f"workload is slower without the index.")
+    together = document.get("drops_together")
+    if together is not None and together["warning"] is not None:
+        out.append(f"{_warning_label(markdown)} {together['warning']} (see the drop list).")
     return [*out, ""]
 
 

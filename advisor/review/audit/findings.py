@@ -13,7 +13,9 @@ and, optionally, the log of what it ran, the audit finds:
    (statistics);
 6. tables that hot templates read in full (scans);
 7. the drop list, with the write time each drop saves (drops);
-8. each index's verdict: harmful, redundant, keep, negligible or unused, from
+8. the drop list measured as a whole, and the indexes to put back when dropping
+   them together makes the workload slower (together);
+9. each index's verdict: harmful, redundant, keep, negligible or unused, from
    its measurements where it was measured (verdicts).
 
 The database is read once (advisor.review.audit.facts) and planned once
@@ -30,6 +32,7 @@ from pathlib import Path
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import check_database
 from advisor.catalog.schema import catalog_from_database
+from advisor.replay.workbench import Workbench
 from advisor.review.audit import (
     drops,
     harmful,
@@ -37,6 +40,7 @@ from advisor.review.audit import (
     replay,
     scans,
     statistics,
+    together,
     usage,
     verdicts,
 )
@@ -48,6 +52,7 @@ from advisor.review.audit.redundancy import Redundancy
 from advisor.review.audit.replay import DEFAULT_MAX_REPLAYS, Replayed, Replays
 from advisor.review.audit.scans import FullScan
 from advisor.review.audit.statistics import StatsFinding
+from advisor.review.audit.together import Together
 from advisor.review.audit.usage import AuditedIndex, UnusablePartial, Unused
 from advisor.review.audit.verdicts import Verdict
 
@@ -67,6 +72,7 @@ class Audit:
     statistics: StatsFinding
     full_scans: tuple[FullScan, ...]
     drops: tuple[Drop, ...]
+    together: Together | None  # the drop list measured as a whole (None: not measured)
     replayed: tuple[Replayed, ...]
     not_replayed: tuple[str, ...]  # indexes worth replaying beyond --max-replays
     measured_states: tuple[str, ...]  # the statistics states replayed
@@ -83,12 +89,14 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
     catalog = catalog_from_database(path)
     facts = read_database(path, catalog)
     stats_fresh = statistics.stats_state(catalog, facts)[0] == "fresh"
-    with audit_context(path, catalog, facts, workload, stats_fresh, say) as context:
+    replaying = workload is not None and measure
+    # The copies outlive the drop-one replays: the drop list is measured on them too.
+    with audit_context(path, catalog, facts, workload, stats_fresh, say) as context, \
+            Workbench(path, catalog, False, statement_seconds) as bench:
         indexes = usage.audited_indexes(context)
         replays = Replays((), (), (), ())
-        if workload is not None and measure:
-            replays = replay.replay(context, indexes, repetitions, statement_seconds,
-                                    max_replays, say)
+        if replaying:
+            replays = replay.replay(context, bench, indexes, repetitions, max_replays, say)
         unused = usage.unused(context, indexes, replay.measured_needs(replays.replayed))
         judged = harmful.judge_harmful(context, replays.replayed, indexes)
         dropped = frozenset({u.index for u in unused if u.drop}
@@ -98,12 +106,20 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         stats = statistics.statistics_finding(context)
         drop_list = drops.drop_list(context, indexes, unused, redundant, judged,
                                     replays.replayed)
+        whole = None
+        if replays.rig is not None and drop_list:
+            whole = together.together(replays.rig, indexes, [d.index for d in drop_list],
+                                      say)
         unusable = usage.unusable_partial(context, indexes)
         full_scans = scans.full_scans(context)
         judged_each = () if workload is None else verdicts.verdicts(
             indexes, replays.replayed, unused, redundant, judged, measure,
             replays.not_replayed)
-    notes = [*context.notes, *replays.notes]
+        cost = replay.bench_note(bench) if replays.rig is not None else None
+    notes = [*context.notes, *replays.notes, *([cost] if cost else [])]
+    if replaying and drop_list and whole is None:
+        notes.append("the drop list was not measured as a whole: nothing it serves was "
+                     "replayed")
     if workload is None:
         notes.append("no log: unused, harmful and partial-index findings, full scans and the "
                      "plans ANALYZE would change need the log of what the database runs; "
@@ -124,6 +140,6 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         with_log=workload is not None, templates_planned=len(context.today),
         plan_mismatches=context.mismatches, indexes=indexes, unused=unused,
         redundant=redundant, harmful=judged, unusable_partial=unusable, statistics=stats,
-        full_scans=full_scans, drops=drop_list, replayed=replays.replayed,
+        full_scans=full_scans, drops=drop_list, together=whole, replayed=replays.replayed,
         not_replayed=replays.not_replayed, measured_states=replays.states,
         verdicts=judged_each, notes=tuple(notes))

@@ -28,7 +28,10 @@ Two statistics states are measured when they differ: as found (the copies
 hold the database's sqlite_stat1, or none) and after ANALYZE (two more copies,
 analysed: the first two have had every index rebuilt by then); with fresh
 statistics they are one. advisor.review.audit.verdicts
-turns these effects into each index's verdict.
+turns these effects into each index's verdict. The copies, the statements and
+the states stay in a ``Rig`` for the drop list measured as a whole
+(advisor.review.audit.together): any set of indexes dropped at once, by the
+same rules.
 """
 
 from __future__ import annotations
@@ -135,6 +138,7 @@ class Replays:
     not_replayed: tuple[str, ...]  # indexes serving templates, beyond ``max_replays``
     states: tuple[str, ...]  # the statistics states measured
     notes: tuple[str, ...]
+    rig: Rig | None = None  # None when nothing was replayed
 
 
 def measured_needs(replayed: Sequence[Replayed]) -> dict[str, str]:
@@ -174,13 +178,45 @@ def served_templates(context: AuditContext, index: AuditedIndex,
     return tuple(sorted(found))
 
 
-def replay(context: AuditContext, indexes: Sequence[AuditedIndex], repetitions: int,
-           statement_seconds: float, max_replays: int, say: Progress) -> Replays:
+@dataclass(frozen=True)
+class Rig:
+    """What the replays measure on: the statistics states, the statements, and per state
+    two working copies (every index; some dropped). The drop-one walk and the drop list
+    measured as a whole (advisor.review.audit.together) both use it, so both time on
+    the same copies by the same rules; valid while its Workbench is open."""
+
+    context: AuditContext
+    states: tuple[str, ...]
+    uses: tuple[Mapping[str, set[str]], ...]  # per state: index, lower-cased -> templates
+    statements: ReplaySet
+    pairs: tuple[tuple[WorkingCopy, WorkingCopy], ...]  # per state: every index, without
+    repetitions: int
+
+    def served(self, index: AuditedIndex) -> tuple[tuple[str, ...], ...]:
+        """The templates ``index`` serves, per state."""
+        return tuple(served_templates(self.context, index, uses) for uses in self.uses)
+
+    def measure_without(self, position: int, names: frozenset[str],
+                        served: Sequence[str]) -> StateMeasure:
+        """The templates ``served`` timed in state ``position`` with every index and with
+        the database's own indexes ``names`` dropped."""
+        every, without = self.pairs[position]
+        for name in without.absent - names:
+            every.rebuild(name)  # built alike on both copies (packed pages)
+        without.set_absent(names)
+        return _measure(self.context, self.statements, every, without,
+                        self.states[position], served, self.repetitions)
+
+
+def replay(context: AuditContext, bench: Workbench, indexes: Sequence[AuditedIndex],
+           repetitions: int, max_replays: int, say: Progress) -> Replays:
     """Every CREATE INDEX index that serves a template, the most used first (at most
-    ``max_replays``), measured with and without it in each statistics state."""
+    ``max_replays``), measured with and without it in each statistics state, on copies
+    from ``bench``."""
     workload = context.workload
     assert workload is not None
-    states: list[tuple[str, dict[str, set[str]]]] = [(AS_FOUND, context.used_by(context.today))]
+    states: list[tuple[str, Mapping[str, set[str]]]] = [
+        (AS_FOUND, context.used_by(context.today))]
     analyzed = context.analyzed
     if analyzed is not None:
         states.append((ANALYZED, context.used_by(
@@ -205,30 +241,33 @@ def replay(context: AuditContext, indexes: Sequence[AuditedIndex], repetitions: 
     if statements.without_values:
         notes.append(f"{len(statements.without_values)} templates could not be replayed "
                      f"(no values to run them with): {', '.join(statements.without_values)}")
+    pairs = []
+    for position, state in enumerate(names):
+        # Fresh copies per state: the walk leaves every index rebuilt (packed).
+        every, without = bench.copies(2 * position + 2)[2 * position:]
+        if state == ANALYZED:
+            say("audit: running ANALYZE on the copies")
+            for copy in (every, without):
+                copy.analyze_all()
+        pairs.append((every, without))
+    rig = Rig(context, names, tuple(uses for _, uses in states), statements, tuple(pairs),
+              repetitions)
     measured: dict[str, list[StateMeasure]] = {ix.name: [] for ix in tested}
-    with Workbench(context.path, context.catalog, False, statement_seconds) as bench:
-        for position, (state, _) in enumerate(states):
-            # Fresh copies per state: the walk leaves every index rebuilt (packed).
-            every, without = bench.copies(2 * position + 2)[2 * position:]
-            if state == ANALYZED:
-                say("audit: running ANALYZE on the copies")
-                for copy in (every, without):
-                    copy.analyze_all()
-            for number, index in enumerate(tested, 1):
-                say(f"audit: replaying without {index.name} ({state}, "
-                    f"{number}/{len(tested)})")
-                for name in without.absent - {index.name}:
-                    every.rebuild(name)  # built alike on both copies (packed pages)
-                without.set_absent(frozenset({index.name}))
-                measured[index.name].append(_measure(
-                    context, statements, every, without, state,
-                    served[index.name][position], repetitions))
-        counters = bench.counters
-    notes.append(f"replays: {counters.copies} copies of the database "
-                 f"({counters.copy_seconds:.1f} s), {counters.builds} index rebuilds "
-                 f"({counters.build_seconds:.1f} s), {counters.drops} drops")
+    for position, state in enumerate(names):
+        for number, index in enumerate(tested, 1):
+            say(f"audit: replaying without {index.name} ({state}, {number}/{len(tested)})")
+            measured[index.name].append(rig.measure_without(
+                position, frozenset({index.name}), served[index.name][position]))
     return Replays(tuple(Replayed(ix.name, tuple(measured[ix.name])) for ix in tested),
-                   skipped, names, tuple(notes))
+                   skipped, names, tuple(notes), rig)
+
+
+def bench_note(bench: Workbench) -> str:
+    """What the replays cost, for the notes."""
+    counters = bench.counters
+    return (f"replays: {counters.copies} copies of the database "
+            f"({counters.copy_seconds:.1f} s), {counters.builds} index rebuilds "
+            f"({counters.build_seconds:.1f} s), {counters.drops} drops")
 
 
 def _measure(context: AuditContext, statements: ReplaySet, every: WorkingCopy,
