@@ -171,3 +171,15 @@ def test_the_index_serving_the_most_slowed_time_is_put_back_first() -> None:
     served = {"x": (("q0",),), "y": (("q1", "q2", "q3"),)}
     name, seconds, templates = culprit(spread, served)
     assert (name, templates) == ("y", ("q1", "q2", "q3")) and round(seconds, 6) == 0.24
+
+
+def test_a_drop_list_of_one_index_is_its_drop_one_not_timed_again(tmp_path: Path) -> None:
+    """Dropping the one listed index alone is what its drop-one measured, on the same
+    templates and copies: the whole list's figures are those, not a second timing."""
+    path, log = build(tmp_path, "CREATE INDEX t_a ON t (a); CREATE INDEX t_b ON t (b);",
+                      [*(f"SELECT count(payload) FROM t WHERE a = {i}" for i in range(10)),
+                       *INSERTS])
+    document = command_json("audit", "--db", str(path), str(log), "--repetitions", "1")
+    assert [d["index"] for d in document["drops"]] == ["t_b"]
+    [verdict] = [v for v in document["verdicts"] if v["index"] == "t_b"]
+    assert document["drops_together"]["states"] == verdict["states"]

@@ -109,7 +109,7 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         whole = None
         if replays.rig is not None and drop_list:
             whole = together.together(replays.rig, indexes, [d.index for d in drop_list],
-                                      say)
+                                      say, {r.index: r for r in replays.replayed})
         unusable = usage.unusable_partial(context, indexes)
         full_scans = scans.full_scans(context)
         judged_each = () if workload is None else verdicts.verdicts(

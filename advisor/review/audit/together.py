@@ -18,11 +18,11 @@ have been made.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from advisor.review.audit.plans import Progress
-from advisor.review.audit.replay import SAVES, Rig, StateMeasure, TemplateMeasure
+from advisor.review.audit.replay import SAVES, Replayed, Rig, StateMeasure, TemplateMeasure
 from advisor.review.audit.usage import AuditedIndex
 
 MAX_PUT_BACKS = 3  # re-measurements after the whole drop list, at most
@@ -73,15 +73,19 @@ class Together:
 
 
 def together(rig: Rig, indexes: Sequence[AuditedIndex], drops: Sequence[str],
-             say: Progress) -> Together:
+             say: Progress, alone: Mapping[str, Replayed] | None = None) -> Together:
     """The indexes ``drops`` dropped at once on ``rig``'s copies; put back one at a time
-    while that is slower beyond noise."""
+    while that is slower beyond noise. ``alone``: each index's drop-one, which is what
+    dropping it alone measures (the same templates, the same copies), not timed again."""
     audited = {ix.name: ix for ix in indexes}
     served = {name: rig.served(audited[name]) for name in drops}
+    alone = alone or {}
 
     def attempt(names: Sequence[str]) -> Attempt:
         if not names:
             return Attempt((), ())
+        if len(names) == 1 and names[0] in alone:
+            return Attempt(tuple(names), alone[names[0]].states)
         states = []
         for position, state in enumerate(rig.states):
             say(f"audit: replaying without the {len(names)} indexes of the drop list at "
