@@ -22,7 +22,6 @@ from advisor.search.search import (
     Budget,
     Problem,
     SearchError,
-    band,
     select,
 )
 
@@ -378,20 +377,6 @@ def test_the_band_gives_away_at_most_a_tenth_of_the_best_sets_own_cost() -> None
     modest = {frozenset(): 1000.0, frozenset("a"): 600.0, frozenset("b"): 995.0,
               frozenset("ab"): 597.0}
     assert select(problem(modest), algorithm="exact").chosen == {"a"}
-
-
-def test_a_narrower_cap_keeps_what_saves_a_few_percent_of_the_best_sets_cost() -> None:
-    """a saves 95% of the workload; b saves 4% of what is left with a. The band capped at
-    ten tolerances of the best set's cost (5 of 50) lets b go; capped at three (as the
-    measured searches are: every index they keep must also beat noise, replayed), 1.5
-    does not."""
-    costs = {frozenset(): 1000.0, frozenset("a"): 52.0, frozenset("b"): 998.0,
-             frozenset("ab"): 50.0}
-    problem = Problem(("a", "b"), ("t",), {"t": frozenset({"a", "b"})}, {"a": 1, "b": 1},
-                      lambda template, config: costs[config])
-    assert select(problem, algorithm="exact").chosen == {"a"}
-    assert select(problem, algorithm="exact", own_cost=3.0).chosen == {"a", "b"}
-    assert band(50.0, 1000.0, 0.01) == 5.0 and band(50.0, 1000.0, 0.01, 3.0) == 1.5
 
 
 def test_idle_candidates_cost_no_call() -> None:

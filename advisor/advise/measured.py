@@ -95,15 +95,6 @@ BUNDLED = 3  # costliest templates whose bundle the set lacks, measured beside i
 SLOWER = 1.1  # measured this many times today's cost under the set: look for a repair
 REPAIRS = 6  # moves measured for each such template (of SURPRISES at most), by estimate
 REPAIR_ROUNDS = 2  # times the final set is repaired (each: one index, verified, timed)
-# The tolerance's band on measured prices gives away at most this many tolerances of the
-# best set's own cost (search.band; the estimate's search: OWN_COST_FACTOR, 10). Every
-# index then earns its place by a drop-one replay beyond noise, which the estimate
-# alone has no guard like: on an IoT telemetry trial, where one report was nearly all of
-# the saving, 10 gave away 12% of the best set's time after ANALYZE (alert, sensor and
-# device indexes each measured saving more than noise) and 3 kept them; on Torc the
-# measured set went from 4 indexes to 7 and 0.88-0.91x the time, writing less than
-# the seed's 13.
-MEASURED_OWN_COST = 3.0
 BESIDE_SET = "the rest of the set"
 
 
@@ -295,7 +286,7 @@ class _Decision:
         searching = time.perf_counter()
         last = (self.selections or [self.first])[-1].chosen
         found = select(self.problem(self.pricer), self.budget, self.tolerance, self.algorithm,
-                       start=last - self.banned.keys(), own_cost=MEASURED_OWN_COST)
+                       start=last - self.banned.keys())
         self.search_seconds += time.perf_counter() - searching
         return found
 
@@ -552,7 +543,7 @@ def _improving(rounds: Sequence[Round], baseline: float, tolerance: float) -> bo
     if len(rounds) < 2:
         return True
     best = min(r.seconds for r in rounds[:-1])
-    return rounds[-1].seconds < best - band(best, baseline, tolerance, MEASURED_OWN_COST)
+    return rounds[-1].seconds < best - band(best, baseline, tolerance)
 
 
 def _moves(chosen: frozenset[IndexSpec], candidates: Iterable[IndexSpec]
@@ -648,7 +639,7 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
     totals = [pricer.totals(s.chosen).total for s in measured]
     best = min(totals)
     baseline = pricer.totals(frozenset()).total
-    limit = best + band(best, baseline, tolerance, MEASURED_OWN_COST)
+    limit = best + band(best, baseline, tolerance)
     fits = [(len(s.chosen), total, k) for k, (s, total) in enumerate(
         zip(measured, totals, strict=True)) if total <= limit]
     return measured[min(fits)[2]]

@@ -128,17 +128,16 @@ NEGLIGIBLE = 0.1
 OWN_COST_FACTOR = 10.0
 
 
-def band(best: float, baseline: float, tolerance: float,
-         own_cost: float = OWN_COST_FACTOR) -> float:
+def band(best: float, baseline: float, tolerance: float) -> float:
     """How much more than ``best`` a set may cost and count as good as it: the
     ``tolerance``'s share of what ``best`` saves against ``baseline``, but at most
-    ``own_cost`` times that share of ``best``'s own cost.
+    OWN_COST_FACTOR times that share of ``best``'s own cost.
 
-    >>> band(10.0, 110.0, 0.01), band(0.5, 40.0, 0.01), band(0.5, 40.0, 0.01, 3.0)
-    (1.0, 0.05, 0.015)
+    >>> band(10.0, 110.0, 0.01), band(0.5, 40.0, 0.01)
+    (1.0, 0.05)
     """
     return min(tolerance * max(baseline - best, 0.0),
-               own_cost * tolerance * max(best, 0.0))
+               OWN_COST_FACTOR * tolerance * max(best, 0.0))
 
 
 class SearchError(AdvisorError):
@@ -310,7 +309,6 @@ class SearchContext:
     exact_limit: int
     start: frozenset[Item] = frozenset()  # greedy: improve this set, not one grown from none
     tolerance: float = 0.0  # a move saving less than NEGLIGIBLE of its band is not taken
-    own_cost: float = OWN_COST_FACTOR  # the band's cap, in tolerances of the best's cost
 
     def point(self, component: Component, config: Iterable[Item]) -> Point:
         items = tuple(sorted(config))
@@ -487,7 +485,7 @@ def _step(point: Point, component: Component, context: SearchContext,
     """The best configuration one move away that costs less (by more than NEGLIGIBLE
     of the tolerance's band about the point), trying each tier in turn."""
     baseline = context.memo.total(component.templates, frozenset())
-    least = NEGLIGIBLE * band(point.cost, baseline, context.tolerance, context.own_cost)
+    least = NEGLIGIBLE * band(point.cost, baseline, context.tolerance)
     for moves in tiers:
         better = [p for p in _neighbours(point, component, context, moves)
                   if p.cost < point.cost - least]
@@ -569,11 +567,9 @@ def _pairs(component: Component, context: SearchContext,
 
 def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
            algorithm: str = "auto", exact_limit: int = 14,
-           start: frozenset[Item] = frozenset(),
-           own_cost: float = OWN_COST_FACTOR) -> Selection:
+           start: frozenset[Item] = frozenset()) -> Selection:
     """The minimal set within ``tolerance`` of the best cost found within ``budget``;
-    ``start``: a set the greedy search improves in place of growing one from none;
-    ``own_cost``: the band's cap (``band``)."""
+    ``start``: a set the greedy search improves in place of growing one from none."""
     if algorithm not in ALGORITHMS:
         raise SearchError(f"unknown search algorithm {algorithm!r}: choose one of "
                           f"{', '.join(ALGORITHMS)}")
@@ -586,7 +582,7 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
         raise SearchError(f"no size estimate for {len(missing)} candidate(s), e.g. {missing[0]}")
     memo = CostMemo(problem)
     context = SearchContext(memo, problem.bytes_of, budget, exact_limit, frozenset(start),
-                            tolerance, own_cost)
+                            tolerance)
     components, idle = split(problem)
     fronts = [ALGORITHMS[algorithm](component, context) for component in components]
     fixed = [t for t in problem.templates if not memo.relevant[t]]
@@ -597,11 +593,11 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
 
     if budget.max_indexes is None and budget.max_bytes is None:
         best, minimal, bands = _per_component(components, fronts, memo, tolerance,
-                                              problem.existing, own_cost)
+                                              problem.existing)
     else:  # a budget couples the components: one band, over the whole workload
         best, minimal, limit = _optimum_and_minimal(
             [f.points for f in fronts], budget, tolerance, fixed_cost, total(frozenset()),
-            problem.existing, own_cost)
+            problem.existing)
         bands = [_Band(tuple(problem.templates), frozenset(problem.candidates),
                        limit - fixed_cost, best.cost)]
     optimum_cost = best.cost + fixed_cost
@@ -635,14 +631,14 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
 
 
 def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tolerance: float,
-                         fixed_cost: float, baseline: float, existing: frozenset[Item],
-                         own_cost: float = OWN_COST_FACTOR) -> tuple[Point, Point, float]:
+                         fixed_cost: float, baseline: float, existing: frozenset[Item]
+                         ) -> tuple[Point, Point, float]:
     """The cheapest combination, the minimal one within tolerance of it, and the
     tolerance's upper limit on the total cost (``fixed_cost`` included)."""
     sums = combine(fronts, budget, use_bytes=budget.max_bytes is not None)
     best = min(sums, key=_cheapest)
     optimum = best.cost + fixed_cost
-    limit = optimum + band(optimum, baseline, tolerance, own_cost)
+    limit = optimum + band(optimum, baseline, tolerance)
     limit += 1e-9 * max(1.0, abs(limit))  # the same sums, added in another order
     if budget.max_bytes is None:  # the first merge kept one point per count: merge again
         sums = combine(fronts, budget, use_bytes=True, limit=limit - fixed_cost)
@@ -652,8 +648,8 @@ def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tole
 
 
 def _per_component(components: Sequence[Component], fronts: Sequence[Frontier],
-                   memo: CostMemo, tolerance: float, existing: frozenset[Item],
-                   own_cost: float = OWN_COST_FACTOR) -> tuple[Point, Point, list[_Band]]:
+                   memo: CostMemo, tolerance: float, existing: frozenset[Item]
+                   ) -> tuple[Point, Point, list[_Band]]:
     """Without a budget the components are independent, and the tolerance applies to
     each one's own saving: the optimum and the minimal set are the unions of each
     component's, and its band is (its templates, its candidates, its cost limit, its
@@ -666,7 +662,7 @@ def _per_component(components: Sequence[Component], fronts: Sequence[Frontier],
     for component, front in zip(components, fronts, strict=True):
         baseline = memo.total(component.templates, frozenset())
         best, minimal, limit = _optimum_and_minimal([front.points], Budget(), tolerance, 0.0,
-                                                    baseline, existing, own_cost)
+                                                    baseline, existing)
         bests.append(best)
         minimals.append(minimal)
         bands.append(_Band(component.templates, frozenset(component.candidates), limit,
