@@ -20,7 +20,12 @@ statement (``measure_together``), so that load on this shared machine falls
 on all alike; ratios are taken within a round, then their median over the
 rounds. The issue's targets are checked on the medians, and every template
 measured slower with the recommended set than with none beyond the noise band
-(see ``NOISE_FLOOR``) is listed. Results go to docs/benchmarks.md.
+(see ``NOISE_FLOOR``) is listed. ``--in-order-rounds N``: every configuration
+is also replayed the way the server ran the log, every statement once in log
+order with writes applied (``measure_sequential``, as found), N rounds in turn:
+a check on the sampled protocol by a replay that shares none of its
+choices (samples, repetitions, rolled-back writes). Results go to
+docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -42,7 +47,14 @@ from advisor.analysis.inputs import Inputs
 from advisor.analysis.workload import Workload
 from advisor.catalog.index_lists import load_index_list
 from advisor.model.indexes import IndexSpec
-from advisor.replay.measure import ANALYZED, AS_FOUND, Measurement, measure_together, replay_set
+from advisor.replay.measure import (
+    ANALYZED,
+    AS_FOUND,
+    Measurement,
+    measure_sequential,
+    measure_together,
+    replay_set,
+)
 from advisor.replay.synth import cached_database
 from advisor.review.requests import RecommendRequest, run_recommend
 
@@ -180,12 +192,13 @@ class Run:
     expert_statements: int
     own_slower: str = ""  # the templates recommend itself measured slower than today
     rounds: list[dict[tuple[str, str], Measurement]] = field(default_factory=list)
+    in_order: list[dict[str, Measurement]] = field(default_factory=list)  # as found
     fills: str = ""
     seconds: float = 0.0
 
 
 def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str, ...],
-                  statement_seconds: float) -> Run:
+                  statement_seconds: float, in_order_rounds: int = 0) -> Run:
     started = time.perf_counter()
     say(f"{bench.title}: database")
     database = bench.database()
@@ -220,8 +233,32 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
         totals = ", ".join(f"{m.label} {m.statistics}: {m.weighted_seconds:.2f}" for m in measured)
         say(f"{bench.title}: round {number}/{rounds} in {time.perf_counter() - clock:.0f} s "
             f"({totals})")
+    run.in_order = measure_in_order(run, in_order_rounds, statement_seconds)
     run.seconds = time.perf_counter() - started
     return run
+
+
+def measure_in_order(run: Run, rounds: int, statement_seconds: float
+                     ) -> list[dict[str, Measurement]]:
+    """Each configuration (but the twin) replayed in log order, as found, ``rounds``
+    times, the configurations' order turned round every round so that neither end of
+    a round's load falls on one of them."""
+    configurations = [(label, indexes) for label, indexes in run.configurations
+                      if label != AGAIN]
+    out = []
+    for number in range(1, rounds + 1):
+        turn = configurations if number % 2 else configurations[::-1]
+        measured = {}
+        for label, indexes in turn:
+            clock = time.perf_counter()
+            measured[label] = measure_sequential(run.workload, [str(run.bench.log)], None,
+                                                 run.database, indexes, label,
+                                                 statement_seconds)
+            say(f"{run.bench.title}: in log order, round {number}/{rounds}, {label}: "
+                f"{measured[label].weighted_seconds:.2f} s CPU "
+                f"({time.perf_counter() - clock:.0f} s)")
+        out.append(measured)
+    return out
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -492,12 +529,35 @@ def _workload(run: Run) -> list[str]:
             met, detail = target.check(Figures(run, state))
             cells.append(f"**{'met' if met else 'missed'}**: {detail}")
         lines.append(f"| {target.text} | " + " | ".join(cells) + " |")
-    lines += ["", *_slower(run), "", "recommend's own timing against today, templates slower "
-              f"with its set beyond its noise band: {run.own_slower or 'none'}.", "",
+    lines += ["", *_in_order(run), *_slower(run), "", "recommend's own timing against today, "
+              f"templates slower with its set beyond its noise band: "
+              f"{run.own_slower or 'none'}.", "",
               *_problems(run), "Indexes: " + "; ".join(
         f"**{label}**: " + ", ".join(str(s) for s in indexes)
         for label, indexes in run.configurations if indexes)]
     return lines
+
+
+def _in_order(run: Run) -> list[str]:
+    """The configurations replayed in log order (``measure_in_order``), if they were."""
+    if not run.in_order:
+        return []
+    lines = [f"In log order (every statement once, writes applied, as found; CPU seconds; "
+             f"{len(run.in_order)} round(s), medians, ratios within a round):", "",
+             "| configuration | read s | write s | total s | spread s | total × union |",
+             "|---|--:|--:|--:|--:|--:|"]
+    for label in run.in_order[0]:
+        each = [measured[label] for measured in run.in_order]
+        totals = [m.weighted_seconds for m in each]
+        ratios = [m.weighted_seconds / measured[EXPERT].weighted_seconds
+                  for m, measured in zip(each, run.in_order, strict=True)
+                  if measured[EXPERT].weighted_seconds > 0]
+        lines.append(
+            f"| {label} | {statistics.median(_part(m, 'read') for m in each):.3f} "
+            f"| {statistics.median(_part(m, 'write') for m in each):.3f} "
+            f"| {statistics.median(totals):.3f} | {min(totals):.3f}–{max(totals):.3f} "
+            f"| {_ratio(statistics.median(ratios) if ratios else None)} |")
+    return [*lines, ""]
 
 
 def _own_slower(measured: MeasuredDecision | None) -> str:
@@ -574,6 +634,9 @@ def main() -> None:
     parser.add_argument("--stats", choices=sorted(STATS), default="both")
     parser.add_argument("--statement-timeout", type=float, default=30.0,
                         help="seconds a replayed statement may run")
+    parser.add_argument("--in-order-rounds", type=int, default=0,
+                        help="also replay every configuration in log order, writes "
+                             "applied, this many rounds (default: not)")
     parser.add_argument("--quick", action="store_true",
                         help="one round, as found only; the doc is not written unless "
                              "--out is given")
@@ -589,12 +652,13 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown workloads: {', '.join(unknown)} ({', '.join(ALL)})")
     runs = [measure_bench(makers[key](), args.rounds, args.repetitions, STATS[args.stats],
-                          args.statement_timeout) for key in keys]
+                          args.statement_timeout, args.in_order_rounds) for key in keys]
     name = "workloads" + ("" if tuple(keys) == ALL and args.tpch_sf == 0.01
                           else "-" + "-".join(run.bench.key for run in runs))
     command = (f"python bench/workloads.py --workloads {','.join(keys)} "
                f"--tpch-sf {args.tpch_sf:g} --rounds {args.rounds} "
-               f"--repetitions {args.repetitions} --stats {args.stats}")
+               f"--repetitions {args.repetitions} --stats {args.stats}"
+               + (f" --in-order-rounds {args.in_order_rounds}" if args.in_order_rounds else ""))
     text = section(runs, name, command, args.rounds, args.repetitions)
     out = args.out or (None if args.quick else benchdoc.BENCHMARKS_MD)
     if out is not None:
