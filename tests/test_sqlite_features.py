@@ -1,0 +1,40 @@
+"""Schemas and logs with the SQLite features applications use: FTS5 tables kept by
+triggers, views queried in the log, quoted names (tests/fixtures/features)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import command_json, run_command
+
+from advisor.catalog.schema import load_catalog
+from advisor.whatif.planner import SchemaCopy
+
+FIXTURES = Path(__file__).parent / "fixtures" / "features"
+SCHEMA = str(FIXTURES / "schema.sql")
+LOG = str(FIXTURES / "workload.log")
+
+
+def test_a_virtual_tables_shadow_tables_are_its_storage_not_the_schema() -> None:
+    catalog = load_catalog(SCHEMA)
+    assert not [name for name in catalog.tables if name.startswith("messages_fts_")]
+    fts = catalog.table("messages_fts")
+    assert fts is not None and fts.virtual
+    assert {"messages_fts", "rank"} <= set(fts.column_names)  # hidden, but queries name them
+    with SchemaCopy(catalog.ddl, None):  # creating the FTS5 table creates its storage again
+        pass
+
+
+def test_fts_templates_are_analysed_and_virtual_tables_get_no_candidate() -> None:
+    document = command_json("explain", LOG, "--schema", SCHEMA)
+    templates = {t["sql"].split(" FROM ")[1].split()[0]: t for t in document["templates"]}
+    assert not templates["messages_fts"]["unanalysed"]
+    candidates = [c["index"] for t in document["templates"] for c in t["candidates"]]
+    assert not [c for c in candidates if c.startswith("messages_fts")]
+    assert "messages(channel_id)" in candidates  # the FTS query's join to messages
+
+
+def test_an_index_on_a_virtual_table_is_an_input_error() -> None:
+    code, _, err = run_command("explain", "--schema", SCHEMA, "--sql", "SELECT 1",
+                               "--index", "messages_fts(body)")
+    assert code == 1 and "virtual table" in err
