@@ -7,6 +7,8 @@ from pathlib import Path
 
 from conftest import command_json, run_command
 
+from advisor.analysis.binding import bind, parse_statement
+from advisor.analysis.literals import value_nodes
 from advisor.catalog.schema import load_catalog
 from advisor.whatif.planner import SchemaCopy
 
@@ -25,16 +27,28 @@ def test_a_virtual_tables_shadow_tables_are_its_storage_not_the_schema() -> None
         pass
 
 
-def test_fts_templates_are_analysed_and_virtual_tables_get_no_candidate() -> None:
+def test_fts_and_view_templates_are_analysed_and_virtual_tables_get_no_candidate() -> None:
     document = command_json("explain", LOG, "--schema", SCHEMA)
     templates = {t["sql"].split(" FROM ")[1].split()[0]: t for t in document["templates"]}
-    assert not templates["messages_fts"]["unanalysed"]
+    assert all(not t["unanalysed"] for t in document["templates"])
     candidates = [c["index"] for t in document["templates"] for c in t["candidates"]]
     assert not [c for c in candidates if c.startswith("messages_fts")]
     assert "messages(channel_id)" in candidates  # the FTS query's join to messages
+    # the view's own tables: the members' rows, and the correlated count of messages
+    unread = {c["index"] for c in templates["unread"]["candidates"]}
+    assert any(c.startswith("memberships(") for c in unread)
+    assert any(c.startswith("messages(") for c in unread)
+    assert [c["index"] for c in templates["authors"]["candidates"]] == ["messages(author_id)"]
 
 
 def test_an_index_on_a_virtual_table_is_an_input_error() -> None:
     code, _, err = run_command("explain", "--schema", SCHEMA, "--sql", "SELECT 1",
                                "--index", "messages_fts(body)")
     assert code == 1 and "virtual table" in err
+
+
+def test_a_views_literals_are_not_values_of_the_statement() -> None:
+    catalog = load_catalog(SCHEMA)
+    binding = bind(parse_statement("SELECT n FROM unread AS u WHERE u.user_id = 7"), catalog)
+    assert [node.sql() for node in value_nodes(binding.root)] == ["7"]
+    assert {o.table for o in binding.occurrences} == {"memberships", "messages"}

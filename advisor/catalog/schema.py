@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.catalog.database import database_error, open_read_only
@@ -118,9 +118,12 @@ class Catalog:
     tables: Mapping[str, Table]
     indexes: tuple[Index, ...]
     ddl: tuple[str, ...]  # CREATE statements, to rebuild the schema elsewhere
+    # lower-cased view name -> its CREATE VIEW statement: a query naming a view reads
+    # the view's tables
+    views: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "tables")
+        freeze_mappings(self, "tables", "views")
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name.lower())
@@ -142,6 +145,7 @@ class Catalog:
             tables=self.tables,
             indexes=tuple(index for index in self.indexes if index.name not in names),
             ddl=tuple(sql for sql in self.ddl if sql not in statements),
+            views=self.views,
         )
 
 
@@ -220,7 +224,8 @@ def read_catalog(connection: sqlite3.Connection) -> Catalog:
     indexes = tuple(
         index for table in tables.values() for index in _read_indexes(connection, table.name))
     ddl = tuple(sql for _, _, _, sql in rows if sql)
-    return Catalog(tables=tables, indexes=indexes, ddl=ddl)
+    views = {name.lower(): sql for kind, name, _, sql in rows if kind == "view" and sql}
+    return Catalog(tables=tables, indexes=indexes, ddl=ddl, views=views)
 
 
 def quote_identifier(name: str) -> str:
