@@ -52,3 +52,14 @@ def test_a_views_literals_are_not_values_of_the_statement() -> None:
     binding = bind(parse_statement("SELECT n FROM unread AS u WHERE u.user_id = 7"), catalog)
     assert [node.sql() for node in value_nodes(binding.root)] == ["7"]
     assert {o.table for o in binding.occurrences} == {"memberships", "messages"}
+
+
+def test_a_prefix_like_is_planned_with_its_pattern_bound() -> None:
+    """``LIKE ?`` unbound scans; the application's 'ada%' seeks on the NOCASE key."""
+    sql = "SELECT id FROM users WHERE handle LIKE 'ada%' ORDER BY handle LIMIT 10"
+    today = command_json("explain", "--schema", SCHEMA, "--sql", sql)["templates"][0]["today"]
+    assert today["plan"] == [
+        "SEARCH users USING COVERING INDEX sqlite_autoindex_users_1 (handle>? AND handle<?)"]
+    sql = "SELECT id FROM users WHERE handle LIKE '%ada' ORDER BY handle LIMIT 10"
+    today = command_json("explain", "--schema", SCHEMA, "--sql", sql)["templates"][0]["today"]
+    assert "handle>?" not in today["plan"][0]
