@@ -3,6 +3,7 @@ triggers, views queried in the log, quoted names (tests/fixtures/features)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from conftest import command_json, run_command
@@ -10,7 +11,8 @@ from conftest import command_json, run_command
 from advisor.analysis.binding import bind, parse_statement
 from advisor.analysis.literals import value_nodes
 from advisor.catalog.schema import load_catalog
-from advisor.whatif.planner import SchemaCopy
+from advisor.model.indexes import IndexSpec
+from advisor.whatif.planner import SchemaCopy, indexes_named
 
 FIXTURES = Path(__file__).parent / "fixtures" / "features"
 SCHEMA = str(FIXTURES / "schema.sql")
@@ -63,3 +65,14 @@ def test_a_prefix_like_is_planned_with_its_pattern_bound() -> None:
     sql = "SELECT id FROM users WHERE handle LIKE '%ada' ORDER BY handle LIMIT 10"
     today = command_json("explain", "--schema", SCHEMA, "--sql", sql)["templates"][0]["today"]
     assert "handle>?" not in today["plan"][0]
+
+
+def test_index_names_with_spaces_are_read_whole_from_plans() -> None:
+    """An index the user named "by user" is used, not unused; advisor's own names are
+    one word even on a quoted table or column."""
+    assert indexes_named(["SEARCH t USING COVERING INDEX by user (a>? AND a<?)",
+                          "SCAN m USING INDEX by user LEFT-JOIN",
+                          "SEARCH m USING PRIMARY KEY (channel_id=?) LEFT-JOIN"]) == (
+        "by user", "by user")
+    name = IndexSpec("audit log", (("user id", False), ("at", True))).name
+    assert re.fullmatch(r"advisor_audit_log_user_id_at_[0-9a-f]{6}", name)

@@ -60,8 +60,11 @@ class IndexSpec:
         """A stable, readable index name: table, columns, and a short hash of the whole."""
         digest = hashlib.sha1(self.describe().encode()).hexdigest()[:6]
         columns = "_".join(name for name, _ in self.columns)
-        # The hash comes last and is never cut off: it keeps long names apart.
-        return f"{f'advisor_{self.table}_{columns}'[:53]}_{digest}"
+        # Word characters only (a quoted table or column name may hold spaces), so that
+        # the name reads as one word in plans and scripts; the hash comes last and is
+        # never cut off: it keeps long and look-alike names apart.
+        readable = re.sub(r"\W", "_", f"advisor_{self.table}_{columns}")
+        return f"{readable[:53]}_{digest}"
 
     def create_sql(self, name: str | None = None) -> str:
         inner = ", ".join(f'"{c}" DESC' if desc else f'"{c}"' for c, desc in self.columns)
