@@ -11,7 +11,7 @@ from conftest import command_json, run_command
 from advisor.analysis.binding import bind, parse_statement
 from advisor.analysis.literals import value_nodes
 from advisor.catalog.schema import load_catalog
-from advisor.model.indexes import IndexSpec
+from advisor.model.indexes import IndexSpec, parse_index
 from advisor.whatif.planner import SchemaCopy, indexes_named
 
 FIXTURES = Path(__file__).parent / "fixtures" / "features"
@@ -76,3 +76,14 @@ def test_index_names_with_spaces_are_read_whole_from_plans() -> None:
         "by user", "by user")
     name = IndexSpec("audit log", (("user id", False), ("at", True))).name
     assert re.fullmatch(r"advisor_audit_log_user_id_at_[0-9a-f]{6}", name)
+
+
+def test_an_index_on_quoted_names_reads_back_as_it_is_written() -> None:
+    spec = parse_index('"audit log"("user id", at DESC)')
+    assert spec == IndexSpec("audit log", (("user id", False), ("at", True)))
+    assert parse_index(spec.describe()) == spec
+    document = command_json("explain", "--schema", SCHEMA, "--sql",
+                            'SELECT at FROM "audit log" WHERE "user id" = 4 ORDER BY at DESC',
+                            "--index", spec.describe())
+    given = document["templates"][0]["given"][0]
+    assert given["indexes"] == [spec.describe()] and "advisor_audit_log" in given["plan"][0]
