@@ -59,6 +59,8 @@ def generate(analyses: Mapping[str, Analysis], catalog: Catalog,
             continue
         for access in analysis.reads:
             table = catalog.table(access.table)
+            if table is not None and table.virtual:
+                continue  # SQLite cannot index a virtual table; its module finds the rows
             rowid = table.rowid_alias if table else None
             for spec, shape in access_candidates(access, statistics, rowid):
                 templates, shapes = found.setdefault(spec, ([], []))

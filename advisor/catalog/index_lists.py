@@ -20,6 +20,9 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
     table = catalog.table(spec.table)
     if table is None:
         raise IndexSpecError(f"index {spec}: no table {spec.table!r} in the schema")
+    if table.virtual:
+        raise IndexSpecError(f"index {spec}: {table.name} is a virtual table, which SQLite "
+                             "cannot index")
     known = {name.lower() for name in table.column_names}
     for name in spec.column_names:
         if name.lower() not in known:
