@@ -4,6 +4,7 @@ outputs."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -221,3 +222,34 @@ def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
     # Without --allow-drops the existing indexes stay and nothing is dropped.
     assert recommend_json(str(workload), "--schema", str(database))["drops"] == []
+
+
+DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.I)  # "index index"; table columns are 2+ apart
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON document."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_the_reports_say_no_word_twice(workload: Path, tmp_path: Path) -> None:
+    """Rendered for a database whose own index serves a candidate (its reason names the
+    kind of index: "served by the index blocker", not "the index index blocker")."""
+    database = tmp_path / "app.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA.read_text())
+    connection.executescript("CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id);")
+    connection.close()
+    args = [str(workload), "--schema", str(database)]
+    texts = [run(*args, "--format", fmt)[1] for fmt in ("table", "markdown", "sql")]
+    texts += _strings(recommend_json(*args))
+    texts += [run_command("explain", *args, "--format", fmt)[1] for fmt in ("table", "markdown")]
+    doubled = sorted({m.group(0) for text in texts for m in DOUBLED.finditer(text)})
+    assert not doubled, doubled
+    assert any("served by the index blocker" in text for text in texts)
