@@ -253,3 +253,36 @@ def test_the_reports_say_no_word_twice(workload: Path, tmp_path: Path) -> None:
     doubled = sorted({m.group(0) for text in texts for m in DOUBLED.finditer(text)})
     assert not doubled, doubled
     assert any("served by the index blocker" in text for text in texts)
+
+
+def test_with_allow_drops_today_is_the_database_as_it_is(workload: Path,
+                                                         tmp_path: Path) -> None:
+    """--allow-drops weighs the database's own indexes as candidates, but the baseline,
+    each template's cost today and the phases (built before the drops) have them in
+    place: the saving is against the database as it is, not against it bare."""
+    database = tmp_path / "app.db"
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA.read_text())
+    connection.executescript(
+        "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
+        "CREATE INDEX useless ON workflow(description);")
+    connection.close()
+    kept = recommend_json(str(workload), "--schema", str(database))
+    args = [str(workload), "--schema", str(database), "--allow-drops", "--max-indexes", "10"]
+    weighed = recommend_json(*args)
+    assert kept["existing_weighed"] == []
+    assert weighed["existing_weighed"] == ["job_blocked_by(blocked_by_job_id, job_id)",
+                                           "workflow(description)"]
+    # The hot reverse lookup seeks on blocker today: without it the baseline would be
+    # a scan's, many times over.
+    assert weighed["totals"]["baseline_cost"] == pytest.approx(
+        kept["totals"]["baseline_cost"], rel=0.02)
+    served = {s["template"]: s for i in weighed["indexes"] for s in i["serves"]}
+    for index in kept["indexes"]:
+        for s in index["serves"]:
+            if s["template"] in served:
+                assert served[s["template"]]["cost_before"] == pytest.approx(
+                    s["cost_before"], rel=0.02)
+    assert all(-1e-9 <= p["cumulative_share"] <= 1.05 for p in weighed["phases"])
+    code, text, _ = run(*args)
+    assert code == 0 and "today, its own 2 indexes in place," in text.splitlines()[0]

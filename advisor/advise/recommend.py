@@ -144,6 +144,8 @@ class Recommendation:
     budget: Budget
     tolerance: float
     measured: MeasuredDecision | None = None  # how measuring decided, when it did
+    # --allow-drops: the database's own indexes, weighed as candidates, in place today.
+    today: frozenset[IndexSpec] = frozenset()
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
@@ -154,7 +156,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
 
     With ``allow_drops`` the database's own CREATE INDEX indexes compete like
     candidates: plans start without them, and those the search does not keep
-    are recommended for dropping, with the write cost that saves.
+    are recommended for dropping, with the write cost that saves. Today is still
+    the database as it is: the baseline, each template's cost today and the phases
+    (built before the drops) have its indexes in place.
 
     With ``measure_on`` the decision is measured (advisor.advise.measured): the
     search on the estimate says what to replay on copies of that database, the
@@ -192,11 +196,15 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                                          algorithm, measure_on.described, feedback)
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
-        baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
+        today = frozenset(existing)
+        if measuring is not None and today:
+            measuring.measure([today])
+        baseline, read_baseline, upkeep_baseline = pricer.totals(today)
         final, _, upkeep_final = pricer.totals(chosen)
 
         def costs(config: frozenset[IndexSpec]) -> tuple[float, float]:
-            total, _, upkeep = pricer.totals(config)
+            # The phases are built while today's indexes stand; the drops come last.
+            total, _, upkeep = pricer.totals(config | today)
             return total, upkeep
 
         def size_of(spec: IndexSpec) -> Size:
@@ -216,7 +224,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         with WhatIf(workload.catalog, switched) as other_world:
             chosen_entries = tuple(
                 _with_stats_note(
-                    _chosen(spec, phase_of[spec], chosen, pricer, sizes[spec], baseline),
+                    _chosen(spec, phase_of[spec], chosen, pricer, sizes[spec], baseline, today),
                     chosen, workload, other_world)
                 for phase in phases for spec in phase.indexes
             )
@@ -246,7 +254,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                         measured_sizes=sum(size.measured for size in sizes.values()))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
                               selection, candidate_set, estimated.whatif.counters, budget,
-                              tolerance, measured)
+                              tolerance, measured, today)
 
 
 def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback
@@ -287,7 +295,7 @@ def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements:
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,
-            size: Size, baseline: float) -> Chosen:
+            size: Size, baseline: float, today: frozenset[IndexSpec]) -> Chosen:
     without = chosen - {spec}
     total_with, _, upkeep_with = pricer.totals(chosen)
     total_without, _, upkeep_without = pricer.totals(without)
@@ -298,12 +306,12 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
         before = pricer.priced(tid, without)
         after = pricer.priced(tid, chosen)
         if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
-            today = pricer.price(tid, ())
+            now = pricer.priced(tid, today)
             with_set = pricer.priced(tid, chosen)
-            serves.append(Served(tid, pricer.views[tid].text, today.count,
-                                 today.weighted / baseline if baseline else 0.0,
-                                 today.weighted, with_set.weighted, today.plan, with_set.plan,
-                                 today.measured and with_set.measured))
+            serves.append(Served(tid, pricer.views[tid].text, now.count,
+                                 now.weighted / baseline if baseline else 0.0,
+                                 now.weighted, with_set.weighted, now.plan, with_set.plan,
+                                 now.measured and with_set.measured))
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
