@@ -194,15 +194,23 @@ def test_an_index_used_only_with_statistics_is_flagged_and_analyze_added(tmp_pat
     assert code == 0 and "\nANALYZE;" in out
 
 
-def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
-        workload: Path, tmp_path: Path) -> None:
-    database = tmp_path / "app.db"
+def schema_database(folder: Path, indexes: str) -> Path:
+    """An empty database of the Torc schema with ``indexes`` (CREATE INDEX statements)."""
+    database = folder / "app.db"
     connection = sqlite3.connect(database)
     connection.executescript(SCHEMA.read_text())
-    connection.executescript(
-        "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
-        "CREATE INDEX useless ON workflow(description);")
+    connection.executescript(indexes)
     connection.close()
+    return database
+
+
+TWO_OWN = ("CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
+           "CREATE INDEX useless ON workflow(description);")
+
+
+def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
+        workload: Path, tmp_path: Path) -> None:
+    database = schema_database(tmp_path, TWO_OWN)
     before = hashlib.sha256(database.read_bytes()).hexdigest()
     # A budget makes the band the whole workload's: workflow(description) narrows the
     # scan of a count over four rows, negligible beside the rest (without a budget the
@@ -241,11 +249,8 @@ def _strings(value: object) -> list[str]:
 def test_the_reports_say_no_word_twice(workload: Path, tmp_path: Path) -> None:
     """Rendered for a database whose own index serves a candidate (its reason names the
     kind of index: "served by the index blocker", not "the index index blocker")."""
-    database = tmp_path / "app.db"
-    connection = sqlite3.connect(database)
-    connection.executescript(SCHEMA.read_text())
-    connection.executescript("CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id);")
-    connection.close()
+    database = schema_database(
+        tmp_path, "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id);")
     args = [str(workload), "--schema", str(database)]
     texts = [run(*args, "--format", fmt)[1] for fmt in ("table", "markdown", "sql")]
     texts += _strings(recommend_json(*args))
@@ -260,13 +265,7 @@ def test_with_allow_drops_today_is_the_database_as_it_is(workload: Path,
     """--allow-drops weighs the database's own indexes as candidates, but the baseline,
     each template's cost today and the phases (built before the drops) have them in
     place: the saving is against the database as it is, not against it bare."""
-    database = tmp_path / "app.db"
-    connection = sqlite3.connect(database)
-    connection.executescript(SCHEMA.read_text())
-    connection.executescript(
-        "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
-        "CREATE INDEX useless ON workflow(description);")
-    connection.close()
+    database = schema_database(tmp_path, TWO_OWN)
     kept = recommend_json(str(workload), "--schema", str(database))
     args = [str(workload), "--schema", str(database), "--allow-drops", "--max-indexes", "10"]
     weighed = recommend_json(*args)
