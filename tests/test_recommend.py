@@ -15,6 +15,7 @@ from conftest import command_json, run_command
 from torc import CLAIM, PROFILE, SCHEMA
 
 from advisor.advise.recommend import _rejected
+from advisor.catalog.schema import catalog_from_sql
 from advisor.costing.pricing import WorkloadPrice
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
@@ -283,5 +284,50 @@ def test_with_allow_drops_today_is_the_database_as_it_is(workload: Path,
                 assert served[s["template"]]["cost_before"] == pytest.approx(
                     s["cost_before"], rel=0.02)
     assert all(-1e-9 <= p["cumulative_share"] <= 1.05 for p in weighed["phases"])
+    # Today's plans name the database's own index by its own name, not advisor's.
+    plans = [line for s in served.values() for line in s["plan_before"] + s["plan_after"]]
+    assert any("USING INDEX blocker" in line or "USING COVERING INDEX blocker" in line
+               for line in plans)
+    assert not any(parse_index("job_blocked_by(blocked_by_job_id, job_id)").name in line
+                   for line in plans)
     code, text, _ = run(*args)
     assert code == 0 and "today, its own 2 indexes in place," in text.splitlines()[0]
+
+
+def test_existing_indexes_the_set_outgrows_are_noted_not_dropped(workload: Path,
+                                                                 tmp_path: Path) -> None:
+    """Kept (the default), an existing index that is a leading-column prefix of a
+    recommended one is named, with --allow-drops to weigh it: a hint, the set unchanged."""
+    database = schema_database(tmp_path, "CREATE INDEX bb ON job_blocked_by(blocked_by_job_id);")
+    args = [str(workload), "--schema", str(database)]
+    document = recommend_json(*args)
+    assert document["redundant_existing"] == [
+        {"name": "bb", "index": "job_blocked_by(blocked_by_job_id)",
+         "prefix_of": "job_blocked_by(blocked_by_job_id, job_id)"}]
+    assert document["drops"] == [] and not any(i["exists"] for i in document["indexes"])
+    for fmt in ("table", "markdown"):
+        code, text, _ = run(*args, "--format", fmt)
+        assert code == 0
+        assert ("bb on job_blocked_by(blocked_by_job_id): a leading-column prefix of the "
+                "recommended job_blocked_by(blocked_by_job_id, job_id)") in text
+        assert "--allow-drops weighs dropping these" in text
+    # --allow-drops decides instead: no hint beside its decision.
+    assert recommend_json(*args, "--allow-drops")["redundant_existing"] == []
+
+
+@pytest.mark.parametrize(("ddl", "prefix"), [
+    ("CREATE INDEX i ON t(a)", True),
+    ("CREATE INDEX i ON t(a, b)", True),
+    ("CREATE INDEX i ON t(a DESC)", False),  # another direction
+    ("CREATE INDEX i ON t(a, b, c)", False),  # as long: not a prefix
+    ("CREATE UNIQUE INDEX i ON t(a)", False),  # it enforces something
+    ("CREATE INDEX i ON t(a) WHERE b > 0", False),  # partial
+    ("CREATE INDEX i ON t(a COLLATE NOCASE)", False),  # compares otherwise
+    ("CREATE INDEX i ON t(b)", False),
+    ("CREATE INDEX i ON u(a)", False),  # another table
+])
+def test_an_existing_index_is_a_prefix_of_a_recommended_one(ddl: str, prefix: bool) -> None:
+    catalog = catalog_from_sql([("s", f"CREATE TABLE t (a, b, c); CREATE TABLE u (a); {ddl};")],
+                               "s")
+    (index,) = catalog.indexes
+    assert index.is_prefix_of(parse_index("t(a, b, c)")) is prefix

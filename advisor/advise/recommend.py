@@ -131,6 +131,16 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class Outgrown:
+    """An existing index kept (--keep-existing) that is a leading-column prefix of a
+    recommended one: a hint that --allow-drops weigh dropping it, not a decision."""
+
+    name: str
+    spec: IndexSpec
+    longer: IndexSpec  # the recommended index whose leading columns it is
+
+
+@dataclass(frozen=True)
 class Recommendation:
     chosen: tuple[Chosen, ...]
     phases: tuple[Phase, ...]
@@ -144,8 +154,10 @@ class Recommendation:
     budget: Budget
     tolerance: float
     measured: MeasuredDecision | None = None  # how measuring decided, when it did
-    # --allow-drops: the database's own indexes, weighed as candidates, in place today.
-    today: frozenset[IndexSpec] = frozenset()
+    # --allow-drops: the database's own indexes, weighed as candidates, in place today,
+    # with their names (plans name them as hypothetical indexes).
+    today: tuple[tuple[IndexSpec, str], ...] = ()
+    outgrown: tuple[Outgrown, ...] = ()  # kept existing indexes the set makes redundant
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
@@ -254,7 +266,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                         measured_sizes=sum(size.measured for size in sizes.values()))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
                               selection, candidate_set, estimated.whatif.counters, budget,
-                              tolerance, measured, today)
+                              tolerance, measured,
+                              tuple((spec, existing[spec].name) for spec in sorted(existing)),
+                              () if allow_drops else _outgrown(workload, chosen))
 
 
 def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback
@@ -326,6 +340,17 @@ def _prefix_note(entry: Chosen, chosen: frozenset[IndexSpec]) -> str | None:
     templates = ", ".join(s.template_id for s in entry.serves) or "none"
     return (f"kept beside {longer[0]}, whose prefix it is: with both built the planner still "
             f"picks it for {templates} (a narrower scan, or an order the longer one lacks)")
+
+
+def _outgrown(workload: Workload, chosen: frozenset[IndexSpec]) -> tuple[Outgrown, ...]:
+    """The database's own indexes that are a leading-column prefix of a recommended one
+    (the first such in index order), by name."""
+    out = []
+    for index in workload.catalog.droppable:
+        longer = sorted(spec for spec in chosen if index.is_prefix_of(spec))
+        if longer:
+            out.append(Outgrown(index.name, index.spec, longer[0]))
+    return tuple(sorted(out, key=lambda o: o.name))
 
 
 def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Workload,

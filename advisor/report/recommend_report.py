@@ -24,7 +24,8 @@ from advisor.review.requests import Recommended
 # 2: reasons as a code and its sentence ("verdict" became "code");
 # 3: measured decisions ("measured", "totals.units", "measured" flags);
 # 4: sizes measured where built ("bytes" beside "estimated_bytes"; phases' "bytes" too);
-# 5: with --allow-drops, today has the database's own indexes ("existing_weighed").
+# 5: with --allow-drops, today has the database's own indexes ("existing_weighed");
+#    kept existing indexes a recommended one may make redundant ("redundant_existing").
 FORMAT_VERSION = 5
 SECONDS = "seconds"
 ROW_STEPS = "row steps"
@@ -57,6 +58,12 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
     selection = rec.selection
     earned = ({str(e.spec): e for e in rec.measured.earned} if rec.measured is not None
               else {})
+    # Plans name the database's own indexes, weighed as candidates, by advisor's names.
+    own = {spec.name: name for spec, name in rec.today}
+
+    def plan(lines: list[str]) -> list[str]:
+        return [_renamed(line, own) for line in lines]
+
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
@@ -70,7 +77,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                                     if workload.statistics.sampling else None),
                        "notes": list(workload.statistics.notes)},
         "analysed": analysed_document(workload),
-        "existing_weighed": [str(spec) for spec in sorted(rec.today)],
+        "existing_weighed": [str(spec) for spec, _ in rec.today],
         "budget": {"max_indexes": rec.budget.max_indexes, "max_bytes": rec.budget.max_bytes,
                    "min_saving": rec.budget.min_saving, "tolerance": rec.tolerance},
         "indexes": [
@@ -94,7 +101,8 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                      "cost_share": round(s.cost_share, 6),
                      "cost_before": _round(s.cost_before), "cost_after": _round(s.cost_after),
                      "measured": s.measured,
-                     "plan_before": s.plan_before.lines(), "plan_after": s.plan_after.lines()}
+                     "plan_before": plan(s.plan_before.lines()),
+                     "plan_after": plan(s.plan_after.lines())}
                     for s in c.serves
                 ],
             }
@@ -112,6 +120,8 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
         "drops": [{**_verdict(d.verdict), "name": d.name,
                    "drop_sql": f'DROP INDEX IF EXISTS "{d.name}";',
                    "restore_sql": d.restore_sql.rstrip(";") + ";"} for d in rec.drops],
+        "redundant_existing": [{"name": o.name, "index": str(o.spec),
+                                "prefix_of": str(o.longer)} for o in rec.outgrown],
         "dropped": [{"index": str(d.spec), **reason_fields(d.reason)}
                     for d in rec.candidates.dropped],
         "against": [{**_verdict(v), "in_recommendation": v.in_recommendation}
@@ -140,6 +150,13 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
             "indexes": len(rec.chosen),
         },
     }
+
+
+def _renamed(line: str, names: dict[str, str]) -> str:
+    """A plan line with advisor's names of the database's own indexes replaced by theirs."""
+    for hypothetical, name in names.items():
+        line = line.replace(hypothetical, name)
+    return line
 
 
 def _unanalysed_lines(analysed: dict[str, Any]) -> list[str]:
@@ -269,6 +286,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         out.extend(_index_text(index, markdown, measured is not None))
     if measured is not None and measured["slower"]:
         out += _slower_text(measured["slower"], fmt, markdown, _measured_base(document))
+    out += _redundant_text(document.get("redundant_existing") or [], markdown)
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
         out.append(tabulate(
@@ -422,6 +440,20 @@ def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool,
         "",
         "Each of those indexes saves more than noise overall, measured with and without it "
         "beside the rest of the set: its net saving is beside the slowdown it costs.",
+        ""]
+
+
+def _redundant_text(redundant: list[dict[str, Any]], markdown: bool) -> list[str]:
+    """Kept existing indexes the set makes redundant: a hint, not part of the decision."""
+    if not redundant:
+        return []
+    return [
+        heading("Existing indexes the set may make redundant", markdown),
+        *(f"- {r['name']} on {r['index']}: a leading-column prefix of the recommended "
+          f"{r['prefix_of']}, which gives the same seeks" for r in redundant),
+        "",
+        "This run keeps the database's indexes; --allow-drops weighs dropping these (one "
+        "may still serve an order or a narrower scan the longer index does not).",
         ""]
 
 
