@@ -162,5 +162,6 @@ def test_compare_applies_a_files_drops(indexed_db: tuple[Path, Path], tmp_path: 
     missing.write_text("DROP INDEX idx_nowhere;\n")
     code, _, err = run_command("compare", str(log), "--db", str(database), "--estimate-only",
                                "-c", "none", "-c", str(missing))
-    assert code == 1 and "idx_nowhere" in err and len(err.strip().splitlines()) == 1
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "drops idx_nowhere, an index the database does not have" in err
     assert hashlib.sha1(database.read_bytes()).hexdigest() == before

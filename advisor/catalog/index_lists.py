@@ -32,6 +32,7 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
 # A file of statements, not of table(col) lines: one begins with CREATE or DROP (a
 # column named created_at is no statement).
 _STATEMENT = re.compile(r"^\s*(?:CREATE|DROP)\s", re.I | re.M)
+_NO_SUCH_INDEX = re.compile(r"no such index: (.+)$")  # SQLite's words for such a DROP
 
 
 class IndexChanges(NamedTuple):
@@ -65,6 +66,11 @@ def load_index_changes(path: str, catalog: Catalog) -> IndexChanges:
             extended = catalog_from_sql([("schema", ";\n".join(catalog.ddl) + ";"), (path, text)],
                                         path)
         except SchemaError as exc:
+            missing = _NO_SUCH_INDEX.search(str(exc))
+            if missing:
+                raise IndexSpecError(
+                    f"{path}: it drops {missing.group(1)}, an index the database does not have "
+                    "(DROP INDEX IF EXISTS would pass over it)") from None
             raise IndexSpecError(str(exc)) from None
         # By name and definition: a file may drop an index and create it anew, changed.
         before = {(index.name, index.spec) for index in catalog.droppable}
