@@ -10,6 +10,7 @@ understands, and the implicit indexes of PRIMARY KEY and UNIQUE constraints
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from advisor.model.indexes import IndexSpec
 
 # The names SQLite reads as a table's rowid (unless a column takes one of them).
 ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+# A collation named in a CREATE INDEX: its columns may compare otherwise than the table's.
+_COLLATE = re.compile(r"\bCOLLATE\b", re.I)
 
 
 class SchemaError(AdvisorError):
@@ -79,6 +82,17 @@ class Index:
         """This index as a value, comparable with hypothetical ones."""
         return IndexSpec(self.table, tuple((c.name, c.descending) for c in self.columns),
                          self.where)
+
+    def is_prefix_of(self, longer: IndexSpec) -> bool:
+        """Whether ``longer``, built as advisor builds indexes, gives every seek this index
+        gives, so that this one may be redundant beside it: a CREATE INDEX index, not
+        UNIQUE (it enforces something), not partial (it is smaller, and planned apart)
+        and naming no collation (a recommended index compares as its table's columns
+        do), whose columns, directions included, are ``longer``'s leading ones."""
+        return (self.origin == "c" and not self.unique and self.where is None
+                and longer.where is None and not _COLLATE.search(self.sql or "")
+                and len(self.columns) < len(longer.columns)
+                and self.spec.is_prefix_of(longer))
 
 
 @dataclass(frozen=True)
