@@ -300,6 +300,9 @@ def snapshot(digest: Digest, source_names: bool = True) -> dict[str, Any]:
             "total_ns": s.total_ns, "max_ns": s.max_ns, "buckets": dict(s.buckets),
             "rows_total": s.rows_total, "rows_counted": s.rows_counted,
             "samples": [(x.sql, place(x.source, x.line), x.params) for x in s.samples],
+            "shapes": {bucket: (shape.count, [(x.sql, place(x.source, x.line), x.params)
+                                              for x in shape.samples])
+                       for bucket, shape in s.shapes.items()},
         }
     problems = {reason: (t.count, [place(*ref) for ref in t.refs])
                 for reason, t in digest.problems.items()}

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import command_json, run_command
+
+from advisor.catalog.index_lists import load_index_changes, load_index_list
+from advisor.catalog.schema import catalog_from_database
 from advisor.model.indexes import parse_index
 from advisor.replay.measure import ANALYZED, AS_FOUND, Measurement
 from advisor.replay.sandbox import Tally, TemplateTiming
@@ -62,3 +71,97 @@ def test_plan_groups_letter_the_configurations_by_their_plans() -> None:
                 configuration("twin", 1, measured("twin", 8.0, SCAN)),
                 configuration("seek", 1, measured("seek", 1.0, SEEK))]
     assert plan_groups(compared, AS_FOUND) == {"none": "A", "twin": "A", "seek": "B"}
+
+
+# --- configuration files that drop the database's own indexes -----------------------
+
+
+@pytest.fixture
+def indexed_db(tmp_path: Path) -> tuple[Path, Path]:
+    """A database with two indexes of its own, and a log that uses both."""
+    database = tmp_path / "app.db"
+    db = sqlite3.connect(database)
+    db.executescript(
+        "CREATE TABLE reading (id INTEGER PRIMARY KEY, sensor INT, ts INT, value REAL);"
+        "CREATE TABLE alert (id INTEGER PRIMARY KEY, state TEXT, raised INT);"
+        "CREATE INDEX idx_reading_sensor ON reading(sensor);"
+        'CREATE INDEX "idx alert state" ON alert(state);')
+    db.executemany("INSERT INTO reading (sensor, ts, value) VALUES (?, ?, ?)",
+                   [(i % 50, i, i * 0.5) for i in range(4000)])
+    db.executemany("INSERT INTO alert (state, raised) VALUES (?, ?)",
+                   [(("open", "closed", "acked")[i % 3], i) for i in range(600)])
+    db.commit()
+    db.close()
+    log = tmp_path / "workload.log"
+    log.write_text("\n".join(
+        [f"SELECT ts, value FROM reading WHERE sensor = {i % 50} ORDER BY ts DESC LIMIT 5"
+         for i in range(30)]
+        + [f"SELECT count(*) FROM alert WHERE state = '{s}'" for s in ("open", "acked")] * 5)
+        + "\n")
+    return database, log
+
+
+def test_a_file_drops_indexes_as_sqlite_reads_it(indexed_db: tuple[Path, Path],
+                                                 tmp_path: Path) -> None:
+    database, _ = indexed_db
+    catalog = catalog_from_database(database)
+    changes = tmp_path / "changes.sql"
+    changes.write_text(
+        'CREATE INDEX "new_one" ON "reading" ("sensor", "ts");\n'
+        'DROP INDEX IF EXISTS "idx alert state";\n'
+        "drop index idx_reading_sensor;\n"
+        "DROP INDEX IF EXISTS not_there;\n"
+        "-- rollback, commented out as recommend --format sql writes it\n"
+        "-- DROP INDEX IF EXISTS \"new_one\";\n"
+        "-- CREATE INDEX idx_alert_state ON alert(state);\n")
+    read = load_index_changes(str(changes), catalog)
+    assert [str(s) for s in read.creates] == ["reading(sensor, ts)"]
+    assert read.drops == ("idx_reading_sensor", "idx alert state")
+    assert load_index_list(str(changes), catalog) == list(read.creates)
+    # Dropped and created anew, changed: both a drop and a create.
+    changes.write_text("DROP INDEX idx_reading_sensor;\n"
+                       "CREATE INDEX idx_reading_sensor ON reading(sensor, ts);\n")
+    read = load_index_changes(str(changes), catalog)
+    assert read == (tuple(read.creates), ("idx_reading_sensor",))
+    assert [str(s) for s in read.creates] == ["reading(sensor, ts)"]
+    # A file of drops alone is a configuration too.
+    changes.write_text('DROP INDEX "idx alert state";\n')
+    assert load_index_changes(str(changes), catalog) == ((), ("idx alert state",))
+
+
+def test_compare_applies_a_files_drops(indexed_db: tuple[Path, Path], tmp_path: Path) -> None:
+    database, log = indexed_db
+    before = hashlib.sha1(database.read_bytes()).hexdigest()
+    drops = tmp_path / "drops.sql"
+    drops.write_text('-- advisor recommend --allow-drops\n'
+                     'CREATE INDEX "fresh" ON "reading" ("sensor", "ts", "value");\n'
+                     'DROP INDEX IF EXISTS "idx_reading_sensor";\n'
+                     '-- rollback\n-- CREATE INDEX idx_reading_sensor ON reading(sensor);\n')
+    args = [str(log), "--db", str(database), "--repetitions", "1", "--stats", "as-found",
+            "-c", "none", "-c", f"drops={drops}"]
+    document = command_json("compare", *args)
+    none, dropping = document["configurations"]
+    assert none["drops"] == [] and dropping["drops"] == ["idx_reading_sensor"]
+    assert dropping["indexes"] == ["reading(sensor, ts, value)"]
+    # On the copy the file's drop was applied: no plan uses the dropped index there.
+    plans = [t["plans"]["as found"] for t in document["templates"]]
+    assert any("idx_reading_sensor" in p["none"] for p in plans)
+    assert not any("idx_reading_sensor" in p["drops"] for p in plans)
+    code, text, _ = run_command("compare", *args)
+    assert code == 0 and "drops idx_reading_sensor" in text
+    # The estimate plans without it too: drop the only index alert's lookup has.
+    only_drop = tmp_path / "only_drop.sql"
+    only_drop.write_text('DROP INDEX "idx alert state";\n')
+    estimated = command_json("compare", str(log), "--db", str(database), "--estimate-only",
+                             "-c", "none", "-c", f"bare={only_drop}")
+    none, bare = estimated["configurations"]
+    assert bare["drops"] == ["idx alert state"]
+    assert bare["estimated_read"] > none["estimated_read"]
+    # A drop of an index the database lacks: one line naming it, exit 1.
+    missing = tmp_path / "missing.sql"
+    missing.write_text("DROP INDEX idx_nowhere;\n")
+    code, _, err = run_command("compare", str(log), "--db", str(database), "--estimate-only",
+                               "-c", "none", "-c", str(missing))
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "drops idx_nowhere, an index the database does not have" in err
+    assert hashlib.sha1(database.read_bytes()).hexdigest() == before

@@ -4,6 +4,7 @@ outputs."""
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -14,6 +15,7 @@ from conftest import command_json, run_command
 from torc import CLAIM, PROFILE, SCHEMA
 
 from advisor.advise.recommend import _rejected
+from advisor.catalog.schema import catalog_from_sql
 from advisor.costing.pricing import WorkloadPrice
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
@@ -193,15 +195,23 @@ def test_an_index_used_only_with_statistics_is_flagged_and_analyze_added(tmp_pat
     assert code == 0 and "\nANALYZE;" in out
 
 
-def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
-        workload: Path, tmp_path: Path) -> None:
-    database = tmp_path / "app.db"
+def schema_database(folder: Path, indexes: str) -> Path:
+    """An empty database of the Torc schema with ``indexes`` (CREATE INDEX statements)."""
+    database = folder / "app.db"
     connection = sqlite3.connect(database)
     connection.executescript(SCHEMA.read_text())
-    connection.executescript(
-        "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
-        "CREATE INDEX useless ON workflow(description);")
+    connection.executescript(indexes)
     connection.close()
+    return database
+
+
+TWO_OWN = ("CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id, job_id);"
+           "CREATE INDEX useless ON workflow(description);")
+
+
+def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
+        workload: Path, tmp_path: Path) -> None:
+    database = schema_database(tmp_path, TWO_OWN)
     before = hashlib.sha256(database.read_bytes()).hexdigest()
     # A budget makes the band the whole workload's: workflow(description) narrows the
     # scan of a count over four rows, negligible beside the rest (without a budget the
@@ -221,3 +231,103 @@ def test_allow_drops_keeps_useful_existing_indexes_and_drops_the_rest(
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
     # Without --allow-drops the existing indexes stay and nothing is dropped.
     assert recommend_json(str(workload), "--schema", str(database))["drops"] == []
+
+
+DOUBLED = re.compile(r"\b([A-Za-z]+) \1\b", re.I)  # "index index"; table columns are 2+ apart
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON document."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_the_reports_say_no_word_twice(workload: Path, tmp_path: Path) -> None:
+    """Rendered for a database whose own index serves a candidate (its reason names the
+    kind of index: "served by the index blocker", not "the index index blocker")."""
+    database = schema_database(
+        tmp_path, "CREATE INDEX blocker ON job_blocked_by(blocked_by_job_id);")
+    args = [str(workload), "--schema", str(database)]
+    texts = [run(*args, "--format", fmt)[1] for fmt in ("table", "markdown", "sql")]
+    texts += _strings(recommend_json(*args))
+    texts += [run_command("explain", *args, "--format", fmt)[1] for fmt in ("table", "markdown")]
+    doubled = sorted({m.group(0) for text in texts for m in DOUBLED.finditer(text)})
+    assert not doubled, doubled
+    assert any("served by the index blocker" in text for text in texts)
+
+
+def test_with_allow_drops_today_is_the_database_as_it_is(workload: Path,
+                                                         tmp_path: Path) -> None:
+    """--allow-drops weighs the database's own indexes as candidates, but the baseline,
+    each template's cost today and the phases (built before the drops) have them in
+    place: the saving is against the database as it is, not against it bare."""
+    database = schema_database(tmp_path, TWO_OWN)
+    kept = recommend_json(str(workload), "--schema", str(database))
+    args = [str(workload), "--schema", str(database), "--allow-drops", "--max-indexes", "10"]
+    weighed = recommend_json(*args)
+    assert kept["existing_weighed"] == []
+    assert weighed["existing_weighed"] == ["job_blocked_by(blocked_by_job_id, job_id)",
+                                           "workflow(description)"]
+    # The hot reverse lookup seeks on blocker today: without it the baseline would be
+    # a scan's, many times over.
+    assert weighed["totals"]["baseline_cost"] == pytest.approx(
+        kept["totals"]["baseline_cost"], rel=0.02)
+    served = {s["template"]: s for i in weighed["indexes"] for s in i["serves"]}
+    for index in kept["indexes"]:
+        for s in index["serves"]:
+            if s["template"] in served:
+                assert served[s["template"]]["cost_before"] == pytest.approx(
+                    s["cost_before"], rel=0.02)
+    assert all(-1e-9 <= p["cumulative_share"] <= 1.05 for p in weighed["phases"])
+    # Today's plans name the database's own index by its own name, not advisor's.
+    plans = [line for s in served.values() for line in s["plan_before"] + s["plan_after"]]
+    assert any("USING INDEX blocker" in line or "USING COVERING INDEX blocker" in line
+               for line in plans)
+    assert not any(parse_index("job_blocked_by(blocked_by_job_id, job_id)").name in line
+                   for line in plans)
+    code, text, _ = run(*args)
+    assert code == 0 and "today, its own 2 indexes in place," in text.splitlines()[0]
+
+
+def test_existing_indexes_the_set_outgrows_are_noted_not_dropped(workload: Path,
+                                                                 tmp_path: Path) -> None:
+    """Kept (the default), an existing index that is a leading-column prefix of a
+    recommended one is named, with --allow-drops to weigh it: a hint, the set unchanged."""
+    database = schema_database(tmp_path, "CREATE INDEX bb ON job_blocked_by(blocked_by_job_id);")
+    args = [str(workload), "--schema", str(database)]
+    document = recommend_json(*args)
+    assert document["redundant_existing"] == [
+        {"name": "bb", "index": "job_blocked_by(blocked_by_job_id)",
+         "prefix_of": "job_blocked_by(blocked_by_job_id, job_id)"}]
+    assert document["drops"] == [] and not any(i["exists"] for i in document["indexes"])
+    for fmt in ("table", "markdown"):
+        code, text, _ = run(*args, "--format", fmt)
+        assert code == 0
+        assert ("bb on job_blocked_by(blocked_by_job_id): a leading-column prefix of the "
+                "recommended job_blocked_by(blocked_by_job_id, job_id)") in text
+        assert "--allow-drops weighs dropping these" in text
+    # --allow-drops decides instead: no hint beside its decision.
+    assert recommend_json(*args, "--allow-drops")["redundant_existing"] == []
+
+
+@pytest.mark.parametrize(("ddl", "prefix"), [
+    ("CREATE INDEX i ON t(a)", True),
+    ("CREATE INDEX i ON t(a, b)", True),
+    ("CREATE INDEX i ON t(a DESC)", False),  # another direction
+    ("CREATE INDEX i ON t(a, b, c)", False),  # as long: not a prefix
+    ("CREATE UNIQUE INDEX i ON t(a)", False),  # it enforces something
+    ("CREATE INDEX i ON t(a) WHERE b > 0", False),  # partial
+    ("CREATE INDEX i ON t(a COLLATE NOCASE)", False),  # compares otherwise
+    ("CREATE INDEX i ON t(b)", False),
+    ("CREATE INDEX i ON u(a)", False),  # another table
+])
+def test_an_existing_index_is_a_prefix_of_a_recommended_one(ddl: str, prefix: bool) -> None:
+    catalog = catalog_from_sql([("s", f"CREATE TABLE t (a, b, c); CREATE TABLE u (a); {ddl};")],
+                               "s")
+    (index,) = catalog.indexes
+    assert index.is_prefix_of(parse_index("t(a, b, c)")) is prefix

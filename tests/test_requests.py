@@ -62,9 +62,11 @@ def test_configurations_by_name(workload: Workload, tmp_path: Path) -> None:
     listed.write_text("CREATE INDEX by_owner ON item (owner);\n")
     chosen = tuple(entry.spec for entry in recommend(workload).chosen)
     assert chosen == (COVERING,)
-    assert resolve_configurations(
+    resolved = resolve_configurations(
         ["none", "recommended", str(listed), "item(owner); item(name)", "both=item(owner, name)",
-         "mine=" + str(listed), "best=recommended"], workload) == [
+         "mine=" + str(listed), "best=recommended"], workload)
+    assert not any(c.drops for c in resolved)
+    assert [(c.label, c.indexes) for c in resolved] == [
         ("none", ()),
         ("recommended", chosen),
         ("mine.sql", (OWNER,)),
@@ -77,14 +79,14 @@ def test_configurations_by_name(workload: Workload, tmp_path: Path) -> None:
 
 def test_a_spec_with_an_equals_sign_is_not_a_name(workload: Workload) -> None:
     where = "item(name) WHERE owner = 3"
-    assert resolve_configurations([where], workload) == [(where, (parse_index(where),))]
+    assert resolve_configurations([where], workload) == [(where, (parse_index(where),), ())]
 
 
 def test_an_index_list_longer_than_a_file_name_is_read_as_a_list(workload: Workload) -> None:
     """The system refuses to look up a name over 255 bytes: the list is still a list."""
     listed = "; ".join(f"item(owner, name) WHERE owner = {i}" for i in range(12))
     assert len(listed) > 255
-    [(label, specs)] = resolve_configurations([listed], workload)
+    [(label, specs, _)] = resolve_configurations([listed], workload)
     assert label == listed and len(specs) == 12
 
 

@@ -131,6 +131,16 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class Outgrown:
+    """An existing index kept (--keep-existing) that is a leading-column prefix of a
+    recommended one: a hint that --allow-drops weigh dropping it, not a decision."""
+
+    name: str
+    spec: IndexSpec
+    longer: IndexSpec  # the recommended index whose leading columns it is
+
+
+@dataclass(frozen=True)
 class Recommendation:
     chosen: tuple[Chosen, ...]
     phases: tuple[Phase, ...]
@@ -144,6 +154,10 @@ class Recommendation:
     budget: Budget
     tolerance: float
     measured: MeasuredDecision | None = None  # how measuring decided, when it did
+    # --allow-drops: the database's own indexes, weighed as candidates, in place today,
+    # with their names (plans name them as hypothetical indexes).
+    today: tuple[tuple[IndexSpec, str], ...] = ()
+    outgrown: tuple[Outgrown, ...] = ()  # kept existing indexes the set makes redundant
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
@@ -154,7 +168,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
 
     With ``allow_drops`` the database's own CREATE INDEX indexes compete like
     candidates: plans start without them, and those the search does not keep
-    are recommended for dropping, with the write cost that saves.
+    are recommended for dropping, with the write cost that saves. Today is still
+    the database as it is: the baseline, each template's cost today and the phases
+    (built before the drops) have its indexes in place.
 
     With ``measure_on`` the decision is measured (advisor.advise.measured): the
     search on the estimate says what to replay on copies of that database, the
@@ -192,11 +208,15 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                                          algorithm, measure_on.described, feedback)
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
-        baseline, read_baseline, upkeep_baseline = pricer.totals(frozenset())
+        today = frozenset(existing)
+        if measuring is not None and today:
+            measuring.measure([today])
+        baseline, read_baseline, upkeep_baseline = pricer.totals(today)
         final, _, upkeep_final = pricer.totals(chosen)
 
         def costs(config: frozenset[IndexSpec]) -> tuple[float, float]:
-            total, _, upkeep = pricer.totals(config)
+            # The phases are built while today's indexes stand; the drops come last.
+            total, _, upkeep = pricer.totals(config | today)
             return total, upkeep
 
         def size_of(spec: IndexSpec) -> Size:
@@ -216,7 +236,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         with WhatIf(workload.catalog, switched) as other_world:
             chosen_entries = tuple(
                 _with_stats_note(
-                    _chosen(spec, phase_of[spec], chosen, pricer, sizes[spec], baseline),
+                    _chosen(spec, phase_of[spec], chosen, pricer, sizes[spec], baseline, today),
                     chosen, workload, other_world)
                 for phase in phases for spec in phase.indexes
             )
@@ -246,7 +266,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                         measured_sizes=sum(size.measured for size in sizes.values()))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
                               selection, candidate_set, estimated.whatif.counters, budget,
-                              tolerance, measured)
+                              tolerance, measured,
+                              tuple((spec, existing[spec].name) for spec in sorted(existing)),
+                              () if allow_drops else _outgrown(workload, chosen))
 
 
 def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback
@@ -287,7 +309,7 @@ def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements:
 
 
 def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: Pricer,
-            size: Size, baseline: float) -> Chosen:
+            size: Size, baseline: float, today: frozenset[IndexSpec]) -> Chosen:
     without = chosen - {spec}
     total_with, _, upkeep_with = pricer.totals(chosen)
     total_without, _, upkeep_without = pricer.totals(without)
@@ -298,12 +320,12 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
         before = pricer.priced(tid, without)
         after = pricer.priced(tid, chosen)
         if before.read - after.read > SERVED_MIN_SHARE * max(before.read, 1e-9):
-            today = pricer.price(tid, ())
+            now = pricer.priced(tid, today)
             with_set = pricer.priced(tid, chosen)
-            serves.append(Served(tid, pricer.views[tid].text, today.count,
-                                 today.weighted / baseline if baseline else 0.0,
-                                 today.weighted, with_set.weighted, today.plan, with_set.plan,
-                                 today.measured and with_set.measured))
+            serves.append(Served(tid, pricer.views[tid].text, now.count,
+                                 now.weighted / baseline if baseline else 0.0,
+                                 now.weighted, with_set.weighted, now.plan, with_set.plan,
+                                 now.measured and with_set.measured))
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
@@ -318,6 +340,17 @@ def _prefix_note(entry: Chosen, chosen: frozenset[IndexSpec]) -> str | None:
     templates = ", ".join(s.template_id for s in entry.serves) or "none"
     return (f"kept beside {longer[0]}, whose prefix it is: with both built the planner still "
             f"picks it for {templates} (a narrower scan, or an order the longer one lacks)")
+
+
+def _outgrown(workload: Workload, chosen: frozenset[IndexSpec]) -> tuple[Outgrown, ...]:
+    """The database's own indexes that are a leading-column prefix of a recommended one
+    (the first such in index order), by name."""
+    out = []
+    for index in workload.catalog.droppable:
+        longer = sorted(spec for spec in chosen if index.is_prefix_of(spec))
+        if longer:
+            out.append(Outgrown(index.name, index.spec, longer[0]))
+    return tuple(sorted(out, key=lambda o: o.name))
 
 
 def _with_stats_note(entry: Chosen, chosen: frozenset[IndexSpec], workload: Workload,

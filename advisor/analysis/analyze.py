@@ -118,7 +118,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
                     derived_filters=_derived_filters(binding), aggregates=_aggregates(query),
-                    bound=_bound(template.text, slot_count, fixed))
+                    bound=_bound(template.text, slot_count, fixed,
+                                 _patterns(predicates, values)))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -266,6 +267,7 @@ class Predicate:
     partner: str = ""  # a join's: the alias the other side's column is qualified with
     bounds: int = 1  # a range's: the ends it bounds (BETWEEN and a prefix LIKE: two)
     subquery: bool = False  # compared with a subquery's value
+    pattern: exp.Expression | None = None  # a LIKE / GLOB range's: the node of its pattern
 
 
 def _predicates(binding: Binding) -> list[Predicate]:
@@ -345,7 +347,8 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
             yield from _in_list(side, binding)
         elif side.kind == PATTERN and _seeks_prefix(side):
             # LIKE 'abc%' is abc <= x < abd
-            yield from _compared(side.column, [], RANGE, binding, bounds=2)
+            for predicate in _compared(side.column, [], RANGE, binding, bounds=2):
+                yield replace(predicate, pattern=unparen(side.others[0]))
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
@@ -421,15 +424,35 @@ def _constants(predicates: list[Predicate],
     return out
 
 
-def _bound(text: str, slot_count: int, fixed: Mapping[Predicate, tuple[str, ...]]
-           ) -> tuple[tuple[int, object], ...]:
-    """(parameter position, value) of each equality's placeholder whose value is fixed.
-    A slot is the parameter of its number only when the template has a placeholder for
-    every slot (slots are numbered in text order, and an ``IN`` list of values is one of
-    each): else nothing is bound."""
+def _patterns(predicates: list[Predicate], values: Sequence[SampleSlots]
+              ) -> dict[int, str]:
+    """Slot -> a pattern the samples held there, for each LIKE / GLOB whose every logged
+    pattern has a prefix to seek on: SQLite seeks on it only with the pattern known
+    (``LIKE ?`` unbound scans), so the plan is asked with one bound."""
+    out = {}
+    for predicate in predicates:
+        slot = slot_of(predicate.pattern)
+        if slot is None or predicate.pattern is None:
+            continue
+        wildcards = _LIKE_WILDCARDS[exp.Glob if predicate.pattern.find_ancestor(exp.Glob)
+                                    else exp.Like]
+        logged = [python_value(held[0]) for v in values
+                  if (held := v.values[slot]) is not None and len(held) == 1]
+        if logged and all(isinstance(p, str) and p[:1] not in ("", *wildcards)
+                          for p in logged):
+            out[slot] = str(logged[0])
+    return out
+
+
+def _bound(text: str, slot_count: int, fixed: Mapping[Predicate, tuple[str, ...]],
+           patterns: Mapping[int, str]) -> tuple[tuple[int, object], ...]:
+    """(parameter position, value) of each equality's placeholder whose value is fixed,
+    and of each prefix pattern (``_patterns``). A slot is the parameter of its number
+    only when the template has a placeholder for every slot (slots are numbered in
+    text order, and an ``IN`` list of values is one of each): else nothing is bound."""
     if placeholder_count(text) != slot_count:
         return ()
-    out = []
+    out: list[tuple[int, object]] = list(patterns.items())
     for predicate, literals in fixed.items():
         slot = slot_of(predicate.value)
         value = python_value(literals[0]) if len(literals) == 1 else None

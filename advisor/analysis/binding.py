@@ -74,6 +74,9 @@ class CatalogView:
     catalog: Catalog
     schema: MappingSchema
     columns: Mapping[str, Mapping[str, str]]  # lower table -> lower column -> catalog column
+    # lower view name -> its query as a derived table (copied for each use), or the
+    # reason it cannot be read
+    views: Mapping[str, exp.Subquery | str]
 
     def table(self, name: str) -> str | None:
         """The catalog's spelling of a table name."""
@@ -119,7 +122,26 @@ def _build_view(catalog: Catalog) -> CatalogView:
         columns[key] = names
     for name, system_columns in SYSTEM_TABLES.items():
         mapping.setdefault(name, dict.fromkeys(system_columns, "TEXT"))
-    return CatalogView(catalog, MappingSchema(mapping, dialect=DIALECT), frozen_mapping(columns))
+    views = {name: _view_query(name, sql) for name, sql in catalog.views.items()}
+    return CatalogView(catalog, MappingSchema(mapping, dialect=DIALECT), frozen_mapping(columns),
+                       frozen_mapping(views))
+
+
+def _view_query(name: str, sql: str) -> exp.Subquery | str:
+    """A view's query as the derived table SQLite reads it as, its column list (if the
+    view names its columns) on the alias; or why it cannot be read."""
+    try:
+        with _quiet_sqlglot():
+            create = sqlglot.parse_one(sql, dialect=DIALECT)
+    except (ParseError, TokenError) as exc:
+        return f"unsupported: view {name}: {str(exc).splitlines()[0] if str(exc) else exc}"
+    query = create.expression if isinstance(create, exp.Create) else None
+    if not isinstance(query, exp.Query):
+        return f"unsupported: view {name}: no query in its CREATE VIEW"
+    listed = create.this.expressions if isinstance(create.this, exp.Schema) else []
+    alias = exp.TableAlias(this=exp.to_identifier(name),
+                           columns=[exp.to_identifier(c.name) for c in listed] or None)
+    return exp.Subquery(this=query, alias=alias)
 
 
 # --- parsing --------------------------------------------------------------------
@@ -200,6 +222,7 @@ def unparen(node: exp.Expression) -> exp.Expression:
 def bind(root: exp.Expression, catalog: Catalog) -> Binding:
     """Qualify ``root`` (a query; it is changed in place) and bind its columns."""
     view = catalog_view(catalog)
+    _inline_views(root, view)
     _check_tables(root, view)
     _check_using(root, view)
     _fold_identifiers(root)
@@ -221,6 +244,37 @@ def bind(root: exp.Expression, catalog: Catalog) -> Binding:
                     refs[id(column)] = ref
     occurrences = tuple(sorted(by_table.values(), key=lambda o: o.position))
     return Binding(root, scopes, occurrences, frozen_mapping(by_scope), frozen_mapping(refs))
+
+
+# Set on a view's query where a statement named the view: its literals are the view's,
+# not values of the statement (literals.value_nodes passes over them).
+VIEW_BODY = "advisor_view"
+_VIEW_DEPTH = 32  # views of views, inlined at most this deep
+
+
+def _inline_views(root: exp.Expression, view: CatalogView) -> None:
+    """Each view the statement reads becomes its query, as a derived table under the
+    name (or alias) it was read by, so that its tables and columns are bound too."""
+    ctes = {cte.alias_or_name.lower() for cte in root.find_all(exp.CTE)}
+    for _ in range(_VIEW_DEPTH):
+        named = [table for table in root.find_all(exp.Table)
+                 if not _is_table_function(table) and table.text("db").lower() in _MAIN_SCHEMAS
+                 and (name := table.name.lower()) in view.views and name not in ctes
+                 and view.catalog.table(name) is None]
+        if not named:
+            return
+        for table in named:
+            query = view.views[table.name.lower()]
+            if isinstance(query, str):
+                raise Unanalysable(query)
+            inlined = query.copy()
+            inlined.meta[VIEW_BODY] = True
+            if table.alias:
+                inlined.set("alias", exp.TableAlias(
+                    this=exp.to_identifier(table.alias), columns=query.alias_column_names
+                    and [exp.to_identifier(c) for c in query.alias_column_names]))
+            table.replace(inlined)
+    raise Unanalysable("unsupported: views nested too deep")
 
 
 def _check_tables(root: exp.Expression, view: CatalogView) -> None:

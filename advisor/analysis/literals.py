@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from advisor.analysis.binding import text_order
+from advisor.analysis.binding import VIEW_BODY, text_order
 
 
 def is_value(node: exp.Expression) -> bool:
@@ -47,7 +47,8 @@ def value_nodes(tree: exp.Expression, whole_lists: bool = False,
     """
     skipped: set[int] = set()
     for node in text_order(tree):
-        if id(node) in skipped or (node.parent is not None and id(node.parent) in skipped):
+        if id(node) in skipped or (node.parent is not None and id(node.parent) in skipped) or (
+                node.meta.get(VIEW_BODY)):
             skipped.add(id(node))
             continue
         if first_row_only and isinstance(node, exp.Values):

@@ -59,6 +59,8 @@ def generate(analyses: Mapping[str, Analysis], catalog: Catalog,
             continue
         for access in analysis.reads:
             table = catalog.table(access.table)
+            if table is not None and table.virtual:
+                continue  # SQLite cannot index a virtual table; its module finds the rows
             rowid = table.rowid_alias if table else None
             for spec, shape in access_candidates(access, statistics, rowid):
                 templates, shapes = found.setdefault(spec, ([], []))
@@ -174,7 +176,8 @@ def served_by_existing(spec: IndexSpec, catalog: Catalog) -> Decision | None:
         existing = index.spec
         if (IndexSpec(spec.table, spec.columns).is_prefix_of(existing)
                 or IndexSpec(spec.table, flipped).is_prefix_of(existing)):
-            kind = {"pk": "PRIMARY KEY", "u": "UNIQUE constraint"}.get(index.origin, "index")
+            kind = {"pk": "PRIMARY KEY index", "u": "UNIQUE constraint's index"}.get(
+                index.origin, "index")
             return Decision.of(Reason.SERVED_BY_EXISTING, kind=kind, index=index.name,
                                definition=existing.describe())
     return None

@@ -1,9 +1,12 @@
 """Indexes named by the user, checked against the catalog: one on the command line
-(``read_index``) or a file of them (``load_index_list``)."""
+(``read_index``), a file of them (``load_index_list``), or a file of CREATE and DROP INDEX
+statements that changes the database's own (``load_index_changes``)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 from advisor.catalog.schema import Catalog, SchemaError, catalog_from_sql
 from advisor.model.indexes import IndexSpec, IndexSpecError, parse_index
@@ -20,15 +23,40 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
     table = catalog.table(spec.table)
     if table is None:
         raise IndexSpecError(f"index {spec}: no table {spec.table!r} in the schema")
+    if table.virtual:
+        raise IndexSpecError(f"index {spec}: {table.name} is a virtual table, which SQLite "
+                             "cannot index")
     known = {name.lower() for name in table.column_names}
     for name in spec.column_names:
         if name.lower() not in known:
             raise IndexSpecError(f"index {spec}: table {spec.table} has no column {name!r}")
 
 
+# A file of statements, not of table(col) lines: one begins with CREATE or DROP (a
+# column named created_at is no statement).
+_STATEMENT = re.compile(r"^\s*(?:CREATE|DROP)\s", re.I | re.M)
+_NO_SUCH_INDEX = re.compile(r"no such index: (.+)$")  # SQLite's words for such a DROP
+
+
+class IndexChanges(NamedTuple):
+    """What a file does to the database's indexes: those it creates, and the names of
+    the database's own that it drops."""
+
+    creates: tuple[IndexSpec, ...]
+    drops: tuple[str, ...]
+
+
 def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
     """Indexes named in a file: CREATE INDEX statements (read by SQLite itself, on a copy
-    of the schema) or one ``table(col, …)`` per line; ``--`` comments allowed."""
+    of the schema) or one ``table(col, …)`` per line; ``--`` comments allowed. What it
+    drops is not a list of indexes: ``load_index_changes`` reads that too."""
+    return list(load_index_changes(path, catalog).creates)
+
+
+def load_index_changes(path: str, catalog: Catalog) -> IndexChanges:
+    """The indexes a file creates and the database's own it drops. Its statements run, as
+    written, on an empty copy of the schema: SQLite itself reads them (quoting, IF EXISTS,
+    comments), and refuses a DROP of an index the database lacks without IF EXISTS."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -36,15 +64,25 @@ def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
     except UnicodeDecodeError:
         raise IndexSpecError(f"{path}: not a text file of CREATE INDEX statements or "
                              "table(col) lines") from None
-    if "create" in text.lower():
+    if _STATEMENT.search(text):
         try:
             extended = catalog_from_sql([("schema", ";\n".join(catalog.ddl) + ";"), (path, text)],
                                         path)
         except SchemaError as exc:
+            missing = _NO_SUCH_INDEX.search(str(exc))
+            if missing:
+                raise IndexSpecError(
+                    f"{path}: it drops {missing.group(1)}, an index the database does not have "
+                    "(DROP INDEX IF EXISTS would pass over it)") from None
             raise IndexSpecError(str(exc)) from None
-        known = {index.name for index in catalog.indexes}
-        return [index.spec for index in extended.indexes
-                if index.name not in known and index.origin == "c"]
+        # By name and definition: a file may drop an index and create it anew, changed.
+        before = {(index.name, index.spec) for index in catalog.droppable}
+        after = {(index.name, index.spec) for index in extended.droppable}
+        return IndexChanges(
+            tuple(index.spec for index in extended.droppable
+                  if (index.name, index.spec) not in before),
+            tuple(index.name for index in catalog.droppable
+                  if (index.name, index.spec) not in after))
     specs = []
     for line in text.splitlines():
         line = line.split("--", 1)[0].strip()
@@ -53,4 +91,4 @@ def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
     if not specs:
         raise IndexSpecError(
             f"{path}: no indexes in it (CREATE INDEX statements or table(col) lines)")
-    return specs
+    return IndexChanges(tuple(specs), ())

@@ -10,9 +10,10 @@ understands, and the implicit indexes of PRIMARY KEY and UNIQUE constraints
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.catalog.database import database_error, open_read_only
@@ -22,6 +23,8 @@ from advisor.model.indexes import IndexSpec
 
 # The names SQLite reads as a table's rowid (unless a column takes one of them).
 ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
+# A collation named in a CREATE INDEX: its columns may compare otherwise than the table's.
+_COLLATE = re.compile(r"\bCOLLATE\b", re.I)
 
 
 class SchemaError(AdvisorError):
@@ -80,6 +83,17 @@ class Index:
         return IndexSpec(self.table, tuple((c.name, c.descending) for c in self.columns),
                          self.where)
 
+    def is_prefix_of(self, longer: IndexSpec) -> bool:
+        """Whether ``longer``, built as advisor builds indexes, gives every seek this index
+        gives, so that this one may be redundant beside it: a CREATE INDEX index, not
+        UNIQUE (it enforces something), not partial (it is smaller, and planned apart)
+        and naming no collation (a recommended index compares as its table's columns
+        do), whose columns, directions included, are ``longer``'s leading ones."""
+        return (self.origin == "c" and not self.unique and self.where is None
+                and longer.where is None and not _COLLATE.search(self.sql or "")
+                and len(self.columns) < len(longer.columns)
+                and self.spec.is_prefix_of(longer))
+
 
 @dataclass(frozen=True)
 class Table:
@@ -87,6 +101,9 @@ class Table:
     columns: tuple[Column, ...]
     without_rowid: bool
     foreign_keys: tuple[ForeignKey, ...]
+    # A virtual table (FTS5, R*Tree, …): queried, never indexed. Its columns include the
+    # hidden ones a query may name (FTS5's table-named column for MATCH, its rank).
+    virtual: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -115,9 +132,12 @@ class Catalog:
     tables: Mapping[str, Table]
     indexes: tuple[Index, ...]
     ddl: tuple[str, ...]  # CREATE statements, to rebuild the schema elsewhere
+    # lower-cased view name -> its CREATE VIEW statement: a query naming a view reads
+    # the view's tables
+    views: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "tables")
+        freeze_mappings(self, "tables", "views")
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name.lower())
@@ -139,6 +159,7 @@ class Catalog:
             tables=self.tables,
             indexes=tuple(index for index in self.indexes if index.name not in names),
             ddl=tuple(sql for sql in self.ddl if sql not in statements),
+            views=self.views,
         )
 
 
@@ -203,9 +224,13 @@ def catalog_from_database(path: Path) -> Catalog:
 
 def read_catalog(connection: sqlite3.Connection) -> Catalog:
     """The catalog of an open connection's main schema."""
-    rows = connection.execute(
+    # A virtual table's shadow tables (FTS5's *_data, *_idx, …) are its storage: creating
+    # the virtual table creates them again, so neither their DDL nor they are the schema's.
+    shadow = {name for (name,) in connection.execute(
+        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'")}
+    rows = [row for row in connection.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_schema "
-        "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid").fetchall()
+        "WHERE name NOT LIKE 'sqlite_%' ORDER BY rowid") if row[1] not in shadow]
     tables: dict[str, Table] = {}
     for kind, name, _, _ in rows:
         if kind == "table":
@@ -213,7 +238,8 @@ def read_catalog(connection: sqlite3.Connection) -> Catalog:
     indexes = tuple(
         index for table in tables.values() for index in _read_indexes(connection, table.name))
     ddl = tuple(sql for _, _, _, sql in rows if sql)
-    return Catalog(tables=tables, indexes=indexes, ddl=ddl)
+    views = {name.lower(): sql for kind, name, _, sql in rows if kind == "view" and sql}
+    return Catalog(tables=tables, indexes=indexes, ddl=ddl, views=views)
 
 
 def quote_identifier(name: str) -> str:
@@ -222,11 +248,15 @@ def quote_identifier(name: str) -> str:
 
 
 def _read_table(connection: sqlite3.Connection, name: str) -> Table:
+    listing = connection.execute(
+        "SELECT type, wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+        (name,)).fetchone()
+    virtual = bool(listing and listing[0] == "virtual")
     columns = tuple(
         Column(name=row[1], type=row[2] or "", not_null=bool(row[3]),
                primary_key_position=row[5])
         for row in connection.execute(f"PRAGMA table_xinfo({quote_identifier(name)})")
-        if row[6] != 1  # 1: a virtual table's hidden column; 2, 3: generated columns
+        if row[6] != 1 or virtual  # 1: a virtual table's hidden column; 2, 3: generated
     )
     grouped: dict[int, list[tuple[str, str, str, str]]] = {}
     for row in connection.execute(f"PRAGMA foreign_key_list({quote_identifier(name)})"):
@@ -236,10 +266,8 @@ def _read_table(connection: sqlite3.Connection, name: str) -> Table:
                    parent_columns=tuple(r[2] for r in refs), on_delete=refs[0][3])
         for _, refs in sorted(grouped.items())
     )
-    listing = connection.execute(
-        "SELECT wr FROM pragma_table_list WHERE name = ?", (name,)).fetchone()
-    return Table(name=name, columns=columns, without_rowid=bool(listing and listing[0]),
-                 foreign_keys=foreign_keys)
+    return Table(name=name, columns=columns, without_rowid=bool(listing and listing[1]),
+                 foreign_keys=foreign_keys, virtual=virtual)
 
 
 def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:

@@ -14,6 +14,7 @@ import click
 from advisor.cli import terminal
 from advisor.cli.group import main
 from advisor.cli.options import (
+    CONFIG_FILE_HELP,
     NAMED_PATH,
     QUIET_OPTION,
     Number,
@@ -149,9 +150,8 @@ def recommend(**options: Any) -> None:
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @config_option("An index configuration: none, recommended (the estimate's set, as "
-               "--estimate-only chooses it), a .sql file of CREATE INDEX (such as "
-               "`recommend --db DB --format sql` writes), or 'table(col, …); table(col)'. "
-               "Repeatable: each is measured.")
+               f"--estimate-only chooses it), {CONFIG_FILE_HELP}, or "
+               "'table(col, …); table(col)'. Repeatable: each is measured.")
 @schema_options
 @log_options
 @QUIET_OPTION
@@ -184,8 +184,8 @@ def replay(**options: Any) -> None:
 @main.command()
 @click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @config_option("A configuration to compare (none, recommended: the estimate's set, as "
-               "--estimate-only chooses it; a .sql file, such as `recommend --db DB "
-               "--format sql` writes; or 'table(col); table(col)'). Give two or more.")
+               f"--estimate-only chooses it; {CONFIG_FILE_HELP}; or "
+               "'table(col); table(col)'). Give two or more.")
 @schema_options
 @log_options
 @QUIET_OPTION

@@ -183,6 +183,12 @@ def synthesis_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return _apply_options(func, [_SCHEMA_OPTION, _PROFILE_OPTION])
 
 
+# What a configuration file holds, as replay and compare read it.
+CONFIG_FILE_HELP = ("a .sql file of CREATE and DROP INDEX statements (such as `recommend "
+                    "--db DB [--allow-drops] --format sql` writes): the database's indexes, "
+                    "less those it drops, plus those it creates")
+
+
 def config_option(help: str, required: bool = True) -> Decorator:
     """-c CONFIG (repeatable): none, recommended, a .sql file or inline specs, NAME=…"""
     return click.option("-c", "--config", "configs", multiple=True, required=required,

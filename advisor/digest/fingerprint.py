@@ -194,6 +194,17 @@ class Template:
     command: str
     tables: tuple[str, ...]
 
+    @property
+    def varies_in_size(self) -> bool:
+        """Whether its statements may differ in size, not only in values: an IN list or
+        a multi-row VALUES, collapsed to one element or row here, of any length there.
+
+        >>> canonicalize("SELECT * FROM job WHERE id IN (1, 2)").varies_in_size
+        True
+        """
+        return " IN (?)" in self.text or (self.command in ("INSERT", "REPLACE")
+                                          and " VALUES (" in self.text)
+
 
 def template_id(text: str) -> str:
     """A short stable id: the first 12 hex digits of the canonical text's SHA-1."""

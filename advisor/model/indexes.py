@@ -48,8 +48,9 @@ class IndexSpec:
 
     def describe(self) -> str:
         """``table(a, b DESC)`` and, for a partial index, `` WHERE …``."""
-        inner = ", ".join(f"{name} DESC" if desc else name for name, desc in self.columns)
-        text = f"{self.table}({inner})"
+        inner = ", ".join(f"{_shown(name)} DESC" if desc else _shown(name)
+                          for name, desc in self.columns)
+        text = f"{_shown(self.table)}({inner})"
         return f"{text} WHERE {self.where}" if self.where else text
 
     def __str__(self) -> str:
@@ -60,8 +61,11 @@ class IndexSpec:
         """A stable, readable index name: table, columns, and a short hash of the whole."""
         digest = hashlib.sha1(self.describe().encode()).hexdigest()[:6]
         columns = "_".join(name for name, _ in self.columns)
-        # The hash comes last and is never cut off: it keeps long names apart.
-        return f"{f'advisor_{self.table}_{columns}'[:53]}_{digest}"
+        # Word characters only (a quoted table or column name may hold spaces), so that
+        # the name reads as one word in plans and scripts; the hash comes last and is
+        # never cut off: it keeps long and look-alike names apart.
+        readable = re.sub(r"\W", "_", f"advisor_{self.table}_{columns}")
+        return f"{readable[:53]}_{digest}"
 
     def create_sql(self, name: str | None = None) -> str:
         inner = ", ".join(f'"{c}" DESC' if desc else f'"{c}"' for c, desc in self.columns)
@@ -83,8 +87,17 @@ class IndexSpec:
                      for n in range(1, len(self.columns)))
 
 
+def _shown(name: str) -> str:
+    """A name as ``describe`` writes it: quoted where it is not a word, so that
+    ``parse_index`` reads it back."""
+    return name if re.fullmatch(r"\w+", name) else f'"{name}"'
+
+
+# A name: a word, or quoted ("…", `…`, […]) and then it may hold spaces ("audit log").
+_NAME = r"(?:\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|\w+)"
 # The columns end at the first ")": a WHERE may hold parentheses (``status IN (6, 7)``).
-_SPEC = re.compile(r"^\s*([\w\"`\[\]]+)\s*\(([^()]*)\)\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
+_SPEC = re.compile(rf"^\s*({_NAME})\s*\(([^()]*)\)\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
+_COLUMN = re.compile(rf"^\s*({_NAME})(?:\s+(ASC|DESC))?\s*$", re.I)
 
 
 def parse_index(text: str) -> IndexSpec:
@@ -101,9 +114,9 @@ def parse_index(text: str) -> IndexSpec:
     table = match.group(1).strip('"`[]')
     columns: list[tuple[str, bool]] = []
     for part in match.group(2).split(","):
-        words = part.split()
-        if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in
-                                           ("ASC", "DESC")):
+        column = _COLUMN.match(part)
+        if not column:
             raise IndexSpecError(f"cannot read column {part.strip()!r} in index {text!r}")
-        columns.append((words[0].strip('"`[]'), len(words) == 2 and words[1].upper() == "DESC"))
+        columns.append((column.group(1).strip('"`[]'),
+                        (column.group(2) or "").upper() == "DESC"))
     return IndexSpec(table, tuple(columns), match.group(3))

@@ -79,7 +79,7 @@ SENTENCES: dict[Reason, str] = {
     Reason.PREFIX: ("a left prefix of {longer}, whose leading columns give the same seeks: no "
                     "template's estimated cost rises without it"),
     Reason.DUPLICATE: "the same columns (and WHERE) as {other}",
-    Reason.SERVED_BY_EXISTING: "served by the {kind} index {index} on {definition}",
+    Reason.SERVED_BY_EXISTING: "served by the {kind} {index} on {definition}",
     Reason.SERVED_BY_ROWID: "served by the INTEGER PRIMARY KEY {table}.{column} (the rowid)",
     Reason.HARMFUL: "{template} runs {ms_with:.3f} ms with it, {ms_without:.3f} ms without",
     Reason.MEASURED_NO_GAIN: ("replayed with and without it beside {beside}, it saves no more "

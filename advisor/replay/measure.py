@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from advisor.analysis.workload import Workload, require_synthesis_inputs, synthesis_inputs
 from advisor.catalog.database import open_read_only
@@ -45,6 +46,25 @@ STATISTICS_OPTIONS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,),
                       "both": (AS_FOUND, ANALYZED)}  # --stats: the states measured
 
 
+class Configuration(NamedTuple):
+    """An index configuration as replay and compare measure it: the database's own
+    indexes, less ``drops`` (their names), plus ``indexes``."""
+
+    label: str
+    indexes: tuple[IndexSpec, ...]
+    drops: tuple[str, ...] = ()
+
+
+class _Setup(NamedTuple):
+    """One copy to measure: a configuration's label, indexes and drops, and whether
+    ANALYZE runs on it."""
+
+    label: str
+    indexes: tuple[IndexSpec, ...]
+    analyze: bool
+    drops: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Measurement:
     """One configuration, measured."""
@@ -61,6 +81,7 @@ class Measurement:
     statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
     fills: Fills | None = None  # how the replayed statements got their values
     plans: Mapping[str, str] = field(default_factory=dict)  # template id -> SQLite's plan
+    drops: tuple[str, ...] = ()  # the database's own indexes dropped on the copy
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "plans")
@@ -105,18 +126,21 @@ def replay_set(workload: Workload, database: Path, repetitions: int, seed: int =
 
 @contextmanager
 def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seconds: float,
-                    analyze: bool = False, cpu: bool = False
+                    analyze: bool = False, drops: Sequence[str] = (), cpu: bool = False
                     ) -> Iterator[tuple[Sandbox, float, int]]:
-    """A sandbox on a fresh temporary copy of ``database`` with ``indexes`` built (and
-    ANALYZE run after, if asked): (sandbox, build seconds, bytes the indexes added).
-    ``cpu``: statements timed in the replaying thread's CPU time, on a copy whose
-    commits are neither synced nor journaled on disk. The copy goes away after."""
+    """A sandbox on a fresh temporary copy of ``database`` with the indexes named in
+    ``drops`` dropped and ``indexes`` built (and ANALYZE run after, if asked): (sandbox,
+    build seconds, bytes the indexes added). ``cpu``: statements timed in the replaying
+    thread's CPU time, on a copy whose commits are neither synced nor journaled on disk.
+    The copy goes away after."""
     with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
         copy = Path(folder) / "replay.db"
         copy_database(database, copy)
         sandbox = (Sandbox(copy, statement_seconds, durable=False, clock=time.thread_time)
                    if cpu else Sandbox(copy, statement_seconds))
         try:
+            for name in drops:
+                sandbox.drop_index(name)
             build_seconds, grown = sandbox.build_indexes(indexes)
             if analyze:
                 sandbox.analyze()
@@ -128,36 +152,40 @@ def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seco
 def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
             repetitions: int = 3, statement_seconds: float = 5.0, analyze: bool = False,
             statements: ReplaySet | None = None,
-            progress: Progress | None = None) -> Measurement:
-    """Replay the workload's templates on a fresh copy of ``database`` with ``indexes``
-    built (``analyze``: and sqlite_stat1 gathered). ``statements`` from
-    :func:`replay_set` lets several configurations replay the very same statements."""
-    return measure_together(workload, database, [(label, tuple(indexes), analyze)],
+            progress: Progress | None = None, drops: Sequence[str] = ()) -> Measurement:
+    """Replay the workload's templates on a fresh copy of ``database`` with ``drops``
+    dropped and ``indexes`` built (``analyze``: and sqlite_stat1 gathered). ``statements``
+    from :func:`replay_set` lets several configurations replay the very same statements."""
+    return measure_together(workload, database,
+                            [_Setup(label, tuple(indexes), analyze, tuple(drops))],
                             repetitions, statement_seconds, statements, progress)[0]
 
 
 def measure_together(workload: Workload, database: Path,
-                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]],
+                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]
+                                              | tuple[str, tuple[IndexSpec, ...], bool,
+                                                      tuple[str, ...]]],
                      repetitions: int = 3, statement_seconds: float = 5.0,
                      statements: ReplaySet | None = None,
                      progress: Progress | None = None) -> list[Measurement]:
-    """Each (label, indexes, analyze) on its own fresh copy of ``database``, all timed
-    together: the copies take turns statement by statement (see time_together)."""
+    """Each (label, indexes, analyze[, drops]) on its own fresh copy of ``database``, all
+    timed together: the copies take turns statement by statement (see time_together)."""
     if statements is None:
         statements = replay_set(workload, database, repetitions)
-    tallies = [Tally() for _ in configurations]
+    setups = [_Setup(*entry) for entry in configurations]
+    tallies = [Tally() for _ in setups]
     with ExitStack() as stack:
-        copies = [stack.enter_context(configured_copy(database, indexes, statement_seconds,
-                                                      analyze))
-                  for _, indexes, analyze in configurations]
+        copies = [stack.enter_context(configured_copy(database, s.indexes, statement_seconds,
+                                                      s.analyze, s.drops))
+                  for s in setups]
         timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
                                 repetitions, tallies, progress)
         plans = [{tid: sandbox.plan(sqls[0]) for tid, _, sqls in statements.statements}
                  for sandbox, _, _ in copies]
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
     measurements = []
-    for (label, indexes, analyze), (_, build_seconds, grown), mine, tally, plan in zip(
-            configurations, copies, timings, tallies, plans, strict=True):
+    for (label, indexes, analyze, drops), (_, build_seconds, grown), mine, tally, plan in zip(
+            setups, copies, timings, tallies, plans, strict=True):
         weighted = {"read": 0.0, "write": 0.0}
         for timing in mine:
             if timing.median_seconds is not None:
@@ -165,7 +193,7 @@ def measure_together(workload: Workload, database: Path,
         measurements.append(Measurement(
             label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
             weighted["write"], statements.without_values, tally.frozen(),
-            ANALYZED if analyze else AS_FOUND, statements.fills, plan))
+            ANALYZED if analyze else AS_FOUND, statements.fills, plan, drops))
     return measurements
 
 
@@ -222,17 +250,17 @@ def measurement_database(logs: list[str], db: str | None, schema: str | None,
 
 
 def measure_configurations(workload: Workload, database: Path,
-                           configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
+                           configurations: Sequence[Configuration],
                            states: Sequence[str] = (AS_FOUND,), mode: str = "sampled",
                            repetitions: int = 3, statement_seconds: float = 5.0,
                            logs: Sequence[str] = (), log_format: str | None = None,
                            progress: Progress | None = None) -> list[Measurement]:
-    """Each (label, indexes) in each statistics state (AS_FOUND, ANALYZED), one after the
+    """Each configuration in each statistics state (AS_FOUND, ANALYZED), one after the
     other: ``sampled`` replays every configuration with the very same statements;
     ``sequential`` replays ``logs`` in order. ``progress`` follows each replay, named."""
     statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
     measurements = []
-    for label, indexes in configurations:
+    for label, indexes, drops in configurations:
         for state in states:
             def named(work: str, done: int, total: int | None,
                       label: str = label, state: str = state) -> None:
@@ -242,18 +270,19 @@ def measure_configurations(workload: Workload, database: Path,
             if mode == "sequential":
                 measurements.append(measure_sequential(
                     workload, logs, log_format, database, indexes, label, statement_seconds,
-                    state == ANALYZED, progress=named))
+                    state == ANALYZED, progress=named, drops=drops))
             else:
                 measurements.append(measure(workload, database, indexes, label, repetitions,
                                             statement_seconds, state == ANALYZED, statements,
-                                            named))
+                                            named, drops))
     return measurements
 
 
 def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
                        database: Path, indexes: Sequence[IndexSpec], label: str,
                        statement_seconds: float = 5.0, analyze: bool = False,
-                       seed: int = 0, progress: Progress | None = None) -> Measurement:
+                       seed: int = 0, progress: Progress | None = None,
+                       drops: Sequence[str] = ()) -> Measurement:
     """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
 
     Seconds are CPU seconds of the replaying thread, summed per kind (transaction
@@ -291,7 +320,8 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
     connection = open_read_only(database)
     try:
         source = ParameterSource(connection, workload.catalog, seed)
-        with configured_copy(database, indexes, statement_seconds, analyze, cpu=True) as (
+        with configured_copy(database, indexes, statement_seconds, analyze, drops,
+                             cpu=True) as (
                 sandbox, build_seconds, grown):
             totals = run_sequential(sandbox, statements(source), tally, progress)
     finally:
@@ -299,5 +329,6 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
     return Measurement(label, tuple(indexes), build_seconds, grown, (),
                        totals.get("read", 0.0), totals.get("write", 0.0),
                        tuple(sorted(without_values)), tally.frozen(),
-                       ANALYZED if analyze else AS_FOUND, source.tally.frozen())
+                       ANALYZED if analyze else AS_FOUND, source.tally.frozen(),
+                       drops=tuple(drops))
 

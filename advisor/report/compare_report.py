@@ -56,6 +56,7 @@ def compare_document(comparison: Comparison, workload: Workload,
             {
                 "label": c.label,
                 "indexes": [str(s) for s in c.indexes],
+                "drops": list(c.drops),
                 "estimated_cost": round(c.estimated_total, 3),
                 "estimated_read": round(c.estimated_read, 3),
                 "estimated_upkeep": round(c.estimated_upkeep, 3),
@@ -142,12 +143,14 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         out += ["", "*plans*: configurations with the same letter got the very same plan for "
                 "every template in that state; their measured differences are noise."]
     out.append("")
-    named = [c for c in document["configurations"] if c["indexes"] and c["label"] != "; ".join(
-        c["indexes"])]
+    named = [c for c in document["configurations"] if c.get("drops") or (
+        c["indexes"] and c["label"] != "; ".join(c["indexes"]))]
     if named:
-        out += ["Configurations:", ""]
+        out += ["Configurations (the database's own indexes, less those dropped, plus these):",
+                ""]
         out += [f"- {c['label']}: " + "; ".join(f"`{i}`" if markdown else i
-                                                for i in c["indexes"]) for c in named]
+                                                for i in c["indexes"])
+                + _dropped(c.get("drops"), markdown) for c in named]
         out.append("")
     for state, verdict in document["verdicts"].items():
         label = "Verdict" if state == "estimated" else f"Verdict, {state}"
@@ -189,6 +192,13 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         for plan, where in _plan_groups(t["plans"]):
             out.append(f"  - `{plan}`: {where}" if markdown else f"      {plan}: {where}")
     return "\n".join(out)
+
+
+def _dropped(drops: list[str] | None, markdown: bool) -> str:
+    """A configuration's drops, after its indexes."""
+    if not drops:
+        return ""
+    return "; drops " + ", ".join(f"`{name}`" if markdown else name for name in drops)
 
 
 def _plan_groups(plans: dict[str, dict[str, str | None]]) -> list[tuple[str, str]]:

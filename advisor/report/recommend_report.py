@@ -23,8 +23,10 @@ from advisor.review.requests import Recommended
 
 # 2: reasons as a code and its sentence ("verdict" became "code");
 # 3: measured decisions ("measured", "totals.units", "measured" flags);
-# 4: sizes measured where built ("bytes" beside "estimated_bytes"; phases' "bytes" too).
-FORMAT_VERSION = 4
+# 4: sizes measured where built ("bytes" beside "estimated_bytes"; phases' "bytes" too);
+# 5: with --allow-drops, today has the database's own indexes ("existing_weighed");
+#    kept existing indexes a recommended one may make redundant ("redundant_existing").
+FORMAT_VERSION = 5
 SECONDS = "seconds"
 ROW_STEPS = "row steps"
 IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
@@ -56,6 +58,12 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
     selection = rec.selection
     earned = ({str(e.spec): e for e in rec.measured.earned} if rec.measured is not None
               else {})
+    # Plans name the database's own indexes, weighed as candidates, by advisor's names.
+    own = {spec.name: name for spec, name in rec.today}
+
+    def plan(lines: list[str]) -> list[str]:
+        return [_renamed(line, own) for line in lines]
+
     return {
         "format_version": FORMAT_VERSION,
         "command": command,
@@ -69,6 +77,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                                     if workload.statistics.sampling else None),
                        "notes": list(workload.statistics.notes)},
         "analysed": analysed_document(workload),
+        "existing_weighed": [str(spec) for spec, _ in rec.today],
         "budget": {"max_indexes": rec.budget.max_indexes, "max_bytes": rec.budget.max_bytes,
                    "min_saving": rec.budget.min_saving, "tolerance": rec.tolerance},
         "indexes": [
@@ -92,7 +101,8 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                      "cost_share": round(s.cost_share, 6),
                      "cost_before": _round(s.cost_before), "cost_after": _round(s.cost_after),
                      "measured": s.measured,
-                     "plan_before": s.plan_before.lines(), "plan_after": s.plan_after.lines()}
+                     "plan_before": plan(s.plan_before.lines()),
+                     "plan_after": plan(s.plan_after.lines())}
                     for s in c.serves
                 ],
             }
@@ -110,6 +120,8 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
         "drops": [{**_verdict(d.verdict), "name": d.name,
                    "drop_sql": f'DROP INDEX IF EXISTS "{d.name}";',
                    "restore_sql": d.restore_sql.rstrip(";") + ";"} for d in rec.drops],
+        "redundant_existing": [{"name": o.name, "index": str(o.spec),
+                                "prefix_of": str(o.longer)} for o in rec.outgrown],
         "dropped": [{"index": str(d.spec), **reason_fields(d.reason)}
                     for d in rec.candidates.dropped],
         "against": [{**_verdict(v), "in_recommendation": v.in_recommendation}
@@ -138,6 +150,13 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
             "indexes": len(rec.chosen),
         },
     }
+
+
+def _renamed(line: str, names: dict[str, str]) -> str:
+    """A plan line with advisor's names of the database's own indexes replaced by theirs."""
+    for hypothetical, name in names.items():
+        line = line.replace(hypothetical, name)
+    return line
 
 
 def _unanalysed_lines(analysed: dict[str, Any]) -> list[str]:
@@ -266,7 +285,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     for index in document["indexes"]:
         out.extend(_index_text(index, markdown, measured is not None))
     if measured is not None and measured["slower"]:
-        out += _slower_text(measured["slower"], fmt, markdown)
+        out += _slower_text(measured["slower"], fmt, markdown, _measured_base(document))
+    out += _redundant_text(document.get("redundant_existing") or [], markdown)
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
         out.append(tabulate(
@@ -325,7 +345,8 @@ def _headline(document: dict[str, Any]) -> list[str]:
                else document["unmeasurable"] or "nothing was replayed")
         return [
             f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the estimated workload "
-            f"cost ({t['baseline_cost']:,.0f} -> {t['recommended_cost']:,.0f}); index upkeep "
+            f"cost ({t['baseline_cost']:,.0f}{_today_in_place(document)} -> "
+            f"{t['recommended_cost']:,.0f}); index upkeep "
             f"on writes {t['write_upkeep_before']:,.0f} -> {t['write_upkeep_after']:,.0f}; "
             f"{_total_size(t)}.",
             f"Estimated only ({why}). Costs are row steps (about 0.07 µs each on the machine "
@@ -335,17 +356,33 @@ def _headline(document: dict[str, Any]) -> list[str]:
     estimate = measured["estimate_set"]
     return [
         f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the workload's measured "
-        f"time ({t['baseline_cost']:,.3f} s -> {t['recommended_cost']:,.3f} s over the "
+        f"time ({t['baseline_cost']:,.3f} s{_today_in_place(document)} -> "
+        f"{t['recommended_cost']:,.3f} s over the "
         f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
         f"{t['write_upkeep_after']:,.3f} s); {_total_size(t)}.",
         f"Measured on copies of {measured['database']}, {measured['statistics']}: the "
-        f"templates the set changes, timed together with today's indexes, "
+        f"templates the set changes, timed together with {_measured_base(document, True)}, "
         f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
         f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
         f"{_indexes(len(estimate['indexes']))}: {estimate['seconds']:,.3f} s measured.",
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
         "seconds by the template's measured plans (docs/recommend.md)."]
+
+
+def _today_in_place(document: dict[str, Any]) -> str:
+    """With --allow-drops, that today has the database's own indexes in place."""
+    weighed = document.get("existing_weighed")
+    return f" today, its own {_indexes(len(weighed))} in place," if weighed else ""
+
+
+def _measured_base(document: dict[str, Any], indexes: bool = False) -> str:
+    """What the measured decision timed the set against: today (``indexes``: today's
+    indexes), or, with --allow-drops, the database without those of its own it weighed
+    (candidates there, not today's)."""
+    if document.get("existing_weighed"):
+        return "the database without its own indexes" if indexes else "without them"
+    return "today's indexes" if indexes else "today"
 
 
 def _total_size(totals: dict[str, Any]) -> str:
@@ -385,20 +422,38 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         ""]
 
 
-def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
+def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool,
+                 base: str) -> list[str]:
+    """``base``: what the set was timed against (today, or without the database's own
+    indexes)."""
+    than = "today" if base == "today" else "the database without its own indexes"
     return [
-        heading("Templates measured slower with the set than today", markdown),
+        heading(f"Templates measured slower with the set than {than}", markdown),
         tabulate([[s["template"], s["statistics"] or "the worse",
                    f"{s['today_seconds']:,.4f} s",
                    f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
                    "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
                   for s in slower],
-                 headers=["template", "statistics", "today", "with the set", "noise band",
+                 headers=["template", "statistics", base, "with the set", "noise band",
                           "indexes on its tables", "their net saving"],
                  tablefmt=fmt, disable_numparse=True),
         "",
         "Each of those indexes saves more than noise overall, measured with and without it "
         "beside the rest of the set: its net saving is beside the slowdown it costs.",
+        ""]
+
+
+def _redundant_text(redundant: list[dict[str, Any]], markdown: bool) -> list[str]:
+    """Kept existing indexes the set makes redundant: a hint, not part of the decision."""
+    if not redundant:
+        return []
+    return [
+        heading("Existing indexes the set may make redundant", markdown),
+        *(f"- {r['name']} on {r['index']}: a leading-column prefix of the recommended "
+          f"{r['prefix_of']}, which gives the same seeks" for r in redundant),
+        "",
+        "This run keeps the database's indexes; --allow-drops weighs dropping these (one "
+        "may still serve an order or a narrower scan the longer index does not).",
         ""]
 
 

@@ -33,6 +33,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
                 "label": m.label,
                 "statistics": m.statistics,
                 "indexes": [str(spec) for spec in m.indexes],
+                "drops": list(m.drops),
                 "build_seconds": round(m.build_seconds, 6),
                 "index_bytes": m.index_bytes,
                 "weighted_read_seconds": round(m.weighted_read_seconds, 6),
@@ -93,6 +94,9 @@ def render_table(document: dict[str, Any]) -> str:
                                 "no values", "outcomes"],
                  tablefmt="simple", disable_numparse=True),
     ]
+    dropping = {c["label"]: c["drops"] for c in document["configurations"] if c.get("drops")}
+    lines += [f"{label} drops the database's {', '.join(drops)} (on its copy)"
+              for label, drops in dropping.items()]
     values = document["configurations"][0]["values"] if document["configurations"] else None
     if values:
         what = "samples" if document["mode"] == "sampled" else "statements with placeholders"

@@ -32,6 +32,7 @@ from advisor.replay.matches import Matches, value_matches
 from advisor.replay.measure import (
     ANALYZED,
     AS_FOUND,
+    Configuration,
     Measurement,
     ReplaySet,
     measure_together,
@@ -53,6 +54,7 @@ class Compared:
     measurements: tuple[Measurement, ...]  # one per statistics state, in the order asked
     # Per measured state, the estimate as SQLite plans in it (no sqlite_stat1: its defaults).
     per_state: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    drops: tuple[str, ...] = ()  # the database's own indexes it drops, by name
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "per_template", "per_state")
@@ -83,49 +85,70 @@ class Comparison:
         freeze_mappings(self, "verdicts")
 
 
-def compare(workload: Workload, configurations: Sequence[tuple[str, tuple[IndexSpec, ...]]],
+def compare(workload: Workload,
+            configurations: Sequence[Configuration | tuple[str, tuple[IndexSpec, ...]]],
             database: Path | None = None, repetitions: int = 3,
             statement_seconds: float = 5.0, states: Sequence[str] = (AS_FOUND,),
             progress: Callable[[str], None] | None = None,
             statements: ReplaySet | None = None) -> Comparison:
-    """Estimate every configuration; with ``database``, also measure it in each of
-    ``states`` (AS_FOUND, ANALYZED) on its own copy, replaying ``statements`` (filled
-    from ``database`` when not given)."""
+    """Estimate every configuration (label, indexes[, drops]); with ``database``, also
+    measure it in each of ``states`` (AS_FOUND, ANALYZED) on its own copy, replaying
+    ``statements`` (filled from ``database`` when not given)."""
+    configs = [Configuration(*c) for c in configurations]
+    matches: Mapping[str, Matches] = {}
+    had_stat1 = False
     with ExitStack() as planners:
-        pricer = planners.enter_context(estimated_pricer(workload))
-        measured: list[list[Measurement]] = [[] for _ in configurations]
-        state_pricers: dict[str, Pricer] = {}
+        pricers: dict[tuple[str | None, tuple[str, ...]], Pricer] = {}
+
+        def pricer(state: str | None, drops: tuple[str, ...]) -> Pricer:
+            """The estimate (``state`` None) or the one planned as SQLite does in
+            ``state``, on the schema without the indexes a configuration drops."""
+            if (state, drops) not in pricers:
+                mine = _without(workload, drops)
+                pricers[state, drops] = planners.enter_context(
+                    estimated_pricer(mine) if state is None
+                    else _state_pricer(mine, state == ANALYZED or had_stat1, matches))
+            return pricers[state, drops]
+
+        measured: list[list[Measurement]] = [[] for _ in configs]
         if database is not None:
             if statements is None:
                 statements = replay_set(workload, database, repetitions)
             if progress is not None:
-                progress(f"measuring {len(configurations)} configurations × {len(states)} "
+                progress(f"measuring {len(configs)} configurations × {len(states)} "
                          "statistics states, side by side")
             together = measure_together(
                 workload, database,
-                [(label, tuple(specs), state == ANALYZED)
-                 for label, specs in configurations for state in states],
+                [(c.label, c.indexes, state == ANALYZED, c.drops)
+                 for c in configs for state in states],
                 repetitions, statement_seconds, statements)
             for k, measurement in enumerate(together):
                 measured[k // len(states)].append(measurement)
             matches = value_matches(workload, database, statements)
             had_stat1 = _has_stat1(database)
-            state_pricers = {state: planners.enter_context(
-                                 _state_pricer(workload, state == ANALYZED or had_stat1, matches))
-                             for state in states}
         compared = []
-        for (label, specs), mine in zip(configurations, measured, strict=True):
-            config = frozenset(specs)
-            total, read, upkeep = pricer.totals(config)
-            per_template = _per_template(pricer, config)
-            per_state = {state: _per_template(p, config) for state, p in state_pricers.items()}
-            size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in specs)
-            compared.append(Compared(label, tuple(specs), total, read, upkeep, size, per_template,
-                                     tuple(mine), per_state))
+        for c, mine in zip(configs, measured, strict=True):
+            config = frozenset(c.indexes)
+            estimate = pricer(None, c.drops)
+            total, read, upkeep = estimate.totals(config)
+            per_template = _per_template(estimate, config)
+            per_state = ({state: _per_template(pricer(state, c.drops), config)
+                          for state in states} if database is not None else {})
+            size = sum(index_bytes(s, workload.catalog, workload.statistics) for s in c.indexes)
+            compared.append(Compared(c.label, c.indexes, total, read, upkeep, size, per_template,
+                                     tuple(mine), per_state, c.drops))
         verdicts = ({state: _verdict(compared, state) for state in states} if database is not None
                     else {"estimated": _verdict(compared, None)})
         best, verdict = next(iter(verdicts.values()))
         return Comparison(tuple(compared), verdict, best, verdicts)
+
+
+def _without(workload: Workload, drops: tuple[str, ...]) -> Workload:
+    """The workload on its schema less the indexes named in ``drops``."""
+    if not drops:
+        return workload
+    dropped = tuple(index for index in workload.catalog.indexes if index.name in drops)
+    return replace(workload, catalog=workload.catalog.without(dropped))
 
 
 def _per_template(pricer: Pricer, config: frozenset[IndexSpec]) -> dict[str, float]:
@@ -170,7 +193,8 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
 
     lowest = min(score(c) for c in compared)
     close = [c for c in compared if score(c) <= lowest * (1 + VERDICT_TOLERANCE)]
-    best = min(close, key=lambda c: (len(c.indexes), score(c)))
+    # A configuration that drops the database's own indexes has that many fewer.
+    best = min(close, key=lambda c: (len(c.indexes) - len(c.drops), score(c)))
     basis = "measured time" if measured else "estimated cost"
     fastest = min(compared, key=score)
     parts = []
@@ -183,7 +207,8 @@ def _verdict(compared: list[Compared], state: str | None) -> tuple[str, str]:
             parts.append(f"{abs(change):.0%} {direction} {basis} than {other.label}"
                          + (" (medians over plan-twins)" if grouped else ""))
     noun = "index" if len(best.indexes) == 1 else "indexes"
-    text = (f"{best.label}, with {len(best.indexes)} {noun}: the fewest indexes within "
+    dropping = f" and {len(best.drops)} of the database's own dropped" if best.drops else ""
+    text = (f"{best.label}, with {len(best.indexes)} {noun}{dropping}: the fewest indexes within "
             f"{VERDICT_TOLERANCE:.0%} of the least {basis}"
             + (f" ({'; '.join(parts)})" if parts else ""))
     same = [t.label for t in twins.get(id(best), []) if t is not best]

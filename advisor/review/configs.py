@@ -1,6 +1,7 @@
 """Index configurations as commands name them (``-c``): ``none``, ``recommended``, a file
-of indexes (CREATE INDEX statements or ``table(col)`` lines), or ``table(col, …)`` specs
-separated by ``;`` — any of them named ``NAME=…`` for the reports.
+of indexes (CREATE and DROP INDEX statements or ``table(col)`` lines), or ``table(col, …)``
+specs separated by ``;`` — any of them named ``NAME=…`` for the reports. Each means the
+database's own indexes, less those the file drops, plus those it names.
 """
 
 from __future__ import annotations
@@ -11,23 +12,22 @@ from pathlib import Path
 
 from advisor.advise.recommend import recommend
 from advisor.analysis.workload import Workload
-from advisor.catalog.index_lists import load_index_list, read_index
+from advisor.catalog.index_lists import load_index_changes, read_index
 from advisor.model.errors import InputError
 from advisor.model.indexes import IndexSpec
+from advisor.replay.measure import Configuration
 
 NONE = "none"
 # What advisor recommend chooses on the estimate (--estimate-only): a comparison that
 # measured its own "recommended" would replay the workload twice over.
 RECOMMENDED = "recommended"
 
-Configuration = tuple[str, tuple[IndexSpec, ...]]  # (label, indexes)
-
 _FILE, _SPECS = "file", "specs"  # the other kinds of configuration text
 _NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
 
 
 def resolve_configurations(texts: Sequence[str], workload: Workload) -> list[Configuration]:
-    """Each text as a (label, indexes) configuration, in order; ``recommended`` is searched
+    """Each text as a configuration, in order; ``recommended`` is searched
     for once however often it is named."""
     found: list[tuple[IndexSpec, ...]] = []
 
@@ -50,13 +50,13 @@ def _resolve(text: str, workload: Workload,
              recommended: Callable[[], tuple[IndexSpec, ...]]) -> Configuration:
     label, kind, body = _parse(text)
     if kind == NONE:
-        return label, ()
+        return Configuration(label, ())
     if kind == RECOMMENDED:
-        return label, recommended()
+        return Configuration(label, recommended())
     if kind == _FILE:
-        return label, tuple(load_index_list(body, workload.catalog))
-    return label, tuple(read_index(part, workload.catalog)
-                        for part in body.split(";") if part.strip())
+        return Configuration(label, *load_index_changes(body, workload.catalog))
+    return Configuration(label, tuple(read_index(part, workload.catalog)
+                                      for part in body.split(";") if part.strip()))
 
 
 def _parse(text: str) -> tuple[str, str, str]:

@@ -302,8 +302,14 @@ def run_capacity(request: CapacityRequest, feedback: Feedback = QUIET) -> Planne
     workload = load_workload(list(inputs.logs), schema=str(schema_path),
                              profile=str(profile_path), digest=digest)
     configurations = resolve_configurations(request.configs or DEFAULT_CONFIGURATIONS, workload)
+    for configuration in configurations:
+        if configuration.drops:  # sizes are of added indexes on synthesised databases
+            raise InputError(f"config {configuration.label} drops "
+                             f"{', '.join(configuration.drops)}: capacity sizes the indexes a "
+                             "configuration adds (compare and replay weigh drops)")
     measuring = request.measuring
-    result = plan_capacity(workload, schema_path, profile_path, scales, configurations,
+    result = plan_capacity(workload, schema_path, profile_path, scales,
+                           [(c.label, c.indexes) for c in configurations],
                            request.max_synth_scale, measuring.repetitions,
                            measuring.statement_timeout, progress=feedback.step,
                            synth_progress=feedback.synthesis)

@@ -71,7 +71,8 @@ def indexes_named(details: Iterable[str]) -> tuple[str, ...]:
     for detail in details:
         _, marker, rest = detail.partition(" INDEX ")
         if marker and not detail.startswith(("USE TEMP", "BLOOM")):
-            name = rest.split(" ", 1)[0]
+            # The name runs to the constraints' " (" or the end: a name may hold spaces.
+            name = rest.removesuffix(" LEFT-JOIN").split(" (", 1)[0]
             if name and not name.startswith("("):
                 found.append(name)
     return tuple(found)
