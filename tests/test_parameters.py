@@ -101,6 +101,15 @@ def test_in_lists_hold_rows_that_agree_with_the_other_predicates(
     assert len(rows(source, filled)) == 3
 
 
+def test_not_in_values_stand_even_where_no_row_has_them(source: ParameterSource) -> None:
+    """They exclude: replaced by a row's, "is a job of the workflow not finished?"
+    would ask about another status."""
+    sql = "SELECT 1 FROM job WHERE workflow_id = 101 AND status NOT IN (7, 9) LIMIT 1"
+    assert fill(source, sql) == sql
+    lacking = fill(source, "SELECT 1 FROM job WHERE workflow_id = 40 AND status NOT IN (7, 9)")
+    assert lacking.endswith("status NOT IN (7, 9)") and "workflow_id = 40" not in lacking
+
+
 def test_negative_literals_are_replaced_whole(source: ParameterSource) -> None:
     filled = fill(source, "SELECT * FROM job WHERE workflow_id = -5")
     assert "-" not in filled and rows(source, filled)

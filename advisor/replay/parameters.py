@@ -509,9 +509,13 @@ def _comparison(node: exp.Expression) -> Side | None:
 
 
 def _role(side: Side | None) -> str:
-    """``in``, ``equal`` (= and IS) or ``range`` (any other comparison: its bound stands)."""
+    """``in``, ``equal`` (= and IS) or ``range`` (any other comparison: its bound stands).
+    A NOT IN list's values stand too: they exclude, and a value no row has is what it
+    means to exclude (Torc's "is any job of the workflow not finished?", ``status NOT
+    IN (0, 9)``, was replayed with two statuses drawn from a row, and asked another
+    question)."""
     if side is not None and side.kind == IN_LIST:
-        return "in"
+        return "range" if isinstance(side.term.parent, exp.Not) else "in"
     if side is not None and side.kind == EQUALITY:
         return "equal"
     return "range"
