@@ -180,19 +180,22 @@ class MeasuredDecision:
 
 def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
            first: Selection, budget: Budget, tolerance: float, algorithm: str,
-           database: str, feedback: Feedback = QUIET) -> tuple[Selection, MeasuredDecision]:
+           database: str, feedback: Feedback = QUIET, today: frozenset[IndexSpec] = frozenset()
+           ) -> tuple[Selection, MeasuredDecision]:
     """The measured selection, starting from ``first`` (the search on the estimate);
-    ``problem_of(pricer)`` is the search problem priced by ``pricer``."""
+    ``problem_of(pricer)`` is the search problem priced by ``pricer``. ``today``: the
+    database's own indexes that compete as candidates (--allow-drops): the set is timed
+    against the database as it is, those in place, not against none of them."""
     started = time.perf_counter()
     deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
                          feedback.step or (lambda _text: None))
     deciding.say("measuring every template today")
-    pricer.measure([frozenset()])
+    pricer.measure(list(dict.fromkeys([frozenset(), today])))
     final, earned, rejected = deciding.verified(deciding.rounds(first))
     deciding.say("timing the set against today")
-    today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
+    against = pricer.compare(final.chosen, [today], settled=SETTLED)[0]
     for _ in range(REPAIR_ROUNDS):
-        repaired = deciding.repaired(final, today)
+        repaired = deciding.repaired(final, against)
         if repaired is None:
             break
         # Verified again (the repair may leave another index idle), and timed again;
@@ -204,12 +207,12 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         mine = {e.spec for e in again}
         earned = (*again, *(e for e in earned if not e.kept and e.spec not in mine))
         deciding.say("timing the repaired set against today")
-        today = pricer.compare(final.chosen, [frozenset()], settled=SETTLED)[0]
+        against = pricer.compare(final.chosen, [today], settled=SETTLED)[0]
     decision = MeasuredDecision(
         database, pricer.states == (ANALYZED,), tuple(deciding.history),
         tuple(sorted(first.chosen)),
-        pricer.totals(first.chosen).total, _against(today), earned,
-        _slowdowns(pricer, today, final.chosen, earned), rejected, pricer.counters(),
+        pricer.totals(first.chosen).total, _against(against), earned,
+        _slowdowns(pricer, against, final.chosen, earned), rejected, pricer.counters(),
         time.perf_counter() - started, deciding.search_seconds, pricer.states)
     return final, decision
 

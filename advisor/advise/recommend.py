@@ -205,7 +205,8 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             pricer = measuring = _measured_pricer(workload, estimated, *replayed, measure_on,
                                                   stack)
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
-                                         algorithm, measure_on.described, feedback)
+                                         algorithm, measure_on.described, feedback,
+                                         frozenset(existing))
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
         today = frozenset(existing)

@@ -285,7 +285,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     for index in document["indexes"]:
         out.extend(_index_text(index, markdown, measured is not None))
     if measured is not None and measured["slower"]:
-        out += _slower_text(measured["slower"], fmt, markdown, _measured_base(document))
+        out += _slower_text(measured["slower"], fmt, markdown)
     out += _redundant_text(document.get("redundant_existing") or [], markdown)
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
@@ -361,7 +361,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
         f"{t['write_upkeep_after']:,.3f} s); {_total_size(t)}.",
         f"Measured on copies of {measured['database']}, {measured['statistics']}: the "
-        f"templates the set changes, timed together with {_measured_base(document, True)}, "
+        f"templates the set changes, timed together with today's indexes, "
         f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
         f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
         f"{_indexes(len(estimate['indexes']))}: {estimate['seconds']:,.3f} s measured.",
@@ -374,15 +374,6 @@ def _today_in_place(document: dict[str, Any]) -> str:
     """With --allow-drops, that today has the database's own indexes in place."""
     weighed = document.get("existing_weighed")
     return f" today, its own {_indexes(len(weighed))} in place," if weighed else ""
-
-
-def _measured_base(document: dict[str, Any], indexes: bool = False) -> str:
-    """What the measured decision timed the set against: today (``indexes``: today's
-    indexes), or, with --allow-drops, the database without those of its own it weighed
-    (candidates there, not today's)."""
-    if document.get("existing_weighed"):
-        return "the database without its own indexes" if indexes else "without them"
-    return "today's indexes" if indexes else "today"
 
 
 def _total_size(totals: dict[str, Any]) -> str:
@@ -422,19 +413,15 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         ""]
 
 
-def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool,
-                 base: str) -> list[str]:
-    """``base``: what the set was timed against (today, or without the database's own
-    indexes)."""
-    than = "today" if base == "today" else "the database without its own indexes"
+def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
     return [
-        heading(f"Templates measured slower with the set than {than}", markdown),
+        heading("Templates measured slower with the set than today", markdown),
         tabulate([[s["template"], s["statistics"] or "the worse",
                    f"{s['today_seconds']:,.4f} s",
                    f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
                    "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
                   for s in slower],
-                 headers=["template", "statistics", base, "with the set", "noise band",
+                 headers=["template", "statistics", "today", "with the set", "noise band",
                           "indexes on its tables", "their net saving"],
                  tablefmt=fmt, disable_numparse=True),
         "",
