@@ -430,16 +430,21 @@ def test_estimate_only_keeps_the_estimate_and_says_so(items: tuple[Path, Path]) 
                                            "replayed)")
 
 
-def test_measured_drops_keep_their_reason(tmp_path: Path) -> None:
-    """With --allow-drops the database's own indexes compete, measured like candidates:
-    one no template uses is still recommended for dropping, with its reason."""
+def _recommend_with_drops(tmp_path: Path, own: str) -> dict:
+    """recommend --allow-drops, measured, on the items with ``own`` indexes, looked up by b."""
     log = tmp_path / "app.log"
     log.write_text(B_LOOKUPS)
     database = tmp_path / "app.db"
-    connection = items_database(database, "CREATE INDEX unused ON item(name);")
+    connection = items_database(database, own)
     connection.commit()
     connection.close()
-    document = command_json("recommend", str(log), "--db", str(database), "--allow-drops")
+    return command_json("recommend", str(log), "--db", str(database), "--allow-drops")
+
+
+def test_measured_drops_keep_their_reason(tmp_path: Path) -> None:
+    """With --allow-drops the database's own indexes compete, measured like candidates:
+    one no template uses is still recommended for dropping, with its reason."""
+    document = _recommend_with_drops(tmp_path, "CREATE INDEX unused ON item(name);")
     assert document["measured"] is not None
     assert [d["name"] for d in document["drops"]] == ["unused"]
     assert document["drops"][0]["code"] == Reason.NO_GAIN
@@ -451,13 +456,7 @@ def test_measured_drops_time_the_set_against_the_database_as_it_is(tmp_path: Pat
     place: item(b) serves every lookup today, so keeping it changes nothing. Timed
     against the database without its own indexes, the lookups' scans made the set look
     thousands of times faster than today, and a slowdown beside today went unseen."""
-    log = tmp_path / "app.log"
-    log.write_text(B_LOOKUPS)
-    database = tmp_path / "app.db"
-    connection = items_database(database, "CREATE INDEX item_b ON item(b, name);")
-    connection.commit()
-    connection.close()
-    document = command_json("recommend", str(log), "--db", str(database), "--allow-drops")
+    document = _recommend_with_drops(tmp_path, "CREATE INDEX item_b ON item(b, name);")
     today = document["measured"]["against_today"]
     assert document["drops"] == []
     assert today["base_seconds"] <= 3 * today["other_seconds"], today
