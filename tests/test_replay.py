@@ -155,6 +155,27 @@ def test_every_timed_run_starts_with_the_page_cache_emptied(original: Path,
         box.close()
 
 
+def test_only_a_database_larger_than_the_cache_is_timed_cold(original: Path,
+                                                             tmp_path: Path) -> None:
+    """One SQLite's cache holds whole stays cached on a server too: left warm."""
+    big = tmp_path / "big.db"
+    db = sqlite3.connect(big)
+    db.execute("CREATE TABLE blob (id INTEGER PRIMARY KEY, body TEXT)")
+    db.executemany("INSERT INTO blob (body) VALUES (?)", [("x" * 200,) for _ in range(20_000)])
+    db.commit()
+    db.close()
+    copy_database(original, tmp_path / "small.db")
+    issued = {}
+    for name in ("small.db", "big.db"):
+        box = Sandbox(tmp_path / name, statement_seconds=0.5)
+        seen: list[str] = []
+        box.connection.set_trace_callback(seen.append)
+        box.forget_pages()
+        issued[name] = [sql for sql in seen if "shrink_memory" in sql]
+        box.close()
+    assert issued == {"small.db": [], "big.db": ["PRAGMA shrink_memory"]}
+
+
 def test_the_page_cache_is_emptied_by_the_sandbox_alone(sandbox: Sandbox) -> None:
     """forget_pages runs a PRAGMA the authorizer lets through for it, not for a log."""
     sandbox.run("SELECT count(*) FROM job")
