@@ -7,8 +7,8 @@ Per template, under no index and under ``--indexes``, three timings: in log orde
 (every statement once, writes applied: the way the server ran it), sampled warm
 (the template's first statements, cycled, at least 3 runs and fast ones until
 5 ms are timed, the median kept, writes rolled back in a savepoint: the replay's
-protocol until 2026-12-03), and sampled cold (the same, with SQLite's page cache
-emptied before every run, ``PRAGMA shrink_memory``: the protocol since). What
+protocol until 2026-12-03), and sampled cold (``time_sampled`` as replay runs it
+since: SQLite's page cache emptied before every run, ``Sandbox.forget_pages``). What
 the indexes save (reads) or cost (writes' upkeep) over the log's executions is
 compared by each protocol to the log-order figure. CPU seconds of this thread;
 copies neither synced nor journaled on disk. Results go to docs/benchmarks.md.
@@ -17,11 +17,8 @@ copies neither synced nor journaled on disk. Results go to docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
-import shutil
-import sqlite3
 import statistics
 import tempfile
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +26,17 @@ from pathlib import Path
 import benchdoc
 
 from advisor.digest.fingerprint import canonicalize
+from advisor.replay.sandbox import (
+    FAST_RUNS,
+    FAST_SECONDS,
+    Sandbox,
+    Tally,
+    copy_database,
+    time_sampled,
+)
 
 SAMPLES = 3
-RUNS = 3
-FAST_SECONDS = 0.005
-FAST_RUNS = 31
+RUNS = 3  # replay's default repetitions
 
 
 @dataclass
@@ -58,74 +61,67 @@ def statements(log: Path) -> list[tuple[str, str, str]]:
     return out
 
 
-def _timed(connection: sqlite3.Connection, sql: str) -> float:
-    started = time.thread_time()
-    connection.execute(sql).fetchall()
-    return time.thread_time() - started
-
-
-def _copy(database: Path, folder: Path, name: str, ddl: list[str]) -> sqlite3.Connection:
+def _copy(database: Path, folder: Path, name: str, ddl: list[str]) -> Sandbox:
+    """A throwaway copy, as replay makes them, with ``ddl`` run on it."""
     path = folder / name
-    shutil.copyfile(database, path)
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA synchronous = OFF")
-    connection.execute("PRAGMA journal_mode = MEMORY")
+    copy_database(database, path)
+    box = Sandbox.throwaway(path)
     for statement in ddl:
-        connection.execute(statement)
-    return connection
+        box.run_own(statement)
+    return box
 
 
-def _sampled(connection: sqlite3.Connection, kind: str, sqls: list[str], cold: bool) -> float:
-    """The replay's sampled protocol on one template: its median run."""
+def _warm(box: Sandbox, kind: str, sqls: list[str]) -> float:
+    """The sampled protocol as it was, the page cache left as the runs before left it:
+    the template's median run."""
     runs: list[float] = []
     write = kind == "write"
     if write:
-        connection.execute("BEGIN IMMEDIATE")
-    while len(runs) < RUNS or (sum(runs) < FAST_SECONDS and len(runs) < FAST_RUNS):
-        if cold:
-            connection.execute("PRAGMA shrink_memory")
+        box.hold_transaction()
+    try:
+        while len(runs) < RUNS or (sum(runs) < FAST_SECONDS and len(runs) < FAST_RUNS):
+            sql = sqls[len(runs) % len(sqls)]
+            outcome = box.run_rolled_back(sql) if write else box.run(sql)
+            if outcome.seconds is None:
+                break
+            runs.append(outcome.seconds)
+    finally:
         if write:
-            connection.execute("SAVEPOINT bench")
-        runs.append(_timed(connection, sqls[len(runs) % len(sqls)]))
-        if write:
-            connection.execute("ROLLBACK TO bench")
-            connection.execute("RELEASE bench")
-    if write:
-        connection.execute("ROLLBACK")
-    return statistics.median(runs)
+            box.release_transaction()
+    return statistics.median(runs) if runs else 0.0
+
+
+def _cold(box: Sandbox, template_id: str, kind: str, sqls: list[str]) -> float:
+    """The sampled protocol as replay runs it now (``time_sampled``)."""
+    [timing] = time_sampled(box, [(template_id, kind, tuple(sqls))], RUNS, Tally())
+    return timing.median_seconds or 0.0
 
 
 def measure(log: list[tuple[str, str, str]], database: Path, ddl: list[str]
             ) -> dict[str, Timed]:
     with tempfile.TemporaryDirectory(prefix="advisor-cold-") as name:
         folder = Path(name)
-        connection = _copy(database, folder, "in-order.db", ddl)
-        connection.execute("PRAGMA shrink_memory")
+        box = _copy(database, folder, "in-order.db", ddl)
         seconds: Counter[str] = Counter()
         counts: Counter[str] = Counter()
         kinds: dict[str, str] = {}
         samples: dict[str, list[str]] = defaultdict(list)
         for template_id, kind, sql in log:
-            try:
-                took = _timed(connection, sql)
-            except sqlite3.DatabaseError:
-                continue
-            if kind in ("read", "write"):
+            took = box.run(sql).seconds
+            if took is not None and kind in ("read", "write"):
                 seconds[template_id] += took
                 counts[template_id] += 1
                 kinds[template_id] = kind
                 if len(samples[template_id]) < SAMPLES:
                     samples[template_id].append(sql)
-        connection.close()
-        connection = _copy(database, folder, "sampled.db", ddl)
-        out = {}
-        for template_id, sqls in samples.items():
-            kind = kinds[template_id]
-            warm = _sampled(connection, kind, sqls, cold=False)
-            cold = _sampled(connection, kind, sqls, cold=True)
-            out[template_id] = Timed(kind, counts[template_id],
-                                     seconds[template_id] / counts[template_id], warm, cold)
-        connection.close()
+        box.close()
+        box = _copy(database, folder, "sampled.db", ddl)
+        out = {template_id: Timed(kinds[template_id], counts[template_id],
+                                  seconds[template_id] / counts[template_id],
+                                  _warm(box, kinds[template_id], sqls),
+                                  _cold(box, template_id, kinds[template_id], sqls))
+               for template_id, sqls in samples.items()}
+        box.close()
     return out
 
 

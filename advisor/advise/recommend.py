@@ -209,9 +209,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                                          frozenset(existing))
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
-        today = frozenset(existing)
-        if measuring is not None and today:
-            measuring.measure([today])
+        today = frozenset(existing)  # measured by decide, when it measured
         baseline, read_baseline, upkeep_baseline = pricer.totals(today)
         final, _, upkeep_final = pricer.totals(chosen)
 

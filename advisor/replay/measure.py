@@ -13,7 +13,6 @@ so that every configuration replays the same statements.
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -136,8 +135,8 @@ def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seco
     with tempfile.TemporaryDirectory(prefix="advisor-replay-") as folder:
         copy = Path(folder) / "replay.db"
         copy_database(database, copy)
-        sandbox = (Sandbox(copy, statement_seconds, durable=False, clock=time.thread_time)
-                   if cpu else Sandbox(copy, statement_seconds))
+        sandbox = (Sandbox.throwaway(copy, statement_seconds) if cpu
+                   else Sandbox(copy, statement_seconds))
         try:
             for name in drops:
                 sandbox.drop_index(name)

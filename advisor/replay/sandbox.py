@@ -127,11 +127,20 @@ class Sandbox:
         self._refusal = ""
         self._held = False  # rolled-back writes run inside one open transaction
         self._permitted = ""  # a PRAGMA of our own the authorizer lets through
-        size = int(self.connection.execute("PRAGMA cache_size").fetchone()[0])
-        page = int(self.connection.execute("PRAGMA page_size").fetchone()[0])
-        self._cache_bytes = -size * 1024 if size < 0 else size * page  # negative: KiB
+        # Timed cold when the database, as copied, outgrows SQLite's page cache
+        # (cache_size: negative in KiB, else in pages) (``forget_pages``).
+        size, page = (int(self.connection.execute(f"PRAGMA {name}").fetchone()[0])
+                      for name in ("cache_size", "page_size"))
+        self._cold = self.used_bytes() > (-size * 1024 if size < 0 else size * page)
         self.connection.set_authorizer(self._authorize)
         self.connection.set_progress_handler(self._progress, PROGRESS_OPCODES)
+
+    @classmethod
+    def throwaway(cls, path: Path, statement_seconds: float = DEFAULT_STATEMENT_SECONDS
+                  ) -> Sandbox:
+        """A sandbox on a copy made to be thrown away, timed in the replaying thread's CPU
+        time: its commits neither synced nor journaled on disk."""
+        return cls(path, statement_seconds, durable=False, clock=time.thread_time)
 
     def _authorize(self, action: int, arg1: str | None, arg2: str | None, database: str | None,
                    trigger: str | None) -> int:
@@ -183,9 +192,9 @@ class Sandbox:
         (docs/recommend.md, "Cold pages"). A database SQLite's cache holds whole stays
         cached on the server too, and is left warm: emptying its cache made the
         measurements of small databases jitter under load, for nothing."""
-        self._deadline = float("inf")
-        if self.used_bytes() <= self._cache_bytes:
+        if not self._cold:
             return
+        self._deadline = float("inf")
         self._permitted = "shrink_memory"
         try:
             self.connection.execute("PRAGMA shrink_memory")

@@ -163,7 +163,7 @@ class Workbench:
         started = time.perf_counter()
         path = Path(self._folder.name) / f"copy-{number}.db"
         copy_database(self.database, path)
-        sandbox = Sandbox(path, self.statement_seconds, durable=False, clock=time.thread_time)
+        sandbox = Sandbox.throwaway(path, self.statement_seconds)
         known = {index.name for index in self.catalog.indexes}
         own = [name for (name,) in sandbox.connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")]
