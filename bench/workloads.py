@@ -22,8 +22,9 @@ rounds. The issue's targets are checked on the medians, and every template
 measured slower with the recommended set than with none beyond the noise band
 (see ``NOISE_FLOOR``) is listed. ``--in-order-rounds N``: every configuration
 is also replayed the way the server ran the log, every statement once in log
-order with writes applied (``measure_sequential``, as found), N rounds in turn:
-a check on the sampled protocol by a replay that shares none of its
+order with writes applied (advisor's ``measure_in_order``, as found), all the
+copies taking turns statement by statement with a twin of the recommended set,
+N rounds: a check on the sampled protocol by a replay that shares none of its
 choices (samples, repetitions, rolled-back writes). Results go to
 docs/benchmarks.md.
 """
@@ -51,7 +52,7 @@ from advisor.replay.measure import (
     ANALYZED,
     AS_FOUND,
     Measurement,
-    measure_sequential,
+    measure_in_order,
     measure_together,
     replay_set,
 )
@@ -61,6 +62,7 @@ from advisor.review.requests import RecommendRequest, run_recommend
 WORKLOADS = benchdoc.ROOT / "workloads"
 NONE, AGAIN, EXPERT = "none", "none, again", ".expert union"
 RECOMMENDED, SEED = "recommended", "seed's 13"
+IN_ORDER_TWIN = "recommended, again"  # in log order: the recommended set's twin copy
 STATS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,), "both": (AS_FOUND, ANALYZED)}
 # A template is "slower with the recommended set" when its median time (over the rounds)
 # exceeds none's by more than its noise band: the largest of NOISE_FLOOR, the
@@ -233,31 +235,29 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
         totals = ", ".join(f"{m.label} {m.statistics}: {m.weighted_seconds:.2f}" for m in measured)
         say(f"{bench.title}: round {number}/{rounds} in {time.perf_counter() - clock:.0f} s "
             f"({totals})")
-    run.in_order = measure_in_order(run, in_order_rounds, statement_seconds)
+    run.in_order = replay_in_order(run, in_order_rounds, statement_seconds)
     run.seconds = time.perf_counter() - started
     return run
 
 
-def measure_in_order(run: Run, rounds: int, statement_seconds: float
-                     ) -> list[dict[str, Measurement]]:
-    """Each configuration (but the twin) replayed in log order, as found, ``rounds``
-    times, the configurations' order turned round every round so that neither end of
-    a round's load falls on one of them."""
-    configurations = [(label, indexes) for label, indexes in run.configurations
+def replay_in_order(run: Run, rounds: int, statement_seconds: float
+                    ) -> list[dict[str, Measurement]]:
+    """Every configuration (but none's twin) and a twin of the recommended set replayed in
+    log order, as found, ``rounds`` times: all of a round's copies take turns statement
+    by statement (advisor's ``measure_in_order``), and the twins' gap is the noise."""
+    configurations = [(label, indexes, False) for label, indexes in run.configurations
                       if label != AGAIN]
+    configurations += [(IN_ORDER_TWIN, indexes, False) for label, indexes
+                       in run.configurations if label == RECOMMENDED]
     out = []
     for number in range(1, rounds + 1):
-        turn = configurations if number % 2 else configurations[::-1]
-        measured = {}
-        for label, indexes in turn:
-            clock = time.perf_counter()
-            measured[label] = measure_sequential(run.workload, [str(run.bench.log)], None,
-                                                 run.database, indexes, label,
-                                                 statement_seconds)
-            say(f"{run.bench.title}: in log order, round {number}/{rounds}, {label}: "
-                f"{measured[label].weighted_seconds:.2f} s CPU "
-                f"({time.perf_counter() - clock:.0f} s)")
-        out.append(measured)
+        clock = time.perf_counter()
+        measured = measure_in_order(run.workload, [str(run.bench.log)], None, run.database,
+                                    configurations, statement_seconds, seed=number)
+        out.append({m.label: m for m in measured})
+        say(f"{run.bench.title}: in log order, round {number}/{rounds}: "
+            + ", ".join(f"{m.label} {m.weighted_seconds:.2f} s CPU" for m in measured)
+            + f" ({time.perf_counter() - clock:.0f} s)")
     return out
 
 
@@ -539,11 +539,13 @@ def _workload(run: Run) -> list[str]:
 
 
 def _in_order(run: Run) -> list[str]:
-    """The configurations replayed in log order (``measure_in_order``), if they were."""
+    """The configurations replayed in log order (``replay_in_order``), if they were."""
     if not run.in_order:
         return []
     lines = [f"In log order (every statement once, writes applied, as found; CPU seconds; "
-             f"{len(run.in_order)} round(s), medians, ratios within a round):", "",
+             f"the copies taking turns statement by statement; {len(run.in_order)} "
+             f"round(s), medians, ratios within a round; *{IN_ORDER_TWIN}* is a second "
+             f"copy of the recommended set, its gap the noise):", "",
              "| configuration | read s | write s | total s | spread s | total × union |",
              "|---|--:|--:|--:|--:|--:|"]
     for label in run.in_order[0]:

@@ -34,7 +34,7 @@ from advisor.replay.sandbox import (
     Tally,
     TemplateTiming,
     copy_database,
-    run_sequential,
+    run_in_turns,
     time_together,
 )
 
@@ -254,10 +254,17 @@ def measure_configurations(workload: Workload, database: Path,
                            repetitions: int = 3, statement_seconds: float = 5.0,
                            logs: Sequence[str] = (), log_format: str | None = None,
                            progress: Progress | None = None) -> list[Measurement]:
-    """Each configuration in each statistics state (AS_FOUND, ANALYZED), one after the
-    other: ``sampled`` replays every configuration with the very same statements;
-    ``sequential`` replays ``logs`` in order. ``progress`` follows each replay, named."""
-    statements = replay_set(workload, database, repetitions) if mode == "sampled" else None
+    """Each configuration in each statistics state (AS_FOUND, ANALYZED): ``sampled``
+    replays every configuration with the very same statements, one after the other
+    (``progress`` follows each replay, named); ``sequential`` replays ``logs`` in order on
+    all of them at once, taking turns statement by statement (measure_in_order)."""
+    if mode == "sequential":
+        return measure_in_order(workload, logs, log_format, database,
+                                [_Setup(label, tuple(indexes), state == ANALYZED, tuple(drops))
+                                 for label, indexes, drops in configurations
+                                 for state in states],
+                                statement_seconds, progress=progress)
+    statements = replay_set(workload, database, repetitions)
     measurements = []
     for label, indexes, drops in configurations:
         for state in states:
@@ -266,14 +273,9 @@ def measure_configurations(workload: Workload, database: Path,
                 if progress is not None:
                     progress(f"{label} ({state}): {work}", done, total)
 
-            if mode == "sequential":
-                measurements.append(measure_sequential(
-                    workload, logs, log_format, database, indexes, label, statement_seconds,
-                    state == ANALYZED, progress=named, drops=drops))
-            else:
-                measurements.append(measure(workload, database, indexes, label, repetitions,
-                                            statement_seconds, state == ANALYZED, statements,
-                                            named, drops))
+            measurements.append(measure(workload, database, indexes, label, repetitions,
+                                        statement_seconds, state == ANALYZED, statements,
+                                        named, drops))
     return measurements
 
 
@@ -282,16 +284,35 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                        statement_seconds: float = 5.0, analyze: bool = False,
                        seed: int = 0, progress: Progress | None = None,
                        drops: Sequence[str] = ()) -> Measurement:
-    """Replay the whole log in order on a fresh copy, writes applied, as the server ran it.
+    """Replay the whole log in order on a fresh copy, writes applied, as the server ran it
+    (measure_in_order with one configuration)."""
+    return measure_in_order(workload, logs, log_format, database,
+                            [_Setup(label, tuple(indexes), analyze, tuple(drops))],
+                            statement_seconds, seed, progress)[0]
+
+
+def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | None,
+                     database: Path,
+                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]
+                                              | tuple[str, tuple[IndexSpec, ...], bool,
+                                                      tuple[str, ...]]],
+                     statement_seconds: float = 5.0, seed: int = 0,
+                     progress: Progress | None = None) -> list[Measurement]:
+    """Replay the whole log in order, writes applied, as the server ran it, on a fresh
+    copy for each (label, indexes, analyze[, drops]): every statement runs on every
+    copy before the next one does, the copies in a shuffled order (run_in_turns), so
+    that the machine's load falls on all of them alike.
 
     Seconds are CPU seconds of the replaying thread, summed per kind (transaction
-    control counts with the writes), on a copy that neither syncs nor journals on
+    control counts with the writes), on copies that neither sync nor journal on
     disk: with every one of a log's autocommitted writes synced, the fsyncs' wall
     time was most of the write seconds and moved run to run by more than the
     indexes' upkeep.
     Statements logged with placeholders get values drawn from ``database`` as it
-    was before the replay; those that cannot be filled are counted apart.
+    was before the replay, once for all copies; those that cannot be filled are
+    counted apart.
     """
+    setups = [_Setup(*entry) for entry in configurations]
     templates: dict[object, tuple[str, str]] = {}  # cache key -> (template id, kind)
     without_values: set[str] = set()
     rng = template_rng(seed, "sequential", 0)
@@ -315,19 +336,22 @@ def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str 
                 sql = filled
             yield ("read" if kind == "read" else "write"), sql
 
-    tally = Tally()
+    tallies = [Tally() for _ in setups]
     connection = open_read_only(database)
     try:
         source = ParameterSource(connection, workload.catalog, seed)
-        with configured_copy(database, indexes, statement_seconds, analyze, drops,
-                             cpu=True) as (
-                sandbox, build_seconds, grown):
-            totals = run_sequential(sandbox, statements(source), tally, progress)
+        with ExitStack() as stack:
+            copies = [stack.enter_context(configured_copy(
+                database, setup.indexes, statement_seconds, setup.analyze, setup.drops,
+                cpu=True)) for setup in setups]
+            totals = run_in_turns([sandbox for sandbox, _, _ in copies],
+                                  statements(source), tallies, progress, seed)
     finally:
         connection.close()
-    return Measurement(label, tuple(indexes), build_seconds, grown, (),
-                       totals.get("read", 0.0), totals.get("write", 0.0),
-                       tuple(sorted(without_values)), tally.frozen(),
-                       ANALYZED if analyze else AS_FOUND, source.tally.frozen(),
-                       drops=tuple(drops))
-
+    return [Measurement(setup.label, setup.indexes, build_seconds, grown, (),
+                        mine.get("read", 0.0), mine.get("write", 0.0),
+                        tuple(sorted(without_values)), tally.frozen(),
+                        ANALYZED if setup.analyze else AS_FOUND, source.tally.frozen(),
+                        drops=setup.drops)
+            for setup, (_, build_seconds, grown), mine, tally in zip(
+                setups, copies, totals, tallies, strict=True)]
