@@ -71,6 +71,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from advisor.advise.in_order import InOrderCheck
 from advisor.costing.pricing import Price, Pricer
 from advisor.model.feedback import QUIET, Feedback
 from advisor.model.frozen import freeze_mappings
@@ -107,6 +108,11 @@ class MeasureOn:
     described: str
     repetitions: int = 3
     statement_seconds: float = 5.0
+    # The log itself, for the check in log order (advisor.advise.in_order): its files
+    # (none, or standard input: no check), how they are written, the check's budget.
+    logs: tuple[str, ...] = ()
+    log_format: str | None = None
+    in_order_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class MeasuredDecision:
     seconds: float  # wall time the measured decision took, searches included
     search_seconds: float  # of which the searches on measured prices
     states: tuple[str, ...] = (AS_FOUND,)  # measured in (both: each template's worse)
+    in_order: InOrderCheck | None = None  # the log replayed in order (advisor.advise.in_order)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
@@ -772,6 +779,14 @@ def _without(selection: Selection, chosen: frozenset[IndexSpec],
                                  baseline_cost=cost(c.templates, frozenset()),
                                  cost=cost(c.templates, c.chosen & chosen))
                          for c in selection.components))
+
+
+def against_today(pricer: Measuring, chosen: frozenset[IndexSpec], today: frozenset[IndexSpec],
+                  earned: Sequence[Earned]) -> tuple[Difference, tuple[Slowdown, ...]]:
+    """The set timed together with today (settled templates as in step 3): the set against
+    today, and the templates slower with it beyond noise."""
+    compared = pricer.compare(chosen, [today], settled=SETTLED)[0]
+    return _against(compared), _slowdowns(pricer, compared, chosen, earned)
 
 
 def _against(today: Comparison) -> Difference:

@@ -21,9 +21,11 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
+from advisor.advise.in_order import DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
     MeasuredDecision,
     MeasureOn,
+    against_today,
     decide,
     measure_list,
     templates_on,
@@ -37,7 +39,8 @@ from advisor.model.feedback import QUIET, Feedback
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.matches import value_matches
-from advisor.replay.measure import ReplaySet, replay_set
+from advisor.replay.measure import ANALYZED, ReplaySet, measure_in_order, replay_set
+from advisor.replay.paired import StatementTimes, paired_seconds
 from advisor.replay.pricing import MeasuredPricer
 from advisor.replay.states import BothStates, Measuring
 from advisor.replay.workbench import Workbench
@@ -207,6 +210,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
                                          algorithm, measure_on.described, feedback,
                                          frozenset(existing))
+            selection, measured = _checked_in_order(workload, measuring, selection, measured,
+                                                    measure_on, budget, bytes_of, existing,
+                                                    feedback)
         chosen = selection.chosen
         seconds = measured is not None  # costs in seconds, else in row steps
         today = frozenset(existing)  # measured by decide, when it measured
@@ -268,6 +274,74 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                               tolerance, measured,
                               tuple((spec, existing[spec].name) for spec in sorted(existing)),
                               () if allow_drops else _outgrown(workload, chosen))
+
+
+def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selection,
+                      measured: MeasuredDecision, measure_on: MeasureOn, budget: Budget,
+                      bytes_of: Mapping[IndexSpec, int], existing: Mapping[IndexSpec, object],
+                      feedback: Feedback) -> tuple[Selection, MeasuredDecision]:
+    """The measured selection after the check in log order (advisor.advise.in_order), and
+    the decision with the check's record; unchanged where there is no check to run."""
+    why = _no_in_order(measure_on, existing)
+    if why is not None:
+        return selection, replace(measured, in_order=InOrderCheck((), measure_on.in_order_seconds,
+                                                                  0.0, 0.0, why))
+    chosen = selection.chosen
+    analyze = pricer.states == (ANALYZED,)
+
+    def replay(configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
+        if feedback.step is not None:
+            feedback.step(f"replaying the log in order on {len(configs)} copies")
+        times = StatementTimes()
+        measure_in_order(workload, measure_on.logs, measure_on.log_format, measure_on.database,
+                         [(f"set {n}", tuple(sorted(config)), analyze)
+                          for n, config in enumerate(configs)],
+                         measure_on.statement_seconds, times=times)
+        return paired_seconds(times)
+
+    def fits(config: frozenset[IndexSpec]) -> bool:
+        return budget.allows(len(config), sum(bytes_of.get(s, 0) for s in config))
+
+    def saving(spec: IndexSpec) -> float:  # reads it saves beside the set, at current prices
+        return sum((pricer.priced(t, chosen).read - pricer.priced(t, chosen | {spec}).read)
+                   * pricer.views[t].count for t in templates_on(pricer, spec))
+
+    outside = [spec for spec in selection.rejected if spec not in existing]
+    adds = [spec for gain, spec in sorted((-saving(s), s) for s in outside) if gain < 0]
+    earned = {e.spec: e.gain for e in measured.earned if e.kept}
+    drops = sorted(chosen, key=lambda spec: (earned.get(spec, 0.0), spec))
+    final, check = check_in_order(chosen, adds, drops, lambda c: pricer.totals(c).total, replay,
+                                  fits, measure_on.in_order_seconds)
+    if final == chosen:
+        return selection, replace(measured, in_order=check)
+    rejected = {spec: reason for spec, reason in selection.rejected.items() if spec not in final}
+    verdicts = {spec: v for spec, v in measured.rejected.items() if spec not in final}
+    for p in check.passes:  # a confirmation replays the set without it beside the set with it
+        if p.confirmed and p.confirms is not None and p.confirms.kind == DROP:
+            [with_it] = p.moves
+            rejected[p.confirms.spec] = Reason.IN_ORDER_SLOWER
+            verdicts[p.confirms.spec] = Decision.of(
+                Reason.IN_ORDER_SLOWER, beside=BESIDE_SET, gain=with_it.seconds - p.seconds,
+                without=p.seconds, with_it=with_it.seconds, noise=p.band)
+    earned_now = tuple(replace(e, kept=e.spec in final) for e in measured.earned)
+    if feedback.step is not None:
+        feedback.step("timing the set the log in order chose against today")
+    against, slower = against_today(pricer, final, frozenset(existing), earned_now)
+    return (replace(selection, chosen=final, rejected=rejected,
+                    cost=pricer.totals(final).total),
+            replace(measured, in_order=check, rejected=verdicts, earned=earned_now,
+                    against_today=against, slower=slower))
+
+
+def _no_in_order(measure_on: MeasureOn, existing: Mapping[IndexSpec, object]) -> str | None:
+    """Why the log cannot be replayed in order here, or None."""
+    if measure_on.in_order_seconds <= 0:
+        return "not asked for (--in-order-budget 0)"
+    if not measure_on.logs or "-" in measure_on.logs:
+        return "the log came on standard input and cannot be read again"
+    if existing:
+        return "not with --allow-drops: the copies would need today's indexes dropped"
+    return None
 
 
 def _replayed(workload: Workload, measure_on: MeasureOn, feedback: Feedback

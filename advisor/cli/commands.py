@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from advisor.advise.in_order import IN_ORDER_SECONDS
 from advisor.cli import terminal
 from advisor.cli.group import main
 from advisor.cli.options import (
@@ -126,6 +127,12 @@ def explain(**options: Any) -> None:
 @click.option("--validate", is_flag=True,
               help="Insist on measuring: fail when there is no database to measure on "
                    "(measuring is the default whenever there is one).")
+@click.option("--in-order-budget", "in_order_seconds", type=Number(0, 86400),
+              default=IN_ORDER_SECONDS, show_default=True, metavar="SECONDS",
+              help="Measured: check the set by replaying the log in order beside the set "
+                   "with one index added or dropped, taking a move that runs the log faster "
+                   "beyond noise, within this many CPU seconds of replay (as the sampled "
+                   "timing predicts them); 0: no check.")
 @measurement_options
 @synth_scale_option
 def recommend(**options: Any) -> None:
@@ -135,8 +142,9 @@ def recommend(**options: Any) -> None:
     decided by measurement: the cost model's choice says what to replay on
     copies where the indexes really exist, the search runs again on what was
     measured, and every recommended index must save more than noise when the
-    set is replayed without it. --estimate-only decides on the cost model
-    alone. Every index comes with the templates it serves and their plans;
+    set is replayed without it; where the log's replay is cheap enough, the
+    set is then checked against the log replayed in order. --estimate-only
+    decides on the cost model alone. Every index comes with the templates it serves and their plans;
     every rejected candidate with why.
     """
     from advisor.report import recommend_report

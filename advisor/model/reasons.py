@@ -44,6 +44,7 @@ class Reason(str, Enum):
     HARMFUL = "harmful"
     MEASURED_NO_GAIN = "measured-no-gain"
     MEASURED_SLOWER = "measured-slower"
+    IN_ORDER_SLOWER = "in-order-slower"
 
     @property
     def sentence(self) -> str:
@@ -88,6 +89,9 @@ SENTENCES: dict[Reason, str] = {
     Reason.MEASURED_SLOWER: ("replayed with and without it beside {beside}, it makes {template} "
                              "{ratio:.2f}x slower and saves no more than noise overall "
                              "({gain:+.3g} s against a noise band of {noise:.3g} s)"),
+    Reason.IN_ORDER_SLOWER: ("the log replayed in order with and without it beside {beside} ran "
+                             "{gain:.3g} s faster without it ({without:.3g} s against "
+                             "{with_it:.3g} s of CPU; noise band {noise:.3g} s)"),
 }
 
 Figure = float | int | str

@@ -13,6 +13,7 @@ so that every configuration replays the same statements.
 from __future__ import annotations
 
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
+from advisor.replay.paired import StatementTimes
 from advisor.replay.parameters import Fills, ParameterSource, fill_samples, template_rng
 from advisor.replay.sandbox import (
     Outcomes,
@@ -146,6 +148,17 @@ def configured_copy(database: Path, indexes: Sequence[IndexSpec], statement_seco
             yield sandbox, build_seconds, grown
         finally:
             sandbox.close()
+
+
+@contextmanager
+def _indexed_copy(database: Path, indexes: Sequence[IndexSpec], statement_seconds: float
+                  ) -> Iterator[tuple[Path, float, int]]:
+    """A temporary copy of ``database`` with ``indexes`` built, closed, to copy from: (its
+    path, build seconds, bytes the indexes added)."""
+    with configured_copy(database, indexes, statement_seconds, cpu=True) as (
+            sandbox, seconds, grown):
+        sandbox.close()
+        yield sandbox.path, seconds, grown
 
 
 def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], label: str,
@@ -297,7 +310,8 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
                                               | tuple[str, tuple[IndexSpec, ...], bool,
                                                       tuple[str, ...]]],
                      statement_seconds: float = 5.0, seed: int = 0,
-                     progress: Progress | None = None) -> list[Measurement]:
+                     progress: Progress | None = None,
+                     times: StatementTimes | None = None) -> list[Measurement]:
     """Replay the whole log in order, writes applied, as the server ran it, on a fresh
     copy for each (label, indexes, analyze[, drops]): every statement runs on every
     copy before the next one does, the copies in a shuffled order (run_in_turns), so
@@ -310,7 +324,8 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
     indexes' upkeep.
     Statements logged with placeholders get values drawn from ``database`` as it
     was before the replay, once for all copies; those that cannot be filled are
-    counted apart.
+    counted apart. ``times``: filled with every statement's template and seconds on
+    each copy (advisor.replay.paired).
     """
     setups = [_Setup(*entry) for entry in configurations]
     templates: dict[object, tuple[str, str]] = {}  # cache key -> (template id, kind)
@@ -334,21 +349,34 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
                     without_values.add(template_id)
                     continue
                 sql = filled
+            if times is not None:
+                times.templates.append(template_id)
             yield ("read" if kind == "read" else "write"), sql
 
     tallies = [Tally() for _ in setups]
+    # The indexes every copy has are built once, on a copy the others are made from.
+    common = (frozenset.intersection(*(frozenset(s.indexes) for s in setups))
+              if len(setups) > 1 and not any(s.drops for s in setups) else frozenset())
     connection = open_read_only(database)
     try:
         source = ParameterSource(connection, workload.catalog, seed)
         with ExitStack() as stack:
+            origin, base_seconds, base_bytes = database, 0.0, 0
+            if common:
+                origin, base_seconds, base_bytes = stack.enter_context(
+                    _indexed_copy(database, sorted(common), statement_seconds))
             copies = [stack.enter_context(configured_copy(
-                database, setup.indexes, statement_seconds, setup.analyze, setup.drops,
-                cpu=True)) for setup in setups]
+                origin, [i for i in setup.indexes if i not in common], statement_seconds,
+                setup.analyze, setup.drops, cpu=True)) for setup in setups]
+            if times is not None:
+                times.seconds[:] = [array("d") for _ in setups]
             totals = run_in_turns([sandbox for sandbox, _, _ in copies],
-                                  statements(source), tallies, progress, seed)
+                                  statements(source), tallies, progress, seed,
+                                  times.seconds if times is not None else None)
     finally:
         connection.close()
-    return [Measurement(setup.label, setup.indexes, build_seconds, grown, (),
+    return [Measurement(setup.label, setup.indexes, base_seconds + build_seconds,
+                        base_bytes + grown, (),
                         mine.get("read", 0.0), mine.get("write", 0.0),
                         tuple(sorted(without_values)), tally.frozen(),
                         ANALYZED if setup.analyze else AS_FOUND, source.tally.frozen(),

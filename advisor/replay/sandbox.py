@@ -23,6 +23,7 @@ import random
 import sqlite3
 import statistics
 import time
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,7 +415,8 @@ def run_sequential(sandbox: Sandbox, statements: Iterable[tuple[str, str]],
 
 def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, str]],
                  tallies: Sequence[Tally], progress: Progress | None = None,
-                 seed: int = 0) -> list[dict[str, float]]:
+                 seed: int = 0, each: Sequence[array] | None = None
+                 ) -> list[dict[str, float]]:
     """:func:`run_sequential` on several sandboxes at once: each statement runs on every
     one before the next statement runs, in an order shuffled statement by statement.
 
@@ -422,7 +424,9 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
     the machine's load moved between them: the same configuration replayed twice that
     way differed by 8% on the ticketing workload. Taking turns in a fixed order was
     worse: among 33 copies, the first to run each statement, its caches cold after 32
-    others, measured 25% slower than its twin. Shuffled, twins differ by 2%."""
+    others, measured 25% slower than its twin. Shuffled, twins differ by 2%.
+    ``each``: one array per sandbox, to which every statement's seconds are appended
+    (0 where it did not run)."""
     rng = random.Random(seed)
     order = list(range(len(sandboxes)))
     totals: list[dict[str, float]] = [{} for _ in sandboxes]
@@ -435,4 +439,6 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
             tallies[i].add(outcome)
             if outcome.seconds is not None:
                 totals[i][kind] = totals[i].get(kind, 0.0) + outcome.seconds
+            if each is not None:
+                each[i].append(outcome.seconds or 0.0)
     return totals

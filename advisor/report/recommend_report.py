@@ -11,6 +11,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from advisor.advise.in_order import InOrderCheck, Move
 from advisor.advise.measured import Earned, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
 from advisor.analysis.workload import Workload
@@ -26,7 +27,8 @@ from advisor.review.requests import Recommended
 # 4: sizes measured where built ("bytes" beside "estimated_bytes"; phases' "bytes" too);
 # 5: with --allow-drops, today has the database's own indexes ("existing_weighed");
 #    kept existing indexes a recommended one may make redundant ("redundant_existing").
-FORMAT_VERSION = 5
+# 6: the check in log order ("measured.in_order"); the reason code "in-order-slower".
+FORMAT_VERSION = 6
 SECONDS = "seconds"
 ROW_STEPS = "row steps"
 IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
@@ -222,7 +224,26 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
             "quiet_but_stepping": c.steps.quiet_but_stepping},
         "seconds": round(m.seconds, 3),
         "search_seconds": round(m.search_seconds, 3),
+        "in_order": None if m.in_order is None else _in_order(m.in_order),
     }
+
+
+def _in_order(check: InOrderCheck) -> dict[str, Any]:
+    """The check in log order: each pass's set, its twin, the moves replayed beside it."""
+    def move(m: Move) -> dict[str, Any]:
+        return {"move": m.kind, "index": str(m.spec), "seconds": _round(m.seconds),
+                "gain_seconds": _round(m.gain)}
+
+    return {"budget_seconds": check.budget, "predicted_seconds": _round(check.predicted),
+            "seconds": round(check.seconds, 3), "skipped": check.skipped or None,
+            "passes": [{"indexes": [str(s) for s in p.chosen], "seconds": _round(p.seconds),
+                        "twin_seconds": _round(p.twin_seconds),
+                        "noise_seconds": _round(p.band),
+                        "moves": [move(m) for m in p.moves],
+                        "taken": None if p.taken is None else move(p.taken),
+                        "confirms": None if p.confirms is None else move(p.confirms),
+                        "confirmed": p.confirmed}
+                       for p in check.passes]}
 
 
 def _size(size: Size) -> dict[str, Any]:
@@ -267,6 +288,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out.append("")
     if measured is not None:
         out += _rounds_text(measured, fmt, markdown)
+        out += _in_order_text(measured.get("in_order"), fmt, markdown)
     out.append(heading("Implementation strategy (phases)", markdown))
     out.append(tabulate(
         [[p["phase"], "\n".join(p["indexes"]), f"{p['cumulative_share']:.1%}",
@@ -411,6 +433,48 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         "was measured; (together): the rounds' sets together, measured. measured: the "
         "share of the templates the set changes priced by replay.",
         ""]
+
+
+def _in_order_text(check: dict[str, Any] | None, fmt: str, markdown: bool) -> list[str]:
+    """The check in log order: one line when it did not run, else a table of its moves."""
+    if check is None:
+        return []
+    if not check["passes"]:
+        return [f"Checked in log order: no ({check['skipped']}).", ""]
+    rows = []
+    for number, p in enumerate(check["passes"], 1):
+        confirming = p["confirms"] is not None
+        label = (f"the set {_sign(p['confirms'])} ({len(p['indexes'])})" if confirming
+                 else f"the set ({len(p['indexes'])})")
+        rows.append([f"{number}: {'confirm' if confirming else 'search'}", label,
+                     f"{p['seconds']:.3f} s", f"twin {p['twin_seconds']:.3f} s",
+                     f"band {p['noise_seconds']:.3f} s"])
+        for m in p["moves"]:
+            verdict = ("" if confirming else
+                       "best, beyond the band" if p["taken"] is not None
+                       and p["taken"]["index"] == m["index"] else "")
+            if confirming:
+                verdict = "confirmed: taken" if p["confirmed"] else "not confirmed"
+            rows.append(["", "the set before" if confirming else _sign(m),
+                         f"{m['seconds']:.3f} s", f"{m['gain_seconds']:+.3f} s", verdict])
+    taken = [p["confirms"] for p in check["passes"] if p["confirmed"]]
+    return [heading("Checked in log order", markdown),
+            tabulate(rows, headers=["pass", "configuration", "CPU", "saves", ""],
+                     tablefmt=fmt, disable_numparse=True),
+            "",
+            "The log replayed in order, writes applied, on copies taking turns statement by "
+            "statement: the set, a twin of it, and the set with one index added or dropped. "
+            "The best move, if it saves more than the noise band (three times the twins' gap, "
+            "at least 3% of the set's time), is replayed again on fresh copies beside the set "
+            "before it, and taken if it is faster there too. "
+            f"{len(taken)} taken{': ' + ', '.join(_sign(m) for m in taken) if taken else ''}; "
+            f"{check['seconds']:.1f} s, {check['predicted_seconds']:.1f} s of replay predicted "
+            f"of a {check['budget_seconds']:g} s budget.",
+            ""]
+
+
+def _sign(move: dict[str, Any]) -> str:
+    return f"{'+' if move['move'] == 'add' else '-'} {move['index']}"
 
 
 def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.advise.explain import TemplateExplanation, explain_workload
+from advisor.advise.in_order import IN_ORDER_SECONDS
 from advisor.advise.measured import MeasureOn
 from advisor.advise.recommend import Recommendation, recommend
 from advisor.analysis.inputs import Inputs, check_named_files, read_digest, read_workload
@@ -113,6 +114,7 @@ class RecommendRequest:
     validate: bool = False  # insist on measuring: no database to measure on is an error
     measuring: Measuring = Measuring()
     scale: float = 1.0  # without a database: the profile's scale
+    in_order_seconds: float = IN_ORDER_SECONDS  # measured: the check in log order's budget
 
     def __post_init__(self) -> None:
         if self.validate and self.estimate_only:
@@ -171,7 +173,8 @@ def _measure_on(request: RecommendRequest,
         return None, why
     measuring = request.measuring
     return MeasureOn(found[0], found[1], measuring.repetitions,
-                     measuring.statement_timeout), None
+                     measuring.statement_timeout, request.inputs.logs,
+                     request.inputs.log_format, request.in_order_seconds), None
 
 
 # --- replay and compare ------------------------------------------------------------

@@ -1,0 +1,191 @@
+"""The measured set checked against the log replayed in order, where that is affordable.
+
+The measured decision (advisor.advise.measured) times each template's samples
+alone: each run starts with SQLite's page cache emptied and a write is rolled
+back. A server runs the log in order, and its statements share pages: the
+checkout that updates a seat's status finds the seat-map pages the reads just
+before it walked still cached. On the ticketing workload the sampled timing put
+the `.expert` union's write time at 0.426 s where the log replayed in order
+spends 0.109 s, and a covering index for one join, never a candidate then,
+ran the log 13% faster in order while every other index of the union moved it
+by less than the twins' noise.
+
+So, when the log's replay under the set is cheap enough, the set is replayed in
+log order beside a twin of itself and beside the set with one move each (a
+candidate it left out added, the candidates saving most reads at the measured
+prices first; an index of it dropped, those measured to earn least first), all
+the copies taking turns statement by statement (advisor.replay.measure). The
+move that runs the log faster than the set by more than the noise band
+(``NOISE_BANDS`` times the twins' gap, and at least ``FLOOR`` of the set's
+time) is confirmed by a second replay on fresh copies, the moved set and its
+twin beside the set as it was, and taken only if it is faster there too by
+more than that replay's noise band: with eight moves beside the set, one of
+them can beat a band of twice the noise by chance. Then, while the budget
+lasts, the same from the new set. A move the sampled measurement prices at
+``COSTLIER`` times the set is not replayed: an order of magnitude is not what
+the order of statements changes. The budget is CPU seconds of replay as the
+sampled prices predict them (a replay in order, many copies taking turns,
+measured 2-3 times that).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import zip_longest
+
+from advisor.model.indexes import IndexSpec
+
+IN_ORDER_SECONDS = 6.0  # default budget: predicted CPU seconds of in-order replay
+MOVES = 2  # at most this many moves are taken, each searched for and confirmed
+ADDS = 4  # candidates tried as additions in a search, at most
+DROPS = 4  # indexes of the set tried as drops in a search, at most
+NOISE_BANDS = 3.0  # a move is taken when it saves this many times the twins' gap…
+FLOOR = 0.03  # …and at least this share of the set's time in order
+COSTLIER = 1.5  # a move predicted to cost this many times the set is not replayed
+CONFIRMING = 3  # copies a confirmation replays: the moved set, its twin, the set before
+
+ADD, DROP = "add", "drop"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One configuration beside the set, replayed in order."""
+
+    kind: str  # ADD or DROP
+    spec: IndexSpec
+    seconds: float  # the log in order with the move made (CPU seconds)
+    gain: float  # the set's seconds less these: > 0, the move runs the log faster
+
+    def describe(self) -> str:
+        return f"{'+' if self.kind == ADD else '-'}{self.spec}"
+
+
+@dataclass(frozen=True)
+class Pass:
+    """One replay of the log in order: a set and its twin, and configurations beside it
+    (a search: the set with one move each; a confirmation: the set before the move)."""
+
+    chosen: tuple[IndexSpec, ...]
+    seconds: float  # the set's CPU seconds in order
+    twin_seconds: float
+    band: float  # seconds a move must save to be taken
+    moves: tuple[Move, ...]
+    taken: Move | None  # a search's best move beyond the band
+    confirms: Move | None = None  # a confirmation: the move it replayed again
+    confirmed: bool = False  # …and found faster than the set before beyond the band
+
+
+@dataclass(frozen=True)
+class InOrderCheck:
+    """What replaying the log in order found, and what it changed."""
+
+    passes: tuple[Pass, ...]
+    budget: float  # predicted CPU seconds it could spend
+    predicted: float  # of which its replays were predicted to take
+    seconds: float  # wall time, the copies' builds included
+    skipped: str = ""  # why nothing was replayed
+
+    @property
+    def taken(self) -> tuple[Move, ...]:
+        """The moves made: found by a search and confirmed."""
+        return tuple(p.confirms for p in self.passes if p.confirmed and p.confirms is not None)
+
+
+Replay = Callable[[Sequence[frozenset[IndexSpec]]], list[float]]  # CPU seconds per set
+
+
+def check_in_order(chosen: frozenset[IndexSpec], adds: Sequence[IndexSpec],
+                   drops: Sequence[IndexSpec], predicted: Callable[[frozenset[IndexSpec]], float],
+                   replay: Replay, fits: Callable[[frozenset[IndexSpec]], bool],
+                   budget: float = IN_ORDER_SECONDS) -> tuple[frozenset[IndexSpec], InOrderCheck]:
+    """The set after the moves the log in order takes, and the check's record.
+
+    ``adds``: candidates outside the set, the most promising first; ``drops``: indexes
+    of the set, the least proven first; ``predicted(config)``: the sampled measurement's
+    seconds for the log under ``config``; ``replay(configs)``: each replayed in log
+    order, together; ``fits(config)``: within the user's budget (index count, bytes).
+    """
+    started = time.perf_counter()
+    spent = 0.0
+    passes: list[Pass] = []
+    tried: set[tuple[str, IndexSpec]] = set()
+    skipped = ""
+    for _ in range(MOVES):
+        base = predicted(chosen)
+        cost = (2 + CONFIRMING) * base  # the set, its twin; the confirmation's three
+        planned: list[tuple[str, IndexSpec]] = []
+        configs = [chosen, chosen]
+        for kind, spec in _interleaved(chosen, adds, drops, tried, fits):
+            config = _moved(chosen, kind, spec)
+            price = predicted(config)
+            if price > COSTLIER * base or spent + cost + price > budget:
+                continue
+            planned.append((kind, spec))
+            configs.append(config)
+            cost += price
+        if not planned:
+            if not passes:
+                skipped = (f"the log under the set is predicted to take {base:.3g} s a copy, "
+                           f"and a search and its confirmation exceed the budget of "
+                           f"{budget:g} s" if (3 + CONFIRMING) * base > budget
+                           else "no candidate to add or index to drop")
+            break
+        tried.update(planned)
+        searched = _replayed(chosen, planned, replay(configs))
+        passes.append(searched)
+        spent += cost - CONFIRMING * base
+        if searched.taken is None:
+            break
+        move = searched.taken
+        moved = _moved(chosen, move.kind, move.spec)
+        spent += CONFIRMING * base
+        again = replay([moved, moved, chosen])
+        band = _band(again[0], again[1])
+        gain = again[2] - again[0]
+        passes.append(Pass(tuple(sorted(moved)), again[0], again[1], band,
+                           (Move(_undo(move.kind), move.spec, again[2], -gain),), None,
+                           move, gain > band))
+        if gain <= band:
+            break
+        chosen = moved
+    return chosen, InOrderCheck(tuple(passes), budget, spent,
+                                time.perf_counter() - started, skipped)
+
+
+def _replayed(chosen: frozenset[IndexSpec], planned: Sequence[tuple[str, IndexSpec]],
+              seconds: Sequence[float]) -> Pass:
+    """A search's pass from its replay: the set, its twin, then each planned move."""
+    mine, twin = seconds[0], seconds[1]
+    band = _band(mine, twin)
+    moves = tuple(Move(kind, spec, s, mine - s)
+                  for (kind, spec), s in zip(planned, seconds[2:], strict=True))
+    best = max(moves, key=lambda m: m.gain)
+    return Pass(tuple(sorted(chosen)), mine, twin, band, moves,
+                best if best.gain > band else None)
+
+
+def _band(mine: float, twin: float) -> float:
+    """Seconds a configuration must save beside a set to be more than noise."""
+    return max(NOISE_BANDS * abs(twin - mine), FLOOR * mine)
+
+
+def _undo(kind: str) -> str:
+    return DROP if kind == ADD else ADD
+
+
+def _interleaved(chosen: frozenset[IndexSpec], adds: Sequence[IndexSpec],
+                 drops: Sequence[IndexSpec], tried: set[tuple[str, IndexSpec]],
+                 fits: Callable[[frozenset[IndexSpec]], bool]
+                 ) -> list[tuple[str, IndexSpec]]:
+    """The moves worth a replay beside ``chosen``, an addition and a drop in turn."""
+    adding = [(ADD, s) for s in adds
+              if s not in chosen and (ADD, s) not in tried and fits(chosen | {s})][:ADDS]
+    dropping = [(DROP, s) for s in drops if s in chosen and (DROP, s) not in tried][:DROPS]
+    return [move for pair in zip_longest(adding, dropping) for move in pair
+            if move is not None]
+
+
+def _moved(chosen: frozenset[IndexSpec], kind: str, spec: IndexSpec) -> frozenset[IndexSpec]:
+    return chosen | {spec} if kind == ADD else chosen - {spec}

@@ -1,0 +1,144 @@
+"""The check in log order: which moves it replays, which it takes, and the paired,
+winsorized comparison of copies that replayed the same log."""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Sequence
+from pathlib import Path
+
+from conftest import command_json
+
+from advisor.advise import in_order
+from advisor.advise.in_order import ADD, DROP, check_in_order
+from advisor.model.indexes import IndexSpec, parse_index
+from advisor.replay.paired import StatementTimes, paired_seconds
+
+A, B, C, D = (parse_index(f"t({name})") for name in "abcd")
+
+
+class FakeLog:
+    """The log in order under each set: its seconds (2 s for a set not given), plus a
+    stall on the first copy of the ``stalled``-th replay; remembers what it was asked."""
+
+    def __init__(self, seconds: dict[frozenset[IndexSpec], float], stalled: int = -1,
+                 stall: float = 0.0) -> None:
+        self.seconds, self.stalled, self.stall = seconds, stalled, stall
+        self.asked: list[list[frozenset[IndexSpec]]] = []
+
+    def __call__(self, configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
+        self.asked.append(list(configs))
+        out = [self.seconds.get(config, 2.0) for config in configs]
+        if len(self.asked) - 1 == self.stalled:
+            out[0] += self.stall
+        return out
+
+
+def predicted(config: frozenset[IndexSpec]) -> float:
+    return 0.1
+
+
+def test_a_move_faster_in_order_beyond_noise_is_confirmed_then_taken() -> None:
+    log = FakeLog({frozenset({A}): 1.0, frozenset({A, B}): 0.8, frozenset({A, C}): 1.01,
+                   frozenset(): 1.5, frozenset({A, B, C}): 0.81, frozenset({B}): 1.2})
+    final, check = check_in_order(frozenset({A}), [B, C], [A], predicted, log,
+                                  lambda _config: True)
+    assert final == frozenset({A, B})
+    assert [(m.kind, m.spec) for m in check.taken] == [(ADD, B)]
+    search, confirm = check.passes  # from the new set, every move left was tried: done
+    assert [(m.kind, m.spec) for m in search.moves] == [(ADD, B), (DROP, A), (ADD, C)]
+    assert search.taken is not None and search.taken.spec == B
+    assert log.asked[1] == [frozenset({A, B}), frozenset({A, B}), frozenset({A})]
+    assert confirm.confirmed and confirm.confirms == search.taken and not check.skipped
+
+
+def test_a_move_within_the_twins_noise_is_not_replayed_again() -> None:
+    """The set's twin came out 0.1 s apart: three times that is the band, and a move
+    0.2 s faster is within it."""
+    log = FakeLog({frozenset({A}): 1.0, frozenset({A, B}): 0.8}, stalled=0, stall=0.1)
+    final, check = check_in_order(frozenset({A}), [B], [], predicted, log,
+                                  lambda _config: True)
+    assert final == frozenset({A}) and check.taken == () and len(log.asked) == 1
+    assert abs(check.passes[0].band - 0.3) < 1e-9
+
+
+def test_a_move_its_confirmation_does_not_repeat_is_not_taken() -> None:
+    """The search found B 0.2 s faster; replayed again, the set with B is no faster than
+    the set before it."""
+    replays = iter([[1.0, 1.0, 0.8], [1.0, 1.0, 1.0]])
+
+    def log(configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
+        return next(replays)
+
+    final, check = check_in_order(frozenset({A}), [B], [], predicted, log,
+                                  lambda _config: True)
+    assert final == frozenset({A}) and check.taken == ()
+    search, confirm = check.passes
+    assert search.taken is not None and not confirm.confirmed
+
+
+def test_moves_outside_the_budget_the_users_limits_or_far_costlier_are_not_replayed() -> None:
+    log = FakeLog({frozenset({A, B}): 1.0, frozenset({A, B, C}): 0.5, frozenset({B}): 0.9,
+                   frozenset({A}): 1.0})
+
+    def cost(config: frozenset[IndexSpec]) -> float:
+        return 10.0 if config == frozenset({B}) else 0.1  # without A: a scan, 100x
+
+    final, check = check_in_order(frozenset({A, B}), [C, D], [A, B], cost, log,
+                                  lambda config: D not in config)
+    tried = {(m.kind, m.spec) for m in check.passes[0].moves}
+    assert tried == {(ADD, C), (DROP, B)}  # D over the user's limits; dropping A 100x
+    assert final == frozenset({A, B, C})
+    skipped = FakeLog({})
+    final, check = check_in_order(frozenset({A}), [B], [A], lambda _c: 2.0, skipped,
+                                  lambda _config: True, budget=6.0)
+    assert final == frozenset({A}) and skipped.asked == [] and check.passes == ()
+    assert "exceed the budget of 6 s" in check.skipped
+
+
+def test_a_lone_stall_is_cut_and_a_shift_of_every_statement_kept() -> None:
+    times = StatementTimes(["t"] * 40 + ["u"] * 3)
+    base = [0.001] * 43
+    stalled = list(base)
+    stalled[7] = 0.011  # one statement of one copy: 10 ms
+    shifted = [s + 0.0005 for s in base[:40]] + base[40:]  # every t statement: +0.5 ms
+    few = list(base)
+    few[41] = 0.004  # u has too few statements to trim: kept as it is
+    times.seconds = [array("d", s) for s in (base, stalled, shifted, few)]
+    mine, stall, shift, kept = paired_seconds(times)
+    assert abs(mine - 0.043) < 1e-12
+    assert abs(stall - mine) < 1e-12
+    assert abs(shift - mine - 40 * 0.0005) < 1e-12
+    assert abs(kept - mine - 0.003) < 1e-12
+
+
+def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """On a real database: the set, its twin and the moves replayed in log order. Dropping
+    item(b) turns 60 seeks into scans, far costlier than the set, and a covering item(b,
+    name) may measure no saving at all: with nothing to replay the check would be
+    skipped, so here every move is replayed, however costly."""
+    monkeypatch.setattr(in_order, "COSTLIER", float("inf"))
+    database = tmp_path / "shop.db"
+    connection = sqlite3.connect(database)
+    connection.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, b INT, name TEXT);")
+    connection.executemany("INSERT INTO item (b, name) VALUES (?, ?)",
+                           ((i % 5000, f"item {i}") for i in range(20_000)))
+    connection.commit()
+    connection.close()
+    log = tmp_path / "shop.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE b = {k * 37 % 5000};\n"
+                           for k in range(60)))
+    document = command_json("recommend", str(log), "--db", str(database), "-q")
+    check = document["measured"]["in_order"]
+    assert check["skipped"] is None and check["passes"], check
+    first = check["passes"][0]
+    assert first["seconds"] > 0 and first["twin_seconds"] > 0
+    drops = [m for m in first["moves"] if m["move"] == "drop"]
+    assert drops and all(m["gain_seconds"] < 0 for m in drops)  # scans instead of seeks
+    assert document["format_version"] == 6
+    none = command_json("recommend", str(log), "--db", str(database), "-q",
+                        "--in-order-budget", "0")
+    assert none["measured"]["in_order"]["passes"] == []
+    assert "not asked for" in none["measured"]["in_order"]["skipped"]
