@@ -142,3 +142,20 @@ def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
                         "--in-order-budget", "0")
     assert none["measured"]["in_order"]["passes"] == []
     assert "not asked for" in none["measured"]["in_order"]["skipped"]
+
+
+def test_the_budget_is_wall_time_scaled_to_what_the_replays_took() -> None:
+    """The prior priced a copy at 0.8 s; the first replay took 5 s a copy, so after the
+    move and its confirmation (reserved before the search began) no second search fits
+    in the 30 s."""
+    now = [0.0]
+
+    def log(configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
+        now[0] += 5.0 * len(configs)
+        return [0.8 if B in config else 1.0 for config in configs]
+
+    final, check = check_in_order(frozenset({A}), [B, C], [], predicted, log,
+                                  lambda _config: True, budget=30.0, clock=lambda: now[0])
+    search, confirm = check.passes
+    assert len(search.moves) == 2 and confirm.confirmed and final == frozenset({A, B})
+    assert check.seconds == 35.0  # 4 copies, then the confirmation's 3

@@ -23,9 +23,12 @@ more than that replay's noise band: with eight moves beside the set, one of
 them can beat a band of twice the noise by chance. Then, while the budget
 lasts, the same from the new set. A move the sampled measurement prices at
 ``COSTLIER`` times the set is not replayed: an order of magnitude is not what
-the order of statements changes. The budget is CPU seconds of replay as the
-sampled prices predict them (a replay in order, many copies taking turns,
-measured 2-3 times that).
+the order of statements changes. The budget is the check's wall time: a
+copy's share of a replay is first priced at ``REPLAY_PER_PREDICTED`` times what
+the sampled prices predict for the log, plus ``COPY_SECONDS`` to make it (among
+many copies taking turns a replay measured 2-3 times the prediction, and
+copies and their builds came on top); after each replay the estimate is
+scaled to what that replay took.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ from itertools import zip_longest
 
 from advisor.model.indexes import IndexSpec
 
-IN_ORDER_SECONDS = 6.0  # default budget: predicted CPU seconds of in-order replay
+IN_ORDER_SECONDS = 30.0  # default budget: wall seconds the check may take
+REPLAY_PER_PREDICTED = 3.0  # a copy's replay in order, per second the sampled prices predict…
+COPY_SECONDS = 0.5  # …plus making the copy: the prior, until a replay is timed
 MOVES = 2  # at most this many moves are taken, each searched for and confirmed
 ADDS = 4  # candidates tried as additions in a search, at most
 DROPS = 4  # indexes of the set tried as drops in a search, at most
@@ -82,9 +87,8 @@ class InOrderCheck:
     """What replaying the log in order found, and what it changed."""
 
     passes: tuple[Pass, ...]
-    budget: float  # predicted CPU seconds it could spend
-    predicted: float  # of which its replays were predicted to take
-    seconds: float  # wall time, the copies' builds included
+    budget: float  # wall seconds it could take
+    seconds: float  # wall seconds it took, the copies' builds included
     skipped: str = ""  # why nothing was replayed
 
     @property
@@ -99,49 +103,62 @@ Replay = Callable[[Sequence[frozenset[IndexSpec]]], list[float]]  # CPU seconds 
 def check_in_order(chosen: frozenset[IndexSpec], adds: Sequence[IndexSpec],
                    drops: Sequence[IndexSpec], predicted: Callable[[frozenset[IndexSpec]], float],
                    replay: Replay, fits: Callable[[frozenset[IndexSpec]], bool],
-                   budget: float = IN_ORDER_SECONDS) -> tuple[frozenset[IndexSpec], InOrderCheck]:
+                   budget: float = IN_ORDER_SECONDS,
+                   clock: Callable[[], float] = time.perf_counter
+                   ) -> tuple[frozenset[IndexSpec], InOrderCheck]:
     """The set after the moves the log in order takes, and the check's record.
 
     ``adds``: candidates outside the set, the most promising first; ``drops``: indexes
     of the set, the least proven first; ``predicted(config)``: the sampled measurement's
     seconds for the log under ``config``; ``replay(configs)``: each replayed in log
-    order, together; ``fits(config)``: within the user's budget (index count, bytes).
+    order, together; ``fits(config)``: within the user's budget (index count, bytes);
+    ``budget``: wall seconds, by ``clock``.
     """
-    started = time.perf_counter()
-    spent = 0.0
+    started = clock()
+    scale = 1.0  # what replays took, over what the prior said they would
+
+    def copy(config: frozenset[IndexSpec]) -> float:
+        return scale * (REPLAY_PER_PREDICTED * predicted(config) + COPY_SECONDS)
+
+    def timed(configs: list[frozenset[IndexSpec]]) -> list[float]:
+        nonlocal scale
+        expected = sum(copy(c) for c in configs) / scale
+        began = clock()
+        seconds = replay(configs)
+        scale = max(clock() - began, 1e-9) / expected
+        return seconds
+
     passes: list[Pass] = []
     tried: set[tuple[str, IndexSpec]] = set()
     skipped = ""
     for _ in range(MOVES):
-        base = predicted(chosen)
-        cost = (2 + CONFIRMING) * base  # the set, its twin; the confirmation's three
+        left = budget - (clock() - started)
+        cost = (2 + CONFIRMING) * copy(chosen)  # the set, its twin; the confirmation's three
         planned: list[tuple[str, IndexSpec]] = []
         configs = [chosen, chosen]
         for kind, spec in _interleaved(chosen, adds, drops, tried, fits):
             config = _moved(chosen, kind, spec)
-            price = predicted(config)
-            if price > COSTLIER * base or spent + cost + price > budget:
+            price = copy(config)
+            if predicted(config) > COSTLIER * predicted(chosen) or cost + price > left:
                 continue
             planned.append((kind, spec))
             configs.append(config)
             cost += price
         if not planned:
             if not passes:
-                skipped = (f"the log under the set is predicted to take {base:.3g} s a copy, "
-                           f"and a search and its confirmation exceed the budget of "
-                           f"{budget:g} s" if (3 + CONFIRMING) * base > budget
+                skipped = (f"the log replayed in order would take about {copy(chosen):.3g} s "
+                           f"a copy, and a search and its confirmation exceed the budget of "
+                           f"{budget:g} s" if (3 + CONFIRMING) * copy(chosen) > left
                            else "no candidate to add or index to drop")
             break
         tried.update(planned)
-        searched = _replayed(chosen, planned, replay(configs))
+        searched = _replayed(chosen, planned, timed(configs))
         passes.append(searched)
-        spent += cost - CONFIRMING * base
         if searched.taken is None:
             break
         move = searched.taken
         moved = _moved(chosen, move.kind, move.spec)
-        spent += CONFIRMING * base
-        again = replay([moved, moved, chosen])
+        again = timed([moved, moved, chosen])
         band = _band(again[0], again[1])
         gain = again[2] - again[0]
         passes.append(Pass(tuple(sorted(moved)), again[0], again[1], band,
@@ -150,8 +167,7 @@ def check_in_order(chosen: frozenset[IndexSpec], adds: Sequence[IndexSpec],
         if gain <= band:
             break
         chosen = moved
-    return chosen, InOrderCheck(tuple(passes), budget, spent,
-                                time.perf_counter() - started, skipped)
+    return chosen, InOrderCheck(tuple(passes), budget, clock() - started, skipped)
 
 
 def _replayed(chosen: frozenset[IndexSpec], planned: Sequence[tuple[str, IndexSpec]],

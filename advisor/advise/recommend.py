@@ -285,7 +285,7 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
     why = _no_in_order(measure_on, existing)
     if why is not None:
         return selection, replace(measured, in_order=InOrderCheck((), measure_on.in_order_seconds,
-                                                                  0.0, 0.0, why))
+                                                                  0.0, why))
     chosen = selection.chosen
     analyze = pricer.states == (ANALYZED,)
 

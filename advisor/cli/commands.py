@@ -131,8 +131,7 @@ def explain(**options: Any) -> None:
               default=IN_ORDER_SECONDS, show_default=True, metavar="SECONDS",
               help="Measured: check the set by replaying the log in order beside the set "
                    "with one index added or dropped, taking a move that runs the log faster "
-                   "beyond noise, within this many CPU seconds of replay (as the sampled "
-                   "timing predicts them); 0: no check.")
+                   "beyond noise, twice; the check may take this many seconds; 0: no check.")
 @measurement_options
 @synth_scale_option
 def recommend(**options: Any) -> None:

@@ -234,8 +234,8 @@ def _in_order(check: InOrderCheck) -> dict[str, Any]:
         return {"move": m.kind, "index": str(m.spec), "seconds": _round(m.seconds),
                 "gain_seconds": _round(m.gain)}
 
-    return {"budget_seconds": check.budget, "predicted_seconds": _round(check.predicted),
-            "seconds": round(check.seconds, 3), "skipped": check.skipped or None,
+    return {"budget_seconds": check.budget, "seconds": round(check.seconds, 3),
+            "skipped": check.skipped or None,
             "passes": [{"indexes": [str(s) for s in p.chosen], "seconds": _round(p.seconds),
                         "twin_seconds": _round(p.twin_seconds),
                         "noise_seconds": _round(p.band),
@@ -468,8 +468,7 @@ def _in_order_text(check: dict[str, Any] | None, fmt: str, markdown: bool) -> li
             "at least 3% of the set's time), is replayed again on fresh copies beside the set "
             "before it, and taken if it is faster there too. "
             f"{len(taken)} taken{': ' + ', '.join(_sign(m) for m in taken) if taken else ''}; "
-            f"{check['seconds']:.1f} s, {check['predicted_seconds']:.1f} s of replay predicted "
-            f"of a {check['budget_seconds']:g} s budget.",
+            f"{check['seconds']:.1f} s of a {check['budget_seconds']:g} s budget.",
             ""]
 
 
