@@ -159,3 +159,19 @@ def test_the_budget_is_wall_time_scaled_to_what_the_replays_took() -> None:
     search, confirm = check.passes
     assert len(search.moves) == 2 and confirm.confirmed and final == frozenset({A, B})
     assert check.seconds == 35.0  # 4 copies, then the confirmation's 3
+
+
+def test_the_noise_band_pools_every_replays_twins() -> None:
+    """The confirmation's twins came out 0.04 s apart, the search's 0.001 s: three times
+    that one draw (0.12 s) would reject a move both replays measured 0.1 s faster; three
+    times the pooled gap (0.085 s) does not."""
+    replays = iter([[1.0, 1.001, 0.9], [0.9, 0.94, 1.0], [0.9, 0.9, 1.0]])
+
+    def log(configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
+        return next(replays)[:len(configs)]
+
+    final, check = check_in_order(frozenset({A}), [B], [], predicted, log,
+                                  lambda _config: True)
+    search, confirm = check.passes
+    assert abs(confirm.band - 3 * ((0.001 ** 2 + 0.04 ** 2) / 2) ** 0.5) < 1e-9
+    assert confirm.confirmed and final == frozenset({A, B})
