@@ -172,6 +172,18 @@ def test_the_noise_band_pools_every_replays_twins() -> None:
 
     final, check = check_in_order(frozenset({A}), [B], [], predicted, log,
                                   lambda _config: True)
-    search, confirm = check.passes
+    _, confirm = check.passes
     assert abs(confirm.band - 3 * ((0.001 ** 2 + 0.04 ** 2) / 2) ** 0.5) < 1e-9
     assert confirm.confirmed and final == frozenset({A, B})
+
+
+def test_additions_are_spread_over_tables() -> None:
+    """The four most promising additions were one table's index in four column orders:
+    two of a table are tried, then the next table's."""
+    wide = [parse_index(f"t(a, {c})") for c in "bcde"]
+    other = parse_index("u(x)")
+    log = FakeLog({})
+    check_in_order(frozenset({A}), [*wide, other], [], predicted, log, lambda _config: True)
+    [replayed] = log.asked
+    assert replayed[2:] == [frozenset({A, wide[0]}), frozenset({A, wide[1]}),
+                            frozenset({A, other})]

@@ -465,8 +465,9 @@ def _in_order_text(check: dict[str, Any] | None, fmt: str, markdown: bool) -> li
             "The log replayed in order, writes applied, on copies taking turns statement by "
             "statement: the set, a twin of it, and the set with one index added or dropped. "
             "The best move, if it saves more than the noise band (three times the twins' gap, "
-            "at least 3% of the set's time), is replayed again on fresh copies beside the set "
-            "before it, and taken if it is faster there too. "
+            "pooled over the check's replays, and at least 3% of the set's time), is replayed "
+            "again on fresh copies beside the set before it, and taken if it is faster there "
+            "too. "
             f"{len(taken)} taken{': ' + ', '.join(_sign(m) for m in taken) if taken else ''}; "
             f"{check['seconds']:.1f} s of a {check['budget_seconds']:g} s budget.",
             ""]
