@@ -92,6 +92,7 @@ class Chosen:
     stats_note: str | None = None  # how its use differs with / without statistics
     exists: bool = False  # already in the database (--allow-drops kept it)
     prefix_note: str | None = None  # why it is kept beside a longer index it is a prefix of
+    in_order_note: str | None = None  # added by the check in log order: what it measured
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,8 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         drops = tuple(Drop(existing[spec].name, verdicts[spec], existing[spec].sql or "")
                       for spec in sorted(existing) if spec in verdicts)
         chosen_entries = tuple(replace(entry, exists=entry.spec in existing,
-                                       prefix_note=_prefix_note(entry, chosen))
+                                       prefix_note=_prefix_note(entry, chosen),
+                                       in_order_note=_in_order_note(entry.spec, measured))
                                for entry in chosen_entries)
         if measuring is not None and against:
             measure_list(measuring, against)
@@ -331,6 +333,19 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
                     cost=pricer.totals(final).total),
             replace(measured, in_order=check, rejected=verdicts, earned=earned_now,
                     against_today=against, slower=slower))
+
+
+def _in_order_note(spec: IndexSpec, measured: MeasuredDecision | None) -> str | None:
+    """For an index the check in log order added: what its confirmation measured."""
+    check = measured.in_order if measured is not None else None
+    for p in check.passes if check is not None else ():
+        if p.confirmed and p.confirms is not None and p.confirms.spec == spec:
+            [without] = p.moves
+            return (f"added by the check in log order: the log replayed in order ran "
+                    f"{without.seconds - p.seconds:.3g} s faster with it ({p.seconds:.3g} s "
+                    f"against {without.seconds:.3g} s of CPU; noise band {p.band:.3g} s), "
+                    f"found by one replay and confirmed by another")
+    return None
 
 
 def _no_in_order(measure_on: MeasureOn, existing: Mapping[IndexSpec, object]) -> str | None:

@@ -95,6 +95,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                 "write_cost": _round(c.write_cost),
                 "exists": c.exists,
                 "prefix_note": c.prefix_note,
+                "in_order_note": c.in_order_note,
                 "needs_analyze": c.needs_analyze,
                 "stats_note": c.stats_note,
                 "measured_saving": _saving(earned.get(str(c.spec))),
@@ -557,6 +558,9 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         summary += f" Statistics: {index['stats_note']}."
     if index["prefix_note"]:
         summary += f" Note: {index['prefix_note']}."
+    if index.get("in_order_note"):
+        note = index["in_order_note"]
+        summary = f"{note[0].upper()}{note[1:]}. Timed sample by sample, it {summary}"
     if markdown:
         lines = [f"### Phase {index['phase']}: `{create}`", "", summary, ""]
     else:
