@@ -193,6 +193,7 @@ class Run:
     expert_served: int
     expert_statements: int
     own_slower: str = ""  # the templates recommend itself measured slower than today
+    own_check: str = ""  # what recommend's check in log order did
     rounds: list[dict[tuple[str, str], Measurement]] = field(default_factory=list)
     in_order: list[dict[str, Measurement]] = field(default_factory=list)  # as found
     fills: str = ""
@@ -221,7 +222,8 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
     configurations += [(label, tuple(load_index_list(str(path), workload.catalog)))
                        for label, path in bench.extra]
     run = Run(bench, database, workload, configurations, states, recommend_seconds, served,
-              len(distinct), _own_slower(recommended.recommendation.measured))
+              len(distinct), _own_slower(recommended.recommendation.measured),
+              _own_check(recommended.recommendation.measured))
     tally = filled.fills
     run.fills = (f"{tally.kept} samples as logged, {tally.replaced} with values the database "
                  f"lacks replaced by drawn ones, {tally.drawn} drawn, {tally.unfilled} unfilled")
@@ -532,6 +534,7 @@ def _workload(run: Run) -> list[str]:
     lines += ["", *_in_order(run), *_slower(run), "", "recommend's own timing against today, "
               f"templates slower with its set beyond its noise band: "
               f"{run.own_slower or 'none'}.", "",
+              f"recommend's check in log order: {run.own_check or 'none'}.", "",
               *_problems(run), "Indexes: " + "; ".join(
         f"**{label}**: " + ", ".join(str(s) for s in indexes)
         for label, indexes in run.configurations if indexes)]
@@ -570,6 +573,21 @@ def _own_slower(measured: MeasuredDecision | None) -> str:
     return ", ".join(f"{s.template_id} ({s.state or 'the worse state'}: "
                      f"{s.with_set / s.today:.2f}×)" if s.today > 0 else s.template_id
                      for s in measured.slower)
+
+
+def _own_check(measured: MeasuredDecision | None) -> str:
+    """What recommend's check in log order (its step 5) replayed and took, in a sentence."""
+    check = measured.in_order if measured is not None else None
+    if check is None:
+        return ""
+    if not check.passes:
+        return f"not run ({check.skipped})"
+    searches = [p for p in check.passes if p.confirms is None]
+    tried = sum(len(p.moves) for p in searches)
+    taken = ", ".join(f"{m.describe()}" for m in check.taken) or "no move"
+    return (f"{len(searches)} search(es), {tried} moves replayed, "
+            f"{len(check.passes) - len(searches)} confirmation(s); taken: {taken}; "
+            f"{check.seconds:.1f} s")
 
 
 def _slower(run: Run) -> list[str]:
