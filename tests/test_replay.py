@@ -17,7 +17,6 @@ from advisor.replay.sandbox import (
     Tally,
     copy_database,
     run_in_turns,
-    run_sequential,
     time_sampled,
     time_together,
 )
@@ -102,7 +101,8 @@ def test_sampled_writes_are_rolled_back_and_sequential_ones_applied(sandbox: San
     assert all(t.median_seconds for t in timings)
     count = sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0]
     assert count == 5000  # rolled back every time
-    totals = run_sequential(sandbox, [("write", "DELETE FROM job WHERE workflow_id = 1")], tally)
+    totals = run_in_turns([sandbox], [("write", "DELETE FROM job WHERE workflow_id = 1")],
+                          [tally])[0]
     assert sandbox.connection.execute("SELECT count(*) FROM job").fetchone()[0] == 4500
     assert totals["write"] > 0 and tally.counts == {"ok": sum(t.runs for t in timings) + 1}
     assert checksum(original) == before

@@ -99,6 +99,12 @@ class InOrderCheck:
         """The moves made: found by a search and confirmed."""
         return tuple(p.confirms for p in self.passes if p.confirmed and p.confirms is not None)
 
+    def confirmation(self, spec: IndexSpec) -> Pass | None:
+        """The pass that confirmed a move of ``spec``: the moved set, its twin, and the set
+        before the move as its one move (None: ``spec`` was not moved)."""
+        return next((p for p in self.passes if p.confirmed and p.confirms is not None
+                     and p.confirms.spec == spec), None)
+
 
 Replay = Callable[[Sequence[frozenset[IndexSpec]]], list[float]]  # CPU seconds per set
 

@@ -373,15 +373,12 @@ class _Decision:
         moves = _moves(chosen, playing)
         templates = {move: tuple(templates_on(pricer, spec)) for move, spec in moves.items()}
 
-        def saving(move: frozenset[IndexSpec]) -> float:
-            """What the move saves on reads: its upkeep, where unmeasured, is the estimate's
-            guess, and a move is measured to learn it (on the TPC-C-like workload the
-            estimate charged stock(s_w_id, s_i_id, s_quantity) more upkeep than it saved,
-            and it was never measured; replayed, it saves 4x its upkeep)."""
-            return sum((pricer.priced(t, chosen).read - pricer.priced(t, move).read)
-                       * pricer.views[t].count for t in templates[move])
-
-        ranked = sorted(((saving(m), _order(m), m) for m in moves),
+        # Ranked by reads saved: a move's upkeep, where unmeasured, is the estimate's guess,
+        # and a move is measured to learn it (on the TPC-C-like workload the estimate
+        # charged stock(s_w_id, s_i_id, s_quantity) more upkeep than it saved, and it was
+        # never measured; replayed, it saves 4x its upkeep).
+        ranked = sorted(((read_saving(pricer, chosen, m, templates[m]), _order(m), m)
+                         for m in moves),
                         key=lambda e: (-e[0], e[1]))
         picked = [(move, templates[move]) for gain, _, move in ranked[:ALTERNATIVES]
                   if gain > 0]
@@ -736,6 +733,14 @@ def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec], specs: Sequence[
         again = pricer.compare(chosen, [chosen - {i} for i in close], closer=True)
         out.update({i: _earned(i, pair) for i, pair in zip(close, again, strict=True)})
     return out
+
+
+def read_saving(pricer: Pricer, chosen: frozenset[IndexSpec], move: frozenset[IndexSpec],
+                templates: Iterable[str]) -> float:
+    """The read time (weighted) ``move`` saves beside ``chosen`` on ``templates``, at the
+    pricer's current prices."""
+    return sum((pricer.priced(t, chosen).read - pricer.priced(t, move).read)
+               * pricer.views[t].count for t in templates)
 
 
 def templates_on(pricer: Pricer, spec: IndexSpec) -> list[str]:

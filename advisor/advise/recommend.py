@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
-from advisor.advise.in_order import DROP, InOrderCheck, check_in_order
+from advisor.advise.in_order import ADD, DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
     MeasuredDecision,
     MeasureOn,
     against_today,
     decide,
     measure_list,
+    read_saving,
     templates_on,
 )
 from advisor.analysis.workload import Workload
@@ -39,7 +40,7 @@ from advisor.model.feedback import QUIET, Feedback
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.matches import value_matches
-from advisor.replay.measure import ANALYZED, ReplaySet, measure_in_order, replay_set
+from advisor.replay.measure import ReplaySet, measure_in_order, replay_set
 from advisor.replay.paired import StatementTimes, paired_seconds
 from advisor.replay.pricing import MeasuredPricer
 from advisor.replay.states import BothStates, Measuring
@@ -289,14 +290,13 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
         return selection, replace(measured, in_order=InOrderCheck((), measure_on.in_order_seconds,
                                                                   0.0, why))
     chosen = selection.chosen
-    analyze = pricer.states == (ANALYZED,)
 
     def replay(configs: Sequence[frozenset[IndexSpec]]) -> list[float]:
         if feedback.step is not None:
             feedback.step(f"replaying the log in order on {len(configs)} copies")
         times = StatementTimes()
         measure_in_order(workload, measure_on.logs, measure_on.log_format, measure_on.database,
-                         [(f"set {n}", tuple(sorted(config)), analyze)
+                         [(f"set {n}", tuple(sorted(config)), measured.analyzed)
                           for n, config in enumerate(configs)],
                          measure_on.statement_seconds, times=times)
         return paired_seconds(times)
@@ -304,9 +304,8 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
     def fits(config: frozenset[IndexSpec]) -> bool:
         return budget.allows(len(config), sum(bytes_of.get(s, 0) for s in config))
 
-    def saving(spec: IndexSpec) -> float:  # reads it saves beside the set, at current prices
-        return sum((pricer.priced(t, chosen).read - pricer.priced(t, chosen | {spec}).read)
-                   * pricer.views[t].count for t in templates_on(pricer, spec))
+    def saving(spec: IndexSpec) -> float:
+        return read_saving(pricer, chosen, chosen | {spec}, templates_on(pricer, spec))
 
     outside = [spec for spec in selection.rejected if spec not in existing]
     adds = [spec for gain, spec in sorted((-saving(s), s) for s in outside) if gain < 0]
@@ -318,13 +317,15 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
         return selection, replace(measured, in_order=check)
     rejected = {spec: reason for spec, reason in selection.rejected.items() if spec not in final}
     verdicts = {spec: v for spec, v in measured.rejected.items() if spec not in final}
-    for p in check.passes:  # a confirmation replays the set without it beside the set with it
-        if p.confirmed and p.confirms is not None and p.confirms.kind == DROP:
-            [with_it] = p.moves
-            rejected[p.confirms.spec] = Reason.IN_ORDER_SLOWER
-            verdicts[p.confirms.spec] = Decision.of(
-                Reason.IN_ORDER_SLOWER, beside=BESIDE_SET, gain=with_it.seconds - p.seconds,
-                without=p.seconds, with_it=with_it.seconds, noise=p.band)
+    for move in check.taken:
+        confirmed = check.confirmation(move.spec)
+        if move.kind == DROP and confirmed is not None:  # the set without it, and with it
+            [with_it] = confirmed.moves
+            rejected[move.spec] = Reason.IN_ORDER_SLOWER
+            verdicts[move.spec] = Decision.of(
+                Reason.IN_ORDER_SLOWER, beside=BESIDE_SET,
+                gain=with_it.seconds - confirmed.seconds, without=confirmed.seconds,
+                with_it=with_it.seconds, noise=confirmed.band)
     earned_now = tuple(replace(e, kept=e.spec in final) for e in measured.earned)
     if feedback.step is not None:
         feedback.step("timing the set the log in order chose against today")
@@ -338,14 +339,14 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
 def _in_order_note(spec: IndexSpec, measured: MeasuredDecision | None) -> str | None:
     """For an index the check in log order added: what its confirmation measured."""
     check = measured.in_order if measured is not None else None
-    for p in check.passes if check is not None else ():
-        if p.confirmed and p.confirms is not None and p.confirms.spec == spec:
-            [without] = p.moves
-            return (f"added by the check in log order: the log replayed in order ran "
-                    f"{without.seconds - p.seconds:.3g} s faster with it ({p.seconds:.3g} s "
-                    f"against {without.seconds:.3g} s of CPU; noise band {p.band:.3g} s), "
-                    f"found by one replay and confirmed by another")
-    return None
+    p = check.confirmation(spec) if check is not None else None
+    if p is None or p.confirms is None or p.confirms.kind != ADD:
+        return None
+    [without] = p.moves
+    return (f"added by the check in log order: the log replayed in order ran "
+            f"{without.seconds - p.seconds:.3g} s faster with it ({p.seconds:.3g} s "
+            f"against {without.seconds:.3g} s of CPU; noise band {p.band:.3g} s), "
+            f"found by one replay and confirmed by another")
 
 
 def _no_in_order(measure_on: MeasureOn, existing: Mapping[IndexSpec, object]) -> str | None:

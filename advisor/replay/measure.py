@@ -56,6 +56,11 @@ class Configuration(NamedTuple):
     drops: tuple[str, ...] = ()
 
 
+# What measure_together and measure_in_order take: (label, indexes, analyze[, drops]).
+SetupEntry = (tuple[str, tuple[IndexSpec, ...], bool]
+              | tuple[str, tuple[IndexSpec, ...], bool, tuple[str, ...]])
+
+
 class _Setup(NamedTuple):
     """One copy to measure: a configuration's label, indexes and drops, and whether
     ANALYZE runs on it."""
@@ -174,9 +179,7 @@ def measure(workload: Workload, database: Path, indexes: Sequence[IndexSpec], la
 
 
 def measure_together(workload: Workload, database: Path,
-                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]
-                                              | tuple[str, tuple[IndexSpec, ...], bool,
-                                                      tuple[str, ...]]],
+                     configurations: Sequence[SetupEntry],
                      repetitions: int = 3, statement_seconds: float = 5.0,
                      statements: ReplaySet | None = None,
                      progress: Progress | None = None) -> list[Measurement]:
@@ -292,23 +295,9 @@ def measure_configurations(workload: Workload, database: Path,
     return measurements
 
 
-def measure_sequential(workload: Workload, logs: Sequence[str], log_format: str | None,
-                       database: Path, indexes: Sequence[IndexSpec], label: str,
-                       statement_seconds: float = 5.0, analyze: bool = False,
-                       seed: int = 0, progress: Progress | None = None,
-                       drops: Sequence[str] = ()) -> Measurement:
-    """Replay the whole log in order on a fresh copy, writes applied, as the server ran it
-    (measure_in_order with one configuration)."""
-    return measure_in_order(workload, logs, log_format, database,
-                            [_Setup(label, tuple(indexes), analyze, tuple(drops))],
-                            statement_seconds, seed, progress)[0]
-
-
 def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | None,
                      database: Path,
-                     configurations: Sequence[tuple[str, tuple[IndexSpec, ...], bool]
-                                              | tuple[str, tuple[IndexSpec, ...], bool,
-                                                      tuple[str, ...]]],
+                     configurations: Sequence[SetupEntry],
                      statement_seconds: float = 5.0, seed: int = 0,
                      progress: Progress | None = None,
                      times: StatementTimes | None = None) -> list[Measurement]:

@@ -406,19 +406,14 @@ def _take_turns(sandboxes: Sequence[Sandbox], kind: str, statements: Sequence[st
                 live.remove(i)
 
 
-def run_sequential(sandbox: Sandbox, statements: Iterable[tuple[str, str]],
-                   tally: Tally, progress: Progress | None = None) -> dict[str, float]:
-    """Every (kind, sql) in log order, writes applied; total seconds per template kind.
-    ``progress`` is told the statements run, every thousand."""
-    return run_in_turns([sandbox], statements, [tally], progress)[0]
-
-
 def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, str]],
                  tallies: Sequence[Tally], progress: Progress | None = None,
                  seed: int = 0, each: Sequence[array] | None = None
                  ) -> list[dict[str, float]]:
-    """:func:`run_sequential` on several sandboxes at once: each statement runs on every
-    one before the next statement runs, in an order shuffled statement by statement.
+    """Every (kind, sql) in log order, writes applied, on each sandbox; total seconds per
+    template kind, per sandbox. Each statement runs on every sandbox before the next
+    statement runs, in an order shuffled statement by statement. ``progress`` is told
+    the statements run, every thousand.
 
     One log replayed on each copy in turn put minutes between the configurations, and
     the machine's load moved between them: the same configuration replayed twice that
