@@ -13,8 +13,10 @@ from conftest import command_json
 
 from advisor.advise import in_order
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, Move, Pass, check_in_order
-from advisor.advise.recommend import _in_order_note
+from advisor.advise.measured import Earned
+from advisor.advise.recommend import _earned_in_order, _in_order_note
 from advisor.model.indexes import IndexSpec, parse_index
+from advisor.replay.noise import Difference
 from advisor.replay.paired import StatementTimes, paired_seconds
 
 A, B, C, D = (parse_index(f"t({name})") for name in "abcd")
@@ -201,3 +203,22 @@ def test_an_index_the_check_added_says_what_its_replays_measured() -> None:
     assert note is not None and "ran 0.2 s faster with it (0.8 s against 1 s" in note
     assert _in_order_note(A, SimpleNamespace(in_order=check)) is None
     assert _in_order_note(B, None) is None
+
+
+def test_an_index_the_check_added_earned_its_place_by_its_confirmation() -> None:
+    """The sampled drop-one had rejected B (0.006 s against a band of 0.007 s); the log in
+    order, twice, kept it: its record is the confirmation's, the set before it (without
+    it) against the set with it, beyond that replay's band. Reporting the stale record
+    as the saving of a recommended index contradicted the recommendation."""
+    stale = Earned(B, Difference(0.006, 0.0, 0.007, 1.0, 1.006), (), False)
+    dropped = Earned(C, Difference(0.05, 0.0, 0.01, 1.0, 1.05), (), True)
+    added = Pass((A, B), 0.8, 0.81, 0.03, (Move(DROP, B, 1.0, -0.2),), None,
+                 Move(ADD, B, 0.8, 0.2), True)
+    removed = Pass((A, B), 0.7, 0.7, 0.02, (Move(ADD, C, 0.8, -0.1),), None,
+                   Move(DROP, C, 0.7, 0.1), True)
+    check = InOrderCheck((added, removed), 30.0, 12.0)
+    earned = {e.spec: e for e in _earned_in_order((stale, dropped), check,
+                                                  frozenset({A, B}))}
+    assert earned[B].kept and abs(earned[B].gain - 0.2) < 1e-12
+    assert earned[B].saving.band == 0.03 and earned[B].gain > earned[B].saving.band
+    assert not earned[C].kept

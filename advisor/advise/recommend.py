@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
+    Earned,
     MeasuredDecision,
     MeasureOn,
     against_today,
@@ -41,6 +42,7 @@ from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.matches import value_matches
 from advisor.replay.measure import ReplaySet, measure_in_order, replay_set
+from advisor.replay.noise import Difference
 from advisor.replay.paired import StatementTimes, paired_seconds
 from advisor.replay.pricing import MeasuredPricer
 from advisor.replay.states import BothStates, Measuring
@@ -326,7 +328,7 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
                 Reason.IN_ORDER_SLOWER, beside=BESIDE_SET,
                 gain=with_it.seconds - confirmed.seconds, without=confirmed.seconds,
                 with_it=with_it.seconds, noise=confirmed.band)
-    earned_now = tuple(replace(e, kept=e.spec in final) for e in measured.earned)
+    earned_now = _earned_in_order(measured.earned, check, final)
     if feedback.step is not None:
         feedback.step("timing the set the log in order chose against today")
     against, slower = against_today(pricer, final, frozenset(existing), earned_now)
@@ -334,6 +336,22 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
                     cost=pricer.totals(final).total),
             replace(measured, in_order=check, rejected=verdicts, earned=earned_now,
                     against_today=against, slower=slower))
+
+
+def _earned_in_order(earned: Sequence[Earned], check: InOrderCheck,
+                     final: frozenset[IndexSpec]) -> tuple[Earned, ...]:
+    """The drop-one records after the check's moves: an index it added earned its place by
+    its confirmation (the set before it, without it, against the set with it, in log
+    order), not by the sampled drop-one that had rejected it; one it dropped is no longer
+    kept."""
+    added = {m.spec: check.confirmation(m.spec) for m in check.taken if m.kind == ADD}
+    out = [replace(e, kept=e.spec in final) for e in earned if e.spec not in added]
+    for spec, p in added.items():
+        if p is not None:
+            [without] = p.moves
+            out.append(Earned(spec, Difference(without.seconds - p.seconds, 0.0, p.band,
+                                               p.seconds, without.seconds), (), True))
+    return tuple(out)
 
 
 def _in_order_note(spec: IndexSpec, measured: MeasuredDecision | None) -> str | None:

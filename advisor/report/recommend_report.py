@@ -558,9 +558,10 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         summary += f" Statistics: {index['stats_note']}."
     if index["prefix_note"]:
         summary += f" Note: {index['prefix_note']}."
-    if index.get("in_order_note"):
+    if index.get("in_order_note"):  # its measured saving is the one the note gives
         note = index["in_order_note"]
-        summary = f"{note[0].upper()}{note[1:]}. Timed sample by sample, it {summary}"
+        summary = (f"{note[0].upper()}{note[1:]}; write time {index['write_cost']:+,.3f} s "
+                   f"sample by sample; {_index_size(index)}.")
     if markdown:
         lines = [f"### Phase {index['phase']}: `{create}`", "", summary, ""]
     else:
