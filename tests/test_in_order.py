@@ -117,13 +117,8 @@ def test_a_lone_stall_is_cut_and_a_shift_of_every_statement_kept() -> None:
     assert abs(kept - mine - 0.003) < 1e-12
 
 
-def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
-                                                            monkeypatch) -> None:
-    """On a real database: the set, its twin and the moves replayed in log order. Dropping
-    item(b) turns 60 seeks into scans, far costlier than the set, and a covering item(b,
-    name) may measure no saving at all: with nothing to replay the check would be
-    skipped, so here every move is replayed, however costly."""
-    monkeypatch.setattr(in_order, "COSTLIER", float("inf"))
+def _shop(tmp_path: Path) -> tuple[Path, Path]:
+    """A log of 60 lookups by b, and a database of 20,000 items it reads."""
     database = tmp_path / "shop.db"
     connection = sqlite3.connect(database)
     connection.executescript("CREATE TABLE item (id INTEGER PRIMARY KEY, b INT, name TEXT);")
@@ -134,6 +129,17 @@ def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
     log = tmp_path / "shop.log"
     log.write_text("".join(f"SELECT name FROM item WHERE b = {k * 37 % 5000};\n"
                            for k in range(60)))
+    return log, database
+
+
+def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
+                                                            monkeypatch) -> None:
+    """On a real database: the set, its twin and the moves replayed in log order. Dropping
+    item(b) turns 60 seeks into scans, far costlier than the set, and a covering item(b,
+    name) may measure no saving at all: with nothing to replay the check would be
+    skipped, so here every move is replayed, however costly."""
+    monkeypatch.setattr(in_order, "COSTLIER", float("inf"))
+    log, database = _shop(tmp_path)
     document = command_json("recommend", str(log), "--db", str(database), "-q")
     check = document["measured"]["in_order"]
     assert check["skipped"] is None and check["passes"], check
@@ -141,11 +147,30 @@ def test_recommend_checks_the_set_in_log_order_and_says_so(tmp_path: Path,
     assert first["seconds"] > 0 and first["twin_seconds"] > 0
     drops = [m for m in first["moves"] if m["move"] == "drop"]
     assert drops and all(m["gain_seconds"] < 0 for m in drops)  # scans instead of seeks
-    assert document["format_version"] == 6
+    assert document["format_version"] == 7
+    assert document["measured"]["time_budget"] == {"seconds": 60.0, "skipped": []}
     none = command_json("recommend", str(log), "--db", str(database), "-q",
                         "--in-order-budget", "0")
     assert none["measured"]["in_order"]["passes"] == []
     assert "not asked for" in none["measured"]["in_order"]["skipped"]
+
+
+def test_with_no_time_left_the_check_is_skipped_and_the_set_still_verified(
+        tmp_path: Path, monkeypatch) -> None:
+    """A time budget spent before measuring begins: the first round and the verification
+    run (the set is what they decide, every index with its drop-one), the check in log
+    order does not, and the report says why."""
+    monkeypatch.setattr(in_order, "COSTLIER", float("inf"))
+    log, database = _shop(tmp_path)
+    document = command_json("recommend", str(log), "--db", str(database), "-q",
+                            "--time-budget", "0.001")
+    measured = document["measured"]
+    assert measured["time_budget"]["seconds"] == 0.001
+    assert measured["in_order"]["passes"] == []
+    assert "time budget" in measured["in_order"]["skipped"]
+    assert [r["round"] for r in measured["rounds"]] == [1]
+    assert document["indexes"]
+    assert all(index["measured_saving"] is not None for index in document["indexes"])
 
 
 def test_the_budget_is_wall_time_scaled_to_what_the_replays_took() -> None:

@@ -23,6 +23,7 @@ from advisor.advise.measured import (
     _rejection,
     _slowdowns,
     _slowed_reads,
+    decide,
     earn_places,
 )
 from advisor.advise.recommend import recommend
@@ -32,6 +33,7 @@ from advisor.candidates.generate import generate
 from advisor.costing.pricing import Pricer, estimated_pricer
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
+from advisor.model.time_budget import TimeBudget
 from advisor.replay.measure import replay_set
 from advisor.replay.noise import difference
 from advisor.replay.pricing import Comparison, MeasuredPricer
@@ -600,6 +602,63 @@ def _deciding(workload: Workload, database: Path
         pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
         yield pricer, _Decision(pricer, problem_of, first, Budget(), 0.01, "auto",
                                 lambda _text: None), first
+
+
+@pytest.mark.parametrize(("seconds", "rounds"), [(30.0, [1]), (0.0, [1, 2])])
+def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+        seconds: float, rounds: list[int]) -> None:
+    """The search wants another round each time; by the clock, the first round took 20 s
+    of a 30 s budget: the second, expected to take as long, is skipped and noted. With
+    no limit (0 s) the second runs (and the third, if the second's set improved)."""
+    _, database = items
+    a, b = parse_index("item(a)"), parse_index("item(b)")
+    now = [0.0]
+    wanted = iter([frozenset({a}), frozenset({b}), frozenset({a, b})])
+    with _deciding(workload, database) as (_pricer, deciding, first):
+        deciding.time_budget = TimeBudget(seconds, clock=lambda: now[0])
+
+        def search() -> Selection:
+            now[0] += 20.0
+            return replace(first, chosen=next(wanted))
+
+        monkeypatch.setattr(deciding, "search", search)
+        deciding.rounds(first)
+        assert [r.number for r in deciding.history if not r.together][:2] == rounds
+        assert bool(deciding.skipped) == (seconds > 0)
+        if seconds:
+            [skipped] = deciding.skipped
+            assert skipped.startswith("round 2 of the measured search: skipped")
+            assert "20 s of the 30 s time budget used" in skipped
+
+
+@pytest.mark.parametrize("seconds", [10.0, 0.0])
+def test_a_repair_the_time_budget_cannot_fit_is_not_tried_and_said(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+        seconds: float) -> None:
+    """A template is slower with the set than today; 11 s of a 10 s budget are used by
+    then: no repair is looked for, and the decision says it skipped one. With no limit
+    (0 s) the repair is looked for."""
+    _, database = items
+    tried: list[str] = []
+
+    def repaired(_self: _Decision, _final: Selection, _today: object,
+                 slowed: list[str]) -> None:
+        tried.extend(slowed)
+
+    monkeypatch.setattr(_Decision, "slowed", lambda _self, _chosen, _today: ["q"])
+    monkeypatch.setattr(_Decision, "repaired", repaired)
+    now = [0.0]
+    budget = TimeBudget(seconds, clock=lambda: now[0])
+    now[0] = 11.0
+    with _deciding(workload, database) as (pricer, deciding, first):
+        _, decision = decide(pricer, deciding.problem_of, first, Budget(), 0.01, "auto",
+                             "items.db", time_budget=budget)
+    assert tried == ([] if seconds else ["q"])
+    assert decision.time_budget == seconds
+    repairs = [s for s in decision.skipped
+               if s.startswith("a repair of 1 template(s) slower with the set than today")]
+    assert len(repairs) == (1 if seconds else 0) and bool(decision.skipped) == bool(seconds)
 
 
 def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path) -> None:

@@ -77,6 +77,7 @@ from advisor.model.feedback import QUIET, Feedback
 from advisor.model.frozen import freeze_mappings
 from advisor.model.indexes import IndexSpec
 from advisor.model.reasons import Decision, Reason
+from advisor.model.time_budget import NO_LIMIT, TimeBudget
 from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
@@ -113,6 +114,8 @@ class MeasureOn:
     logs: tuple[str, ...] = ()
     log_format: str | None = None
     in_order_seconds: float = 0.0
+    # Wall seconds the command aims to finish in (the refining steps yield to it).
+    time_budget: TimeBudget = NO_LIMIT
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ class MeasuredDecision:
     search_seconds: float  # of which the searches on measured prices
     states: tuple[str, ...] = (AS_FOUND,)  # measured in (both: each template's worse)
     in_order: InOrderCheck | None = None  # the log replayed in order (advisor.advise.in_order)
+    time_budget: float = 0.0  # wall seconds the command aimed to finish in (0: no limit)
+    skipped: tuple[str, ...] = ()  # refining steps the time budget left out, and why
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "rejected")
@@ -187,22 +192,33 @@ class MeasuredDecision:
 
 def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
            first: Selection, budget: Budget, tolerance: float, algorithm: str,
-           database: str, feedback: Feedback = QUIET, today: frozenset[IndexSpec] = frozenset()
-           ) -> tuple[Selection, MeasuredDecision]:
+           database: str, feedback: Feedback = QUIET, today: frozenset[IndexSpec] = frozenset(),
+           time_budget: TimeBudget = NO_LIMIT) -> tuple[Selection, MeasuredDecision]:
     """The measured selection, starting from ``first`` (the search on the estimate);
     ``problem_of(pricer)`` is the search problem priced by ``pricer``. ``today``: the
     database's own indexes that compete as candidates (--allow-drops): the set is timed
-    against the database as it is, those in place, not against none of them."""
+    against the database as it is, those in place, not against none of them.
+    ``time_budget``: the steps that refine the set (another round, a repair) run only
+    where what is left of it fits them, by what the steps like them took so far."""
     started = time.perf_counter()
     deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
-                         feedback.step or (lambda _text: None))
+                         feedback.step or (lambda _text: None), time_budget)
     deciding.say("measuring every template today")
     pricer.measure(list(dict.fromkeys([frozenset(), today])))
     final, earned, rejected = deciding.verified(deciding.rounds(first))
     deciding.say("timing the set against today")
+    timing = time_budget.clock()
     against = pricer.compare(final.chosen, [today], settled=SETTLED)[0]
+    # A repair is found on the templates it serves, verified again and timed against
+    # today: about what the verification and the timing against today took.
+    repairing = deciding.verify_seconds + 2 * (time_budget.clock() - timing)
     for _ in range(REPAIR_ROUNDS):
-        repaired = deciding.repaired(final, against)
+        slowed = deciding.slowed(final.chosen, against)
+        if not slowed or not deciding.fits(
+                f"a repair of {len(slowed)} template(s) slower with the set than today",
+                repairing, "as long as verifying the set and timing it against today"):
+            break
+        repaired = deciding.repaired(final, against, slowed)
         if repaired is None:
             break
         # Verified again (the repair may leave another index idle), and timed again;
@@ -220,7 +236,9 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         tuple(sorted(first.chosen)),
         pricer.totals(first.chosen).total, _against(against), earned,
         _slowdowns(pricer, against, final.chosen, earned), rejected, pricer.counters(),
-        time.perf_counter() - started, deciding.search_seconds, pricer.states)
+        time.perf_counter() - started, deciding.search_seconds, pricer.states,
+        time_budget=time_budget.seconds if time_budget.limited else 0.0,
+        skipped=tuple(deciding.skipped))
     return final, decision
 
 
@@ -240,7 +258,7 @@ class _Decision:
 
     def __init__(self, pricer: Measuring, problem_of: Callable[[Measuring], Problem],
                  first: Selection, budget: Budget, tolerance: float, algorithm: str,
-                 say: Callable[[str], None]) -> None:
+                 say: Callable[[str], None], time_budget: TimeBudget = NO_LIMIT) -> None:
         self.pricer = pricer
         self.problem_of = problem_of
         self.first = first
@@ -253,6 +271,10 @@ class _Decision:
         self.tried: set[IndexSpec] = set(first.chosen | first.optimum)
         self.banned: dict[IndexSpec, Decision] = {}
         self.search_seconds = 0.0
+        self.time_budget = time_budget
+        self.skipped: list[str] = []  # refining steps the time budget left out, and why
+        self.round_seconds = 0.0  # what the last round took: the next one's expected time
+        self.verify_seconds = 0.0  # what the last verification took
         self.everyone = problem_of(pricer).candidates
         self._helpful = self._helpful_left_out()
 
@@ -304,9 +326,14 @@ class _Decision:
         """Measure what the search wants and search again, round after round (step 2)."""
         start = len(self.history) + 1
         for number in range(start, start + MAX_ROUNDS):
+            if number > start and not self.fits(f"round {number} of the measured search",
+                                                self.round_seconds, "as long as the one before"):
+                break
+            began = self.time_budget.clock()  # the budget's clock times what it governs
             self.say(f"measured search, round {number}: {len(selection.chosen)} indexes")
             self.measure_round(selection, number)
             following = self.search()
+            self.round_seconds = self.time_budget.clock() - began
             if following.chosen == selection.chosen:  # the measurements agree
                 self.selections[-1] = following
                 break
@@ -429,20 +456,37 @@ class _Decision:
         return [(move, tuple(templates_on(pricer, candidate)))
                 for _, _, move, candidate in sorted(options)[:REPAIRS]]
 
-    def repaired(self, final: Selection, today: Comparison) -> Selection | None:
+    def fits(self, step: str, expected: float, basis: str) -> bool:
+        """Whether a refining ``step``, expected to take ``expected`` seconds (``basis``
+        says why), fits in what is left of the time budget; if not, it is noted as
+        skipped."""
+        if self.time_budget.fits(expected):
+            return True
+        self.skipped.append(f"{step}: skipped, {self.time_budget.describe()} and it would "
+                            f"take about {expected:.0f} s ({basis})")
+        return False
+
+    def slowed(self, chosen: frozenset[IndexSpec], today: Comparison) -> list[str]:
+        """The reads ``today`` (the set against today) times slower with ``chosen`` beyond
+        noise, those losing most first; then those whose known runs are SLOWER times
+        today's, for the timing may miss one: what a repair looks at."""
+        slowed = _slowed_reads(self.pricer, today)
+        return slowed + [t for t in _costliest(self.pricer, chosen, SURPRISES, slower=SLOWER)
+                         if t not in slowed]
+
+    def repaired(self, final: Selection, today: Comparison,
+                 slowed: Sequence[str] | None = None) -> Selection | None:
         """The set with one more candidate that repairs a read timed slower with it than
-        today, beyond noise (step 4), or None. For the SURPRISES such reads that lose
-        most (then those whose known runs are SLOWER times today's), the
-        ``_repairing`` moves are measured; the move measured cheapest
-        overall, under which the read is no longer SLOWER times today's cost, is timed
-        together with the set and taken when it saves more than noise. The rounds'
-        repairs look only at the costliest slowed reads of the sets they measure: on
-        TPC-H, Q6 (0.4 s of the workload) came out 1.3x slower after ANALYZE through
-        the set's lineitem(l_shipdate)."""
+        today, beyond noise (step 4), or None. For the SURPRISES ``slowed`` reads
+        (default: ``self.slowed``) that lose most, the ``_repairing`` moves are
+        measured; the move measured cheapest overall, under which the read is no longer
+        SLOWER times today's cost, is timed together with the set and taken when it
+        saves more than noise. The rounds' repairs look only at the costliest slowed
+        reads of the sets they measure: on TPC-H, Q6 (0.4 s of the workload) came out
+        1.3x slower after ANALYZE through the set's lineitem(l_shipdate)."""
         pricer, chosen = self.pricer, final.chosen
-        slowed = _slowed_reads(pricer, today)
-        slowed += [t for t in _costliest(pricer, chosen, SURPRISES, slower=SLOWER)
-                   if t not in slowed]  # by their known runs, should the timing miss one
+        if slowed is None:
+            slowed = self.slowed(chosen, today)
         if not slowed:
             return None
         self.say(f"looking for repairs of {len(slowed)} slower template(s)")
@@ -511,7 +555,9 @@ class _Decision:
                                               if not stale})
             if timing:
                 self.say(f"timing each of {timing} indexes against the set without it")
+            began = self.time_budget.clock()
             kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing)
+            self.verify_seconds = self.time_budget.clock() - began
             standing = None  # a search again makes another set
             dropped += [e for e in earned if not e.kept]
             if not rejected:
@@ -521,6 +567,10 @@ class _Decision:
             selection = _without(selection, kept, self.banned, self.pricer)
             if not over_budget or attempt == MAX_ROUNDS:
                 break  # what was kept stands, verified
+            if not self.fits("a search again without the indexes that did not earn their place",
+                             self.round_seconds + self.verify_seconds,
+                             "as long as a round and a verification"):
+                break
             again = self.search()
             if again.chosen <= kept:
                 break  # nothing new to try

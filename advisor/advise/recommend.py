@@ -213,7 +213,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                                                   stack)
             selection, measured = decide(measuring, problem_of, selection, budget, tolerance,
                                          algorithm, measure_on.described, feedback,
-                                         frozenset(existing))
+                                         frozenset(existing), measure_on.time_budget)
             selection, measured = _checked_in_order(workload, measuring, selection, measured,
                                                     measure_on, budget, bytes_of, existing,
                                                     feedback)
@@ -313,8 +313,14 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
     adds = [spec for gain, spec in sorted((-saving(s), s) for s in outside) if gain < 0]
     earned = {e.spec: e.gain for e in measured.earned if e.kept}
     drops = sorted(chosen, key=lambda spec: (earned.get(spec, 0.0), spec))
+    # What is left of the time budget may be less than the check's own.
+    time_budget = measure_on.time_budget
+    seconds = min(measure_on.in_order_seconds, max(time_budget.left(), 0.0))
     final, check = check_in_order(chosen, adds, drops, lambda c: pricer.totals(c).total, replay,
-                                  fits, measure_on.in_order_seconds)
+                                  fits, seconds)
+    if check.skipped and seconds < measure_on.in_order_seconds:
+        check = replace(check, skipped=f"{check.skipped} (what was left of the time budget: "
+                                       f"{time_budget.describe()})")
     if final == chosen:
         return selection, replace(measured, in_order=check)
     rejected = {spec: reason for spec, reason in selection.rejected.items() if spec not in final}
@@ -375,6 +381,8 @@ def _no_in_order(measure_on: MeasureOn, existing: Mapping[IndexSpec, object]) ->
         return "the log came on standard input and cannot be read again"
     if existing:
         return "not with --allow-drops: the copies would need today's indexes dropped"
+    if measure_on.time_budget.left() <= 0:
+        return f"no time left: {measure_on.time_budget.describe()}"
     return None
 
 

@@ -35,6 +35,7 @@ from advisor.cli.options import (
     template_option,
     top_option,
 )
+from advisor.model.time_budget import TIME_BUDGET_SECONDS
 from advisor.report.common import emit
 
 __all__ = ["main"]
@@ -132,6 +133,13 @@ def explain(**options: Any) -> None:
               help="Measured: check the set by replaying the log in order beside the set "
                    "with one index added or dropped, taking a move that runs the log faster "
                    "beyond noise, twice; the check may take this many seconds; 0: no check.")
+@click.option("--time-budget", "time_budget_seconds", type=Number(0, 86400),
+              default=TIME_BUDGET_SECONDS, show_default=True, metavar="SECONDS",
+              help="Measured: aim to finish in this many seconds. Past them no further round "
+                   "of the measured search starts, and a repair of a slowed template or the "
+                   "check in log order runs only if it fits in what is left, by what such "
+                   "steps took so far; the report lists what was skipped. Every index still "
+                   "earns its place. 0: no limit.")
 @measurement_options
 @synth_scale_option
 def recommend(**options: Any) -> None:

@@ -28,7 +28,8 @@ from advisor.review.requests import Recommended
 # 5: with --allow-drops, today has the database's own indexes ("existing_weighed");
 #    kept existing indexes a recommended one may make redundant ("redundant_existing").
 # 6: the check in log order ("measured.in_order"); the reason code "in-order-slower".
-FORMAT_VERSION = 6
+# 7: the time budget and the refining steps it left out ("measured.time_budget").
+FORMAT_VERSION = 7
 SECONDS = "seconds"
 ROW_STEPS = "row steps"
 IN_RECOMMENDATION = "it is (a prefix of) a recommended index"
@@ -226,6 +227,7 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "seconds": round(m.seconds, 3),
         "search_seconds": round(m.search_seconds, 3),
         "in_order": None if m.in_order is None else _in_order(m.in_order),
+        "time_budget": {"seconds": m.time_budget or None, "skipped": list(m.skipped)},
     }
 
 
@@ -345,7 +347,16 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
                f"cache{memo}.")
     if measured is not None:
         out.append(_measuring_text(measured))
+        out += _time_budget_lines(measured["time_budget"])
     return "\n".join(out)
+
+
+def _time_budget_lines(time_budget: dict[str, Any]) -> list[str]:
+    """The time budget, and each refining step it left out (none: nothing)."""
+    if not time_budget["skipped"]:
+        return []
+    return [f"Time budget ({time_budget['seconds']:g} s, --time-budget): "
+            + "; ".join(time_budget["skipped"]) + "."]
 
 
 def _indexes(count: int, verb: str = "") -> str:

@@ -29,6 +29,7 @@ from advisor.digest.digest import Digest, statement_digest
 from advisor.model.errors import InputError, OptionError, ProfileError
 from advisor.model.feedback import QUIET, Feedback
 from advisor.model.files import check_named
+from advisor.model.time_budget import TIME_BUDGET_SECONDS, TimeBudget
 from advisor.replay.measure import (
     STATISTICS_OPTIONS,
     Measurement,
@@ -115,6 +116,7 @@ class RecommendRequest:
     measuring: Measuring = Measuring()
     scale: float = 1.0  # without a database: the profile's scale
     in_order_seconds: float = IN_ORDER_SECONDS  # measured: the check in log order's budget
+    time_budget_seconds: float = TIME_BUDGET_SECONDS  # measured: wall seconds to aim for
 
     def __post_init__(self) -> None:
         if self.validate and self.estimate_only:
@@ -132,6 +134,7 @@ class Recommended:
 
 
 def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Recommended:
+    time_budget = TimeBudget(request.time_budget_seconds)  # counted from here, end to end
     if request.against_file:  # before the logs are read, as the other named files are
         check_named(request.against_file, "file of indexes")
     workload = read_workload(request.inputs, feedback, assume_analyze=request.assume_analyze,
@@ -139,7 +142,7 @@ def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Reco
     workload.require_analysed()
     measure_on, unmeasurable = None, None
     if not request.estimate_only:
-        measure_on, unmeasurable = _measure_on(request, feedback)
+        measure_on, unmeasurable = _measure_on(request, feedback, time_budget)
     workload = _sampled(workload, measure_on.database if measure_on else request.inputs.db,
                         feedback)
     against = (load_index_list(request.against_file, workload.catalog)
@@ -157,8 +160,8 @@ def run_recommend(request: RecommendRequest, feedback: Feedback = QUIET) -> Reco
     return Recommended(result, workload, analyze, request.estimate_only, unmeasurable)
 
 
-def _measure_on(request: RecommendRequest,
-                feedback: Feedback) -> tuple[MeasureOn | None, str | None]:
+def _measure_on(request: RecommendRequest, feedback: Feedback,
+                time_budget: TimeBudget) -> tuple[MeasureOn | None, str | None]:
     """The database to measure the recommendation on, or why there is none: no --db
     and nothing to synthesise one from, or a profile that gives statistics but cannot
     be synthesised. With --validate, none is an error."""
@@ -174,7 +177,7 @@ def _measure_on(request: RecommendRequest,
     measuring = request.measuring
     return MeasureOn(found[0], found[1], measuring.repetitions,
                      measuring.statement_timeout, request.inputs.logs,
-                     request.inputs.log_format, request.in_order_seconds), None
+                     request.inputs.log_format, request.in_order_seconds, time_budget), None
 
 
 # --- replay and compare ------------------------------------------------------------
