@@ -43,7 +43,8 @@ TABLE_KEYS = ("rows", "parent", "key", "per_parent", "relative_to", "columns", "
 DISTRIBUTION_KEYS = ("distribution", "mean", "total", "min", "max", "skew")
 COLUMN_KEYS = ("distinct", "null_fraction", "values", "skew", "width")
 GRAPH_KEYS = ("target", "within", "depth", "max_fan_out")
-GROUP_KEYS = ("name", "table", "rows", "per_parent", "columns", "app")
+GROUP_KEYS = ("name", "table", "rows", "per_parent", "columns", "tables", "app")
+GROUP_TABLE_KEYS = ("columns",)
 
 _INTEGER_TEXT = re.compile(r"-?\d+\Z")
 
@@ -312,8 +313,20 @@ def _parse_group(reader: _Reader, index: int, value: dict[str, Any]) -> Group:
             for child, dist in sizes.items()
         }),
         columns=_parse_columns(reader, value.get("columns"), f"{where}.columns"),
+        tables=MappingProxyType({
+            table: _parse_group_table(reader, spec, f"{where}.tables.{table}")
+            for table, spec in reader.table(value.get("tables"), f"{where}.tables").items()
+        }),
         app=_freeze(reader.table(value.get("app"), f"{where}.app")),
     )
+
+
+def _parse_group_table(reader: _Reader, value: Any, where: str) -> Mapping[str, ColumnHint]:
+    """A group's entry for a table below its own: column hints only (checked for being
+    below it once every table is read)."""
+    spec = reader.table(value, where)
+    reader.keys(spec, where, GROUP_TABLE_KEYS)
+    return _parse_columns(reader, spec.get("columns"), f"{where}.columns")
 
 
 def _check_references(reader: _Reader, profile: Profile) -> None:
@@ -371,10 +384,29 @@ def _check_group(reader: _Reader, profile: Profile, group: Group, duplicate: boo
         if child not in profile.tables or profile.tables[child].parent != group.table:
             raise reader.fail(f"{where}.per_parent.{child}: {child!r} must be a table whose "
                               f"parent is {group.table!r}")
+    for table in group.tables:
+        _check_below(reader, profile, group, table)
     grouped = sum(g.rows for g in profile.groups_of(group.table))
     if spec.rows is not None and grouped > spec.rows:
         raise reader.fail(f"[tables.{group.table}].rows is {spec.rows} but its groups hold "
                           f"{grouped}; raise rows or drop it")
+
+
+def _check_below(reader: _Reader, profile: Profile, group: Group, table: str) -> None:
+    """A group's ``tables`` entry must name a table below the group's, following ``parent``."""
+    where = f"[[groups]] {group.name!r}.tables.{table}"
+    if table not in profile.tables:
+        raise reader.fail(f"{where}: {table!r} has no [tables.{table}] entry; add one or fix "
+                          "the name")
+    if table == group.table:
+        raise reader.fail(f"{where}: {table!r} is the group's own table; give its hints in "
+                          f"[[groups]] {group.name!r}.columns")
+    parent = profile.tables[table].parent
+    while parent is not None and parent != group.table:
+        parent = profile.tables[parent].parent
+    if parent is None:
+        raise reader.fail(f"{where}: {table!r} must be a table below {group.table!r} (its "
+                          f"parent, or its parent's parent and so on, is {group.table!r})")
 
 
 def _kind(value: Any) -> str:

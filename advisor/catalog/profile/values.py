@@ -216,14 +216,26 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class Group:
-    """A slice of a root table's rows that differ from the rest in sizes or values."""
+    """A slice of a root table's rows that differ from the rest in sizes or values.
+
+    ``columns`` are hints for the rows of ``table`` itself; ``tables`` maps a
+    table below it (a child, a grandchild...) to hints for the rows under the
+    group's rows (the jobs of the focus workflow).
+    """
 
     name: str
     table: str
     rows: int
     per_parent: Mapping[str, Distribution] = field(default_factory=_empty)
     columns: Mapping[str, ColumnHint] = field(default_factory=_empty)
+    tables: Mapping[str, Mapping[str, ColumnHint]] = field(default_factory=_empty)
     app: Mapping[str, Any] = field(default_factory=_empty)
+
+    def hints(self, table: str) -> Mapping[str, ColumnHint]:
+        """The group's column hints for rows of ``table`` under its rows (none: empty)."""
+        if table == self.table:
+            return self.columns
+        return self.tables.get(table) or _empty()
 
 
 @dataclass(frozen=True)
@@ -298,9 +310,10 @@ class Profile:
         return spec.per_parent if spec else None
 
     def column_hint(self, table: str, column: str, group: Group | None = None) -> ColumnHint | None:
-        """The hint for one column; a group's own hint wins for rows of the group's table."""
-        if group is not None and group.table == table and column in group.columns:
-            return group.columns[column]
+        """The hint for one column; a group's hint wins for rows under the group's rows
+        (its table's, and those of the tables below it that it gives hints for)."""
+        if group is not None and column in group.hints(table):
+            return group.hints(table)[column]
         spec = self.tables.get(table)
         return spec.columns.get(column) if spec else None
 

@@ -92,8 +92,8 @@ def _check_names(catalog: Catalog, profile: Profile) -> None:
             if spec.graph.within:
                 checks.append((f"[tables.{name}].graph.within", spec.graph.within))
         for group in profile.groups:
-            if group.table == name:
-                checks += [(f"[[groups]] {group.name!r}.columns.{c}", c) for c in group.columns]
+            key = "columns" if group.table == name else f"tables.{name}.columns"
+            checks += [(f"[[groups]] {group.name!r}.{key}.{c}", c) for c in group.hints(name)]
         _check_columns(where, table, checks)
 
 

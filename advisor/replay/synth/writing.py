@@ -291,7 +291,7 @@ def _omitted(column: Column, shape: Shape, defaults: dict[str, str | None],
     if name in shape.unique_columns:
         return False
     hinted = any(profile.column_hint(shape.profile_name, column.name, g) is not None
-                 for g in (None, *profile.groups_of(shape.profile_name)))
+                 for g in (None, *profile.groups))
     default = defaults[name]
     return (not hinted and default is not None
             and _CONSTANT_DEFAULT.fullmatch(default) is not None)
