@@ -114,16 +114,20 @@ def test_samples_keep_the_statement_as_run(variant: tuple[str, str, Path]) -> No
     """Formats that can hold any statement give it back byte for byte (replay needs it)."""
     _, log_format, path = variant
     digest = digest_files([path], log_format=log_format)
-    samples = [s for stats in digest.templates.values() for s in stats.samples]
+    # Every distinct statement kept (the samples are drawn from them by weight).
+    samples = [k.sample for stats in digest.templates.values()
+               for k in (*stats.kept, *(k for shape in stats.shapes.values() for k in shape.kept))]
     awkward = [s for s in samples if "ü" in s.sql]
     assert len(awkward) == 1
     if log_format in ("trace", "jsonl", "sqlx", "sqlx-json"):
         original = {e.sql for e in WORKLOAD}
         assert {s.sql for s in samples} <= original
         assert AWKWARD_TEXT in awkward[0].sql
-    if log_format == "jsonl":
-        assert [s.params for s in digest.templates[canonicalize("BEGIN IMMEDIATE").id].samples
-                ] == [e.params for e in WORKLOAD if e.sql == "BEGIN IMMEDIATE"]
+    if log_format == "jsonl":  # the same text with other parameters: another statement
+        begin = digest.templates[canonicalize("BEGIN IMMEDIATE").id]
+        logged = sorted(repr(e.params) for e in WORKLOAD if e.sql == "BEGIN IMMEDIATE")
+        assert sorted(repr(k.sample.params) for k in begin.kept) == logged
+        assert sorted(repr(s.params) for s in begin.samples) == logged
 
 
 def test_sample_lines_point_at_the_statement(variant: tuple[str, str, Path]) -> None:
@@ -226,9 +230,11 @@ def test_several_files_digest_as_one(tmp_path: Path) -> None:
     assert together.statements == whole.statements == len(WORKLOAD)
     assert together.timed == len(WORKLOAD)
     assert abs(together.total_ns - whole.total_ns) <= len(WORKLOAD)
-    # The first file's samples come first: samples keep the earliest executions.
-    begin = together.templates[canonicalize("COMMIT").id]
-    assert [s.source for s in begin.samples] == [str(paths[0]), str(paths[0]), str(paths[2])]
+    # A statement is kept once with every file's runs, at its first run: the first file's.
+    commit = together.templates[canonicalize("COMMIT").id]
+    assert sum(k.count for k in commit.kept) == commit.count
+    assert str(paths[0]) in {k.sample.source for k in commit.kept}
+    assert {s.source for s in commit.samples} <= {str(p) for p in paths}
 
 
 # --- what the sqlx renderer writes is what sqlx writes ------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 from logs import digest_files
 
 from advisor.digest.digest import SAMPLES_PER_TEMPLATE
+from advisor.digest.samples import KEPT
 
 
 def _digest(tmp_path: Path, lines: list[str]):
@@ -59,8 +60,32 @@ def test_a_short_list_in_a_long_statement_is_a_size_of_its_own(tmp_path: Path) -
     assert sorted(s.sql.count(",") for s in stats.samples) == [1, 1, 3]
 
 
-def test_a_template_of_one_size_keeps_its_first_statements(tmp_path: Path) -> None:
-    lines = [f"SELECT * FROM job WHERE id = {i}" for i in range(50)]
-    lines += [f"INSERT INTO job(id) VALUES ({1000 + i})" for i in range(50)]
-    for stats in _digest(tmp_path, lines).templates.values():
-        assert [s.line for s in stats.samples] == [stats.samples[0].line + k for k in range(3)]
+def test_samples_run_as_the_log_ran_not_as_it_began(tmp_path: Path) -> None:
+    """Torc's completion check: its first statements asked about two small workflows,
+    then 81% of its runs asked about the focus workflow. Kept by weight, most samples
+    ask about the focus workflow; the first three asked about it in none."""
+    check = "SELECT 1 AS found FROM job WHERE workflow_id = {} AND status <> 4 LIMIT 1"
+    lines = [check.format(36 + k % 2) for k in range(40)]
+    lines += [check.format(40 if k % 10 < 8 else 38 + k % 2) for k in range(400)]
+    [stats] = _digest(tmp_path, lines).templates.values()
+    focus = [s for s in stats.samples if "workflow_id = 40 " in s.sql]
+    assert len(stats.samples) == SAMPLES_PER_TEMPLATE and len(focus) >= 2
+    assert not any("workflow_id = 40 " in line for line in lines[:SAMPLES_PER_TEMPLATE])
+    # Every distinct statement is kept with how often it ran, and where it first ran.
+    runs = {k.sample.sql: (k.count, k.sample.line) for k in stats.kept}
+    assert runs[check.format(40)] == (320, 41)
+    assert sum(count for count, _ in runs.values()) == stats.count == 440
+
+
+def test_of_many_distinct_statements_a_fixed_number_is_kept_and_the_same_each_time(
+        tmp_path: Path) -> None:
+    """Each statement distinct: KEPT of them, chosen by a key that is the same in every
+    run and process, so the samples are too."""
+    lines = [f"SELECT * FROM job WHERE id = {i}" for i in range(500)]
+    first = _digest(tmp_path, lines)
+    [stats] = first.templates.values()
+    assert len(stats.kept) == KEPT and all(k.count == 1 for k in stats.kept)
+    assert [k.key for k in stats.kept] == sorted(k.key for k in stats.kept)
+    assert max(s.line for s in stats.samples) > SAMPLES_PER_TEMPLATE  # not the first ones
+    [again] = _digest(tmp_path, lines).templates.values()
+    assert again.samples == stats.samples and again.kept == stats.kept

@@ -1,9 +1,11 @@
 """Digest: a log becomes its templates, with counts, times, rows and samples.
 
 Memory grows with the number of templates, never with the number of lines:
-per template it keeps counters, a fixed-precision duration histogram and the
-first few samples (of a template whose statements differ in size, the first
-few of each size, and how many ran: see ``pick_across_sizes``). Digests merge:
+per template it keeps counters, a fixed-precision duration histogram and a
+fair share of its statements to replay (``advisor.digest.samples``: distinct
+statements with how often each ran, the same however the log is cut; of a
+template whose statements differ in size, per size, and how many ran: see
+``pick_across_sizes``). Digests merge:
 the digest of a log equals the merge of the digests of its consecutive parts,
 which is how a large file is read on several cores (one byte range each) and
 how shards can be digested apart.
@@ -34,6 +36,7 @@ from advisor.digest.fingerprint import (
     precise_key,
 )
 from advisor.digest.histogram import bucket_of, merge_into, quantile
+from advisor.digest.samples import Kept, KeptStatements, Sample, by_weight
 from advisor.digest.workers import run_in_workers, usable_cores, worker_count
 from advisor.ingest import (
     FORMATS,
@@ -73,26 +76,17 @@ KEY_CACHE_LIMIT = 200_000  # keys kept beyond one per template (see _Reader._loo
 Progress = Callable[[int], None]
 
 
-@dataclass(frozen=True)
-class Sample:
-    """One statement as logged, with its literal values (replay needs them)."""
-
-    sql: str
-    source: str
-    line: int
-    params: Any = None
-
-
 # --- the digest, as later stages see it: read-only -----------------------------
 
 
 @dataclass(frozen=True)
 class Shape:
     """The statements of one size of a template that varies in size: how many ran,
-    and the first few."""
+    samples drawn by weight from the distinct ones kept, and those."""
 
     count: int
     samples: tuple[Sample, ...]
+    kept: tuple[Kept, ...] = ()
 
 
 def size_bucket(size: int) -> int:
@@ -161,6 +155,9 @@ class TemplateStats:
     samples: tuple[Sample, ...]
     # Of a template that varies in size (Template.varies_in_size): size bucket -> Shape.
     shapes: Mapping[int, Shape] = field(default_factory=dict)
+    # The distinct statements the samples were drawn from, with how often each ran
+    # (of a template that varies in size: its shapes keep them).
+    kept: tuple[Kept, ...] = ()
 
     @property
     def mean_ns(self) -> float | None:
@@ -256,7 +253,7 @@ class _TemplateCounts:
     """A TemplateStats as it accumulates: the reading loop adds to its slots in place."""
 
     __slots__ = (
-        "buckets", "count", "max_ns", "rows_counted", "rows_total", "samples", "shapes",
+        "buckets", "count", "kept", "max_ns", "rows_counted", "rows_total", "shapes",
         "template", "timed", "total_ns",
     )
 
@@ -269,7 +266,7 @@ class _TemplateCounts:
         self.buckets: dict[int, int] = {}
         self.rows_total = 0
         self.rows_counted = 0
-        self.samples: list[Sample] = []
+        self.kept = KeptStatements()
         # Size bucket -> its counts, for a template whose statements vary in size.
         self.shapes: dict[int, _ShapeCounts] | None = (
             {} if template.varies_in_size else None)
@@ -298,32 +295,34 @@ class _TemplateCounts:
             for bucket, theirs in other.shapes.items():
                 shape = self.shapes.setdefault(bucket, _ShapeCounts())
                 shape.count += theirs.count
-                shape.samples.extend(theirs.samples[:SAMPLES_PER_TEMPLATE - len(shape.samples)])
+                shape.kept.merge(theirs.kept)
             return
-        room = SAMPLES_PER_TEMPLATE - len(self.samples)
-        if room > 0:
-            self.samples.extend(other.samples[:room])
+        self.kept.merge(other.kept)
 
     def freeze(self) -> TemplateStats:
-        shapes = {bucket: Shape(shape.count, tuple(shape.samples))
-                  for bucket, shape in sorted((self.shapes or {}).items())}
+        shapes = {}
+        for bucket, shape in sorted((self.shapes or {}).items()):
+            kept = shape.kept.entries()
+            shapes[bucket] = Shape(shape.count, tuple(by_weight(kept, SAMPLES_PER_TEMPLATE)),
+                                   kept)
+        kept = self.kept.entries()
         samples = (pick_across_sizes(shapes, SAMPLES_PER_TEMPLATE) if shapes
-                   else self.samples)
+                   else by_weight(kept, SAMPLES_PER_TEMPLATE))
         return TemplateStats(
             template=self.template, count=self.count, timed=self.timed,
             total_ns=self.total_ns, max_ns=self.max_ns, buckets=frozen_mapping(self.buckets),
             rows_total=self.rows_total, rows_counted=self.rows_counted,
-            samples=tuple(samples), shapes=frozen_mapping(shapes))
+            samples=tuple(samples), shapes=frozen_mapping(shapes), kept=kept)
 
 
 class _ShapeCounts:
     """A Shape as it accumulates."""
 
-    __slots__ = ("count", "samples")
+    __slots__ = ("count", "kept")
 
     def __init__(self) -> None:
         self.count = 0
-        self.samples: list[Sample] = []
+        self.kept = KeptStatements()
 
 
 @dataclass
@@ -375,14 +374,10 @@ class _Accumulator:
         """Renumber one source's lines by ``offset`` (a part read from mid-file)."""
         if offset == 0:
             return
-        def moved(samples: list[Sample]) -> list[Sample]:
-            return [Sample(s.sql, s.source, s.line + offset, s.params)
-                    if s.source == source else s for s in samples]
-
         for stats in self.templates.values():
-            stats.samples = moved(stats.samples)
+            stats.kept.moved(source, offset)
             for shape in (stats.shapes or {}).values():
-                shape.samples = moved(shape.samples)
+                shape.kept.moved(source, offset)
         for tally in self.problems.values():
             tally.refs = [(name, line + offset if name == source else line)
                           for name, line in tally.refs]
@@ -480,10 +475,9 @@ class _Reader:
                 last_ts = ts
                 if first_ts is None:
                     first_ts = ts
-            kept = (stats.samples if stats.shapes is None
-                    else stats.counted_shape(statement_size(sql)).samples)
-            if len(kept) < SAMPLES_PER_TEMPLATE:
-                kept.append(Sample(decode(sql), source, number, parsed[4]))
+            kept = (stats.kept if stats.shapes is None
+                    else stats.counted_shape(statement_size(sql)).kept)
+            kept.add(sql, parsed[4], source, number, decode)
         digest.first_ts = first_ts
         digest.last_ts = last_ts
 
@@ -589,7 +583,7 @@ def statement_digest(sql: str, source: str = "--sql") -> Digest:
     digest = _Accumulator()
     stats = digest.templates[template.id] = _TemplateCounts(template)
     stats.count = 1
-    stats.samples.append(Sample(sql, source, 1))
+    stats.kept.add(sql, None, source, 1, str)
     digest.sources[source] = SourceSummary(source, "sql", 1)
     return digest.freeze()
 
