@@ -315,7 +315,7 @@ def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selectio
     drops = sorted(chosen, key=lambda spec: (earned.get(spec, 0.0), spec))
     # What is left of the time budget may be less than the check's own.
     time_budget = measure_on.time_budget
-    seconds = min(measure_on.in_order_seconds, max(time_budget.left(), 0.0))
+    seconds = round(min(measure_on.in_order_seconds, max(time_budget.left(), 0.0)), 1)
     final, check = check_in_order(chosen, adds, drops, lambda c: pricer.totals(c).total, replay,
                                   fits, seconds)
     if check.skipped and seconds < measure_on.in_order_seconds:
