@@ -26,6 +26,7 @@ from advisor.model.reasons import Decision, Reason
 
 COVERING_MAX_COLUMNS = 6
 JOIN_COVERING_EXTRA = 1  # a join seek's covering variant adds at most this many columns
+RANGE_COVERING_EXTRA = 2  # a range's covering variant adds at most this many columns
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,9 @@ def access_candidates(access: TableAccess, statistics: Statistics,
         # an aggregated value): each match then skips its row fetch. Wider ones, on a
         # fact table joined for many of its columns, multiplied the candidates (TPC-H:
         # 71 -> 104 uncapped, 85 with two columns, 74 with one) and recommend's time.
-        if shape in ("equality", "order", "group", "join"):
-            covering = _covering(spec, access, rowid,
-                                 JOIN_COVERING_EXTRA if shape == "join" else None)
+        if shape in ("equality", "order", "group", "join", "range"):
+            covering = _covering(spec, access, rowid, {"join": JOIN_COVERING_EXTRA,
+                                                       "range": RANGE_COVERING_EXTRA}.get(shape))
             if covering is not None:
                 add(list(covering.columns), "covering")
     for predicate in access.constant_predicates:
