@@ -237,7 +237,7 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
         pricer.totals(first.chosen).total, _against(against), earned,
         _slowdowns(pricer, against, final.chosen, earned), rejected, pricer.counters(),
         time.perf_counter() - started, deciding.search_seconds, pricer.states,
-        time_budget=time_budget.seconds if time_budget.limited else 0.0,
+        time_budget=max(time_budget.seconds, 0.0),
         skipped=tuple(deciding.skipped))
     return final, decision
 

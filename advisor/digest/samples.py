@@ -51,12 +51,12 @@ class Kept:
     sample: Sample
 
 
-def stable_key(sql: bytes | str, params: Any = None) -> int:
-    """A 64-bit hash of a statement and its parameters, the same in every process and run
-    (Python's own hash of bytes is salted per process)."""
+def stable_key(sql: bytes | str, shown_params: str | None = None) -> int:
+    """A 64-bit hash of a statement and its parameters (as ``repr`` shows them), the same
+    in every process and run (Python's own hash of bytes is salted per process)."""
     data = sql if sql.__class__ is bytes else sql.encode("utf-8", "surrogatepass")  # type: ignore[union-attr]
-    if params is not None:
-        data += b"\x00" + repr(params).encode("utf-8", "surrogatepass")
+    if shown_params is not None:
+        data += b"\x00" + shown_params.encode("utf-8", "surrogatepass")
     return (zlib.crc32(data) << 32) | zlib.adler32(data)
 
 
@@ -73,12 +73,13 @@ class KeptStatements:
     def add(self, sql: bytes | str, params: Any, source: str, line: int,
             decode: Any) -> None:
         """Count one run of ``sql`` (``decode`` makes its text) at ``source``:``line``."""
-        identity = sql if params is None else (sql, repr(params))
+        shown = None if params is None else repr(params)
+        identity = sql if shown is None else (sql, shown)
         key = self.seen.get(identity)
         if key is not None:
             self.by_key[key][0] += 1
             return
-        key = stable_key(sql, params)
+        key = stable_key(sql, shown)
         entry = self.by_key.get(key)
         if entry is not None:  # kept by a merge, met again
             entry[0] += 1

@@ -312,8 +312,9 @@ class Profile:
     def column_hint(self, table: str, column: str, group: Group | None = None) -> ColumnHint | None:
         """The hint for one column; a group's hint wins for rows under the group's rows
         (its table's, and those of the tables below it that it gives hints for)."""
-        if group is not None and column in group.hints(table):
-            return group.hints(table)[column]
+        hint = group.hints(table).get(column) if group is not None else None
+        if hint is not None:
+            return hint
         spec = self.tables.get(table)
         return spec.columns.get(column) if spec else None
 
