@@ -347,6 +347,40 @@ def test_a_template_sqlite_plans_otherwise_is_measured_per_configuration(
         assert with_both.total < with_a.total / 5  # two rows through b, 10,000 through a
 
 
+def test_a_configuration_planned_before_a_template_turned_untrusted_stays_known(
+        tmp_path: Path) -> None:
+    """Today's scan, planned and timed on a copy while the template was trusted, is
+    still known once item(a) and item(b) turn it untrusted: the two are compared from
+    their known runs (a scan against a seek, far apart), and nothing is timed again."""
+    with _misled_pricer(tmp_path) as pricer:
+        template = pricer.templates[0]
+        pricer.measure([frozenset()])
+        pricer.measure([A_AND_B])
+        assert template in pricer.untrusted
+        assert pricer.is_measured(template, frozenset())
+        replays = pricer.counters().replays
+        [pair] = pricer.compare(A_AND_B, [frozenset()], settled=3.0)
+        assert pricer.counters().replays == replays
+        assert pair.templates[template].delta > 0  # the scan is the slower side
+
+
+def test_a_configuration_first_planned_to_compare_it_is_not_timed_where_its_work_is_known(
+        tmp_path: Path) -> None:
+    """item(b) alone is planned on a copy for the first time to compare it with today,
+    and SQLite seeks b there: work timed before under item(a) and item(b), far from
+    today's scan. The comparison takes both sides' known runs; nothing is timed."""
+    with _misled_pricer(tmp_path) as pricer:
+        template = pricer.templates[0]
+        pricer.measure([frozenset(), A_AND_B])
+        b_only = frozenset({parse_index("item(b)")})
+        assert not pricer.is_measured(template, b_only)
+        replays = pricer.counters().replays
+        [pair] = pricer.compare(b_only, [frozenset()], settled=3.0)
+        assert pricer.counters().replays == replays
+        assert pair.templates[template].delta > 0
+        assert pricer.is_measured(template, b_only)
+
+
 def test_verifying_a_configuration_plans_it_on_a_copy(tmp_path: Path) -> None:
     """Measured after item(a) alone, item(a) and item(b) has a known key (the what-if
     plan is the same) and is priced as the seek through a without being built; verified,

@@ -21,7 +21,8 @@ no longer priced by work already measured under its what-if plan, but built
 on a copy and planned there (TPC-H Q12 after ANALYZE: planned by the what-if
 as today, lineitem first, it was orders first through the set's
 orders(o_orderdate, o_orderpriority) on the copy, and 2.5x slower, never
-timed).
+timed). The configurations already planned on copies keep the work SQLite
+did there: the plan was SQLite's own, not the what-if planner's.
 
 Units. A read's seconds are its ``read``; a write's whole time (its own
 search and the upkeep of every index it touches, measured together, never
@@ -218,6 +219,10 @@ class MeasuredPricer(Pricer):
         self._work: dict[Work, _Known] = shared._work if shared is not None else {}
         self.version = 0  # grows with every timing recorded (memoised totals go stale)
         self._keys: dict[MeasureKey, Work] = {}
+        # The work SQLite's plan did on a copy, per template and configuration (on its
+        # tables): when a template turns untrusted its keys become per configuration,
+        # and the configurations planned before then keep what they were seen doing.
+        self._seen: dict[tuple[str, frozenset[IndexSpec]], Work] = {}
         self._failed: dict[MeasureKey, str] = {}
         self._compared: dict[tuple[tuple[str, frozenset[IndexSpec], frozenset[IndexSpec]], ...],
                              Comparison] = {}
@@ -396,14 +401,14 @@ class MeasuredPricer(Pricer):
             if earlier is not None and not closer:
                 out.append(replace(earlier, base=base, other=other))
                 continue
+            settling = None if closer else settled
             known = {t: found for t in touched
-                     if settled is not None and not closer
-                     and (found := self._known_pair(t, base, other))
-                     and abs(found[0].delta) > settled * found[0].band}
+                     if (found := self._known_pair(t, base, other))
+                     and _settles(found[0], settling)}
             timing = [t for t in touched if t not in known]
             base_runs, other_runs = (
                 self._session([(base, timing), (other, timing)], fresh=True,
-                              closer=CLOSER if closer else 1)
+                              closer=CLOSER if closer else 1, settled=settling)
                 if timing else ({}, {}))
             differing = [t for t in timing if t in base_runs and t in other_runs]
             timed = [t for t in differing
@@ -441,11 +446,15 @@ class MeasuredPricer(Pricer):
         return tuple(t for t in templates if t in self._samples)
 
     def _session(self, jobs: Sequence[tuple[frozenset[IndexSpec], Sequence[str]]],
-                 fresh: bool, closer: int = 1) -> list[dict[str, Runs]]:
+                 fresh: bool, closer: int = 1,
+                 settled: float | None = None) -> list[dict[str, Runs]]:
         """Each (configuration, templates) on a copy of its own, the copies taking turns
         template by template. ``fresh`` (a comparison of two): a template is timed on
-        both unless SQLite plans a read alike on both; else a template is timed only
-        where its work is not known yet."""
+        both unless SQLite plans a read alike on both, or (``settled``) SQLite's plans
+        there do work already timed whose known runs differ by more than ``settled``
+        noise bands (given as runs: a configuration first planned here, its key not
+        known, may still do known work); else a template is timed only where its work
+        is not known yet."""
         self._sessions += 1
         copies = self._arrange(jobs)
         wanted = [set(templates) for _, templates in jobs]
@@ -458,6 +467,10 @@ class MeasuredPricer(Pricer):
                             keys[i].maintained) for i in mine}
             if fresh and len(set(work.values())) < len(mine):
                 timed = []  # the same work on both: nothing to compare
+            elif fresh and (runs := self._settled_runs(tid, [work[i] for i in mine], settled)):
+                timed = []
+                for i, known in zip(mine, runs, strict=True):
+                    results[i][tid] = known
             elif fresh:
                 timed = mine
             else:  # each piece of work not yet known, once
@@ -468,16 +481,39 @@ class MeasuredPricer(Pricer):
                 results[i][tid] = runs
                 self._record(keys[i], work[i], runs, self._estimated(tid, jobs[i][0]).total)
             for i in mine:  # priced by the same work, timed here or before
+                self._seen[(tid, frozenset(self.restrict(jobs[i][0], tid)))] = work[i]
                 if work[i].plan != _plan_text(keys[i].plan) and tid not in self.untrusted:
-                    self.untrusted.add(tid)  # its keys are per configuration from now on
-                    self._totals.clear()
-                    self.version += 1
+                    self._untrust(tid)
                 if tid in self.untrusted:
                     keys[i] = self.key(tid, jobs[i][0])
                 if work[i] in self._work and keys[i] not in self._keys:
                     self._keys[keys[i]] = work[i]
                     self._mismatches += work[i].plan != _plan_text(keys[i].plan)
         return results
+
+    def _settled_runs(self, template_id: str, works: Sequence[Work],
+                      settled: float | None) -> list[Runs] | None:
+        """The known runs of two pieces of work, where both are known and differ by more
+        than ``settled`` noise bands; else None (they are to be timed)."""
+        known = [self._work.get(work) for work in works]
+        if len(known) != 2 or None in known:
+            return None
+        runs = [Runs(template_id, tuple(k.seconds), w.plan, k.steps)
+                for w, k in zip(works, known, strict=True) if k is not None]
+        apart = difference(runs[0].seconds, runs[1].seconds, self.views[template_id].count)
+        return runs if _settles(apart, settled) else None
+
+    def _untrust(self, template_id: str) -> None:
+        """Key ``template_id`` per configuration from now on; each configuration already
+        planned on a copy keeps the work it was seen doing there (on TPC-H, Q17 and Q9,
+        untrusted midway, were otherwise timed again with and without the set, 2-3 s a
+        comparison, where the known runs told a scan from a seek)."""
+        self.untrusted.add(template_id)
+        self._totals.clear()
+        self.version += 1
+        for (tid, config), work in self._seen.items():
+            if tid == template_id and work in self._work:
+                self._keys.setdefault(self.key(tid, config), work)
 
     def _arrange(self, jobs: Sequence[tuple[frozenset[IndexSpec], Sequence[str]]]
                  ) -> list[WorkingCopy]:
@@ -586,6 +622,12 @@ class MeasuredPricer(Pricer):
         return StepCheck(len(pairs), spearman([t for t, _, _ in pairs], [s for _, s, _ in pairs]),
                          len(loud), sum((t > 0) == (s > 0) for t, s in loud),
                          sum(abs(s) > math.log(STEP_GAP) for s in quiet))
+
+
+def _settles(apart: Difference, settled: float | None) -> bool:
+    """Whether known runs ``apart`` tell two sides apart without timing them again: by
+    more than ``settled`` noise bands (None: never)."""
+    return settled is not None and abs(apart.delta) > settled * apart.band
 
 
 def _fit(config: frozenset[IndexSpec], current: frozenset[IndexSpec],
