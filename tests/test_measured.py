@@ -381,6 +381,40 @@ def test_a_configuration_first_planned_to_compare_it_is_not_timed_where_its_work
         assert pricer.is_measured(template, b_only)
 
 
+def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_into_it_again(
+        tmp_path: Path) -> None:
+    """Lookups by b scan 300,000 rows without item(b) (milliseconds each), past a time
+    limit of 1 ms; with it they take microseconds. Today's untimed first run runs into
+    the limit: no timed run follows, and the work is priced at the limit, a lower
+    bound. Compared with item(b), that side is not run again, and the index is
+    credited with saving at least the limit, beyond noise (a side without runs was
+    left out of the comparison, and the index credited with nothing there)."""
+    log, database = tmp_path / "slow.log", tmp_path / "slow.db"
+    log.write_text(B_LOOKUPS)
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA)
+    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
+                           ((i % 2, i % 150_000, f"item {i}") for i in range(300_000)))
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    b_only = frozenset({parse_index("item(b)")})
+    limit = 0.001
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, limit) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        [template] = pricer.replayable
+        pricer.measure([frozenset()])
+        assert pricer.counters().outcomes == {"timeout": 1}  # the untimed run alone
+        today = pricer.priced(template, frozenset())
+        assert today.measured and today.total == pytest.approx(limit)
+        [pair] = pricer.compare(frozenset(), [b_only])
+        assert pricer.counters().outcomes["timeout"] == 1  # not run into the limit again
+        saving = pair.templates[template]
+        assert -saving.delta > saving.band  # item(b) is faster, beyond noise
+        assert -saving.delta >= 0.9 * limit * pricer.views[template].count
+
+
 def test_verifying_a_configuration_plans_it_on_a_copy(tmp_path: Path) -> None:
     """Measured after item(a) alone, item(a) and item(b) has a known key (the what-if
     plan is the same) and is priced as the seek through a without being built; verified,
@@ -751,7 +785,7 @@ def test_a_template_slow_in_every_known_run_is_not_run_untimed_first(
     counted: list[str] = []
     count_steps = Sandbox.count_steps
 
-    def spy(self: Sandbox, sql: str, write: bool) -> int | None:
+    def spy(self: Sandbox, sql: str, write: bool) -> tuple[int | None, str]:
         counted.append(sql)
         return count_steps(self, sql, write)
 

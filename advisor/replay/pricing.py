@@ -63,7 +63,7 @@ from advisor.model.frozen import frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.model.ranking import spearman
 from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet
-from advisor.replay.noise import Difference, combine, difference
+from advisor.replay.noise import MIN_RUNS, Difference, combine, difference
 from advisor.replay.sandbox import Tally, time_together
 from advisor.replay.workbench import Workbench, WorkingCopy
 from advisor.whatif.planner import WhatIf, indexes_named
@@ -115,6 +115,7 @@ class _Known:
     seconds: list[float]
     steps: int | None
     estimate: float  # the cost model's price of the first key measured as it, for the prior
+    timed_out: bool = False  # ran into the statement time limit: its seconds a lower bound
 
     @property
     def median(self) -> float:
@@ -465,14 +466,17 @@ class MeasuredPricer(Pricer):
             keys = {i: self.key(tid, jobs[i][0]) for i in mine}
             work = {i: Work(tid, _plan_text(copies[i].sandbox.plan(first)),
                             keys[i].maintained) for i in mine}
+            timed: list[int] = []
             if fresh and len(set(work.values())) < len(mine):
-                timed = []  # the same work on both: nothing to compare
-            elif fresh and (runs := self._settled_runs(tid, [work[i] for i in mine], settled)):
-                timed = []
-                for i, known in zip(mine, runs, strict=True):
+                pass  # the same work on both: nothing to compare
+            elif fresh and (far := self._settled_runs(tid, [work[i] for i in mine], settled)):
+                for i, known in zip(mine, far, strict=True):
                     results[i][tid] = known
-            elif fresh:
-                timed = mine
+            elif fresh:  # work known to run into the time limit is not run into it again
+                timed = [i for i in mine if not self._timed_out(work[i])]
+                for i in mine:
+                    if i not in timed:
+                        results[i][tid] = self._known_runs(tid, work[i])
             else:  # each piece of work not yet known, once
                 timed = list({work[i]: i for i in reversed(mine)
                               if work[i] not in self._work}.values())
@@ -495,13 +499,20 @@ class MeasuredPricer(Pricer):
                       settled: float | None) -> list[Runs] | None:
         """The known runs of two pieces of work, where both are known and differ by more
         than ``settled`` noise bands; else None (they are to be timed)."""
-        known = [self._work.get(work) for work in works]
-        if len(known) != 2 or None in known:
+        if len(works) != 2 or any(work not in self._work for work in works):
             return None
-        runs = [Runs(template_id, tuple(k.seconds), w.plan, k.steps)
-                for w, k in zip(works, known, strict=True) if k is not None]
+        runs = [self._known_runs(template_id, work) for work in works]
         apart = difference(runs[0].seconds, runs[1].seconds, self.views[template_id].count)
         return runs if _settles(apart, settled) else None
+
+    def _known_runs(self, template_id: str, work: Work) -> Runs:
+        known = self._work[work]
+        return Runs(template_id, tuple(known.seconds), work.plan, known.steps,
+                    "timeout" if known.timed_out else "ok")
+
+    def _timed_out(self, work: Work) -> bool:
+        known = self._work.get(work)
+        return known is not None and known.timed_out
 
     def _untrust(self, template_id: str) -> None:
         """Key ``template_id`` per configuration from now on; each configuration already
@@ -543,7 +554,11 @@ class MeasuredPricer(Pricer):
         on each copy. A template whose every known run took SLOW_SECONDS or more
         has no untimed run: one cold run moves no median of three of a statement that
         reads that much, and on TPC-H the untimed runs of its scans were a tenth of
-        ``recommend --db``."""
+        ``recommend --db``. A copy whose untimed run runs into the statement time limit
+        is not timed (the timed runs would too): it is priced at the limit
+        (``_limited``), and that work is not run again (``_session``); on a ledger
+        workload an anti-join without its index ran into the 5 s limit seven times,
+        10 s each, 70 s of a 118 s ``recommend --db``."""
         if not copies:
             return []
         sample = self._samples[template_id]
@@ -551,37 +566,56 @@ class MeasuredPricer(Pricer):
         known = self._anchors.get(template_id, [])
         slow = bool(known) and min(median for _, median in known) >= SLOW_SECONDS
         steps: list[int | None] = []
-        for copy in copies:
+        limited: set[int] = set()  # copies whose untimed run ran into the time limit
+        for k, copy in enumerate(copies):
             if slow:
                 steps.append(None)
                 continue
             started = time.perf_counter()
-            steps.append(copy.sandbox.count_steps(first, write))
+            counted, status = copy.sandbox.count_steps(first, write)
+            steps.append(counted)
             self._runs += 1
-            if time.perf_counter() - started < WARM_SECONDS:
+            if status == "timeout":
+                limited.add(k)
+                self._tally.counts["timeout"] = self._tally.counts.get("timeout", 0) + 1
+            elif time.perf_counter() - started < WARM_SECONDS:
                 for sql in sample[2][1:]:
                     self._runs += 1
                     copy.sandbox.run_rolled_back(sql) if write else copy.sandbox.run(sql)
-        tallies = [Tally() for _ in copies]
-        timings = time_together([c.sandbox for c in copies], [sample], self.repetitions,
-                                tallies, closer=closer)
-        out = []
-        for copy, (timing,), tally, counted in zip(copies, timings, tallies, steps,
-                                                   strict=True):
-            self._replays += 1
+        timing_on = [k for k in range(len(copies)) if k not in limited]
+        tallies = [Tally() for _ in timing_on]
+        timings = dict(zip(timing_on, time_together(
+            [copies[k].sandbox for k in timing_on], [sample], self.repetitions, tallies,
+            closer=closer) if timing_on else [], strict=True))
+        for tally in tallies:
             self._runs += sum(tally.counts.values())
             for status, count in tally.counts.items():
                 self._tally.counts[status] = self._tally.counts.get(status, 0) + count
-            out.append(Runs(template_id, timing.seconds, _plan_text(copy.sandbox.plan(first)),
-                            counted if timing.seconds else None, timing.status))
+        out = []
+        for k, copy in enumerate(copies):
+            self._replays += 1
+            plan = _plan_text(copy.sandbox.plan(first))
+            if k in limited:  # timed, it would run into the limit again: not run again
+                out.append(self._limited(template_id, plan))
+                continue
+            [timing] = timings[k]
+            out.append(self._limited(template_id, plan) if timing.status == "timeout"
+                       else Runs(template_id, timing.seconds, plan,
+                                 steps[k] if timing.seconds else None, timing.status))
         return out
+
+    def _limited(self, template_id: str, plan: str) -> Runs:
+        """A template that ran into the statement time limit: the limit as each of its
+        runs, a lower bound (enough runs that a fast side is told apart from it: an
+        index that saves a statement from the limit is credited with at least that)."""
+        runs = max(self.repetitions, MIN_RUNS)
+        return Runs(template_id, (self.bench.statement_seconds,) * runs, plan, None, "timeout")
 
     def _record(self, key: MeasureKey, work: Work, runs: Runs, estimate: float) -> None:
         """Add a timing to what is known of ``work``; a key no run could time is
         priced by its estimate from then on, one that ran out of time at the limit
         (a lower bound)."""
-        seconds = runs.seconds or ((self.bench.statement_seconds,)
-                                   if runs.status == "timeout" else ())
+        seconds = runs.seconds
         if not seconds:
             if key not in self._keys:
                 self._failed[key] = runs.status
@@ -589,8 +623,10 @@ class MeasuredPricer(Pricer):
         known = self._work.get(work)
         if known is not None:
             known.seconds.extend(seconds)
+            known.timed_out |= runs.status == "timeout"
         else:
-            self._work[work] = _Known(list(seconds), runs.steps, estimate)
+            self._work[work] = _Known(list(seconds), runs.steps, estimate,
+                                      runs.status == "timeout")
         self._anchors[key.template_id] = [
             (k.estimate, k.median) for w, k in self._work.items()
             if w.template_id == key.template_id]

@@ -243,10 +243,11 @@ class Sandbox:
         if database_error(exc) is not None:
             raise exc
 
-    def count_steps(self, sql: str, write: bool) -> int | None:
+    def count_steps(self, sql: str, write: bool) -> tuple[int | None, str]:
         """VM instructions one execution of ``sql`` takes (a write rolled back), counted
-        to STEP_OPCODES; None if it does not run. The same statement on the same data
-        takes the same steps whatever the machine is doing."""
+        to STEP_OPCODES, and how the run ended (Outcome.status); None if it did not run
+        to the end. The same statement on the same data takes the same steps whatever
+        the machine is doing."""
         steps = 0
 
         def count() -> int:
@@ -259,7 +260,7 @@ class Sandbox:
             outcome = self.run_rolled_back(sql) if write else self.run(sql)
         finally:
             self.connection.set_progress_handler(self._progress, PROGRESS_OPCODES)
-        return steps * STEP_OPCODES if outcome.status == "ok" else None
+        return (steps * STEP_OPCODES if outcome.status == "ok" else None), outcome.status
 
     def _rollback_if_open(self) -> None:
         if self.connection.in_transaction:
