@@ -201,6 +201,52 @@ def test_in_order_copies_take_turns_statement_by_statement_in_a_shuffled_order(
     untouched.close()
 
 
+RUNAWAY = HOSTILE["runaway"][0]
+
+
+def test_a_statement_that_runs_into_the_time_limit_counts_as_the_limit_in_order(
+        sandbox: Sandbox) -> None:
+    """Left out, a statement past the limit made the configuration it is slowest on
+    look fastest; it counts as the limit (0.5 s here), a lower bound."""
+    tally = Tally()
+    [totals] = run_in_turns([sandbox], [("read", RUNAWAY), ("read", "SELECT 1")], [tally])
+    assert tally.counts == {"timeout": 1, "ok": 1}
+    assert 0.5 <= totals["read"] < 0.6
+
+
+def test_replay_counts_statements_past_the_time_limit_as_the_limit_and_says_so(
+        original: Path, tmp_path: Path) -> None:
+    """In both modes the configuration's seconds include the limit for each statement
+    that ran into it, marked as a lower bound in JSON and with ≥ in the table."""
+    from conftest import command_json, run_command
+
+    log = tmp_path / "runaway.log"
+    log.write_text(RUNAWAY + "\nSELECT count(*) FROM job WHERE workflow_id = 1\n")
+    for mode in ("sampled", "sequential"):
+        arguments = ("replay", str(log), "--db", str(original), "-c", "none", "--stats",
+                     "as-found", "--statement-timeout", "0.2", "--repetitions", "1",
+                     "--mode", mode)
+        document = command_json(*arguments)
+        assert document["format_version"] == 3
+        assert document["statement_timeout_seconds"] == 0.2
+        [none] = document["configurations"]
+        assert none["lower_bound"] and none["outcomes"]["timeout"] >= 1
+        assert none["weighted_read_seconds"] >= 0.2
+        code, text, _ = run_command(*arguments)
+        assert code == 0 and "≥ " in text
+        assert "ran into the time limit (0.2 s, --statement-timeout)" in text
+    arguments = ("compare", str(log), "--db", str(original), "-c", "none", "-c",
+                 "job(workflow_id)", "--stats", "as-found", "--statement-timeout", "0.2",
+                 "--repetitions", "1")
+    compared = command_json(*arguments)
+    assert compared["format_version"] == 3
+    none = compared["configurations"][0]
+    assert none["measured"]["as found"]["lower_bound"]
+    assert none["measured"]["as found"]["read_seconds"] >= 0.2
+    code, text, _ = run_command(*arguments)
+    assert code == 0 and "≥: some statements ran into the time limit" in text
+
+
 def _replayed(original: Path, tmp_path: Path, log: list[tuple[str, str]], seed: int
               ) -> list[tuple[str, str]]:
     """The turns run_in_turns takes on fresh copies with ``seed``: the same each time."""

@@ -80,7 +80,7 @@ class Measurement:
     build_seconds: float
     index_bytes: int
     timings: tuple[TemplateTiming, ...]
-    weighted_read_seconds: float  # Σ count × median over read templates
+    weighted_read_seconds: float  # Σ count × median over read templates (a time-out: the limit)
     weighted_write_seconds: float
     without_values: tuple[str, ...]  # template ids no runnable statement could be made for
     tally: Outcomes
@@ -96,6 +96,12 @@ class Measurement:
     def weighted_seconds(self) -> float:
         """Reads and writes together: the workload's measured time."""
         return self.weighted_read_seconds + self.weighted_write_seconds
+
+    @property
+    def lower_bound(self) -> bool:
+        """Whether some statement ran into the time limit, and counts as the limit: the
+        seconds are then at least what they say."""
+        return bool(self.tally.counts.get("timeout"))
 
 
 @dataclass(frozen=True)
@@ -202,9 +208,11 @@ def measure_together(workload: Workload, database: Path,
     for (label, indexes, analyze, drops), (_, build_seconds, grown), mine, tally, plan in zip(
             setups, copies, timings, tallies, plans, strict=True):
         weighted = {"read": 0.0, "write": 0.0}
-        for timing in mine:
-            if timing.median_seconds is not None:
-                weighted[timing.kind] += timing.median_seconds * counts[timing.template_id]
+        for timing in mine:  # a template that ran into the time limit counts as the limit
+            median = (statement_seconds if timing.status == "timeout"
+                      else timing.median_seconds)
+            if median is not None:
+                weighted[timing.kind] += median * counts[timing.template_id]
         measurements.append(Measurement(
             label, indexes, build_seconds, grown, tuple(mine), weighted["read"],
             weighted["write"], statements.without_values, tally.frozen(),

@@ -13,7 +13,9 @@ from advisor.report.replay_report import values_document, values_sentence
 from advisor.review.compare import Comparison, fidelity, plan_groups, state_flips
 from advisor.review.requests import ComparedConfigurations
 
-FORMAT_VERSION = 2  # 2: measurements, verdicts and fidelity per statistics state
+# 2: measurements, verdicts and fidelity per statistics state; 3: lower_bound, where
+# statements ran into the time limit and count as it
+FORMAT_VERSION = 3
 TOP_TEMPLATES = 10
 UNMEASURABLE = "advisor: no --db and no profile to synthesise one from: estimates only"
 
@@ -91,6 +93,7 @@ def _measured(m: Measurement) -> dict[str, Any]:
             "build_seconds": round(m.build_seconds, 6),
             "index_bytes": m.index_bytes,
             "outcomes": dict(m.tally.counts),
+            "lower_bound": m.lower_bound,
             "templates_without_values": len(m.without_values)}
 
 
@@ -128,7 +131,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
                f"{c['estimated_upkeep']:,.0f}", kib(c["estimated_bytes"])]
         for state in states:
             m = c["measured"][state]
-            row += [f"{m['read_seconds']:.4f}", f"{m['write_seconds']:.4f}",
+            at_least = "≥ " if m.get("lower_bound") else ""
+            row += [f"{at_least}{m['read_seconds']:.4f}", f"{at_least}{m['write_seconds']:.4f}",
                     m.get("plan_group") or ""]
         if states:
             row.append(kib(c["measured"][states[0]]["index_bytes"]))
@@ -142,6 +146,10 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     if states:
         out += ["", "*plans*: configurations with the same letter got the very same plan for "
                 "every template in that state; their measured differences are noise."]
+    if any(m.get("lower_bound") for c in document["configurations"]
+           for m in c["measured"].values()):
+        out.append("≥: some statements ran into the time limit (--statement-timeout) and "
+                   "count as the limit: those seconds are lower bounds.")
     out.append("")
     named = [c for c in document["configurations"] if c.get("drops") or (
         c["indexes"] and c["label"] != "; ".join(c["indexes"]))]

@@ -12,22 +12,26 @@ from advisor.replay.parameters import Fills
 from advisor.report.common import Report, kib
 from advisor.review.requests import Replayed
 
-FORMAT_VERSION = 2  # 2: statistics state and value filling per configuration
+# 2: statistics state and value filling per configuration; 3: the time limit, and whether
+# a configuration's seconds are a lower bound (statements that ran into it count as it)
+FORMAT_VERSION = 3
 
 
 def report(replayed: Replayed) -> Report:
     document = replay_document(replayed.measurements, replayed.database, replayed.repetitions,
-                               replayed.mode)
+                               replayed.mode, replayed.statement_seconds)
     return Report(document, lambda document, _markdown: render_table(document))  # no markdown
 
 
 def replay_document(measurements: Sequence[Measurement], database: str,
-                    repetitions: int, mode: str = "sampled") -> dict[str, Any]:
+                    repetitions: int, mode: str = "sampled",
+                    statement_seconds: float | None = None) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "database": database,
         "mode": mode,
         "repetitions": repetitions,
+        "statement_timeout_seconds": statement_seconds,
         "configurations": [
             {
                 "label": m.label,
@@ -38,6 +42,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
                 "index_bytes": m.index_bytes,
                 "weighted_read_seconds": round(m.weighted_read_seconds, 6),
                 "weighted_write_seconds": round(m.weighted_write_seconds, 6),
+                "lower_bound": m.lower_bound,
                 "templates_replayed": sum(t.median_seconds is not None for t in m.timings),
                 "templates_without_values": list(m.without_values),
                 "values": values_document(m.fills, reasons=True),
@@ -78,9 +83,10 @@ def render_table(document: dict[str, Any]) -> str:
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(c["outcomes"].items()))
         replayed = (c["templates_replayed"] if document["mode"] == "sampled"
                     else c["outcomes"].get("ok", 0))
+        at_least = "≥ " if c.get("lower_bound") else ""
         rows.append([c["label"], c["statistics"], len(c["indexes"]), f"{c['build_seconds']:.3f}",
-                     kib(c["index_bytes"]), f"{c['weighted_read_seconds']:.3f}",
-                     f"{c['weighted_write_seconds']:.3f}", replayed,
+                     kib(c["index_bytes"]), f"{at_least}{c['weighted_read_seconds']:.3f}",
+                     f"{at_least}{c['weighted_write_seconds']:.3f}", replayed,
                      len(c["templates_without_values"]), outcomes])
     how = (f"sampled: each template's sample {document['repetitions']} times, median, writes "
            "rolled back; seconds are weighted by the log's counts"
@@ -94,6 +100,13 @@ def render_table(document: dict[str, Any]) -> str:
                                 "no values", "outcomes"],
                  tablefmt="simple", disable_numparse=True),
     ]
+    bounded = [c["label"] for c in document["configurations"] if c.get("lower_bound")]
+    if bounded:
+        limit = document.get("statement_timeout_seconds")
+        lines.append(
+            f"{', '.join(dict.fromkeys(bounded))}: some statements ran into the time limit"
+            + (f" ({limit:g} s, --statement-timeout)" if limit else "")
+            + " and count as the limit: ≥ marks seconds that are lower bounds.")
     dropping = {c["label"]: c["drops"] for c in document["configurations"] if c.get("drops")}
     lines += [f"{label} drops the database's {', '.join(drops)} (on its copy)"
               for label, drops in dropping.items()]

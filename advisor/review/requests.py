@@ -199,6 +199,7 @@ class Replayed:
     database: str  # described
     repetitions: int
     mode: str
+    statement_seconds: float | None = None  # the time limit a replayed statement ran under
 
 
 def run_replay(request: ReplayRequest, feedback: Feedback = QUIET) -> Replayed:
@@ -213,7 +214,8 @@ def run_replay(request: ReplayRequest, feedback: Feedback = QUIET) -> Replayed:
         STATISTICS_OPTIONS[request.stats], request.mode, measuring.repetitions,
         measuring.statement_timeout, inputs.logs, inputs.log_format, feedback.count)
     require_replayed(measurements, described)
-    return Replayed(tuple(measurements), described, measuring.repetitions, request.mode)
+    return Replayed(tuple(measurements), described, measuring.repetitions, request.mode,
+                    measuring.statement_timeout)
 
 
 @dataclass(frozen=True)
