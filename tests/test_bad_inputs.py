@@ -403,6 +403,13 @@ def test_a_config_file_that_is_not_there_is_named_so(args: list[str], form: str,
     assert result.stderr.startswith("advisor: error: no such config file: nosuch.sql (")
 
 
+def test_a_named_config_with_nothing_after_the_equals_sign_is_named_so(world: World) -> None:
+    """"-c none=" (a name and nothing): not "no such config file: none="."""
+    result = run_cli(*_filled(["replay", LOG, "--db", "{db}", "-c", "none="], world))
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith("advisor: error: config none=: nothing after '=' (")
+
+
 def test_config_names_still_name_configurations(world: World, private_tmp: Path) -> None:
     result = run_cli(*_filled([
         "compare", LOG, "--db", "{db}", "-c", "none", "-c", "recommended", "-c",

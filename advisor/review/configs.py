@@ -24,6 +24,7 @@ RECOMMENDED = "recommended"
 
 _FILE, _SPECS = "file", "specs"  # the other kinds of configuration text
 _NAMED = re.compile(r"^\s*([\w.+-]+)\s*=\s*(.+)$", re.DOTALL)
+_NAMED_NOTHING = re.compile(r"^\s*[\w.+-]+\s*=\s*$")
 
 
 def resolve_configurations(texts: Sequence[str], workload: Workload) -> list[Configuration]:
@@ -66,6 +67,9 @@ def _parse(text: str) -> tuple[str, str, str]:
         return text, text, ""
     if _is_file(text):
         return Path(text).name, _FILE, text
+    if _NAMED_NOTHING.match(text):
+        raise InputError(f"config {text}: nothing after '=' (-c NAME=WHAT takes {NONE}, "
+                         f"{RECOMMENDED}, a file of indexes or 'table(col, …)')")
     named = _NAMED.match(text)
     if named and "(" not in named.group(1):
         _, kind, body = _parse(named.group(2).strip())
