@@ -214,6 +214,22 @@ def test_a_statement_that_runs_into_the_time_limit_counts_as_the_limit_in_order(
     assert 0.5 <= totals["read"] < 0.6
 
 
+def test_in_order_progress_is_told_at_least_every_few_seconds(sandbox: Sandbox,
+                                                              monkeypatch) -> None:
+    """Every thousand statements, and between them once PROGRESS_SECONDS have passed
+    (0 here: every statement)."""
+    from advisor.replay import sandbox as sandbox_module
+
+    told: list[int] = []
+    log = [("read", "SELECT 1")] * 5
+    run_in_turns([sandbox], log, [Tally()], lambda _what, done, _total: told.append(done))
+    assert told == [0]
+    monkeypatch.setattr(sandbox_module, "PROGRESS_SECONDS", 0.0)
+    told.clear()
+    run_in_turns([sandbox], log, [Tally()], lambda _what, done, _total: told.append(done))
+    assert told == [0, 1, 2, 3, 4]
+
+
 def test_replay_counts_statements_past_the_time_limit_as_the_limit_and_says_so(
         original: Path, tmp_path: Path) -> None:
     """In both modes the configuration's seconds include the limit for each statement

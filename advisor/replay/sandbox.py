@@ -38,6 +38,7 @@ from advisor.model.interrupts import raise_if_interrupted
 DEFAULT_STATEMENT_SECONDS = 5.0
 PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
 STEP_OPCODES = 100  # the grain of count_steps, in VM instructions
+PROGRESS_SECONDS = 2.0  # in-order replay: progress told at least this often
 FAST_SECONDS = 0.005  # sampled mode times a fast statement until this much is timed…
 FAST_RUNS = 31  # …or it has run this often (odd: the median is one run)
 
@@ -414,7 +415,8 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
     """Every (kind, sql) in log order, writes applied, on each sandbox; total seconds per
     template kind, per sandbox. Each statement runs on every sandbox before the next
     statement runs, in an order shuffled statement by statement. ``progress`` is told
-    the statements run, every thousand.
+    the statements run, every thousand and at least every PROGRESS_SECONDS (a ledger
+    trial's slow statements put a minute between thousands).
 
     One log replayed on each copy in turn put minutes between the configurations, and
     the machine's load moved between them: the same configuration replayed twice that
@@ -429,9 +431,12 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
     rng = random.Random(seed)
     order = list(range(len(sandboxes)))
     totals: list[dict[str, float]] = [{} for _ in sandboxes]
+    told = time.perf_counter()
     for done, (kind, sql) in enumerate(statements):
-        if progress is not None and done % 1000 == 0:
+        if progress is not None and (done % 1000 == 0
+                                     or time.perf_counter() - told >= PROGRESS_SECONDS):
             progress("replaying the log in order", done, None)
+            told = time.perf_counter()
         rng.shuffle(order)
         for i in order:
             outcome = sandboxes[i].run(sql)
