@@ -415,6 +415,39 @@ def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_in
         assert -saving.delta >= 0.9 * limit * pricer.views[template].count
 
 
+def test_a_template_with_fast_work_known_runs_under_a_tighter_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once item(b)'s seek is known (microseconds), the scan without it runs under
+    LIMIT_FACTOR times that (at least LIMIT_FLOOR: 1 ms here), not the 5 s statement
+    limit: it runs into the tighter one and is priced at it, a lower bound; the copies
+    keep their own limit after."""
+    from advisor.replay import pricing as replay_pricing
+
+    monkeypatch.setattr(replay_pricing, "LIMIT_FACTOR", 2.0)
+    monkeypatch.setattr(replay_pricing, "LIMIT_FLOOR", 0.001)
+    log, database = tmp_path / "slow.log", tmp_path / "slow.db"
+    log.write_text(B_LOOKUPS)
+    connection = sqlite3.connect(database)
+    connection.executescript(SCHEMA)
+    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
+                           ((i % 2, i % 150_000, f"item {i}") for i in range(300_000)))
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    b_only = frozenset({parse_index("item(b)")})
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        [template] = pricer.replayable
+        pricer.measure([b_only])
+        assert "timeout" not in pricer.counters().outcomes
+        assert pricer.priced(template, b_only).total < 0.0005
+        pricer.measure([frozenset()])
+        assert pricer.counters().outcomes["timeout"] == 1
+        assert pricer.priced(template, frozenset()).total == pytest.approx(0.001)
+        assert all(copy.sandbox.statement_seconds == 5.0 for copy in bench.copies(2))
+
+
 def test_verifying_a_configuration_plans_it_on_a_copy(tmp_path: Path) -> None:
     """Measured after item(a) alone, item(a) and item(b) has a known key (the what-if
     plan is the same) and is priced as the seek through a without being built; verified,
