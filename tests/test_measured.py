@@ -381,14 +381,9 @@ def test_a_configuration_first_planned_to_compare_it_is_not_timed_where_its_work
         assert pricer.is_measured(template, b_only)
 
 
-def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_into_it_again(
-        tmp_path: Path) -> None:
-    """Lookups by b scan 300,000 rows without item(b) (milliseconds each), past a time
-    limit of 1 ms; with it they take microseconds. Today's untimed first run runs into
-    the limit: no timed run follows, and the work is priced at the limit, a lower
-    bound. Compared with item(b), that side is not run again, and the index is
-    credited with saving at least the limit, beyond noise (a side without runs was
-    left out of the comparison, and the index credited with nothing there)."""
+def _slow_lookups(tmp_path: Path) -> tuple[Workload, Path]:
+    """The lookups by b on 300,000 items, b without an index: a scan of milliseconds
+    each, and microseconds with item(b)."""
     log, database = tmp_path / "slow.log", tmp_path / "slow.db"
     log.write_text(B_LOOKUPS)
     connection = sqlite3.connect(database)
@@ -397,7 +392,18 @@ def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_in
                            ((i % 2, i % 150_000, f"item {i}") for i in range(300_000)))
     connection.commit()
     connection.close()
-    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    return read_workload(Inputs(logs=(str(log),), db=str(database))), database
+
+
+def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_into_it_again(
+        tmp_path: Path) -> None:
+    """Lookups by b scan 300,000 rows without item(b) (milliseconds each), past a time
+    limit of 1 ms; with it they take microseconds. Today's untimed first run runs into
+    the limit: no timed run follows, and the work is priced at the limit, a lower
+    bound. Compared with item(b), that side is not run again, and the index is
+    credited with saving at least the limit, beyond noise (a side without runs was
+    left out of the comparison, and the index credited with nothing there)."""
+    workload, database = _slow_lookups(tmp_path)
     b_only = frozenset({parse_index("item(b)")})
     limit = 0.001
     with estimated_pricer(workload) as estimated, Workbench(
@@ -425,15 +431,7 @@ def test_a_template_with_fast_work_known_runs_under_a_tighter_limit(
 
     monkeypatch.setattr(replay_pricing, "LIMIT_FACTOR", 2.0)
     monkeypatch.setattr(replay_pricing, "LIMIT_FLOOR", 0.001)
-    log, database = tmp_path / "slow.log", tmp_path / "slow.db"
-    log.write_text(B_LOOKUPS)
-    connection = sqlite3.connect(database)
-    connection.executescript(SCHEMA)
-    connection.executemany("INSERT INTO item (a, b, name) VALUES (?, ?, ?)",
-                           ((i % 2, i % 150_000, f"item {i}") for i in range(300_000)))
-    connection.commit()
-    connection.close()
-    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    workload, database = _slow_lookups(tmp_path)
     b_only = frozenset({parse_index("item(b)")})
     with estimated_pricer(workload) as estimated, Workbench(
             database, workload.catalog, False, 5.0) as bench:
