@@ -81,6 +81,8 @@ def test_each_candidate_and_each_dropped_one_carries_a_reason_code(tmp_path: Pat
     assert claim["resource_requirements(num_cpus)"] == Reason.UNUSED
     text = explain(str(log), *torc())[1]
     assert "Dropped ready_queue(workflow_id) (served-by-existing): served by the " in text
+    # The best of the candidates planned one at a time, said so: a pair may cost less.
+    assert "best single candidate: file(workflow_id, id, name, path, st_mtime) (" in text
 
 
 def test_write_templates_carry_index_upkeep() -> None:

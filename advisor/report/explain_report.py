@@ -135,7 +135,8 @@ def _template_text(t: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
                      "\n".join(given["plan"])])
     best = _best(t)
     if best is not None:
-        rows.append([f"best: {best['index']} ({best['saving'] * -100:+.0f}%)",
+        # Single candidates only: a pair (--index, or the search's) may cost less.
+        rows.append([f"best single candidate: {best['index']} ({best['saving'] * -100:+.0f}%)",
                      _num(best["cost"]), "\n".join(best["plan"])])
     out.append(tabulate(rows, headers=["configuration", "cost", "plan"], tablefmt=fmt,
                         disable_numparse=True))
