@@ -25,8 +25,8 @@ largest kept key.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 KEPT = 32  # distinct statements kept per template (per size of one that varies in size)
@@ -60,54 +60,65 @@ def stable_key(sql: bytes | str, shown_params: str | None = None) -> int:
     return (zlib.crc32(data) << 32) | zlib.adler32(data)
 
 
+class _Entry:
+    """A kept statement as the log is read: its runs so far, its first run, and its raw
+    identity (None for one a merge brought, until it is met again)."""
+
+    __slots__ = ("count", "identity", "sample")
+
+    def __init__(self, count: int, sample: Sample, identity: Any) -> None:
+        self.count = count
+        self.sample = sample
+        self.identity = identity
+
+
 class KeptStatements:
     """The distinct statements with the ``KEPT`` smallest keys, as a log is read."""
 
     __slots__ = ("by_key", "cut", "seen")
 
     def __init__(self) -> None:
-        self.by_key: dict[int, list[Any]] = {}  # key -> [count, Sample, identity or None]
+        self.by_key: dict[int, _Entry] = {}
         self.seen: dict[Any, int] = {}  # a kept statement's identity (raw text) -> its key
         self.cut: int | None = None  # the largest kept key, once KEPT are kept
 
     def add(self, sql: bytes | str, params: Any, source: str, line: int,
-            decode: Any) -> None:
+            decode: Callable[[Any], str]) -> None:
         """Count one run of ``sql`` (``decode`` makes its text) at ``source``:``line``."""
         shown = None if params is None else repr(params)
         identity = sql if shown is None else (sql, shown)
         key = self.seen.get(identity)
         if key is not None:
-            self.by_key[key][0] += 1
+            self.by_key[key].count += 1
             return
         key = stable_key(sql, shown)
         entry = self.by_key.get(key)
         if entry is not None:  # kept by a merge, met again
-            entry[0] += 1
-            entry[2] = identity
+            entry.count += 1
+            entry.identity = identity
             self.seen[identity] = key
             return
         if self.cut is not None and key >= self.cut:
             return
-        self.by_key[key] = [1, Sample(decode(sql), source, line, params), identity]
+        self.by_key[key] = _Entry(1, Sample(decode(sql), source, line, params), identity)
         self.seen[identity] = key
         self._trim()
 
     def merge(self, other: KeptStatements | Iterable[Kept]) -> None:
-        """Add the statements of the part that follows (its first runs come after ours)."""
-        entries = (other.entries() if isinstance(other, KeptStatements) else other)
-        for kept in entries:
+        """Add the statements of the part that follows (its first runs come after ours):
+        as it is read, or as a frozen digest keeps them."""
+        for kept in other.entries() if isinstance(other, KeptStatements) else other:
             mine = self.by_key.get(kept.key)
             if mine is not None:
-                mine[0] += kept.count
+                mine.count += kept.count
             elif self.cut is None or kept.key < self.cut:
-                self.by_key[kept.key] = [kept.count, kept.sample, None]
+                self.by_key[kept.key] = _Entry(kept.count, kept.sample, None)
                 self._trim()
 
     def _trim(self) -> None:
         """Keep the KEPT smallest keys; the cut is the largest of them once full."""
         if len(self.by_key) > KEPT:
-            largest = max(self.by_key)
-            identity = self.by_key.pop(largest)[2]
+            identity = self.by_key.pop(max(self.by_key)).identity
             if identity is not None:
                 self.seen.pop(identity, None)
         if len(self.by_key) >= KEPT:
@@ -116,13 +127,13 @@ class KeptStatements:
     def moved(self, source: str, offset: int) -> None:
         """Renumber the first runs read from ``source`` by ``offset`` lines."""
         for entry in self.by_key.values():
-            sample = entry[1]
+            sample = entry.sample
             if sample.source == source:
-                entry[1] = Sample(sample.sql, sample.source, sample.line + offset, sample.params)
+                entry.sample = replace(sample, line=sample.line + offset)
 
     def entries(self) -> tuple[Kept, ...]:
         """The kept statements, in key order."""
-        return tuple(Kept(key, entry[0], entry[1])
+        return tuple(Kept(key, entry.count, entry.sample)
                      for key, entry in sorted(self.by_key.items()))
 
 

@@ -36,6 +36,7 @@ from advisor.replay.sandbox import (
     Tally,
     TemplateTiming,
     copy_database,
+    counted,
     run_in_turns,
     time_together,
 )
@@ -208,9 +209,8 @@ def measure_together(workload: Workload, database: Path,
     for (label, indexes, analyze, drops), (_, build_seconds, grown), mine, tally, plan in zip(
             setups, copies, timings, tallies, plans, strict=True):
         weighted = {"read": 0.0, "write": 0.0}
-        for timing in mine:  # a template that ran into the time limit counts as the limit
-            median = (statement_seconds if timing.status == "timeout"
-                      else timing.median_seconds)
+        for timing in mine:
+            median = counted(timing.median_seconds, timing.status, statement_seconds)
             if median is not None:
                 weighted[timing.kind] += median * counts[timing.template_id]
         measurements.append(Measurement(

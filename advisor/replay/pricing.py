@@ -54,6 +54,7 @@ import math
 import statistics
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -408,43 +409,37 @@ class MeasuredPricer(Pricer):
                 out.append(replace(earlier, base=base, other=other))
                 continue
             settling = None if closer else settled
-            known = {t: found for t in touched
-                     if (found := self._known_pair(t, base, other))
-                     and _settles(found[0], settling)}
+            known = {t: runs for t in touched
+                     if (runs := self._known_pair(t, base, other, settling))}
             timing = [t for t in touched if t not in known]
             base_runs, other_runs = (
                 self._session([(base, timing), (other, timing)], fresh=True,
                               closer=CLOSER if closer else 1, settled=settling)
                 if timing else ({}, {}))
-            differing = [t for t in timing if t in base_runs and t in other_runs]
+            for t, (mine, theirs) in known.items():
+                base_runs[t], other_runs[t] = mine, theirs
+            differing = [t for t in touched if t in base_runs and t in other_runs]
             timed = [t for t in differing
                      if base_runs[t].seconds and other_runs[t].seconds]
             self._compared[same] = Comparison(
                 base, other,
-                frozen_mapping({**{t: pair[0] for t, pair in known.items()},
-                                **{t: difference(base_runs[t].seconds, other_runs[t].seconds,
-                                                 self.views[t].count) for t in timed}}),
-                frozen_mapping({**{t: pair[1] for t, pair in known.items()},
-                                **{t: (base_runs[t].plan, other_runs[t].plan)
-                                   for t in differing}}),
-                frozen_mapping({**{t: pair[2] for t, pair in known.items()},
-                                **{t: (base_runs[t].steps, other_runs[t].steps)
-                                   for t in differing}}))
+                frozen_mapping({t: difference(base_runs[t].seconds, other_runs[t].seconds,
+                                              self.views[t].count) for t in timed}),
+                frozen_mapping({t: (base_runs[t].plan, other_runs[t].plan) for t in differing}),
+                frozen_mapping({t: (base_runs[t].steps, other_runs[t].steps)
+                                for t in differing}))
             out.append(self._compared[same])
         return out
 
     def _known_pair(self, template_id: str, base: frozenset[IndexSpec],
-                    other: frozenset[IndexSpec]
-                    ) -> tuple[Difference, tuple[str, str], tuple[int | None, int | None]] | None:
-        """The difference the known runs of a template's work on both sides show, with
-        the plans and steps; None unless both are known and differ."""
+                    other: frozenset[IndexSpec], settled: float | None) -> list[Runs] | None:
+        """The known runs of a template's work on both sides, where both keys are known
+        and the runs differ by more than ``settled`` noise bands (``_settled_runs``)."""
         mine = self._keys.get(self.key(template_id, base))
         theirs = self._keys.get(self.key(template_id, other))
-        if mine is None or theirs is None or mine == theirs:
+        if mine is None or theirs is None:
             return None
-        a, b = self._work[mine], self._work[theirs]
-        return (difference(a.seconds, b.seconds, self.views[template_id].count),
-                (mine.plan, theirs.plan), (a.steps, b.steps))
+        return self._settled_runs(template_id, [mine, theirs], settled)
 
     def _wanted(self, templates: Iterable[str] | None) -> tuple[str, ...]:
         if templates is None:
@@ -568,15 +563,10 @@ class MeasuredPricer(Pricer):
         if not copies:
             return []
         limit = self._limit(template_id)
-        sandboxes = [copy.sandbox for copy in copies]
-        limits = [box.statement_seconds for box in sandboxes]
-        for box in sandboxes:
-            box.statement_seconds = limit
-        try:
+        with ExitStack() as stack:
+            for copy in copies:
+                stack.enter_context(copy.sandbox.time_limit(limit))
             return self._time_within(template_id, copies, closer, limit)
-        finally:
-            for box, before in zip(sandboxes, limits, strict=True):
-                box.statement_seconds = before
 
     def _limit(self, template_id: str) -> float:
         """The time limit a template's runs take: the statement limit, or LIMIT_FACTOR times

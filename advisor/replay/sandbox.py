@@ -24,7 +24,8 @@ import sqlite3
 import statistics
 import time
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +159,15 @@ class Sandbox:
             self._refusal = f"function {arg2}"
             return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Statements run under ``seconds`` of time limit here, the sandbox's own after."""
+        own, self.statement_seconds = self.statement_seconds, seconds
+        try:
+            yield
+        finally:
+            self.statement_seconds = own
 
     def _progress(self) -> int:
         return 1 if time.perf_counter() > self._deadline else 0
@@ -408,6 +418,14 @@ def _take_turns(sandboxes: Sequence[Sandbox], kind: str, statements: Sequence[st
                 live.remove(i)
 
 
+def counted(seconds: float | None, status: str, limit: float) -> float | None:
+    """A run's seconds (or a template's median) as a total counts them: a time-out as
+    the limit, a lower bound. Left out, the configuration slowest on it came out
+    fastest (a ledger trial: no index at 43.6 s with 147 statements left out, each
+    of them at least 1 s)."""
+    return limit if status == "timeout" else seconds
+
+
 def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, str]],
                  tallies: Sequence[Tally], progress: Progress | None = None,
                  seed: int = 0, each: Sequence[array] | None = None
@@ -425,9 +443,7 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
     others, measured 25% slower than its twin. Shuffled, twins differ by 2%.
     ``each``: one array per sandbox, to which every statement's seconds are appended
     (0 where it did not run). A statement that runs into the time limit counts as the
-    limit, a lower bound: left out, the configuration it is slowest on came out
-    fastest (a ledger trial: no index at 43.6 s with 147 statements left out, each of
-    them at least 1 s)."""
+    limit (``counted``)."""
     rng = random.Random(seed)
     order = list(range(len(sandboxes)))
     totals: list[dict[str, float]] = [{} for _ in sandboxes]
@@ -441,8 +457,7 @@ def run_in_turns(sandboxes: Sequence[Sandbox], statements: Iterable[tuple[str, s
         for i in order:
             outcome = sandboxes[i].run(sql)
             tallies[i].add(outcome)
-            seconds = (sandboxes[i].statement_seconds if outcome.status == "timeout"
-                       else outcome.seconds)
+            seconds = counted(outcome.seconds, outcome.status, sandboxes[i].statement_seconds)
             if seconds is not None:
                 totals[i][kind] = totals[i].get(kind, 0.0) + seconds
             if each is not None:
