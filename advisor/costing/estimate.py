@@ -528,8 +528,8 @@ class _PlanCosting:
                     matched = self.probe_matches(access, table, equal, bound)
                 else:
                     matched = max(1.0, total_rows / 10)
-            for column in set(ranges):
-                matched *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
+            if ranges:
+                matched *= self.range_share(table, equal, ranges)
             if equal and "rowid" not in equal and table:
                 matched = max(matched, self.probe_floor(access, equal, bound))
             matched *= seeks
@@ -554,6 +554,24 @@ class _PlanCosting:
         self.loops.append(LoopCost(name, table, detail, runs, rows_out, cost))
         self.loop_accesses.append(access)
         return cost, rows_out
+
+    def range_share(self, table: str | None, equal: list[str], ranges: list[str]) -> float:
+        """The share of a seek's rows its range keeps: counted for the statement's bounds
+        (with its equalities, or alone where those were not counted: values from a loop
+        outside), else SQLite's defaults, a quarter a bound and a sixty-fourth for two."""
+        stats = self.statistics
+        bounded = {column + RANGE_MARK for column in ranges}
+        if table is not None and "rowid" not in equal:
+            with_bounds = stats.matched(table, {*equal, *bounded})
+            before = stats.matched(table, equal) if equal else float(stats.rows(table))
+            if with_bounds is None or not before:
+                with_bounds, before = stats.matched(table, bounded), float(stats.rows(table))
+            if with_bounds is not None and before:
+                return with_bounds / before
+        share = 1.0
+        for column in set(ranges):
+            share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
+        return share
 
     def lookup_steps(self, table: str | None, rows: float) -> float:
         """A rowid lookup into ``table``: LOOKUP_STEPS, and a page fetch as often as its
@@ -630,8 +648,12 @@ class _PlanCosting:
                 values = self.listed(access, lowered, list_rows)
                 share *= min(1.0, values / stats.distinct_values(table, (column,)))
         ranged = [c.lower() for c in access.range if c.lower() not in sought]
-        with_bounds = stats.matched(table, equality | {c + RANGE_MARK for c in ranged})
-        before_bounds = stats.matched(table, equality) if equality else float(stats.rows(table))
+        # Given the bounds it sought on (counted, in range_share), the ones it did not.
+        sought_bounds = {c.lower() + RANGE_MARK for c in access.range if c.lower() in sought}
+        with_bounds = stats.matched(table, equality | sought_bounds
+                                    | {c + RANGE_MARK for c in ranged})
+        before_bounds = (stats.matched(table, equality | sought_bounds)
+                         if equality or sought_bounds else float(stats.rows(table)))
         if ranged and with_bounds is not None and before_bounds:
             share *= with_bounds / before_bounds  # the statement's own bounds, counted
         else:

@@ -64,12 +64,15 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                             key = (table.lower(), frozenset(
                                 [c.lower() for c, _ in pairs] + [FIRST_MARK]))
                             sums.setdefault(key, []).append(first)
-                    if bounds:  # all equalities and every bound together
+                    # All equalities with every bound together (what a scan keeps); and
+                    # each column's bounds alone, with all equalities and with none (what
+                    # an index seeks: a range on one column after an equal prefix).
+                    for equal, kept in _bounded(tuple(pairs), bounds):
                         key = (table.lower(), frozenset(
-                            [c.lower() for c, _ in pairs]
-                            + [c.lower() + RANGE_MARK for c, _, _ in bounds]))
+                            [c.lower() for c, _ in equal]
+                            + [c.lower() + RANGE_MARK for c, _, _ in kept]))
                         sums.setdefault(key, []).append(
-                            _count(connection, counted, table, tuple(pairs), bounds))
+                            _count(connection, counted, table, equal, kept))
             if sums:  # the median, as the timing's median is one statement's time
                 out[template_id] = {key: statistics.median(v) for key, v in sums.items()}
         return out
@@ -100,6 +103,23 @@ def _predicates(sql: str, workload: Workload
             bounds.setdefault(where, []).append((slot.column, slot.operator, slot.value))
     return [(where[0], list(equal.get(where, {}).items())[:MAX_COLUMNS], bounds.get(where, []))
             for where in dict.fromkeys([*equal, *bounds])]
+
+
+def _bounded(pairs: tuple[tuple[str, object], ...], bounds: list[Bound]
+             ) -> list[tuple[tuple[tuple[str, object], ...], list[Bound]]]:
+    """The (equalities, bounds) combinations counted where there are range bounds, each
+    once: all of them together; each column's bounds with all equalities, and alone."""
+    if not bounds:
+        return []
+    wanted = [(pairs, bounds)]
+    for column in dict.fromkeys(c for c, _, _ in bounds):
+        own = [bound for bound in bounds if bound[0] == column]
+        wanted += [(pairs, own), ((), own)]
+    unique: dict[tuple[int, tuple[Bound, ...]], tuple[tuple[tuple[str, object], ...],
+                                                      list[Bound]]] = {}
+    for equal, kept in wanted:
+        unique.setdefault((len(equal), tuple(kept)), (equal, kept))
+    return list(unique.values())
 
 
 def _first(connection: sqlite3.Connection, counted: Counted, table: str,

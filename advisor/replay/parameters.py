@@ -481,7 +481,7 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
     if position in bound:
         table, column, occurrence = bound[position]
         return Slot(start, end, value, table, column, occurrence, _role(side),
-                    _is_conjunct(node), side.operator if side is not None else None)
+                    _is_conjunct(node), _operator(side, node))
     column_node = _compared_column(side)
     if column_node is not None and target is not None and _in_statement_itself(column_node, root):
         name = _catalog_column(target, column_node.name)
@@ -489,6 +489,14 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
             role = "set" if _is_assignment(node, root) else _role(side)
             return Slot(start, end, value, target.name, name, target.name, role)
     return Slot(start, end, value, None, None, None, "free")
+
+
+def _operator(side: Side | None, node: exp.Expression) -> str | None:
+    """How the value ``node`` bounds its column (``column <operator> value``): a BETWEEN's
+    low end from below, its high end from above."""
+    if side is not None and isinstance(side.term, exp.Between):
+        return ">=" if side.term.args["low"] is node else "<="
+    return side.operator if side is not None else None
 
 
 def _is_conjunct(node: exp.Expression) -> bool:
