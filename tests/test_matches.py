@@ -7,7 +7,7 @@ from pathlib import Path
 
 from advisor.analysis.workload import Workload, load_workload
 from advisor.catalog.statistics import Matches
-from advisor.costing.estimate import estimate_plan
+from advisor.costing.estimate import STATEMENT_STEPS, estimate_plan
 from advisor.replay.matches import value_matches
 from advisor.replay.measure import replay_set
 from advisor.whatif.planner import Plan, PlanStep
@@ -95,6 +95,31 @@ def test_a_seek_on_a_range_is_priced_by_the_rows_its_bounds_keep(tmp_path: Path)
     priced = estimate_plan(plan, reads, workload.statistics.with_matches(matches))
     assert priced.rows == 180
     assert priced.loops[0].cost > 15 * average.loops[0].cost  # 900 rows read, not 47
+
+
+def test_a_seek_that_stops_at_a_row_not_excluded_reads_as_far_as_counted(
+        tmp_path: Path) -> None:
+    """Torc's is_workflow_complete (``workflow_id = ? AND status NOT IN (...) LIMIT 1``) on
+    a workflow whose jobs are nearly all done: the seek reads on through the done ones.
+    Taken to keep every row, the NOT IN let the estimate stop at the first; counted (as
+    ``<>`` each value), it keeps the one it does."""
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT);"
+        "CREATE INDEX job_wf ON job(workflow_id);",
+        "INSERT INTO job (workflow_id, status) VALUES (?, ?)",
+        [(1 + i // 500, 2 if i % 500 == 499 else 9) for i in range(1000)],
+        "SELECT 1 FROM job WHERE workflow_id = 1 AND status NOT IN (9, 10) LIMIT 1;\n")
+    (template_id,) = workload.digest.templates
+    matches = counted[template_id]
+    assert matches[("job", frozenset({"workflow_id"}))] == 500
+    assert matches[("job", frozenset({"workflow_id", "status~range"}))] == 1
+    (read,) = workload.analyses[template_id].reads
+    assert read.excluded == ("status",)
+    plan = Plan((PlanStep(2, 0, "SEARCH job USING INDEX job_wf (workflow_id=?)"),))
+    spread = estimate_plan(plan, [read], workload.statistics.with_matches(
+        {key: rows for key, rows in matches.items() if "status~range" not in key[1]}), limit=1)
+    priced = estimate_plan(plan, [read], workload.statistics.with_matches(matches), limit=1)
+    assert priced.total - STATEMENT_STEPS > 30 * (spread.total - STATEMENT_STEPS)  # 250 rows, not 1
 
 
 def test_a_scan_that_stops_early_is_priced_by_where_its_first_match_is_stored(

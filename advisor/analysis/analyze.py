@@ -57,12 +57,24 @@ from advisor.analysis.constants import (
     sample_slots,
     slot_of,
 )
-from advisor.analysis.predicates import EQUALITY, IN_LIST, IS_NULL, PATTERN, RANGE, Side, sides
+from advisor.analysis.predicates import (
+    EQUALITY,
+    IN_LIST,
+    IS_NULL,
+    OTHER,
+    PATTERN,
+    RANGE,
+    Side,
+    sides,
+)
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
+# ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
+# counts where the statement's values are at hand (advisor.replay.matches)
+EXCLUDED = "excluded"
 
 _NOTHING_TO_INDEX = frozenset({KIND_TRANSACTION, KIND_OTHER})
 _LIKE_WILDCARDS: dict[type[exp.Expression], str] = {exp.Like: "%_", exp.Glob: "*?["}
@@ -337,8 +349,12 @@ def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:
 
 def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
     """What one conjunct offers an index on each side."""
+    if isinstance(term, exp.Not) and isinstance(term.this, exp.In):
+        yield from _excluded(term.this.this, list(term.this.expressions), binding)
     for side in sides(term):
-        if side.kind == EQUALITY:
+        if side.kind == OTHER and isinstance(term, exp.NEQ):
+            yield from _excluded(side.column, list(side.others), binding)
+        elif side.kind == EQUALITY:
             yield from _equality(side.column, side.others[0], binding)
         elif side.kind in (RANGE, IS_NULL):
             yield from _compared(side.column, list(side.others), side.kind, binding,
@@ -362,6 +378,14 @@ def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
     if ref is not None and _independent(ref, others, binding):
         yield Predicate(ref, kind, bounds=bounds,
                         subquery=any(other.find(exp.Select) for other in others))
+
+
+def _excluded(column: exp.Expression, others: list[exp.Expression],
+              binding: Binding) -> Iterator[Predicate]:
+    """``column <> value`` or ``column NOT IN (values)``: values only (a subquery's list or
+    another column is no filter the statement's values say anything of)."""
+    if others and not any(other.find(exp.Column, exp.Select) for other in others):
+        yield from _compared(column, others, EXCLUDED, binding)
 
 
 def _equality(column: exp.Expression, other: exp.Expression,
@@ -519,6 +543,7 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         range=columns(RANGE),
         is_null=columns(IS_NULL),
         join=columns(JOIN),
+        excluded=columns(EXCLUDED),
         order_by=shape.order_by,
         group_by=shape.group_by,
         distinct=shape.distinct,

@@ -648,13 +648,14 @@ class _PlanCosting:
                 values = self.listed(access, lowered, list_rows)
                 share *= min(1.0, values / stats.distinct_values(table, (column,)))
         ranged = [c.lower() for c in access.range if c.lower() not in sought]
-        # Given the bounds it sought on (counted, in range_share), the ones it did not.
+        # Given the bounds it sought on (counted, in range_share), the ones it did not, and
+        # the values it excludes (``status NOT IN (...)``: uncounted, taken to keep all).
         sought_bounds = {c.lower() + RANGE_MARK for c in access.range if c.lower() in sought}
-        with_bounds = stats.matched(table, equality | sought_bounds
-                                    | {c + RANGE_MARK for c in ranged})
+        with_bounds = stats.matched(table, equality | sought_bounds | {
+            c.lower() + RANGE_MARK for c in (*ranged, *access.excluded)})
         before_bounds = (stats.matched(table, equality | sought_bounds)
                          if equality or sought_bounds else float(stats.rows(table)))
-        if ranged and with_bounds is not None and before_bounds:
+        if (ranged or access.excluded) and with_bounds is not None and before_bounds:
             share *= with_bounds / before_bounds  # the statement's own bounds, counted
         else:
             both = {c.lower() for c in access.bounded}

@@ -35,6 +35,7 @@ class TableAccess:
     range: tuple[str, ...] = ()  # <, <=, >, >=, BETWEEN, LIKE 'prefix%'
     is_null: tuple[str, ...] = ()  # col IS NULL
     join: tuple[str, ...] = ()  # col = other_table.col (join and correlation keys)
+    excluded: tuple[str, ...] = ()  # col <> value, col NOT IN (values): no index seeks on it
     order_by: tuple[OrderTerm, ...] = ()  # the ORDER BY, when every term is this table's
     group_by: tuple[str, ...] = ()
     distinct: bool = False

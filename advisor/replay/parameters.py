@@ -493,16 +493,24 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
 
 def _operator(side: Side | None, node: exp.Expression) -> str | None:
     """How the value ``node`` bounds its column (``column <operator> value``): a BETWEEN's
-    low end from below, its high end from above."""
-    if side is not None and isinstance(side.term, exp.Between):
+    low end from below, its high end from above; a NOT IN list's values, and ``<>``'s, each
+    as ``<>`` (NULL matches neither)."""
+    if side is None:
+        return None
+    if isinstance(side.term, exp.Between):
         return ">=" if side.term.args["low"] is node else "<="
-    return side.operator if side is not None else None
+    if isinstance(side.term, exp.NEQ) or (
+            side.kind == IN_LIST and isinstance(side.term.parent, exp.Not)):
+        return "<>"
+    return side.operator
 
 
 def _is_conjunct(node: exp.Expression) -> bool:
     """Whether the comparison ``node`` sits in is a top-level AND term of a filter."""
     comparison = node.parent
     current = comparison.parent if comparison is not None else None
+    if isinstance(comparison, exp.In) and isinstance(current, exp.Not):  # NOT IN
+        current = current.parent
     while isinstance(current, exp.And | exp.Paren):
         current = current.parent
     return isinstance(current, exp.Where | exp.Join)
