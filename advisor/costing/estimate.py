@@ -3,10 +3,10 @@
 The unit is one row step, about 64 ns of CPU: stepping over a narrow row of a
 b-tree in order. A table's row costs more the wider it is (widths from the
 declared column types, costing.sizes.row_bytes), an index entry a little less
-than a step. A seek into a b-tree of N rows costs log2(N) steps, which is how
-SQLite's own planner prices it; a rowid lookup from a non-covering index costs
-a few steps, and a page fetch as often as the table outgrows SQLite's page
-cache. Each plan loop is costed from the constraint SQLite prints
+than a step. A seek into a b-tree, or a rowid lookup from a non-covering index,
+costs a few steps, and a page fetch as often as the b-tree outgrows SQLite's
+page cache (measured: a descent through cached pages takes about as long in a
+thousand rows as in sixteen thousand). Each plan loop is costed from the constraint SQLite prints
 (``(workflow_id=? AND status>?)``): equality columns divide the rows by their
 distinct count, a one-sided range keeps a quarter, a two-sided one a
 sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner loop
@@ -137,15 +137,23 @@ _TERM = re.compile(r"(\w+)\s*(=|>|<|>=|<=)\s*\?")
 ROW_STEPS = 0.8
 BYTES_PER_STEP = 140.0
 INDEX_ENTRY_STEPS = 0.9
-# A rowid lookup from an index entry into its table, beyond the row it reads: a descent
-# through pages in SQLite's page cache (CACHE_BYTES by default) takes a few steps; a page
-# it must fetch from the file takes PAGE_MISS_STEPS more (about 1.5 µs in CPU time,
-# measured on the Torc database's job_blocked_by: a covering index saved 6 µs on a
-# query looking up three scattered rows). The rows of one key are taken as scattered
-# (where they lie together, children written with their parent, the pages are the same
-# and this over-prices the lookups: the plan cannot tell), except from a table's own
-# PRIMARY KEY index, in whose order its rows are usually written.
-LOOKUP_STEPS = 3.0
+# A descent into a b-tree: a seek (SEARCH), or a rowid lookup from an index entry into
+# its table beyond the row it reads. Through pages in SQLite's page cache (CACHE_BYTES by
+# default) it takes DESCENT_STEPS whatever the b-tree's size: 150-200 ns in CPU time for
+# a scattered rowid or index seek into 1,000 to 16,000 rows (2026-12-03; priced as
+# log2(rows) steps before, 0.6-0.9 µs, it made every join through a primary key, TPC-H's
+# above all, 3-5 times dearer than measured). A page it must fetch from the file takes
+# PAGE_MISS_STEPS more, as often as the b-tree outgrows the cache: 0.8, 1.5 and 1.8 µs a
+# rowid seek into 64,000, 256,000 and 1,000,000 rows of 80 bytes, 0.7 and 1.3 µs an index
+# seek into the last two (about 1.5 µs a miss; also measured on the Torc database's
+# job_blocked_by: a covering index saved 6 µs on a query looking up three scattered
+# rows). The rows of one key are taken as scattered, except from a table's own PRIMARY
+# KEY index, in whose order its rows are usually written, and where its values run
+# together in stored order (Statistics.clumping at least CLUMPED: children written with
+# their parent): there the lookups walk the pages in order, without a miss. Torc's
+# is_workflow_complete seeks a workflow's 10,000 jobs by job(workflow_id) in 1.9 ms, 190
+# ns a row; priced as scattered lookups, 18.7 ms.
+DESCENT_STEPS = 3.0
 PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
 # Sorting in a temp b-tree, per row and per doubling of the rows sorted (CPU time,
@@ -154,6 +162,8 @@ SORT_STEPS_PER_LEVEL = 0.35
 
 
 def seek_cost(rows: int) -> float:
+    """log2(rows): the levels a write's upkeep is priced by, and an automatic index's
+    sort."""
     return math.log2(max(rows, 2))
 
 
@@ -509,8 +519,14 @@ class _PlanCosting:
         entry = self.entry_bytes.get((match.group("index") or "").lower())
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         if not covering:
-            in_order = (match.group("index") or "").lower() in self.key_ordered
-            each += (LOOKUP_STEPS if in_order else self.lookup_steps(table, total_rows)) + row
+            # The rows come in rowid order from an index on the table's own key, and from
+            # a seek on a value whose rows were written together (a workflow's jobs, an
+            # order's lines): the lookups walk pages already read.
+            in_order = ((match.group("index") or "").lower() in self.key_ordered
+                        or (table is not None and self.statistics.clumping(
+                            table, [c for c in equal if c != "rowid"]) >= CLUMPED))
+            each += (DESCENT_STEPS if in_order else self.descent_steps(
+                self.row_bytes.get(table.lower()) if table else None, total_rows)) + row
         if match.group("op") == "SCAN":
             matched = total_rows
             per_run = matched * each
@@ -533,7 +549,9 @@ class _PlanCosting:
             if equal and "rowid" not in equal and table:
                 matched = max(matched, self.probe_floor(access, equal, bound))
             matched *= seeks
-            per_run = seeks * seek_cost(int(total_rows)) + matched * each
+            btree = entry if from_index else (
+                self.row_bytes.get(table.lower()) if table else None)
+            per_run = seeks * self.descent_steps(btree, total_rows) + matched * each
         cost = per_run * runs
         sought = set(equal) | set(ranges)
         share = self.residual(access, table, equal, sought, bound, list_rows)
@@ -573,14 +591,13 @@ class _PlanCosting:
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
 
-    def lookup_steps(self, table: str | None, rows: float) -> float:
-        """A rowid lookup into ``table``: LOOKUP_STEPS, and a page fetch as often as its
-        pages do not fit in SQLite's page cache."""
-        if table is None:
-            return LOOKUP_STEPS
-        table_bytes = rows * self.row_bytes.get(table.lower(), 0.0) / PAGE_FILL
-        missed = max(0.0, 1.0 - CACHE_BYTES / table_bytes) if table_bytes else 0.0
-        return LOOKUP_STEPS + PAGE_MISS_STEPS * missed
+    def descent_steps(self, bytes_each: float | None, rows: float) -> float:
+        """A descent into a b-tree of ``rows`` entries of ``bytes_each`` (None: unknown, a
+        transient one): DESCENT_STEPS, and a page fetch as often as its pages do not fit
+        in SQLite's page cache."""
+        btree_bytes = rows * (bytes_each or 0.0) / PAGE_FILL
+        missed = max(0.0, 1.0 - CACHE_BYTES / btree_bytes) if btree_bytes else 0.0
+        return DESCENT_STEPS + PAGE_MISS_STEPS * missed
 
     def probe_matches(self, access: TableAccess | None, table: str, equal: list[str],
                       bound: frozenset[str]) -> float:
