@@ -39,9 +39,11 @@ read. How SQLite runs what is not a plain loop:
   starts at all;
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - each aggregate call of the outermost SELECT costs AGGREGATE_STEPS for every
-  row it aggregates;
-- a temp b-tree costs SORT_STEPS_PER_LEVEL a row per doubling of the keys it
-  holds: every row for ORDER BY, one per group for GROUP BY.
+  row it aggregates, GROUPED_AGGREGATE_STEPS where it groups through a temp
+  b-tree (its arguments go through the sorter);
+- a temp b-tree costs SORTER_ROW_STEPS a row, and SORT_STEPS_PER_LEVEL a row
+  per doubling of the keys it holds: every row for ORDER BY, one per group for
+  GROUP BY.
 
 The per-row constants were measured in CPU time on small tables and on the
 Torc database (see each constant); they were checked, not fitted, against the
@@ -101,9 +103,12 @@ RECURSION_DEPTH = 10
 STATEMENT_STEPS = 250.0  # any statement, before its plan's work (see the module text)
 OUTPUT_ROW_STEPS = 24.0  # each row handed back to the caller
 # Each aggregate call (sum, avg, count, …) for each row it aggregates: measured in CPU
-# time on 60,000 rows, 40 ns a call a row, 60 ns grouped (its arguments go through the
-# sorter too); eight of them made a scan 5-8 times slower (TPC-H's Q1).
+# time on 60,000 rows, 40 ns a call a row; grouped through a temp b-tree 90-100 ns (its
+# arguments go through the sorter too: eight distinct sums, avgs, mins and maxes over
+# TPC-H's lineitem in 3 and in 2,000 groups, 2026-12-03). Eight of them made a scan 5-8
+# times slower (TPC-H's Q1).
 AGGREGATE_STEPS = 0.7
+GROUPED_AGGREGATE_STEPS = 1.5
 WRITE_STATEMENT_STEPS = 60.0  # a write's, in place of STATEMENT_STEPS (see the module text)
 # Each index a write maintains, once per statement and b-tree level. Writes are timed
 # inside the transaction that holds them (advisor.replay.sandbox), where one more index
@@ -157,8 +162,13 @@ DESCENT_STEPS = 3.0
 PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
 # Sorting in a temp b-tree, per row and per doubling of the rows sorted (CPU time,
-# 2,000 to 200,000 rows: 0.3-0.4 of a step).
+# 2,000 to 200,000 rows: 0.3-0.4 of a step); and per row whatever it holds, writing the
+# row's record into the sorter and reading it back: a GROUP BY count(*) over TPC-H's
+# 60,000 lineitem rows measured 4.0-4.5 steps a row over the scan in 3 groups and 5.7-7.3
+# in 2,000, of which the doublings explain 0.6 and 3.8 (2026-12-03). Without it TPC-H's
+# Q1 was priced at a quarter of its measured share.
 SORT_STEPS_PER_LEVEL = 0.35
+SORTER_ROW_STEPS = 3.5
 
 
 def seek_cost(rows: int) -> float:
@@ -212,7 +222,8 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     ``layout``: the tables' row widths and key-ordered indexes (costing.sizes.layout).
     ``derived_filters``: (alias, equalities, ranges) of each reading of a CTE or FROM
     subquery, in text order (Analysis.derived_filters). ``aggregates``: the aggregate
-    calls of the outermost SELECT, each AGGREGATE_STEPS for every row it aggregates.
+    calls of the outermost SELECT, each AGGREGATE_STEPS for every row it aggregates
+    (GROUPED_AGGREGATE_STEPS through a temp b-tree).
     ``fixed``: the statement's fixed price (WRITE_STATEMENT_STEPS for a write).
     """
     children: dict[int, list[PlanStep]] = {}
@@ -230,7 +241,8 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
     total += costing.built
-    total += AGGREGATE_STEPS * aggregates * rows
+    grouped = any(what == "GROUP BY" for what, _ in costing.sorts)
+    total += (GROUPED_AGGREGATE_STEPS if grouped else AGGREGATE_STEPS) * aggregates * rows
     if has_limit:
         rows = max(rows - offset, 0.0)
     handed = _returned_rows(returns, rows, everything, statistics)
@@ -376,7 +388,8 @@ class _PlanCosting:
                 grouped = self.grouped_since(first_loop)
                 if "ORDER BY" not in detail and grouped:
                     keys = min(keys, outer_rows * _groups(grouped, self.statistics))
-                per_row += sorted_rows * math.log2(max(keys, 2)) * SORT_STEPS_PER_LEVEL
+                per_row += sorted_rows * (SORTER_ROW_STEPS
+                                          + math.log2(max(keys, 2)) * SORT_STEPS_PER_LEVEL)
                 if "ORDER BY" in detail:
                     sorted_everything = True
             elif detail.startswith(_PER_ROW):
