@@ -231,3 +231,23 @@ def test_lookups_of_rows_written_together_walk_the_table_in_order() -> None:
     assert together.total - STATEMENT_STEPS == pytest.approx(
         DESCENT_STEPS + 5000 * (lookup + DESCENT_STEPS))
     assert spread.total - together.total > 5000 * 0.9 * PAGE_MISS_STEPS
+
+
+def test_a_unique_column_compared_with_a_value_filters_a_rowid_seek_from_a_join() -> None:
+    """TPC-H's Q8: each nation's region looked up by rowid, then ``r_name = ?``: one region
+    in five. Taken as sought with the rowid (as it is where the statement gives both
+    values: they name one row), it filtered nothing, and every order went on to its
+    lineitems."""
+    stats = Statistics("test", (), {"nation": 25, "region": 5},
+                       {("region", ("r_name",)): 5, ("region", ("r_regionkey",)): 5,
+                        ("nation", ("n_regionkey",)): 5})
+    plan = _plan((2, 0, "SCAN n"), (4, 0, "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"))
+    nation = TableAccess("nation", "n", join=("n_regionkey",),
+                         join_partners=(("n_regionkey", "r"),))
+    region = TableAccess("region", "r", equality=("r_name",), join=("r_regionkey",),
+                         join_partners=(("r_regionkey", "n"),))
+    assert estimate_plan(plan, [nation, region], stats).rows == pytest.approx(25 / 5)
+    # Both values the statement's own: one row, and the name filters it no further.
+    alone = _plan((2, 0, "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"))
+    named = TableAccess("region", "r", equality=("r_regionkey", "r_name"))
+    assert estimate_plan(alone, [named], stats).rows == pytest.approx(1.0)

@@ -654,10 +654,18 @@ class _PlanCosting:
             return 1.0
         share = 1.0
         stats = self.statistics
-        if "rowid" in sought:  # the rowid alias, and any unique column, is sought with it
+        if "rowid" in sought:
+            # The rowid alias is sought with it, and so is any unique column compared with
+            # the statement's values where the rowid's value is the statement's too (they
+            # name one row); where a loop outside gives the rowid, a unique column compared
+            # with a value still filters (TPC-H's ``r_name = ?`` after each nation's region).
             rows = stats.rows(table)
-            sought = sought | {c.lower() for c in (*access.equality, *access.join)
-                               if stats.distinct_values(table, (c,)) >= rows}
+            joined_unique = {c.lower() for c in _bound_partners(access, bound)
+                             if stats.distinct_values(table, (c,)) >= rows}
+            named = () if joined_unique else access.equality
+            sought = sought | joined_unique | {
+                c.lower() for c in (*named, *access.join)
+                if stats.distinct_values(table, (c,)) >= rows}
         equality = {c.lower() for c in access.equality}
         joined = set(_bound_partners(access, bound)) - sought
         counted_all = stats.matched(table, equality)
