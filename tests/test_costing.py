@@ -14,9 +14,9 @@ from advisor.catalog.statistics import Statistics
 from advisor.costing.estimate import (
     DESCENT_STEPS,
     INDEX_ENTRY_STEPS,
+    OUTPUT_ROW_STEPS,
     PAGE_MISS_STEPS,
     SORTER_ROW_STEPS,
-    OUTPUT_ROW_STEPS,
     STATEMENT_STEPS,
     WRITE_STATEMENT_STEPS,
     estimate_plan,

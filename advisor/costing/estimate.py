@@ -163,12 +163,14 @@ PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
 # Sorting in a temp b-tree, per row and per doubling of the rows sorted (CPU time,
 # 2,000 to 200,000 rows: 0.3-0.4 of a step); and per row whatever it holds, writing the
-# row's record into the sorter and reading it back: a GROUP BY count(*) over TPC-H's
-# 60,000 lineitem rows measured 4.0-4.5 steps a row over the scan in 3 groups and 5.7-7.3
-# in 2,000, of which the doublings explain 0.6 and 3.8 (2026-12-03). Without it TPC-H's
-# Q1 was priced at a quarter of its measured share.
+# row's record into the sorter and reading it back: a GROUP BY count(*) measured 4.0-4.5
+# steps a row over the scan of TPC-H's 60,000 lineitem rows in 3 groups, 5.7-7.3 in
+# 2,000, and about 3 over 5,000 Torc jobs in 9 statuses; less the doublings and the
+# count(*) (GROUPED_AGGREGATE_STEPS), 0.5 to 2.2 (2026-12-03). Without it TPC-H's Q1 was
+# priced at a quarter of its measured share; at 3.5 the Torc status poll outweighed a
+# reverse lookup that measures twice its saving.
 SORT_STEPS_PER_LEVEL = 0.35
-SORTER_ROW_STEPS = 3.5
+SORTER_ROW_STEPS = 2.0
 
 
 def seek_cost(rows: int) -> float:
