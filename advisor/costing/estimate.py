@@ -6,10 +6,11 @@ declared column types, costing.sizes.row_bytes), an index entry a little less
 than a step. A seek into a b-tree, or a rowid lookup from a non-covering index,
 costs a few steps, and a page fetch as often as the b-tree outgrows SQLite's
 page cache (measured: a descent through cached pages takes about as long in a
-thousand rows as in sixteen thousand). Each plan loop is costed from the constraint SQLite prints
-(``(workflow_id=? AND status>?)``): equality columns divide the rows by their
-distinct count, a one-sided range keeps a quarter, a two-sided one a
-sixty-fourth (SQLite's own defaults without stat4). Loops nest: an inner loop
+thousand rows as in sixteen thousand). Each plan loop is costed from the
+constraint SQLite prints (``(workflow_id=? AND status>?)``): equality columns
+divide the rows by their distinct count, a one-sided range keeps a quarter, a
+two-sided one a sixty-fourth (SQLite's own defaults without stat4), unless the
+statement's own values were counted on the database. Loops nest: an inner loop
 runs once per row of the loops outside it, and filters with what they have
 read. How SQLite runs what is not a plain loop:
 
@@ -528,7 +529,8 @@ class _PlanCosting:
             self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
         # Each row found: an index entry, or the table's row; and from an index that
         # does not cover the statement, a lookup of the table's row as well.
-        row = row_steps(self.row_bytes.get(table.lower()) if table else None)
+        table_bytes = self.row_bytes.get(table.lower()) if table else None
+        row = row_steps(table_bytes)
         from_index = "INDEX" in how
         covering = "COVERING" in how or not from_index
         entry = self.entry_bytes.get((match.group("index") or "").lower())
@@ -540,8 +542,8 @@ class _PlanCosting:
             in_order = ((match.group("index") or "").lower() in self.key_ordered
                         or (table is not None and self.statistics.clumping(
                             table, [c for c in equal if c != "rowid"]) >= CLUMPED))
-            each += (DESCENT_STEPS if in_order else self.descent_steps(
-                self.row_bytes.get(table.lower()) if table else None, total_rows)) + row
+            each += (DESCENT_STEPS if in_order
+                     else self.descent_steps(table_bytes, total_rows)) + row
         if match.group("op") == "SCAN":
             matched = total_rows
             per_run = matched * each
@@ -564,8 +566,7 @@ class _PlanCosting:
             if equal and "rowid" not in equal and table:
                 matched = max(matched, self.probe_floor(access, equal, bound))
             matched *= seeks
-            btree = entry if from_index else (
-                self.row_bytes.get(table.lower()) if table else None)
+            btree = entry if from_index else table_bytes  # the b-tree it descends
             per_run = seeks * self.descent_steps(btree, total_rows) + matched * each
         cost = per_run * runs
         sought = set(equal) | set(ranges)

@@ -81,6 +81,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
 
 
 Bound = tuple[str, str, object]  # (column, operator, value)
+Pairs = tuple[tuple[str, object], ...]  # (column, value) of the ANDed equalities
 
 
 def _predicates(sql: str, workload: Workload
@@ -105,25 +106,21 @@ def _predicates(sql: str, workload: Workload
             for where in dict.fromkeys([*equal, *bounds])]
 
 
-def _bounded(pairs: tuple[tuple[str, object], ...], bounds: list[Bound]
-             ) -> list[tuple[tuple[tuple[str, object], ...], list[Bound]]]:
+def _bounded(pairs: Pairs, bounds: list[Bound]) -> list[tuple[Pairs, list[Bound]]]:
     """The (equalities, bounds) combinations counted where there are range bounds, each
     once: all of them together; each column's bounds with all equalities, and alone."""
-    if not bounds:
-        return []
-    wanted = [(pairs, bounds)]
+    wanted = [(pairs, bounds)] if bounds else []
     for column in dict.fromkeys(c for c, _, _ in bounds):
         own = [bound for bound in bounds if bound[0] == column]
         wanted += [(pairs, own), ((), own)]
-    unique: dict[tuple[int, tuple[Bound, ...]], tuple[tuple[tuple[str, object], ...],
-                                                      list[Bound]]] = {}
+    unique: dict[tuple[int, tuple[Bound, ...]], tuple[Pairs, list[Bound]]] = {}
     for equal, kept in wanted:
         unique.setdefault((len(equal), tuple(kept)), (equal, kept))
     return list(unique.values())
 
 
 def _first(connection: sqlite3.Connection, counted: Counted, table: str,
-           pairs: tuple[tuple[str, object], ...]) -> int | None:
+           pairs: Pairs) -> int | None:
     """Rows stored before the first one the equalities match (every row when none does);
     None where the table has no rowid."""
     condition, values = _where(pairs)
@@ -141,7 +138,7 @@ def _first(connection: sqlite3.Connection, counted: Counted, table: str,
 
 
 def _count(connection: sqlite3.Connection, counted: Counted, table: str,
-           pairs: tuple[tuple[str, object], ...], bounds: list[Bound] | None = None) -> int:
+           pairs: Pairs, bounds: list[Bound] | None = None) -> int:
     condition, values = _where(pairs, bounds or ())
     key = (table, (condition,), values)
     if key not in counted:
@@ -151,7 +148,7 @@ def _count(connection: sqlite3.Connection, counted: Counted, table: str,
     return counted[key]
 
 
-def _where(pairs: tuple[tuple[str, object], ...], bounds: Sequence[Bound] = ()
+def _where(pairs: Pairs, bounds: Sequence[Bound] = ()
            ) -> tuple[str, tuple[object, ...]]:
     """The equalities (``IS``: NULL matches NULL) and bounds ANDed, with their values."""
     terms = ([f"{quote_identifier(c)} IS ?" for c, _ in pairs]
