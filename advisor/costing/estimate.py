@@ -296,6 +296,7 @@ class _PlanCosting:
         self.row_bytes = layout.row_bytes
         self.entry_bytes = layout.entry_bytes
         self.key_ordered = layout.key_ordered
+        self.fixed = layout.fixed
         # By alias, in text order: the plan's k-th loop of an alias reads its k-th
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
@@ -525,6 +526,12 @@ class _PlanCosting:
         stats = self.statistics
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
         equal, ranges = _constraint_terms(constraint)
+        # A partial index holds only the rows its WHERE keeps: the columns it fixes to
+        # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
+        # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
+        # every job, 155 us).
+        equal += [c for c in self.fixed.get((match.group("index") or "").lower(), ())
+                  if c not in equal]
         if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
             self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
         # Each row found: an index entry, or the table's row; and from an index that
@@ -544,7 +551,7 @@ class _PlanCosting:
                             table, [c for c in equal if c != "rowid"]) >= CLUMPED))
             each += (DESCENT_STEPS if in_order
                      else self.descent_steps(table_bytes, total_rows)) + row
-        if match.group("op") == "SCAN":
+        if match.group("op") == "SCAN" and not equal:
             matched = total_rows
             per_run = matched * each
         else:

@@ -10,6 +10,7 @@ and reports this estimate beside them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
@@ -52,21 +53,48 @@ class Layout:
     key_ordered: frozenset[str] = frozenset()
     # table (lower-cased) -> column (lower-cased) -> the bytes of one of its values
     column_bytes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # partial index (lower-cased name) -> the columns its WHERE fixes to one value
+    # (``status = 5``, ``deleted IS NULL``): every entry holds that value
+    fixed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes")
+        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes", "fixed")
 
     def with_indexes(self, specs: Iterable[IndexSpec]) -> Layout:
         """This layout with the entries of hypothetical indexes, named as the what-if
         planner names them (``IndexSpec.name``)."""
+        specs = list(specs)
+        if not specs:
+            return self
         added = {spec.name.lower(): self.index_entry(spec.table, spec.column_names)
                  for spec in specs}
-        return replace(self, entry_bytes={**self.entry_bytes, **added}) if added else self
+        fixed = {spec.name.lower(): fixed_columns(spec.where) for spec in specs if spec.where}
+        return replace(self, entry_bytes={**self.entry_bytes, **added},
+                       fixed={**self.fixed, **fixed})
 
     def index_entry(self, table: str, columns: Iterable[str]) -> float:
         widths = self.column_bytes.get(table.lower(), {})
         return float(ROWID_BYTES + CELL_OVERHEAD
                      + sum(1 + widths.get(c.lower(), TEXT_BYTES) for c in columns))
+
+
+# ``column = value`` or ``column IS NULL`` between ANDs of a partial index's WHERE
+_FIXING = re.compile(r"""^\s*\(?\s*["`\[]?([A-Za-z_]\w*)["`\]]?\s*
+                        (?:==?\s*(?:'[^']*'|[-+]?\d[\w.]*|TRUE|FALSE)|IS\s+NULL)
+                        \s*\)?\s*$""", re.IGNORECASE | re.VERBOSE)
+
+
+def fixed_columns(where: str | None) -> tuple[str, ...]:
+    """The columns (lower-cased) a partial index's WHERE fixes to one value: the
+    ``column = constant`` and ``column IS NULL`` among its AND-ed terms.
+
+    >>> fixed_columns("status = 5 AND deleted IS NULL"), fixed_columns("status IN (1, 2)")
+    (('status', 'deleted'), ())
+    """
+    if not where:
+        return ()
+    terms = re.split(r"\s+AND\s+", where, flags=re.IGNORECASE)
+    return tuple(dict.fromkeys(m.group(1).lower() for m in map(_FIXING.match, terms) if m))
 
 
 def layout(catalog: Catalog) -> Layout:
@@ -77,7 +105,9 @@ def layout(catalog: Catalog) -> Layout:
          for table, columns in widths.items()},
         key_ordered=frozenset(index.name.lower() for index in catalog.indexes
                               if index.origin == "pk"),
-        column_bytes=widths)
+        column_bytes=widths,
+        fixed={index.name.lower(): fixed_columns(index.where)
+               for index in catalog.indexes if index.where})
     return replace(found, entry_bytes={
         index.name.lower(): found.index_entry(index.table, index.column_names)
         for index in catalog.indexes})
