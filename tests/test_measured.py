@@ -26,7 +26,7 @@ from advisor.advise.measured import (
     decide,
     earn_places,
 )
-from advisor.advise.recommend import recommend
+from advisor.advise.recommend import Chosen, recommend
 from advisor.analysis.inputs import Inputs, read_workload
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import generate
@@ -106,6 +106,13 @@ def test_a_measured_decision_prices_its_prior_with_the_rows_the_values_match(
     assert list(mutable_parts(measured, "recommendation")) == []
 
 
+def on_b_and_tiny(chosen: Iterable[Chosen]) -> bool:
+    """The set is tiny(x) and one index on item led by b: item(b), or its covering
+    variant item(b, name), which the estimate prices a little cheaper (no row fetch)."""
+    specs = sorted(str(c.spec) for c in chosen)
+    return len(specs) == 2 and specs[1] == "tiny(x)" and specs[0] in ("item(b)", "item(b, name)")
+
+
 def test_one_over_estimated_template_does_not_make_the_others_negligible(
         tmp_path: Path) -> None:
     """The estimate is told a 200-row table has a billion rows: its lookup dwarfs every
@@ -126,15 +133,15 @@ def test_one_over_estimated_template_does_not_make_the_others_negligible(
     misled = replace(workload, statistics=replace(
         statistics, table_rows={**statistics.table_rows, "tiny": huge},
         distinct={**statistics.distinct, ("tiny", ("x",)): huge}))
-    # The tolerance is each component's own saving: the estimate keeps item(b) too,
+    # The tolerance is each component's own saving: the estimate keeps an index on b too,
     # though it saves a negligible share of the over-estimated workload...
     estimated = recommend(misled)
-    assert sorted(str(c.spec) for c in estimated.chosen) == ["item(b)", "tiny(x)"]
+    assert on_b_and_tiny(estimated.chosen)
     # ...and so does a budget, which couples the components (one band, the whole
     # workload's): 1% of the over-estimated saving would let item(b) go, but the band
-    # gives away no more than a tenth of the best set's own cost, most of it item(b)'s.
+    # gives away no more than a twentieth of the best set's own cost, most of it b's.
     budgeted = recommend(misled, Budget(max_indexes=5))
-    assert sorted(str(c.spec) for c in budgeted.chosen) == ["item(b)", "tiny(x)"]
+    assert on_b_and_tiny(budgeted.chosen)
     measured = recommend(misled, measure_on=MeasureOn(database, "mixed.db"))
     # item(b), or item(b, name) where its covering seeks measure a tenth faster
     [on_b] = [c for c in measured.chosen if c.spec.column_names[0] == "b"]

@@ -112,10 +112,11 @@ def test_against_list_is_judged(workload: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "expected"), [
     ([], {"job(workflow_id)": Reason.PREFIX,
-          "job_blocked_by(blocked_by_job_id, job_id)": Reason.WITHIN_TOLERANCE,
+          "job_blocked_by(blocked_by_job_id)": Reason.PREFIX,
           "ready_queue(job_id, workflow_id)": Reason.NO_GAIN}),
     (["--max-indexes", "1"], {"job(workflow_id, status)": Reason.OVER_BUDGET}),
-    (["--min-saving", "0.7"], {"job_blocked_by(blocked_by_job_id)": Reason.BELOW_MIN_SAVING}),
+    (["--min-saving", "0.7"], {"job_blocked_by(blocked_by_job_id, job_id)":
+                               Reason.BELOW_MIN_SAVING}),
 ])
 def test_rejected_candidates_carry_the_reason_code(workload: Path, args: list[str],
                                                    expected: dict[str, Reason]) -> None:
