@@ -93,14 +93,19 @@ def _sub_in_chunks(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], 
 # A digit starts a literal unless a name character stands before it; an
 # exponent's sign belongs to its number (1e-5 is one literal, 3-4 is two).
 # In bytes, any byte of a UTF-8 sequence is a name character (colé1 is a name).
+# {w} is the name characters and {d} the digits, as a class's contents. For bytes
+# they are spelt out as ranges, which mean what \w and \d mean there (ASCII)
+# but are tested as one bitmap, where the engine tests a category apart: the
+# keys of Torc's 910,346 statements took 1.5 s of CPU instead of 2.0 s.
 _FAST_BRANCHES = (
-    r"['\d$?:@](?:(?<=')[^']*'(?:'[^']*')*"  # a whole string, '' escapes included
-    r"|(?<![\w.{hi}$]\d)(?<=0)[xX][0-9A-Fa-f]+"  # hex: its E is a digit, never an exponent
-    r"|(?<![\w.{hi}$]\d)(?<=\d)[\w.{hi}]*(?:(?<=[eE])[-+]\d+)?"
-    r"|(?<![\w{hi}$][$:@])(?<=[$?:@])[\w{hi}]+)"  # x$a is a name, $a a placeholder
+    r"['{d}$?:@](?:(?<=')[^']*'(?:'[^']*')*"  # a whole string, '' escapes included
+    r"|(?<![{w}.$][{d}])(?<=0)[xX][0-9A-Fa-f]+"  # hex: its E is a digit, never an exponent
+    r"|(?<![{w}.$][{d}])(?<=[{d}])[{w}.]*(?:(?<=[eE])[-+][{d}]+)?"
+    r"|(?<![{w}$][$:@])(?<=[$?:@])[{w}]+)"  # x$a is a name, $a a placeholder
 )
-_FAST_KEY_BYTES = re.compile(_FAST_BRANCHES.format(hi=r"\x80-\xff").encode("latin-1"))
-_FAST_KEY_TEXT = re.compile(_FAST_BRANCHES.format(hi=""))
+_FAST_KEY_BYTES = re.compile(
+    _FAST_BRANCHES.format(w=r"0-9A-Za-z_\x80-\xff", d="0-9").encode("latin-1"))
+_FAST_KEY_TEXT = re.compile(_FAST_BRANCHES.format(w=r"\w", d=r"\d"))
 # Quoted names and comments; written, like the key, from one leading character
 # class so that the engine scans in C (a plain alternation is several times slower).
 _PRECISE_MARKERS = r'[-"`\[/](?:(?<=-)-|(?<=/)\*|(?<=["`\[]))'
