@@ -11,14 +11,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-SUB_BUCKETS = 32
+SUB_BITS = 5
+SUB_BUCKETS = 1 << SUB_BITS
 ZERO_BUCKET = -(1 << 30)
+_EXACT_IN_FLOAT = 1 << 53  # every integer below this is exactly a float
 
 
 def bucket_of(value: int) -> int:
     """The bucket of a non-negative integer duration (nanoseconds)."""
     if value <= 0:
         return ZERO_BUCKET
+    if value < _EXACT_IN_FLOAT:
+        # What frexp gives below, in integers (the digest calls this once a line):
+        # the exponent is the bit length, the sub-bucket the SUB_BITS bits after the
+        # leading one.
+        exponent = value.bit_length()
+        return ((exponent - 1) << SUB_BITS) + ((value << SUB_BITS + 1) >> exponent)
     mantissa, exponent = math.frexp(value)  # value = mantissa * 2**exponent, mantissa in [0.5, 1)
     return exponent * SUB_BUCKETS + int((mantissa - 0.5) * 2 * SUB_BUCKETS)
 
