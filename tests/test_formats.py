@@ -291,12 +291,14 @@ def test_parallel_reading_of_every_splittable_format(name: str, tmp_path: Path,
     assert counts(parallel) == {tid: 20 * n for tid, n in EXPECTED_COUNTS.items()}
 
 
-def test_a_full_key_cache_changes_nothing(tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """The key cache is cleared when full (bounded memory); only speed may suffer."""
+@pytest.mark.parametrize("limit", ["KEY_CACHE_LIMIT", "TEXT_CACHE_LIMIT", "TEXT_CACHE_BYTES"])
+def test_a_full_key_cache_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          limit: str) -> None:
+    """The key cache and the remembered statements are cleared when full (bounded
+    memory), and long statements are not remembered; only speed may suffer."""
     path = write(tmp_path / "log", render_trace(WORKLOAD))
     roomy = digest_files([path])
-    monkeypatch.setattr(advisor.digest.digest, "KEY_CACHE_LIMIT", 2)
+    monkeypatch.setattr(advisor.digest.digest, limit, 2)
     cramped = digest_files([path])
     assert snapshot(cramped) == snapshot(roomy)
     assert counts(cramped) == EXPECTED_COUNTS
