@@ -422,8 +422,7 @@ class _Reader:
         return {key: found if found.__class__ is str else found.template  # type: ignore[union-attr]
                 for key, found in self.by_key.items()}
 
-    def read(self, fmt: LogFormat, source: str, lines: Iterable[tuple[int, bytes | TooLong]],
-             ) -> None:
+    def read(self, fmt: LogFormat, source: str, lines: LineReader) -> None:
         """Digest the numbered lines of one source into the digest."""
         digest = self.digest
         problems = digest.problems
@@ -497,7 +496,7 @@ class _Reader:
         digest.last_ts = last_ts
 
     @staticmethod
-    def _records(fmt: LogFormat, lines: Iterable[tuple[int, bytes | TooLong]],
+    def _records(fmt: LogFormat, lines: LineReader,
                  problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
         """Records of a source; over-long lines are counted and dropped.
 
@@ -554,37 +553,40 @@ class _Reader:
         return stats
 
 
-def _checked_lines(lines: Iterable[tuple[int, bytes | TooLong]],
+def _checked_lines(lines: LineReader,
                    problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
     """Non-blank lines; over-long ones are counted as problems and dropped."""
-    for number, line in lines:
-        if line.__class__ is TooLong:
-            problem("too-long", number)
-        elif line and not line.isspace():  # type: ignore[union-attr]
-            yield number, line  # type: ignore[misc]
+    for number, batch in lines.batches():
+        for line in batch:
+            number += 1
+            if line.__class__ is TooLong:
+                problem("too-long", number)
+            elif line and not line.isspace():  # type: ignore[union-attr]
+                yield number, line  # type: ignore[misc]
 
 
-def _line_ended_records(lines: Iterable[tuple[int, bytes | TooLong]],
-                        ends: Callable[[bytes], bool],
+def _line_ended_records(lines: LineReader, ends: Callable[[bytes], bool],
                         problem: Callable[[str, int], None]) -> Iterator[tuple[int, bytes]]:
     """Records that end where ``ends(line)`` says, numbered by their first line."""
     pending: list[bytes] = []
     start = 0
-    for number, line in lines:
-        if line.__class__ is TooLong:
-            problem("too-long", number)
-            continue
-        if not pending:
-            if not line or line.isspace():  # type: ignore[union-attr]
+    for number, batch in lines.batches():
+        for line in batch:
+            number += 1
+            if line.__class__ is TooLong:
+                problem("too-long", number)
                 continue
+            if not pending:
+                if not line or line.isspace():  # type: ignore[union-attr]
+                    continue
+                if ends(line):  # type: ignore[arg-type]
+                    yield number, line  # type: ignore[misc]
+                    continue
+                start = number
+            pending.append(line)  # type: ignore[arg-type]
             if ends(line):  # type: ignore[arg-type]
-                yield number, line  # type: ignore[misc]
-                continue
-            start = number
-        pending.append(line)  # type: ignore[arg-type]
-        if ends(line):  # type: ignore[arg-type]
-            yield start, b"\n".join(pending)
-            pending = []
+                yield start, b"\n".join(pending)
+                pending = []
     if pending:
         yield start, b"\n".join(pending)
 

@@ -244,6 +244,15 @@ class LineReader:
             yield block
 
     def __iter__(self) -> Iterator[tuple[int, bytes | TooLong]]:
+        for number, lines in self.batches():
+            for line in lines:
+                number += 1
+                yield number, line
+
+    def batches(self) -> Iterator[tuple[int, list[bytes | TooLong]]]:
+        """The lines a block at a time: the number of the line before the first, and the
+        lines as ``__iter__`` gives them. A reader of many short lines (the digest) takes
+        a block's list whole instead of a generator step per line."""
         limit = self.max_line_bytes
         number = self.lines_before
         carry = b""
@@ -252,17 +261,15 @@ class LineReader:
         pieces: list[bytes] = []
         skipping = 0  # >0: inside an over-long line, this many bytes so far
         for block in self._blocks():
-            lines = block.split(b"\n")
+            parts = block.split(b"\n")
+            head: bytes | TooLong  # the block's first line, which began before it
             if skipping:
-                if len(lines) == 1:
+                if len(parts) == 1:
                     skipping += len(block)
                     continue
-                number += 1
-                self.lines_read = number
-                yield number, TooLong(skipping + len(lines[0]))
+                head = TooLong(skipping + len(parts[0]))
                 skipping = 0
-                del lines[0]
-            elif len(lines) == 1:  # no line ends in this block
+            elif len(parts) == 1:  # no line ends in this block
                 if carry:
                     pieces.append(carry)
                     carry = b""
@@ -274,31 +281,41 @@ class LineReader:
                 continue
             else:
                 if pieces:
-                    pieces.append(lines[0])
-                    lines[0] = b"".join(pieces)
+                    pieces.append(parts[0])
+                    head = _finished(b"".join(pieces), limit)
                     pieces.clear()
                 else:
-                    lines[0] = carry + lines[0]
-            carry = lines.pop()
-            for line in lines:
-                number += 1
-                if len(line) > limit:
-                    yield number, TooLong(len(line))
-                else:
-                    yield number, line[:-1] if line.endswith(b"\r") else line
+                    head = _finished(carry + parts[0], limit)
+            carry = parts.pop()
+            lines: list[bytes | TooLong] = [head]
+            # The other whole lines lie inside this block: only a long block or a CR
+            # needs them looked at one by one.
+            if len(block) > limit or b"\r" in block:
+                lines.extend(_finished(line, limit) for line in parts[1:])
+            else:
+                lines += parts[1:]
+            first = number
+            number += len(lines)
             self.lines_read = number
+            yield first, lines
             if len(carry) > limit:
                 skipping = len(carry)
                 carry = b""
         if pieces:
             carry = b"".join(pieces)
         if skipping or carry:
-            number += 1
-            self.lines_read = number
+            self.lines_read = number + 1
             if skipping:
-                yield number, TooLong(skipping)
+                yield number, [TooLong(skipping)]
             else:
-                yield number, carry[:-1] if carry.endswith(b"\r") else carry
+                yield number, [carry[:-1] if carry.endswith(b"\r") else carry]
+
+
+def _finished(line: bytes, limit: int) -> bytes | TooLong:
+    """A whole line as a LineReader gives it: without a trailing CR, or marked too long."""
+    if len(line) > limit:
+        return TooLong(len(line))
+    return line[:-1] if line.endswith(b"\r") else line
 
 
 class Prefixed(io.RawIOBase):
