@@ -41,7 +41,10 @@ def database_path(scale: float, folder: Path | None = None) -> Path:
 def database(scale: float, folder: Path | None = None, log=print) -> Path:
     """The TPC-H database at ``scale``: the cached one, or built now."""
     target = database_path(scale, folder)
-    binary = shutil.which(TPCHGEN)
+    # On PATH, or beside this Python: a virtual environment's scripts are there when the
+    # environment's python runs this without the environment being activated.
+    binary = (shutil.which(TPCHGEN)
+              or shutil.which(TPCHGEN, path=str(Path(sys.executable).parent)))
     if binary is None and not target.is_file():
         raise SystemExit(f"{TPCHGEN}: not installed (pip install -e '.[bench]')")
 
