@@ -525,7 +525,8 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
     or not worth its writes overrides it; the rest of what the search did not keep is
     within the tolerance."""
     saving, read_saving, upkeep = _marginal(spec, chosen, pricer)
-    longer = [c for c in chosen if spec.is_prefix_of(c) and c != spec]
+    longer = sorted(c for c in chosen if spec.is_prefix_of(c) and c != spec)  # sorted: the
+    # same one named on every run, whatever the hash order of the set
     share = saving / baseline if baseline else 0.0
     if read_saving <= 0:
         decision = (Decision.of(Reason.PREFIX, longer=str(longer[0])) if longer
