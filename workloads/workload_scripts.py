@@ -1,6 +1,7 @@
 """What the benchmark workloads' scripts share: where their built databases are kept,
-building one only once, a script loading the one beside it, a log's statements run on
-a throwaway copy and written out, and the builders' and generators' command lines.
+building one only once, a script loading the one beside it, Zipf draws, the client that
+keeps the statements it runs, a log's statements run on a throwaway copy and written
+out, and the builders' and generators' command lines.
 
 The workloads are folders of scripts run by path, not a package, and several have a
 build.py; a script that needs this module puts the workloads folder on sys.path:
@@ -16,6 +17,8 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib.util
+import itertools
+import random
 import shutil
 import sqlite3
 import sys
@@ -152,6 +155,52 @@ def write_sql_log(path: Path, header: str, statements: Sequence[str]) -> int:
         for sql in statements:
             out.write(sql + ";\n")
     return len(statements)
+
+
+# --- the application's client ------------------------------------------------------------
+
+
+class LoggedClient:
+    """A client of the application that keeps every statement it runs, as the log shows
+    it: each is run as written, its values in, on ``connection``."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.log: list[str] = []
+
+    def run(self, sql: str) -> list[tuple]:
+        self.log.append(sql)
+        return self.connection.execute(sql).fetchall()
+
+    def insert(self, sql: str) -> int:
+        """Run an INSERT; the new row's id, as the application's driver hands it back."""
+        self.log.append(sql)
+        return self.connection.execute(sql).lastrowid or 0
+
+    def transaction(self, steps: Callable[[], None]) -> None:
+        self.run("BEGIN")
+        steps()
+        self.run("COMMIT")
+
+
+# --- skew --------------------------------------------------------------------------------
+
+
+def zipf_cumulative(count: int, exponent: float) -> list[float]:
+    """Cumulative weights (``random.choices``' ``cum_weights``) of ranks 1..count drawn
+    in proportion to 1 / rank**exponent: the skew of who is busy and who is popular."""
+    return list(itertools.accumulate(1 / rank**exponent for rank in range(1, count + 1)))
+
+
+class Skewed:
+    """Draws from ``items`` with Zipf weights, the busiest first in ``items``' order."""
+
+    def __init__(self, items: Sequence[int], exponent: float) -> None:
+        self.items = items
+        self.cumulative = zipf_cumulative(len(items), exponent)
+
+    def draw(self, rng: random.Random) -> int:
+        return rng.choices(self.items, cum_weights=self.cumulative)[0]
 
 
 # --- command lines -----------------------------------------------------------------------

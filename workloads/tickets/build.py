@@ -27,16 +27,15 @@ No ANALYZE is run.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import random
 import sqlite3
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workloads/
-from workload_scripts import build_command, building, insert_rows, seeded_database
+from workload_scripts import Skewed, build_command, building, insert_rows, seeded_database
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = HERE / "schema.sql"
@@ -82,23 +81,6 @@ def database(scale: Scale = Scale(), seed: int = DEFAULT_SEED, folder: Path | No
 
 
 # --- values --------------------------------------------------------------------------
-
-
-def zipf_cumulative(count: int, exponent: float) -> list[float]:
-    """Cumulative weights (``random.choices``' ``cum_weights``) of ranks 1..count drawn
-    in proportion to 1 / rank**exponent: the skew of who is busy and who is popular."""
-    return list(itertools.accumulate(1 / rank**exponent for rank in range(1, count + 1)))
-
-
-class Skewed:
-    """Draws from ``items`` with Zipf weights, the busiest first in ``items``' order."""
-
-    def __init__(self, items: Sequence[int], exponent: float) -> None:
-        self.items = items
-        self.cumulative = zipf_cumulative(len(items), exponent)
-
-    def draw(self, rng: random.Random) -> int:
-        return rng.choices(self.items, cum_weights=self.cumulative)[0]
 
 
 def stamp(when: dt.datetime) -> str:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # workloads/
-from workload_scripts import generate_command, run_mix, sibling, write_sql_log
+from workload_scripts import LoggedClient, generate_command, run_mix, sibling, write_sql_log
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SESSIONS = 800
@@ -58,14 +58,13 @@ def text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-class BoxOffice:
+class BoxOffice(LoggedClient):
     """Runs the sessions on one connection and keeps the statements it ran."""
 
     def __init__(self, connection: sqlite3.Connection, seed: int) -> None:
-        self.connection = connection
+        super().__init__(connection)
         self.rng = random.Random(f"tickets-run/{seed}")
         self.now = build.NOW
-        self.log: list[str] = []
         self._pools()
 
     def _pools(self) -> None:
@@ -93,22 +92,6 @@ class BoxOffice:
             "AND EXISTS (SELECT 1 FROM tickets x WHERE x.event_id = e.id) "
             f"ORDER BY e.starts_at, e.id LIMIT {DOOR_EVENTS}) ORDER BY t.id",
             (build.stamp(build.NOW),))]
-
-    # --- running statements --------------------------------------------------------
-
-    def run(self, sql: str) -> list[tuple]:
-        self.log.append(sql)
-        return self.connection.execute(sql).fetchall()
-
-    def insert(self, sql: str) -> int:
-        """Run an INSERT; the new row's id, as the application's driver hands it back."""
-        self.log.append(sql)
-        return self.connection.execute(sql).lastrowid or 0
-
-    def transaction(self, steps: Callable[[], None]) -> None:
-        self.run("BEGIN")
-        steps()
-        self.run("COMMIT")
 
     def stamp(self, when: dt.datetime | None = None) -> str:
         return text(build.stamp(when or self.now))
