@@ -1,8 +1,8 @@
-"""The benchmark workloads TPC-H, TPC-C-like and event ticketing (workloads/tpch,
-workloads/tpcc, workloads/tickets): their logs are what advisor reads and analyses, they
-run on their schemas, and their generators are deterministic. None of this needs
-tpchgen-cli: the TPC-H log needs no database, and its loader is tried on a few hand-made
-rows; the others' builders are tried at a tiny scale."""
+"""The benchmark workloads TPC-H, TPC-C-like, event ticketing and accounting ledger
+(workloads/tpch, workloads/tpcc, workloads/tickets, workloads/ledger): their logs are what
+advisor reads and analyses, they run on their schemas, and their generators are
+deterministic. None of this needs tpchgen-cli: the TPC-H log needs no database, and its
+loader is tried on a few hand-made rows; the others' builders are tried at a tiny scale."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TPCH = ROOT / "workloads" / "tpch"
 TPCC = ROOT / "workloads" / "tpcc"
 TICKETS = ROOT / "workloads" / "tickets"
+LEDGER = ROOT / "workloads" / "ledger"
 
 
 def script(path: Path) -> SimpleNamespace:
@@ -43,6 +44,11 @@ def tickets_workload():
     return load_workload([str(TICKETS / "workload.log")], schema=str(TICKETS / "schema.sql"))
 
 
+@pytest.fixture(scope="module")
+def ledger_workload():
+    return load_workload([str(LEDGER / "workload.log")], schema=str(LEDGER / "schema.sql"))
+
+
 def _unanalysed(workload) -> dict[str, str]:
     return {tid: str(analysis) for tid, analysis in workload.analyses.items()
             if not analysis.ok}
@@ -60,17 +66,18 @@ def _kinds(workload) -> dict[str, int]:
             for kind in ("read", "write")}
 
 
-# --- all three ---------------------------------------------------------------------------
+# --- all of them --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["tpch", "tpcc", "tickets"])
+@pytest.mark.parametrize("name", ["tpch", "tpcc", "tickets", "ledger"])
 def test_every_template_is_analysed(name, request):
     workload = request.getfixturevalue(f"{name}_workload")
     assert _unanalysed(workload) == {}
     assert workload.digest.unreadable == 0
 
 
-@pytest.mark.parametrize("folder", [TPCH, TPCC, TICKETS], ids=lambda folder: folder.name)
+@pytest.mark.parametrize("folder", [TPCH, TPCC, TICKETS, LEDGER],
+                         ids=lambda folder: folder.name)
 def test_statements_run_on_the_schema(folder):
     connection = sqlite3.connect(":memory:", isolation_level=None)
     connection.executescript((folder / "schema.sql").read_text())
@@ -248,4 +255,72 @@ def test_tickets_database_holds_together(tmp_path):
                "WHERE b.created_at < a.created_at") == 0
     assert one("SELECT count(*) FROM holds h JOIN events e ON e.id = h.event_id "
                "WHERE e.status != 'onsale'") == 0
+    connection.close()
+
+
+# --- accounting ledger -------------------------------------------------------------------
+
+
+def test_ledger_log_writes_a_third_and_asks_the_ledgers_questions(ledger_workload):
+    templates = ledger_workload.digest.templates.values()
+    counts = _kinds(ledger_workload)
+    assert 0.3 < counts["write"] / (counts["read"] + counts["write"]) < 0.45
+    written: Counter[str] = Counter()
+    for t in templates:
+        if t.template.kind == "write":
+            written.update(dict.fromkeys(t.template.tables, t.count))
+    assert written.most_common(1)[0][0] == "journal_lines"
+    reads = [t.template.text for t in templates if t.template.kind == "read"]
+    # The reconciliation's anti-join, the aging's NOT EXISTS, the search by reference
+    # prefix, an account's ledger paged in date order, the trial balance.
+    assert any("NOT IN (SELECT journal_line_id FROM bank_transactions" in t
+               and "journal_lines" in t for t in reads)
+    assert any("NOT EXISTS (SELECT" in t and "FROM payments" in t for t in reads)
+    assert any("reference LIKE ?" in t for t in reads)
+    assert any("ORDER BY e.entry_date, e.id LIMIT ? OFFSET ?" in t for t in reads)
+    assert any("GROUP BY a.id" in t and "e.entry_date <= ?" in t for t in reads)
+
+
+def test_ledger_builder_and_log_are_deterministic(tmp_path):
+    database, log = _built_and_generated_twice(LEDGER, tmp_path, sessions=60)
+    # The log's values are the database's: the users who log in, the companies they
+    # work for.
+    connection = sqlite3.connect(database)
+    emails = {row[0] for row in connection.execute("SELECT email FROM users")}
+    connection.close()
+    logged = set(re.findall(r"WHERE email = '([^']*)'", log))
+    assert logged and logged <= emails
+
+
+def test_ledger_database_holds_together(tmp_path):
+    """Every entry balances; a paid invoice's payments add up to its total and its entry
+    names it; a matched bank line is its journal line's amount on the bank's account; no
+    draft is dated in a closed period; a company's entries are spread among the others'."""
+    build = script(LEDGER / "build.py")
+    connection = sqlite3.connect(build.database(build.TINY, folder=tmp_path, log=lambda _: None))
+
+    def one(sql: str) -> int:
+        return connection.execute(sql).fetchone()[0]
+
+    assert one("SELECT count(*) FROM (SELECT entry_id FROM journal_lines GROUP BY entry_id "
+               "HAVING sum(debit) != sum(credit))") == 0
+    assert one("SELECT count(*) FROM journal_lines WHERE (debit > 0) = (credit > 0)") == 0
+    assert one("SELECT count(*) FROM invoices i WHERE status = 'paid' AND total != "
+               "(SELECT sum(amount) FROM payments p WHERE p.invoice_id = i.id)") == 0
+    assert one("SELECT count(*) FROM invoices i JOIN journal_entries e ON e.id = i.entry_id "
+               "WHERE e.reference != i.number OR e.company_id != i.company_id") == 0
+    assert one("SELECT count(*) FROM bank_transactions t JOIN journal_lines l "
+               "ON l.id = t.journal_line_id JOIN bank_accounts b ON b.id = t.bank_account_id "
+               "WHERE t.amount != l.debit - l.credit OR b.account_id != l.account_id") == 0
+    assert one("SELECT count(*) FROM bank_transactions WHERE reconciled = 1 "
+               "AND journal_line_id IS NULL") == 0
+    assert one("SELECT count(*) FROM journal_entries e JOIN periods p "
+               "ON p.company_id = e.company_id AND e.entry_date BETWEEN p.starts_on AND p.ends_on "
+               "WHERE e.status = 'draft' AND p.status = 'closed'") == 0
+    statuses = dict(connection.execute("SELECT status, count(*) FROM journal_entries "
+                                       "GROUP BY status").fetchall())
+    assert statuses["posted"] > 0.9 * sum(statuses.values()) and statuses["void"] > 0
+    assert one("SELECT count(*) FROM journal_entries a JOIN journal_entries b ON b.id = a.id + 1 "
+               "WHERE b.company_id != a.company_id") > 0.3 * one(
+        "SELECT count(*) FROM journal_entries")
     connection.close()
