@@ -2,14 +2,14 @@
 recommendation.
 
     python bench/workloads.py                       # Torc scale 1, TPC-H SF 0.01, TPC-C-like,
-                                                    # event ticketing
+                                                    # event ticketing, accounting ledger
     python bench/workloads.py --workloads tpch --tpch-sf 0.1
     python bench/workloads.py --workloads tickets --out /tmp/tickets.md
     python bench/workloads.py --quick               # one round, one repetition; no doc
 
-Per workload: the database is built (TPC-H from tpchgen-cli, the TPC-C-like and
-ticketing ones seeded, all cached under ~/.cache/advisor/workloads) or synthesised
-(Torc, from its profile, cached by advisor); advisor's recommendation is made
+Per workload: the database is built (TPC-H from tpchgen-cli, the TPC-C-like,
+ticketing and ledger ones seeded, all cached under ~/.cache/advisor/workloads) or
+synthesised (Torc, from its profile, cached by advisor); advisor's recommendation is made
 as the command line makes it with ``--db`` (``run_recommend``, timed);
 every template's samples are filled with values from the database once
 (``replay_set``), and the sqlite3 shell's ``.expert`` is asked about each of
@@ -71,7 +71,7 @@ STATS = {"as-found": (AS_FOUND,), "analyzed": (ANALYZED,), "both": (AS_FOUND, AN
 # turns) differ on it.
 NOISE_FLOOR = 0.25
 LISTED_SLOWER = 10  # at most this many slower templates are listed per workload
-ALL = ("torc", "tpch", "tpcc", "tickets")  # the workloads, in the order they are run
+ALL = ("torc", "tpch", "tpcc", "tickets", "ledger")  # the workloads, in the order they are run
 
 
 def workload_script(*args: str) -> str:
@@ -177,6 +177,19 @@ def tickets() -> Bench:
               "promoters' dashboards, the sweep of expired holds) on the database "
               "workloads/tickets/build.py makes (3,000 events in 240 venues, 378,085 seats, "
               "a write-hot holds table; primary keys only).")
+
+
+def ledger() -> Bench:
+    return Bench(
+        "ledger", "Accounting ledger", WORKLOADS / "ledger" / "workload.log",
+        lambda: Path(workload_script("ledger/build.py")),
+        (Target("total ≤ 1.0 × the .expert union's", lambda f: f.ratio_at_most("total", 1.0)),),
+        about="`workloads/ledger/workload.log` (900 sessions of a bookkeeping service: journal "
+              "entries keyed in, posted and voided, invoices and payments, bank feeds imported "
+              "and reconciled, account ledgers, trial balances, aging, period closes) on the "
+              "database workloads/ledger/build.py makes (3,000 companies, a few of them owning "
+              "most of 351,122 entries and 960,648 journal lines; UNIQUE constraints, no "
+              "secondary index).")
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -669,7 +682,7 @@ def main() -> None:
         args.rounds, args.stats = 1, "as-found"
     keys = [key.strip() for key in args.workloads.split(",") if key.strip()]
     makers = {"torc": torc, "tpch": lambda: tpch(args.tpch_sf), "tpcc": tpcc,
-              "tickets": tickets}
+              "tickets": tickets, "ledger": ledger}
     unknown = [key for key in keys if key not in makers]
     if unknown:
         parser.error(f"unknown workloads: {', '.join(unknown)} ({', '.join(ALL)})")
