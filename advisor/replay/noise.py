@@ -19,7 +19,17 @@ a slow one runs only a few times, once per statement: its paired differences
 then spread as its statements do, and a seek against a scan 100x slower (Torc's
 is_workflow_complete: 0.015 ms against 1.4-8 ms) fell inside the band. When
 every run on one side is ``SEPARATION`` times every run on the other, no
-jitter explains it and only the floor is left.
+jitter explains it and only the floor is left. So too when each run is SEPARATION
+times its paired run on the other side, all the same way round: a report run for
+a small company and for a large one (2 ms and 30 ms a run without an index, 0.1
+and 0.3 ms with it) overlaps as a whole, and its paired differences spread as the
+companies do; read as jitter, the band of a ledger trial's drop-one came to 23.5 s
+against a 9.1 s saving, and the index that kept its aging report off a scan per
+invoice went as "no more than noise". A template slow enough to run fewer than
+MIN_RUNS times on a side (that aging report: 0.9 s a run without the index, 4 ms
+with it, twice and three times) is told apart by a gap SEPARATION times wider
+for each run it lacks: its one or two paired differences, read as jitter, made
+a band three times its own saving.
 
 Over a workload the per-template differences are weighted by their counts;
 their standard errors add in quadrature (the runs are independent), their
@@ -87,18 +97,29 @@ def difference(base: Sequence[float], other: Sequence[float], count: int = 1) ->
 
 
 def separated(base: Sequence[float], other: Sequence[float]) -> bool:
-    """Whether each side has MIN_RUNS runs and every run of one is SEPARATION times
-    every run of the other: a difference no jitter between runs explains.
+    """Whether every run of one side is SEPARATION times every run of the other, or
+    each run SEPARATION times its paired run (the same statement), the same side
+    slower in every pair: a difference no jitter between runs explains. With fewer
+    than MIN_RUNS runs on a side, the factor is SEPARATION again for each one short.
 
     >>> separated([0.01, 0.02, 0.015], [1.4, 2.4, 8.0])
     True
-    >>> separated([0.01, 0.02, 0.015], [0.03, 2.4, 8.0])
+    >>> separated([0.01, 0.02, 0.015], [0.015, 2.4, 8.0])
     False
+    >>> separated([0.002, 0.03, 0.01], [0.0001, 0.0003, 0.0002])  # pair by pair
+    True
     """
-    if len(base) < MIN_RUNS or len(other) < MIN_RUNS:
+    runs = min(len(base), len(other))
+    if not runs:
         return False
+    # Fewer runs, a wider gap: SEPARATION once more for each run short of MIN_RUNS.
+    factor = SEPARATION ** (1 + max(0, MIN_RUNS - runs))
     low, high = sorted((base, other), key=max)
-    return min(high) > SEPARATION * max(low)
+    if min(high) > factor * max(low):
+        return True
+    pairs = list(zip(base, other, strict=False))
+    return (all(b > factor * a for a, b in pairs)
+            or all(a > factor * b for a, b in pairs))
 
 
 def combine(differences: Iterable[Difference]) -> Difference:
