@@ -66,6 +66,15 @@ def _kinds(workload) -> dict[str, int]:
             for kind in ("read", "write")}
 
 
+def _most_written(workload) -> str:
+    """The table the log's writes touch most often."""
+    written: Counter[str] = Counter()
+    for t in workload.digest.templates.values():
+        if t.template.kind == "write":
+            written.update(dict.fromkeys(t.template.tables, t.count))
+    return written.most_common(1)[0][0]
+
+
 # --- all of them --------------------------------------------------------------------------
 
 
@@ -212,11 +221,7 @@ def test_tickets_log_mixes_reads_and_writes_and_writes_holds_most(tickets_worklo
     templates = tickets_workload.digest.templates.values()
     counts = _kinds(tickets_workload)
     assert 0.35 < counts["write"] / (counts["read"] + counts["write"]) < 0.65
-    written: Counter[str] = Counter()
-    for t in templates:
-        if t.template.kind == "write":
-            written.update(dict.fromkeys(t.template.tables, t.count))
-    assert written.most_common(1)[0][0] == "holds"
+    assert _most_written(tickets_workload) == "holds"
     # The seat search asks the write-hot table about every candidate seat.
     assert any("NOT EXISTS (SELECT" in t.template.text and "holds" in t.template.tables
                and t.template.kind == "read" for t in templates)
@@ -265,11 +270,7 @@ def test_ledger_log_writes_a_third_and_asks_the_ledgers_questions(ledger_workloa
     templates = ledger_workload.digest.templates.values()
     counts = _kinds(ledger_workload)
     assert 0.3 < counts["write"] / (counts["read"] + counts["write"]) < 0.45
-    written: Counter[str] = Counter()
-    for t in templates:
-        if t.template.kind == "write":
-            written.update(dict.fromkeys(t.template.tables, t.count))
-    assert written.most_common(1)[0][0] == "journal_lines"
+    assert _most_written(ledger_workload) == "journal_lines"
     reads = [t.template.text for t in templates if t.template.kind == "read"]
     # The reconciliation's anti-join, the aging's NOT EXISTS, the search by reference
     # prefix, an account's ledger paged in date order, the trial balance.
