@@ -48,6 +48,7 @@ from advisor.analysis.inputs import Inputs
 from advisor.analysis.workload import Workload
 from advisor.catalog.index_lists import load_index_list
 from advisor.model.indexes import IndexSpec
+from advisor.model.interrupts import Interrupted, stopping_on_signals
 from advisor.replay.measure import (
     ANALYZED,
     AS_FOUND,
@@ -686,8 +687,16 @@ def main() -> None:
     unknown = [key for key in keys if key not in makers]
     if unknown:
         parser.error(f"unknown workloads: {', '.join(unknown)} ({', '.join(ALL)})")
-    runs = [measure_bench(makers[key](), args.rounds, args.repetitions, STATS[args.stats],
-                          args.statement_timeout, args.in_order_rounds) for key in keys]
+    # TERM (a timeout, a kill) stops the bench as Ctrl-C does, through the context
+    # managers that remove the replay's copies: a killed run left eight ledger copies
+    # of 135-285 MB in the temporary folder.
+    try:
+        with stopping_on_signals():
+            runs = [measure_bench(makers[key](), args.rounds, args.repetitions,
+                                  STATS[args.stats], args.statement_timeout,
+                                  args.in_order_rounds) for key in keys]
+    except Interrupted as stop:
+        raise SystemExit(f"bench/workloads.py: stopped ({stop}); nothing written") from None
     name = "workloads" + ("" if tuple(keys) == ALL and args.tpch_sf == 0.01
                           else "-" + "-".join(run.bench.key for run in runs))
     command = (f"python bench/workloads.py --workloads {','.join(keys)} "

@@ -9,12 +9,15 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from advisor.model.indexes import parse_index
+from advisor.model.interrupts import Interrupted, stopping_on_signals
 from advisor.replay.sandbox import Sandbox, copy_database
 
 # A statement of about a second: a join of 3,000 rows with themselves.
@@ -100,6 +103,28 @@ def test_a_timed_out_write_leaves_no_savepoint_to_roll_back(slow: tuple[Path, Pa
         assert sandbox.run_rolled_back("UPDATE t SET y = 0").status == "ok"
         assert sandbox.connection.execute("SELECT count(*) FROM t WHERE y = 0").fetchone()[0] < 3000
     finally:
+        sandbox.close()
+
+
+def test_a_stop_signal_during_an_index_build_is_a_stop_not_an_error(tmp_path: Path) -> None:
+    """TERM arrives while the copy builds an index: SQLite turns the handler's exception
+    into "interrupted", which came out as an OperationalError (a bench killed by its
+    timeout printed a traceback); it is the stop it was."""
+    database = tmp_path / "big.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT)")
+        db.executemany("INSERT INTO t (s) VALUES (?)",
+                       ((f"{i * 7919 % 1_000_003:07d}-padding",) for i in range(400_000)))
+    db.close()
+    sandbox = Sandbox(database, statement_seconds=0.05)
+    timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGTERM))
+    try:
+        with stopping_on_signals(), pytest.raises(Interrupted):
+            timer.start()
+            sandbox.build_indexes([parse_index("t(s)"), parse_index("t(s, id)")])
+            time.sleep(5)  # the build was quicker than the signal: it stops here instead
+    finally:
+        timer.cancel()
         sandbox.close()
 
 

@@ -286,8 +286,12 @@ class Sandbox:
         self._deadline = float("inf")  # our own statements run to the end
         before = self.used_bytes()
         started = time.perf_counter()
-        for spec in specs:
-            self.connection.execute(spec.create_sql())
+        try:
+            for spec in specs:
+                self.connection.execute(spec.create_sql())
+        except sqlite3.OperationalError:
+            raise_if_interrupted()  # a stop signal SQLite's progress handler turned into
+            raise                   # "interrupted" (a build of a large index takes seconds)
         return time.perf_counter() - started, self.used_bytes() - before
 
     def plan(self, sql: str) -> str:
