@@ -9,6 +9,7 @@ and reports this estimate beside them.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -84,6 +85,7 @@ _FIXING = re.compile(r"""^\s*\(?\s*["`\[]?([A-Za-z_]\w*)["`\]]?\s*
                         \s*\)?\s*$""", re.IGNORECASE | re.VERBOSE)
 
 
+@functools.lru_cache(maxsize=4096)  # asked again on every price (Layout.with_indexes)
 def fixed_columns(where: str | None) -> tuple[str, ...]:
     """The columns (lower-cased) a partial index's WHERE fixes to one value: the
     ``column = constant`` and ``column IS NULL`` among its AND-ed terms.
