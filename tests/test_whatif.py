@@ -164,3 +164,21 @@ def test_with_a_view_only_the_configurations_indexes_exist() -> None:
         assert on_a.name in whatif.plan("SELECT b FROM t WHERE a = ?", ["t"], [on_a]).text()
         through_view = whatif.plan("SELECT * FROM v, u", ["u"], [on_a])
     assert on_a.name not in through_view.text()
+
+
+def test_a_value_the_log_always_shows_is_planned_as_the_literal_the_replay_runs(
+        torc_statistics) -> None:
+    """SQLite's planner reads a literal where it cannot read a bound value: ``status = 1``
+    (a flag-like integer) is taken to keep half a table's rows, ``status = ?`` a quarter.
+    Torc's unblocking walk, after ANALYZE, is planned from job_blocked_by with the one
+    and from job with the other; the replay runs the log's text, the literal."""
+    catalog, statistics = torc_statistics
+    template = ("SELECT jbb.job_id FROM job_blocked_by jbb JOIN job j ON jbb.job_id = j.id "
+                "WHERE jbb.blocked_by_job_id = ? AND jbb.workflow_id = ? AND j.status = ?")
+    logged = template.removesuffix("?") + "1"
+    tables = ["job_blocked_by", "job"]
+    with WhatIf(catalog, statistics) as whatif:
+        unbound = [step.detail for step in whatif.plan(template, tables).steps]
+        bound = [step.detail for step in whatif.plan(template, tables, bound=[(2, 1)]).steps]
+    assert bound == _real_plan(catalog, statistics, [], logged)
+    assert bound != unbound  # else the case shows nothing

@@ -196,7 +196,8 @@ class WhatIf(SchemaCopy):
              bound: Sequence[tuple[int, object]] = ()) -> Plan:
         """The plan of ``sql`` with the catalog's indexes plus ``config``'s; its parameters
         unbound (NULL) but for ``bound``'s (position, value), the same for every plan of
-        one ``sql`` (Analysis.bound)."""
+        one ``sql`` (Analysis.bound), which are written into the text as the literals
+        the log shows (with_literals)."""
         touched = {t.lower() for t in tables}
         relevant = frozenset(ix for ix in config if ix.table.lower() in touched)
         # Keyed by what the planner could use; planned with every index of the touched
@@ -211,13 +212,8 @@ class WhatIf(SchemaCopy):
             self._hits += 1
             return cached
         self._apply(relevant, touched)
-        parameters: Sequence[object] = self._nulls(sql)
-        if bound:
-            parameters = list(parameters)
-            for position, value in bound:
-                if position < len(parameters):
-                    parameters[position] = value
-        plan = self.explain(sql, parameters)
+        planned = with_literals(sql, bound) if bound else sql
+        plan = self.explain(planned, self._nulls(planned))
         self._cache[key] = plan
         return plan
 
@@ -293,16 +289,52 @@ def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
     return rows
 
 
-def nulls_for(sql: str) -> tuple[None, ...]:
-    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
-    count = 0
+def _placeholders(sql: str) -> list[int]:
+    """Where each ``?`` outside quotes is in ``sql``."""
+    found = []
     quote = ""
-    for char in sql:
+    for offset, char in enumerate(sql):
         if quote:
             if char == quote:
                 quote = ""
         elif char in "'\"`":
             quote = char
         elif char == "?":
-            count += 1
-    return (None,) * count
+            found.append(offset)
+    return found
+
+
+def nulls_for(sql: str) -> tuple[None, ...]:
+    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
+    return (None,) * len(_placeholders(sql))
+
+
+def with_literals(sql: str, bound: Sequence[tuple[int, object]]) -> str:
+    """``sql`` with the ``?`` at each bound position written as its value's literal.
+
+    The replay runs the statements as the log shows them, and SQLite's planner
+    reads a literal where it cannot read a bound value: without statistics on a
+    column it takes ``x = 0`` (or -1, or 1: a flag) to keep half the rows where
+    ``x = ?`` keeps a quarter. Torc's unblocking walk, after ANALYZE, scans
+    job_blocked_by with ``j.status = 1`` and job with ``j.status = ?``.
+
+    >>> with_literals("SELECT ? FROM t WHERE a = ? AND b = '?' AND c = ?", [(1, 1), (2, "it's")])
+    "SELECT ? FROM t WHERE a = 1 AND b = '?' AND c = 'it''s'"
+    """
+    offsets = _placeholders(sql)
+    out = sql
+    for position, value in sorted(bound, reverse=True):
+        if position < len(offsets):
+            offset = offsets[position]
+            out = out[:offset] + _literal(value) + out[offset + 1:]
+    return out
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, bytes):
+        return "X'" + value.hex() + "'"
+    if value is None:
+        return "NULL"
+    return repr(value)
