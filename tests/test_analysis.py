@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from advisor.analysis.analyze import analyze, analyze_all
 from advisor.catalog.schema import Catalog, catalog_from_sql, load_catalog
 from advisor.digest.fingerprint import Template, canonicalize
-from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
+from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
@@ -272,8 +272,31 @@ def test_aggregate_calls_of_the_outermost_select(sql: str, aggregates: int) -> N
      "FROM edge e JOIN walk w ON e.a = w.id WHERE w.depth < ?) "
      "SELECT w.id FROM walk w JOIN job j ON j.id = w.id", (("w", 0, 1), ("w", 0, 0))),
 ])
-def test_comparisons_on_ctes_and_subqueries(sql: str, derived: tuple[object, ...]) -> None:
-    assert analyze(canonicalize(sql), SCHEMA).derived_filters == derived
+def test_comparisons_on_ctes_and_subqueries(sql: str, derived: tuple[tuple[str, int, int], ...]
+                                            ) -> None:
+    assert analyze(canonicalize(sql), SCHEMA).derived_filters == tuple(
+        DerivedFilter(*reading) for reading in derived)
+
+
+# Torc's unblocking walk: the anchor's flag is a CASE on the caller's value, and the step
+# follows only flagged rows. Seeded with 0 the walk stops at its first generation.
+_FLAGGED_WALK = ("WITH RECURSIVE walk(id, flag, depth) AS (SELECT id, CASE WHEN {seed} != 0 "
+                 "AND status != 0 THEN 1 ELSE 0 END, 0 FROM job WHERE status = 2 UNION ALL "
+                 "SELECT e.b, w.flag, w.depth + 1 FROM edge e JOIN walk w ON e.a = w.id "
+                 "WHERE w.flag = 1 AND w.depth < 100) SELECT id FROM walk")
+
+
+@pytest.mark.parametrize(("seeds", "live"), [
+    ((0, 0), 0.0),  # the flag folds to 0 for every sample: no row of the anchor passes
+    ((0, 1), 0.5),  # seeded with 1 the flag is the row's (status != 0): it may pass
+    ((1, 1), 1.0),
+])
+def test_a_walk_whose_seed_makes_its_flag_a_constant_the_step_rejects_stops(
+        seeds: tuple[int, int], live: float) -> None:
+    samples = [_FLAGGED_WALK.format(seed=seed) for seed in seeds]
+    found = analyze(canonicalize(samples[0]), SCHEMA, samples).derived_filters
+    # the step's reading (one equality and one range), then the outer one (none)
+    assert found == (DerivedFilter("w", 1, 1, live), DerivedFilter("walk", 0, 0))
 
 
 @pytest.mark.parametrize(("text", "reason"), [

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import Scope
+from sqlglot.optimizer.simplify import simplify
 
 from advisor.analysis.binding import (
     Binding,
@@ -69,7 +70,7 @@ from advisor.analysis.predicates import (
 )
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
-from advisor.model.access import Analysis, OrderTerm, TableAccess, WriteAccess
+from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -129,7 +130,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
         _table_access(occurrence, binding, predicates, constants, sizes)
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
-                    derived_filters=_derived_filters(binding), aggregates=_aggregates(query),
+                    derived_filters=_derived_filters(binding, values),
+                    aggregates=_aggregates(query),
                     bound=_bound(template.text, slot_count, fixed,
                                  _patterns(predicates, values)))
 
@@ -309,17 +311,20 @@ def _aggregates(query: exp.Expression) -> int:
                if node.find_ancestor(exp.Select) is query)
 
 
-def _derived_filters(binding: Binding) -> tuple[tuple[str, int, int], ...]:
+def _derived_filters(binding: Binding, values: Sequence[SampleSlots]
+                     ) -> tuple[DerivedFilter, ...]:
     """Each reading of a CTE or FROM subquery (a source that is no catalog table), scope
-    by scope: (alias, equalities, ranges) of the top conjuncts comparing its columns
-    with a value."""
+    by scope: the top conjuncts comparing its columns with a value, and the share of
+    the samples under which a row can pass them (DerivedFilter)."""
     found = []
     for scope in binding.scopes:
         select = scope.expression
         if not isinstance(select, exp.Select):
             continue
-        derived = {alias: [0, 0] for alias, source in scope.sources.items()
-                   if isinstance(source, Scope) and alias in scope.selected_sources}
+        derived: dict[str, list[int]] = {
+            alias: [0, 0] for alias, source in scope.sources.items()
+            if isinstance(source, Scope) and alias in scope.selected_sources}
+        rejected: dict[str, set[int]] = {alias: set() for alias in derived}
         clauses = [join.args.get("on") for join in select.args.get("joins") or []]
         clauses.append(select.args.get("where"))
         for conjunct in (term for clause in clauses for term in _conjuncts(clause)):
@@ -330,8 +335,40 @@ def _derived_filters(binding: Binding) -> tuple[tuple[str, int, int], ...]:
                         and not any(other.find(exp.Column, exp.Select)
                                     for other in side.others)):
                     derived[column.table][side.kind == RANGE] += 1
-        found += [(alias.lower(), equal, ranged) for alias, (equal, ranged) in derived.items()]
+                    source = scope.sources[column.table].expression
+                    rejected[column.table] |= {
+                        number for number, sample in enumerate(values)
+                        if _rejects_every_row(conjunct, column, source, sample)}
+        found += [DerivedFilter(alias.lower(), equal, ranged,
+                                1 - len(rejected[alias]) / len(values) if values else 1.0)
+                  for alias, (equal, ranged) in derived.items()]
     return tuple(found)
+
+
+def _rejects_every_row(conjunct: exp.Expr, column: exp.Column, source: exp.Expr,
+                       sample: SampleSlots) -> bool:
+    """Whether ``conjunct`` is false for every row ``source`` (a SELECT) yields, under one
+    sample's values: the SELECT makes ``column`` a constant that the comparison rejects.
+    A recursive CTE's step reads its anchor's SELECT here (the walk's first generation)."""
+    if not isinstance(source, exp.Select) or sample.parameterised:
+        return False
+    made = next((p for p in source.expressions if p.alias_or_name == column.name), None)
+    if made is None:
+        return False
+    term = conjunct.copy()
+    for reference in list(term.find_all(exp.Column)):
+        if reference.table == column.table and reference.name == column.name:
+            reference.replace(made.unalias().copy())
+    for node in list(term.walk()):
+        slot = slot_of(node)
+        if slot is None:
+            continue
+        literals = sample.values[slot]
+        if isinstance(node, exp.In) or literals is None or len(literals) != 1:
+            return False
+        node.replace(exp.maybe_parse(literals[0], dialect="sqlite"))
+    folded = simplify(term)
+    return isinstance(folded, exp.Boolean) and not folded.this
 
 
 def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:

@@ -61,7 +61,7 @@ def number_slots(tree: exp.Expression) -> int:
     return len(nodes)
 
 
-def slot_of(node: exp.Expression | None) -> int | None:
+def slot_of(node: exp.Expr | None) -> int | None:
     return None if node is None else node.meta.get(SLOT)
 
 

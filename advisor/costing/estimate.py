@@ -84,7 +84,7 @@ from typing import TypeVar
 
 from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Statistics
 from advisor.costing.sizes import PAGE_FILL, Layout
-from advisor.model.access import TableAccess, WriteAccess
+from advisor.model.access import DerivedFilter, TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, PlanStep
 
@@ -212,7 +212,7 @@ class Estimate:
 def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Statistics,
                   limit: int | None = None, returns: str = "rows", offset: int = 0,
                   layout: Layout | None = None,
-                  derived_filters: Iterable[tuple[str, int, int]] = (),
+                  derived_filters: Iterable[DerivedFilter] = (),
                   aggregates: int = 0, fixed: float = STATEMENT_STEPS) -> Estimate:
     """Cost one execution of a planned statement.
 
@@ -223,8 +223,8 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     unknown value is costed with DEFAULT_LIMIT. ``returns`` (Analysis.returns)
     says how many of the rows come back to the caller, each at OUTPUT_ROW_STEPS.
     ``layout``: the tables' row widths and key-ordered indexes (costing.sizes.layout).
-    ``derived_filters``: (alias, equalities, ranges) of each reading of a CTE or FROM
-    subquery, in text order (Analysis.derived_filters). ``aggregates``: the aggregate
+    ``derived_filters``: each reading of a CTE or FROM subquery, in text order
+    (Analysis.derived_filters). ``aggregates``: the aggregate
     calls of the outermost SELECT, each AGGREGATE_STEPS for every row it aggregates
     (GROUPED_AGGREGATE_STEPS through a temp b-tree).
     ``fixed``: the statement's fixed price (WRITE_STATEMENT_STEPS for a write).
@@ -237,9 +237,9 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
         by_alias.setdefault(access.alias.lower(), []).append(access)
     everything = [access for found in by_alias.values() for access in found]
     has_limit = any(access.has_limit for access in everything)
-    derived: dict[str, list[tuple[int, int]]] = {}
-    for alias, equalities, ranges in derived_filters:
-        derived.setdefault(alias.lower(), []).append((equalities, ranges))
+    derived: dict[str, list[DerivedFilter]] = {}
+    for reading in derived_filters:
+        derived.setdefault(reading.alias.lower(), []).append(reading)
     costing = _PlanCosting(children, by_alias, statistics, layout or Layout(), derived)
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
@@ -291,7 +291,7 @@ class _PlanCosting:
 
     def __init__(self, children: dict[int, list[PlanStep]],
                  accesses: Mapping[str, list[TableAccess]], statistics: Statistics,
-                 layout: Layout, derived: Mapping[str, list[tuple[int, int]]]) -> None:
+                 layout: Layout, derived: Mapping[str, list[DerivedFilter]]) -> None:
         self.children = children
         self.row_bytes = layout.row_bytes
         self.entry_bytes = layout.entry_bytes
@@ -301,7 +301,7 @@ class _PlanCosting:
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
         self.taken: dict[str, int] = {}
-        self.derived = derived  # by alias, in text order: (equalities, ranges) compared
+        self.derived = derived  # by alias, in text order: its readings' comparisons
         self.derived_taken: dict[str, int] = {}
         self.deferred = 1.0  # of the last loop costed: what its comparisons with a subquery keep
         self.statistics = statistics
@@ -324,12 +324,12 @@ class _PlanCosting:
     def derived_share(self, name: str) -> float:
         """The share of a CTE's or subquery's rows its reading keeps by comparing its
         columns with values (the next reading of ``name``; the plan's k-th loop of an
-        alias reads its k-th occurrence)."""
+        alias reads its k-th occurrence), in the samples where any of its rows can pass."""
         found = _next_reading(self.derived, self.derived_taken, name, take=True)
         if found is None:
             return 1.0
-        equalities, ranges = found
-        return DERIVED_EQUALITY ** equalities * ONE_SIDED_RANGE ** ranges
+        return (found.live * DERIVED_EQUALITY ** found.equalities
+                * ONE_SIDED_RANGE ** found.ranges)
 
     @property
     def built(self) -> float:

@@ -40,7 +40,7 @@ from advisor.costing.estimate import (
     maintenance,
 )
 from advisor.costing.sizes import Layout, layout
-from advisor.model.access import TableAccess, WriteAccess
+from advisor.model.access import DerivedFilter, TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec
 from advisor.whatif.planner import Plan, WhatIf
 
@@ -77,7 +77,7 @@ class TemplateView:
     count: int  # executions in the workload
     offset: int = 0  # the rows its samples' LIMIT skipped (offset_hint)
     layout: Layout = field(default_factory=Layout)  # of the catalog's tables (sizes)
-    derived_filters: tuple[tuple[str, int, int], ...] = ()  # Analysis.derived_filters
+    derived_filters: tuple[DerivedFilter, ...] = ()  # Analysis.derived_filters
     aggregates: int = 0  # Analysis.aggregates
     bound: tuple[tuple[int, object], ...] = ()  # Analysis.bound: planned with these values
 

@@ -9,6 +9,7 @@ text again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,21 @@ class WriteAccess:
     values_rows: float = 1.0  # rows an INSERT ... VALUES writes at once (mean over the samples)
 
 
+class DerivedFilter(NamedTuple):
+    """One reading of a CTE or a FROM subquery: its columns compared with values.
+
+    ``live``: the share of the samples under which a row of the source can pass the
+    comparisons at all. Where the source's SELECT makes a compared column a constant
+    for a sample's values (``0 AS should_cancel``, or a CASE that folds to one) and
+    the comparison rejects it (``jtp.should_cancel = 1``), the reading keeps no row:
+    a recursive walk seeded so stops at its first generation."""
+
+    alias: str
+    equalities: int
+    ranges: int
+    live: float = 1.0
+
+
 @dataclass(frozen=True)
 class Analysis:
     """A template's access patterns, or the named reason it could not be analysed."""
@@ -89,10 +105,10 @@ class Analysis:
     # What comes back to the caller: every row read ("rows"), one per group ("groups"),
     # one aggregate row ("one"), or nothing (a write without RETURNING: "none").
     returns: str = "rows"
-    # Each reading of a CTE or a FROM subquery, in text order: (alias, equalities, ranges),
-    # its columns compared with values (``jtp.level < ?``). Such a source has no
-    # statistics: the costing keeps a default share of its rows per comparison.
-    derived_filters: tuple[tuple[str, int, int], ...] = ()
+    # Each reading of a CTE or a FROM subquery, in text order: its columns compared with
+    # values (``jtp.level < ?``). Such a source has no statistics: the costing keeps a
+    # default share of its rows per comparison.
+    derived_filters: tuple[DerivedFilter, ...] = ()
     # Aggregate calls of the outermost SELECT (its columns and HAVING): each costs a
     # little for every row it aggregates.
     aggregates: int = 0
