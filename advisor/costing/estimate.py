@@ -35,7 +35,9 @@ read. How SQLite runs what is not a plain loop:
   the step's yield per row says (at most RECURSION_DEPTH, and no more rows than
   the largest table it walks); the CTE's own columns compared with values in the
   step (``d.depth < ?``, ``d.cancel = ?``) keep DERIVED_EQUALITY or
-  ONE_SIDED_RANGE of its rows each, as they end the walk;
+  ONE_SIDED_RANGE of its rows each, as they end the walk, and none in the
+  samples whose values make the CTE's column a constant the comparison
+  rejects (``DerivedFilter.live``: Torc's walk seeded with should_cancel 0);
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
