@@ -267,3 +267,17 @@ def test_a_unique_column_compared_with_a_value_filters_a_rowid_seek_from_a_join(
     alone = _plan((2, 0, "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)"))
     named = TableAccess("region", "r", equality=("r_regionkey", "r_name"))
     assert estimate_plan(alone, [named], stats).rows == pytest.approx(1.0)
+
+
+def test_the_branches_of_a_multi_index_or_together_feed_the_loops_after_it() -> None:
+    """TPC-H's Q7 finds two nations through ``n_name = ? OR n_name = ?``, one seek each,
+    and each nation's suppliers after: the loops after the OR run once per row of either
+    branch (they were run once, half of Q7's work with its indexes)."""
+    plan = _plan((2, 0, "MULTI-INDEX OR"), (3, 2, "INDEX 1"),
+                 (4, 3, "SEARCH j USING COVERING INDEX s (status=?)"), (5, 2, "INDEX 2"),
+                 (6, 5, "SEARCH j USING COVERING INDEX s (status=?)"),
+                 (7, 0, "SEARCH b USING COVERING INDEX pk (job_id=?)"))
+    either = TableAccess("job", "j", equality=("status",))
+    estimate = estimate_plan(plan, [either, BLOCKED], _statistics(), returns="none")
+    first, second, blocked = estimate.loops
+    assert blocked.runs == pytest.approx(first.rows_out + second.rows_out)

@@ -276,7 +276,7 @@ def _groups(accesses: Iterable[TableAccess], statistics: Statistics) -> float:
 
 
 _ONCE = ("SCALAR SUBQUERY", "LIST SUBQUERY")  # not correlated: SQLite runs them once
-_PER_ROW = ("CORRELATED ", "MULTI-INDEX OR", "INDEX ")  # once per row reaching them
+_PER_ROW = ("CORRELATED ", "INDEX ")  # once per row reaching them
 _PARTS = ("LEFT-MOST SUBQUERY", "UNION", "EXCEPT", "INTERSECT")  # of a COMPOUND QUERY
 _CONSTANT_ROWS = re.compile(r"^SCAN (\d+) CONSTANT ROWS")
 
@@ -398,6 +398,15 @@ class _PlanCosting:
                                           + math.log2(max(keys, 2)) * SORT_STEPS_PER_LEVEL)
                 if "ORDER BY" in detail:
                     sorted_everything = True
+            elif detail.startswith("MULTI-INDEX OR"):
+                # Each branch seeks on its own, and the rows they find together feed the
+                # loops after it (TPC-H's Q7: two nations, each with its suppliers).
+                before = len(self.loops)
+                branches = [self.level(branch.id, outer_rows * rows, None, frozenset(known))
+                            for branch in self.children.get(step.id, [])]
+                per_row += sum(cost for cost, _ in branches)
+                rows *= sum(found for _, found in branches)
+                known.update(loop.name.lower() for loop in self.loops[before:])
             elif detail.startswith(_PER_ROW):
                 sub_cost, _ = self.level(step.id, outer_rows * rows,
                                          1.0 if self.first_row(step.id) else None,
