@@ -481,9 +481,10 @@ class _Decision:
         (default: ``self.slowed``) that lose most, the ``_repairing`` moves are
         measured; the move measured cheapest overall, under which the read is no longer
         SLOWER times today's cost, is timed together with the set and taken unless the
-        set without it is faster beyond noise. The rounds' repairs look only at the costliest slowed
-        reads of the sets they measure: on TPC-H, Q6 (0.4 s of the workload) came out
-        1.3x slower after ANALYZE through the set's lineitem(l_shipdate)."""
+        set without it is faster beyond noise. The rounds' repairs look only at the
+        costliest slowed reads of the sets they measure: on TPC-H, Q6 (0.4 s of the
+        workload) came out 1.3x slower after ANALYZE through the set's
+        lineitem(l_shipdate)."""
         pricer, chosen = self.pricer, final.chosen
         if slowed is None:
             slowed = self.slowed(chosen, today)

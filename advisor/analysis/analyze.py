@@ -57,6 +57,7 @@ from advisor.analysis.constants import (
     python_value,
     sample_slots,
     slot_of,
+    with_sample_values,
 )
 from advisor.analysis.predicates import (
     EQUALITY,
@@ -359,15 +360,10 @@ def _rejects_every_row(conjunct: exp.Expr, column: exp.Column, source: exp.Expr,
     for reference in list(term.find_all(exp.Column)):
         if reference.table == column.table and reference.name == column.name:
             reference.replace(made.unalias().copy())
-    for node in list(term.walk()):
-        slot = slot_of(node)
-        if slot is None:
-            continue
-        literals = sample.values[slot]
-        if isinstance(node, exp.In) or literals is None or len(literals) != 1:
-            return False
-        node.replace(exp.maybe_parse(literals[0], dialect="sqlite"))
-    folded = simplify(term)
+    filled = with_sample_values(term, sample)
+    if filled is None:
+        return False
+    folded = simplify(filled)
     return isinstance(folded, exp.Boolean) and not folded.this
 
 

@@ -102,6 +102,32 @@ def _literals(node: exp.Expression) -> tuple[str, ...] | None:
     return tuple(item.sql(dialect="sqlite") for item in items)
 
 
+def with_sample_values(node: exp.Expr, sample: SampleSlots) -> exp.Expr | None:
+    """A copy of ``node`` (a part of the numbered template) with each of its slots
+    written as ``sample``'s literal; None where a slot holds a placeholder or a list.
+
+    >>> tree = parse_statement("SELECT * FROM t WHERE a = ? AND b = ?")
+    >>> number_slots(tree)
+    2
+    >>> [sample] = sample_slots(["SELECT * FROM t WHERE a = 3 AND b = 'x'"], 2)
+    >>> with_sample_values(tree.find(exp.Where), sample).sql()
+    "WHERE a = 3 AND b = 'x'"
+    """
+    filled = node.copy()
+    for part in list(filled.walk()):
+        slot = slot_of(part)
+        if slot is None:
+            continue
+        literals = sample.values[slot]
+        if isinstance(part, exp.In) or literals is None or len(literals) != 1:
+            return None
+        literal: exp.Expr = exp.maybe_parse(literals[0], dialect="sqlite")
+        if part is filled:
+            return literal
+        part.replace(literal)
+    return filled
+
+
 def fixed_value(samples: Sequence[SampleSlots], slot: int,
                 same_in_all: bool = True) -> tuple[str, ...] | None:
     """The literal(s) ``slot`` always holds, by the two rules above, or None.
