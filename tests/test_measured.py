@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -842,15 +843,18 @@ def test_a_template_slow_in_every_known_run_is_not_run_untimed_first(
 
 @pytest.mark.parametrize(("without_repair", "taken"), [
     (0.0, True),  # the same within noise: the read's slowdown decides
-    (-1.0, False),  # faster without it beyond noise: the repair costs more than it mends
+    (-0.5, True),  # faster without it, by half what the tolerance gives away
+    (-2.0, False),  # by twice that: the repair costs more than it mends
 ])
 def test_a_repair_is_taken_unless_the_set_is_faster_without_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, without_repair: float,
         taken: bool) -> None:
     """A read slower than today is a cost of its own: its repair need not also save time
-    beyond noise (Torc's event listing, 4.5x slower than with no index, repaired by an
-    index that saves about what its upkeep costs). The set against the repaired set is
-    made to time alike, or faster without the repair, on every template."""
+    beyond noise (Torc's event listing, 3.6x slower than with no index, repaired by an
+    index that costs 0.05 s more than it saves of a 510 s saving). The set against the
+    repaired set is made to time alike, or faster without the repair (``without_repair``
+    times what the 1% tolerance gives away of the set's saving against today), on every
+    template, beyond noise."""
     database = _ranges_database(tmp_path)
     b, covering = parse_index("item(b)"), parse_index("item(b, name)")
     with _deciding(_ranges_workload(tmp_path, database), database) as (pricer, deciding,
@@ -858,6 +862,7 @@ def test_a_repair_is_taken_unless_the_set_is_faster_without_it(
         pricer.measure([frozenset()])
         final = replace(first, chosen=frozenset({b}))
         today = pricer.compare(final.chosen, [frozenset()], settled=3.0)[0]
+        allowed = 0.01 * today.total.delta  # the decision's tolerance of the saving
         timed = pricer.compare
 
         def against_the_repair(base: frozenset, others: list, *args: Any, **kwargs: Any
@@ -865,8 +870,8 @@ def test_a_repair_is_taken_unless_the_set_is_faster_without_it(
             found = timed(base, others, *args, **kwargs)
             if base != {b, covering}:
                 return found
-            return [replace(c, templates={t: replace(d, delta=without_repair, jitter=0.01,
-                                                     floor=0.0)
+            share = without_repair * allowed / len(found[0].templates)
+            return [replace(c, templates={t: replace(d, delta=share, jitter=0.0, floor=0.0)
                                           for t, d in c.templates.items()})
                     for c in found]
 
@@ -919,3 +924,19 @@ def test_a_read_slower_with_the_set_than_today_is_repaired(tmp_path: Path) -> No
         again = pricer.compare(repaired.chosen, [frozenset()], settled=3.0)[0]
         assert _slowed_reads(pricer, again) == []
         assert deciding.repaired(repaired, again) is None
+
+
+def test_a_repair_is_expected_to_verify_again_only_the_indexes_on_its_reads_tables() -> None:
+    """Torc's event listing, slower with the set: its repair re-times the set's one event
+    index and the repair (the other drop-ones cannot change), at what the last
+    verification took an index, and times the set against today again. Priced as a
+    whole verification, it never fitted the 60 s budget."""
+    deciding = object.__new__(_Decision)
+    deciding.pricer = SimpleNamespace(  # type: ignore[assignment]
+        views={"listing": None}, tables_of=lambda _template: frozenset({"event"}))
+    deciding.verify_seconds = 10.0
+    chosen = frozenset(parse_index(text) for text in (
+        "event(workflow_id)", "job(workflow_id)", "job(status)", "file(workflow_id)",
+        "result(workflow_id)"))
+    assert deciding.repair_seconds(chosen, ["listing"], 3.0) == pytest.approx(
+        10.0 / 5 * 2 + 2 * 3.0)
