@@ -149,7 +149,12 @@ def fixed_value(samples: Sequence[SampleSlots], slot: int,
 def placeholder_count(text: str) -> int:
     """The placeholders of a template's text (``?``, ``?1``, ``$1``, ``:name``…), strings,
     comments and quoted names left out: its parameters, in order."""
-    return sum(1 for match in _PLACEHOLDERS.finditer(text) if not match.group("keep"))
+    return len(placeholder_spans(text))
+
+
+def placeholder_spans(text: str) -> list[tuple[int, int]]:
+    """Where each placeholder ``placeholder_count`` counts stands in ``text``, in order."""
+    return [match.span() for match in _PLACEHOLDERS.finditer(text) if not match.group("keep")]
 
 
 def python_value(literal: str) -> object:
@@ -166,3 +171,21 @@ def python_value(literal: str) -> object:
     if len(literal) >= 2 and literal[0] == literal[-1] == "'":
         return literal[1:-1].replace("''", "'")
     return None
+
+
+def sql_literal(value: object) -> str:
+    """A value as a literal in SQLite syntax (``python_value`` the other way, and a
+    blob's and NULL's too).
+
+    >>> [sql_literal(v) for v in (5, True, 2.5, "it's", None, b"\\x01")]
+    ['5', '1', '2.5', "'it''s'", 'NULL', "X'01'"]
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    return "'" + str(value).replace("'", "''") + "'"

@@ -41,6 +41,7 @@ from advisor.analysis.binding import (
     parse_statement,
     unparen,
 )
+from advisor.analysis.constants import sql_literal
 from advisor.analysis.literals import value_nodes
 from advisor.analysis.predicates import EQUALITY, IN_LIST, Side, sides
 from advisor.catalog.schema import Catalog, Table, quote_identifier
@@ -423,7 +424,7 @@ def _splice(prepared: Prepared, chosen: dict[int, object]) -> str:
     for i, slot in enumerate(prepared.slots):
         if i in chosen:
             parts.append(prepared.text[cursor:slot.start])
-            parts.append(_sql_literal(chosen[i]))
+            parts.append(sql_literal(chosen[i]))
             cursor = slot.end + 1
     parts.append(prepared.text[cursor:])
     return "".join(parts)
@@ -615,18 +616,6 @@ def _literal_value(node: exp.Expression) -> object:
         except ValueError:
             pass
     return node.this  # such as 0x1F: compared as written
-
-
-def _sql_literal(value: object) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool | int):
-        return str(int(value))
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, bytes):
-        return f"X'{value.hex()}'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from advisor.analysis.constants import placeholder_spans, sql_literal
 from advisor.catalog.schema import Catalog, quote_identifier
 from advisor.catalog.statistics import Statistics
 from advisor.model.indexes import IndexSpec
@@ -289,28 +290,24 @@ def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
     return rows
 
 
-def _placeholders(sql: str) -> list[int]:
-    """Where each ``?`` outside quotes is in ``sql``."""
-    found = []
+def nulls_for(sql: str) -> tuple[None, ...]:
+    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
+    count = 0
     quote = ""
-    for offset, char in enumerate(sql):
+    for char in sql:
         if quote:
             if char == quote:
                 quote = ""
         elif char in "'\"`":
             quote = char
         elif char == "?":
-            found.append(offset)
-    return found
-
-
-def nulls_for(sql: str) -> tuple[None, ...]:
-    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
-    return (None,) * len(_placeholders(sql))
+            count += 1
+    return (None,) * count
 
 
 def with_literals(sql: str, bound: Sequence[tuple[int, object]]) -> str:
-    """``sql`` with the ``?`` at each bound position written as its value's literal.
+    """``sql`` with the placeholder at each bound position (numbered as Analysis.bound
+    numbers them) written as its value's literal.
 
     The replay runs the statements as the log shows them, and SQLite's planner
     reads a literal where it cannot read a bound value: without statistics on a
@@ -321,20 +318,10 @@ def with_literals(sql: str, bound: Sequence[tuple[int, object]]) -> str:
     >>> with_literals("SELECT ? FROM t WHERE a = ? AND b = '?' AND c = ?", [(1, 1), (2, "it's")])
     "SELECT ? FROM t WHERE a = 1 AND b = '?' AND c = 'it''s'"
     """
-    offsets = _placeholders(sql)
+    spans = placeholder_spans(sql)
     out = sql
     for position, value in sorted(bound, reverse=True):
-        if position < len(offsets):
-            offset = offsets[position]
-            out = out[:offset] + _literal(value) + out[offset + 1:]
+        if position < len(spans):
+            start, end = spans[position]
+            out = out[:start] + sql_literal(value) + out[end:]
     return out
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, bytes):
-        return "X'" + value.hex() + "'"
-    if value is None:
-        return "NULL"
-    return repr(value)
