@@ -18,11 +18,15 @@ from advisor.costing.estimate import (
     OUTPUT_ROW_STEPS,
     PAGE_MISS_STEPS,
     SORTER_ROW_STEPS,
+    SPLIT_MISS_STEPS,
+    SPLIT_STEPS,
     STATEMENT_STEPS,
     WRITE_STATEMENT_STEPS,
     estimate_plan,
     maintenance,
+    packed_insert_steps,
     row_steps,
+    split_share,
 )
 from advisor.costing.sizes import PAGE_FILL, Layout
 from advisor.model.access import TableAccess, WriteAccess
@@ -116,6 +120,36 @@ def test_an_insert_whose_rows_run_together_touches_the_index_where_the_last_did(
     update = dict(maintenance(WriteAccess("job", "UPDATE", ("workflow_id", "name")),
                               [clumped, spread], stats).per_index)
     assert update[str(clumped)] == update[str(spread)] == 2 * insert[str(spread)]
+
+
+def test_a_packed_index_splits_a_leaf_at_each_leafs_first_insert() -> None:
+    """CREATE INDEX packs its leaves full: a few rows inserted at random keys nearly all
+    split one, many rows only as often as there are leaves to split."""
+    assert split_share(1_000, 10) == pytest.approx(0.995, abs=0.001)
+    assert split_share(1_000, 100_000) == pytest.approx(0.01, rel=0.01)
+    assert split_share(1_000, 0) == 0.0
+    small, large = packed_insert_steps(10_000, 20, 1), packed_insert_steps(1_000_000, 20, 1)
+    assert SPLIT_STEPS - 3 < small <= SPLIT_STEPS  # 0.2 MB: in the page cache
+    assert large > SPLIT_STEPS + 0.9 * SPLIT_MISS_STEPS  # 20 MB: its pages mostly missed
+
+
+def test_an_insert_into_an_index_just_built_pays_for_the_leaf_it_splits() -> None:
+    """An index the configuration adds is built by CREATE INDEX; today's were grown row by
+    row. Only an insert at a random key into a built one pays packed_insert_steps: not an
+    append beside the last rows, not an update, not today's indexes."""
+    stats = _statistics().with_run_lengths(RunLengths({("job", "workflow_id"): 500.0}, 0, 0.0))
+    clumped, spread = parse_index("job(workflow_id, status)"), parse_index("job(name)")
+    insert = WriteAccess("job", "INSERT", ("workflow_id", "name"))
+    grown = dict(maintenance(insert, [clumped, spread], stats).per_index)
+    packed = {clumped: 300.0, spread: 300.0}
+    built = dict(maintenance(insert, [clumped, spread], stats, 2.0, packed).per_index)
+    twice = dict(maintenance(insert, [clumped, spread], stats, 2.0).per_index)
+    assert built[str(spread)] == pytest.approx(twice[str(spread)] + 2 * 300.0)
+    assert built[str(clumped)] == twice[str(clumped)]
+    assert grown[str(spread)] < twice[str(spread)]
+    update = WriteAccess("job", "UPDATE", ("name",))
+    assert (maintenance(update, [spread], stats, 1.0, packed).total
+            == maintenance(update, [spread], stats).total)
 
 
 def test_partial_index_where_columns_count_for_updates() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from advisor.analysis.workload import Workload, load_workload
 from advisor.catalog.statistics import Statistics
+from advisor.costing.estimate import packed_insert_steps
 from advisor.costing.pricing import (
     EstimatedPricer,
     Price,
@@ -88,6 +89,24 @@ def test_write_upkeep_counts_the_indexes_on_the_table_written(workload: Workload
         assert pricer.price(update, (ON_WORKFLOW,)).upkeep == pricer.price(update, ()).upkeep
         assert pricer.price(insert, (ON_KIND,)).upkeep > pricer.price(insert, ()).upkeep
         assert pricer.price(_id(workload, JOBS), (ON_STATUS,)).upkeep == 0.0
+
+
+def test_an_added_index_pays_for_the_leaves_the_workloads_inserts_split(
+        workload: Workload) -> None:
+    """An index the configuration adds is built packed: the workload's one insert into
+    event splits a leaf of event(kind); today's event(job_id), grown row by row, does
+    not. The same index existing today costs the insert less."""
+    with estimated_pricer(workload) as pricer:
+        insert = _id(workload, INSERT)
+        assert pricer.inserted == {"event": 1.0}
+        view = pricer.views[insert]
+        statistics = pricer.statistics
+        grown = view.upkeep((*pricer.existing, ON_KIND), statistics)
+        built = pricer.price(insert, (ON_KIND,)).upkeep
+        entry = view.layout.index_entry("event", ("kind",))
+        assert built == pytest.approx(grown + packed_insert_steps(
+            statistics.rows("event"), entry, 1.0))
+        assert built > grown
 
 
 def test_restrict_keeps_only_the_templates_tables(workload: Workload) -> None:

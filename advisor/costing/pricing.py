@@ -38,6 +38,7 @@ from advisor.costing.estimate import (
     Estimate,
     estimate_plan,
     maintenance,
+    packed_insert_steps,
 )
 from advisor.costing.sizes import Layout, layout
 from advisor.model.access import DerivedFilter, TableAccess, WriteAccess
@@ -91,16 +92,31 @@ class TemplateView:
                              STATEMENT_STEPS if self.write is None else WRITE_STATEMENT_STEPS)
 
     def upkeep(self, indexes: Iterable[IndexSpec], statistics: Statistics,
-               rows_read: float = 1.0) -> float:
+               rows_read: float = 1.0, built: Iterable[IndexSpec] = (),
+               inserted: float = 0.0) -> float:
         """Index upkeep of one execution, ``indexes`` being every index that exists
         (0 for a read). ``rows_read``: the rows its read part yields (the estimate's),
-        which an UPDATE or DELETE changes and an INSERT ... SELECT writes."""
+        which an UPDATE or DELETE changes and an INSERT ... SELECT writes. ``built``:
+        those of them just built, packed (``CREATE INDEX``), into which the workload
+        inserts ``inserted`` rows in all."""
         if self.write is None:
             return 0.0
         written = rows_read if self.reads else 1.0
         if self.write.operation in ("INSERT", "UPSERT"):
             written = max(written, self.write.values_rows)
-        return maintenance(self.write, indexes, statistics, written).total
+        rows = statistics.rows(self.write.table)
+        packed = {spec: packed_insert_steps(
+                      rows, self.layout.index_entry(spec.table, spec.column_names), inserted)
+                  for spec in built if spec.table.lower() == self.write.table.lower()}
+        return maintenance(self.write, indexes, statistics, written, packed).total
+
+    @property
+    def inserted(self) -> float:
+        """Rows the workload's executions of this template insert: an INSERT's (or a
+        REPLACE's) VALUES rows, one an execution otherwise."""
+        if self.write is None or self.write.operation not in ("INSERT", "REPLACE"):
+            return 0.0
+        return self.count * self.write.values_rows
 
 
 def template_views(workload: Workload) -> Mapping[str, TemplateView]:
@@ -221,6 +237,13 @@ class EstimatedPricer(Pricer):
         self.matches = matches or {}
         self.existing = tuple(index.spec for index in whatif.catalog.indexes)
         self._estimates: dict[tuple[str, Plan], Estimate] = {}
+        # Rows the workload inserts into each table (lower-cased): how often a packed
+        # index just built on it splits a leaf (estimate.split_share).
+        self.inserted: dict[str, float] = {}
+        for view in views.values():
+            if view.write is not None and view.inserted:
+                table = view.write.table.lower()
+                self.inserted[table] = self.inserted.get(table, 0.0) + view.inserted
 
     def price(self, template_id: str, indexes: Sequence[IndexSpec]) -> Price:
         view = self.views[template_id]
@@ -231,7 +254,10 @@ class EstimatedPricer(Pricer):
             estimate = self._estimates[(template_id, plan)] = view.estimate(
                 plan, self.statistics.with_matches(matches) if matches else self.statistics,
                 indexes)
-        upkeep = view.upkeep((*self.existing, *indexes), self.statistics, estimate.rows)
+        upkeep = 0.0
+        if view.write is not None:
+            upkeep = view.upkeep((*self.existing, *indexes), self.statistics, estimate.rows,
+                                 indexes, self.inserted.get(view.write.table.lower(), 0.0))
         return Price(template_id, tuple(indexes), plan, estimate.total, upkeep, view.count,
                      estimate)
 
