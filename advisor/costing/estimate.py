@@ -40,6 +40,8 @@ read. How SQLite runs what is not a plain loop:
   rejects (``DerivedFilter.live``: Torc's walk seeded with should_cancel 0);
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
+- a loop through an index that does not cover the statement looks up only the
+  rows the terms on the index's own columns keep (SQLite's deferred seek);
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - each aggregate call of the outermost SELECT costs AGGREGATE_STEPS for every
   row it aggregates, GROUPED_AGGREGATE_STEPS where it groups through a temp
