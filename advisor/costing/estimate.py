@@ -594,20 +594,24 @@ class _PlanCosting:
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         first_lookup = 0.0  # what a seek's first lookup costs beyond the others'
         if not covering:
-            # The rows come in rowid order from an index on the table's own key, and from
-            # a seek on a value whose rows were written together (a workflow's jobs, an
-            # order's lines): the lookups walk pages already read, but for each seek's
-            # first, which lands where the seek's key says (the stock-level query's
-            # lookups of one stock row per order line: 4 µs each, measured).
+            # The rows come in rowid order from an index on the table's own key, from one
+            # led by a column that rises with the rowid (Statistics.in_stored_order: an
+            # order's key in its lines), and from a seek on a value whose rows were
+            # written together (a workflow's jobs): the lookups walk pages already read,
+            # but for each seek's first, which lands where the seek's key says (the
+            # stock-level query's lookups of one stock row per order line: 4 µs each).
             lookup = self.descent_steps(table_bytes, total_rows)
-            in_order = ((match.group("index") or "").lower() in self.key_ordered
+            index_name = (match.group("index") or "").lower()
+            held = self.index_columns.get(index_name)
+            in_order = (index_name in self.key_ordered
                         or (table is not None and self.statistics.clumping(
-                            table, [c for c in equal if c != "rowid"]) >= CLUMPED))
+                            table, [c for c in equal if c != "rowid"]) >= CLUMPED)
+                        or (table is not None and held is not None and bool(held)
+                            and self.statistics.in_stored_order(table, held[0])))
             # SQLite tests the terms on the index's own columns on its entry and looks
             # up only the rows they keep (a deferred seek): TPC-H's lineitem scanned
             # through (l_suppkey, l_shipdate) for a quarter's l_shipdate, 7.6 ms; for a
             # quarter's l_commitdate, which only the row holds, 74 ms.
-            held = self.index_columns.get((match.group("index") or "").lower())
             looked_up = 1.0 if held is None else self.residual(
                 _filters_on(access, {*held, "rowid"}), table, equal,
                 set(equal) | set(ranges), bound, list(list_rows))
