@@ -46,19 +46,6 @@ def test_a_table_read_whole_gives_each_columns_mean_run(database: Path) -> None:
     assert hashlib.sha256(database.read_bytes()).hexdigest() == before
 
 
-def test_a_column_that_rises_with_the_rowid_is_in_stored_order(database: Path) -> None:
-    """``batch`` and ``pair`` never go down from one row to the next; ``spread`` (i % 7)
-    goes down once in seven rows. Only the first two hand an index's rowids over in
-    stored order."""
-    found = run_lengths(database, load_catalog(database), WANTED)
-    assert found.ordered[("item", "batch")] == found.ordered[("item", "pair")] == 1.0
-    assert found.ordered[("item", "spread")] == pytest.approx(1 - 142 / 999)
-    stats = Statistics("test", (), {"item": 1_000}).with_run_lengths(found)
-    assert stats.in_stored_order("ITEM", "Batch")
-    assert not stats.in_stored_order("item", "spread")
-    assert not stats.in_stored_order("item", "id")  # not measured
-
-
 def test_stretches_of_a_large_table_count_runs_within_each(
         database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Four stretches of 100 rows: a run of 50 is seen whole; a stretch starting inside a

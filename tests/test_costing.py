@@ -286,43 +286,6 @@ def test_a_seek_through_the_tables_own_key_fetches_the_page_its_first_row_is_on(
     assert by_key.total == pytest.approx(scattered.total)
 
 
-def test_an_index_scan_looks_up_only_the_rows_its_own_columns_keep() -> None:
-    """SQLite tests a term on the index's columns on its entry before it looks up the
-    row (a deferred seek): TPC-H's lineitem scanned through (l_suppkey, l_shipdate) for
-    a quarter's l_shipdate took 7.6 ms, for a quarter's l_commitdate 74 ms. A range on
-    the index's second column keeps a quarter of the entries before any lookup; one on
-    a column only the row holds is tested after every lookup."""
-    plan = _plan((2, 0, "SCAN job USING INDEX i"))
-    wide = Layout(row_bytes={"job": 200.0}, columns={"i": ("workflow_id", "status")})
-    held = [TableAccess("job", "job", range=("status",), columns_read=("name",))]
-    not_held = [TableAccess("job", "job", range=("command",), columns_read=("name",))]
-    early = estimate_plan(plan, held, _statistics(), layout=wide, returns="none")
-    late = estimate_plan(plan, not_held, _statistics(), layout=wide, returns="none")
-    assert early.rows == pytest.approx(late.rows)  # the same rows come out
-    lookups = late.total - STATEMENT_STEPS - 200_000 * INDEX_ENTRY_STEPS
-    assert early.total - STATEMENT_STEPS - 200_000 * INDEX_ENTRY_STEPS == pytest.approx(
-        lookups / 4)
-    unknown = estimate_plan(plan, held, _statistics(), layout=Layout(row_bytes={"job": 200.0}),
-                            returns="none")
-    assert unknown.total == pytest.approx(late.total)  # columns not known: every row
-
-
-def test_an_index_led_by_a_column_rising_with_the_rowid_hands_rows_over_in_order() -> None:
-    """TPC-H's lineitem scanned through (l_orderkey, l_quantity): l_orderkey rises with
-    the rowid, so the lookups walk the table's pages in order instead of landing on a
-    page apiece (Q3 was priced +50% without its covering index, measured +10%)."""
-    plan = _plan((2, 0, "SCAN job USING INDEX i"))
-    wide = Layout(row_bytes={"job": 200.0}, columns={"i": ("workflow_id", "status")})
-    read = [TableAccess("job", "job", columns_read=("name",))]
-    runs = RunLengths({("job", "workflow_id"): 3.0}, 0, 0.0, {("job", "workflow_id"): 1.0})
-    ordered = estimate_plan(plan, read, _statistics().with_run_lengths(runs), layout=wide,
-                            returns="none")
-    spread = estimate_plan(plan, read, _statistics(), layout=wide, returns="none")
-    in_order = row_steps(200.0) + INDEX_ENTRY_STEPS + DESCENT_STEPS
-    assert ordered.total - STATEMENT_STEPS == pytest.approx(200_000 * in_order)
-    assert spread.total - ordered.total > 200_000 * 0.9 * PAGE_MISS_STEPS
-
-
 def test_a_unique_column_compared_with_a_value_filters_a_rowid_seek_from_a_join() -> None:
     """TPC-H's Q8: each nation's region looked up by rowid, then ``r_name = ?``: one region
     in five. Taken as sought with the rowid (as it is where the statement gives both

@@ -43,13 +43,13 @@ def with_sampled_statistics(workload: Workload, database: str | Path,
 
 
 def _compared_columns(workload: Workload) -> list[tuple[str, str]]:
-    """(table, column) of every column the workload's reads compare with a value, a list,
-    a range or another table's column, and the leading column of every index the
-    database has (where its inserts land)."""
+    """(table, column) of every column the workload's reads compare with a value, a list
+    or another table's column, and the leading column of every index the database
+    has (where its inserts land)."""
     found: dict[tuple[str, str], None] = {}
     for analysis in workload.analyses.values():
         for access in analysis.reads if analysis.ok else ():
-            for column in (*access.equality, *access.in_list, *access.join, *access.range):
+            for column in (*access.equality, *access.in_list, *access.join):
                 found.setdefault((access.table, column))
     for index in workload.catalog.indexes:
         if index.spec.column_names:

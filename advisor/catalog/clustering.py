@@ -17,12 +17,7 @@ smaller), so a run longer than a stretch counts as the stretch: a lower
 bound, as the costing wants (it then assumes less clumping than there is,
 never more). A column whose values are spread at random has runs of
 d/(d - 1) rows for d values, so the costing divides that out
-(``Statistics.clumping``). The same stretches give each column's *ordered
-share*: of the consecutive rows, those whose value does not go down. A column
-that rises with the rowid (an order's key in its lines, a timestamp in an
-append-only log) has it near 1: an index led by it hands its rowids over in
-stored order, and the lookups walk the table (``Statistics.in_stored_order``).
-The database is only read.
+(``Statistics.clumping``). The database is only read.
 """
 
 from __future__ import annotations
@@ -30,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.catalog.database import open_read_only
@@ -48,11 +43,9 @@ class RunLengths:
     runs: Mapping[tuple[str, str], float]
     rows_read: int
     seconds: float
-    # (table, column) -> the share of consecutive rows whose value does not go down
-    ordered: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "runs", "ordered")
+        freeze_mappings(self, "runs")
 
 
 def run_lengths(database: str | Path, catalog: Catalog,
@@ -71,7 +64,6 @@ def run_lengths(database: str | Path, catalog: Catalog,
         if column.lower() in known and known[column.lower()] not in names:
             names.append(known[column.lower()])  # not an expression, nor one unknown
     runs: dict[tuple[str, str], float] = {}
-    ordered: dict[tuple[str, str], float] = {}
     read = 0
     connection = open_read_only(database)
     try:
@@ -79,52 +71,42 @@ def run_lengths(database: str | Path, catalog: Catalog,
             if not names:
                 continue
             try:
-                found_runs, found_ordered, rows = _table_runs(connection, table, names)
+                found_runs, rows = _table_runs(connection, table, names)
             except sqlite3.Error:  # a column or table the database does not have
                 continue
             runs.update(found_runs)
-            ordered.update(found_ordered)
             read += rows
     finally:
         connection.close()
-    return RunLengths(runs, read, time.perf_counter() - started, ordered)
+    return RunLengths(runs, read, time.perf_counter() - started)
 
 
 def _table_runs(connection: sqlite3.Connection, table: str, columns: list[str]
-                ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float], int]:
-    """Each column's rows over its runs, and its ordered share, within the stretches read,
-    counted by SQLite (a window over each stretch: a row starts a run when its value is
-    not the last row's, and goes down when it is less)."""
+                ) -> tuple[dict[tuple[str, str], float], int]:
+    """Each column's rows over its runs within the stretches read, counted by SQLite (a
+    window over each stretch: a row starts a run when its value is not the last row's)."""
     name = quote_identifier(table)
     low, high = connection.execute(f"SELECT min(rowid), max(rowid) FROM {name}").fetchone()
     if low is None:
-        return {}, {}, 0
+        return {}, 0
     quoted = [quote_identifier(c) for c in columns]
-    marks = ", ".join(f"({q} IS NOT lag({q}) OVER w OR row_number() OVER w = 1) AS s{i}, "
-                      f"coalesce({q} < lag({q}) OVER w, 0) AS d{i}"
-                      for i, q in enumerate(quoted))
-    counted = ", ".join(f"sum(s{i}), sum(d{i})" for i in range(len(quoted)))
-    query = (f"SELECT count(*), {counted} FROM (SELECT {marks} FROM "
+    starts_run = ", ".join(f"({q} IS NOT lag({q}) OVER w OR row_number() OVER w = 1) AS s{i}"
+                           for i, q in enumerate(quoted))
+    counted = ", ".join(f"sum(s{i})" for i in range(len(quoted)))
+    query = (f"SELECT count(*), {counted} FROM (SELECT {starts_run} FROM "
              f"(SELECT rowid AS advisor_rowid, {', '.join(quoted)} FROM {name} "
              f"WHERE rowid >= ? ORDER BY rowid LIMIT ?) WINDOW w AS (ORDER BY advisor_rowid))")
     span = high - low + 1
     starts = ([low] if span <= CHUNKS * CHUNK_ROWS
               else [low + span * k // CHUNKS for k in range(CHUNKS)])
     limit = span if len(starts) == 1 else CHUNK_ROWS
-    rows = steps = 0
+    rows = 0
     runs = [0] * len(columns)
-    downs = [0] * len(columns)
     for start in starts:
         found = connection.execute(query, (start, limit)).fetchone()
-        if not found[0]:
-            continue
         rows += found[0]
-        steps += found[0] - 1  # consecutive pairs within the stretch
-        runs = [r + (n or 0) for r, n in zip(runs, found[1::2], strict=True)]
-        downs = [d + (n or 0) for d, n in zip(downs, found[2::2], strict=True)]
+        runs = [r + (n or 0) for r, n in zip(runs, found[1:], strict=True)]
     if not rows:
-        return {}, {}, 0
-    keys = [(table.lower(), c.lower()) for c in columns]
-    return ({key: rows / max(n, 1) for key, n in zip(keys, runs, strict=True)},
-            {key: 1.0 - d / steps if steps else 1.0 for key, d in zip(keys, downs, strict=True)},
-            rows)
+        return {}, 0
+    return ({(table.lower(), c.lower()): rows / max(n, 1)
+             for c, n in zip(columns, runs, strict=True)}, rows)

@@ -41,10 +41,6 @@ from advisor.model.indexes import IndexSpec
 # matches about ten rows.
 DEFAULT_ROWS = 1_048_576
 DEFAULT_ROWS_PER_VALUE = 10
-# A column whose value goes down between no more than 1 in 100 consecutive rows rises
-# with the rowid: TPC-H's l_orderkey in lineitem never does, a column spread at random
-# about half the time.
-STORED_ORDER = 0.99
 
 
 # In a ``matches`` key, a column with this suffix stands for its range bounds: the key
@@ -85,12 +81,10 @@ class Statistics:
     # Mean run lengths of columns in their table's rowid order, read from a database
     # (advisor.catalog.clustering): (table, column) in lower case -> rows.
     run_lengths: Mapping[tuple[str, str], float] = field(default_factory=dict)
-    # Of the same columns, the share of consecutive rows whose value does not go down.
-    ordered: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats",
-                        "run_lengths", "ordered")
+                        "run_lengths")
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -126,16 +120,9 @@ class Statistics:
         return replace(self, matches=matches)
 
     def with_run_lengths(self, found: RunLengths) -> Statistics:
-        return replace(self, run_lengths={**self.run_lengths, **found.runs},
-                       ordered={**self.ordered, **found.ordered}, notes=(
+        return replace(self, run_lengths={**self.run_lengths, **found.runs}, notes=(
             *self.notes, f"run lengths of {len(found.runs)} columns in stored order from "
             f"{found.rows_read:,} rows, {found.seconds:.1f} s"))
-
-    def in_stored_order(self, table: str, column: str) -> bool:
-        """Whether ``column``'s values rise with the rowid (measured: at least
-        STORED_ORDER of consecutive rows do not go down), so that an index it leads
-        hands its rowids over in stored order; False where unmeasured."""
-        return self.ordered.get((table.lower(), column.lower()), 0.0) >= STORED_ORDER
 
     def clumping(self, table: str, columns: Iterable[str]) -> float:
         """How many rows an equality on one of ``columns`` matches side by side in the

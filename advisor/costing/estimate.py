@@ -40,8 +40,6 @@ read. How SQLite runs what is not a plain loop:
   rejects (``DerivedFilter.live``: Torc's walk seeded with should_cancel 0);
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
-- a loop through an index that does not cover the statement looks up only the
-  rows the terms on the index's own columns keep (SQLite's deferred seek);
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - each aggregate call of the outermost SELECT costs AGGREGATE_STEPS for every
   row it aggregates, GROUPED_AGGREGATE_STEPS where it groups through a temp
@@ -337,7 +335,6 @@ class _PlanCosting:
         self.entry_bytes = layout.entry_bytes
         self.key_ordered = layout.key_ordered
         self.fixed = layout.fixed
-        self.index_columns = layout.columns
         # By alias, in text order: the plan's k-th loop of an alias reads its k-th
         # occurrence (a CTE's branches, or subqueries, may reuse an alias).
         self.accesses = accesses
@@ -594,28 +591,16 @@ class _PlanCosting:
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         first_lookup = 0.0  # what a seek's first lookup costs beyond the others'
         if not covering:
-            # The rows come in rowid order from an index on the table's own key, from one
-            # led by a column that rises with the rowid (Statistics.in_stored_order: an
-            # order's key in its lines), and from a seek on a value whose rows were
-            # written together (a workflow's jobs): the lookups walk pages already read,
-            # but for each seek's first, which lands where the seek's key says (the
-            # stock-level query's lookups of one stock row per order line: 4 µs each).
+            # The rows come in rowid order from an index on the table's own key, and from
+            # a seek on a value whose rows were written together (a workflow's jobs, an
+            # order's lines): the lookups walk pages already read, but for each seek's
+            # first, which lands where the seek's key says (the stock-level query's
+            # lookups of one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
-            index_name = (match.group("index") or "").lower()
-            held = self.index_columns.get(index_name)
-            in_order = (index_name in self.key_ordered
+            in_order = ((match.group("index") or "").lower() in self.key_ordered
                         or (table is not None and self.statistics.clumping(
-                            table, [c for c in equal if c != "rowid"]) >= CLUMPED)
-                        or (table is not None and held is not None and bool(held)
-                            and self.statistics.in_stored_order(table, held[0])))
-            # SQLite tests the terms on the index's own columns on its entry and looks
-            # up only the rows they keep (a deferred seek): TPC-H's lineitem scanned
-            # through (l_suppkey, l_shipdate) for a quarter's l_shipdate, 7.6 ms; for a
-            # quarter's l_commitdate, which only the row holds, 74 ms.
-            looked_up = 1.0 if held is None else self.residual(
-                _filters_on(access, {*held, "rowid"}), table, equal,
-                set(equal) | set(ranges), bound, list(list_rows))
-            each += looked_up * ((DESCENT_STEPS if in_order else lookup) + row)
+                            table, [c for c in equal if c != "rowid"]) >= CLUMPED))
+            each += (DESCENT_STEPS if in_order else lookup) + row
             if in_order:
                 first_lookup = lookup - DESCENT_STEPS
         if match.group("op") == "SCAN" and not equal:
@@ -807,23 +792,6 @@ def _bound_partners(access: TableAccess | None, bound: frozenset[str]) -> dict[s
 
 def _without(columns: tuple[str, ...], left_out: set[str]) -> tuple[str, ...]:
     return tuple(c for c in columns if c.lower() not in left_out)
-
-
-def _filters_on(access: TableAccess | None, held: set[str]) -> TableAccess | None:
-    """``access`` with only the terms on ``held`` columns (lower-cased): those an index
-    holding them can test before the table's row is looked up."""
-    if access is None:
-        return None
-
-    def kept(columns: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(c for c in columns if c.lower() in held)
-
-    return replace(access, equality=kept(access.equality), in_list=kept(access.in_list),
-                   range=kept(access.range), is_null=kept(access.is_null),
-                   join=kept(access.join), excluded=kept(access.excluded),
-                   bounded=kept(access.bounded), after_subquery=kept(access.after_subquery),
-                   join_partners=tuple(pair for pair in access.join_partners
-                                       if pair[0].lower() in held))
 
 
 def _generations(fanout: float) -> float:

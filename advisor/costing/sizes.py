@@ -57,12 +57,9 @@ class Layout:
     # partial index (lower-cased name) -> the columns its WHERE fixes to one value
     # (``status = 5``, ``deleted IS NULL``): every entry holds that value
     fixed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # index (lower-cased name) -> its columns (lower-cased): what a term can be tested on
-    # before the table's row is looked up
-    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes", "fixed", "columns")
+        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes", "fixed")
 
     def with_indexes(self, specs: Iterable[IndexSpec]) -> Layout:
         """This layout with the entries of hypothetical indexes, named as the what-if
@@ -73,9 +70,8 @@ class Layout:
         added = {spec.name.lower(): self.index_entry(spec.table, spec.column_names)
                  for spec in specs}
         fixed = {spec.name.lower(): fixed_columns(spec.where) for spec in specs if spec.where}
-        columns = {spec.name.lower(): _lowered(spec.column_names) for spec in specs}
         return replace(self, entry_bytes={**self.entry_bytes, **added},
-                       fixed={**self.fixed, **fixed}, columns={**self.columns, **columns})
+                       fixed={**self.fixed, **fixed})
 
     def index_entry(self, table: str, columns: Iterable[str]) -> float:
         widths = self.column_bytes.get(table.lower(), {})
@@ -113,15 +109,10 @@ def layout(catalog: Catalog) -> Layout:
                               if index.origin == "pk"),
         column_bytes=widths,
         fixed={index.name.lower(): fixed_columns(index.where)
-               for index in catalog.indexes if index.where},
-        columns={index.name.lower(): _lowered(index.column_names) for index in catalog.indexes})
+               for index in catalog.indexes if index.where})
     return replace(found, entry_bytes={
         index.name.lower(): found.index_entry(index.table, index.column_names)
         for index in catalog.indexes})
-
-
-def _lowered(columns: Iterable[str]) -> tuple[str, ...]:
-    return tuple(column.lower() for column in columns)
 
 
 def index_bytes(spec: IndexSpec, catalog: Catalog, statistics: Statistics) -> int:
