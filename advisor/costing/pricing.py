@@ -112,8 +112,8 @@ class TemplateView:
 
     @property
     def inserted(self) -> float:
-        """Rows the workload's executions of this template insert: an INSERT's (or a
-        REPLACE's) VALUES rows, one an execution otherwise."""
+        """Rows the workload's executions of this template insert: its count times its
+        VALUES rows (an INSERT or a REPLACE; 0 for any other statement)."""
         if self.write is None or self.write.operation not in ("INSERT", "REPLACE"):
             return 0.0
         return self.count * self.write.values_rows
