@@ -291,18 +291,9 @@ def _base_stats(catalog: Catalog, statistics: Statistics) -> list[StatRow]:
 
 
 def nulls_for(sql: str) -> tuple[None, ...]:
-    """Unbound parameters for a template: one NULL per ``?`` outside quotes."""
-    count = 0
-    quote = ""
-    for char in sql:
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "'\"`":
-            quote = char
-        elif char == "?":
-            count += 1
-    return (None,) * count
+    """Unbound parameters for a template: one NULL per ``?`` (or ``?NNN``) outside
+    quotes and comments, as ``placeholder_spans`` finds them."""
+    return (None,) * sum(1 for start, _ in placeholder_spans(sql) if sql[start] == "?")
 
 
 def with_literals(sql: str, bound: Sequence[tuple[int, object]]) -> str:
