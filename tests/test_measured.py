@@ -17,6 +17,7 @@ from conftest import command_json, run_command
 from test_frozen import mutable_parts
 
 from advisor.advise.measured import (
+    VERIFY_SHARE,
     Earned,
     MeasureOn,
     _costliest,
@@ -711,14 +712,15 @@ def _deciding(workload: Workload, database: Path
                                 lambda _text: None), first
 
 
-@pytest.mark.parametrize(("seconds", "rounds"), [(30.0, [1]), (0.0, [1, 2, 3])])
+@pytest.mark.parametrize(("seconds", "rounds"), [(30.0, [1]), (50.0, [1]), (0.0, [1, 2, 3])])
 def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
         workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
         seconds: float, rounds: list[int]) -> None:
-    """The search wants another set each time; by the clock, the first round took 20 s
-    of a 30 s budget: the second, expected to take as long, is skipped and noted. With
-    no limit (0 s) every round runs, whether or not its set measures better than the
-    last round's."""
+    """The search wants another set each time; by the clock, the first round took 20 s.
+    The second is expected to take as long, and the verification that must follow the
+    rounds VERIFY_SHARE of the first (35 s in all), which neither 10 s nor 30 s left fits (the
+    round alone would fit 30 s); it is skipped and noted. With no limit (0 s) every
+    round runs, whether or not its set measures better than the last round's."""
     _, database = items
     a, b = parse_index("item(a)"), parse_index("item(b)")
     now = [0.0]
@@ -737,7 +739,8 @@ def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
         if seconds:
             [skipped] = deciding.skipped
             assert skipped.startswith("round 2 of the measured search: skipped")
-            assert "20 s of the 30 s time budget used" in skipped
+            assert f"20 s of the {seconds:g} s time budget used" in skipped
+            assert f"about {20 + VERIFY_SHARE * 20:.0f} s" in skipped
 
 
 @pytest.mark.parametrize("seconds", [10.0, 0.0])
