@@ -29,14 +29,13 @@ by replaying, and the cost model is the prior that says what to replay:
    grown from none), measured prices replacing the estimates where known. Stop
    when the search chooses the set it chose before, after ``MAX_ROUNDS``, or
    when another round and the verification after the rounds would not fit the
-   time budget. A round whose set
-   measures no better than the last's is no reason to stop: the next search
-   starts from what the round measured (on TPC-H, round 2 came within the
-   tolerance of round 1, and stopping there kept 9 indexes at 1.1-1.2x the
-   `.expert` union's time after ANALYZE, where runs that went on kept 13-15).
-   When the rounds' sets differ, all of them together is
-   measured too; among these sets, the smallest whose measured cost is within
-   the tolerance of the best one's is kept.
+   time budget (``verifying_seconds``). A round whose set measures no better
+   than the last's is no reason to stop: the next search starts from what the
+   round measured (on TPC-H, round 2 came within the tolerance of round 1, and
+   stopping there kept 9 indexes at 1.1-1.2x the `.expert` union's time after
+   ANALYZE, where runs that went on kept 12-15). When the rounds' sets differ,
+   all of them together is measured too; among these sets, the smallest whose
+   measured cost is within the tolerance of the best one's is kept.
 3. Every chosen index earns its place: the set is timed together with the set
    without it, on every template whose work differs (advisor.replay.noise says
    when a difference is more than noise), the two copies taking turns; a
