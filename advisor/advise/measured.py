@@ -338,8 +338,8 @@ class _Decision:
             if number > start and not self.fits(
                     f"round {number} of the measured search",
                     self.round_seconds + self.verifying_seconds(),
-                    "as long as the one before, and the verification after the rounds "
-                    + ("as long as the last" if self.verify_seconds
+                    "as long as the one before, plus the verification after the rounds: "
+                    + ("as long as the last one" if self.verify_seconds
                        else f"{VERIFY_SHARE:.0%} of the first round")):
                 break
             began = self.time_budget.clock()  # the budget's clock times what it governs
