@@ -61,6 +61,11 @@ def shown(path: str | Path) -> str:
     return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
+def times(ratio: float | None) -> str:
+    """A ratio as the sections show it, ``0.83×``; ``n/a`` where there is none."""
+    return "n/a" if ratio is None else f"{ratio:.2f}×"
+
+
 def preamble(title: str, command: str) -> list[str]:
     """A section's first lines: its title, when and where it was measured, and the
     command that regenerates it."""

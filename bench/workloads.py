@@ -315,7 +315,7 @@ class Figures:
     def ratio_at_most(self, part: str, limit: float) -> tuple[bool, str]:
         ratio = self.ratio(RECOMMENDED, part)
         return (ratio is not None and ratio <= limit,
-                f"{_ratio(ratio)} ({self.median(RECOMMENDED, part):.3f} s vs "
+                f"{benchdoc.times(ratio)} ({self.median(RECOMMENDED, part):.3f} s vs "
                 f"{self.median(EXPERT, part):.3f} s)")
 
     def count_at_most(self, limit: int) -> tuple[bool, str]:
@@ -330,13 +330,13 @@ class Figures:
         ratio = self.ratio(RECOMMENDED, "write", other)
         return (ratio is not None and ratio <= 1.0,
                 f"{self.median(RECOMMENDED, 'write'):.3f} s vs "
-                f"{self.median(other, 'write'):.3f} s ({_ratio(ratio)})")
+                f"{self.median(other, 'write'):.3f} s ({benchdoc.times(ratio)})")
 
     def write_below(self, other: str) -> tuple[bool, str]:
         ratio = self.ratio(RECOMMENDED, "write", other)
         return (ratio is not None and ratio < 1.0,
                 f"{self.median(RECOMMENDED, 'write'):.3f} s vs "
-                f"{self.median(other, 'write'):.3f} s ({_ratio(ratio)})")
+                f"{self.median(other, 'write'):.3f} s ({benchdoc.times(ratio)})")
 
     def recommend_within(self, limit: float) -> tuple[bool, str]:
         seconds = self.run.recommend_seconds
@@ -349,10 +349,6 @@ def _part(m: Measurement, part: str) -> float:
     if part == "write":
         return m.weighted_write_seconds
     return m.weighted_seconds
-
-
-def _ratio(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f}×"
 
 
 @dataclass(frozen=True)
@@ -539,8 +535,9 @@ def _workload(run: Run) -> list[str]:
                 f"| {statistics.median(m.index_bytes for m in each) / 2**20:.1f} "
                 f"| {f.median(label, 'read'):.3f} | {f.median(label, 'write'):.3f} "
                 f"| {f.median(label, 'total'):.3f} | {min(totals):.3f}–{max(totals):.3f} "
-                f"| {_ratio(f.ratio(label, 'read'))} | {_ratio(f.ratio(label, 'write'))} "
-                f"| {_ratio(f.ratio(label, 'total'))} |")
+                f"| {benchdoc.times(f.ratio(label, 'read'))} "
+                f"| {benchdoc.times(f.ratio(label, 'write'))} "
+                f"| {benchdoc.times(f.ratio(label, 'total'))} |")
     gaps = [twins(Figures(run, state)) for state in run.states]
     lines += ["", "Twins (*none* against *none, again*), per template: " + "; ".join(
         f"{state}: median gap {median:.0%}, largest {largest:.0%}"
@@ -583,7 +580,7 @@ def _in_order(run: Run) -> list[str]:
             f"| {label} | {statistics.median(_part(m, 'read') for m in each):.3f} "
             f"| {statistics.median(_part(m, 'write') for m in each):.3f} "
             f"| {statistics.median(totals):.3f} | {min(totals):.3f}–{max(totals):.3f} "
-            f"| {_ratio(statistics.median(ratios) if ratios else None)} |")
+            f"| {benchdoc.times(statistics.median(ratios) if ratios else None)} |")
     return [*lines, ""]
 
 

@@ -145,16 +145,16 @@ def main() -> None:
             (grown, built), (steps_grown, steps_built) = found[label], costed[label]
             lines.append(
                 f"| {rows:,} | {label} | {grown * 1e6:.1f} | {built * 1e6:.1f} | "
-                f"{_ratio(built, grown)} | {steps_grown:.0f} | {steps_built:.0f} | "
-                f"{_ratio(steps_built, steps_grown)} |")
+                f"{benchdoc.times(_over(built, grown))} | {steps_grown:.0f} | "
+                f"{steps_built:.0f} | {benchdoc.times(_over(steps_built, steps_grown))} |")
     lines.append(end)
     section = "\n".join(lines) + "\n"
     benchdoc.write_section("write-upkeep", section, args.out)
     print(section)
 
 
-def _ratio(numerator: float, denominator: float) -> str:
-    return f"{numerator / denominator:.2f}×" if denominator > 0 else "n/a"
+def _over(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator > 0 else None
 
 
 if __name__ == "__main__":

@@ -335,12 +335,11 @@ class _Decision:
         """Measure what the search wants and search again, round after round (step 2)."""
         start = len(self.history) + 1
         for number in range(start, start + MAX_ROUNDS):
+            verifying, basis = self.verifying_seconds()
             if number > start and not self.fits(
-                    f"round {number} of the measured search",
-                    self.round_seconds + self.verifying_seconds(),
-                    "as long as the one before, plus the verification after the rounds: "
-                    + ("as long as the last one" if self.verify_seconds
-                       else f"{VERIFY_SHARE:.0%} of the first round")):
+                    f"round {number} of the measured search", self.round_seconds + verifying,
+                    f"as long as the one before, plus the verification after the rounds: "
+                    f"{basis}"):
                 break
             began = self.time_budget.clock()  # the budget's clock times what it governs
             self.say(f"measured search, round {number}: {len(selection.chosen)} indexes")
@@ -467,11 +466,13 @@ class _Decision:
         return [(move, tuple(templates_on(pricer, candidate)))
                 for _, _, move, candidate in sorted(options)[:REPAIRS]]
 
-    def verifying_seconds(self) -> float:
-        """What the verification that must follow the rounds is expected to take: as long
-        as the last one, or before any, VERIFY_SHARE of the first round (which measures
-        the set's drop-ones that the verification times again)."""
-        return self.verify_seconds or VERIFY_SHARE * self.first_round_seconds
+    def verifying_seconds(self) -> tuple[float, str]:
+        """What the verification that must follow the rounds is expected to take, and
+        why: as long as the last one, or before any, VERIFY_SHARE of the first round
+        (which measures the set's drop-ones that the verification times again)."""
+        if self.verify_seconds:
+            return self.verify_seconds, "as long as the last one"
+        return VERIFY_SHARE * self.first_round_seconds, f"{VERIFY_SHARE:.0%} of the first round"
 
     def fits(self, step: str, expected: float, basis: str) -> bool:
         """Whether a refining ``step``, expected to take ``expected`` seconds (``basis``
