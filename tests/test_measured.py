@@ -22,6 +22,7 @@ from advisor.advise.measured import (
     MeasureOn,
     _costliest,
     _Decision,
+    _in_place,
     _rejection,
     _slowdowns,
     _slowed_reads,
@@ -894,3 +895,96 @@ def test_a_repair_is_expected_to_verify_again_only_the_indexes_on_its_reads_tabl
         "result(workflow_id)"))
     assert deciding.repair_seconds(chosen, ["listing"], 3.0) == pytest.approx(
         10.0 / 5 * 2 + 2 * 3.0)
+
+
+_F_INDEX = parse_index("orders(o_orderstatus) WHERE o_orderstatus = 'F'")
+_SUPPLIER = parse_index("supplier(s_nationkey)")
+
+
+def test_a_plan_s_indexes_go_in_place_of_those_it_displaces() -> None:
+    """TPC-H's Q21 under a set holding the 'F' orders index and supplier(s_nationkey), its
+    plan after ANALYZE using both: another plan then, through lineitem(l_suppkey)
+    and supplier(s_nationkey) uses no 'F' index. The set with that plan's indexes in
+    the 'F' index's place; an index of the set the template does not use is never
+    displaced, and a plan that displaces none gives no move."""
+    suppkey, other = parse_index("lineitem(l_suppkey)"), parse_index("part(p_size)")
+    chosen = frozenset({_F_INDEX, _SUPPLIER, other})
+    now = frozenset({_F_INDEX, _SUPPLIER})  # after ANALYZE
+    assert _in_place(chosen, frozenset({suppkey, _SUPPLIER}), now) == {
+        _SUPPLIER, other, suppkey}
+    assert _in_place(chosen, frozenset({suppkey, _SUPPLIER, _F_INDEX}), now) is None
+
+
+@pytest.mark.parametrize(("displacing", "moves"), [(2, ["l_suppkey", "l_suppkey, l_shipdate"]),
+                                                  (1, ["l_suppkey"])])
+def test_a_candidate_whose_plan_displaces_the_sets_index_is_measured_in_its_place(
+        monkeypatch: pytest.MonkeyPatch, displacing: int, moves: list[str]) -> None:
+    """Q21's candidates on its tables, one at a time beside the set: a plan through
+    lineitem(l_suppkey) or lineitem(l_suppkey, l_shipdate) (after ANALYZE) leaves the 'F'
+    index out, one through lineitem(l_orderkey, l_suppkey) keeps it, and
+    lineitem(l_shipdate) is not used. Measured: each displacing candidate in the 'F'
+    index's place, the DISPLACING the estimate prices lowest; nothing off Q21's tables,
+    and supplier(s_nationkey) is not displaced by a plan as found that never used it."""
+    from advisor.advise import measured
+
+    monkeypatch.setattr(measured, "DISPLACING", displacing)
+    suppkey, pair, orderkey, shipdate, other = (parse_index(f"lineitem({c})") for c in (
+        "l_suppkey", "l_suppkey, l_shipdate", "l_orderkey, l_suppkey", "l_shipdate",
+        "l_partkey"))
+    part = parse_index("part(p_size)")
+    chosen = frozenset({_F_INDEX, _SUPPLIER})
+    now = (frozenset({_F_INDEX}), frozenset({_F_INDEX, _SUPPLIER}))
+    plans = {suppkey: (frozenset({_F_INDEX}), frozenset({suppkey, _SUPPLIER})),
+             pair: (frozenset({pair}), frozenset({pair, _SUPPLIER})),
+             orderkey: (frozenset({_F_INDEX, orderkey}),
+                        frozenset({_F_INDEX, orderkey, _SUPPLIER})),
+             shipdate: now, part: (frozenset({part}),) * 2}
+    estimates = {suppkey: 2.0, pair: 3.0}  # the lower, the earlier
+
+    def used_together(_template: str, config: frozenset[object]) -> tuple[object, ...]:
+        [added] = config - chosen
+        return plans[added]  # type: ignore[index]
+
+    def estimate(_template: str, config: frozenset[object]) -> SimpleNamespace:
+        [added] = config - chosen - {_F_INDEX}
+        return SimpleNamespace(total=estimates[added])  # type: ignore[index]
+
+    deciding = object.__new__(_Decision)
+    deciding.pricer = SimpleNamespace(  # type: ignore[assignment]
+        used_together=used_together, estimated=SimpleNamespace(priced=estimate),
+        tables_of=lambda _template: frozenset({"lineitem", "orders", "supplier"}))
+    deciding.everyone = (suppkey, pair, orderkey, shipdate, part, other)
+    deciding.banned = {other: None}  # type: ignore[dict-item]
+    found = deciding._displacing(chosen, "q21", now)
+    assert found == [(chosen - {_F_INDEX}) | {parse_index(f"lineitem({c})")} for c in moves]
+
+
+def test_a_configuration_measured_cheaper_is_where_the_search_goes_next(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """The round measured a configuration the search cannot reach from its set in one move
+    (here by fiat: the lookups by b under item(b) against the set item(a)): being cheaper
+    by more than the search's own step, the next search starts from it, once; one
+    saving less is not taken."""
+    from advisor.advise import measured
+
+    _, database = items
+    a, b = parse_index("item(a)"), parse_index("item(b)")
+    starts: list[frozenset[object]] = []
+
+    def spy(problem: Problem, *args: object, start: frozenset[object]) -> Selection:
+        starts.append(start)
+        return select(problem, *args, start=start)  # type: ignore[arg-type]
+
+    with _deciding(workload, database) as (pricer, deciding, first):
+        pricer.measure([frozenset({a}), frozenset({b}), frozenset()])
+        assert pricer.totals(frozenset({b})).total < pricer.totals(frozenset({a})).total / 2
+        deciding.jump = deciding._cheapest(frozenset({a}), [frozenset({a}), frozenset({b})])
+        assert deciding.jump == {b}
+        # item(a) saves the lookups by b nothing: no jump.
+        assert deciding._cheapest(frozenset({b}), [frozenset({b}), frozenset({a, b})]) is None
+        monkeypatch.setattr(measured, "select", spy)
+        deciding.selections = [replace(first, chosen=frozenset({a}))]
+        deciding.search()
+        deciding.search()
+        assert starts == [{b}, {a}]

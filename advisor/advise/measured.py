@@ -86,7 +86,7 @@ from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
-from advisor.search.search import Budget, Problem, Selection, band, select
+from advisor.search.search import NEGLIGIBLE, Budget, Problem, Selection, band, select
 
 MAX_ROUNDS = 3
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
@@ -98,6 +98,7 @@ SURPRISE_SHARE = 0.01  # of the workload's measured time under the set, at least
 SURPRISES = 3  # templates looked around each round, the costliest first
 PER_SURPRISE = 2  # moves measured for each
 BUNDLED = 3  # costliest templates whose bundle the set lacks, measured beside it each round
+DISPLACING = 3  # moves measured for each, a candidate in place of indexes it displaces
 SLOWER = 1.1  # measured this many times today's cost under the set: look for a repair
 REPAIRS = 6  # moves measured for each such template (of SURPRISES at most), by estimate
 REPAIR_ROUNDS = 2  # times the final set is repaired (each: one index, verified, timed)
@@ -284,6 +285,7 @@ class _Decision:
         self.round_seconds = 0.0  # what the last round took: the next one's expected time
         self.verify_seconds = 0.0  # what the last verification took
         self.first_round_seconds = 0.0  # what the first round took
+        self.jump: frozenset[IndexSpec] | None = None  # where the next search starts, if set
         self.everyone = problem_of(pricer).candidates
         self._helpful = self._helpful_left_out()
 
@@ -320,12 +322,14 @@ class _Decision:
         return replace(full, candidates=tuple(c for c in full.candidates if c in playing))
 
     def search(self) -> Selection:
-        """The search on measured prices, from the last set measured: moves away from it,
-        not a set grown from none again (on TPC-H each round's search from none chose
-        a set unlike the last, 9, 11 then 6 indexes, trading one group of templates
-        measured slower than today for another, and took 8 s)."""
+        """The search on measured prices, from the last set measured (or the cheaper
+        configuration its round measured, ``_cheapest``): moves away from it, not a set
+        grown from none again (on TPC-H each round's search from none chose a set unlike
+        the last, 9, 11 then 6 indexes, trading one group of templates measured slower
+        than today for another, and took 8 s)."""
         searching = time.perf_counter()
-        last = (self.selections or [self.first])[-1].chosen
+        last = self.jump or (self.selections or [self.first])[-1].chosen
+        self.jump = None  # taken once: the round after measures where it led
         found = select(self.problem(self.pricer), self.budget, self.tolerance, self.algorithm,
                        start=last - self.banned.keys())
         self.search_seconds += time.perf_counter() - searching
@@ -378,12 +382,27 @@ class _Decision:
         # the what-if planner's sampled statistics are not the copy's, and a template it
         # plans as today may go another, slower way there (TPC-H Q5 and Q12: 1.4-3.8x).
         fresh = pricer.measure([chosen], verify=True)
-        fresh += pricer.measure([chosen, selection.optimum,
-                                 *(chosen - {i} for i in sorted(chosen))])
+        measured = [chosen, selection.optimum, *(chosen - {i} for i in sorted(chosen))]
+        fresh += pricer.measure(measured)
         for move, templates in self.alternatives(chosen):
             self.tried |= move
             fresh += pricer.measure([move], templates)
+            measured.append(move)
         self._note(selection, number, fresh)
+        self.jump = self._cheapest(chosen, measured)
+
+    def _cheapest(self, chosen: frozenset[IndexSpec], measured: Iterable[frozenset[IndexSpec]]
+                  ) -> frozenset[IndexSpec] | None:
+        """Of the configurations ``measured`` beside ``chosen``, the cheapest, where it saves
+        more than the search's own step does (NEGLIGIBLE of the tolerance's band): the
+        next search starts from it. The search moves one index at a time, or a pair, on
+        a table; a configuration measured cheaper that is two tables away (a displacing
+        bundle, ``_in_place``) is out of its reach from ``chosen``."""
+        pricer = self.pricer
+        total = pricer.totals(chosen).total
+        cost, _, move = min((pricer.totals(m).total, _order(m), m) for m in measured)
+        least = NEGLIGIBLE * band(total, pricer.totals(frozenset()).total, self.tolerance)
+        return move if cost < total - least else None
 
     def _note(self, selection: Selection, number: int, fresh: int,
               together: bool = False) -> None:
@@ -552,22 +571,52 @@ class _Decision:
         """For the ``BUNDLED`` costliest templates under ``chosen`` (measured, at least
         SURPRISE_SHARE of the workload's time) whose plan, with every candidate of their
         tables there besides, uses indexes the set lacks (in either statistics state):
-        the set with those, and the templates of their tables. One index is enough: on
-        the TPC-C-like workload the latest order of a customer (2% of the time) wanted
-        orders(o_c_id, o_d_id, o_w_id, o_id DESC), which no other move measured."""
+        the set with those, and with them in place of those the template uses now
+        (``_in_place``); and the ``_displacing`` moves of the BUNDLED costliest; with
+        the templates of the tables changed. One index is enough: on the TPC-C-like
+        workload the latest order of a customer (2% of the time) wanted orders(o_c_id,
+        o_d_id, o_w_id, o_id DESC), which no other move measured."""
         pricer = self.pricer
         out: dict[frozenset[IndexSpec], tuple[str, ...]] = {}
         served = 0
-        for template in _costliest(pricer, chosen, len(pricer.replayable)):
+        for rank, template in enumerate(_costliest(pricer, chosen, len(pricer.replayable))):
+            now = pricer.used_together(template, chosen)
             best = pricer.used_together(template, chosen.union(self._near(template)))
-            fresh = [chosen | used for used in best if not used <= chosen]
-            for move in fresh:
-                affected = {t for spec in move - chosen for t in templates_on(pricer, spec)}
+            fresh = [used for used in best if not used <= chosen]
+            moves = [chosen | used for used in fresh]
+            moves += [m for used, was in zip(best, now, strict=True) if not used <= chosen
+                      and (m := _in_place(chosen, used, was)) is not None]
+            if rank < BUNDLED:
+                moves += self._displacing(chosen, template, now)
+            for move in moves:
+                affected = {t for spec in move ^ chosen for t in templates_on(pricer, spec)}
                 out.setdefault(move, tuple(sorted(affected)))
             served += bool(fresh)
-            if served == BUNDLED:
+            if served >= BUNDLED and rank >= BUNDLED - 1:
                 break
         return list(out.items())
+
+    def _displacing(self, chosen: frozenset[IndexSpec], template: str,
+                    now: tuple[frozenset[IndexSpec], ...]) -> list[frozenset[IndexSpec]]:
+        """``chosen`` with one candidate of ``template``'s tables in place of the set's
+        indexes the template's plans use ``now`` and its plan with the candidate does not
+        (in some statistics state, ``_in_place``): the ``DISPLACING`` the estimate prices
+        lowest for the template. With every candidate there, the planner may take a plan
+        that none of them alone leads to (on TPC-H, Q21's plan with all of lineitem's went
+        through lineitem(l_orderkey, l_suppkey, ...); lineitem(l_suppkey, l_shipdate) in
+        place of the 'F' orders index measured 0.13 s against the set's 0.66 s)."""
+        pricer = self.pricer
+        options = set()
+        for candidate in self._near(template):
+            if candidate in chosen:
+                continue
+            uses = pricer.used_together(template, chosen | {candidate})
+            for used, was in zip(uses, now, strict=True):
+                move = _in_place(chosen, used, was) if candidate in used else None
+                if move is not None:
+                    options.add((pricer.estimated.priced(template, move).total,
+                                 tuple(_order(move)), move))
+        return [move for _, _, move in sorted(options)[:DISPLACING]]
 
     def _near(self, template: str, rejected_too: bool = False) -> list[IndexSpec]:
         """Every candidate on a table of ``template`` that measuring has not rejected
@@ -641,6 +690,20 @@ def _moves(chosen: frozenset[IndexSpec], candidates: Iterable[IndexSpec]
             if spec.table.lower() == candidate.table.lower():
                 moves.setdefault((chosen - {spec}) | {candidate}, candidate)
     return moves
+
+
+def _in_place(chosen: frozenset[IndexSpec], used: frozenset[IndexSpec],
+              was: frozenset[IndexSpec]) -> frozenset[IndexSpec] | None:
+    """``chosen`` with the indexes a template's plan ``used`` (in one statistics state) in
+    place of those of ``chosen`` its plan in that state uses now (``was``) and this one
+    does not; None where it displaces none. An index the set keeps for one plan may
+    mislead SQLite away from a better one: on TPC-H, Q21 took 0.13 s through
+    lineitem(l_suppkey, ...) and 0.70 s as found with orders(o_orderstatus) WHERE
+    o_orderstatus = 'F' beside it, which had earned its place in a set without the
+    lineitem index. Adding the lineitem index alone gains nothing there, and no search
+    move trades indexes of two tables."""
+    displaced = (was & chosen) - used
+    return (chosen - displaced) | used if displaced else None
 
 
 def _order(move: frozenset[IndexSpec]) -> list[str]:
