@@ -964,8 +964,8 @@ def test_a_configuration_measured_cheaper_is_where_the_search_goes_next(
         ) -> None:
     """The round measured a configuration the search cannot reach from its set in one move
     (here by fiat: the lookups by b under item(b) against the set item(a)): being cheaper
-    by more than the search's own step, the next search starts from it, once; one
-    saving less is not taken."""
+    beyond the tolerance's band, the next search starts from it, once; one within the
+    band is not taken (the search would pick the smaller set again)."""
     from advisor.advise import measured
 
     _, database = items

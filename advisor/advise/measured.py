@@ -86,7 +86,7 @@ from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
-from advisor.search.search import NEGLIGIBLE, Budget, Problem, Selection, band, select
+from advisor.search.search import Budget, Problem, Selection, band, select
 
 MAX_ROUNDS = 3
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
@@ -393,16 +393,18 @@ class _Decision:
 
     def _cheapest(self, chosen: frozenset[IndexSpec], measured: Iterable[frozenset[IndexSpec]]
                   ) -> frozenset[IndexSpec] | None:
-        """Of the configurations ``measured`` beside ``chosen``, the cheapest, where it saves
-        more than the search's own step does (NEGLIGIBLE of the tolerance's band): the
-        next search starts from it. The search moves one index at a time, or a pair, on
-        a table; a configuration measured cheaper that is two tables away (a displacing
-        bundle, ``_in_place``) is out of its reach from ``chosen``."""
+        """Of the configurations ``measured`` beside ``chosen``, the cheapest, where
+        ``chosen`` costs more than the tolerance's band above it: the next search starts
+        from it. The search moves one index at a time, or a pair, on a table; a
+        configuration measured cheaper that is two tables away (a displacing move,
+        ``_in_place``) is out of its reach from ``chosen``. Within the band the search
+        would pick the smaller set again (on Torc, a jump saving 1.1 s of 48 against a
+        2.4 s band came back to the set each round)."""
         pricer = self.pricer
         total = pricer.totals(chosen).total
         cost, _, move = min((pricer.totals(m).total, _order(m), m) for m in measured)
-        least = NEGLIGIBLE * band(total, pricer.totals(frozenset()).total, self.tolerance)
-        return move if cost < total - least else None
+        baseline = pricer.totals(frozenset()).total
+        return move if cost + band(cost, baseline, self.tolerance) < total else None
 
     def _note(self, selection: Selection, number: int, fresh: int,
               together: bool = False) -> None:
