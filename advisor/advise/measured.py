@@ -71,7 +71,7 @@ every price and comparison is the worse of as found and after ANALYZE.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -442,9 +442,9 @@ class _Decision:
                   if gain > 0]
         for template in _surprises(pricer, chosen):
             near = _moves(chosen, self._near(template))
-            for move in sorted((m for m in near if m not in {p for p, _ in picked}),
-                               key=lambda m: (pricer.estimated.priced(template, m).total,
-                                              _order(m)))[:PER_SURPRISE]:
+            known = {p for p, _ in picked}
+            for move in _lowest(pricer, template, (m for m in near if m not in known),
+                                PER_SURPRISE):
                 picked.append((move, tuple(templates_on(pricer, near[move]))))
         known = {move for move, _ in picked}
         for move, affected in (*self._bundled(chosen), *self._repairs(chosen)):
@@ -474,18 +474,21 @@ class _Decision:
         ``rejected_too``: candidates measuring rejected beside another set included."""
         pricer = self.pricer
         seen = {pricer.used_together(template, chosen)}
-        options = []
-        for candidate in self._near(template, rejected_too):
-            if candidate in chosen:
-                continue
-            move = chosen | {candidate}
-            uses = pricer.used_together(template, move)
+        added: dict[frozenset[IndexSpec], IndexSpec] = {}
+        for candidate, uses in self._beside(chosen, template, rejected_too):
             if uses not in seen:
                 seen.add(uses)
-                options.append((pricer.estimated.priced(template, move).total,
-                                _order(move), move, candidate))
-        return [(move, tuple(templates_on(pricer, candidate)))
-                for _, _, move, candidate in sorted(options)[:REPAIRS]]
+                added[chosen | {candidate}] = candidate
+        return [(move, tuple(templates_on(pricer, added[move])))
+                for move in _lowest(pricer, template, added, REPAIRS)]
+
+    def _beside(self, chosen: frozenset[IndexSpec], template: str, rejected_too: bool = False
+                ) -> Iterator[tuple[IndexSpec, tuple[frozenset[IndexSpec], ...]]]:
+        """Each candidate of ``template``'s tables not in ``chosen`` (``_near``), with the
+        indexes the template's plans use with it added (per statistics state)."""
+        for candidate in self._near(template, rejected_too):
+            if candidate not in chosen:
+                yield candidate, self.pricer.used_together(template, chosen | {candidate})
 
     def verifying_seconds(self) -> tuple[float, str]:
         """What the verification that must follow the rounds is expected to take, and
@@ -607,18 +610,10 @@ class _Decision:
         that none of them alone leads to (on TPC-H, Q21's plan with all of lineitem's went
         through lineitem(l_orderkey, l_suppkey, ...); lineitem(l_suppkey, l_shipdate) in
         place of the 'F' orders index measured 0.13 s against the set's 0.66 s)."""
-        pricer = self.pricer
-        options = set()
-        for candidate in self._near(template):
-            if candidate in chosen:
-                continue
-            uses = pricer.used_together(template, chosen | {candidate})
-            for used, was in zip(uses, now, strict=True):
-                move = _in_place(chosen, used, was) if candidate in used else None
-                if move is not None:
-                    options.add((pricer.estimated.priced(template, move).total,
-                                 tuple(_order(move)), move))
-        return [move for _, _, move in sorted(options)[:DISPLACING]]
+        moves = {move for candidate, uses in self._beside(chosen, template)
+                 for used, was in zip(uses, now, strict=True)
+                 if candidate in used and (move := _in_place(chosen, used, was)) is not None}
+        return _lowest(self.pricer, template, moves, DISPLACING)
 
     def _near(self, template: str, rejected_too: bool = False) -> list[IndexSpec]:
         """Every candidate on a table of ``template`` that measuring has not rejected
@@ -710,6 +705,13 @@ def _in_place(chosen: frozenset[IndexSpec], used: frozenset[IndexSpec],
 
 def _order(move: frozenset[IndexSpec]) -> list[str]:
     return sorted(map(str, move))
+
+
+def _lowest(pricer: Measuring, template: str, moves: Iterable[frozenset[IndexSpec]],
+            count: int) -> list[frozenset[IndexSpec]]:
+    """The ``count`` of ``moves`` the estimate prices ``template`` lowest under."""
+    return sorted(moves, key=lambda m: (pricer.estimated.priced(template, m).total,
+                                        _order(m)))[:count]
 
 
 def _surprises(pricer: Measuring, chosen: frozenset[IndexSpec]) -> list[str]:
