@@ -729,7 +729,7 @@ def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
     with _deciding(workload, database) as (_pricer, deciding, first):
         deciding.time_budget = TimeBudget(seconds, clock=lambda: now[0])
 
-        def search() -> Selection:
+        def search(_start: object = None) -> Selection:
             now[0] += 20.0
             return replace(first, chosen=next(wanted))
 
@@ -979,12 +979,12 @@ def test_a_configuration_measured_cheaper_is_where_the_search_goes_next(
     with _deciding(workload, database) as (pricer, deciding, first):
         pricer.measure([frozenset({a}), frozenset({b}), frozenset()])
         assert pricer.totals(frozenset({b})).total < pricer.totals(frozenset({a})).total / 2
-        deciding.jump = deciding._cheapest(frozenset({a}), [frozenset({a}), frozenset({b})])
-        assert deciding.jump == {b}
+        jump = deciding._cheapest(frozenset({a}), [frozenset({a}), frozenset({b})])
+        assert jump == {b}
         # item(a) saves the lookups by b nothing: no jump.
         assert deciding._cheapest(frozenset({b}), [frozenset({b}), frozenset({a, b})]) is None
         monkeypatch.setattr(measured, "select", spy)
         deciding.selections = [replace(first, chosen=frozenset({a}))]
-        deciding.search()
+        deciding.search(jump)
         deciding.search()
         assert starts == [{b}, {a}]

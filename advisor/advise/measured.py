@@ -285,7 +285,6 @@ class _Decision:
         self.round_seconds = 0.0  # what the last round took: the next one's expected time
         self.verify_seconds = 0.0  # what the last verification took
         self.first_round_seconds = 0.0  # what the first round took
-        self.jump: frozenset[IndexSpec] | None = None  # where the next search starts, if set
         self.everyone = problem_of(pricer).candidates
         self._helpful = self._helpful_left_out()
 
@@ -321,15 +320,14 @@ class _Decision:
                             if c not in self.banned and c not in playing][:room])
         return replace(full, candidates=tuple(c for c in full.candidates if c in playing))
 
-    def search(self) -> Selection:
-        """The search on measured prices, from the last set measured (or the cheaper
-        configuration its round measured, ``_cheapest``): moves away from it, not a set
-        grown from none again (on TPC-H each round's search from none chose a set unlike
-        the last, 9, 11 then 6 indexes, trading one group of templates measured slower
-        than today for another, and took 8 s)."""
+    def search(self, start: frozenset[IndexSpec] | None = None) -> Selection:
+        """The search on measured prices, from ``start`` (the cheaper configuration a
+        round measured, ``_cheapest``) or else the last set measured: moves away from it,
+        not a set grown from none again (on TPC-H each round's search from none chose a
+        set unlike the last, 9, 11 then 6 indexes, trading one group of templates
+        measured slower than today for another, and took 8 s)."""
         searching = time.perf_counter()
-        last = self.jump or (self.selections or [self.first])[-1].chosen
-        self.jump = None  # taken once: the round after measures where it led
+        last = start or (self.selections or [self.first])[-1].chosen
         found = select(self.problem(self.pricer), self.budget, self.tolerance, self.algorithm,
                        start=last - self.banned.keys())
         self.search_seconds += time.perf_counter() - searching
@@ -347,8 +345,7 @@ class _Decision:
                 break
             began = self.time_budget.clock()  # the budget's clock times what it governs
             self.say(f"measured search, round {number}: {len(selection.chosen)} indexes")
-            self.measure_round(selection, number)
-            following = self.search()
+            following = self.search(self.measure_round(selection, number))
             self.round_seconds = self.time_budget.clock() - began
             self.first_round_seconds = self.first_round_seconds or self.round_seconds
             if following.chosen == selection.chosen:  # the measurements agree
@@ -374,8 +371,10 @@ class _Decision:
             measured = self.selections[start - 1:]
         return measured
 
-    def measure_round(self, selection: Selection, number: int) -> None:
-        """Measure what the search wants of ``selection``, and note the round."""
+    def measure_round(self, selection: Selection, number: int
+                      ) -> frozenset[IndexSpec] | None:
+        """Measure what the search wants of ``selection``, and note the round; the
+        configuration the next search starts from, if not the set (``_cheapest``)."""
         pricer, chosen = self.pricer, selection.chosen
         self.tried |= chosen | selection.optimum
         # The set itself is planned by SQLite on the copies, in both states: after ANALYZE
@@ -389,22 +388,20 @@ class _Decision:
             fresh += pricer.measure([move], templates)
             measured.append(move)
         self._note(selection, number, fresh)
-        self.jump = self._cheapest(chosen, measured)
+        return self._cheapest(chosen, measured)
 
     def _cheapest(self, chosen: frozenset[IndexSpec], measured: Iterable[frozenset[IndexSpec]]
                   ) -> frozenset[IndexSpec] | None:
         """Of the configurations ``measured`` beside ``chosen``, the cheapest, where
-        ``chosen`` costs more than the tolerance's band above it: the next search starts
-        from it. The search moves one index at a time, or a pair, on a table; a
-        configuration measured cheaper that is two tables away (a displacing move,
-        ``_in_place``) is out of its reach from ``chosen``. Within the band the search
-        would pick the smaller set again (on Torc, a jump saving 1.1 s of 48 against a
-        2.4 s band came back to the set each round)."""
+        ``chosen`` costs more than the tolerance's band above it. The search moves one
+        index at a time, or a pair, on a table; a configuration measured cheaper that is
+        two tables away (a displacing move, ``_in_place``) is out of its reach from
+        ``chosen``. Within the band the search would pick the smaller set again (on
+        Torc, a jump saving 1.1 s of 48 against a 2.4 s band came back each round)."""
         pricer = self.pricer
-        total = pricer.totals(chosen).total
         cost, _, move = min((pricer.totals(m).total, _order(m), m) for m in measured)
-        baseline = pricer.totals(frozenset()).total
-        return move if cost + band(cost, baseline, self.tolerance) < total else None
+        beyond = _limit(pricer, cost, self.tolerance) < pricer.totals(chosen).total
+        return move if beyond else None
 
     def _note(self, selection: Selection, number: int, fresh: int,
               together: bool = False) -> None:
@@ -587,17 +584,17 @@ class _Decision:
         for rank, template in enumerate(_costliest(pricer, chosen, len(pricer.replayable))):
             now = pricer.used_together(template, chosen)
             best = pricer.used_together(template, chosen.union(self._near(template)))
-            fresh = [used for used in best if not used <= chosen]
-            moves = [chosen | used for used in fresh]
-            moves += [m for used, was in zip(best, now, strict=True) if not used <= chosen
-                      and (m := _in_place(chosen, used, was)) is not None]
+            fresh = [(used, was) for used, was in zip(best, now, strict=True)
+                     if not used <= chosen]
+            moves = [chosen | used for used, _ in fresh]
+            moves += [m for used, was in fresh if (m := _in_place(chosen, used, was)) is not None]
             if rank < BUNDLED:
                 moves += self._displacing(chosen, template, now)
             for move in moves:
                 affected = {t for spec in move ^ chosen for t in templates_on(pricer, spec)}
                 out.setdefault(move, tuple(sorted(affected)))
             served += bool(fresh)
-            if served >= BUNDLED and rank >= BUNDLED - 1:
+            if served >= BUNDLED and rank + 1 >= BUNDLED:  # past the displacing moves' too
                 break
         return list(out.items())
 
@@ -703,6 +700,12 @@ def _in_place(chosen: frozenset[IndexSpec], used: frozenset[IndexSpec],
     return (chosen - displaced) | used if displaced else None
 
 
+def _limit(pricer: Measuring, best: float, tolerance: float) -> float:
+    """The most a set may cost and count as good as one costing ``best``: the search's
+    own rule (``band``), on measured cost."""
+    return best + band(best, pricer.totals(frozenset()).total, tolerance)
+
+
 def _order(move: frozenset[IndexSpec]) -> list[str]:
     return sorted(map(str, move))
 
@@ -786,9 +789,7 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
     """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
     tolerance of the best one's (the search's own rule, on measured cost)."""
     totals = [pricer.totals(s.chosen).total for s in measured]
-    best = min(totals)
-    baseline = pricer.totals(frozenset()).total
-    limit = best + band(best, baseline, tolerance)
+    limit = _limit(pricer, min(totals), tolerance)
     fits = [(len(s.chosen), total, k) for k, (s, total) in enumerate(
         zip(measured, totals, strict=True)) if total <= limit]
     return measured[min(fits)[2]]
