@@ -168,7 +168,9 @@ def test_with_no_time_left_the_check_is_skipped_and_the_set_still_verified(
     assert measured["time_budget"]["seconds"] == 0.001
     assert measured["in_order"]["passes"] == []
     assert "time budget" in measured["in_order"]["skipped"]
-    assert [r["round"] for r in measured["rounds"]] == [1]
+    # One search's round; the configuration it measured cheapest may follow as a set.
+    assert [r["round"] for r in measured["rounds"] if r["kind"] == "search"] == [1]
+    assert {r["kind"] for r in measured["rounds"]} <= {"search", "cheapest"}
     assert document["indexes"]
     assert all(index["measured_saving"] is not None for index in document["indexes"])
 

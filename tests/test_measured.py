@@ -17,9 +17,13 @@ from conftest import command_json, run_command
 from test_frozen import mutable_parts
 
 from advisor.advise.measured import (
+    CHEAPEST,
+    SEARCHED,
+    TOGETHER,
     VERIFY_SHARE,
     Earned,
     MeasureOn,
+    _composed,
     _costliest,
     _Decision,
     _in_place,
@@ -735,7 +739,7 @@ def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
 
         monkeypatch.setattr(deciding, "search", search)
         deciding.rounds(first)
-        assert [r.number for r in deciding.history if not r.together] == rounds
+        assert [r.number for r in deciding.history if r.kind == SEARCHED] == rounds
         assert bool(deciding.skipped) == (seconds > 0)
         if seconds:
             [skipped] = deciding.skipped
@@ -795,7 +799,8 @@ def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path
 def test_the_rounds_sets_together_are_measured_when_they_differ(
         workload: Workload, items: tuple[Path, Path]) -> None:
     """Two rounds chose item(a) and item(b) (each serving one group of lookups): both
-    together is measured as one more set to keep; rounds that agree add none."""
+    together is measured as one more set to keep; rounds that agree add none, and
+    neither does a union over the budget."""
     _, database = items
     a, b = parse_index("item(a)"), parse_index("item(b)")
     with _deciding(workload, database) as (pricer, deciding, first):
@@ -808,10 +813,15 @@ def test_the_rounds_sets_together_are_measured_when_they_differ(
         assert sets[-1].baseline_cost == pricer.totals(frozenset()).total
         assert sets[-1].optimum_cost == pricer.totals(first.optimum).total
         assert sets[-1].optimum_cost != first.optimum_cost
-        assert deciding.history[-1].together
+        assert deciding.history[-1].kind == TOGETHER
         assert all(pricer.is_measured(t, frozenset({a, b})) for t in pricer.replayable)
         deciding.selections = [replace(first, chosen=frozenset({b}))] * 2
         assert [s.chosen for s in deciding.joined(1)] == [{b}, {b}]
+        # Over the budget (one index), both together is not measured.
+        deciding.budget = Budget(max_indexes=1)
+        deciding.selections = [replace(first, chosen=frozenset({a})),
+                               replace(first, chosen=frozenset({b}))]
+        assert [s.chosen for s in deciding.joined(1)] == [{a}, {b}]
 
 
 @pytest.mark.parametrize("slow", [0.0, 1e9])
@@ -988,3 +998,54 @@ def test_a_configuration_measured_cheaper_is_where_the_search_goes_next(
         deciding.search(jump)
         deciding.search()
         assert starts == [{b}, {a}]
+
+
+@pytest.mark.parametrize("most", [None, 1])
+def test_the_cheapest_configuration_the_last_round_measured_is_kept(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+        most: int | None) -> None:
+    """The rounds end (here after one) on the set item(a), which saves the many lookups
+    by b nothing; the round measured item(b) beside it far cheaper. That configuration
+    is measured as a set of its own and kept, not the round's set; over the budget (at
+    most one index) it is neither measured nor kept."""
+    from advisor.advise import measured
+
+    _, database = items
+    a, b = parse_index("item(a)"), parse_index("item(b)")
+    monkeypatch.setattr(measured, "MAX_ROUNDS", 1)
+    with _deciding(workload, database) as (pricer, deciding, first):
+        deciding.budget = Budget(max_indexes=most)
+        monkeypatch.setattr(deciding, "_cheapest", lambda _chosen, _measured: frozenset({a, b}))
+        kept = deciding.rounds(replace(first, chosen=frozenset({a})))
+        kinds = [r.kind for r in deciding.history]
+        if most is None:
+            assert kept.chosen == {a, b} and kinds == [SEARCHED, CHEAPEST]
+            assert pricer.totals(frozenset({a, b})).total < pricer.totals(frozenset({a})).total
+            assert all(pricer.is_measured(t, frozenset({a, b})) for t in pricer.replayable)
+        else:
+            assert kept.chosen == {a} and kinds == [SEARCHED]
+
+
+def test_a_move_across_tables_is_measured_again_on_the_rounds_cheapest_configuration(
+        ) -> None:
+    """The set {orders 'F', lineitem(l_orderkey)}: the round measured lineitem(l_suppkey)
+    in place of the 'F' index (two tables; dearer, say, as it slows Q1) and
+    lineitem(l_returnflag) added (the cheapest). Only the move across tables is made
+    again on the cheapest; moves the search composes itself (one table), one that
+    touches what the cheapest changed, and any when nothing measured cheaper than the
+    set, are not."""
+    f = parse_index("orders(o_orderstatus) WHERE o_orderstatus = 'F'")
+    key, flag, supplier, ship = (parse_index(f"lineitem({c})") for c in (
+        "l_orderkey", "l_returnflag", "l_suppkey", "l_shipdate"))
+    chosen = frozenset({f, key})
+    cheapest, in_place = chosen | {flag}, (chosen - {f}) | {supplier}
+    same_table = (chosen - {key}) | {ship}
+    overlapping = (chosen - {f}) | {flag}  # in place too, but adds the cheapest's index
+    costs = {chosen: 4.0, cheapest: 3.9, in_place: 5.0, same_table: 4.5, overlapping: 4.2}
+    pricer = SimpleNamespace(totals=lambda m: SimpleNamespace(total=costs[m]))
+    measured = [chosen, cheapest, in_place, same_table, overlapping]
+    assert _composed(pricer, chosen, measured) == [  # type: ignore[arg-type]
+        frozenset({key, flag, supplier})]
+    costs[cheapest] = 4.1  # dearer than the set: nothing to make the moves on
+    costs[same_table] = 4.05
+    assert _composed(pricer, chosen, measured) == []  # type: ignore[arg-type]

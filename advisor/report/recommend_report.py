@@ -12,7 +12,7 @@ from typing import Any
 from tabulate import tabulate
 
 from advisor.advise.in_order import InOrderCheck, Move
-from advisor.advise.measured import Earned, MeasuredDecision
+from advisor.advise.measured import SEARCHED, TOGETHER, Earned, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
@@ -200,7 +200,8 @@ def _measured(m: MeasuredDecision) -> dict[str, Any]:
         "statistics": " and ".join(m.states),
         "rounds": [{"round": r.number, "indexes": [str(s) for s in r.chosen],
                     "seconds": _round(r.seconds), "measured_share": round(r.measured_share, 4),
-                    "keys_measured": r.measured, "together": r.together} for r in m.rounds],
+                    "keys_measured": r.measured, "kind": r.kind,
+                    "together": r.kind == TOGETHER} for r in m.rounds],
         "estimate_set": {"indexes": [str(s) for s in m.estimate_set],
                          "seconds": _round(m.estimate_seconds)},
         "against_today": _difference(m.against_today),
@@ -433,7 +434,7 @@ def _basis_header(measured: Any) -> list[str]:
 def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
     return [
         heading("Measured search", markdown),
-        tabulate([[f"{r['round']} (together)" if r["together"] else r["round"],
+        tabulate([[r["round"] if r["kind"] == SEARCHED else f"{r['round']} ({r['kind']})",
                    len(r["indexes"]), "\n".join(r["indexes"]),
                    f"{r['seconds']:,.3f} s", f"{r['measured_share']:.0%}",
                    r["keys_measured"]] for r in measured["rounds"]],
@@ -442,7 +443,8 @@ def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str
         "",
         "Each round measures the set the search chose (with the best set it found, each "
         "index dropped in turn and the moves it weighs most), then searches again on what "
-        "was measured; (together): the rounds' sets together, measured. measured: the "
+        "was measured; (together): the rounds' sets together, measured; (cheapest): the "
+        "cheapest configuration the last round measured, measured as a set. measured: the "
         "share of the templates the set changes priced by replay.",
         ""]
 
