@@ -38,7 +38,7 @@ by replaying, and the cost model is the prior that says what to replay:
    stopping there kept 9 indexes at 1.1-1.2x the `.expert` union's time after
    ANALYZE, where runs that went on kept 12-15). When the rounds' sets differ,
    all of them together is measured too, and so is the configuration the last
-   round measured cheapest beyond the band (``cheapest``: no search from it is
+   round measured cheapest beyond the band (``last_cheapest``: no search from it is
    measured); sets over the budget are neither. Among these sets, the smallest
    whose measured cost is within the tolerance of the best one's is kept.
 3. Every chosen index earns its place: the set is timed together with the set
@@ -364,7 +364,7 @@ class _Decision:
                 break
             selection = following
         sets = self.joined(start)
-        return _kept(sets + self.cheapest(cheaper, sets), self.pricer, self.tolerance)
+        return _kept(sets + self.last_cheapest(cheaper, sets), self.pricer, self.tolerance)
 
     def joined(self, start: int) -> list[Selection]:
         """The sets of the rounds from ``start`` on, and, when they differ, all of them
@@ -381,8 +381,8 @@ class _Decision:
             measured = self.selections[start - 1:]
         return measured
 
-    def cheapest(self, cheaper: frozenset[IndexSpec] | None, sets: Sequence[Selection]
-                 ) -> list[Selection]:
+    def last_cheapest(self, cheaper: frozenset[IndexSpec] | None, sets: Sequence[Selection]
+                      ) -> list[Selection]:
         """The configuration the last round measured cheaper than its set beyond the band
         (``_cheapest``), if within the budget and not among ``sets``, measured as one
         more set to keep: the rounds end (by the time budget or ``MAX_ROUNDS``) before a
@@ -442,8 +442,9 @@ class _Decision:
         ``chosen``. Within the band the search would pick the smaller set again (on
         Torc, a jump saving 1.1 s of 48 against a 2.4 s band came back each round)."""
         pricer = self.pricer
-        cost, _, move = min((pricer.totals(m).total, _order(m), m) for m in measured)
-        beyond = _limit(pricer, cost, self.tolerance) < pricer.totals(chosen).total
+        move = _least(pricer, measured)
+        beyond = _limit(pricer, pricer.totals(move).total, self.tolerance) < pricer.totals(
+            chosen).total
         return move if beyond else None
 
     def _note(self, selection: Selection, number: int, fresh: int,
@@ -748,16 +749,22 @@ def _composed(pricer: Measuring, chosen: frozenset[IndexSpec],
     each made on the cheapest configuration measured beside ``chosen`` instead, where it
     is cheaper than ``chosen`` and changes other indexes. The search composes moves on one
     table from their measured prices, but cannot reach these: on TPC-H, lineitem(l_suppkey,
-    l_shipdate) in place of the 'F' orders index sped Q21 up 0.6 s and slowed Q1 1.2 s,
-    until lineitem(l_returnflag, l_linestatus), the first round's cheapest move, was
-    there too; a round later the two measured 0.56 s below that round's set."""
-    best = min(measured, key=lambda m: (pricer.totals(m).total, _order(m)))
+    l_shipdate) in place of the 'F' orders index sped Q21 up 0.6 s and slowed Q1 1.2 s
+    (4.98 s against the set's 4.08 s) until lineitem(l_returnflag, l_linestatus), the
+    first round's cheapest move, was there too (3.45 s)."""
+    best = _least(pricer, measured)
     added, gone = best - chosen, chosen - best
     if pricer.totals(best).total >= pricer.totals(chosen).total:
         return []
     return [(best | (move - chosen)) - (chosen - move) for move in measured
             if chosen - move and len({s.table.lower() for s in move ^ chosen}) > 1
             and not (move ^ chosen) & (added | gone)]
+
+
+def _least(pricer: Measuring, configs: Iterable[frozenset[IndexSpec]]
+           ) -> frozenset[IndexSpec]:
+    """The configuration of ``configs`` that costs least (by name among equals)."""
+    return min(configs, key=lambda m: (pricer.totals(m).total, _order(m)))
 
 
 def _changed(pricer: Measuring, chosen: frozenset[IndexSpec],
