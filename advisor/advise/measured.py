@@ -107,6 +107,8 @@ DISPLACING = 3  # moves measured for each, a candidate in place of indexes it di
 SLOWER = 1.1  # measured this many times today's cost under the set: look for a repair
 REPAIRS = 6  # moves measured for each such template (of SURPRISES at most), by estimate
 REPAIR_ROUNDS = 2  # times the final set is repaired (each: one index, verified, timed)
+MENDED = 2  # moves that slow one read and would save without it: each measured repaired
+PER_MEND = 2  # repairs measured for each, by estimate
 # The verification after the rounds, as a share of the first round's time, until one is
 # timed: measured 0.22 (Torc), 0.46-0.76 (TPC-H) and 0.72 (ledger). Without it a round
 # fitted alone and the verification that had to follow ended the command at 79 s of 60.
@@ -430,6 +432,9 @@ class _Decision:
         for move in _composed(pricer, chosen, measured):
             fresh += pricer.measure([move], _changed(pricer, chosen, move))
             measured.append(move)
+        for move, templates in self._mended(chosen, measured):
+            fresh += pricer.measure([move], templates)
+            measured.append(move)
         self._note(selection, number, fresh)
         return self._cheapest(chosen, measured)
 
@@ -505,6 +510,31 @@ class _Decision:
         for template in _costliest(self.pricer, chosen, SURPRISES, slower=SLOWER):
             out += self._repairing(chosen, template)
         return out
+
+    def _mended(self, chosen: frozenset[IndexSpec], measured: Sequence[frozenset[IndexSpec]]
+                ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
+        """The ``MENDED`` moves ``measured`` beside ``chosen`` that would be cheaper than it
+        but for the read they slow most (``SLOWER`` times or more), the most they would
+        save first, each with the ``PER_MEND`` candidates that change that read's plan
+        there which the estimate prices it lowest under (``_repairing``). A move is
+        measured whole, so one that pays off only beside a repair of what it slows was
+        never measured with it: on TPC-H, lineitem(l_suppkey, l_shipdate) in place of the
+        'F' orders index slowed Q1 until lineitem(l_returnflag, l_linestatus) was there,
+        and ``_composed`` brings that only where it is the round's cheapest move."""
+        pricer, now = self.pricer, self.pricer.totals(chosen).total
+        mixed = []
+        for move in dict.fromkeys(measured):
+            slowed = [(pricer.priced(t, move).weighted - pricer.priced(t, chosen).weighted, t)
+                      for t in _changed(pricer, chosen, move)
+                      if pricer.views[t].write is None and pricer.is_measured(t, move)
+                      and _slower(pricer, t, move, SLOWER, chosen)]
+            if slowed:
+                loss, template = max(slowed)
+                saving = now - (pricer.totals(move).total - loss)
+                if saving > 0:
+                    mixed.append((-saving, _order(move), move, template))
+        return [repair for _, _, move, template in sorted(mixed)[:MENDED]
+                for repair in self._repairing(move, template)[:PER_MEND]]
 
     def _repairing(self, chosen: frozenset[IndexSpec], template: str,
                    rejected_too: bool = False
@@ -828,12 +858,12 @@ def _costliest(pricer: Measuring, chosen: frozenset[IndexSpec], count: int,
 
 
 def _slower(pricer: Measuring, template: str, chosen: frozenset[IndexSpec],
-            ratio: float) -> bool:
-    """Whether ``template`` is measured ``ratio`` times its cost today under ``chosen``,
-    in some statistics state."""
-    return any(now.measured and now.weighted > ratio * today.weighted
-               for now, today in zip(pricer.each_state(template, chosen),
-                                     pricer.each_state(template, ()), strict=True))
+            ratio: float, than: frozenset[IndexSpec] = frozenset()) -> bool:
+    """Whether ``template`` is measured ``ratio`` times its cost today (or under ``than``)
+    under ``chosen``, in some statistics state."""
+    return any(now.measured and now.weighted > ratio * before.weighted
+               for now, before in zip(pricer.each_state(template, chosen),
+                                      pricer.each_state(template, than), strict=True))
 
 
 def _slowed_reads(pricer: Measuring, today: Comparison) -> list[str]:
