@@ -27,7 +27,9 @@ by replaying, and the cost model is the prior that says what to replay:
    skip-scans and 97% ranges the set's l_shipdate indexes lead SQLite to).
    A move that trades indexes of two tables is measured again on the cheapest
    configuration the round measured (``_composed``): the search composes moves
-   on one table from their measured prices, but cannot reach these.
+   on one table from their measured prices, but cannot reach these. And the
+   moves that would be cheaper than the set but for the read they slow most are
+   measured with repairs of that read (``_mended``).
    Then search again, from the set just measured (moves away from it, not a set
    grown from none), measured prices replacing the estimates where known. Stop
    when the search chooses the set it chose before, after ``MAX_ROUNDS``, or
