@@ -1042,10 +1042,10 @@ def test_a_move_across_tables_is_measured_again_on_the_rounds_cheapest_configura
     same_table = (chosen - {key}) | {ship}
     overlapping = (chosen - {f}) | {flag}  # in place too, but adds the cheapest's index
     costs = {chosen: 4.0, cheapest: 3.9, in_place: 5.0, same_table: 4.5, overlapping: 4.2}
-    pricer = SimpleNamespace(totals=lambda m: SimpleNamespace(total=costs[m]))
+    pricer = SimpleNamespace(totals=lambda m: SimpleNamespace(total=costs[m]), templates=())
     measured = [chosen, cheapest, in_place, same_table, overlapping]
-    assert _composed(pricer, chosen, measured) == [  # type: ignore[arg-type]
-        frozenset({key, flag, supplier})]
+    made = _composed(pricer, chosen, measured)  # type: ignore[arg-type]
+    assert [move for move, _ in made] == [frozenset({key, flag, supplier})]
     costs[cheapest] = 4.1  # dearer than the set: nothing to make the moves on
     costs[same_table] = 4.05
     assert _composed(pricer, chosen, measured) == []  # type: ignore[arg-type]

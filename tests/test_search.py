@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -152,19 +153,12 @@ def banded(problem: Problem, budget: Budget) -> list[tuple[tuple[str, ...], tupl
     (a template no candidate changes is in none)."""
     if budget.max_indexes is not None or budget.max_bytes is not None:
         return [(problem.templates, problem.candidates)]
-    groups: list[tuple[set[str], set[str]]] = []
-    for template in problem.templates:
-        items = set(problem.relevant[template])
-        if not items:
-            continue
-        linked = [g for g in groups if g[1] & items]
-        merged = ({template}, items)
-        for group in linked:
-            groups.remove(group)
-            merged[0].update(group[0])
-            merged[1].update(group[1])
-        groups.append(merged)
-    return [(tuple(sorted(t)), tuple(sorted(c))) for t, c in groups]
+    graph = nx.Graph()  # templates and candidates, linked where a candidate is relevant
+    graph.add_edges_from((("t", t), ("c", c)) for t in problem.templates
+                         for c in problem.relevant[t])
+    return [(tuple(sorted(n for kind, n in group if kind == "t")),
+             tuple(sorted(n for kind, n in group if kind == "c")))
+            for group in nx.connected_components(graph)]
 
 
 @FAST

@@ -427,16 +427,11 @@ class _Decision:
         fresh = pricer.measure([chosen], verify=True)
         measured = [chosen, selection.optimum, *(chosen - {i} for i in sorted(chosen))]
         fresh += pricer.measure(measured)
-        for move, templates in self.alternatives(chosen):
-            self.tried |= move
-            fresh += pricer.measure([move], templates)
-            measured.append(move)
-        for move in _composed(pricer, chosen, measured):
-            fresh += pricer.measure([move], _changed(pricer, chosen, move))
-            measured.append(move)
-        for move, templates in self._mended(chosen, measured):
-            fresh += pricer.measure([move], templates)
-            measured.append(move)
+        picked = self.alternatives(chosen)
+        self.tried.update(*(move for move, _ in picked))
+        fresh += _measure_moves(pricer, picked, measured)
+        fresh += _measure_moves(pricer, _composed(pricer, chosen, measured), measured)
+        fresh += _measure_moves(pricer, self._mended(chosen, measured), measured)
         self._note(selection, number, fresh)
         return self._cheapest(chosen, measured)
 
@@ -775,22 +770,37 @@ def _in_place(chosen: frozenset[IndexSpec], used: frozenset[IndexSpec],
     return (chosen - displaced) | used if displaced else None
 
 
+def _measure_moves(pricer: Measuring,
+                   moves: Iterable[tuple[frozenset[IndexSpec], tuple[str, ...]]],
+                   measured: list[frozenset[IndexSpec]]) -> int:
+    """Measure each move on its templates and add it to ``measured``; the keys priced
+    anew."""
+    fresh = 0
+    for move, templates in moves:
+        fresh += pricer.measure([move], templates)
+        measured.append(move)
+    return fresh
+
+
 def _composed(pricer: Measuring, chosen: frozenset[IndexSpec],
-              measured: Sequence[frozenset[IndexSpec]]) -> list[frozenset[IndexSpec]]:
+              measured: Sequence[frozenset[IndexSpec]]
+              ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:
     """The ``measured`` moves that trade indexes of two tables or more (``_in_place``),
     each made on the cheapest configuration measured beside ``chosen`` instead, where it
-    is cheaper than ``chosen`` and changes other indexes. The search composes moves on one
-    table from their measured prices, but cannot reach these: on TPC-H, lineitem(l_suppkey,
-    l_shipdate) in place of the 'F' orders index sped Q21 up 0.6 s and slowed Q1 1.2 s
-    (4.98 s against the set's 4.08 s) until lineitem(l_returnflag, l_linestatus), the
-    first round's cheapest move, was there too (3.45 s)."""
+    is cheaper than ``chosen`` and changes other indexes; with the templates it changes.
+    The search composes moves on one table from their measured prices, but cannot reach
+    these: on TPC-H, lineitem(l_suppkey, l_shipdate) in place of the 'F' orders index
+    sped Q21 up 0.6 s and slowed Q1 1.2 s (4.98 s against the set's 4.08 s) until
+    lineitem(l_returnflag, l_linestatus), the first round's cheapest move, was there too
+    (3.45 s)."""
     best = _least(pricer, measured)
     added, gone = best - chosen, chosen - best
     if pricer.totals(best).total >= pricer.totals(chosen).total:
         return []
-    return [(best | (move - chosen)) - (chosen - move) for move in measured
+    made = [(best | (move - chosen)) - (chosen - move) for move in measured
             if chosen - move and len({s.table.lower() for s in move ^ chosen}) > 1
             and not (move ^ chosen) & (added | gone)]
+    return [(move, _changed(pricer, chosen, move)) for move in made]
 
 
 def _least(pricer: Measuring, configs: Iterable[frozenset[IndexSpec]]
