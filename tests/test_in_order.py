@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from conftest import command_json
 
 from advisor.advise import in_order
+from advisor.advise.earning import Earned
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, Move, Pass, check_in_order
-from advisor.advise.measured import Earned
 from advisor.advise.recommend import _earned_in_order, _in_order_note
 from advisor.model.indexes import IndexSpec, parse_index
 from advisor.replay.noise import Difference

@@ -16,22 +16,20 @@ import pytest
 from conftest import command_json, run_command
 from test_frozen import mutable_parts
 
+from advisor.advise.earning import Earned, earn_places, rejection
 from advisor.advise.measured import (
     CHEAPEST,
     SEARCHED,
     TOGETHER,
     VERIFY_SHARE,
-    Earned,
     MeasureOn,
     _composed,
     _costliest,
     _Decision,
     _in_place,
-    _rejection,
     _slowdowns,
     _slowed_reads,
     decide,
-    earn_places,
 )
 from advisor.advise.recommend import Chosen, recommend
 from advisor.analysis.inputs import Inputs, read_workload
@@ -880,7 +878,7 @@ def test_a_read_slower_with_the_set_than_today_is_repaired(tmp_path: Path) -> No
         [ranges] = _slowed_reads(pricer, today)
         assert pricer.views[ranges].text.startswith("SELECT sum(length(name))")
         # Rejected beside another set, it is still a repair here (and no longer rejected).
-        deciding.banned[covering] = _rejection(
+        deciding.banned[covering] = rejection(
             Earned(covering, difference([1.0] * 5, [1.0] * 5), (), False))
         repaired = deciding.repaired(final, today)
         assert repaired is not None and repaired.chosen == {b, covering}

@@ -21,21 +21,20 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
+from advisor.advise.earning import Earned
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
-    Earned,
     MeasuredDecision,
     MeasureOn,
     against_today,
     decide,
     measure_list,
     read_saving,
-    templates_on,
 )
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import CandidateSet, generate
 from advisor.catalog.statistics import Matches
-from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer
+from advisor.costing.pricing import EstimatedPricer, Pricer, estimated_pricer, templates_on
 from advisor.costing.sizes import index_bytes
 from advisor.model.feedback import QUIET, Feedback
 from advisor.model.indexes import IndexSpec

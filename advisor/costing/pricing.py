@@ -284,3 +284,8 @@ def plan_uses(price: Price) -> frozenset[IndexSpec]:
     """The indexes of a price's configuration its plan names."""
     names = set(price.plan.indexes_used())
     return frozenset(spec for spec in price.indexes if spec.name in names)
+
+
+def templates_on(pricer: Pricer, spec: IndexSpec) -> list[str]:
+    """The templates ``spec`` can change: those reading or writing its table."""
+    return [t for t in pricer.templates if spec.table.lower() in pricer.tables_of(t)]

@@ -11,8 +11,9 @@ from typing import Any
 
 from tabulate import tabulate
 
+from advisor.advise.earning import Earned
 from advisor.advise.in_order import InOrderCheck, Move
-from advisor.advise.measured import SEARCHED, TOGETHER, Earned, MeasuredDecision
+from advisor.advise.measured import SEARCHED, TOGETHER, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
 from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason

@@ -1,0 +1,151 @@
+"""Every chosen index earns its place: step 3 of a measured decision
+(advisor.advise.measured).
+
+The set is timed together with the set without each of its indexes, on every
+template whose work differs (advisor.replay.noise says when a difference is
+more than noise), the two copies taking turns; a template whose known runs
+already differ by more than ``SETTLED`` noise bands (a scan against a seek) is
+not timed again; one whose saving is within noise either way is timed again
+with CLOSER times the runs. An index that does not save more than noise is
+rejected (``measured-slower`` when it slows some template beyond noise, else
+``measured-no-gain``), the one saving least first, and the indexes sharing a
+template with it are timed again without it, on those templates (the rest of
+their drop-ones stand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from advisor.costing.pricing import templates_on
+from advisor.model.indexes import IndexSpec
+from advisor.model.reasons import Decision, Reason
+from advisor.replay.noise import Difference
+from advisor.replay.pricing import Comparison
+from advisor.replay.states import Measuring
+
+SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
+BESIDE_SET = "the rest of the set"
+
+
+@dataclass(frozen=True)
+class Earned:
+    """A chosen index dropped from the set, timed together with the set."""
+
+    spec: IndexSpec
+    saving: Difference  # the set without it against the set: delta > 0 is time it saves
+    slows: tuple[tuple[str, float], ...]  # templates faster without it beyond noise, x slower
+    kept: bool
+    # The timing it came from: after another drop, only the templates that drop can
+    # change are timed again, the rest taken from here.
+    pair: Comparison | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def gain(self) -> float:
+        return self.saving.delta
+
+
+# Drop-one results beside a set one index away, each with the templates on which that
+# index's change may have changed it (``earn_places``).
+Standing = Mapping[IndexSpec, tuple[Earned, frozenset[str]]]
+
+
+def earn_places(pricer: Measuring, chosen: frozenset[IndexSpec],
+                standing: Standing | None = None
+                ) -> tuple[frozenset[IndexSpec], tuple[Earned, ...], dict[IndexSpec, Decision]]:
+    """Drop, one at a time and the worst first, every index of ``chosen`` the set does
+    not measurably need: (the indexes kept, what dropping each did, the rejected with
+    their measured reasons). ``standing``: what dropping some did beside a set one index
+    away, with the templates on which that index's change may have changed it (timed
+    again; an index with none is not timed). After each drop, the indexes whose
+    drop-one it can change (``entangled``) are timed again beside the smaller set, on
+    the templates it can change them on. A template whose known runs with and without
+    an index differ by more than SETTLED noise bands is not timed again."""
+    standing = {s: known for s, known in (standing or {}).items() if s in chosen}
+    results = {s: earned for s, (earned, stale) in standing.items() if not stale}
+    results.update(_drop_each(pricer, chosen, sorted(s for s in chosen if s not in results),
+                              {s: known for s, known in standing.items() if known[1]}))
+    rejected: dict[IndexSpec, Decision] = {}
+    dropped: list[Earned] = []
+    while True:
+        failing = [e for e in results.values() if e.gain <= e.saving.band]
+        if not failing:
+            break
+        worst = min(failing, key=lambda e: (e.gain, e.spec))
+        rejected[worst.spec] = rejection(worst)
+        dropped.append(replace(worst, kept=False))
+        again = {i: (results[i], stale) for i in sorted(results) if i != worst.spec
+                 and (stale := entangled(pricer, chosen, worst.spec, i))}
+        chosen = chosen - {worst.spec}
+        del results[worst.spec]
+        results.update(_drop_each(pricer, chosen, sorted(again), again))
+    return chosen, (*sorted(results.values(), key=lambda e: e.spec), *dropped), rejected
+
+
+def entangled(pricer: Measuring, chosen: frozenset[IndexSpec], gone: IndexSpec,
+               spec: IndexSpec) -> frozenset[str]:
+    """The templates on which dropping ``gone`` from ``chosen`` can change what dropping
+    ``spec`` saves (none: it cannot): those of both their tables that plan with ``gone``
+    (``spec`` there or not) and with ``spec`` (``gone`` there or not), in either
+    statistics state. Elsewhere the plans on both sides stay as they were (an index no
+    plan uses changes no plan), and so does the difference; on TPC-H, where most
+    templates read lineitem, every rejection had every other index timed again. For a
+    template SQLite plans otherwise than the what-if planner, its plans on the copies
+    say whether it uses ``gone``; where they are not known, it may."""
+    shared = set(templates_on(pricer, gone))
+
+    def uses(template: str, index: IndexSpec, other: IndexSpec) -> bool:
+        return any(index in used for config in (chosen, chosen - {other})
+                   for used in pricer.used_together(template, config))
+
+    def on_copies(template: str) -> bool:  # whether its real plans may use ``gone``
+        named = [pricer.named_in_plan(template, c) for c in (chosen, chosen - {spec})]
+        return any(n is None or gone in n for n in named)
+
+    return frozenset(template for template in templates_on(pricer, spec) if template in shared
+                     and (on_copies(template) if template in pricer.untrusted
+                          else uses(template, gone, spec) and uses(template, spec, gone)))
+
+
+def _drop_each(pricer: Measuring, chosen: frozenset[IndexSpec], specs: Sequence[IndexSpec],
+               known: Standing | None = None) -> dict[IndexSpec, Earned]:
+    """What dropping each of ``specs`` from ``chosen`` does, timed together with the set;
+    one in ``known`` (timed beside another set, with the templates on which that may
+    not hold) only on those templates, the rest as timed before. One whose saving is
+    within noise either way is timed again on all its templates, closer (CLOSER times
+    the runs), and judged on that: a marginal index is not kept or rejected on three
+    runs of a template that jitters (TPC-C-like, stock(s_w_id, s_i_id, s_quantity):
+    its saving on the stock-level query and its upkeep on the stock update came out
+    within noise or beyond it, run to run)."""
+    timed_before = {i: (pair, stale) for i, (earned, stale) in (known or {}).items()
+                    if i in specs and (pair := earned.pair) is not None}
+    whole = [i for i in specs if i not in timed_before]
+    pairs = dict(zip(whole, pricer.compare(chosen, [chosen - {i} for i in whole],
+                                           settled=SETTLED) if whole else [], strict=True))
+    for i, (earlier, stale) in timed_before.items():
+        [fresh] = pricer.compare(chosen, [chosen - {i}], sorted(stale), settled=SETTLED)
+        pairs[i] = earlier.patched(fresh, stale)
+    out = {i: _earned(i, pairs[i]) for i in specs}
+    close = [i for i in specs if abs(out[i].gain) <= out[i].saving.band]
+    if close:
+        again = pricer.compare(chosen, [chosen - {i} for i in close], closer=True)
+        out.update({i: _earned(i, pair) for i, pair in zip(close, again, strict=True)})
+    return out
+
+
+def _earned(spec: IndexSpec, pair: Comparison) -> Earned:
+    """What dropping ``spec`` from the set did: other (without it) against base (with)."""
+    slows = tuple((t, d.base / d.other) for t, d in sorted(pair.templates.items())
+                  if d.faster and d.other > 0)
+    return Earned(spec, pair.total, slows, True, pair)
+
+
+def rejection(earned: Earned) -> Decision:
+    noise = earned.saving.band
+    if earned.slows:
+        template, ratio = max(earned.slows, key=lambda s: s[1])
+        return Decision.of(Reason.MEASURED_SLOWER, beside=BESIDE_SET, template=template,
+                           ratio=ratio, gain=earned.gain, noise=noise)
+    return Decision.of(Reason.MEASURED_NO_GAIN, beside=BESIDE_SET, gain=earned.gain,
+                       noise=noise)
