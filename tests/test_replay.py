@@ -193,8 +193,9 @@ def test_in_order_copies_take_turns_statement_by_statement_in_a_shuffled_order(
                                                                        log, seed=1)]
     for box, tally, mine in zip(boxes, tallies, totals, strict=True):
         assert tally.counts == {"ok": len(log)} and mine["write"] > 0 and mine["read"] > 0
-        assert box.connection.execute(
-            "SELECT count(*) FROM job WHERE status = 7").fetchone()[0] == 30
+        # Our own statement: the time limit of the log's last one here, counted from its
+        # start, may have run out since (on a loaded machine it did: "interrupted").
+        assert box.run_own("SELECT count(*) FROM job WHERE status = 7") == [(30,)]
         box.close()
     untouched = sqlite3.connect(original)
     assert untouched.execute("SELECT count(*) FROM job WHERE status = 7").fetchone()[0] == 0
