@@ -35,7 +35,7 @@ from advisor.advise.recommend import Chosen, recommend
 from advisor.analysis.inputs import Inputs, read_workload
 from advisor.analysis.workload import Workload
 from advisor.candidates.generate import generate
-from advisor.costing.pricing import Pricer, estimated_pricer
+from advisor.costing.pricing import Pricer, estimated_pricer, templates_on
 from advisor.model.indexes import parse_index
 from advisor.model.reasons import Reason
 from advisor.model.time_budget import TimeBudget
@@ -773,6 +773,29 @@ def test_a_repair_the_time_budget_cannot_fit_is_not_tried_and_said(
     repairs = [s for s in decision.skipped
                if s.startswith("a repair of 1 template(s) slower with the set than today")]
     assert len(repairs) == (1 if seconds else 0) and bool(decision.skipped) == bool(seconds)
+
+
+def test_every_candidate_a_round_measured_is_in_play_for_the_next_search(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A round measures a move only ``_mended`` brings (a repair of the read another move
+    slows): its candidate is in play for the search after the round, as every candidate
+    measuring has tried is; one no move brought is not."""
+    from advisor.advise import measured
+
+    monkeypatch.setattr(measured, "IN_PLAY", 0)  # no helpful ones fill up the room
+    _, database = items
+    with _deciding(workload, database) as (pricer, deciding, first):
+        left = [c for c in deciding.everyone if c not in deciding.tried]
+        repair, untouched = left[0], left[1]
+        move = first.chosen | {repair}
+        monkeypatch.setattr(deciding, "alternatives", lambda _chosen: [])
+        monkeypatch.setattr(measured, "_composed", lambda *_: [])
+        monkeypatch.setattr(deciding, "_mended", lambda chosen, _measured: [
+            (chosen | {repair}, tuple(templates_on(pricer, repair)))])
+        deciding.measure_round(first, 1)
+        playing = deciding.problem(pricer).candidates
+        assert pricer.is_measured(next(iter(templates_on(pricer, repair))), move)
+        assert repair in playing and untouched not in playing
 
 
 def test_an_index_the_estimate_left_out_for_its_writes_is_in_play(tmp_path: Path) -> None:

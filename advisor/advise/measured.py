@@ -396,13 +396,23 @@ class _Decision:
         fresh = pricer.measure([chosen], verify=True)
         measured = [chosen, selection.optimum, *(chosen - {i} for i in sorted(chosen))]
         fresh += pricer.measure(measured)
-        picked = self.alternatives(chosen)
-        self.tried.update(*(move for move, _ in picked))
-        fresh += _measure_moves(pricer, picked, measured)
-        fresh += _measure_moves(pricer, _composed(pricer, chosen, measured), measured)
-        fresh += _measure_moves(pricer, self._mended(chosen, measured), measured)
+        fresh += self._measure_moves(self.alternatives(chosen), measured)
+        fresh += self._measure_moves(_composed(pricer, chosen, measured), measured)
+        fresh += self._measure_moves(self._mended(chosen, measured), measured)
         self._note(selection, number, fresh)
         return self._cheapest(chosen, measured)
+
+    def _measure_moves(self, moves: Iterable[tuple[frozenset[IndexSpec], tuple[str, ...]]],
+                       measured: list[frozenset[IndexSpec]]) -> int:
+        """Measure each move on its templates and add it to ``measured``; the keys priced
+        anew. Its candidates are in play from then on: a repair only a ``_mended`` move
+        brought was measured, and the next search did not weigh it (the class's rule)."""
+        fresh = 0
+        for move, templates in moves:
+            self.tried |= move
+            fresh += self.pricer.measure([move], templates)
+            measured.append(move)
+        return fresh
 
     def _cheapest(self, chosen: frozenset[IndexSpec], measured: Iterable[frozenset[IndexSpec]]
                   ) -> frozenset[IndexSpec] | None:
@@ -737,18 +747,6 @@ def _in_place(chosen: frozenset[IndexSpec], used: frozenset[IndexSpec],
     move trades indexes of two tables."""
     displaced = (was & chosen) - used
     return (chosen - displaced) | used if displaced else None
-
-
-def _measure_moves(pricer: Measuring,
-                   moves: Iterable[tuple[frozenset[IndexSpec], tuple[str, ...]]],
-                   measured: list[frozenset[IndexSpec]]) -> int:
-    """Measure each move on its templates and add it to ``measured``; the keys priced
-    anew."""
-    fresh = 0
-    for move, templates in moves:
-        fresh += pricer.measure([move], templates)
-        measured.append(move)
-    return fresh
 
 
 def _composed(pricer: Measuring, chosen: frozenset[IndexSpec],
