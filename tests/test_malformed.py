@@ -341,6 +341,24 @@ def test_nothing_skipped_nothing_said(command: str, tmp_path: Path, cli: RunCli,
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("command", sorted(GOING_ON))
+def test_templates_left_out_as_unanalysable_are_said_in_one_line(
+        command: str, tmp_path: Path, cli: RunCli, no_progress: None) -> None:
+    """A log naming a table the schema lacks: its templates are left out of the result,
+    and the user is told so on stderr, the most frequent first, not only in the report."""
+    log = _with_schema(tmp_path, "unknown.log", b"".join([
+        b"SELECT * FROM job WHERE workflow_id = 4 AND status = 2\n",
+        b"SELECT * FROM ghost WHERE id = 1\n",
+        b"SELECT * FROM firmware WHERE id = 1\n" * 2,
+        b"SELECT * FROM job WHERE workflow_id = 5 AND status = 0\n"]))
+    result = cli(command, str(log), *GOING_ON[command], "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ("advisor: left out 2 of 3 templates (3 statements) that could "
+                             "not be analysed: unknown table: firmware; unknown table: ghost "
+                             "(advisor explain lists each)\n")
+    json.loads(result.stdout)  # the notice stays out of the document
+
+
 def test_digest_reports_them_itself_without_a_notice(tmp_path: Path, cli: RunCli,
                                                      no_progress: None) -> None:
     log = _with_schema(tmp_path, "mixed.log", MIXED)

@@ -85,6 +85,11 @@ def read_workload(inputs: Inputs, feedback: Feedback = QUIET, assume_analyze: bo
     check_named_files(inputs)
     if digest is None:
         digest = read_digest(inputs, feedback)
-    return load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,
-                         profile=inputs.profile, digest=digest, assume_analyze=assume_analyze,
-                         scale=scale, progress=feedback.count)
+    workload = load_workload(list(inputs.logs), schema=inputs.schema, db=inputs.db,
+                             profile=inputs.profile, digest=digest,
+                             assume_analyze=assume_analyze, scale=scale,
+                             progress=feedback.count)
+    left_out = workload.left_out()
+    if left_out is not None and feedback.notice is not None:
+        feedback.notice(left_out)
+    return workload

@@ -65,6 +65,24 @@ class Workload:
                              f"the schema {self.sources.schema} ({'; '.join(sorted(reasons)[:3])}"
                              "); advisor explain lists each")
 
+    def left_out(self) -> str | None:
+        """The line that tells a user of the templates left out because they could not be
+        analysed (a table the schema lacks, SQL that does not parse), the most frequent
+        first; None when every one was, or none (``require_analysed``'s error). It was
+        said only in the report, where a user whose log names a table the database
+        lacks would not look for it."""
+        templates = self.digest.templates
+        unanalysed = sorted((-templates[t].count, t) for t, a in self.analyses.items()
+                            if not a.ok)
+        if not unanalysed or len(unanalysed) == len(templates):
+            return None
+        statements = -sum(count for count, _ in unanalysed)
+        reasons = list(dict.fromkeys(self.analyses[t].unanalysed for _, t in unanalysed))
+        more = f"; and {len(reasons) - 2} more" if len(reasons) > 2 else ""
+        return (f"left out {len(unanalysed):,} of {len(templates):,} templates "
+                f"({statements:,} statements) that could not be analysed: "
+                f"{'; '.join(str(r) for r in reasons[:2])}{more} (advisor explain lists each)")
+
     def template_ids(self, prefixes: Sequence[str]) -> list[str]:
         """The ids that start with any of ``prefixes``, or an InputError naming the rest."""
         ids = list(self.digest.templates)
