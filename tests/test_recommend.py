@@ -332,3 +332,17 @@ def test_an_existing_index_is_a_prefix_of_a_recommended_one(ddl: str, prefix: bo
                                "s")
     (index,) = catalog.indexes
     assert index.is_prefix_of(parse_index("t(a, b, c)")) is prefix
+
+
+@pytest.mark.parametrize(("with_profile", "said"), [(False, True), (True, False)])
+def test_sizes_from_assumed_row_counts_say_so_where_they_are_read(
+        workload: Path, with_profile: bool, said: bool) -> None:
+    """Schema only: every size rests on SQLite's assumed row counts, and the report's
+    statistics line says so; with a profile's sizes it names the profile instead."""
+    if not with_profile:
+        (workload.parent / "profile.toml").unlink()
+    code, text, _ = run(str(workload))
+    assert code == 0
+    [line] = [line for line in text.splitlines() if line.startswith("Statistics: ")]
+    assert ("every table taken as 1,048,576 rows" in line) is said
+    assert line.startswith("Statistics: defaults: " if said else "Statistics: profile (")
