@@ -403,8 +403,8 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"{t['write_upkeep_after']:,.3f} s); {_total_size(t)}.",
         f"Measured on copies of {measured['database']}, {measured['statistics']}: the "
         f"templates the set changes, timed together with today's indexes, "
-        f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (noise band "
-        f"{today['noise_seconds']:,.3f} s). The estimate alone would choose "
+        f"{today['base_seconds']:,.3f} s -> {today['other_seconds']:,.3f} s (the difference's "
+        f"noise band {today['noise_seconds']:,.3f} s). The estimate alone would choose "
         f"{_indexes(len(estimate['indexes']))}: {estimate['seconds']:,.3f} s measured.",
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
