@@ -373,11 +373,20 @@ class _Decision:
     def _measured_as(self, config: frozenset[IndexSpec], kind: str) -> Selection:
         """``config`` measured as a set of its own (planned by SQLite on the copies, as
         ``measure_round`` measures a round's set), noted in the history as ``kind``."""
-        fresh = self.pricer.measure([config], verify=True)
-        fresh += self.pricer.measure([config])
+        fresh = self._measure_set(config)  # before it is priced
         noted = _without(self.selections[-1], config, {}, self.pricer)
         self._note(noted, len(self.history) + 1, fresh, kind)
         return noted
+
+    def _measure_set(self, config: frozenset[IndexSpec],
+                     beside: Sequence[frozenset[IndexSpec]] = ()) -> int:
+        """Measure ``config`` as a set, and the configurations ``beside`` it; the keys
+        priced anew. The set itself is planned by SQLite on the copies, in both states:
+        after ANALYZE the what-if planner's sampled statistics are not the copy's, and a
+        template it plans as today may go another, slower way there (TPC-H Q5 and Q12:
+        1.4-3.8x)."""
+        fresh = self.pricer.measure([config], verify=True)
+        return fresh + self.pricer.measure([config, *beside])
 
     def allowed(self, config: frozenset[IndexSpec]) -> bool:
         """Whether ``config`` is within the budget (the rounds' sets together, or the
@@ -390,12 +399,8 @@ class _Decision:
         configuration the next search starts from, if not the set (``_cheapest``)."""
         pricer, chosen = self.pricer, selection.chosen
         self.tried |= chosen | selection.optimum
-        # The set itself is planned by SQLite on the copies, in both states: after ANALYZE
-        # the what-if planner's sampled statistics are not the copy's, and a template it
-        # plans as today may go another, slower way there (TPC-H Q5 and Q12: 1.4-3.8x).
-        fresh = pricer.measure([chosen], verify=True)
         measured = [chosen, selection.optimum, *(chosen - {i} for i in sorted(chosen))]
-        fresh += pricer.measure(measured)
+        fresh = self._measure_set(chosen, measured[1:])
         fresh += self._measure_moves(self.alternatives(chosen), measured)
         fresh += self._measure_moves(_composed(pricer, chosen, measured), measured)
         fresh += self._measure_moves(self._mended(chosen, measured), measured)

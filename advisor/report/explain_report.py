@@ -59,6 +59,16 @@ def analysed_line(analysed: Mapping[str, Any]) -> str:
             f"({analysed['share_of_statements'] * 100:.1f}% of statements).")
 
 
+def statistics_source(stats: Mapping[str, Any]) -> str:
+    """Where a document's statistics came from, for its text. Without a database or
+    profile every size and cost rests on SQLite's assumed row counts, and the note that
+    says so (the first: the source's own) is given in full: a newcomer read a 48-row
+    table's index of 64 MiB as a wrong estimate, not an assumption."""
+    if stats["source"] == "defaults" and stats["notes"]:
+        return f"{stats['source']}: {stats['notes'][0]}"
+    return f"{stats['source']} ({stats['from']})"
+
+
 def explain_document(workload: Workload, explanations: Sequence[TemplateExplanation],
                      counters: WhatIfCounters) -> dict[str, Any]:
     digest = workload.digest

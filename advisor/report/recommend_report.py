@@ -19,7 +19,7 @@ from advisor.analysis.workload import Workload
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
-from advisor.report.explain_report import analysed_document, analysed_line
+from advisor.report.explain_report import analysed_document, analysed_line, statistics_source
 from advisor.report.reasons import reason_fields
 from advisor.review.requests import Recommended
 
@@ -286,12 +286,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     if markdown:
         out += ["# Index recommendation", "", *regenerate(document.get("command"))]
     out += _headline(document)
-    # Without a database or profile every size and cost rests on SQLite's assumed row
-    # counts: said where the sizes are read (a 48-row table's index came to 64 MiB).
-    source = (f"{stats['source']}: {stats['notes'][0]}"
-              if stats["source"] == "defaults" and stats["notes"]
-              else f"{stats['source']} ({stats['from']})")
-    out.append(f"Statistics: {source}; the planner "
+    out.append(f"Statistics: {statistics_source(stats)}; the planner "
                f"{'sees' if stats['planner_has_stats'] else 'has no'} sqlite_stat1"
                + (f"; {stats['sampling']}." if stats.get("sampling") else "."))
     out.extend(_unanalysed_lines(document["analysed"]))
