@@ -112,6 +112,7 @@ def test_log_next_to_its_schema_states_what_is_not_analysed(tmp_path: Path) -> N
     assert document["whatif"]["calls"] > 0
     text = explain(str(log))[1]
     assert "Not analysed" in text and "Statistics: defaults" in text
+    assert "every table taken as 1,048,576 rows" in text  # what its costs rest on
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -116,7 +116,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     stats = document["statistics"]
     lines = [
         f"{analysed_line(analysed)} Schema: {document['schema']}. "
-        f"Statistics: {stats['source']} ({stats['from']}).",
+        f"Statistics: {statistics_source(stats)}.",
         *(f"Note: {note}" for note in stats["notes"][1:] if note),
         f"What-if plans: {whatif['calls']:,} asked, {whatif['hit_rate'] * 100:.0f}% from cache.",
     ]
