@@ -286,20 +286,25 @@ def test_a_comparison_timed_closer_runs_more_and_replaces_the_earlier(
         assert pricer.counters().runs == after
 
 
+@pytest.mark.parametrize("shared_copies", [False, True])
 def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
-        workload: Workload, items: tuple[Path, Path]) -> None:
+        workload: Workload, items: tuple[Path, Path], shared_copies: bool) -> None:
     """A database without sqlite_stat1 is measured as found and after ANALYZE: a template
     the what-if planner plans alike in both is timed once, on the copies as found, and
-    every template is priced by its worse state."""
+    every template is priced by its worse state; on copies of each state's own, or on
+    copies holding both, whose builds are then counted once."""
     _, database = items
     analysed_statistics = replace(workload.statistics, planner_has_stats=True)
     statements = replay_set(workload, database, 3)
     with estimated_pricer(workload) as as_found, \
             estimated_pricer(workload, analysed_statistics) as after_analyze, \
             Workbench(database, workload.catalog, False, 5.0) as plain, \
-            Workbench(database, workload.catalog, True, 5.0) as analysed_copies:
-        found = MeasuredPricer(as_found, statements, plain)
-        analysed = MeasuredPricer(after_analyze, statements, analysed_copies, shared=found)
+            Workbench(database, workload.catalog, True, 5.0) as analysed_copies, \
+            Workbench(database, workload.catalog, False, 5.0, both_states=True) as shared:
+        benches = ((shared.state(False), shared.state(True)) if shared_copies
+                   else (plain, analysed_copies))
+        found = MeasuredPricer(as_found, statements, benches[0])
+        analysed = MeasuredPricer(after_analyze, statements, benches[1], shared=found)
         both = BothStates(found, analysed)
         b = frozenset({parse_index("item(b)")})
         both.measure([frozenset(), b])
@@ -312,6 +317,10 @@ def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
                 assert both.priced(template, config).measured
                 assert both.priced(template, config).total == worse
         assert both.totals(b).total < 0.8 * both.totals(frozenset()).total
+        counted = (shared.counters if shared_copies
+                   else SimpleNamespace(builds=plain.counters.builds
+                                        + analysed_copies.counters.builds))
+        assert both.counters().builds == counted.builds > 0
 
 
 @contextmanager
@@ -622,6 +631,44 @@ def test_a_working_copy_takes_the_databases_own_indexes_away_and_back(tmp_path: 
         assert item_a_rows(copy.sandbox.run_own(stats)) == [("item", "item_a", "20000 10000")]
         assert bench.counters.builds == 2 and bench.counters.drops == 2
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_copies_shared_by_both_statistics_states_plan_as_copies_of_their_own(
+        tmp_path: Path) -> None:
+    """A workbench whose copies hold both statistics states plans every statement as a
+    copy never analysed, and one analysed (each index as it is built), would: back and
+    forth, with an index built while the copy is as found. A range on b beside a on
+    its two values seeks item(a) as found and item(b) after ANALYZE; a join of the
+    items with five tags scans the items first as found (every table guessed alike)
+    and the tags after ANALYZE, also when SQLite has read statistics since removed."""
+    from advisor.catalog.schema import catalog_from_database
+
+    path = tmp_path / "items.db"
+    connection = items_database(path, "CREATE TABLE tag (id INTEGER PRIMARY KEY, b INTEGER);")
+    connection.executemany("INSERT INTO tag (b) VALUES (?)", [(b,) for b in range(5)])
+    connection.commit()
+    connection.close()
+    catalog = catalog_from_database(path)
+    queries = ("SELECT count(*) FROM item WHERE a = 1 AND b > 5",
+               "SELECT count(*) FROM item JOIN tag ON tag.b = item.b")
+    a_index, b_index = parse_index("item(a)"), parse_index("item(b)")
+    steps = [(False, {a_index}), (True, {a_index}), (False, {a_index, b_index}),
+             (True, {a_index, b_index}), (False, {a_index, b_index}), (True, {b_index})]
+    with Workbench(path, catalog, False, 5.0, both_states=True) as shared, \
+            Workbench(path, catalog, False, 5.0) as found, \
+            Workbench(path, catalog, True, 5.0) as analysed:
+        own = {False: found, True: analysed}
+        plans: dict[str, set[str]] = {query: set() for query in queries}
+        for state, config in steps:
+            [mine] = shared.state(state).copies(1)
+            [theirs] = own[state].copies(1)
+            for copy in (mine, theirs):
+                copy.apply(frozenset(config))
+            for query in queries:
+                plans[query].add(mine.sandbox.plan(query))
+                assert mine.sandbox.plan(query) == theirs.sandbox.plan(query), (state, query)
+        assert all(len(seen) >= 2 for seen in plans.values())  # the states plan otherwise
+        assert (shared.counters.copies, shared.counters.builds) == (1, 2)  # each built once
 
 
 class _Priced:

@@ -406,19 +406,18 @@ def _measured_pricer(workload: Workload, estimated: EstimatedPricer, statements:
     ``stack``; in the statistics state the recommendation plans for. A target planned
     without statistics is measured as found and after ANALYZE both
     (advisor.replay.states): a later ANALYZE changes its plans, and a set chosen for
-    one state alone can be slower than none in the other."""
+    one state alone can be slower than none in the other. The two states share the
+    copies, and so each index build (advisor.replay.workbench)."""
     has_stats = workload.statistics.planner_has_stats
-
-    def bench(analyze: bool) -> Workbench:
-        return stack.enter_context(Workbench(measure_on.database, workload.catalog, analyze,
-                                             measure_on.statement_seconds))
-
-    found = MeasuredPricer(estimated, statements, bench(has_stats), measure_on.repetitions)
+    bench = stack.enter_context(Workbench(measure_on.database, workload.catalog, has_stats,
+                                          measure_on.statement_seconds,
+                                          both_states=not has_stats))
     if has_stats:
-        return found
+        return MeasuredPricer(estimated, statements, bench, measure_on.repetitions)
+    found = MeasuredPricer(estimated, statements, bench.state(False), measure_on.repetitions)
     analysed = replace(workload.statistics, planner_has_stats=True)
     planned = stack.enter_context(estimated_pricer(workload, analysed, matches))
-    return BothStates(found, MeasuredPricer(planned, statements, bench(True),
+    return BothStates(found, MeasuredPricer(planned, statements, bench.state(True),
                                             measure_on.repetitions, shared=found))
 
 

@@ -66,7 +66,7 @@ from advisor.model.ranking import spearman
 from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet
 from advisor.replay.noise import MIN_RUNS, Difference, combine, difference
 from advisor.replay.sandbox import Tally, time_together
-from advisor.replay.workbench import Workbench, WorkingCopy
+from advisor.replay.workbench import Bench, WorkingCopy
 from advisor.whatif.planner import WhatIf, indexes_named
 
 FALLBACK_SECONDS_PER_STEP = 1e-7  # a cost-model row step, before anything is measured
@@ -209,7 +209,7 @@ class MeasuredPricer(Pricer):
     copies it builds configurations on. ``measure`` and ``compare`` replay; ``price``
     never does."""
 
-    def __init__(self, estimated: EstimatedPricer, statements: ReplaySet, bench: Workbench,
+    def __init__(self, estimated: EstimatedPricer, statements: ReplaySet, bench: Bench,
                  repetitions: int = 3, copies: int = 2,
                  shared: MeasuredPricer | None = None) -> None:
         """``shared``: a pricer of the other statistics state (advisor.replay.states)

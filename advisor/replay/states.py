@@ -178,12 +178,16 @@ class BothStates(Pricer):
         return Difference(0.0, 0.0, 0.0, weighted, weighted)
 
     def counters(self) -> MeasuringCounters:
-        """Both pricers' counts added; the measured work, shared, once."""
+        """Both pricers' counts added; the measured work, shared, once (and the copies and
+        their builds, where the two states share them)."""
         a, b = self.found.counters(), self.analysed.counters()
+        once = {"measured"}
+        if self.found.bench.counters is self.analysed.bench.counters:  # copies shared
+            once |= set(_BENCH)
         added: dict[str, Any] = {}
         for field in fields(MeasuringCounters):
             x, y = getattr(a, field.name), getattr(b, field.name)
-            if field.name == "measured":
+            if field.name in once:
                 added[field.name] = x
             elif field.name == "steps":
                 added[field.name] = _fuller(x, y)
@@ -195,6 +199,9 @@ class BothStates(Pricer):
                 added[field.name] = frozen_mapping(
                     {k: x.get(k, 0) + y.get(k, 0) for k in {*x, *y}})
         return MeasuringCounters(**added)
+
+
+_BENCH = ("copies", "copy_seconds", "builds", "build_seconds", "drops")  # a workbench's counts
 
 
 def _fuller(a: object, b: object) -> object:

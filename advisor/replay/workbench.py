@@ -26,6 +26,17 @@ them back from their own CREATE INDEX, with the sqlite_stat1 rows they had on
 the copy, so that a copy holding the statistics as found keeps them as found;
 ``rebuild`` gives the other copy the same rebuilt (packed) index.
 
+Both statistics states can share the copies (``both_states``): a database without
+sqlite_stat1 is measured as found and after ANALYZE (advisor.replay.states), and
+the two states' copies held the same data and built the same indexes, each
+build twice (on TPC-H SF 0.01, 4 s of a 50 s ``recommend --db``; on the ledger,
+20 s). Instead each copy keeps the sqlite_stat1 rows of both states
+(``TwoStates``), the copy's own and those ANALYZE writes, every index built
+analysed as it is built, and loads one state's rows as a state's view of the
+workbench (``StateView``) hands the copy out: DELETE and INSERT on sqlite_stat1,
+then ``ANALYZE sqlite_schema``, which reads it again. Statistics are all a
+state changes: the pages timed are the same.
+
 Every added index's size is recorded as it is first built (``Workbench.sizes``):
 the pages its build put in use (``Sandbox.build_indexes``). Not the file's
 growth: a build takes the pages earlier drops freed first, and the file then
@@ -61,9 +72,13 @@ class WorkingCopy:
 
     def __init__(self, sandbox: Sandbox, analyze: bool, counters: BenchCounters,
                  own: Mapping[str, str] | None = None,
-                 sizes: dict[IndexSpec, int] | None = None) -> None:
+                 sizes: dict[IndexSpec, int] | None = None,
+                 states: TwoStates | None = None) -> None:
+        """``states``: the copy holds both statistics states (``analyze`` is then which
+        one is loaded, ``TwoStates.load``)."""
         self.sandbox = sandbox
         self.analyze = analyze
+        self.states = states
         self.counters = counters
         self.sizes = {} if sizes is None else sizes  # shared by the bench's copies
         self.indexes: frozenset[IndexSpec] = frozenset()
@@ -76,12 +91,16 @@ class WorkingCopy:
         the builds can reuse), then build."""
         for spec in sorted(self.indexes - wanted):
             self.sandbox.drop_index(spec.name)
+            if self.states is not None:
+                self.states.dropped(spec.name)
             self.counters.drops += 1
         for spec in sorted(wanted - self.indexes):
             started = time.perf_counter()
             _, size = self.sandbox.build_indexes([spec])
             self.sizes.setdefault(spec, size)
-            if self.analyze:
+            if self.states is not None:
+                self.states.built(self.sandbox, spec.name)
+            elif self.analyze:
                 self.sandbox.analyze(spec.name)
             self.counters.builds += 1
             self.counters.build_seconds += time.perf_counter() - started
@@ -90,6 +109,12 @@ class WorkingCopy:
     def cost_to_apply(self, wanted: frozenset[IndexSpec]) -> int:
         """The builds ``apply(wanted)`` would take."""
         return len(wanted - self.indexes)
+
+    def load(self, analysed: bool) -> None:
+        """Load one statistics state's sqlite_stat1 rows (a copy holding both)."""
+        if self.states is not None and analysed != self.analyze:
+            self.sandbox = self.states.load(self.sandbox, analysed)
+            self.analyze = analysed
 
     def set_absent(self, names: frozenset[str]) -> None:
         """Make the database's own indexes missing from the copy exactly ``names``: those
@@ -140,10 +165,14 @@ class Workbench:
     removed on ``close`` (use it in a ``with`` block)."""
 
     def __init__(self, database: Path, catalog: Catalog, analyze: bool,
-                 statement_seconds: float) -> None:
+                 statement_seconds: float, both_states: bool = False) -> None:
+        """``both_states``: every copy holds the statistics as found and after ANALYZE
+        (``TwoStates``), handed out in one of them by ``state``; ``analyze`` is then
+        the state a copy is in when made."""
         self.database = database
         self.catalog = catalog
         self.analyze = analyze
+        self.both_states = both_states
         self.statement_seconds = statement_seconds
         self.counters = BenchCounters()
         # Each added index's bytes as first built on a copy: every copy holds the same
@@ -170,11 +199,21 @@ class Workbench:
         for name in own:
             if name not in known:  # --allow-drops: the catalog starts without it
                 sandbox.drop_index(name)
-        if self.analyze and not _has_stat1(sandbox):  # statistics it has are the target's: kept
+        states = None
+        if self.both_states:
+            states = TwoStates(sandbox)
+            sandbox = states.load(sandbox, self.analyze)
+        elif self.analyze and not _has_stat1(sandbox):  # statistics it has are the target's
             sandbox.analyze()
         self.counters.copies += 1
         self.counters.copy_seconds += time.perf_counter() - started
-        return WorkingCopy(sandbox, self.analyze, self.counters, self._own, self.sizes)
+        return WorkingCopy(sandbox, self.analyze, self.counters, self._own, self.sizes, states)
+
+    def state(self, analysed: bool) -> StateView:
+        """This workbench (made ``both_states``) in one statistics state."""
+        if not self.both_states:
+            raise ValueError("a workbench holding one statistics state has no other")
+        return StateView(self, analysed)
 
     def close(self) -> None:
         for copy in self._copies:
@@ -187,6 +226,80 @@ class Workbench:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+class StateView:
+    """One statistics state of a workbench whose copies hold both: its copies, each
+    loaded with this state's statistics as it is handed out (the pricer of a state
+    then builds, plans and times on it before the other state's pricer asks)."""
+
+    def __init__(self, bench: Workbench, analysed: bool) -> None:
+        self.bench = bench
+        self.analyze = analysed
+        self.counters = bench.counters  # one workbench's: both states' builds counted once
+        self.sizes = bench.sizes
+        self.statement_seconds = bench.statement_seconds
+
+    def copies(self, count: int) -> list[WorkingCopy]:
+        copies = self.bench.copies(count)
+        for copy in copies:
+            copy.load(self.analyze)
+        return copies
+
+
+Bench = Workbench | StateView  # what a measured pricer builds on
+
+
+class TwoStates:
+    """The sqlite_stat1 rows of one copy as found (the copy's own, as made) and after
+    ANALYZE; the copy holds one state's at a time. Made as the copy is made: ANALYZE
+    runs on it once. An index built as found is analysed as the analysed state is next
+    loaded (as one built there is analysed as it is built, ``WorkingCopy.apply``)."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.rows = {False: _stat1_rows(sandbox)}
+        sandbox.analyze()
+        self.rows[True] = _stat1_rows(sandbox)
+        self.loaded = True
+        self.pending: set[str] = set()  # built as found, not analysed yet
+
+    def load(self, sandbox: Sandbox, analysed: bool) -> Sandbox:
+        """Put ``analysed``'s rows in sqlite_stat1 and open the copy again (so that SQLite
+        reads them afresh); the sandbox to use from now on."""
+        if analysed == self.loaded:
+            return sandbox
+        if self.loaded:  # the analysed rows as they are now, with those built since
+            self.rows[True] = _stat1_rows(sandbox)
+        sandbox.run_own("DELETE FROM sqlite_stat1")
+        for row in self.rows[analysed]:
+            sandbox.run_own("INSERT INTO sqlite_stat1 VALUES (?, ?, ?)", row)
+        sandbox = sandbox.reopened()
+        self.loaded = analysed
+        if analysed:
+            for name in sorted(self.pending):
+                sandbox.analyze(name)
+            self.pending.clear()
+        return sandbox
+
+    def built(self, sandbox: Sandbox, name: str) -> None:
+        """An index just built: analysed now if the analysed state is loaded, else when
+        it next is."""
+        if self.loaded:
+            sandbox.analyze(name)
+        else:
+            self.pending.add(name)
+
+    def dropped(self, name: str) -> None:
+        """An index dropped (SQLite deletes its rows from the loaded state's table)."""
+        self.pending.discard(name)
+        for state, rows in self.rows.items():
+            self.rows[state] = [row for row in rows if row[1] != name]
+
+
+def _stat1_rows(sandbox: Sandbox) -> list[tuple[object, ...]]:
+    if not _has_stat1(sandbox):
+        return []
+    return sandbox.run_own("SELECT tbl, idx, stat FROM sqlite_stat1")
 
 
 def _has_stat1(sandbox: Sandbox) -> bool:
