@@ -416,14 +416,20 @@ def _slow_lookups(tmp_path: Path) -> tuple[Workload, Path]:
     return read_workload(Inputs(logs=(str(log),), db=str(database))), database
 
 
+@pytest.mark.parametrize("stopped_untimed", [False, True])
 def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_into_it_again(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stopped_untimed: bool) -> None:
     """Lookups by b scan 300,000 rows without item(b) (milliseconds each), past a time
-    limit of 1 ms; with it they take microseconds. Today's untimed first run runs into
-    the limit: no timed run follows, and the work is priced at the limit, a lower
-    bound. Compared with item(b), that side is not run again, and the index is
-    credited with saving at least the limit, beyond noise (a side without runs was
-    left out of the comparison, and the index credited with nothing there)."""
+    limit of 1 ms; with it they take microseconds. Today's first run runs into the
+    limit (the untimed one, or, where that is stopped sooner as slow, the first timed
+    one): no run follows, and the work is priced at the limit, a lower bound.
+    Compared with item(b), that side is not run again, and the index is credited
+    with saving at least the limit, beyond noise (a side without runs was left out
+    of the comparison, and the index credited with nothing there)."""
+    from advisor.replay import pricing as replay_pricing
+
+    if stopped_untimed:
+        monkeypatch.setattr(replay_pricing, "SLOW_SECONDS", 1e-9)
     workload, database = _slow_lookups(tmp_path)
     b_only = frozenset({parse_index("item(b)")})
     limit = 0.001
@@ -432,7 +438,7 @@ def test_a_template_that_runs_into_the_time_limit_is_priced_at_it_and_not_run_in
         pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
         [template] = pricer.replayable
         pricer.measure([frozenset()])
-        assert pricer.counters().outcomes == {"timeout": 1}  # the untimed run alone
+        assert pricer.counters().outcomes == {"timeout": 1}  # the one run
         today = pricer.priced(template, frozenset())
         assert today.measured and today.total == pytest.approx(limit)
         [pair] = pricer.compare(frozenset(), [b_only])
@@ -890,6 +896,38 @@ def test_the_rounds_sets_together_are_measured_when_they_differ(
         deciding.selections = [replace(first, chosen=frozenset({a})),
                                replace(first, chosen=frozenset({b}))]
         assert [s.chosen for s in deciding.joined(1)] == [{a}, {b}]
+
+
+def test_an_untimed_run_is_stopped_once_slow_and_the_template_still_timed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The untimed first run of a plan is stopped at SLOW_SECONDS (1 ms here, where a
+    lookup by b without item(b) takes several): its steps go uncounted, it is no
+    time-out of the template, and the timed runs follow under the template's own
+    limit."""
+    from advisor.replay import pricing as replay_pricing
+    from advisor.replay.sandbox import Sandbox
+
+    monkeypatch.setattr(replay_pricing, "SLOW_SECONDS", 0.001)
+    ended: list[str] = []
+    count_steps = Sandbox.count_steps
+
+    def spy(self: Sandbox, sql: str, write: bool) -> tuple[int | None, str]:
+        counted, status = count_steps(self, sql, write)
+        ended.append(status)
+        return counted, status
+
+    monkeypatch.setattr(Sandbox, "count_steps", spy)
+    workload, database = _slow_lookups(tmp_path)
+    with estimated_pricer(workload) as estimated, Workbench(
+            database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, replay_set(workload, database, 3), bench)
+        [template] = pricer.replayable
+        pricer.measure([frozenset()])
+        assert ended == ["timeout"]
+        assert "timeout" not in pricer.counters().outcomes
+        today = pricer.priced(template, frozenset())
+        assert today.measured and 0.001 < today.total < 5.0
+        assert all(copy.sandbox.statement_seconds == 5.0 for copy in bench.copies(2))
 
 
 @pytest.mark.parametrize("slow", [0.0, 1e9])

@@ -45,7 +45,7 @@ template on two copies, so that a decision rests on a pair measured
 together (advisor.replay.noise says when a difference is more than noise).
 Besides time, each key's first statement is run once counting SQLite's VM
 instructions (``Sandbox.count_steps``): the same on any load, recorded as
-``steps`` for what it can say.
+``steps`` for what it can say (a run stopped as slow counts none, ``_time``).
 """
 
 from __future__ import annotations
@@ -552,11 +552,13 @@ class MeasuredPricer(Pricer):
         its first statement, untimed, that counts its VM steps and warms the caches
         (and, for a fast template, a run of each other statement too); and its plan
         on each copy. A template whose every known run took SLOW_SECONDS or more
-        has no untimed run: one cold run moves no median of three of a statement that
-        reads that much, and on TPC-H the untimed runs of its scans were a tenth of
-        ``recommend --db``. The runs take the template's time limit (``_limit``: the
-        statement limit, less once fast work of it is known). A copy whose untimed run
-        runs into it is not timed (the timed runs would too): it is priced at the limit
+        has no untimed run, and an untimed run is stopped at SLOW_SECONDS: one cold
+        run moves no median of three of a statement that reads that much (its steps
+        then go uncounted: they are a diagnostic, StepCheck). On TPC-H the untimed
+        runs of slow plans were 7 s of a 55 s ``recommend --db``. The runs take the
+        template's time limit (``_limit``: the statement limit, less once fast work
+        of it is known). A copy whose first run runs into it is run no more (the
+        next runs would too, ``time_together``): it is priced at the limit
         (``_limited``), and that work is not run again (``_session``); on a ledger
         workload an anti-join without its index ran into the 5 s limit seven times,
         10 s each, 70 s of a 118 s ``recommend --db``."""
@@ -595,9 +597,12 @@ class MeasuredPricer(Pricer):
                 steps.append(None)
                 continue
             started = time.perf_counter()
-            counted, status = copy.sandbox.count_steps(first, write)
+            with copy.sandbox.time_limit(min(limit, SLOW_SECONDS)):
+                counted, status = copy.sandbox.count_steps(first, write)
             steps.append(counted)
             self._runs += 1
+            if status == "timeout" and limit > SLOW_SECONDS:
+                continue  # slow: stopped, as it would not have run had that been known
             if status == "timeout":
                 limited.add(k)
                 self._tally.counts["timeout"] = self._tally.counts.get("timeout", 0) + 1
