@@ -504,3 +504,33 @@ def test_a_locked_database_is_named(world: World, private_tmp: Path,
     assert_one_error_line(result, 1)
     assert "locked by another connection" in result.stderr
     assert os.path.getsize(locked) > 0
+
+
+def test_a_migrations_folder_that_cannot_be_made_is_named_before_the_logs(
+        world: World, private_tmp: Path) -> None:
+    """--migrations-dir where no folder can be made (a file on its way) is one line and
+    exit 1 before the logs are read (the log is missing too), not an internal error
+    once the work is done; nothing is made."""
+    blocker = private_tmp / "notes.txt"
+    blocker.write_text("a file, not a folder\n")
+    target = blocker / "migrations"
+    result = run_cli("recommend", str(private_tmp / "absent.log"), "--db", str(world.db),
+                     "--estimate-only", "--migrations-dir", str(target))
+    assert_one_error_line(result, 1)
+    assert result.stderr == (f"advisor: error: {target}: cannot make a migrations folder "
+                             f"there ({blocker} is not a folder)\n")
+    assert blocker.read_text() == "a file, not a folder\n"
+
+
+def test_a_report_file_that_cannot_be_written_is_one_line(private_tmp: Path) -> None:
+    """A file a report writes that cannot be written once the work is done (the checks
+    before it cannot foresee a full disk) is an error naming it, not an internal one."""
+    from advisor.model.errors import InputError
+    from advisor.report.common import Report, emit
+
+    blocker = private_tmp / "full"
+    blocker.write_text("")
+    report = Report({}, lambda _document, _markdown: "text",
+                    files={blocker / "phase_1.up.sql": "CREATE INDEX …;\n"})
+    with pytest.raises(InputError, match=r"phase_1\.up\.sql: cannot write it \("):
+        emit(report, "table")

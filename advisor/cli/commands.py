@@ -154,9 +154,12 @@ def recommend(**options: Any) -> None:
     decides on the cost model alone. Every index comes with the templates it serves and their plans;
     every rejected candidate with why.
     """
+    from advisor.model.files import check_writable_folder
     from advisor.report import recommend_report
     from advisor.review.requests import RecommendRequest, run_recommend
 
+    if options["migrations_dir"]:  # before the work, not after it
+        check_writable_folder(options["migrations_dir"], "migrations folder")
     with terminal.feedback(options) as feedback:
         recommended = run_recommend(parse(RecommendRequest, options), feedback)
     emit(recommend_report.report(recommended, options["migrations_dir"]), options["output"])

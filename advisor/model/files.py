@@ -1,6 +1,8 @@
 """Files the user names (--db, --schema, --profile, --against), checked before anything
 is read: a mistyped path is one line naming it, as a missing log is, and is never
-created (SQLite would create a database where it is asked to open one)."""
+created (SQLite would create a database where it is asked to open one). A folder to
+write into (--migrations-dir) is checked as early: it, or the folder it would be made
+in, must take files, lest a run fail only when its work is done."""
 
 from __future__ import annotations
 
@@ -27,4 +29,20 @@ def check_named(path: str | Path, what: str, folders: bool = False,
         raise error(f"{target}: a folder, not a {what}")
     if not os.access(target, os.R_OK):
         raise error(f"{target}: cannot read it (check its permissions)")
+    return target
+
+
+def check_writable_folder(path: str | Path, what: str) -> Path:
+    """``path`` if it is a folder that takes new files, or can be made where its nearest
+    existing parent folder takes them (nothing is made now); else InputError saying
+    why, ``what`` naming the folder ("migrations folder")."""
+    target = Path(path)
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{target}: cannot make a {what} there ({existing} is not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == target else f" in {existing}"
+        raise InputError(f"{target}: cannot write a {what}{where} (check its permissions)")
     return target

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from advisor.model.errors import InputError
 from advisor.model.frozen import freeze_mappings
 
 Document = dict[str, Any]
@@ -49,11 +50,14 @@ def emit(report: Report, output: str) -> None:
     """Write the report's files, its notices to stderr, then the document in ``output`` to
     stdout, and its appendix after it (to stderr beside JSON: stdout stays one document)."""
     for path, content in report.files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        except OSError as exc:  # checked before the work where it could be; a full disk
+            raise InputError(f"{path}: cannot write it ({exc.strerror})") from None
     for notice in report.notices:
         _line(sys.stderr, notice)
     _line(sys.stdout, render(report, output))
