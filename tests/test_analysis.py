@@ -308,7 +308,16 @@ def test_a_walk_whose_seed_makes_its_flag_a_constant_the_step_rejects_stops(
     ("SELECT * FROM job j WHERE x.id = ?", "unknown column: x.id"),
     ("SELECT a FROM job, edge WHERE nope = ?", "unknown column: nope"),
     ("SELECT id FROM job, job AS j2", "ambiguous column: id"),
-    ("SELECT * FROM job WHERE (id = ?", "parse error: Expecting ). Line 1, Col: 31."),
+    ("SELECT * FROM job WHERE (id = ?",
+     "parse error: the statement ends early (Expecting ). Line 1, Col: 31.)"),
+    # a line cut off: said so, in words of the SQL, not of sqlglot's classes and tokens
+    ("SELECT * FROM job WHERE id = ",
+     "parse error: the statement ends early (Required keyword: 'expression' missing for "
+     "EQ. Line 1, Col: 28.)"),
+    ("SELECT * FROM", "parse error: the statement ends early (Expected table name but got "
+                      "the end of the statement. Line 1, Col: 13.)"),
+    ("SELECT * FROM job WHERE id = = 3",
+     "parse error: Required keyword: 'expression' missing for EQ. Line 1, Col: 30."),
     ("SELECT * FROM job; SELECT 1", "unsupported: several statements in one"),
 ])
 def test_named_reasons(text: str, reason: str) -> None:

@@ -161,6 +161,28 @@ def _quiet_sqlglot() -> Iterator[None]:
         logger.setLevel(previous)
 
 
+# sqlglot's messages name its own classes and tokens: "missing for <class
+# 'sqlglot.expressions.core.EQ'>", "but got <Token token_type: TokenType.SENTINEL, ...>".
+_CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
+_TOKEN = re.compile(r"<Token token_type: TokenType\.(\w+), text: (.*?), line: .*?>")
+
+
+def _parse_reason(exc: ParseError | TokenError, text: str) -> str:
+    """sqlglot's first message in words of the SQL: its classes by name, a token by its
+    text (the end of the statement as such), and, where it stopped at the end, that the
+    statement ends early (a line cut off: ``WHERE member_id =``)."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    message = _CLASS.sub(r"\1", message)
+    message = _TOKEN.sub(lambda m: "the end of the statement" if m.group(1) == "SENTINEL"
+                         else f"'{m.group(2)}'", message)
+    errors = getattr(exc, "errors", None) or [{}]
+    line, col = errors[0].get("line"), errors[0].get("col")
+    lines = text.rstrip().rstrip(";").rstrip().splitlines()
+    if lines and line == len(lines) and isinstance(col, int) and col >= len(lines[-1]):
+        return f"the statement ends early ({message})"
+    return message
+
+
 def parse_statement(sql: str) -> exp.Expression:
     """One statement as a sqlglot tree, or :class:`Unanalysable` with the reason."""
     # sqlglot reads only INSERT OR REPLACE; SQLite's REPLACE is the same statement.
@@ -170,8 +192,7 @@ def parse_statement(sql: str) -> exp.Expression:
         with _quiet_sqlglot():
             statements = [s for s in sqlglot.parse(text, dialect=DIALECT) if s is not None]
     except (ParseError, TokenError) as exc:
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise Unanalysable(f"parse error: {first_line}") from exc
+        raise Unanalysable(f"parse error: {_parse_reason(exc, text)}") from exc
     if not statements:
         raise Unanalysable("parse error: no statement")
     if len(statements) > 1:
