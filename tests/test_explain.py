@@ -160,3 +160,28 @@ def test_compare_estimates_follow_the_scale(tmp_path: Path) -> None:
     assert costs["10"]["none"]["estimated_cost"] > 5 * costs["1"]["none"]["estimated_cost"]
     indexed = "job_blocked_by(blocked_by_job_id)"
     assert costs["10"][indexed]["estimated_bytes"] > 5 * costs["1"][indexed]["estimated_bytes"]
+
+
+def test_without_logged_durations_the_costliest_templates_come_first_and_the_rest_are_counted(
+        tmp_path: Path) -> None:
+    """A log without durations: the top templates are the costliest by the estimate, not
+    the most frequent (a newcomer's top 10 by count left out the EXISTS that held 89% of
+    the estimated cost), and the text says how many it leaves out and by what it ranked."""
+    schema = tmp_path / "schema.sql"
+    schema.write_text("CREATE TABLE item (id INTEGER PRIMARY KEY, a INTEGER, b INTEGER);\n"
+                      "CREATE TABLE tag (id INTEGER PRIMARY KEY, item_id INTEGER, name TEXT);\n")
+    log = tmp_path / "plain.log"
+    log.write_text(
+        "".join(f"SELECT a FROM item WHERE id = {k};\n" for k in range(50))
+        + "".join(f"SELECT b FROM item WHERE id = {k};\n" for k in range(40))
+        + "".join(f"SELECT count(*) FROM item i WHERE i.a = {k} AND NOT EXISTS "
+                  f"(SELECT 1 FROM tag t WHERE t.item_id = i.id AND t.name = 'x{k}');\n"
+                  for k in range(3)))
+    document = explain_json(str(log), "--schema", str(schema), "--top", "1")
+    [shown] = document["templates"]
+    assert "NOT EXISTS" in shown["sql"] and shown["count"] == 3
+    assert document["shown"] == {"templates": 1, "of": 3, "ranked_by": "estimated cost"}
+    code, out, _ = explain(str(log), "--schema", str(schema), "--top", "2")
+    assert code == 0
+    assert out.rstrip().endswith("Shown: the first 2 of 3 templates by estimated cost (--top N "
+                                 "for more, --template ID for one).")

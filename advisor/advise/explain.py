@@ -152,17 +152,31 @@ def _names(specs: Iterable[IndexSpec]) -> str:
     return " + ".join(str(spec) for spec in specs)
 
 
+LOGGED_TIME, ESTIMATED_COST = "logged time", "estimated cost"
+
+
+def ranked_by(workload: Workload) -> str:
+    """What ``explain_workload`` ranks templates by: their logged time where the log
+    carries durations, else their estimated cost today."""
+    return LOGGED_TIME if workload.digest.total_ns else ESTIMATED_COST
+
+
 def explain_workload(workload: Workload, given: Sequence[IndexSpec] = (),
                      template_ids: Sequence[str] = (), top: int | None = None,
                      combinations: bool = True,
                      ) -> tuple[list[TemplateExplanation], WhatIfCounters]:
-    """Explain the selected templates (by id prefix), or the ``top`` ones by logged time."""
+    """Explain the selected templates (by id prefix), or the ``top`` ones by logged time,
+    or, where the log carries no durations, by estimated cost today (``ranked_by``)."""
     for spec in given:
         check_index(spec, workload.catalog)
     with estimated_pricer(workload) as pricer:
         candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
         explainer = Explainer(pricer)
         ranked = workload.digest.ranked("time")
+        if ranked_by(workload) == ESTIMATED_COST:
+            # By count, a newcomer's top 10 left out the templates with 89% of the cost.
+            today = {t: pricer.priced(t, ()).weighted for t in pricer.templates}
+            ranked.sort(key=lambda s: -today.get(s.template.id, 0.0))
         if template_ids:
             named = set(workload.template_ids(template_ids))
             chosen = [s for s in ranked if s.template.id in named]

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from advisor.advise.explain import Costed, TemplateExplanation
+from advisor.advise.explain import Costed, TemplateExplanation, ranked_by
 from advisor.analysis.workload import Workload
 from advisor.report.common import Report
 from advisor.report.reasons import reason_fields
@@ -19,7 +19,7 @@ FORMAT_VERSION = 2  # 2: reasons as a code and its sentence ("verdict" became "c
 
 def report(explained: Explained) -> Report:
     return Report(explain_document(explained.workload, explained.explanations,
-                                   explained.whatif), render_text)
+                                   explained.whatif, explained.selected), render_text)
 
 
 def _costed(costed: Costed | None) -> dict[str, Any] | None:
@@ -70,7 +70,7 @@ def statistics_source(stats: Mapping[str, Any]) -> str:
 
 
 def explain_document(workload: Workload, explanations: Sequence[TemplateExplanation],
-                     counters: WhatIfCounters) -> dict[str, Any]:
+                     counters: WhatIfCounters, selected: bool = False) -> dict[str, Any]:
     digest = workload.digest
     return {
         "format_version": FORMAT_VERSION,
@@ -82,6 +82,8 @@ def explain_document(workload: Workload, explanations: Sequence[TemplateExplanat
         "whatif": {"calls": counters.calls, "cache_hits": counters.hits,
                    "hit_rate": round(counters.hit_rate, 4), "indexes_built": counters.builds},
         "templates": [_template(e, digest.total_ns) for e in explanations],
+        "shown": {"templates": len(explanations), "of": len(digest.templates),
+                  "ranked_by": "selection" if selected else ranked_by(workload)},
     }
 
 
@@ -125,6 +127,10 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     for template in document["templates"]:
         lines.append("")
         lines.extend(_template_text(template, fmt, markdown))
+    shown = document["shown"]
+    if shown["templates"] < shown["of"] and shown["ranked_by"] != "selection":
+        lines += ["", f"Shown: the first {shown['templates']} of {shown['of']} templates by "
+                      f"{shown['ranked_by']} (--top N for more, --template ID for one)."]
     return "\n".join(lines)
 
 

@@ -85,6 +85,7 @@ class Explained:
     workload: Workload
     explanations: tuple[TemplateExplanation, ...]
     whatif: WhatIfCounters
+    selected: bool = False  # the templates were named (--template), not the top ones
 
 
 def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explained:
@@ -94,7 +95,8 @@ def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explaine
     given = [read_index(text, workload.catalog) for text in request.indexes]
     explanations, counters = explain_workload(workload, given, request.template_ids, request.top,
                                               combinations=not request.no_combinations)
-    return Explained(workload, tuple(explanations), counters)
+    return Explained(workload, tuple(explanations), counters,
+                     bool(request.template_ids or request.sql))
 
 
 # --- recommend ---------------------------------------------------------------------
