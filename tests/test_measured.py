@@ -1199,3 +1199,24 @@ def test_a_move_that_would_save_but_for_one_read_it_slows_is_measured_repaired(
     found = deciding._mended(chosen, [chosen, swap, added, worse])
     assert asked == [(swap, "q1")]
     assert found == [(swap | {r}, ("q1",)) for r in repairs[:2]]
+
+
+def test_a_set_measured_after_the_rounds_is_not_told_as_a_round() -> None:
+    """Round 2 skipped by the time budget, then the cheapest configuration round 1 measured
+    measured as a set: the text calls that no round (a newcomer read '2 (cheapest)'
+    beside 'round 2 ... skipped' as a round that had both run and not)."""
+    from advisor.report.recommend_report import _measuring_text, _rounds_text
+
+    rounds = [{"round": 1, "kind": "search", "indexes": ["t(a)"], "seconds": 1.0,
+               "measured_share": 1.0, "keys_measured": 3},
+              {"round": 2, "kind": "cheapest", "indexes": ["t(a)", "t(b)"], "seconds": 0.9,
+               "measured_share": 1.0, "keys_measured": 0}]
+    counters = {"unreplayable": [], "failed": [], "replays": 10, "runs": 30,
+                "measured_work": 5, "builds": 2, "build_seconds": 0.1, "drops": 1,
+                "copies": 2, "copy_seconds": 0.1, "measured_share": 0.9, "price_calls": 100,
+                "plan_mismatches": 0}
+    measured = {"rounds": rounds, "counters": counters, "seconds": 3.0,
+                "search_seconds": 0.5, "steps": None}
+    table = "\n".join(_rounds_text(measured, "simple", False))
+    assert "(cheapest)" in table and "2 (cheapest)" not in table
+    assert "1 round and 1 set measured after them:" in _measuring_text(measured)

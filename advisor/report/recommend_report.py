@@ -435,7 +435,9 @@ def _basis_header(measured: Any) -> list[str]:
 def _rounds_text(measured: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
     return [
         heading("Measured search", markdown),
-        tabulate([[r["round"] if r["kind"] == SEARCHED else f"{r['round']} ({r['kind']})",
+        # A set measured after the rounds is no round: numbered, it read as a round the
+        # time budget said it skipped ("round 2 ... skipped" beside "2 (cheapest)").
+        tabulate([[r["round"] if r["kind"] == SEARCHED else f"({r['kind']})",
                    len(r["indexes"]), "\n".join(r["indexes"]),
                    f"{r['seconds']:,.3f} s", f"{r['measured_share']:.0%}",
                    r["keys_measured"]] for r in measured["rounds"]],
@@ -530,8 +532,12 @@ def _measuring_text(measured: dict[str, Any]) -> str:
     if c["failed"]:
         unreplayable += (f"; every run of {', '.join(c['failed'])} failed under some "
                          "configuration (see outcomes), priced there by the estimate")
+    searched = sum(r["kind"] == SEARCHED for r in measured["rounds"])
+    after = len(measured["rounds"]) - searched
+    rounds = (f"{searched} round{'s' * (searched != 1)}"
+              + (f" and {after} set{'s' * (after != 1)} measured after them" if after else ""))
     text = (f"Measuring: {measured['seconds']:,.1f} s ({measured['search_seconds']:,.1f} s "
-            f"of it searching), {len(measured['rounds'])} rounds: {c['replays']:,} replays "
+            f"of it searching), {rounds}: {c['replays']:,} replays "
             f"({c['runs']:,} statement runs) of {c['measured_work']:,} plans, {c['builds']} "
             f"index builds ({c['build_seconds']:,.1f} s) and {c['drops']} drops on "
             f"{c['copies']} copies ({c['copy_seconds']:,.1f} s to make); "
