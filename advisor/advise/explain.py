@@ -152,12 +152,16 @@ def _names(specs: Iterable[IndexSpec]) -> str:
     return " + ".join(str(spec) for spec in specs)
 
 
-LOGGED_TIME, ESTIMATED_COST = "logged time", "estimated cost"
+# What explain's templates are ranked by (``ranked_by``), or that they were named.
+LOGGED_TIME, ESTIMATED_COST, SELECTION = "logged time", "estimated cost", "selection"
 
 
-def ranked_by(workload: Workload) -> str:
-    """What ``explain_workload`` ranks templates by: their logged time where the log
-    carries durations, else their estimated cost today."""
+def ranked_by(workload: Workload, selected: bool = False) -> str:
+    """What ``explain_workload`` ranks templates by: none when they were named
+    (``selected``); their logged time where the log carries durations, else their
+    estimated cost today."""
+    if selected:
+        return SELECTION
     return LOGGED_TIME if workload.digest.total_ns else ESTIMATED_COST
 
 
@@ -173,14 +177,14 @@ def explain_workload(workload: Workload, given: Sequence[IndexSpec] = (),
         candidate_set = generate(workload.analyses, workload.catalog, workload.statistics)
         explainer = Explainer(pricer)
         ranked = workload.digest.ranked("time")
-        if ranked_by(workload) == ESTIMATED_COST:
-            # By count, a newcomer's top 10 left out the templates with 89% of the cost.
-            today = {t: pricer.priced(t, ()).weighted for t in pricer.templates}
-            ranked.sort(key=lambda s: -today.get(s.template.id, 0.0))
         if template_ids:
             named = set(workload.template_ids(template_ids))
             chosen = [s for s in ranked if s.template.id in named]
         else:
+            if ranked_by(workload) == ESTIMATED_COST:
+                # By count, a newcomer's top 10 left out the templates with 89% of the cost.
+                today = {t: pricer.priced(t, ()).weighted for t in pricer.templates}
+                ranked.sort(key=lambda s: -today.get(s.template.id, 0.0))
             chosen = ranked if top is None else ranked[:top]
         explanations = [
             explainer.explain(stats, workload.analyses[stats.template.id], candidate_set, given,

@@ -601,12 +601,10 @@ class MeasuredPricer(Pricer):
                 counted, status = copy.sandbox.count_steps(first, write)
             steps.append(counted)
             self._runs += 1
-            if status == "timeout" and limit > SLOW_SECONDS:
-                continue  # slow: stopped, as it would not have run had that been known
-            if status == "timeout":
+            if status == "timeout" and limit <= SLOW_SECONDS:
                 limited.add(k)
                 self._tally.counts["timeout"] = self._tally.counts.get("timeout", 0) + 1
-            elif time.perf_counter() - started < WARM_SECONDS:
+            elif status != "timeout" and time.perf_counter() - started < WARM_SECONDS:
                 for sql in sample[2][1:]:
                     self._runs += 1
                     copy.sandbox.run_rolled_back(sql) if write else copy.sandbox.run(sql)

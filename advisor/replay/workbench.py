@@ -75,8 +75,8 @@ class WorkingCopy:
                  own: Mapping[str, str] | None = None,
                  sizes: dict[IndexSpec, int] | None = None,
                  states: TwoStates | None = None) -> None:
-        """``states``: the copy holds both statistics states (``analyze`` is then which
-        one is loaded, ``TwoStates.load``)."""
+        """``states``: the copy holds both statistics states, and ``states.loaded`` says
+        which one it is in (``analyze`` then plays no part)."""
         self.sandbox = sandbox
         self.analyze = analyze
         self.states = states
@@ -115,7 +115,6 @@ class WorkingCopy:
         """Load one statistics state's sqlite_stat1 rows (a copy holding both)."""
         if self.states is not None:
             self.sandbox = self.states.load(self.sandbox, analysed)
-            self.analyze = analysed
 
     def set_absent(self, names: frozenset[str]) -> None:
         """Make the database's own indexes missing from the copy exactly ``names``: those

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from advisor.advise.explain import Costed, TemplateExplanation, ranked_by
+from advisor.advise.explain import SELECTION, Costed, TemplateExplanation, ranked_by
 from advisor.analysis.workload import Workload
 from advisor.report.common import Report
 from advisor.report.reasons import reason_fields
@@ -83,7 +83,7 @@ def explain_document(workload: Workload, explanations: Sequence[TemplateExplanat
                    "hit_rate": round(counters.hit_rate, 4), "indexes_built": counters.builds},
         "templates": [_template(e, digest.total_ns) for e in explanations],
         "shown": {"templates": len(explanations), "of": len(digest.templates),
-                  "ranked_by": "selection" if selected else ranked_by(workload)},
+                  "ranked_by": ranked_by(workload, selected)},
     }
 
 
@@ -128,7 +128,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
         lines.append("")
         lines.extend(_template_text(template, fmt, markdown))
     shown = document["shown"]
-    if shown["templates"] < shown["of"] and shown["ranked_by"] != "selection":
+    if shown["templates"] < shown["of"] and shown["ranked_by"] != SELECTION:
         lines += ["", f"Shown: the first {shown['templates']} of {shown['of']} templates by "
                       f"{shown['ranked_by']} (--top N for more, --template ID for one)."]
     return "\n".join(lines)
