@@ -1094,7 +1094,9 @@ def test_a_configuration_measured_cheaper_is_where_the_search_goes_next(
 
     with _deciding(workload, database) as (pricer, deciding, first):
         pricer.measure([frozenset({a}), frozenset({b}), frozenset()])
-        assert pricer.totals(frozenset({b})).total < pricer.totals(frozenset({a})).total / 2
+        # item(b) serves the 80 lookups by b; the ten by a cost about alike either way, so
+        # the two sets measure near 1:2 (0.54 once in CI, where this asked for half)
+        assert pricer.totals(frozenset({b})).total < pricer.totals(frozenset({a})).total
         jump = deciding._cheapest(frozenset({a}), [frozenset({a}), frozenset({b})])
         assert jump == {b}
         # item(a) saves the lookups by b nothing: no jump.
