@@ -111,7 +111,10 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
             whole = together.together(replays.rig, indexes, [d.index for d in drop_list],
                                       say, {r.index: r for r in replays.replayed})
         unusable = usage.unusable_partial(context, indexes)
-        full_scans = scans.full_scans(context)
+        today = None
+        if replaying and workload is not None and not workload.digest.total_ns:
+            today = replay.time_today(context, bench, repetitions, say)
+        full_scans = scans.full_scans(context, None if today is None else today.seconds)
         judged_each = () if workload is None else verdicts.verdicts(
             indexes, replays.replayed, unused, redundant, judged, measure,
             replays.not_replayed)
@@ -129,6 +132,10 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         notes.append("estimate only (--no-replay): nothing was replayed; verdicts come from "
                      "the cost model and today's plans, no index is found harmful, and write "
                      "savings are estimated")
+    if today is not None and today.untimed:
+        notes.append(f"{len(today.untimed)} templates could not be timed as the database is "
+                     f"(no values to run them with, or every run failed); the shares of the "
+                     f"full scans count none of their time: {', '.join(today.untimed)}")
     if replays.not_replayed:
         notes.append(f"not replayed (over --max-replays {max_replays}): "
                      f"{', '.join(replays.not_replayed)}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from advisor.review.audit.plans import AuditContext
 
-# A template is hot from this share of the workload's logged time (of its
-# estimated cost when the log carries no durations); a full scan matters on a
-# table of at least FULL_SCAN_MIN_ROWS rows.
+# A template is hot from this share of the workload's logged time (when the log carries
+# no durations: of its time replayed as the database is, else of its estimated cost); a
+# full scan matters on a table of at least FULL_SCAN_MIN_ROWS rows.
 HOT_SHARE = 0.01
 FULL_SCAN_MIN_ROWS = 1_000
 # A pass over every row: no index, or a covering index read end to end (still every
@@ -25,22 +26,31 @@ class FullScan:
     table: str
     rows: int
     share: float
-    basis: str  # "logged time" or "estimated cost"
+    basis: str  # LOGGED, MEASURED or ESTIMATED
     plan_line: str
 
 
-def full_scans(context: AuditContext) -> tuple[FullScan, ...]:
+LOGGED, MEASURED, ESTIMATED = "logged time", "measured time", "estimated cost"
+
+
+def full_scans(context: AuditContext, replayed: Mapping[str, float] | None = None
+               ) -> tuple[FullScan, ...]:
     """Full SCANs (no index, or a covering index end to end) of large tables by templates
-    with a hot share of the time."""
+    with a hot share of the time: the log's, else the weighted seconds ``replayed`` today
+    (advisor.review.audit.replay.time_today; a template not timed counts none), else the
+    estimate's."""
     workload = context.workload
     if workload is None:
         return ()
     digest = workload.digest
     timed = digest.total_ns > 0
+    basis = LOGGED if timed else MEASURED if replayed is not None else ESTIMATED
     weights: dict[str, float] = {}
     for tid, plans in context.today.items():
         if timed:
             weights[tid] = float(digest.templates[tid].total_ns)
+        elif replayed is not None:
+            weights[tid] = replayed.get(tid, 0.0)
         else:
             cost = context.cost(tid, plans[0])
             weights[tid] = (cost or 0.0) * context.count(tid)
@@ -61,7 +71,6 @@ def full_scans(context: AuditContext) -> tuple[FullScan, ...]:
             if table is None or rows is None or rows < FULL_SCAN_MIN_ROWS:
                 continue
             out.append(FullScan(tid, digest.templates[tid].template.text, context.count(tid),
-                                table, rows, share, "logged time" if timed else "estimated cost",
-                                step.detail))
+                                table, rows, share, basis, step.detail))
     out.sort(key=lambda f: -f.share)
     return tuple(out)
