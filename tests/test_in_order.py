@@ -249,3 +249,24 @@ def test_an_index_the_check_added_earned_its_place_by_its_confirmation() -> None
     assert earned[B].kept and abs(earned[B].gain - 0.2) < 1e-12
     assert earned[B].saving.band == 0.03 and earned[B].gain > earned[B].saving.band
     assert not earned[C].kept
+
+
+def test_the_checks_table_has_a_heading_over_every_column_and_noise_apart_from_savings(
+        ) -> None:
+    """The pass's twin and noise band sat under "saves" and an unnamed column, where they
+    read as a saving (a newcomer's test on a chat workload)."""
+    from advisor.report.recommend_report import _in_order_text
+
+    move = {"move": "add", "index": "t(a)", "seconds": 1.0, "gain_seconds": 0.25}
+    check = {"passes": [{"indexes": ["t(b)"], "seconds": 1.25, "twin_seconds": 1.26,
+                         "noise_seconds": 0.04, "moves": [move], "taken": move,
+                         "confirms": None, "confirmed": False}],
+             "seconds": 3.0, "budget_seconds": 10.0, "skipped": None}
+    lines = "\n".join(_in_order_text(check, "pipe", True)).splitlines()
+    table = [line for line in lines if line.startswith("|")]
+    header = [cell.strip() for cell in table[0].strip("|").split("|")]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
+    assert all(header) and all(len(row) == len(header) for row in rows)
+    saves, noise = header.index("saves"), header.index("noise")
+    assert rows[0][saves] == "" and rows[0][noise] == "twin 1.260 s, band 0.040 s"
+    assert rows[1][saves] == "+0.250 s" and rows[1][header.index("verdict")].startswith("best")
