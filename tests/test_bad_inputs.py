@@ -522,6 +522,20 @@ def test_a_migrations_folder_that_cannot_be_made_is_named_before_the_logs(
     assert blocker.read_text() == "a file, not a folder\n"
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_a_migrations_folder_where_no_file_can_be_written_is_named_before_the_logs(
+        world: World, private_tmp: Path) -> None:
+    """/proc takes no files, though root may write anywhere by its permissions: a
+    newcomer's run, as root, failed there only once its work was done. Now one line and
+    exit 1 before the logs are read (the log is missing too)."""
+    target = Path("/proc/advisor-migrations")
+    result = run_cli("recommend", str(private_tmp / "absent.log"), "--db", str(world.db),
+                     "--estimate-only", "--migrations-dir", str(target))
+    assert_one_error_line(result, 1)
+    assert result.stderr.startswith(
+        f"advisor: error: {target}: cannot write a migrations folder in /proc (")
+
+
 def test_a_report_file_that_cannot_be_written_is_one_line(private_tmp: Path) -> None:
     """A file a report writes that cannot be written once the work is done (the checks
     before it cannot foresee a full disk) is an error naming it, not an internal one."""

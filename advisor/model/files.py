@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from advisor.model.errors import InputError
@@ -34,15 +35,24 @@ def check_named(path: str | Path, what: str, folders: bool = False,
 
 def check_writable_folder(path: str | Path, what: str) -> Path:
     """``path`` if it is a folder that takes new files, or can be made where its nearest
-    existing parent folder takes them (nothing is made now); else InputError saying
-    why, ``what`` naming the folder ("migrations folder")."""
+    existing parent folder takes them (nothing is left behind: a file is made there and
+    removed at once); else InputError saying why, ``what`` naming the folder
+    ("migrations folder")."""
     target = Path(path)
     existing = target
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
     if not existing.is_dir():
         raise InputError(f"{target}: cannot make a {what} there ({existing} is not a folder)")
+    where = "" if existing == target else f" in {existing}"
     if not os.access(existing, os.W_OK | os.X_OK):
-        where = "" if existing == target else f" in {existing}"
         raise InputError(f"{target}: cannot write a {what}{where} (check its permissions)")
+    # Permissions do not say it all: root may write anywhere by them, and /proc or a
+    # read-only mount still refuse (a newcomer's run failed there after all its work).
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".advisor-probe-", dir=existing)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write a {what}{where} ({exc.strerror})") from None
+    os.close(handle)
+    os.unlink(probe)
     return target
