@@ -194,7 +194,8 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     headers = ["template", "count", "configuration", "est. cost",
                *(f"ms ({state})" for state in states)]
     out.append(tabulate(template_rows, headers=headers, tablefmt=fmt, disable_numparse=True))
-    out += ["", "Templates, and the plans SQLite chose on the measured copies:"]
+    out += ["", "Templates, and the plans SQLite chose on the measured copies (where a "
+            "template's samples plan differently, each plan, apart by |):"]
     for t in document["templates"]:
         out += ["", f"- {t['id']}: `{t['sql']}`" if markdown else f"  {t['id']}: {t['sql']}"]
         for plan, where in _plan_groups(t["plans"]):
