@@ -244,7 +244,7 @@ def test_replay_counts_statements_past_the_time_limit_as_the_limit_and_says_so(
                      "as-found", "--statement-timeout", "0.2", "--repetitions", "1",
                      "--mode", mode)
         document = command_json(*arguments)
-        assert document["format_version"] == 3
+        assert document["format_version"] == 4
         assert document["statement_timeout_seconds"] == 0.2
         [none] = document["configurations"]
         assert none["lower_bound"] and none["outcomes"]["timeout"] >= 1
@@ -380,10 +380,19 @@ def test_replay_command_measures_each_configuration_on_a_copy(tmp_path: Path,
     # Sequential: the whole log in order, writes applied, on a copy.
     sequential = command_json("replay", str(out / "workload.log"), "--db", str(database),
                               "--schema", str(SCHEMA), "-c", "none", "--mode", "sequential")
-    assert sequential["mode"] == "sequential"
+    assert sequential["mode"] == "sequential" and sequential["repetitions"] is None
     run = sequential["configurations"][0]
     assert run["outcomes"]["ok"] > 100 and run["weighted_write_seconds"] > 0
     assert checksum(database) == before
+    # Per template: the statements run, their median and their sum, which add up to the
+    # configuration's seconds (transaction control counts with the writes).
+    templates = run["templates"]
+    assert run["templates_replayed"] == len(templates) > 1
+    assert sum(t["runs"] for t in templates) == sum(run["outcomes"].values())
+    for kind in ("read", "write"):
+        summed = sum(t["total_seconds"] for t in templates if t["kind"] == kind)
+        assert summed == pytest.approx(run[f"weighted_{kind}_seconds"], abs=1e-5)
+    assert all(0 <= t["median_seconds"] <= t["total_seconds"] for t in templates)
     # Without --db: a database synthesised from the profile, cached.
     from torc import PROFILE
 

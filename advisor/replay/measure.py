@@ -12,6 +12,8 @@ so that every configuration replays the same statements.
 
 from __future__ import annotations
 
+import math
+import statistics
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -341,6 +343,8 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
     templates: dict[object, tuple[str, str]] = {}  # cache key -> (template id, kind)
     without_values: set[str] = set()
     rng = template_rng(seed, "sequential", 0)
+    times = StatementTimes() if times is None else times  # per template, after the replay
+    kinds: dict[str, str] = {}
 
     def statements(source: ParameterSource) -> Iterator[tuple[str, str]]:
         for statement in read_statements(list(logs), log_format):
@@ -359,9 +363,9 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
                     without_values.add(template_id)
                     continue
                 sql = filled
-            if times is not None:
-                times.templates.append(template_id)
-            yield ("read" if kind == "read" else "write"), sql
+            times.templates.append(template_id)
+            kinds[template_id] = "read" if kind == "read" else "write"
+            yield kinds[template_id], sql
 
     tallies = [Tally() for _ in setups]
     # The indexes every copy has are built once, on a copy the others are made from.
@@ -378,18 +382,29 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
             copies = [stack.enter_context(configured_copy(
                 origin, [i for i in setup.indexes if i not in common], statement_seconds,
                 setup.analyze, setup.drops, cpu=True)) for setup in setups]
-            if times is not None:
-                times.seconds[:] = [array("d") for _ in setups]
+            times.seconds[:] = [array("d") for _ in setups]
             totals = run_in_turns([sandbox for sandbox, _, _ in copies],
-                                  statements(source), tallies, progress, seed,
-                                  times.seconds if times is not None else None)
+                                  statements(source), tallies, progress, seed, times.seconds)
     finally:
         connection.close()
     return [Measurement(setup.label, setup.indexes, base_seconds + build_seconds,
-                        base_bytes + grown, (),
+                        base_bytes + grown, per_template(times.templates, seconds, kinds),
                         mine.get("read", 0.0), mine.get("write", 0.0),
                         tuple(sorted(without_values)), tally.frozen(),
                         ANALYZED if setup.analyze else AS_FOUND, source.tally.frozen(),
                         drops=setup.drops)
-            for setup, (_, build_seconds, grown), mine, tally in zip(
-                setups, copies, totals, tallies, strict=True)]
+            for setup, (_, build_seconds, grown), mine, tally, seconds in zip(
+                setups, copies, totals, tallies, times.seconds, strict=True)]
+
+
+def per_template(templates: Sequence[str], seconds: Sequence[float],
+                 kinds: Mapping[str, str]) -> tuple[TemplateTiming, ...]:
+    """Each template's statements in a replay in log order (``templates`` and ``seconds``
+    statement by statement, a statement that did not run as 0): how many ran, the
+    median and the sum of their seconds, in the order the templates first came."""
+    grouped: dict[str, list[float]] = {}
+    for template_id, spent in zip(templates, seconds, strict=True):
+        grouped.setdefault(template_id, []).append(spent)
+    return tuple(TemplateTiming(tid, kinds[tid], statistics.median(runs), len(runs),
+                                total_seconds=math.fsum(runs))
+                 for tid, runs in grouped.items())

@@ -357,6 +357,7 @@ class TemplateTiming:
     runs: int
     seconds: tuple[float, ...] = ()  # every run's time, in the order run
     status: str = "ok"  # else why it stopped before a run was timed (an Outcome status)
+    total_seconds: float | None = None  # replayed in log order: its statements' seconds summed
 
 
 def time_sampled(sandbox: Sandbox, samples: Sequence[tuple[str, str, Sequence[str]]],

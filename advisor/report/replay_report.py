@@ -13,8 +13,10 @@ from advisor.report.common import Report, kib
 from advisor.review.requests import Replayed
 
 # 2: statistics state and value filling per configuration; 3: the time limit, and whether
-# a configuration's seconds are a lower bound (statements that ran into it count as it)
-FORMAT_VERSION = 3
+# a configuration's seconds are a lower bound (statements that ran into it count as it);
+# 4: sequential mode lists its templates (statements run, median and summed seconds) and
+# has no repetitions (null)
+FORMAT_VERSION = 4
 
 
 def report(replayed: Replayed) -> Report:
@@ -30,7 +32,7 @@ def replay_document(measurements: Sequence[Measurement], database: str,
         "format_version": FORMAT_VERSION,
         "database": database,
         "mode": mode,
-        "repetitions": repetitions,
+        "repetitions": repetitions if mode == "sampled" else None,  # in order: each once
         "statement_timeout_seconds": statement_seconds,
         "configurations": [
             {
@@ -51,7 +53,9 @@ def replay_document(measurements: Sequence[Measurement], database: str,
                 "templates": [
                     {"id": t.template_id, "kind": t.kind, "runs": t.runs,
                      "median_seconds": None if t.median_seconds is None
-                     else round(t.median_seconds, 9)}
+                     else round(t.median_seconds, 9),
+                     **({} if t.total_seconds is None
+                        else {"total_seconds": round(t.total_seconds, 9)})}
                     for t in m.timings
                 ],
             }
