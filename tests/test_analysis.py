@@ -316,6 +316,9 @@ def test_a_walk_whose_seed_makes_its_flag_a_constant_the_step_rejects_stops(
      "EQ. Line 1, Col: 28.)"),
     ("SELECT * FROM", "parse error: the statement ends early (Expected table name but got "
                       "the end of the statement. Line 1, Col: 13.)"),
+    # cut in its select list, it parses: FROM and all after it are gone
+    ("SELECT j.id, j.status, j.workflow_i",
+     "j.id names no table: the statement has no FROM (is it cut short?)"),
     ("SELECT * FROM job WHERE id = = 3",
      "parse error: Required keyword: 'expression' missing for EQ. Line 1, Col: 30."),
     ("SELECT * FROM job; SELECT 1", "unsupported: several statements in one"),

@@ -379,6 +379,10 @@ def _resolve(column: exp.Column, scope: Scope, view: CatalogView,
         return _resolve_unqualified(column, scope, view, by_table, positions)
     source = _find_source(alias, scope)
     if source is None:
+        if isinstance(scope.expression, exp.Select) and not scope.expression.find(exp.From):
+            # A log line cut short in its select list parses, FROM and all after it gone.
+            raise Unanalysable(f"{alias}.{column.name} names no table: the statement has no "
+                               f"FROM (is it cut short?)")
         raise Unanalysable(f"unknown column: {alias}.{column.name}")
     if isinstance(source, Scope):
         query = source.expression
