@@ -378,3 +378,19 @@ def test_no_log_and_no_configuration(tmp_path: Path) -> None:
     code, _, err = capacity("--schema", str(SCHEMA), "--profile", str(bare), "-c",
                             "job(workflow_id)", "--scales", "10k")
     assert code == 1 and "no [profile].reference" in err
+
+
+def test_without_a_reference_table_the_rows_are_every_tables() -> None:
+    """A profile without a reference table printed a dash for every scale's rows (a
+    newcomer's chat profile); the rows of all its tables say how big each scale is."""
+    from advisor.report.capacity_report import _configuration_table
+
+    config = {"label": "none", "database_bytes": 1 << 20, "index_bytes": 0,
+              "build_seconds": None, "read_seconds": 1.0, "write_seconds": 0.5,
+              "write_overhead_seconds": None}
+    document = {"reference": None, "scales": [
+        {"label": "1", "scale": 1.0, "extrapolated": False,
+         "rows": {"users": 1_000, "messages": 24_000}, "configurations": [config]}]}
+    table = _configuration_table(document, "simple")
+    header, _, row = table.splitlines()
+    assert header.split()[1:4] == ["rows", "(all", "tables)"] and row.split()[1] == "25,000"

@@ -290,13 +290,15 @@ def _configuration_table(document: dict[str, Any], fmt: str) -> str:
         for config in scale["configurations"]:
             rows.append([
                 scale_heading(scale),
-                "–" if not reference else f"{scale['rows'].get(reference['table'], 0):,}",
+                # without a reference table, every table's rows: a dash said nothing
+                f"{sum(scale['rows'].values()):,}" if not reference
+                else f"{scale['rows'].get(reference['table'], 0):,}",
                 config["label"], format_bytes(config["database_bytes"]),
                 format_bytes(config["index_bytes"]), _significant(config["build_seconds"]),
                 _significant(config["read_seconds"]), _significant(config["write_seconds"]),
                 _significant(config["write_overhead_seconds"]),
             ])
-    table_rows = f"{reference['table']} rows" if reference else "rows"
+    table_rows = f"{reference['table']} rows" if reference else "rows (all tables)"
     return tabulate(rows, headers=["scale", table_rows, "configuration", "database",
                                    "added indexes", "build s", "read s", "write s",
                                    "write overhead s"],
