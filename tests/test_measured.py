@@ -1222,3 +1222,14 @@ def test_a_set_measured_after_the_rounds_is_not_told_as_a_round() -> None:
     table = "\n".join(_rounds_text(measured, "simple", False))
     assert "(cheapest)" in table and "2 (cheapest)" not in table
     assert "1 round and 1 set measured after them:" in _measuring_text(measured)
+
+
+def test_a_write_time_below_zero_is_explained_under_the_phases() -> None:
+    """A newcomer read -2.52 s of "write time added" as a mistake: a sweep's DELETE found
+    its rows through the phase's index. Below zero, the note says why; else it is silent."""
+    from advisor.report.recommend_report import _phases_note
+
+    faster = [{"write_cost": 0.2}, {"write_cost": -2.52}]
+    assert "below zero where an index finds the rows" in _phases_note(faster, True)
+    assert "below zero" not in _phases_note([{"write_cost": 0.2}], True)
+    assert "below zero" not in _phases_note(faster, False)  # estimated: a cost, not a time
