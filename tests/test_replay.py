@@ -481,7 +481,7 @@ def test_each_distinct_plan_of_a_templates_samples_is_kept(tmp_path: Path) -> No
     """A partial index serves the samples whose value matches its WHERE and not the
     others: by its first sample alone, a chat workload's configurations with the index
     and without it planned alike, and their 0.35 ms against 15.4 ms were called noise."""
-    from advisor.replay.measure import PLANS_APART, sample_plans
+    from advisor.replay.sandbox import PLANS_APART
 
     path = tmp_path / "receipts.sqlite"
     with sqlite3.connect(path) as db:
@@ -492,9 +492,9 @@ def test_each_distinct_plan_of_a_templates_samples_is_kept(tmp_path: Path) -> No
     try:
         read, delivered = (f"SELECT count(*) FROM receipt WHERE user_id = 5 AND status = '{s}'"
                            for s in ("read", "delivered"))
-        plans = sample_plans(box, [read, delivered, read]).split(PLANS_APART)
+        plans = box.plans([read, delivered, read]).split(PLANS_APART)
         assert plans == [box.plan(read), box.plan(delivered)]
         assert "delivered" not in plans[0] and "INDEX delivered" in plans[1]
-        assert sample_plans(box, [read, read]) == box.plan(read)
+        assert box.plans([read, read]) == box.plan(read)
     finally:
         box.close()

@@ -89,7 +89,7 @@ class Measurement:
     tally: Outcomes
     statistics: str = AS_FOUND  # the copy's sqlite_stat1 as the database had it, or analysed
     fills: Fills | None = None  # how the replayed statements got their values
-    plans: Mapping[str, str] = field(default_factory=dict)  # template id -> sample_plans
+    plans: Mapping[str, str] = field(default_factory=dict)  # template id -> Sandbox.plans
     drops: tuple[str, ...] = ()  # the database's own indexes dropped on the copy
 
     def __post_init__(self) -> None:
@@ -204,7 +204,7 @@ def measure_together(workload: Workload, database: Path,
                   for s in setups]
         timings = time_together([sandbox for sandbox, _, _ in copies], statements.statements,
                                 repetitions, tallies, progress)
-        plans = [{tid: sample_plans(sandbox, sqls) for tid, _, sqls in statements.statements}
+        plans = [{tid: sandbox.plans(sqls) for tid, _, sqls in statements.statements}
                  for sandbox, _, _ in copies]
     counts = {tid: stats.count for tid, stats in workload.digest.templates.items()}
     measurements = []
@@ -220,19 +220,6 @@ def measure_together(workload: Workload, database: Path,
             weighted["write"], statements.without_values, tally.frozen(),
             ANALYZED if analyze else AS_FOUND, statements.fills, plan, drops))
     return measurements
-
-
-PLANS_APART = " | "  # between the distinct plans of one template's samples
-
-
-def sample_plans(sandbox: Sandbox, statements: Sequence[str]) -> str:
-    """SQLite's plans of a template's filled ``statements`` on ``sandbox``: each distinct
-    one, in the order they came, apart by PLANS_APART. A value written into the text
-    can change the plan: a partial index WHERE status = 'delivered' serves the samples
-    naming 'delivered' and not the others, and by its first sample alone a chat
-    workload's configurations with it and without it planned alike, and their 0.35 ms
-    against 15.4 ms a run were called noise."""
-    return PLANS_APART.join(dict.fromkeys(sandbox.plan(sql) for sql in statements))
 
 
 def require_replayed(measurements: Sequence[Measurement], database: str) -> None:

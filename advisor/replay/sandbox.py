@@ -40,6 +40,7 @@ DEFAULT_STATEMENT_SECONDS = 5.0
 PROGRESS_OPCODES = 10_000  # how often the deadline is checked, in VM instructions
 STEP_OPCODES = 100  # the grain of count_steps, in VM instructions
 PROGRESS_SECONDS = 2.0  # in-order replay: progress told at least this often
+PLANS_APART = " | "  # between the distinct plans of one template's statements (Sandbox.plans)
 FAST_SECONDS = 0.005  # sampled mode times a fast statement until this much is timed…
 FAST_RUNS = 31  # …or it has run this often (odd: the median is one run)
 
@@ -310,6 +311,15 @@ class Sandbox:
             self._raise_unless_the_statements(exc)
             return f"(no plan: {exc})"
         return "; ".join(str(row[-1]) for row in rows)
+
+    def plans(self, statements: Sequence[str]) -> str:
+        """SQLite's plans of one template's filled ``statements``: each distinct one, in
+        the order they came, apart by PLANS_APART. A value written into the text can
+        change the plan: a partial index WHERE status = 'delivered' serves the samples
+        naming 'delivered' and not the others, and by its first sample alone a chat
+        workload's configurations with it and without it planned alike, and their 0.35
+        ms against 15.4 ms a run were called noise."""
+        return PLANS_APART.join(dict.fromkeys(self.plan(sql) for sql in statements))
 
     def analyze(self, index: str | None = None) -> float:
         """Gather sqlite_stat1 (and stat4 where built in), of every table or of one index;
