@@ -1233,3 +1233,34 @@ def test_a_write_time_below_zero_is_explained_under_the_phases() -> None:
     assert "below zero where an index finds the rows" in _phases_note(faster, True)
     assert "below zero" not in _phases_note([{"write_cost": 0.2}], True)
     assert "below zero" not in _phases_note(faster, False)  # estimated: a cost, not a time
+
+
+def test_a_plan_that_a_value_changes_is_work_of_its_own(tmp_path: Path) -> None:
+    """A partial index item(b) WHERE a = 1 serves the statements naming a = 1 and not
+    those naming a = 0. Known by the first statement's plan alone, the configuration with
+    it did today's work (a scan) and was priced as today, and a comparison of the two
+    timed nothing. Known by every statement's plan, SQLite's plans are not the what-if
+    planner's (which cannot see a bound value), the template is measured per
+    configuration, and the comparison times it."""
+    log = tmp_path / "partial.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000} AND a = {k % 2}\n"
+                           for k in range(40)))
+    database = tmp_path / "partial.db"
+    connection = items_database(database)
+    connection.commit()
+    connection.close()
+    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    statements = replay_set(workload, database, 3)
+    [(template, kind, _)] = statements.statements
+    zero, one = (f"SELECT name FROM item WHERE b = 7 AND a = {a}" for a in (0, 1))
+    statements = replace(statements, statements=((template, kind, (zero, one, zero)),))
+    partial = frozenset({parse_index("item(b) WHERE a = 1")})
+    with estimated_pricer(workload) as estimated, \
+            Workbench(database, workload.catalog, False, 5.0) as bench:
+        pricer = MeasuredPricer(estimated, statements, bench)
+        pricer.measure([frozenset()])
+        pricer.measure([partial], verify=True)
+        assert template in pricer.untrusted
+        assert pricer.key(template, partial) != pricer.key(template, frozenset())
+        [pair] = pricer.compare(partial, [frozenset()])
+        assert template in pair.templates

@@ -13,7 +13,9 @@ it sets). So a measurement is keyed by (template, the what-if planner's plan,
 the configuration's indexes the write keeps up) and prices every
 configuration with that key: measured once, priced many times. The what-if
 planner says which configurations are equivalent before anything is built;
-SQLite's real plan on the copy is recorded beside it, and a key measured
+SQLite's real plans on the copy are recorded beside it (of every replayed
+statement, each distinct one: a value in the text can change the plan, as a
+partial index serves only the statements its WHERE matches), and a key measured
 under a real plan other than the what-if one is counted
 (``plan_mismatches``): where that happens the what-if statistics are not
 the copy's, and the template is *untrusted* from then on: a configuration is
@@ -461,10 +463,10 @@ class MeasuredPricer(Pricer):
         wanted = [set(templates) for _, templates in jobs]
         results: list[dict[str, Runs]] = [{} for _ in jobs]
         for tid in dict.fromkeys(t for _, templates in jobs for t in templates):
-            first = self._samples[tid][2][0]
+            statements = self._samples[tid][2]
             mine = [i for i, names in enumerate(wanted) if tid in names]
             keys = {i: self.key(tid, jobs[i][0]) for i in mine}
-            work = {i: Work(tid, _plan_text(copies[i].sandbox.plan(first)),
+            work = {i: Work(tid, _plan_text(copies[i].sandbox.plans(statements)),
                             keys[i].maintained) for i in mine}
             timed: list[int] = []
             if fresh and len(set(work.values())) < len(mine):
@@ -620,7 +622,7 @@ class MeasuredPricer(Pricer):
         out = []
         for k, copy in enumerate(copies):
             self._replays += 1
-            plan = _plan_text(copy.sandbox.plan(first))
+            plan = _plan_text(copy.sandbox.plans(sample[2]))
             if k in limited:  # timed, it would run into the limit again: not run again
                 out.append(self._limited(template_id, plan, limit))
                 continue
