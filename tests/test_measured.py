@@ -323,19 +323,24 @@ def test_both_states_time_once_what_they_plan_alike_and_price_the_worse(
         assert both.counters().builds == counted.builds > 0
 
 
+def _lookups_by_a_and_b(tmp_path: Path, name: str) -> tuple[Workload, Path]:
+    """The items at ``name``.db, and a log of 40 lookups by a and b at ``name``.log."""
+    log = tmp_path / f"{name}.log"
+    log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2} AND b = {k * 97 % 10_000}\n"
+                           for k in range(40)))
+    database = tmp_path / f"{name}.db"
+    connection = items_database(database)
+    connection.commit()
+    connection.close()
+    return read_workload(Inputs(logs=(str(log),), db=str(database))), database
+
+
 @contextmanager
 def _misled_pricer(tmp_path: Path) -> Iterator[MeasuredPricer]:
     """A pricer on analysed copies of the items, replaying lookups by a and b, whose
     what-if planner is told that a is unique and b has one value (the data is the other
     way round): it seeks item(a) where the analysed copy seeks item(b)."""
-    log = tmp_path / "both.log"
-    log.write_text("".join(f"SELECT name FROM item WHERE a = {k % 2} AND b = {k * 97 % 10_000}\n"
-                           for k in range(40)))
-    database = tmp_path / "both.db"
-    connection = items_database(database)
-    connection.commit()
-    connection.close()
-    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    workload, database = _lookups_by_a_and_b(tmp_path, "both")
     statistics = workload.statistics
     misled = replace(statistics, planner_has_stats=True, distinct={
         **statistics.distinct, ("item", ("a",)): ROWS, ("item", ("b",)): 1})
@@ -1242,17 +1247,10 @@ def test_a_plan_that_a_value_changes_is_work_of_its_own(tmp_path: Path) -> None:
     timed nothing. Known by every statement's plan, SQLite's plans are not the what-if
     planner's (which cannot see a bound value), the template is measured per
     configuration, and the comparison times it."""
-    log = tmp_path / "partial.log"
-    log.write_text("".join(f"SELECT name FROM item WHERE b = {k * 97 % 10_000} AND a = {k % 2}\n"
-                           for k in range(40)))
-    database = tmp_path / "partial.db"
-    connection = items_database(database)
-    connection.commit()
-    connection.close()
-    workload = read_workload(Inputs(logs=(str(log),), db=str(database)))
+    workload, database = _lookups_by_a_and_b(tmp_path, "partial")
     statements = replay_set(workload, database, 3)
     [(template, kind, _)] = statements.statements
-    zero, one = (f"SELECT name FROM item WHERE b = 7 AND a = {a}" for a in (0, 1))
+    zero, one = (f"SELECT name FROM item WHERE a = {a} AND b = 7" for a in (0, 1))
     statements = replace(statements, statements=((template, kind, (zero, one, zero)),))
     partial = frozenset({parse_index("item(b) WHERE a = 1")})
     with estimated_pricer(workload) as estimated, \
