@@ -1262,3 +1262,24 @@ def test_a_plan_that_a_value_changes_is_work_of_its_own(tmp_path: Path) -> None:
         assert pricer.key(template, partial) != pricer.key(template, frozenset())
         [pair] = pricer.compare(partial, [frozenset()])
         assert template in pair.templates
+
+
+def test_a_kept_index_saving_less_than_twice_its_band_is_said_to_be_marginal() -> None:
+    """Runs on a shared machine differ by more than one run's band says: an index kept
+    near its band (Torc's job_output_file(file_id, job_id)) is kept in some runs and not
+    in others, and the report says so of it, in text and JSON."""
+    from advisor.advise.earning import MARGINAL
+    from advisor.report.recommend_report import _index_text, _saving
+
+    spec = parse_index("item(b)")
+    near, far = (Earned(spec, difference([1.0] * 9, [1.0 + gap] * 9), (), True)
+                 for gap in (0.08, 0.5))
+    assert near.gain < MARGINAL * near.saving.band and near.marginal
+    assert not far.marginal and not replace(near, kept=False).marginal
+    index = {"create_sql": "CREATE INDEX i ON item(b);", "write_cost": 0.0, "bytes": 1,
+             "bytes_measured": True, "stats_note": None, "prefix_note": None, "phase": 1,
+             "serves": []}
+    texts = {e: " ".join(_index_text({**index, "measured_saving": _saving(e)}, False, True))
+             for e in (near, far)}
+    assert _saving(near)["marginal"] and "Marginal: it saves less than 2x" in texts[near]
+    assert "Marginal" not in texts[far]

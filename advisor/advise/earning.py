@@ -26,6 +26,10 @@ from advisor.replay.pricing import Comparison
 from advisor.replay.states import Measuring
 
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
+# A kept index saving less than this many noise bands may be dropped by another run: on
+# Torc, job_output_file(file_id, job_id) saved about 1% of the workload, near its band,
+# and was kept in some runs and not in others.
+MARGINAL = 2.0
 BESIDE_SET = "the rest of the set"
 
 
@@ -44,6 +48,11 @@ class Earned:
     @property
     def gain(self) -> float:
         return self.saving.delta
+
+    @property
+    def marginal(self) -> bool:
+        """Kept, but saving less than MARGINAL noise bands: another run may drop it."""
+        return self.kept and self.gain < MARGINAL * self.saving.band
 
 
 # Drop-one results beside a set one index away, each with the templates on which that

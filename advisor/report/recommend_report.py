@@ -11,7 +11,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from advisor.advise.earning import Earned
+from advisor.advise.earning import MARGINAL, Earned
 from advisor.advise.in_order import InOrderCheck, Move
 from advisor.advise.measured import SEARCHED, TOGETHER, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
@@ -191,6 +191,7 @@ def _saving(earned: Earned | None) -> dict[str, Any] | None:
     if earned is None:
         return None
     return {"seconds": _round(earned.gain), "noise_seconds": _round(earned.saving.band),
+            "marginal": earned.marginal,
             "slows": [{"template": t, "ratio": round(r, 3)} for t, r in earned.slows]}
 
 
@@ -584,6 +585,9 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         if saving["slows"]:
             slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
             summary += f" It slows {slowed}: the saving is net of that."
+        if saving.get("marginal"):
+            summary += (f" Marginal: it saves less than {MARGINAL:g}x its noise band, and "
+                        f"another run may leave it out.")
     else:
         saves = Decision.of(Reason.SAVES, share=index["saving_share"], of=OF_WORKLOAD,
                             beside="the rest of the set")
