@@ -21,6 +21,7 @@ from advisor.digest.digest import TemplateStats
 from advisor.digest.fingerprint import Template
 from advisor.model.access import Analysis
 from advisor.model.indexes import IndexSpec
+from advisor.model.ranking import ESTIMATED_COST, LOGGED_TIME, SELECTION
 from advisor.model.reasons import Decision, Reason
 from advisor.whatif.planner import WhatIf, WhatIfCounters
 
@@ -150,10 +151,6 @@ class Explainer:
 
 def _names(specs: Iterable[IndexSpec]) -> str:
     return " + ".join(str(spec) for spec in specs)
-
-
-# What explain's templates are ranked by (``ranked_by``), or that they were named.
-LOGGED_TIME, ESTIMATED_COST, SELECTION = "logged time", "estimated cost", "selection"
 
 
 def ranked_by(workload: Workload, selected: bool = False) -> str:

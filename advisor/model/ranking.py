@@ -13,6 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# What a listing of templates is ranked by (explain's ``ranked_by``, the audit's hot scans'
+# ``basis``): the log's durations, their time replayed, the estimate's cost, or none (the
+# templates were named).
+LOGGED_TIME, MEASURED_TIME, ESTIMATED_COST = "logged time", "measured time", "estimated cost"
+SELECTION = "selection"
+
 
 def ranks(values: Sequence[float]) -> list[float]:
     """Ranks from 1, ties sharing their average rank (as Spearman's rho needs)."""

@@ -12,8 +12,6 @@ so that every configuration replays the same statements.
 
 from __future__ import annotations
 
-import math
-import statistics
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -331,7 +329,6 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
     without_values: set[str] = set()
     rng = template_rng(seed, "sequential", 0)
     times = StatementTimes() if times is None else times  # per template, after the replay
-    kinds: dict[str, str] = {}
 
     def statements(source: ParameterSource) -> Iterator[tuple[str, str]]:
         for statement in read_statements(list(logs), log_format):
@@ -351,8 +348,8 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
                     continue
                 sql = filled
             times.templates.append(template_id)
-            kinds[template_id] = "read" if kind == "read" else "write"
-            yield kinds[template_id], sql
+            times.kinds[template_id] = "read" if kind == "read" else "write"
+            yield times.kinds[template_id], sql
 
     tallies = [Tally() for _ in setups]
     # The indexes every copy has are built once, on a copy the others are made from.
@@ -375,23 +372,10 @@ def measure_in_order(workload: Workload, logs: Sequence[str], log_format: str | 
     finally:
         connection.close()
     return [Measurement(setup.label, setup.indexes, base_seconds + build_seconds,
-                        base_bytes + grown, per_template(times.templates, seconds, kinds),
+                        base_bytes + grown, times.per_template(copy),
                         mine.get("read", 0.0), mine.get("write", 0.0),
                         tuple(sorted(without_values)), tally.frozen(),
                         ANALYZED if setup.analyze else AS_FOUND, source.tally.frozen(),
                         drops=setup.drops)
-            for setup, (_, build_seconds, grown), mine, tally, seconds in zip(
-                setups, copies, totals, tallies, times.seconds, strict=True)]
-
-
-def per_template(templates: Sequence[str], seconds: Sequence[float],
-                 kinds: Mapping[str, str]) -> tuple[TemplateTiming, ...]:
-    """Each template's statements in a replay in log order (``templates`` and ``seconds``
-    statement by statement, a statement that did not run as 0): how many ran, the
-    median and the sum of their seconds, in the order the templates first came."""
-    grouped: dict[str, list[float]] = {}
-    for template_id, spent in zip(templates, seconds, strict=True):
-        grouped.setdefault(template_id, []).append(spent)
-    return tuple(TemplateTiming(tid, kinds[tid], statistics.median(runs), len(runs),
-                                total_seconds=math.fsum(runs))
-                 for tid, runs in grouped.items())
+            for copy, (setup, (_, build_seconds, grown), mine, tally) in enumerate(zip(
+                setups, copies, totals, tallies, strict=True))]

@@ -14,9 +14,13 @@ a lone stall is cut to the size of its template's ordinary differences.
 
 from __future__ import annotations
 
+import math
+import statistics
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from advisor.replay.sandbox import TemplateTiming
 
 TRIMMED = 20  # a template with fewer statements keeps its differences as they are
 QUANTILE = 0.05
@@ -29,6 +33,26 @@ class StatementTimes:
 
     templates: list[str] = field(default_factory=list)
     seconds: list[array] = field(default_factory=list)  # one per copy, statement order
+    kinds: dict[str, str] = field(default_factory=dict)  # template -> "read" or "write"
+
+    def positions(self) -> dict[str, list[int]]:
+        """Each template's statements by their place in the log, the templates in the
+        order they first came."""
+        found: dict[str, list[int]] = {}
+        for position, template in enumerate(self.templates):
+            found.setdefault(template, []).append(position)
+        return found
+
+    def per_template(self, copy: int) -> tuple[TemplateTiming, ...]:
+        """Each template's statements on copy ``copy`` (one that did not run as 0): how
+        many ran, the median and the sum of their seconds."""
+        seconds = self.seconds[copy]
+        out = []
+        for template, positions in self.positions().items():
+            runs = [seconds[i] for i in positions]
+            out.append(TemplateTiming(template, self.kinds[template], statistics.median(runs),
+                                      len(runs), total_seconds=math.fsum(runs)))
+        return tuple(out)
 
 
 def paired_seconds(times: StatementTimes) -> list[float]:
@@ -38,9 +62,7 @@ def paired_seconds(times: StatementTimes) -> list[float]:
         return []
     first = times.seconds[0]
     total = sum(first)
-    by_template: dict[str, list[int]] = {}
-    for position, template in enumerate(times.templates):
-        by_template.setdefault(template, []).append(position)
+    by_template = times.positions()
     out = [total]
     for other in times.seconds[1:]:
         out.append(total + sum(_winsorized_sum([other[i] - first[i] for i in positions])

@@ -7,8 +7,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from advisor.advise.explain import SELECTION, Costed, TemplateExplanation, ranked_by
+from advisor.advise.explain import Costed, TemplateExplanation, ranked_by
 from advisor.analysis.workload import Workload
+from advisor.model.ranking import SELECTION
 from advisor.report.common import Report
 from advisor.report.reasons import reason_fields
 from advisor.review.requests import Explained

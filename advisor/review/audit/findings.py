@@ -113,7 +113,7 @@ def audit(database: str | Path, workload: Workload | None = None, measure: bool 
         unusable = usage.unusable_partial(context, indexes)
         today = None
         if replaying and workload is not None and not workload.digest.total_ns:
-            today = replay.time_today(context, bench, repetitions, say)
+            today = replay.time_today(context, bench, repetitions, say, replays.replayed)
         full_scans = scans.full_scans(context, None if today is None else today.seconds)
         judged_each = () if workload is None else verdicts.verdicts(
             indexes, replays.replayed, unused, redundant, judged, measure,

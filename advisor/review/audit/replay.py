@@ -271,27 +271,33 @@ class Today:
     untimed: tuple[str, ...]  # no values to run them with, or every run failed
 
 
-def time_today(context: AuditContext, bench: Workbench, repetitions: int,
-               say: Progress) -> Today:
-    """Every planned template replayed on a copy holding every index (as found), after an
-    untimed pass that warms its caches: what each takes of the workload, for a log
-    without durations. The estimate ranked a correlated EXISTS that scanned a table per
-    outer row at 5.1% of the workload, where replayed it took 40-50%."""
+def time_today(context: AuditContext, bench: Workbench, repetitions: int, say: Progress,
+               replayed: Sequence[Replayed] = ()) -> Today:
+    """Every planned template's time with every index (as found): for a log without
+    durations. The estimate ranked a correlated EXISTS that scanned a table per outer
+    row at 5.1% of the workload, where replayed it took 40-50%. A template the drop-one
+    walk timed (``replayed``, as found) keeps that time; the rest are replayed on a copy
+    holding every index, after an untimed pass that warms its caches."""
     workload = context.workload
     assert workload is not None
-    planned = {t: workload.digest.templates[t] for t in context.templates}
-    say(f"audit: timing {len(planned)} templates as the database is (the log has no "
-        f"durations)")
-    statements = replay_set(replace(workload, digest=Digest(templates=planned)), context.path,
-                            repetitions)
-    [every] = bench.copies(1)  # every index: the drop-one walk leaves them all rebuilt
-    boxes = [every.sandbox]
-    time_together(boxes, statements.statements, 1, [Tally()])  # warms the caches, untimed
-    [timed] = time_together(boxes, statements.statements, repetitions, [Tally()])
-    limit = every.sandbox.statement_seconds
-    seconds = {t.template_id: context.count(t.template_id) * found for t in timed
-               if (found := _seconds(t, limit)) is not None}
-    return Today(seconds, tuple(sorted(t for t in planned if t not in seconds)))
+    walked = {t.template_id: t.seconds_with for entry in replayed
+              for t in entry.first.templates}
+    planned = {t: workload.digest.templates[t] for t in context.templates if t not in walked}
+    per_run = dict(walked)
+    if planned:
+        say(f"audit: timing {len(planned)} templates as the database is (the log has no "
+            f"durations)")
+        statements = replay_set(replace(workload, digest=Digest(templates=planned)),
+                                context.path, repetitions)
+        [every] = bench.copies(1)  # every index: the drop-one walk leaves them all rebuilt
+        boxes = [every.sandbox]
+        time_together(boxes, statements.statements, 1, [Tally()])  # warms the caches
+        [timed] = time_together(boxes, statements.statements, repetitions, [Tally()])
+        limit = every.sandbox.statement_seconds
+        per_run.update({t.template_id: found for t in timed
+                        if (found := _seconds(t, limit)) is not None})
+    seconds = {t: context.count(t) * found for t, found in per_run.items()}
+    return Today(seconds, tuple(sorted(t for t in context.templates if t not in seconds)))
 
 
 def bench_note(bench: Workbench) -> str:

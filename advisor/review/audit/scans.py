@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from advisor.model.ranking import ESTIMATED_COST, LOGGED_TIME, MEASURED_TIME
 from advisor.review.audit.plans import AuditContext
 
 # A template is hot from this share of the workload's logged time (when the log carries
@@ -26,11 +27,8 @@ class FullScan:
     table: str
     rows: int
     share: float
-    basis: str  # LOGGED, MEASURED or ESTIMATED
+    basis: str  # LOGGED_TIME, MEASURED_TIME or ESTIMATED_COST
     plan_line: str
-
-
-LOGGED, MEASURED, ESTIMATED = "logged time", "measured time", "estimated cost"
 
 
 def full_scans(context: AuditContext, replayed: Mapping[str, float] | None = None
@@ -44,7 +42,8 @@ def full_scans(context: AuditContext, replayed: Mapping[str, float] | None = Non
         return ()
     digest = workload.digest
     timed = digest.total_ns > 0
-    basis = LOGGED if timed else MEASURED if replayed is not None else ESTIMATED
+    basis = (LOGGED_TIME if timed else MEASURED_TIME if replayed is not None
+             else ESTIMATED_COST)
     weights: dict[str, float] = {}
     for tid, plans in context.today.items():
         if timed:
