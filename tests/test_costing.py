@@ -272,6 +272,30 @@ def test_lookups_of_rows_written_together_walk_the_table_in_order() -> None:
     assert spread.total - together.total > 5000 * 0.9 * PAGE_MISS_STEPS
 
 
+def test_an_index_walk_reads_a_keys_rows_in_rowid_order_a_page_for_several() -> None:
+    """TPC-H's Q1 walks lineitem(l_returnflag, l_linestatus) to spare its sort: four keys,
+    each handing over its rows in rowid order, so each lookup lands on the page the last
+    one read until the key has more rows than the table has pages (measured 0.28 µs a
+    row through a 4-valued key, 1.15 through a scattered one)."""
+    rows, row_bytes = 200_000, 200.0
+    statistics = Statistics("test", (), {"t": rows},
+                            {("t", ("flag",)): 4, ("t", ("name",)): rows})
+    layout = Layout(row_bytes={"t": row_bytes}, entry_bytes={"by_flag": 20.0, "by_name": 20.0},
+                    key_columns={"by_flag": ("flag",), "by_name": ("name",)})
+
+    def walk(index: str) -> float:
+        plan = _plan((2, 0, f"SCAN t USING INDEX {index}"))
+        return estimate_plan(plan, [TableAccess("t", "t")], statistics, layout=layout,
+                             returns="none").total - STATEMENT_STEPS
+
+    lookup = DESCENT_STEPS + PAGE_MISS_STEPS * (1 - CACHE_BYTES / (rows * row_bytes / PAGE_FILL))
+    pages = rows * row_bytes / (4096 * PAGE_FILL)
+    entry_and_row = row_steps(20.0) + row_steps(row_bytes)
+    assert walk("by_name") == pytest.approx(rows * (entry_and_row + lookup))
+    assert walk("by_flag") == pytest.approx(rows * (entry_and_row
+                                                    + lookup * pages / (rows / 4)))
+
+
 def test_a_seek_through_the_tables_own_key_fetches_the_page_its_first_row_is_on() -> None:
     """The TPC-C-like stock-level query looks up one stock row per order line through
     stock's PRIMARY KEY index: the rows of one key lie in stored order, but the first

@@ -57,9 +57,13 @@ class Layout:
     # partial index (lower-cased name) -> the columns its WHERE fixes to one value
     # (``status = 5``, ``deleted IS NULL``): every entry holds that value
     fixed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # index (lower-cased name) -> its key's columns (lower-cased): the rows of one key come
+    # from it in rowid order
+    key_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes", "fixed")
+        freeze_mappings(self, "row_bytes", "entry_bytes", "column_bytes", "fixed",
+                        "key_columns")
 
     def with_indexes(self, specs: Iterable[IndexSpec]) -> Layout:
         """This layout with the entries of hypothetical indexes, named as the what-if
@@ -70,8 +74,9 @@ class Layout:
         added = {spec.name.lower(): self.index_entry(spec.table, spec.column_names)
                  for spec in specs}
         fixed = {spec.name.lower(): fixed_columns(spec.where) for spec in specs if spec.where}
+        keys = {spec.name.lower(): _lowered(spec.column_names) for spec in specs}
         return replace(self, entry_bytes={**self.entry_bytes, **added},
-                       fixed={**self.fixed, **fixed})
+                       fixed={**self.fixed, **fixed}, key_columns={**self.key_columns, **keys})
 
     def index_entry(self, table: str, columns: Iterable[str]) -> float:
         widths = self.column_bytes.get(table.lower(), {})
@@ -99,6 +104,10 @@ def fixed_columns(where: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).lower() for m in map(_FIXING.match, terms) if m))
 
 
+def _lowered(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(name.lower() for name in names)
+
+
 def layout(catalog: Catalog) -> Layout:
     widths = {name.lower(): {c.name.lower(): column_bytes(c.type) for c in table.columns}
               for name, table in catalog.tables.items()}
@@ -109,7 +118,9 @@ def layout(catalog: Catalog) -> Layout:
                               if index.origin == "pk"),
         column_bytes=widths,
         fixed={index.name.lower(): fixed_columns(index.where)
-               for index in catalog.indexes if index.where})
+               for index in catalog.indexes if index.where},
+        key_columns={index.name.lower(): _lowered(index.column_names)
+                     for index in catalog.indexes})
     return replace(found, entry_bytes={
         index.name.lower(): found.index_entry(index.table, index.column_names)
         for index in catalog.indexes})
