@@ -196,6 +196,12 @@ class Pricer(ABC):
         one set per statistics state it is planned in."""
         return (plan_uses(self.priced(template_id, config)),)
 
+    def named_in_plan(self, template_id: str, config: Iterable[IndexSpec]
+                      ) -> frozenset[IndexSpec] | None:
+        """The indexes of ``config`` SQLite's own plan of the template names, where a
+        replay knows that plan; None where only the what-if plan is known (here)."""
+        return None
+
     def totals(self, config: frozenset[IndexSpec]) -> WorkloadPrice:
         """The workload under ``config``: the sum of its templates' weighted prices."""
         found = self._totals.get(config)
