@@ -69,6 +69,19 @@ def test_ids_the_database_lacks_are_replaced_by_ones_it_has(source: ParameterSou
     assert source.tally.replaced == 1
 
 
+def test_a_logged_value_the_database_has_stays_beside_an_id_it_lacks(
+        source: ParameterSource) -> None:
+    """Workflow 40 names no row; status 1 is kept, and the workflow drawn from a job of
+    that status (the statement still asks for what the log asked: a partial index on
+    status = 1 serves it replayed as it served the server)."""
+    sql = "SELECT * FROM job WHERE workflow_id = 40 AND status = 1"
+    for sample in range(10):
+        filled = fill(source, sql, sample=sample)
+        assert filled.endswith("status = 1") and "workflow_id = 40" not in filled
+        assert rows(source, filled), filled
+    assert source.tally.replaced == 10
+
+
 def test_equality_values_on_one_table_come_from_one_row(source: ParameterSource) -> None:
     # Independent draws would pair a workflow with a status it never has, 2 times in 3.
     sql = "SELECT count(*) FROM job j WHERE j.workflow_id = ? AND j.status = :status"

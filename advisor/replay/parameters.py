@@ -12,9 +12,12 @@ has no values at all. So before replaying, each template's samples are filled:
 - a sample's equality values on one table occurrence are kept when some row
   has them all (the log's own values, in the proportions the log used them:
   the focus workflow stays the focus workflow);
-- otherwise, and for placeholders, they are taken together from one row drawn
-  at random from that table, so that the statement's predicates agree with each
-  other and values come in the proportions the data has them;
+- otherwise the most of them that some row has are kept (those naming a row, a key
+  or a parent, given up first), and the rest taken from a row that has those
+  (``ParameterSource._kept``): a status the log asked for stays beside the id drawn;
+- for placeholders, and where no logged value is left, they are taken together from
+  one row drawn at random from that table, so that the statement's predicates agree
+  with each other and values come in the proportions the data has them;
 - inserted rows get fresh keys and existing parents, so a rolled-back insert
   runs as it would on the server instead of failing a constraint.
 
@@ -25,6 +28,7 @@ replayed as logged if it has values, and counted as unfilled if it has none.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -254,22 +258,49 @@ class ParameterSource:
                     chosen[i] = row[0]
             return True
         # Logged range bounds stand (a cap such as memory_bytes <= 512 GiB means the same
-        # on any database); equality and IN values, and missing bounds, come from rows.
-        fixed = [(i, s) for i, s in group if s.role == "equal" or (
-            s.role == "range" and s.placeholder)]
+        # on any database); equality and IN values, and missing bounds, come from rows:
+        # the rest, where some row has part of the logged equality values (``_kept``).
+        kept = self._kept(table, [s for _, s in group])
+        fixed = [(i, s) for i, s in group if s.column not in kept and (
+            s.role == "equal" or (s.role == "range" and s.placeholder))]
         listed = [(i, s) for i, s in group if s.role == "in"]
         # Grouped slots all name a column (see _assign): the type's None is not among them.
         columns = tuple(s.column for _, s in fixed) + tuple(s.column for _, s in listed[:1])
-        first = self._random_row(table, columns, rng)  # type: ignore[arg-type]
+        first = self._random_row(table, columns, rng, kept or None)  # type: ignore[arg-type]
         if first is None:
             return not any(s.placeholder for _, s in group)
         for (i, _), value in zip(fixed + listed[:1], first, strict=True):
             chosen[i] = value
-        agree = {s.column: first[k] for k, (_, s) in enumerate(fixed) if s.role == "equal"}
+        agree = {**kept, **{str(s.column): first[k] for k, (_, s) in enumerate(fixed)
+                            if s.role == "equal"}}
         for i, slot in listed[1:]:
             row = self._random_row(table, (slot.column,), rng, agree)  # type: ignore[arg-type]
             chosen[i] = row[0] if row is not None else first[-1]
         return True
+
+    def _kept(self, table: str, slots: list[Slot]) -> dict[str, object]:
+        """Of a group's logged equality values, which no row has all together, the most
+        that some row has, those naming no row (a key, a parent) the first to go among as
+        many: a status or a kind the log asked for, kept while the id beside it, which
+        names no row here, is drawn from a row that has it. Drawing them all, a chat's
+        UPDATE of the receipts with status = 'delivered' ran with a status the partial
+        index for it leaves out, and a ledger's posting of a draft posted a posted entry."""
+        logged = {s.column: s.value for s in slots
+                  if s.role == "equal" and not s.placeholder and s.column is not None}
+        found = self.catalog.table(table)
+        columns = sorted(logged, key=lambda c: found is not None and self._names_a_row(found, c))
+        for size in range(len(columns) - 1, 0, -1):
+            for subset in itertools.combinations(columns, size):
+                where = " AND ".join(f"{quote_identifier(c)} IS ?" for c in subset)
+                if self._has_row(table, where, tuple(logged[c] for c in subset)):
+                    return {c: logged[c] for c in subset}
+        return {}
+
+    def _names_a_row(self, table: Table, column: str) -> bool:
+        """Whether a value of ``column`` names one row, here or in a parent table: the
+        rowid, a single-column UNIQUE key, or a foreign key."""
+        return (column == table.rowid_alias or _parent_of(table, column) is not None
+                or _single_unique(self.catalog, table, column))
 
     def _group_hits(self, table: str, slots: list[Slot]) -> bool:
         """Whether a row has the group's logged equality and IN values together."""
