@@ -296,32 +296,6 @@ def test_an_index_walk_reads_a_keys_rows_in_rowid_order_a_page_for_several() -> 
                                                     + lookup * pages / (rows / 4)))
 
 
-def test_a_seek_beside_an_outer_scan_of_its_table_reads_the_pages_the_scan_just_read(
-        ) -> None:
-    """TPC-H's Q21: lineitem scanned in stored order (l_orderkey order), and for each line
-    the other lines of its order sought by l_orderkey: they lie on the page the scan is
-    on (measured 1 µs a line; priced as page misses, 3.7)."""
-    plan = _plan((2, 0, "SCAN a"), (3, 0, "SEARCH b USING INDEX i (workflow_id=?)"))
-    accesses = [TableAccess("job", "a", join=("workflow_id",),
-                            join_partners=(("workflow_id", "b"),)),
-                TableAccess("job", "b", join=("workflow_id",),
-                            join_partners=(("workflow_id", "a"),))]
-    wide = Layout(row_bytes={"job": 200.0})
-    clumped = _statistics().with_run_lengths(
-        RunLengths({("job", "workflow_id"): 4.0}, 0, 0.0))
-
-    def inner(statistics: Statistics) -> float:
-        estimate = estimate_plan(plan, accesses, statistics, layout=wide, returns="none")
-        return estimate.loops[1].cost
-
-    rows = clumped.rows("job")
-    matched = clumped.rows_per_match("job", ("workflow_id",))
-    assert inner(clumped) == pytest.approx(
-        rows * (DESCENT_STEPS + matched * (INDEX_ENTRY_STEPS + DESCENT_STEPS
-                                           + row_steps(200.0))))
-    assert inner(_statistics()) > 3 * inner(clumped)  # spread: a page miss a lookup
-
-
 def test_a_seek_through_the_tables_own_key_fetches_the_page_its_first_row_is_on() -> None:
     """The TPC-C-like stock-level query looks up one stock row per order line through
     stock's PRIMARY KEY index: the rows of one key lie in stored order, but the first

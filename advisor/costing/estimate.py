@@ -168,8 +168,7 @@ INDEX_ENTRY_STEPS = 0.9
 # KEY index, in whose order its rows are usually written, and where its values run
 # together in stored order (Statistics.clumping at least CLUMPED: children written with
 # their parent): there the lookups walk the pages in order, without a miss; nor where one
-# key matches more rows than the table has pages (_PlanCosting.new_page_share), nor where
-# a loop outside scans the same table and hands its key over (beside_outer_scan). Torc's
+# key matches more rows than the table has pages (_PlanCosting.new_page_share). Torc's
 # is_workflow_complete seeks a workflow's 10,000 jobs by job(workflow_id) in 1.9 ms, 190
 # ns a row; priced as scattered lookups, 18.7 ms.
 DESCENT_STEPS = 3.0
@@ -593,10 +592,7 @@ class _PlanCosting:
         entry = self.entry_bytes.get((match.group("index") or "").lower())
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         first_lookup = 0.0  # what a seek's first lookup costs beyond the others'
-        beside = self.beside_outer_scan(access, table, equal, bound)
-        if not covering and beside:
-            each += DESCENT_STEPS + row
-        elif not covering:
+        if not covering:
             # The rows come in rowid order from an index on the table's own key, and from
             # a seek on a value whose rows were written together (a workflow's jobs, an
             # order's lines): the lookups walk pages already read, but for each seek's
@@ -636,8 +632,8 @@ class _PlanCosting:
                 matched = max(matched, self.probe_floor(access, equal, bound))
             matched *= seeks
             btree = entry if from_index else table_bytes  # the b-tree it descends
-            descent = DESCENT_STEPS if beside else self.descent_steps(btree, total_rows)
-            per_run = seeks * descent + matched * each + min(seeks, matched) * first_lookup
+            per_run = (seeks * self.descent_steps(btree, total_rows) + matched * each
+                       + min(seeks, matched) * first_lookup)
         cost = per_run * runs
         sought = set(equal) | set(ranges)
         share = self.residual(access, table, equal, sought, bound, list_rows)
@@ -676,32 +672,6 @@ class _PlanCosting:
         for column in set(ranges):
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
-
-    def beside_outer_scan(self, access: TableAccess | None, table: str | None,
-                          equal: list[str], bound: frozenset[str]) -> bool:
-        """Whether the loop seeks, by a column whose values run together in stored order,
-        the value a loop outside it reads scanning the same table in stored order, joined
-        on that column both ways: its rows lie where that scan is, on pages it has just
-        read, and so do its index's entries for the neighbouring keys it sought last.
-        TPC-H's Q21 scans lineitem (stored in l_orderkey order) and, for each line, seeks
-        the other lines of its order twice through (l_orderkey, l_quantity): measured
-        1 µs a line, where lookups priced as page misses made it 3.7 µs (1.6 now), and an
-        index whose drop sent Q21 to that plan saved three times what it measures."""
-        if access is None or table is None:
-            return False
-        partners = _bound_partners(access, bound)
-        for column in equal:
-            partner = partners.get(column)
-            if partner is None or self.statistics.clumping(table, [column]) < 2.0:
-                continue
-            for loop, outer in zip(self.loops, self.loop_accesses, strict=True):
-                if (loop.name.lower() == partner and loop.table is not None
-                        and loop.table.lower() == table.lower()
-                        and _STORED_ORDER.match(loop.detail) is not None and outer is not None
-                        and (column, access.alias.lower()) in _bound_partners(
-                            outer, frozenset({access.alias.lower()})).items()):
-                    return True
-        return False
 
     def new_page_share(self, table: str | None, index: str, table_bytes: float | None,
                        total_rows: float) -> float:
