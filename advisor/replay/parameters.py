@@ -280,7 +280,7 @@ class ParameterSource:
 
     def _kept(self, table: str, slots: list[Slot]) -> dict[str, object]:
         """Of a group's logged equality values, which no row has all together, the most
-        that some row has, those naming no row (a key, a parent) the first to go among as
+        that some row has, those naming a row (a key, a parent) the first to go among as
         many: a status or a kind the log asked for, kept while the id beside it, which
         names no row here, is drawn from a row that has it. Drawing them all, a chat's
         UPDATE of the receipts with status = 'delivered' ran with a status the partial
@@ -288,19 +288,14 @@ class ParameterSource:
         logged = {s.column: s.value for s in slots
                   if s.role == "equal" and not s.placeholder and s.column is not None}
         found = self.catalog.table(table)
-        columns = sorted(logged, key=lambda c: found is not None and self._names_a_row(found, c))
+        columns = sorted(logged, key=lambda c: found is not None
+                         and _names_a_row(self.catalog, found, c))
         for size in range(len(columns) - 1, 0, -1):
             for subset in itertools.combinations(columns, size):
                 where = " AND ".join(f"{quote_identifier(c)} IS ?" for c in subset)
                 if self._has_row(table, where, tuple(logged[c] for c in subset)):
                     return {c: logged[c] for c in subset}
         return {}
-
-    def _names_a_row(self, table: Table, column: str) -> bool:
-        """Whether a value of ``column`` names one row, here or in a parent table: the
-        rowid, a single-column UNIQUE key, or a foreign key."""
-        return (column == table.rowid_alias or _parent_of(table, column) is not None
-                or _single_unique(self.catalog, table, column))
 
     def _group_hits(self, table: str, slots: list[Slot]) -> bool:
         """Whether a row has the group's logged equality and IN values together."""
@@ -617,6 +612,13 @@ def _catalog_column(table: Table, name: str) -> str | None:
 def _single_unique(catalog: Catalog, table: Table, column: str) -> bool:
     return any(index.unique and index.column_names == (column,)
                for index in catalog.indexes_on(table.name))
+
+
+def _names_a_row(catalog: Catalog, table: Table, column: str) -> bool:
+    """Whether a value of ``column`` names one row, here or in a parent table: the rowid,
+    a single-column UNIQUE key, or a foreign key."""
+    return (column == table.rowid_alias or _parent_of(table, column) is not None
+            or _single_unique(catalog, table, column))
 
 
 def _declared_integer(table: Table, column: str) -> bool:
