@@ -36,6 +36,7 @@ from advisor.candidates.generate import CandidateSet, generate
 from advisor.catalog.statistics import Matches
 from advisor.costing.pricing import (
     EstimatedPricer,
+    Price,
     Pricer,
     estimated_pricer,
     plan_uses,
@@ -436,9 +437,9 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
     for tid in pricer.templates:
         if spec.table.lower() not in pricer.tables_of(tid):
             continue
-        if _finds_faster(pricer, tid, spec, chosen, without):
+        with_set = pricer.priced(tid, chosen)
+        if _finds_faster(pricer, tid, spec, pricer.priced(tid, without), with_set, chosen):
             now = pricer.priced(tid, today)
-            with_set = pricer.priced(tid, chosen)
             serves.append(Served(tid, pricer.views[tid].text, now.count,
                                  now.weighted / baseline if baseline else 0.0,
                                  now.weighted, with_set.weighted, now.plan, with_set.plan,
@@ -448,15 +449,15 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
                   upkeep_with - upkeep_without, size, tuple(serves))
 
 
-def _finds_faster(pricer: Pricer, template_id: str, spec: IndexSpec,
-                  chosen: frozenset[IndexSpec], without: frozenset[IndexSpec]) -> bool:
-    """Whether ``spec`` makes the template find its rows faster: a read's time, or a
+def _finds_faster(pricer: Pricer, template_id: str, spec: IndexSpec, before: Price,
+                  after: Price, chosen: frozenset[IndexSpec]) -> bool:
+    """Whether ``spec`` makes the template find its rows faster (``before``: its price
+    without it, ``after``: with ``chosen``, the set): a read's time, or a
     write's search where the estimate prices it apart from the upkeep, falls by more than
     SERVED_MIN_SHARE. A replayed write is timed whole, upkeep and all: served where its
     plan (SQLite's on the copy, where known) uses the index and its time falls. Judged by
     its search alone, the partial index that finds a chat's delivered receipts, saving
     their UPDATE 1 s, served no template."""
-    before, after = pricer.priced(template_id, without), pricer.priced(template_id, chosen)
     if pricer.views[template_id].write is not None and before.measured and after.measured:
         named = pricer.named_in_plan(template_id, chosen)
         if spec not in (named if named is not None else plan_uses(after)):
