@@ -482,7 +482,8 @@ class MeasuredPricer(Pricer):
             else:  # each piece of work not yet known, once
                 timed = list({work[i]: i for i in reversed(mine)
                               if work[i] not in self._work}.values())
-            for i, runs in zip(timed, self._time(tid, [copies[i] for i in timed], closer),
+            for i, runs in zip(timed, self._time(tid, [copies[i] for i in timed],
+                                                 [work[i].plan for i in timed], closer),
                                strict=True):
                 results[i][tid] = runs
                 self._record(keys[i], work[i], runs, self._estimated(tid, jobs[i][0]).total)
@@ -548,12 +549,13 @@ class MeasuredPricer(Pricer):
             chosen.append(copy)
         return chosen
 
-    def _time(self, template_id: str, copies: Sequence[WorkingCopy],
+    def _time(self, template_id: str, copies: Sequence[WorkingCopy], plans: Sequence[str],
               closer: int = 1) -> list[Runs]:
         """The template's statements timed on every copy in turn, after a first run of
         its first statement, untimed, that counts its VM steps and warms the caches
-        (and, for a fast template, a run of each other statement too); and its plan
-        on each copy. A template whose every known run took SLOW_SECONDS or more
+        (and, for a fast template, a run of each other statement too), each copy's
+        ``plans`` (SQLite's, read by ``_session`` to key the work) kept with its runs.
+        A template whose every known run took SLOW_SECONDS or more
         has no untimed run, and an untimed run is stopped at SLOW_SECONDS: one cold
         run moves no median of three of a statement that reads that much (its steps
         then go uncounted: they are a diagnostic, StepCheck). On TPC-H the untimed
@@ -570,7 +572,7 @@ class MeasuredPricer(Pricer):
         with ExitStack() as stack:
             for copy in copies:
                 stack.enter_context(copy.sandbox.time_limit(limit))
-            return self._time_within(template_id, copies, closer, limit)
+            return self._time_within(template_id, copies, plans, closer, limit)
 
     def _limit(self, template_id: str) -> float:
         """The time limit a template's runs take: the statement limit, or LIMIT_FACTOR times
@@ -585,8 +587,8 @@ class MeasuredPricer(Pricer):
             return limit
         return min(limit, max(LIMIT_FLOOR, LIMIT_FACTOR * fastest))
 
-    def _time_within(self, template_id: str, copies: Sequence[WorkingCopy], closer: int,
-                     limit: float) -> list[Runs]:
+    def _time_within(self, template_id: str, copies: Sequence[WorkingCopy],
+                     plans: Sequence[str], closer: int, limit: float) -> list[Runs]:
         """``_time`` with the copies' time limit at ``limit``."""
         sample = self._samples[template_id]
         first, write = sample[2][0], sample[1] == "write"
@@ -620,9 +622,8 @@ class MeasuredPricer(Pricer):
             for status, count in tally.counts.items():
                 self._tally.counts[status] = self._tally.counts.get(status, 0) + count
         out = []
-        for k, copy in enumerate(copies):
+        for k, plan in enumerate(plans):
             self._replays += 1
-            plan = _plan_text(copy.sandbox.plans(sample[2]))
             if k in limited:  # timed, it would run into the limit again: not run again
                 out.append(self._limited(template_id, plan, limit))
                 continue
