@@ -86,7 +86,7 @@ from advisor.replay.measure import ANALYZED, AS_FOUND
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison, MeasuringCounters
 from advisor.replay.states import Measuring
-from advisor.search.search import Budget, Problem, Selection, band, select
+from advisor.search.search import Budget, Problem, Selection, band, select, write_band
 
 MAX_ROUNDS = 3
 IN_PLAY = 24  # candidates in play the estimate's helpful ones fill up to (see _Decision)
@@ -874,11 +874,15 @@ def _slower_sides(today: Comparison, template: str) -> list[tuple[str | None, Di
 def _kept(measured: Sequence[Selection], pricer: Measuring,
           tolerance: float) -> Selection:
     """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
-    tolerance of the best one's (the search's own rule, on measured cost)."""
-    totals = [pricer.totals(s.chosen).total for s in measured]
-    limit = _limit(pricer, min(totals), tolerance)
-    fits = [(len(s.chosen), total, k) for k, (s, total) in enumerate(
-        zip(measured, totals, strict=True)) if total <= limit]
+    tolerance of the best one's, its writes within the tolerance of the best one's writes
+    (the search's own rule, on measured cost)."""
+    prices = [pricer.totals(s.chosen) for s in measured]
+    best = min(prices, key=lambda price: price.total)
+    limit = _limit(pricer, best.total, tolerance)
+    write_limit = best.upkeep + write_band(best.upkeep, tolerance)
+    fits = [(len(s.chosen), price.total, k) for k, (s, price) in enumerate(
+        zip(measured, prices, strict=True))
+        if price.total <= limit and price.upkeep <= write_limit]
     return measured[min(fits)[2]]
 
 

@@ -37,7 +37,9 @@ def build_problem(pricer: Pricer, candidates: Iterable[IndexSpec],
 
     return Problem(candidates=specs, templates=pricer.templates, relevant=relevant,
                    bytes_of={spec: size(spec) for spec in specs}, cost=cost,
-                   existing=frozenset(existing), bundles=bundles(pricer, relevant))
+                   existing=frozenset(existing), bundles=bundles(pricer, relevant),
+                   writes=frozenset(t for t in pricer.templates
+                                    if pricer.views[t].write is not None))
 
 
 def bundles(pricer: Pricer, relevant: Mapping[str, frozenset[IndexSpec]]
