@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import sqlite3
 from pathlib import Path
 
@@ -165,3 +166,27 @@ def test_compare_applies_a_files_drops(indexed_db: tuple[Path, Path], tmp_path: 
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "drops idx_nowhere, an index the database does not have" in err
     assert hashlib.sha1(database.read_bytes()).hexdigest() == before
+
+
+def test_compare_shows_the_templates_asked_for(indexed_db: tuple[Path, Path],
+                                              tmp_path: Path) -> None:
+    """--top N: the N costliest templates without an index; JSON and --template: every
+    one (fifteen templates named were cut to ten, without a word)."""
+    database, _ = indexed_db
+    log = tmp_path / "many.log"
+    columns = ("id", "sensor", "ts", "value")
+    log.write_text("".join(
+        f"SELECT {', '.join(chosen)} FROM reading WHERE sensor = {k}\n"
+        for n in range(1, 5) for chosen in itertools.combinations(columns, n)
+        for k in range(3)))
+    args = [str(log), "--db", str(database), "--estimate-only", "-c", "none",
+            "-c", "reading(sensor, ts)"]
+    every = command_json("compare", *args)["templates"]
+    assert len(every) == 15
+    [costliest] = command_json("compare", *args, "--top", "1")["templates"]
+    assert costliest["estimated"]["none"] == max(t["estimated"]["none"] for t in every)
+    named = [arg for t in every for arg in ("--template", t["id"])]
+    code, text, _ = run_command("compare", *args, *named)
+    assert code == 0 and all(t["id"] in text for t in every)
+    code, text, _ = run_command("compare", *args)
+    assert code == 0 and sum(t["id"] in text for t in every) == 10  # the default

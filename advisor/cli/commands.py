@@ -213,6 +213,7 @@ def replay(**options: Any) -> None:
 @stats_option
 @estimate_only_option
 @template_option
+@top_option
 def compare(**options: Any) -> None:
     """Index configurations side by side: estimated and measured.
 
@@ -227,7 +228,7 @@ def compare(**options: Any) -> None:
 
     with terminal.feedback(options) as feedback:
         compared = run_compare(parse(CompareRequest, options), feedback)
-    emit(compare_report.report(compared), options["output"])
+    emit(compare_report.report(compared, shown_templates(options)), options["output"])
 
 
 @main.command()

@@ -16,25 +16,26 @@ from advisor.review.requests import ComparedConfigurations
 # 2: measurements, verdicts and fidelity per statistics state; 3: lower_bound, where
 # statements ran into the time limit and count as it
 FORMAT_VERSION = 3
-TOP_TEMPLATES = 10
 UNMEASURABLE = "advisor: no --db and no profile to synthesise one from: estimates only"
 
 
-def report(compared: ComparedConfigurations) -> Report:
-    """The comparison with the command line that made it; a notice when it could not be
-    measured."""
+def report(compared: ComparedConfigurations, top: int | None = None) -> Report:
+    """The comparison with the command line that made it, its ``top`` templates (None:
+    all); a notice when it could not be measured."""
     document = compare_document(compared.comparison, compared.workload, command_line(),
-                                compared.database)
+                                compared.database, top)
     return Report(document, render_text,
                   notices=(UNMEASURABLE,) if compared.unmeasurable else ())
 
 
 def compare_document(comparison: Comparison, workload: Workload,
-                     command: str | None = None, database: str | None = None
-                     ) -> dict[str, Any]:
+                     command: str | None = None, database: str | None = None,
+                     top: int | None = None) -> dict[str, Any]:
+    """The comparison as a document; of the templates, the ``top`` costliest in the first
+    configuration (None: all)."""
     digest = workload.digest
     baseline = comparison.configurations[0].per_template
-    top = sorted(baseline, key=lambda tid: -baseline[tid])[:TOP_TEMPLATES]
+    shown = sorted(baseline, key=lambda tid: -baseline[tid])[:top]
     states = [m.statistics for m in comparison.configurations[0].measurements]
     first = comparison.configurations[0].measurement
     groups = {state: plan_groups(comparison.configurations, state) for state in states}
@@ -82,7 +83,7 @@ def compare_document(comparison: Comparison, workload: Workload,
                          for c in comparison.configurations
                          if (m := c.measured(state)) is not None}
                  for state in states}}
-            for tid in top
+            for tid in shown
         ],
     }
 
