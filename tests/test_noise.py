@@ -57,3 +57,18 @@ def test_combined_jitters_add_in_quadrature_and_floors_add_up():
     both = combine([a, b])
     assert abs(both.jitter ** 2 - (a.jitter ** 2 + b.jitter ** 2)) < 1e-12
     assert abs(both.floor - (a.floor + b.floor)) < 1e-12
+
+
+def test_six_pairs_each_slower_the_same_way_are_beyond_noise():
+    """A retention DELETE of 2 to 21,000 old rows a cutoff: with an index to keep up,
+    1.2 to 2.9 times slower in each of six pairs. The paired differences spread as the
+    cutoffs do, and read as jitter made a band wider than the slowdown; six pairs the
+    same way round, each by 15% or more, are no jitter. Five pairs, or one pair within
+    15%, or one the other way, and the spread is jitter again."""
+    today = [0.0173, 0.0185, 0.0163, 0.0179, 0.0197, 0.0331]
+    with_set = [0.0273, 0.0501, 0.0204, 0.0275, 0.0573, 0.0386]
+    d = difference(today, with_set, count=38)
+    assert separated(today, with_set) and d.slower and d.band == d.floor
+    assert not separated(today[:5], with_set[:5])
+    assert not separated(today, [*with_set[:5], 0.0370])  # 1.12x
+    assert not separated(today, [*with_set[:5], 0.0300])  # the other way round
