@@ -440,8 +440,10 @@ def _phases_note(phases: list[dict[str, Any]], measured: bool) -> str:
                else "."))
     if measured and any((p["write_cost"] or 0.0) < 0 for p in phases):
         note += (" Write time added: the writes' own time with the phase's indexes against "
-                 "without them; below zero where an index finds the rows a write changes "
-                 "faster than its upkeep costs.")
+                 "without them, the phases before built; below zero where an index finds "
+                 "the rows a write changes faster than its upkeep costs. Each index's own "
+                 "write time below is beside the whole set, where another index may find "
+                 "those rows already.")
     return note
 
 
