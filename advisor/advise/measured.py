@@ -876,7 +876,7 @@ def _kept(measured: Sequence[Selection], pricer: Measuring,
     """Among the ``measured`` rounds' sets, the smallest whose measured cost is within the
     tolerance of the best one's, its writes within the tolerance of the best one's writes
     (the search's own rule, on measured cost)."""
-    prices = [pricer.totals(s.chosen) for s in measured]
+    prices = [pricer.totals(s.chosen) for s in measured]  # upkeep: the writes' whole time
     best = min(prices, key=lambda price: price.total)
     limit = _limit(pricer, best.total, tolerance)
     write_limit = best.upkeep + write_band(best.upkeep, tolerance)

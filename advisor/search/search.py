@@ -672,17 +672,21 @@ def _optimum_and_minimal(fronts: Sequence[Sequence[Point]], budget: Budget, tole
     sums = combine(fronts, budget, use_bytes=budget.max_bytes is not None)
     best = min(sums, key=_cheapest)
     optimum = best.cost + fixed_cost
-    limit = optimum + band(optimum, baseline, tolerance)
-    limit += 1e-9 * max(1.0, abs(limit))  # the same sums, added in another order
+    limit = _inclusive(optimum + band(optimum, baseline, tolerance))
     writes = write_cost(frozenset(best.config))
-    write_limit = writes + write_band(writes, tolerance)
-    write_limit += 1e-9 * max(1.0, abs(write_limit))
+    write_limit = _inclusive(writes + write_band(writes, tolerance))
     if budget.max_bytes is None:  # the first merge kept one point per count: merge again
         sums = combine(fronts, budget, use_bytes=True, limit=limit - fixed_cost)
     minimal = min((p for p in sums if p.cost + fixed_cost <= limit
                    and write_cost(frozenset(p.config)) <= write_limit),
                   key=lambda p: (p.count, sum(i not in existing for i in p.config), p))
     return best, minimal, limit, write_limit
+
+
+def _inclusive(limit: float) -> float:
+    """``limit`` and a rounding's worth more: the same sums, added in another order, must
+    still fit under it."""
+    return limit + 1e-9 * max(1.0, abs(limit))
 
 
 def _per_component(components: Sequence[Component], fronts: Sequence[Frontier],
