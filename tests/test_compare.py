@@ -12,7 +12,7 @@ from conftest import command_json, run_command
 
 from advisor.catalog.index_lists import load_index_changes, load_index_list
 from advisor.catalog.schema import catalog_from_database
-from advisor.model.indexes import parse_index
+from advisor.model.indexes import IndexSpecError, parse_index
 from advisor.replay.measure import ANALYZED, AS_FOUND, Measurement
 from advisor.replay.sandbox import Tally, TemplateTiming
 from advisor.review.compare import Compared, Comparison, _verdict, state_flips
@@ -128,6 +128,30 @@ def test_a_file_drops_indexes_as_sqlite_reads_it(indexed_db: tuple[Path, Path],
     # A file of drops alone is a configuration too.
     changes.write_text('DROP INDEX "idx alert state";\n')
     assert load_index_changes(str(changes), catalog) == ((), ("idx alert state",))
+
+
+@pytest.mark.parametrize("create", [
+    "CREATE INDEX by_state ON alert(lower(state));",
+    "CREATE INDEX by_state ON alert(state COLLATE NOCASE);",
+    "CREATE INDEX by_state ON alert(raised, state COLLATE NOCASE DESC);"])
+def test_a_files_index_on_an_expression_or_a_collation_is_refused(
+        indexed_db: tuple[Path, Path], tmp_path: Path, create: str) -> None:
+    """An IndexSpec holds plain columns in binary order: read as one, lower(state) became
+    alert("<expression -2>") and state COLLATE NOCASE a plain alert(state), which SQLite
+    does not use for a NOCASE comparison, and the comparison measured another index
+    than the file's without a word. Refused, naming the index and why."""
+    database, log = indexed_db
+    changes = tmp_path / "changes.sql"
+    changes.write_text(create + "\n")
+    with pytest.raises(IndexSpecError, match=r"index by_state has (an expression|COLLATE "
+                                             r"NOCASE): advisor weighs"):
+        load_index_changes(str(changes), catalog_from_database(database))
+    code, _, err = run_command("compare", str(log), "--db", str(database), "--estimate-only",
+                               "-c", "none", "-c", str(changes))
+    assert code == 1 and "index by_state has" in err and "Traceback" not in err
+    changes.write_text("CREATE INDEX by_state ON alert(state COLLATE BINARY);\n")
+    assert load_index_list(str(changes), catalog_from_database(database)) == [
+        parse_index("alert(state)")]
 
 
 def test_compare_applies_a_files_drops(indexed_db: tuple[Path, Path], tmp_path: Path) -> None:

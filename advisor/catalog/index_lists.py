@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-from advisor.catalog.schema import Catalog, SchemaError, catalog_from_sql
+from advisor.catalog.schema import Catalog, Index, SchemaError, catalog_from_sql
 from advisor.model.indexes import IndexSpec, IndexSpecError, parse_index
 
 
@@ -46,6 +46,21 @@ class IndexChanges(NamedTuple):
     drops: tuple[str, ...]
 
 
+def _check_modelled(index: Index, path: str) -> None:
+    """A file's index that an IndexSpec cannot hold is refused, not read as another: one on
+    an expression (``lower(email)``) became ``users("<expression -2>")``, and one in
+    another collation (``email COLLATE NOCASE``, as ``.expert`` proposes for a NOCASE
+    comparison) a plain ``users(email)``, which SQLite does not use for that comparison."""
+    for column in index.columns:
+        what = ("an expression" if column.is_expression
+                else f"COLLATE {column.collation}" if column.collation.upper() != "BINARY"
+                else None)
+        if what is not None:
+            raise IndexSpecError(
+                f"{path}: index {index.name} has {what}: advisor weighs indexes on plain "
+                "columns in their binary order only; leave it out of the file")
+
+
 def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:
     """Indexes named in a file: CREATE INDEX statements (read by SQLite itself, on a copy
     of the schema) or one ``table(col, …)`` per line; ``--`` comments allowed. What it
@@ -78,9 +93,12 @@ def load_index_changes(path: str, catalog: Catalog) -> IndexChanges:
         # By name and definition: a file may drop an index and create it anew, changed.
         before = {(index.name, index.spec) for index in catalog.droppable}
         after = {(index.name, index.spec) for index in extended.droppable}
+        created = [index for index in extended.droppable
+                   if (index.name, index.spec) not in before]
+        for index in created:
+            _check_modelled(index, path)
         return IndexChanges(
-            tuple(index.spec for index in extended.droppable
-                  if (index.name, index.spec) not in before),
+            tuple(index.spec for index in created),
             tuple(index.name for index in catalog.droppable
                   if (index.name, index.spec) not in after))
     specs = []

@@ -51,6 +51,11 @@ class ForeignKey:
 class IndexColumn:
     name: str  # a column name, or the expression text for an expression index
     descending: bool = False
+    collation: str = "BINARY"  # its COLLATE, as SQLite reports it
+
+    @property
+    def is_expression(self) -> bool:
+        return self.name.startswith("<expression")
 
     def __str__(self) -> str:
         return f"{self.name} DESC" if self.descending else self.name
@@ -278,7 +283,7 @@ def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
             f"PRAGMA index_list({quote_identifier(table)})"):
         columns = tuple(
             IndexColumn(name=row[2] if row[2] is not None else _expression(row[1]),
-                        descending=bool(row[3]))
+                        descending=bool(row[3]), collation=row[4] or "BINARY")
             for row in connection.execute(f"PRAGMA index_xinfo({quote_identifier(name)})")
             if row[5]  # key columns only, not the trailing rowid
         )
