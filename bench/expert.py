@@ -1,30 +1,44 @@
 """SQLite's own index advisor: the sqlite3 shell's ``.expert``, once per statement.
 
     from expert import expert_union
-    specs, proposals = expert_union(database, statements, catalog)
+    union = expert_union(database, statements, catalog)  # .specs, .served, .in_binary
 
 Each statement goes to ``.expert`` in one shell process (read-only). What it
 proposes for any statement is collected: the union is the configuration the
-fidelity benchmark measures beside the seed's and advisor's.
+fidelity benchmark measures beside the seed's and advisor's. A proposal in COLLATE
+NOCASE (``.expert``'s for ``name LIKE 'Val%'``) is built with the column in binary order,
+as advisor builds every index, and counted (``in_binary``): an approximation of the
+anchor, which the sections that use it say.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 from advisor.catalog.index_lists import load_index_list
 from advisor.catalog.schema import Catalog
 from advisor.model.indexes import IndexSpec
 
+_NOCASE = re.compile(r"\s+COLLATE\s+NOCASE\b", re.I)
+
+
+class ExpertUnion(NamedTuple):
+    specs: tuple[IndexSpec, ...]  # the union, deduplicated
+    served: int  # statements that got at least one proposal
+    in_binary: int  # distinct proposals in COLLATE NOCASE, built in binary order
+
 
 def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,
-                 shell: str = "sqlite3") -> tuple[tuple[IndexSpec, ...], int]:
+                 shell: str = "sqlite3") -> ExpertUnion:
     """The union of ``.expert``'s proposals over ``statements`` (as specs, deduplicated),
-    and how many statements got at least one proposal."""
+    how many statements got at least one proposal, and how many proposals were in
+    COLLATE NOCASE (built in binary order)."""
     binary = shutil.which(shell)
     if binary is None:
         raise SystemExit(f"{shell}: not installed (the Debian package sqlite3 has .expert)")
@@ -41,9 +55,11 @@ def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,
         creates += found
     unique = list(dict.fromkeys(creates))
     if not unique:
-        return (), served
+        return ExpertUnion((), served, 0)
+    in_binary = sum(bool(_NOCASE.search(create)) for create in unique)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "expert.sql"
-        path.write_text("\n".join(unique) + "\n", encoding="utf-8")
+        path.write_text("\n".join(_NOCASE.sub("", create) for create in unique) + "\n",
+                        encoding="utf-8")
         specs = load_index_list(str(path), catalog)
-    return tuple(dict.fromkeys(specs)), served
+    return ExpertUnion(tuple(dict.fromkeys(specs)), served, in_binary)

@@ -60,8 +60,8 @@ def main() -> None:
     decided_seconds = time.perf_counter() - deciding
     print(f"recommended: {', '.join(str(s) for s in recommended)}", flush=True)
     filled = replay_set(workload, database, args.repetitions)
-    expert, served = expert_union(database, (sqls[0] for _, _, sqls in filled.statements),
-                                  workload.catalog)
+    expert, served, _ = expert_union(
+        database, (sqls[0] for _, _, sqls in filled.statements), workload.catalog)
     configurations = [("none", ()), ("seed's 13", seed), (TORC_OWN, torc_own),
                       (".expert union", expert), ("recommended", recommended)]
     results = [compare(workload, configurations, database, args.repetitions, states=STATES,

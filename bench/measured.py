@@ -83,8 +83,8 @@ def main() -> None:
         seed = tuple(load_index_list(str(seed_file), workload.catalog))
         configurations.append((f"seed's {len(seed)}", seed))
     filled = replay_set(workload, database, args.repetitions)
-    expert, served = expert_union(database, (sqls[0] for _, _, sqls in filled.statements),
-                                  workload.catalog)
+    expert, served, _ = expert_union(
+        database, (sqls[0] for _, _, sqls in filled.statements), workload.catalog)
     configurations += [(".expert union", expert),
                        ("estimate-only", _chosen(estimated)), ("measured", _chosen(measured))]
     if args.tolerance is not None:

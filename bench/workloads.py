@@ -214,12 +214,21 @@ class Run:
     recommend_seconds: float
     expert_served: int
     expert_statements: int
+    expert_in_binary: int  # .expert's proposals in COLLATE NOCASE, built in binary order
     own_slower: str = ""  # the templates recommend itself measured slower than today
     own_check: str = ""  # what recommend's check in log order did
     rounds: list[dict[tuple[str, str], Measurement]] = field(default_factory=list)
     in_order: list[dict[str, Measurement]] = field(default_factory=list)  # as found
     fills: str = ""
     seconds: float = 0.0
+
+
+def _in_binary(count: int) -> str:
+    """What the union's NOCASE proposals became, when there were any (bench/expert.py)."""
+    if not count:
+        return ""
+    return (f" ({count} of its proposals in COLLATE NOCASE, for a LIKE, built in binary "
+            "order: advisor builds plain columns only)")
 
 
 def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str, ...],
@@ -239,12 +248,12 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
     filled = replay_set(workload, database, repetitions)
     distinct = list(dict.fromkeys(sql for _, _, sqls in filled.statements for sql in sqls))
     say(f"{bench.title}: .expert on {len(distinct)} distinct statements")
-    union, served = expert_union(database, distinct, workload.catalog)
+    union, served, in_binary = expert_union(database, distinct, workload.catalog)
     configurations = [(NONE, ()), (AGAIN, ()), (EXPERT, union), (RECOMMENDED, chosen)]
     configurations += [(label, tuple(load_index_list(str(path), workload.catalog)))
                        for label, path in bench.extra]
     run = Run(bench, database, workload, configurations, states, recommend_seconds, served,
-              len(distinct), _own_slower(recommended.recommendation.measured),
+              len(distinct), in_binary, _own_slower(recommended.recommendation.measured),
               _own_check(recommended.recommendation.measured))
     tally = filled.fills
     run.fills = (f"{tally.kept} samples as logged, {tally.replaced} with values the database "
@@ -518,7 +527,8 @@ def _workload(run: Run) -> list[str]:
         f"write, the rest transaction control), {run.workload.digest.statements:,} "
         f"statements; database {run.database.stat().st_size / 2**20:.1f} MiB. Values: "
         f"{run.fills}. `.expert` proposed indexes for {run.expert_served} of "
-        f"{run.expert_statements} statements. `recommend --db` took "
+        f"{run.expert_statements} statements{_in_binary(run.expert_in_binary)}. "
+        f"`recommend --db` took "
         f"{run.recommend_seconds:.1f} s; the whole workload {run.seconds:.0f} s.",
         "",
         "| configuration | statistics | indexes | index MiB | read s | write s | total s "
