@@ -107,7 +107,11 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                      "cost_before": _round(s.cost_before), "cost_after": _round(s.cost_after),
                      "measured": s.measured,
                      "plan_before": plan(s.plan_before.lines()),
-                     "plan_after": plan(s.plan_after.lines())}
+                     "plan_after": plan(s.plan_after.lines()),
+                     "cost_without": (None if s.cost_without is None
+                                      else _round(s.cost_without)),
+                     "plan_without": (None if s.plan_without is None
+                                      else plan(s.plan_without.lines()))}
                     for s in c.serves
                 ],
             }
@@ -572,6 +576,19 @@ def _measuring_text(measured: dict[str, Any]) -> str:
     return text
 
 
+def _guard_line(served: dict[str, Any], measured: bool) -> str | None:
+    """Where the set less the index runs a served template slower than today: its cost
+    and plan then, which the index's drop-one saving counts."""
+    cost, lines = served.get("cost_without"), served.get("plan_without")
+    if cost is None or not lines:
+        return None
+    figure = f"{cost:,.4f} s" if measured else f"{cost:,.0f}"
+    times = cost / served["cost_before"] if served["cost_before"] else float("inf")
+    return (f"without it: {figure}, {times:,.1f}x today's (the set's other indexes "
+            "lead SQLite to a worse plan than today's; the saving counts that): "
+            + " | ".join(p.strip() for p in lines))
+
+
 def _index_size(index: dict[str, Any]) -> str:
     return size_text(index["bytes"], int(index["bytes_measured"]))
 
@@ -619,12 +636,13 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
                 f"{figures}")
         before = " | ".join(p.strip() for p in served["plan_before"])
         after = " | ".join(p.strip() for p in served["plan_after"])
+        guard = _guard_line(served, measured)
         if markdown:
             lines += [f"- {head}", "  ```", f"  {served['sql']}", f"  before: {before}",
-                      f"  after:  {after}", "  ```"]
+                      f"  after:  {after}", *([f"  {guard}"] if guard else []), "  ```"]
         else:
             lines += [f"  {head}", f"    {served['sql']}", f"    before: {before}",
-                      f"    after:  {after}"]
+                      f"    after:  {after}", *([f"    {guard}"] if guard else [])]
     if len(index["serves"]) > PLAN_TEMPLATES:
         more = len(index["serves"]) - PLAN_TEMPLATES
         lines.append(f"- and {more} more templates" if markdown
