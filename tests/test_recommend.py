@@ -391,3 +391,49 @@ def test_a_served_template_the_set_runs_worse_than_today_without_the_index_is_sa
     assert line is not None and "13.1x today's" in line and "USING INDEX p" in line
     quiet = run(GUARDED * 4.4 * 0.9)
     assert quiet.cost_without is None and quiet.plan_without is None
+
+
+def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
+        tmp_path: Path) -> None:
+    """With --allow-drops, users(lower(email)) was weighed as users("<expression -2>") and
+    users(email COLLATE NOCASE) as a plain users(email): planned as other indexes, both
+    served nothing and were recommended for dropping, the lookups by lower(email) then
+    scanning. They are kept as they are and said so; a plain index of the database is
+    weighed as before, and a plain candidate is not taken as served by the NOCASE one.
+    A column declared NOCASE indexes in NOCASE without a word: that one is plain."""
+    database = tmp_path / "app.db"
+    db = sqlite3.connect(database)
+    db.executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, tag TEXT COLLATE NOCASE,"
+        " team INT);"
+        "CREATE INDEX u_lower ON users(lower(email));"
+        "CREATE INDEX u_nocase ON users(email COLLATE NOCASE);"
+        "CREATE INDEX u_tag ON users(tag);"
+        "CREATE INDEX u_binary ON users(team COLLATE BINARY);")
+    db.executemany("INSERT INTO users (email, tag, team) VALUES (?, ?, ?)",
+                   [(f"User{i}@Example.com", f"t{i % 40}", i % 30) for i in range(3000)])
+    db.commit()
+    db.close()
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"SELECT id FROM users WHERE lower(email) = 'user{i}@example.com'\n"
+                           f"SELECT id FROM users WHERE email = 'User{i}@Example.com'\n"
+                           for i in range(40)))
+    catalog = catalog_from_sql([("app", "\n".join(
+        sqlite3.connect(database).execute(
+            "SELECT group_concat(sql, ';\n') || ';' FROM sqlite_schema WHERE sql IS NOT NULL"
+        ).fetchone()))], "app")
+    unmodelled = {i.name: i.unmodelled for i in catalog.indexes}
+    assert unmodelled == {"u_lower": "an expression", "u_nocase": "COLLATE NOCASE",
+                          "u_tag": None, "u_binary": None}
+    document = command_json("recommend", str(log), "--db", str(database), "--allow-drops",
+                            "--estimate-only")
+    assert sorted(document["existing_unweighed"], key=lambda u: u["name"]) == [
+        {"name": "u_lower", "has": "an expression"}, {"name": "u_nocase", "has": "COLLATE NOCASE"}]
+    assert {d["name"] for d in document["drops"]} <= {"u_tag", "u_binary"}
+    assert "users(team)" in document["existing_weighed"]
+    served = {d["index"]: d["code"] for d in document["dropped"]}
+    assert served.get("users(email)") != "served-by-existing"
+    code, text, _ = run_command("recommend", str(log), "--db", str(database), "--allow-drops",
+                                "--estimate-only")
+    assert code == 0 and "Not weighed for dropping" in text
+    assert "u_lower (an expression)" in text and "u_nocase (COLLATE NOCASE)" in text

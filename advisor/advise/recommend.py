@@ -181,6 +181,9 @@ class Recommendation:
     # with their names (plans name them as hypothetical indexes).
     today: tuple[tuple[IndexSpec, str], ...] = ()
     outgrown: tuple[Outgrown, ...] = ()  # kept existing indexes the set makes redundant
+    # --allow-drops: the database's own indexes not weighed, kept as they are (name, what
+    # an IndexSpec cannot hold of them: an expression, a collation).
+    unweighed: tuple[tuple[str, str], ...] = ()
 
 
 def recommend(workload: Workload, budget: Budget | None = None, tolerance: float = 0.01,
@@ -202,8 +205,13 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     measured where the price says so (``Price.measured``).
     """
     budget = budget or Budget()
-    existing = {index.spec: index
-                for index in (workload.catalog.droppable if allow_drops else ())}
+    # An index on an expression or in another collation is not weighed: as a spec it
+    # would be planned as another index (users(lower(email)) as users("<expression -2>"),
+    # users(email COLLATE NOCASE) as a plain users(email)) and dropped as serving nothing.
+    owned = workload.catalog.droppable if allow_drops else ()
+    existing = {index.spec: index for index in owned if index.unmodelled is None}
+    unweighed = tuple((index.name, what) for index in owned
+                      if (what := index.unmodelled) is not None)
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
     with ExitStack() as stack:
@@ -294,7 +302,7 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                               selection, candidate_set, estimated.whatif.counters, budget,
                               tolerance, measured,
                               tuple((spec, existing[spec].name) for spec in sorted(existing)),
-                              () if allow_drops else _outgrown(workload, chosen))
+                              () if allow_drops else _outgrown(workload, chosen), unweighed)
 
 
 def _checked_in_order(workload: Workload, pricer: Measuring, selection: Selection,

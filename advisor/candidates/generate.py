@@ -181,8 +181,8 @@ def served_by_existing(spec: IndexSpec, catalog: Catalog) -> Decision | None:
         return Decision.of(Reason.SERVED_BY_ROWID, table=table.name, column=table.rowid_alias)
     flipped = tuple((name, not desc) for name, desc in spec.columns)
     for index in catalog.indexes_on(spec.table):
-        if index.where is not None:
-            continue
+        if index.where is not None or index.unmodelled is not None:
+            continue  # partial, or on an expression or in a collation: not the same seeks
         existing = index.spec
         if (IndexSpec(spec.table, spec.columns).is_prefix_of(existing)
                 or IndexSpec(spec.table, flipped).is_prefix_of(existing)):

@@ -51,14 +51,11 @@ def _check_modelled(index: Index, path: str) -> None:
     an expression (``lower(email)``) became ``users("<expression -2>")``, and one in
     another collation (``email COLLATE NOCASE``, as ``.expert`` proposes for a NOCASE
     comparison) a plain ``users(email)``, which SQLite does not use for that comparison."""
-    for column in index.columns:
-        what = ("an expression" if column.is_expression
-                else f"COLLATE {column.collation}" if column.collation.upper() != "BINARY"
-                else None)
-        if what is not None:
-            raise IndexSpecError(
-                f"{path}: index {index.name} has {what}: advisor weighs indexes on plain "
-                "columns in their binary order only; leave it out of the file")
+    what = index.unmodelled
+    if what is not None:
+        raise IndexSpecError(
+            f"{path}: index {index.name} has {what}: advisor weighs indexes on plain "
+            "columns in their binary order only; leave it out of the file")
 
 
 def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:

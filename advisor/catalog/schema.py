@@ -83,6 +83,19 @@ class Index:
         return f"{text} WHERE {self.where}" if self.where else text
 
     @property
+    def unmodelled(self) -> str | None:
+        """What its ``spec`` leaves out, said: an expression, or a collation its CREATE
+        INDEX names (its columns then compare otherwise than the table's, where an index
+        advisor builds compares as they do); None where the spec is the whole index. A
+        key's index, and one naming no COLLATE, follows its columns' own collation."""
+        if any(c.is_expression for c in self.columns):
+            return "an expression"
+        named = [c.collation for c in self.columns if c.collation.upper() != "BINARY"]
+        if named and _COLLATE.search(self.sql or ""):
+            return f"COLLATE {named[0]}"
+        return None
+
+    @property
     def spec(self) -> IndexSpec:
         """This index as a value, comparable with hypothetical ones."""
         return IndexSpec(self.table, tuple((c.name, c.descending) for c in self.columns),

@@ -131,6 +131,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                    "restore_sql": d.restore_sql.rstrip(";") + ";"} for d in rec.drops],
         "redundant_existing": [{"name": o.name, "index": str(o.spec),
                                 "prefix_of": str(o.longer)} for o in rec.outgrown],
+        "existing_unweighed": [{"name": name, "has": what} for name, what in rec.unweighed],
         "dropped": [{"index": str(d.spec), **reason_fields(d.reason)}
                     for d in rec.candidates.dropped],
         "against": [{**_verdict(v), "in_recommendation": v.in_recommendation}
@@ -317,6 +318,12 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     if measured is not None and measured["slower"]:
         out += _slower_text(measured["slower"], fmt, markdown)
     out += _redundant_text(document.get("redundant_existing") or [], markdown)
+    if document.get("existing_unweighed"):
+        out.append("Not weighed for dropping, kept as they are (advisor weighs indexes on "
+                   "plain columns in binary order only): " + ", ".join(
+                       f"{u['name']} ({u['has']})" for u in document["existing_unweighed"])
+                   + ".")
+        out.append("")
     if document["drops"]:
         out.append(heading("Existing indexes to drop", markdown))
         out.append(tabulate(
