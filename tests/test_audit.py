@@ -499,3 +499,15 @@ def test_a_covering_index_read_end_to_end_is_a_full_scan(torc_seed: Path, tmp_pa
     scans = {s["template"]: s for s in document["full_scans"]}
     assert scans["e44be7227406"]["table"] == "job_blocked_by"
     assert scans["e44be7227406"]["plan"] == "SCAN jbb"
+
+
+def test_a_drop_the_estimate_expected_to_cost_is_said_so() -> None:
+    """A negative estimated saving read "the estimate said -620,262,284 row steps: drop."
+    (a newcomer's helpdesk audit): the sign said nothing to the reader."""
+    from advisor.report.audit_report import _estimated_drop
+
+    assert _estimated_drop(-620_262_284.0) == ("the estimate expected the drop to cost "
+                                               "620,262,284 row steps")
+    assert _estimated_drop(55_710_316.0) == ("the estimate expected it to save 55,710,316 "
+                                             "row steps")
+    assert _estimated_drop(None) == "the estimate had no figure"

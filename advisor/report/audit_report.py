@@ -440,13 +440,21 @@ def _harmful_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[st
         out.append(_tab(rows, ["index", "template", "kind", "count", "ms with", "ms without",
                                "s saved by the drop"], fmt))
     for h in document["harmful"]:
-        estimated = ("unknown" if h["estimated_saving"] is None
-                     else f"{h['estimated_saving']:,.0f} row steps")
         out.append(f"- {h['index']} ({h['statistics']}): dropping it saves "
                    f"{h['net_seconds_saved']:,.3f} s measured (noise band "
-                   f"{h['band_seconds']:,.3f} s); the estimate said {estimated}: "
+                   f"{h['band_seconds']:,.3f} s); {_estimated_drop(h['estimated_saving'])}: "
                    + ("drop." if h["drop"] else f"keep ({h['note']})."))
     return [*out, ""]
+
+
+def _estimated_drop(saving: float | None) -> str:
+    """What the estimate expected of a drop the measurement decides: a saving, or a cost
+    (a negative saving read "the estimate said -620,262,284 row steps: drop")."""
+    if saving is None:
+        return "the estimate had no figure"
+    if saving < 0:
+        return f"the estimate expected the drop to cost {-saving:,.0f} row steps"
+    return f"the estimate expected it to save {saving:,.0f} row steps"
 
 
 def _partial_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[str]:
