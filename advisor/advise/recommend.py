@@ -208,10 +208,10 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     # An index on an expression or in another collation is not weighed: as a spec it
     # would be planned as another index (users(lower(email)) as users("<expression -2>"),
     # users(email COLLATE NOCASE) as a plain users(email)) and dropped as serving nothing.
-    owned = workload.catalog.droppable if allow_drops else ()
-    existing = {index.spec: index for index in owned if index.unmodelled is None}
-    unweighed = tuple((index.name, what) for index in owned
-                      if (what := index.unmodelled) is not None)
+    owned = {index: index.unmodelled
+             for index in (workload.catalog.droppable if allow_drops else ())}
+    existing = {index.spec: index for index, what in owned.items() if what is None}
+    unweighed = tuple((index.name, what) for index, what in owned.items() if what is not None)
     if existing:
         workload = replace(workload, catalog=workload.catalog.without(tuple(existing.values())))
     with ExitStack() as stack:

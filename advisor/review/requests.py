@@ -90,12 +90,13 @@ class Explained:
 
 def run_explain(request: ExplainRequest, feedback: Feedback = QUIET) -> Explained:
     digest = statement_digest(request.sql) if request.sql else None
-    workload = _sampled(read_workload(request.inputs, feedback, digest=digest),
-                        request.inputs.db, feedback)
-    if request.sql:  # the one statement asked about: one it cannot analyse is an error
-        failed = [a.unanalysed for a in workload.analyses.values() if not a.ok]
-        if failed and len(failed) == len(workload.analyses):
+    read = read_workload(request.inputs, feedback, digest=digest)
+    if request.sql:  # the one statement asked about: one it cannot analyse is an error,
+        # found before the database's sampled ANALYZE is read for it
+        failed = [a.unanalysed for a in read.analyses.values() if not a.ok]
+        if failed and len(failed) == len(read.analyses):
             raise InputError(f"--sql: cannot explain it: {failed[0]}")
+    workload = _sampled(read, request.inputs.db, feedback)
     given = [read_index(text, workload.catalog) for text in request.indexes]
     explanations, counters = explain_workload(workload, given, request.template_ids, request.top,
                                               combinations=not request.no_combinations)
