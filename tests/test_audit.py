@@ -363,6 +363,42 @@ def test_an_index_measured_harmful_is_harmful_when_the_estimate_says_keep(
     assert "event_kind" in by_index(document["drops"])
 
 
+def test_a_harmful_index_s_drop_names_the_template_it_still_slows(tmp_path: Path) -> None:
+    """The seek of half the events is harmful (ten runs, several ms each); the same index
+    finds one event by (kind, shuffle) for three lookups that scan 60,000 rows without
+    it. The drop saves time on the whole and is listed, with the lookups it slows named
+    beside the saving: the sum alone hid them (a helpdesk trial's partial index)."""
+    path = tmp_path / "events.db"
+    seek_worse_than_scan(path, lambda i: i % 2, analyze=False)
+    log = tmp_path / "events.log"
+    log.write_text("SELECT count(payload) FROM event WHERE kind = 1\n" * 10 + "".join(
+        f"SELECT payload FROM event WHERE kind = 1 AND shuffle = {v}\n" for v in (5, 6, 7)))
+    document = command_json("audit", "--db", str(path), str(log), "--repetitions", "3")
+    drop = by_index(document["drops"])["event_kind"]
+    codes = [r["code"] for r in drop["reasons"]]
+    assert codes == [Reason.HARMFUL, Reason.DROP_SLOWS]
+    lookup = next(t for t in by_index(document["verdicts"])["event_kind"]["states"][0][
+        "templates"] if t["effect"] == "saves")
+    assert drop["reasons"][1]["reason"].startswith(
+        f"the drop slows {lookup['template']} from ")
+    assert "which the saving outweighs" in drop["reasons"][1]["reason"]
+    assert f"the drop slows {lookup['template']}" in audit_report.render_text(document)
+
+
+@pytest.mark.parametrize(("drop_saves", "said"), [(False, "within noise"),
+                                                  (True, "to save time")])
+def test_a_duplicate_whose_drop_saves_time_is_not_said_to_be_within_noise(
+        drop_saves: bool, said: str) -> None:
+    """A duplicate measured redundant is dropped whether its drop is within noise or
+    saves time (its upkeep, on a write-heavy log); the reason says which."""
+    document = {"redundant": [{
+        "index": "ix_dup", "definition": "t(a, b)", "kind": "duplicate", "covered_by": "ix",
+        "covered_definition": "t(a, b)", "verdict": "redundant", "basis": "measured",
+        "templates_checked": 4, "drop_saves": drop_saves, "needed_by": []}]}
+    text = "\n".join(audit_report._redundant_text(document, "simple", False))
+    assert f"its drop is measured {said} (4 templates replayed)" in text
+
+
 def test_sql_and_text_formats(shop: tuple[Path, Path],
                               shop_audit: tuple[dict[str, Any], str, str]) -> None:
     document = shop_audit[0]

@@ -42,6 +42,7 @@ class Reason(str, Enum):
     SERVED_BY_EXISTING = "served-by-existing"
     SERVED_BY_ROWID = "served-by-rowid"
     HARMFUL = "harmful"
+    DROP_SLOWS = "drop-slows"
     MEASURED_NO_GAIN = "measured-no-gain"
     MEASURED_SLOWER = "measured-slower"
     IN_ORDER_SLOWER = "in-order-slower"
@@ -83,6 +84,8 @@ SENTENCES: dict[Reason, str] = {
     Reason.SERVED_BY_EXISTING: "served by the {kind} {index} on {definition}",
     Reason.SERVED_BY_ROWID: "served by the INTEGER PRIMARY KEY {table}.{column} (the rowid)",
     Reason.HARMFUL: "{template} runs {ms_with:.3f} ms with it, {ms_without:.3f} ms without",
+    Reason.DROP_SLOWS: ("the drop slows {template} from {ms_with:.3f} ms to {ms_without:.3f} ms "
+                        "({seconds:.3f} s over the log{others}), which the saving outweighs"),
     Reason.MEASURED_NO_GAIN: ("replayed with and without it beside {beside}, it saves no more "
                               "than noise: {gain:+.3g} s of the workload's time against a noise "
                               "band of {noise:.3g} s"),

@@ -87,6 +87,7 @@ def audit_document(result: Audit, command: str | None = None) -> dict[str, Any]:
             {"index": r.index, "definition": r.definition, "kind": r.kind,
              "covered_by": r.covered_by, "covered_definition": r.covered_definition,
              "verdict": r.verdict, "basis": r.basis, "templates_checked": r.templates_checked,
+             "drop_saves": r.drop_saves,
              "needed_by": [
                  {"template": n.template_id, "count": n.count,
                   "cost_with": _round(n.cost_with, 9 if r.basis == "measured" else 3),
@@ -400,7 +401,9 @@ def _redundant_text(document: dict[str, Any], fmt: str, markdown: bool) -> list[
                 for n in r["needed_by"][:3])
             why = f"needed on its own ({'measured' if measured else 'estimated'}): {why}"
         elif r["verdict"] == "redundant" and measured:
-            why = (f"its drop is measured within noise ({r['templates_checked']} templates "
+            # Within noise, or faster without it: the verdicts above call that harmful.
+            effect = "to save time" if r["drop_saves"] else "within noise"
+            why = (f"its drop is measured {effect} ({r['templates_checked']} templates "
                    f"replayed)")
         elif r["verdict"] == "redundant" and r["kind"] == "prefix":
             why = (f"no template's estimated cost rises without it "

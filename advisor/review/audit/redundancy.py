@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from advisor.advise.explain import NO_GAIN
 from advisor.catalog.schema import Index
 from advisor.review.audit.plans import AuditContext
-from advisor.review.audit.replay import SAVES, Replayed
+from advisor.review.audit.replay import HARMFUL, SAVES, Replayed
 from advisor.review.audit.usage import AuditedIndex, describe
 
 # A template's estimated cost "rises" without an index beyond this share
@@ -53,6 +53,7 @@ class Redundancy:
     templates_checked: int
     needed_by: tuple[CostRise, ...]
     basis: str = "estimated"  # "measured": the replays decided, in seconds
+    drop_saves: bool = False  # measured: its drop makes the workload faster beyond noise
 
 
 def _where_key(where: str | None) -> str:
@@ -156,7 +157,7 @@ def _by_measure(entry: Redundancy, replayed: Replayed | None) -> Redundancy:
     return Redundancy(entry.index, entry.definition, entry.kind, entry.covered_by,
                       entry.covered_definition, "needed" if needing else "redundant", checked,
                       tuple(sorted(rises.values(), key=lambda r: -_weighted_rise(r))),
-                      "measured")
+                      "measured", any(s.effect == HARMFUL for s in replayed.states))
 
 
 def _judge_prefix(context: AuditContext, index: Index, longer: Index,
