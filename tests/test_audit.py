@@ -131,14 +131,22 @@ def test_a_prefix_no_template_needs_is_redundant(
         shop_audit: tuple[dict[str, Any], str, str]) -> None:
     document = shop_audit[0]
     prefixes = [r for r in document["redundant"] if r["kind"] == "prefix"]
-    assert len(prefixes) == 1
-    prefix = prefixes[0]
-    assert prefix["covered_by"] == "orders_customer_status"
-    assert prefix["verdict"] == "redundant" and prefix["templates_checked"] >= 3
-    # The duplicate and the prefix go; the longer index that covers both stays.
     dropped = {d["index"] for d in document["drops"]}
-    assert Reason.PREFIX in {r["code"] for r in by_index(document["drops"])[prefix["index"]]
-                             ["reasons"]}
+    if prefixes:
+        [prefix] = prefixes
+        assert prefix["covered_by"] == "orders_customer_status"
+        assert prefix["verdict"] == "redundant" and prefix["templates_checked"] >= 3
+        assert Reason.PREFIX in {r["code"] for r in by_index(document["drops"])[
+            prefix["index"]]["reasons"]}
+    else:
+        # Its duplicate can serve every read, so its drop saves the writes its upkeep:
+        # where that is measured beyond noise (once in a full run), or the plans took the
+        # duplicate, it is on the drop list as harmful or unused first, and a prefix is
+        # judged only among what stays (docs/audit.md).
+        first = {d["index"] for d in document["drops"]
+                 if {Reason.HARMFUL, Reason.UNUSED} & {r["code"] for r in d["reasons"]}}
+        assert first & {"orders_customer", "orders_customer_again"}
+    # The duplicate and the prefix go; the longer index that covers both stays.
     assert {"orders_customer", "orders_customer_again"} <= dropped
     assert "orders_customer_status" not in dropped
 
