@@ -395,10 +395,13 @@ def test_a_served_template_the_set_runs_worse_than_today_without_the_index_is_sa
 
 def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
         tmp_path: Path) -> None:
-    """With --allow-drops, users(lower(email)) was weighed as users("<expression -2>") and
-    users(email COLLATE NOCASE) as a plain users(email): planned as other indexes, both
-    served nothing and were recommended for dropping, the lookups by lower(email) then
-    scanning. They are kept as they are and said so; a plain index of the database is
+    """With --allow-drops, an index on an expression was weighed as users("<expression
+    -2>") and users(email COLLATE NOCASE) as a plain users(email): planned as other
+    indexes, both served nothing and were recommended for dropping. One whose expression
+    advisor cannot write back as SQLite matches it (substr, which sqlglot writes as
+    substring) and the NOCASE one are kept as they are and said so; users(lower(email))
+    is weighed as itself: it serves the lookups by lower(email), and it stays. A plain
+    index of the database is
     weighed as before, and a plain candidate is not taken as served by the NOCASE one.
     A column declared NOCASE indexes in NOCASE without a word: that one is plain."""
     database = tmp_path / "app.db"
@@ -407,6 +410,7 @@ def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, tag TEXT COLLATE NOCASE,"
         " team INT);"
         "CREATE INDEX u_lower ON users(lower(email));"
+        "CREATE INDEX u_prefix ON users(substr(email, 1, 4));"
         "CREATE INDEX u_nocase ON users(email COLLATE NOCASE);"
         "CREATE INDEX u_tag ON users(tag);"
         "CREATE INDEX u_binary ON users(team COLLATE BINARY);")
@@ -423,17 +427,20 @@ def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
             "SELECT group_concat(sql, ';\n') || ';' FROM sqlite_schema WHERE sql IS NOT NULL"
         ).fetchone()))], "app")
     unmodelled = {i.name: i.unmodelled for i in catalog.indexes}
-    assert unmodelled == {"u_lower": "an expression", "u_nocase": "COLLATE NOCASE",
-                          "u_tag": None, "u_binary": None}
+    assert unmodelled == {"u_lower": None, "u_prefix": "an expression",
+                          "u_nocase": "COLLATE NOCASE", "u_tag": None, "u_binary": None}
     document = command_json("recommend", str(log), "--db", str(database), "--allow-drops",
                             "--estimate-only")
     assert sorted(document["existing_unweighed"], key=lambda u: u["name"]) == [
-        {"name": "u_lower", "has": "an expression"}, {"name": "u_nocase", "has": "COLLATE NOCASE"}]
+        {"name": "u_nocase", "has": "COLLATE NOCASE"}, {"name": "u_prefix", "has": "an expression"}]
     assert {d["name"] for d in document["drops"]} <= {"u_tag", "u_binary"}
-    assert "users(team)" in document["existing_weighed"]
+    assert {"users(team)", "users(lower(email))"} <= set(document["existing_weighed"])
     served = {d["index"]: d["code"] for d in document["dropped"]}
     assert served.get("users(email)") != "served-by-existing"
+    kept = {i["create_sql"]: i["exists"] for i in document["indexes"]
+            if [c["name"] for c in i["columns"]] == ["lower(email)"]}
+    assert list(kept.values()) == [True]  # competing as a candidate, it stays
     code, text, _ = run_command("recommend", str(log), "--db", str(database), "--allow-drops",
                                 "--estimate-only")
     assert code == 0 and "Not weighed for dropping" in text
-    assert "u_lower (an expression)" in text and "u_nocase (COLLATE NOCASE)" in text
+    assert "u_prefix (an expression)" in text and "u_nocase (COLLATE NOCASE)" in text

@@ -13,7 +13,10 @@ reads them):
   also across a correlated subquery); ``IN`` is in_list; ``<``, ``BETWEEN``,
   a prefix ``LIKE`` / ``GLOB`` are range; ``IS NULL`` is is_null;
 - anything else (``!=``, ``NOT``, ``IS NOT NULL``, a function of the column)
-  only reads the column.
+  only reads the column; but an equality, IN or range on an expression SQLite can
+  index (``lower(email) = ?``: deterministic functions of one occurrence's columns,
+  no value from the statement inside) is one on that expression as a key
+  (advisor.model.indexes.KeyExpression), which an index on it serves.
 
 Constant predicates come from the samples (:mod:`advisor.analysis.constants`).
 Statements with nothing to index (transactions, PRAGMA, DDL, EXPLAIN) give an
@@ -72,6 +75,7 @@ from advisor.analysis.predicates import (
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
+from advisor.model.indexes import KeyExpression, key_expression
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -391,7 +395,8 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
             yield from _equality(side.column, side.others[0], binding)
         elif side.kind in (RANGE, IS_NULL):
             yield from _compared(side.column, list(side.others), side.kind, binding,
-                                 bounds=len(side.others))  # BETWEEN: both ends
+                                 bounds=len(side.others),  # BETWEEN: both ends
+                                 keyed=side.kind == RANGE)
         elif side.kind == IN_LIST:
             yield from _in_list(side, binding)
         elif side.kind == PATTERN and _seeks_prefix(side):
@@ -400,14 +405,46 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
                 yield replace(predicate, pattern=unparen(side.others[0]))
 
 
+# Functions SQLite allows in an index's expression (deterministic) whose node sqlglot
+# writes back under the name the query used: SQLite matches a query's expression to an
+# index's by function name (``substr`` is no ``substring``, ``ifnull`` no ``coalesce``).
+_KEY_FUNCTIONS: tuple[type[exp.Expression], ...] = (
+    exp.Lower, exp.Upper, exp.Length, exp.Abs, exp.Round, exp.Trim, exp.Date, exp.Cast,
+    exp.Typeof)
+_KEY_ANONYMOUS = frozenset({"datetime", "julianday", "unixepoch", "ltrim", "rtrim", "hex",
+                            "unicode", "sign"})
+
+
+def _key(node: exp.Expression, binding: Binding) -> ColumnRef | None:
+    """What an index could seek ``node`` by: a column, or an expression of one
+    occurrence's columns an index can hold (``lower(email)``)."""
+    ref = binding.ref(node)
+    node = unparen(node)
+    if ref is not None or not isinstance(node, (*_KEY_FUNCTIONS, exp.Anonymous)):
+        return ref
+    if any(not isinstance(part, (*_KEY_FUNCTIONS, exp.Column, exp.Identifier,
+                                 exp.DataType, exp.Literal))
+           and not (isinstance(part, exp.Anonymous) and part.name.lower() in _KEY_ANONYMOUS)
+           for part in node.walk()):
+        return None  # a value of the statement, a subquery, a function SQLite may refuse
+    refs = [binding.refs.get(id(column)) for column in node.find_all(exp.Column)]
+    occurrences = {ref.occurrence for ref in refs if ref is not None}
+    if not refs or None in refs or len(occurrences) != 1:
+        return None
+    first = min((r for r in refs if r is not None), key=lambda r: r.position)
+    return ColumnRef(first.occurrence, key_expression(node), first.position)
+
+
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
     """Whether none of ``others`` reads ``ref``'s occurrence: their values are known first."""
     return not any(binding.columns_of(other, ref.occurrence) for other in others)
 
 
 def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
-              binding: Binding, bounds: int = 1) -> Iterator[Predicate]:
-    ref = binding.ref(column)
+              binding: Binding, bounds: int = 1, keyed: bool = False) -> Iterator[Predicate]:
+    """``keyed``: an expression an index can hold counts as a column (a range's side; a
+    LIKE's seek needs the column itself)."""
+    ref = _key(column, binding) if keyed else binding.ref(column)
     if ref is not None and _independent(ref, others, binding):
         yield Predicate(ref, kind, bounds=bounds,
                         subquery=any(other.find(exp.Select) for other in others))
@@ -423,19 +460,20 @@ def _excluded(column: exp.Expression, others: list[exp.Expression],
 
 def _equality(column: exp.Expression, other: exp.Expression,
               binding: Binding) -> Iterator[Predicate]:
-    ref = binding.ref(column)
+    ref = _key(column, binding)
     if ref is None or not _independent(ref, [other], binding):
         return
     other = unparen(other)
     if isinstance(other, exp.Column):
         # a column of another table, derived table or outer query
-        yield Predicate(ref, JOIN, partner=other.table)
+        if not isinstance(ref.column, KeyExpression):
+            yield Predicate(ref, JOIN, partner=other.table)
     elif not isinstance(other, exp.Null):  # "= NULL" matches no row
         yield Predicate(ref, EQUALITY, other, subquery=other.find(exp.Select) is not None)
 
 
 def _in_list(side: Side, binding: Binding) -> Iterator[Predicate]:
-    ref = binding.ref(side.column)
+    ref = _key(side.column, binding)
     values = list(side.others)
     if ref is not None and values and _independent(ref, values, binding):
         subquery = side.term.args.get("query") is not None
@@ -460,8 +498,8 @@ def _fixed(predicates: list[Predicate], values: Sequence[SampleSlots],
     out = {}
     for predicate in predicates:
         slot = slot_of(predicate.value)
-        if slot is None or not values:
-            continue
+        if slot is None or not values or isinstance(predicate.ref.column, KeyExpression):
+            continue  # a partial index's WHERE fixes columns (an expression's: not read)
         ref = predicate.ref
         literals = fixed_value(values, slot,
                                same_in_all=not _is_key(catalog, ref.occurrence.table, ref.column))

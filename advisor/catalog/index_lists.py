@@ -27,7 +27,7 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
         raise IndexSpecError(f"index {spec}: {table.name} is a virtual table, which SQLite "
                              "cannot index")
     known = {name.lower() for name in table.column_names}
-    for name in spec.column_names:
+    for name in spec.columns_read:  # an expression key's columns
         if name.lower() not in known:
             raise IndexSpecError(f"index {spec}: table {spec.table} has no column {name!r}")
 

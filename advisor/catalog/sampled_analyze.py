@@ -44,7 +44,7 @@ from advisor.catalog.database import attach_read_only
 from advisor.catalog.distinct_values import estimate_distinct, rows_per_value
 from advisor.catalog.schema import Catalog, Table, quote_identifier
 from advisor.model.frozen import freeze_mappings
-from advisor.model.indexes import IndexSpec
+from advisor.model.indexes import IndexSpec, key_sql
 
 DEFAULT_MAX_ROWS = 20_000  # per table; docs/benchmarks.md has the measured cost and error
 SOURCE = "source"  # the attached database's schema name in the copy
@@ -214,14 +214,15 @@ class SampleCopy:
 
     def _scaled(self, spec: IndexSpec, line: str) -> str | None:
         """``line`` as the whole table would give it: unchanged for a table copied whole;
-        for a sampled one, its rows and every column prefix's rows per value scaled up
-        (None for an index on expressions, whose prefixes have no column to count)."""
+        for a sampled one, its rows and every key prefix's rows per value scaled up
+        (an expression key's values counted as a column's; None for a key that names
+        no column of the table)."""
         table = spec.table.lower()
         total, copied = self.rows[table], self.copied[table]
         if copied == total:
             return line
         known = {c.lower() for c in self.catalog.tables[table].column_names}
-        if any(column.lower() not in known for column in spec.column_names):
+        if any(column.lower() not in known for column in spec.columns_read):
             return None
         words = line.split()
         sample_rows = int(words[0])
@@ -229,7 +230,7 @@ class SampleCopy:
         where = f" WHERE {spec.where}" if spec.where else ""
         numbers = [str(rows)]
         for width in range(1, min(len(spec.columns), len(words) - 1) + 1):
-            prefix = ", ".join(quote_identifier(c) for c in spec.column_names[:width])
+            prefix = ", ".join(key_sql(c) for c in spec.column_names[:width])
             frequencies = dict(self._db.execute(
                 f"SELECT n, count(*) FROM (SELECT count(*) AS n FROM "
                 f"main.{quote_identifier(spec.table)}{where} GROUP BY {prefix}) GROUP BY n"))

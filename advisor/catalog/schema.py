@@ -16,10 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
 from advisor.catalog.database import database_error, open_read_only
 from advisor.model.errors import AdvisorError
 from advisor.model.frozen import freeze_mappings
-from advisor.model.indexes import IndexSpec
+from advisor.model.indexes import IndexSpec, KeyExpression, key_expression
 
 # The names SQLite reads as a table's rowid (unless a column takes one of them).
 ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
@@ -49,13 +53,20 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class IndexColumn:
-    name: str  # a column name, or the expression text for an expression index
+    # A column name; an expression's KeyExpression, read from the CREATE INDEX; or
+    # "<expression N>" where that text could not be read back faithfully.
+    name: str
     descending: bool = False
     collation: str = "BINARY"  # its COLLATE, as SQLite reports it
 
     @property
     def is_expression(self) -> bool:
-        return self.name.startswith("<expression")
+        return isinstance(self.name, KeyExpression) or not self.modelled
+
+    @property
+    def modelled(self) -> bool:
+        """Whether ``name`` says what the key is (a column, or a KeyExpression)."""
+        return not self.name.startswith("<expression")
 
     def __str__(self) -> str:
         return f"{self.name} DESC" if self.descending else self.name
@@ -88,7 +99,7 @@ class Index:
         INDEX names (its columns then compare otherwise than the table's, where an index
         advisor builds compares as they do); None where the spec is the whole index. A
         key's index, and one naming no COLLATE, follows its columns' own collation."""
-        if any(c.is_expression for c in self.columns):
+        if not all(c.modelled for c in self.columns):
             return "an expression"
         named = [c.collation for c in self.columns if c.collation.upper() != "BINARY"]
         if named and _COLLATE.search(self.sql or ""):
@@ -294,16 +305,46 @@ def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?", (table,)))
     for _, name, unique, origin, partial in connection.execute(
             f"PRAGMA index_list({quote_identifier(table)})"):
+        keys = [row for row in connection.execute(
+            f"PRAGMA index_xinfo({quote_identifier(name)})") if row[5]]  # not the rowid
+        expressions = (_key_expressions(sql_by_name.get(name), len(keys))
+                       if any(row[2] is None for row in keys) else [])
         columns = tuple(
-            IndexColumn(name=row[2] if row[2] is not None else _expression(row[1]),
+            IndexColumn(name=row[2] if row[2] is not None else (
+                            (expressions[place] if expressions else None)
+                            or _expression(row[1])),
                         descending=bool(row[3]), collation=row[4] or "BINARY")
-            for row in connection.execute(f"PRAGMA index_xinfo({quote_identifier(name)})")
-            if row[5]  # key columns only, not the trailing rowid
-        )
+            for place, row in enumerate(keys))
         where = _partial_where(sql_by_name.get(name)) if partial else None
         indexes.append(Index(name=name, table=table, columns=columns, unique=bool(unique),
                              origin=origin, where=where, sql=sql_by_name.get(name)))
     return indexes
+
+
+def _key_expressions(sql: str | None, count: int) -> list[KeyExpression | None]:
+    """Each key of a CREATE INDEX: its KeyExpression where it is an expression whose
+    canonical text reads as it is written there (SQLite matches a query's expression to
+    an index's by function name: sqlglot writes ``substr`` as ``substring``), else None;
+    nothing where the statement does not parse into ``count`` keys."""
+    try:
+        statement = sqlglot.parse_one(sql or "", read="sqlite")
+    except SqlglotError:
+        return []
+    index = statement.this if isinstance(statement, exp.Create) else None
+    params = index.args.get("params") if isinstance(index, exp.Index) else None
+    keys = params.args.get("columns") or [] if params is not None else []
+    if len(keys) != count:
+        return []
+    written = re.sub(r"\s+", "", (sql or "").lower())
+    out: list[KeyExpression | None] = []
+    for key in keys:
+        node = key.this if isinstance(key, exp.Ordered) else key
+        found = None
+        if not isinstance(node, (exp.Column, exp.Collate)):
+            text = key_expression(node)
+            found = text if re.sub(r"\s+", "", text.lower()) in written else None
+        out.append(found)
+    return out
 
 
 def _expression(rank: int) -> str:

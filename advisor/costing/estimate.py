@@ -80,14 +80,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Statistics
 from advisor.costing.sizes import PAGE_BYTES, PAGE_FILL, Layout
 from advisor.model.access import DerivedFilter, TableAccess, WriteAccess
-from advisor.model.indexes import IndexSpec
+from advisor.model.indexes import IndexSpec, key_columns
 from advisor.whatif.planner import Plan, PlanStep
 
 ONE_SIDED_RANGE = 1 / 4
@@ -144,7 +144,7 @@ _LOOP = re.compile(
     r"|PRIMARY KEY|ROWID SEARCH)(?: (?P<index>[^\s(]+))?)?"
     r"(?: \((?P<constraint>[^)]*)\))?"
 )
-_TERM = re.compile(r"(\w+)\s*(=|>|<|>=|<=)\s*\?")
+_TERM = re.compile(r"(\w+|<expr>)\s*(=|>|<|>=|<=)\s*\?")
 
 
 # Stepping over one row: a table's costs more the wider its rows are (measured in CPU
@@ -574,7 +574,8 @@ class _PlanCosting:
         constraint = match.group("constraint") or ""
         stats = self.statistics
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
-        equal, ranges = _constraint_terms(constraint)
+        equal, ranges = _constraint_terms(
+            constraint, self.key_columns.get((match.group("index") or "").lower(), ()))
         # A partial index holds only the rows its WHERE keeps: the columns it fixes to
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
@@ -829,10 +830,14 @@ def _generations(fanout: float) -> float:
     return (1 - fanout ** (RECURSION_DEPTH + 1)) / (1 - fanout)
 
 
-def _constraint_terms(constraint: str) -> tuple[list[str], list[str]]:
+def _constraint_terms(constraint: str, keys: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """A seek's (equality, range) keys, lower-cased. SQLite names an expression key
+    ``<expr>``: the index's key in that place (its terms follow the keys' order)."""
     equal: list[str] = []
     ranges: list[str] = []
-    for column, op in _TERM.findall(constraint):
+    for place, (column, op) in enumerate(_TERM.findall(constraint)):
+        if column == "<expr>" and place < len(keys):
+            column = keys[place]
         (equal if op == "=" else ranges).append(column.lower())
     return equal, ranges
 
@@ -874,11 +879,10 @@ def maintenance(write: WriteAccess, indexes: Iterable[IndexSpec], statistics: St
     for spec in indexes:
         if spec.table.lower() != write.table.lower():
             continue
-        columns = [c.lower() for c in spec.column_names]
         if write.operation in ("INSERT", "DELETE", "REPLACE"):
             touches = True
         else:
-            read = set(columns)
+            read = {c.lower() for c in spec.columns_read}  # an expression key's columns
             if spec.where:
                 read |= {w.lower() for w in re.findall(r"[A-Za-z_]\w*", spec.where)}
             touches = bool(read & set_columns)
@@ -888,7 +892,8 @@ def maintenance(write: WriteAccess, indexes: Iterable[IndexSpec], statistics: St
         # key, insert the new. One of a later column only rewrites it beside its
         # neighbours, in the leaf the first descent found (a column second in four
         # indexes measured 1-9 µs an index, as an INSERT does; its leading column 3-14).
-        moves = write.operation in ("UPDATE", "UPSERT") and columns[0] in set_columns
+        moves = write.operation in ("UPDATE", "UPSERT") and bool(
+            {c.lower() for c in key_columns(spec.column_names[0])} & set_columns)
         factor = 2.0 if moves else 1.0
         # Per row, the entry's own steps; per statement, the index's pages to find
         # and dirty, more of them cold the larger the table (measured, above);

@@ -1,20 +1,70 @@
 """IndexSpec: an index as a value (hashable, ordered), real or hypothetical.
 
 Written and read as ``table(col, col DESC)`` with an optional ``WHERE …`` for
-a partial index; that is also how users name indexes on the command line.
+a partial index; that is also how users name indexes on the command line. A key
+may be an expression of the table's columns, ``users(lower(email))``: a
+``KeyExpression``, the expression's text as SQLite reads it, where a plain key is a
+column's name.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
 from advisor.model.errors import AdvisorError
 
 
 class IndexSpecError(AdvisorError):
     """An index written as text cannot be read, or names what the catalog lacks."""
+
+
+class KeyExpression(str):
+    """An index key that is an expression of its table's columns (``lower(email)``), in
+    one canonical text: sqlglot's SQLite rendering, columns unqualified. SQLite uses an
+    index on an expression for a query comparing the same expression (its
+    ``lower(u.email) = ?``); the text says which, and where a column's name is expected
+    (statistics, widths) it names none."""
+
+    __slots__ = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The table columns it reads (an UPDATE of one of them moves its entry)."""
+        return _expression_columns(str(self))
+
+
+@functools.lru_cache(maxsize=1024)  # asked on every write's upkeep the search prices
+def _expression_columns(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(
+        column.name for column in sqlglot.parse_one(text, read="sqlite").find_all(exp.Column)))
+
+
+def key_expression(node: exp.Expr) -> KeyExpression:
+    """The canonical key of an expression node (a copy, its columns unqualified)."""
+    node = node.copy()
+    for column in node.find_all(exp.Column):
+        column.set("table", None)
+    return KeyExpression(node.sql(dialect="sqlite", normalize_functions="lower"))
+
+
+def read_key_expression(text: str) -> KeyExpression:
+    """``lower(email)`` as written by a user, in the canonical text."""
+    try:
+        return key_expression(sqlglot.parse_one(text, read="sqlite"))
+    except SqlglotError as exc:
+        raise IndexSpecError(f"cannot read the key expression {text!r}") from exc
+
+
+def key_columns(name: str) -> tuple[str, ...]:
+    """The columns a key reads: itself, or an expression's columns."""
+    return name.columns if isinstance(name, KeyExpression) else (name,)
 
 
 @dataclass(frozen=True)
@@ -44,7 +94,13 @@ class IndexSpec:
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The keys' names: a column's, or a ``KeyExpression``'s text."""
         return tuple(name for name, _ in self.columns)
+
+    @property
+    def columns_read(self) -> tuple[str, ...]:
+        """The table columns its keys read (an expression's, for an expression key)."""
+        return tuple(dict.fromkeys(c for name, _ in self.columns for c in key_columns(name)))
 
     def describe(self) -> str:
         """``table(a, b DESC)`` and, for a partial index, `` WHERE …``."""
@@ -68,7 +124,7 @@ class IndexSpec:
         return f"{readable[:53]}_{digest}"
 
     def create_sql(self, name: str | None = None) -> str:
-        inner = ", ".join(f'"{c}" DESC' if desc else f'"{c}"' for c, desc in self.columns)
+        inner = ", ".join(f"{key_sql(c)} DESC" if desc else key_sql(c) for c, desc in self.columns)
         sql = f'CREATE INDEX "{name or self.name}" ON "{self.table}" ({inner})'
         return f"{sql} WHERE {self.where}" if self.where else sql
 
@@ -89,15 +145,25 @@ class IndexSpec:
 
 def _shown(name: str) -> str:
     """A name as ``describe`` writes it: quoted where it is not a word, so that
-    ``parse_index`` reads it back."""
+    ``parse_index`` reads it back; an expression as it is."""
+    if isinstance(name, KeyExpression):
+        return str(name)
     return name if re.fullmatch(r"\w+", name) else f'"{name}"'
+
+
+def key_sql(name: str) -> str:
+    """A key as SQL writes it: a column quoted, an expression as it is."""
+    if isinstance(name, KeyExpression):
+        return str(name)
+    return '"' + name.replace('"', '""') + '"'
 
 
 # A name: a word, or quoted ("…", `…`, […]) and then it may hold spaces ("audit log").
 _NAME = r"(?:\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|\w+)"
-# The columns end at the first ")": a WHERE may hold parentheses (``status IN (6, 7)``).
-_SPEC = re.compile(rf"^\s*({_NAME})\s*\(([^()]*)\)\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
+_TABLE = re.compile(rf"^\s*({_NAME})\s*\(", re.S)
+_WHERE = re.compile(r"\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
 _COLUMN = re.compile(rf"^\s*({_NAME})(?:\s+(ASC|DESC))?\s*$", re.I)
+_EXPRESSION = re.compile(r"^\s*(.+?\))(?:\s+(ASC|DESC))?\s*$", re.I | re.S)
 
 
 def parse_index(text: str) -> IndexSpec:
@@ -108,15 +174,44 @@ def parse_index(text: str) -> IndexSpec:
     >>> parse_index("job(workflow_id) WHERE status IN (6, 7, 8)").where
     'status IN (6, 7, 8)'
     """
-    match = _SPEC.match(text)
-    if not match:
+    table = _TABLE.match(text)
+    parts = _key_parts(text, table.end()) if table else None
+    where = _WHERE.match(text, parts[1]) if parts else None
+    if table is None or parts is None or where is None:
         raise IndexSpecError(f"cannot read index {text!r}: write it as table(col, col DESC)")
-    table = match.group(1).strip('"`[]')
     columns: list[tuple[str, bool]] = []
-    for part in match.group(2).split(","):
+    for part in parts[0]:
         column = _COLUMN.match(part)
-        if not column:
+        expression = None if column else _EXPRESSION.match(part)
+        if column:
+            columns.append((column.group(1).strip('"`[]'),
+                            (column.group(2) or "").upper() == "DESC"))
+        elif expression:
+            columns.append((read_key_expression(expression.group(1)),
+                            (expression.group(2) or "").upper() == "DESC"))
+        else:
             raise IndexSpecError(f"cannot read column {part.strip()!r} in index {text!r}")
-        columns.append((column.group(1).strip('"`[]'),
-                        (column.group(2) or "").upper() == "DESC"))
-    return IndexSpec(table, tuple(columns), match.group(3))
+    return IndexSpec(table.group(1).strip('"`[]'), tuple(columns), where.group(1))
+
+
+def _key_parts(text: str, start: int) -> tuple[list[str], int] | None:
+    """The comma-separated keys from ``start`` to the ``)`` that closes them (an
+    expression's own parentheses and quoted text included), and where they end."""
+    parts, depth, begun, quote = [], 0, start, ""
+    for at in range(start, len(text)):
+        char = text[at]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"`":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif char == ")":
+            parts.append(text[begun:at])
+            return parts, at + 1
+        elif char == "," and not depth:
+            parts.append(text[begun:at])
+            begun = at + 1
+    return None

@@ -16,6 +16,7 @@ from advisor.advise.in_order import InOrderCheck, Move
 from advisor.advise.measured import SEARCHED, TOGETHER, MeasuredDecision
 from advisor.advise.recommend import OF_WORKLOAD, Recommendation, Size, Verdict, cost_text
 from advisor.analysis.workload import Workload
+from advisor.model.indexes import KeyExpression
 from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
 from advisor.report.common import Report, command_line, heading, kib_text, regenerate
@@ -87,7 +88,9 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
         "indexes": [
             {
                 "table": c.spec.table,
-                "columns": [{"name": name, "descending": desc} for name, desc in c.spec.columns],
+                "columns": [{"name": name, "descending": desc,
+                             "expression": isinstance(name, KeyExpression)}
+                            for name, desc in c.spec.columns],
                 "where": c.spec.where,
                 "phase": c.phase,
                 "create_sql": c.spec.create_sql() + ";",

@@ -206,7 +206,8 @@ def _resolve_unique(shape: Shape, catalog: Catalog) -> None:
     """
     table = shape.table
     constraints = [tuple(c.lower() for c in index.column_names)
-                   for index in catalog.indexes_on(table.name) if index.unique]
+                   for index in catalog.indexes_on(table.name)
+                   if index.unique and not any(c.is_expression for c in index.columns)]
     alias = table.rowid_alias.lower() if table.rowid_alias else None
     if alias:
         constraints.append((alias,))
@@ -215,7 +216,7 @@ def _resolve_unique(shape: Shape, catalog: Catalog) -> None:
     key = shape.spec.key.lower() if shape.parent and shape.spec.key else None
     for columns in constraints:
         free = [c for c in columns if c not in fixed]
-        if (alias in free) or any(c.startswith("<expression") for c in columns):
+        if alias in free:
             continue
         if not free:
             shape.at_most_one = True
