@@ -116,7 +116,21 @@ def parse_expected(case: Case, template_id: str) -> Analysis:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    return tuple(name.strip() for name in text.split(",") if name.strip())
+    """Comma-separated names; an expression key's own commas (in its parentheses or
+    quotes) are part of it."""
+    names, depth, quoted, current = [], 0, False, ""
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        if char == "," and not depth and not quoted:
+            names.append(current)
+            current = ""
+        else:
+            current += char
+    names.append(current)
+    return tuple(name.strip() for name in names if name.strip())
 
 
 def _read_field(read: dict[str, object], text: str, case: Case) -> None:

@@ -128,3 +128,13 @@ def test_a_database_s_own_index_on_the_expression_serves_it(
     assert {d["index"]: d["code"] for d in document["dropped"]}.get(
         "users(lower(email))") == "served-by-existing"
     assert all(c["name"] != "lower(email)" for i in document["indexes"] for c in i["columns"])
+
+
+def test_sqlite_is_asked_whether_it_indexes_an_expression() -> None:
+    """What SQLite refuses in an index is no key: random(), an application's function."""
+    from advisor.model.indexes import sqlite_indexes
+
+    assert sqlite_indexes(KeyExpression("lower(email)"))
+    assert sqlite_indexes(KeyExpression("json_extract(meta, '$.plan')"))
+    assert not sqlite_indexes(KeyExpression("random() + a"))
+    assert not sqlite_indexes(KeyExpression("app_normalise(email)"))

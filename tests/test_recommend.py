@@ -398,8 +398,8 @@ def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
     """With --allow-drops, an index on an expression was weighed as users("<expression
     -2>") and users(email COLLATE NOCASE) as a plain users(email): planned as other
     indexes, both served nothing and were recommended for dropping. One whose expression
-    advisor cannot write back as SQLite matches it (substr, which sqlglot writes as
-    substring) and the NOCASE one are kept as they are and said so; users(lower(email))
+    advisor cannot write back as SQLite matches it (ifnull, which sqlglot writes as
+    coalesce) and the NOCASE one are kept as they are and said so; users(lower(email))
     is weighed as itself: it serves the lookups by lower(email), and it stays. A plain
     index of the database is
     weighed as before, and a plain candidate is not taken as served by the NOCASE one.
@@ -410,7 +410,7 @@ def test_allow_drops_keeps_indexes_on_expressions_and_collations_unweighed(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, tag TEXT COLLATE NOCASE,"
         " team INT);"
         "CREATE INDEX u_lower ON users(lower(email));"
-        "CREATE INDEX u_prefix ON users(substr(email, 1, 4));"
+        "CREATE INDEX u_prefix ON users(ifnull(email, ''));"
         "CREATE INDEX u_nocase ON users(email COLLATE NOCASE);"
         "CREATE INDEX u_tag ON users(tag);"
         "CREATE INDEX u_binary ON users(team COLLATE BINARY);")

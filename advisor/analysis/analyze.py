@@ -75,7 +75,7 @@ from advisor.analysis.predicates import (
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
-from advisor.model.indexes import KeyExpression, key_expression
+from advisor.model.indexes import KeyExpression, key_expression, sqlite_indexes
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -127,7 +127,7 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     if query is None:
         return Analysis(template.id, write=write, returns=_returns(statement))
     binding = bind(query, catalog)
-    predicates = _predicates(binding)
+    predicates = _predicates(binding, values)
     fixed = _fixed(predicates, values, catalog)
     constants = _constants(predicates, fixed)
     sizes = _list_sizes(predicates, values)
@@ -289,13 +289,15 @@ class Predicate:
     pattern: exp.Expression | None = None  # a LIKE / GLOB range's: the node of its pattern
 
 
-def _predicates(binding: Binding) -> list[Predicate]:
-    """Classified predicates of every SELECT in the statement, in text order."""
-    found = [p for scope in binding.scopes for p in _scope_predicates(scope, binding)]
+def _predicates(binding: Binding, values: Sequence[SampleSlots] = ()) -> list[Predicate]:
+    """Classified predicates of every SELECT in the statement, in text order (``values``:
+    the samples', which fix a constant inside an expression key)."""
+    found = [p for scope in binding.scopes for p in _scope_predicates(scope, binding, values)]
     return sorted(found, key=lambda p: p.ref.position)
 
 
-def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
+def _scope_predicates(scope: Scope, binding: Binding, values: Sequence[SampleSlots]
+                      ) -> Iterator[Predicate]:
     select = scope.expression
     if not isinstance(select, exp.Select):
         return
@@ -303,7 +305,7 @@ def _scope_predicates(scope: Scope, binding: Binding) -> Iterator[Predicate]:
     clauses += [select.args.get("where"), select.args.get("having")]
     for clause in clauses:
         for conjunct in _conjuncts(clause):
-            yield from _classify(conjunct, binding)
+            yield from _classify(conjunct, binding, values)
 
 
 def _aggregates(query: exp.Expression) -> int:
@@ -384,7 +386,8 @@ def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:
         yield node
 
 
-def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
+def _classify(term: exp.Expr, binding: Binding, values: Sequence[SampleSlots] = ()
+              ) -> Iterator[Predicate]:
     """What one conjunct offers an index on each side."""
     if isinstance(term, exp.Not) and isinstance(term.this, exp.In):
         yield from _excluded(term.this.this, list(term.this.expressions), binding)
@@ -392,13 +395,13 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
         if side.kind == OTHER and isinstance(term, exp.NEQ):
             yield from _excluded(side.column, list(side.others), binding)
         elif side.kind == EQUALITY:
-            yield from _equality(side.column, side.others[0], binding)
+            yield from _equality(side.column, side.others[0], binding, values)
         elif side.kind in (RANGE, IS_NULL):
             yield from _compared(side.column, list(side.others), side.kind, binding,
                                  bounds=len(side.others),  # BETWEEN: both ends
-                                 keyed=side.kind == RANGE)
+                                 keyed=side.kind == RANGE, values=values)
         elif side.kind == IN_LIST:
-            yield from _in_list(side, binding)
+            yield from _in_list(side, binding, values)
         elif side.kind == PATTERN and _seeks_prefix(side):
             # LIKE 'abc%' is abc <= x < abd
             for predicate in _compared(side.column, [], RANGE, binding, bounds=2):
@@ -410,29 +413,65 @@ def _classify(term: exp.Expr, binding: Binding) -> Iterator[Predicate]:
 # index's by function name (``substr`` is no ``substring``, ``ifnull`` no ``coalesce``).
 _KEY_FUNCTIONS: tuple[type[exp.Expression], ...] = (
     exp.Lower, exp.Upper, exp.Length, exp.Abs, exp.Round, exp.Trim, exp.Date, exp.Cast,
-    exp.Typeof)
-_KEY_ANONYMOUS = frozenset({"datetime", "julianday", "unixepoch", "ltrim", "rtrim", "hex",
-                            "unicode", "sign"})
+    exp.Typeof, exp.Substring, exp.JSONExtractScalar)
+_KEY_ANONYMOUS = frozenset({"date", "time", "datetime", "julianday", "unixepoch",
+                            "strftime", "ltrim", "rtrim", "hex", "unicode", "sign"})
 
 
-def _key(node: exp.Expression, binding: Binding) -> ColumnRef | None:
+def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] = ()
+         ) -> ColumnRef | None:
     """What an index could seek ``node`` by: a column, or an expression of one
-    occurrence's columns an index can hold (``lower(email)``)."""
+    occurrence's columns an index can hold (``lower(email)``). A value inside
+    (``json_extract(meta, ?)``) must be the same in every sample (``values``): an index
+    holds the expression with that constant."""
     ref = binding.ref(node)
     node = unparen(node)
     if ref is not None or not isinstance(node, (*_KEY_FUNCTIONS, exp.Anonymous)):
         return ref
-    if any(not isinstance(part, (*_KEY_FUNCTIONS, exp.Column, exp.Identifier,
-                                 exp.DataType, exp.Literal))
-           and not (isinstance(part, exp.Anonymous) and part.name.lower() in _KEY_ANONYMOUS)
-           for part in node.walk()):
-        return None  # a value of the statement, a subquery, a function SQLite may refuse
+    constants = {}
+    for part in node.walk():
+        if isinstance(part, exp.Placeholder):
+            slot = slot_of(part)
+            fixed = None if slot is None else fixed_value(values, slot)
+            constant = _constant(fixed[0]) if fixed is not None and len(fixed) == 1 else None
+            if constant is None:
+                return None  # a value of the statement: no index holds it
+            constants[id(part)] = constant
+        elif not isinstance(part, (*_KEY_FUNCTIONS, exp.Column, exp.Identifier,
+                                   exp.DataType, exp.Literal)) and not (
+                isinstance(part, exp.Anonymous) and part.name.lower() in _KEY_ANONYMOUS):
+            return None  # a subquery, a function SQLite may refuse in an index
     refs = [binding.refs.get(id(column)) for column in node.find_all(exp.Column)]
     occurrences = {ref.occurrence for ref in refs if ref is not None}
     if not refs or None in refs or len(occurrences) != 1:
         return None
     first = min((r for r in refs if r is not None), key=lambda r: r.position)
-    return ColumnRef(first.occurrence, key_expression(node), first.position)
+    key = key_expression(_with_constants(node, constants) if constants else node)
+    if not sqlite_indexes(key):
+        return None
+    return ColumnRef(first.occurrence, key, first.position)
+
+
+def _with_constants(node: exp.Expression, constants: Mapping[int, exp.Expression]
+                    ) -> exp.Expression:
+    """A copy of ``node``, each placeholder (by id) replaced by its constant."""
+    copy = node.copy()
+    placeholders = [p for p in node.walk() if isinstance(p, exp.Placeholder)]
+    copies = [p for p in copy.walk() if isinstance(p, exp.Placeholder)]
+    for original, copied in zip(placeholders, copies, strict=True):
+        copied.replace(constants[id(original)].copy())
+    return copy
+
+
+def _constant(literal: str) -> exp.Expression | None:
+    """A sample's literal (SQLite syntax) as a node: a string or a number, else None."""
+    if literal.startswith("'") and literal.endswith("'") and len(literal) > 1:
+        return exp.Literal.string(literal[1:-1].replace("''", "'"))
+    try:
+        float(literal)
+    except ValueError:
+        return None
+    return exp.Literal.number(literal)
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:
@@ -441,10 +480,11 @@ def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Bind
 
 
 def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
-              binding: Binding, bounds: int = 1, keyed: bool = False) -> Iterator[Predicate]:
+              binding: Binding, bounds: int = 1, keyed: bool = False,
+              values: Sequence[SampleSlots] = ()) -> Iterator[Predicate]:
     """``keyed``: an expression an index can hold counts as a column (a range's side; a
     LIKE's seek needs the column itself)."""
-    ref = _key(column, binding) if keyed else binding.ref(column)
+    ref = _key(column, binding, values) if keyed else binding.ref(column)
     if ref is not None and _independent(ref, others, binding):
         yield Predicate(ref, kind, bounds=bounds,
                         subquery=any(other.find(exp.Select) for other in others))
@@ -458,9 +498,9 @@ def _excluded(column: exp.Expression, others: list[exp.Expression],
         yield from _compared(column, others, EXCLUDED, binding)
 
 
-def _equality(column: exp.Expression, other: exp.Expression,
-              binding: Binding) -> Iterator[Predicate]:
-    ref = _key(column, binding)
+def _equality(column: exp.Expression, other: exp.Expression, binding: Binding,
+              values: Sequence[SampleSlots] = ()) -> Iterator[Predicate]:
+    ref = _key(column, binding, values)
     if ref is None or not _independent(ref, [other], binding):
         return
     other = unparen(other)
@@ -472,10 +512,11 @@ def _equality(column: exp.Expression, other: exp.Expression,
         yield Predicate(ref, EQUALITY, other, subquery=other.find(exp.Select) is not None)
 
 
-def _in_list(side: Side, binding: Binding) -> Iterator[Predicate]:
-    ref = _key(side.column, binding)
-    values = list(side.others)
-    if ref is not None and values and _independent(ref, values, binding):
+def _in_list(side: Side, binding: Binding, values: Sequence[SampleSlots] = ()
+             ) -> Iterator[Predicate]:
+    ref = _key(side.column, binding, values)
+    listed = list(side.others)
+    if ref is not None and listed and _independent(ref, listed, binding):
         subquery = side.term.args.get("query") is not None
         yield Predicate(ref, IN_LIST, None if subquery else side.term)
 

@@ -23,7 +23,11 @@ from advisor.analysis.binding import VIEW_BODY, text_order
 
 
 def is_value(node: exp.Expression) -> bool:
-    """A literal or placeholder (a negated one as its ``Neg``); NULL too, except in IS NULL."""
+    """A literal or placeholder (a negated one as its ``Neg``); NULL too, except in IS NULL;
+    and a JSON path, which sqlglot reads from json_extract's string literal (the
+    fingerprint masks it as the string it is)."""
+    if isinstance(node, exp.JSONPath):
+        return True
     if isinstance(node, exp.Null):
         return not (isinstance(node.parent, exp.Is) and node.arg_key == "expression")
     if isinstance(node, exp.Neg):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import sqlite3
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -51,7 +52,36 @@ def key_expression(node: exp.Expr) -> KeyExpression:
     node = node.copy()
     for column in node.find_all(exp.Column):
         column.set("table", None)
+    # SQLite matches an index's expression to a query's by function name: substr as
+    # written (sqlglot's SQLite writes its Substring as substring).
+    node = node.transform(_as_substr)
     return KeyExpression(node.sql(dialect="sqlite", normalize_functions="lower"))
+
+
+def _as_substr(node: exp.Expr) -> exp.Expr:
+    if not isinstance(node, exp.Substring):
+        return node
+    return exp.Anonymous(this="substr", expressions=[
+        arg for arg in (node.this, node.args.get("start"), node.args.get("length"))
+        if arg is not None])
+
+
+@functools.lru_cache(maxsize=1024)
+def sqlite_indexes(expression: KeyExpression) -> bool:
+    """Whether SQLite builds an index on ``expression`` over a row of its columns (NULLs):
+    a deterministic function it knows (not ``random()``, not an application's own, not
+    ``date('now')``, which it refuses only once a row is indexed)."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        names = ", ".join(key_sql(column) for column in expression.columns)
+        connection.execute(f"CREATE TABLE t ({names})")
+        connection.execute("INSERT INTO t DEFAULT VALUES")
+        connection.execute(f"CREATE INDEX i ON t ({expression})")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
 
 
 def read_key_expression(text: str) -> KeyExpression:
