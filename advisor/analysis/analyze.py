@@ -75,7 +75,7 @@ from advisor.analysis.predicates import (
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
-from advisor.model.indexes import KeyExpression, key_expression, sqlite_indexes
+from advisor.model.indexes import KeyExpression, key_expression, sqlite_refuses
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -447,7 +447,7 @@ def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] =
         return None
     first = min((r for r in refs if r is not None), key=lambda r: r.position)
     key = key_expression(_with_constants(node, constants) if constants else node)
-    if not sqlite_indexes(key):
+    if sqlite_refuses(key):
         return None
     return ColumnRef(first.occurrence, key, first.position)
 

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import NamedTuple
 
 from advisor.catalog.schema import Catalog, Index, SchemaError, catalog_from_sql
-from advisor.model.indexes import IndexSpec, IndexSpecError, parse_index
+from advisor.model.indexes import (
+    IndexSpec,
+    IndexSpecError,
+    KeyExpression,
+    parse_index,
+    sqlite_refuses,
+)
 
 
 def read_index(text: str, catalog: Catalog) -> IndexSpec:
@@ -30,6 +36,10 @@ def check_index(spec: IndexSpec, catalog: Catalog) -> None:
     for name in spec.columns_read:  # an expression key's columns
         if name.lower() not in known:
             raise IndexSpecError(f"index {spec}: table {spec.table} has no column {name!r}")
+    for name in spec.column_names:
+        refused = sqlite_refuses(name) if isinstance(name, KeyExpression) else None
+        if refused:
+            raise IndexSpecError(f"index {spec}: SQLite cannot index {name}: {refused}")
 
 
 # A file of statements, not of table(col) lines: one begins with CREATE or DROP (a

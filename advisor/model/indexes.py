@@ -67,19 +67,19 @@ def _as_substr(node: exp.Expr) -> exp.Expr:
 
 
 @functools.lru_cache(maxsize=1024)
-def sqlite_indexes(expression: KeyExpression) -> bool:
-    """Whether SQLite builds an index on ``expression`` over a row of its columns (NULLs):
-    a deterministic function it knows (not ``random()``, not an application's own, not
-    ``date('now')``, which it refuses only once a row is indexed)."""
+def sqlite_refuses(expression: KeyExpression) -> str | None:
+    """Why SQLite will not index ``expression`` over a row of its columns (NULLs), in its
+    words, or None: a function it does not know or that is not deterministic
+    (``random()``), a subquery."""
     connection = sqlite3.connect(":memory:")
     try:
         names = ", ".join(key_sql(column) for column in expression.columns)
-        connection.execute(f"CREATE TABLE t ({names})")
+        connection.execute(f"CREATE TABLE t ({names or 'x'})")
         connection.execute("INSERT INTO t DEFAULT VALUES")
         connection.execute(f"CREATE INDEX i ON t ({expression})")
-        return True
-    except sqlite3.Error:
-        return False
+        return None
+    except sqlite3.Error as exc:
+        return str(exc)
     finally:
         connection.close()
 
@@ -87,9 +87,13 @@ def sqlite_indexes(expression: KeyExpression) -> bool:
 def read_key_expression(text: str) -> KeyExpression:
     """``lower(email)`` as written by a user, in the canonical text."""
     try:
-        return key_expression(sqlglot.parse_one(text, read="sqlite"))
+        node = sqlglot.parse_one(text, read="sqlite")
     except SqlglotError as exc:
         raise IndexSpecError(f"cannot read the key expression {text!r}") from exc
+    if isinstance(node, (exp.Column, exp.Identifier, exp.Alias)) or not node.find(exp.Column):
+        raise IndexSpecError(f"cannot read the key {text!r}: write a column, or an "
+                             "expression of the table's columns")
+    return key_expression(node)
 
 
 def key_columns(name: str) -> tuple[str, ...]:
@@ -193,7 +197,7 @@ _NAME = r"(?:\"[^\"]+\"|`[^`]+`|\[[^\]]+\]|\w+)"
 _TABLE = re.compile(rf"^\s*({_NAME})\s*\(", re.S)
 _WHERE = re.compile(r"\s*(?:WHERE\s+(.+?))?\s*$", re.I | re.S)
 _COLUMN = re.compile(rf"^\s*({_NAME})(?:\s+(ASC|DESC))?\s*$", re.I)
-_EXPRESSION = re.compile(r"^\s*(.+?\))(?:\s+(ASC|DESC))?\s*$", re.I | re.S)
+_EXPRESSION = re.compile(r"^\s*(.+?)(?:\s+(ASC|DESC))?\s*$", re.I | re.S)
 
 
 def parse_index(text: str) -> IndexSpec:
