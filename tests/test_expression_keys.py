@@ -142,3 +142,20 @@ def test_sqlite_is_asked_whether_it_indexes_an_expression() -> None:
     assert sqlite_refuses(KeyExpression("json_extract(meta, '$.plan')")) is None
     assert "non-deterministic" in (sqlite_refuses(KeyExpression("random() + a")) or "")
     assert "no such function" in (sqlite_refuses(KeyExpression("app_normalise(email)")) or "")
+
+
+def test_a_comparison_in_another_collation_gets_an_index_in_it(
+        logins: tuple[Path, Path], tmp_path: Path) -> None:
+    """email = ? COLLATE NOCASE: SQLite seeks only an index in NOCASE (a plain one on
+    email it scans); the set holds users(email COLLATE NOCASE), which also holds email."""
+    database, _ = logins
+    log = tmp_path / "nocase.log"
+    log.write_text("".join(
+        f"SELECT id, email FROM users WHERE email = 'user{i * 37}@example.com' COLLATE NOCASE;\n"
+        for i in range(150)))
+    document = command_json("recommend", str(log), "--db", str(database))
+    keys = [[(c["name"], c["expression"]) for c in i["columns"]] for i in document["indexes"]]
+    assert [("email COLLATE NOCASE", True)] in keys
+    [index] = [i for i in document["indexes"] if i["columns"][0]["name"] == "email COLLATE NOCASE"]
+    assert index["create_sql"].endswith('ON "users" (email COLLATE NOCASE);')
+    assert "COVERING INDEX" in index["serves"][0]["plan_after"][0]

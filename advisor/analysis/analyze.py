@@ -75,7 +75,7 @@ from advisor.analysis.predicates import (
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
-from advisor.model.indexes import KeyExpression, key_expression, sqlite_refuses
+from advisor.model.indexes import KeyExpression, collated_key, key_expression, sqlite_refuses
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -426,6 +426,8 @@ def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] =
     holds the expression with that constant."""
     ref = binding.ref(node)
     node = unparen(node)
+    if isinstance(node, exp.Collate) and binding.ref(node.this) is not None:
+        return _collated(binding.ref(node.this), node, binding)
     if ref is not None or not isinstance(node, (*_KEY_FUNCTIONS, exp.Anonymous)):
         return ref
     constants = {}
@@ -450,6 +452,24 @@ def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] =
     if sqlite_refuses(key):
         return None
     return ColumnRef(first.occurrence, key, first.position)
+
+
+def _collated(ref: ColumnRef | None, collate: exp.Expression | None,
+              binding: Binding) -> ColumnRef | None:
+    """``ref`` compared in the collation a ``COLLATE`` on either side names: a key of its
+    own (``email COLLATE NOCASE``) where that is not the column's declared one, which a
+    plain index serves."""
+    collate = unparen(collate) if collate is not None else None
+    if ref is None or not isinstance(collate, exp.Collate) or isinstance(
+            ref.column, KeyExpression):
+        return ref
+    collation = collate.expression.name.upper()
+    table = binding.catalog.table(ref.occurrence.table) if binding.catalog else None
+    column = next((c for c in table.columns if c.name.lower() == ref.column.lower()),
+                  None) if table is not None else None
+    if column is not None and column.collation == collation:
+        return ref
+    return ColumnRef(ref.occurrence, collated_key(ref.column, collation), ref.position)
 
 
 def _with_constants(node: exp.Expression, constants: Mapping[int, exp.Expression]
@@ -484,7 +504,8 @@ def _compared(column: exp.Expression, others: list[exp.Expression], kind: str,
               values: Sequence[SampleSlots] = ()) -> Iterator[Predicate]:
     """``keyed``: an expression an index can hold counts as a column (a range's side; a
     LIKE's seek needs the column itself)."""
-    ref = _key(column, binding, values) if keyed else binding.ref(column)
+    ref = (_collated(_key(column, binding, values), others[0] if others else None, binding)
+           if keyed else binding.ref(column))
     if ref is not None and _independent(ref, others, binding):
         yield Predicate(ref, kind, bounds=bounds,
                         subquery=any(other.find(exp.Select) for other in others))
@@ -500,7 +521,7 @@ def _excluded(column: exp.Expression, others: list[exp.Expression],
 
 def _equality(column: exp.Expression, other: exp.Expression, binding: Binding,
               values: Sequence[SampleSlots] = ()) -> Iterator[Predicate]:
-    ref = _key(column, binding, values)
+    ref = _collated(_key(column, binding, values), other, binding)
     if ref is None or not _independent(ref, [other], binding):
         return
     other = unparen(other)

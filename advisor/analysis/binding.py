@@ -217,6 +217,7 @@ class Binding:
     occurrences: tuple[Occurrence, ...]
     by_scope: Mapping[int, tuple[Occurrence, ...]]  # id(scope) -> its FROM/JOIN occurrences
     refs: Mapping[int, ColumnRef]  # id(column node) -> what it names
+    catalog: Catalog | None = None  # what it was bound against
 
     def ref(self, node: exp.Expression) -> ColumnRef | None:
         """What ``node`` names when it is a plain column (in parentheses or not)."""
@@ -264,7 +265,8 @@ def bind(root: exp.Expression, catalog: Catalog) -> Binding:
                 if ref is not None:
                     refs[id(column)] = ref
     occurrences = tuple(sorted(by_table.values(), key=lambda o: o.position))
-    return Binding(root, scopes, occurrences, frozen_mapping(by_scope), frozen_mapping(refs))
+    return Binding(root, scopes, occurrences, frozen_mapping(by_scope), frozen_mapping(refs),
+                   catalog)
 
 
 # Set on a view's query where a statement named the view: its literals are the view's,

@@ -153,7 +153,7 @@ def _covering(spec: IndexSpec, access: TableAccess, rowid: str | None,
 
     The rowid is in every index already, so it is never added.
     """
-    missing = [c for c in access.columns_read if c not in spec.column_names and c != rowid]
+    missing = [c for c in access.columns_read if c not in spec.columns_held and c != rowid]
     if (not missing or len(spec.columns) + len(missing) > COVERING_MAX_COLUMNS
             or (extra is not None and len(missing) > extra)):
         return None

@@ -58,14 +58,13 @@ class IndexChanges(NamedTuple):
 
 def _check_modelled(index: Index, path: str) -> None:
     """A file's index that an IndexSpec cannot hold is refused, not read as another: one on
-    an expression (``lower(email)``) became ``users("<expression -2>")``, and one in
-    another collation (``email COLLATE NOCASE``, as ``.expert`` proposes for a NOCASE
-    comparison) a plain ``users(email)``, which SQLite does not use for that comparison."""
+    an expression advisor cannot write back as SQLite matches it (``ifnull(...)``, which
+    sqlglot writes as ``coalesce``) became ``users("<expression -2>")``."""
     what = index.unmodelled
     if what is not None:
         raise IndexSpecError(
-            f"{path}: index {index.name} has {what}: advisor weighs indexes on plain "
-            "columns in their binary order only; leave it out of the file")
+            f"{path}: index {index.name} has {what}: advisor weighs indexes on columns and "
+            "on expressions it writes back as SQLite matches them; leave it out of the file")
 
 
 def load_index_list(path: str, catalog: Catalog) -> list[IndexSpec]:

@@ -23,7 +23,7 @@ from sqlglot.errors import SqlglotError
 from advisor.catalog.database import database_error, open_read_only
 from advisor.model.errors import AdvisorError
 from advisor.model.frozen import freeze_mappings
-from advisor.model.indexes import IndexSpec, KeyExpression, key_expression
+from advisor.model.indexes import IndexSpec, KeyExpression, collated_key, key_expression
 
 # The names SQLite reads as a table's rowid (unless a column takes one of them).
 ROWID_NAMES = frozenset({"rowid", "oid", "_rowid_"})
@@ -41,6 +41,7 @@ class Column:
     type: str
     not_null: bool
     primary_key_position: int  # 0 when not part of the primary key
+    collation: str = "BINARY"  # as its CREATE TABLE declares it (upper case)
 
 
 @dataclass(frozen=True)
@@ -95,15 +96,11 @@ class Index:
 
     @property
     def unmodelled(self) -> str | None:
-        """What its ``spec`` leaves out, said: an expression, or a collation its CREATE
-        INDEX names (its columns then compare otherwise than the table's, where an index
-        advisor builds compares as they do); None where the spec is the whole index. A
-        key's index, and one naming no COLLATE, follows its columns' own collation."""
+        """What its ``spec`` leaves out, said: an expression advisor cannot write back as
+        SQLite matches it; None where the spec is the whole index (a key in another
+        collation than its column's is a KeyExpression naming it)."""
         if not all(c.modelled for c in self.columns):
             return "an expression"
-        named = [c.collation for c in self.columns if c.collation.upper() != "BINARY"]
-        if named and _COLLATE.search(self.sql or ""):
-            return f"COLLATE {named[0]}"
         return None
 
     @property
@@ -265,7 +262,7 @@ def read_catalog(connection: sqlite3.Connection) -> Catalog:
         if kind == "table":
             tables[name.lower()] = _read_table(connection, name)
     indexes = tuple(
-        index for table in tables.values() for index in _read_indexes(connection, table.name))
+        index for table in tables.values() for index in _read_indexes(connection, table))
     ddl = tuple(sql for _, _, _, sql in rows if sql)
     views = {name.lower(): sql for kind, name, _, sql in rows if kind == "view" and sql}
     return Catalog(tables=tables, indexes=indexes, ddl=ddl, views=views)
@@ -281,9 +278,11 @@ def _read_table(connection: sqlite3.Connection, name: str) -> Table:
         "SELECT type, wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
         (name,)).fetchone()
     virtual = bool(listing and listing[0] == "virtual")
+    declared = _collations(connection.execute(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchone())
     columns = tuple(
         Column(name=row[1], type=row[2] or "", not_null=bool(row[3]),
-               primary_key_position=row[5])
+               primary_key_position=row[5], collation=declared.get(row[1].lower(), "BINARY"))
         for row in connection.execute(f"PRAGMA table_xinfo({quote_identifier(name)})")
         if row[6] != 1 or virtual  # 1: a virtual table's hidden column; 2, 3: generated
     )
@@ -299,7 +298,29 @@ def _read_table(connection: sqlite3.Connection, name: str) -> Table:
                  foreign_keys=foreign_keys, virtual=virtual)
 
 
-def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
+def _collations(row: tuple[str | None] | None) -> dict[str, str]:
+    """Each column's declared COLLATE in a CREATE TABLE (lower-cased name -> upper-cased
+    collation); SQLite's PRAGMAs do not say it. Nothing where the statement does not parse
+    (its columns then compare as BINARY here)."""
+    try:
+        statement = sqlglot.parse_one(row[0] or "", read="sqlite") if row else None
+    except SqlglotError:
+        return {}
+    found = {}
+    for column in statement.find_all(exp.ColumnDef) if statement is not None else ():
+        for constraint in column.args.get("constraints") or ():
+            kind = constraint.args.get("kind")
+            if isinstance(kind, exp.CollateColumnConstraint):
+                found[column.name.lower()] = kind.this.name.upper()
+    return found
+
+
+def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
+    """``found``'s indexes. A key in another collation than its column's declared one
+    (``email COLLATE NOCASE`` on a BINARY email) is a KeyExpression saying so: it serves
+    the comparisons in that collation, not the column's own."""
+    table = found.name
+    declared = {column.name.lower(): column.collation for column in found.columns}
     indexes = []
     sql_by_name = dict(connection.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?", (table,)))
@@ -310,7 +331,10 @@ def _read_indexes(connection: sqlite3.Connection, table: str) -> list[Index]:
         expressions = (_key_expressions(sql_by_name.get(name), len(keys))
                        if any(row[2] is None for row in keys) else [])
         columns = tuple(
-            IndexColumn(name=row[2] if row[2] is not None else (
+            IndexColumn(name=(collated_key(row[2], row[4]) if row[2] is not None and (
+                                  row[4] or "BINARY").upper() != declared.get(
+                                  row[2].lower(), "BINARY")
+                              else row[2]) if row[2] is not None else (
                             (expressions[place] if expressions else None)
                             or _expression(row[1])),
                         descending=bool(row[3]), collation=row[4] or "BINARY")

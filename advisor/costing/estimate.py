@@ -832,12 +832,15 @@ def _generations(fanout: float) -> float:
 
 def _constraint_terms(constraint: str, keys: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """A seek's (equality, range) keys, lower-cased. SQLite names an expression key
-    ``<expr>``: the index's key in that place (its terms follow the keys' order)."""
+    ``<expr>``, and a key in another collation by its column: the index's key in that
+    place (its terms follow the keys' order)."""
     equal: list[str] = []
     ranges: list[str] = []
     for place, (column, op) in enumerate(_TERM.findall(constraint)):
-        if column == "<expr>" and place < len(keys):
-            column = keys[place]
+        key = keys[place].lower() if place < len(keys) else None
+        if key is not None and (column == "<expr>"
+                                or key.startswith(f"{column.lower()} collate ")):
+            column = key
         (equal if op == "=" else ranges).append(column.lower())
     return equal, ranges
 

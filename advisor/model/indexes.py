@@ -40,11 +40,23 @@ class KeyExpression(str):
         """The table columns it reads (an UPDATE of one of them moves its entry)."""
         return _expression_columns(str(self))
 
+    @property
+    def holds(self) -> tuple[str, ...]:
+        """The columns whose values the index holds: a column in another collation keeps
+        its value (only the order differs); an expression keeps only its result."""
+        return self.columns if _COLLATED.fullmatch(self) else ()
+
 
 @functools.lru_cache(maxsize=1024)  # asked on every write's upkeep the search prices
 def _expression_columns(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(
         column.name for column in sqlglot.parse_one(text, read="sqlite").find_all(exp.Column)))
+
+
+def collated_key(column: str, collation: str) -> KeyExpression:
+    """``column`` compared in ``collation`` (``email COLLATE NOCASE``) as an index key:
+    SQLite seeks such an index for a comparison in that collation only."""
+    return KeyExpression(f"{_shown(column)} COLLATE {collation.upper()}")
 
 
 def key_expression(node: exp.Expr) -> KeyExpression:
@@ -54,6 +66,8 @@ def key_expression(node: exp.Expr) -> KeyExpression:
         column.set("table", None)
     # SQLite matches an index's expression to a query's by function name: substr as
     # written (sqlglot's SQLite writes its Substring as substring).
+    if isinstance(node, exp.Collate) and isinstance(node.this, exp.Column):
+        return collated_key(node.this.name, node.expression.name)
     node = node.transform(_as_substr)
     return KeyExpression(node.sql(dialect="sqlite", normalize_functions="lower"))
 
@@ -96,6 +110,9 @@ def read_key_expression(text: str) -> KeyExpression:
     return key_expression(node)
 
 
+_COLLATED = re.compile(r'(?:\w+|"(?:[^"]|"")+") COLLATE \w+')
+
+
 def key_columns(name: str) -> tuple[str, ...]:
     """The columns a key reads: itself, or an expression's columns."""
     return name.columns if isinstance(name, KeyExpression) else (name,)
@@ -130,6 +147,12 @@ class IndexSpec:
     def column_names(self) -> tuple[str, ...]:
         """The keys' names: a column's, or a ``KeyExpression``'s text."""
         return tuple(name for name, _ in self.columns)
+
+    @property
+    def columns_held(self) -> tuple[str, ...]:
+        """The table columns whose values its entries hold (a covering index's)."""
+        return tuple(dict.fromkeys(c for name, _ in self.columns for c in (
+            name.holds if isinstance(name, KeyExpression) else (name,))))
 
     @property
     def columns_read(self) -> tuple[str, ...]:
