@@ -403,9 +403,12 @@ def _classify(term: exp.Expr, binding: Binding, values: Sequence[SampleSlots] = 
         elif side.kind == IN_LIST:
             yield from _in_list(side, binding, values)
         elif side.kind == PATTERN and _seeks_prefix(side):
-            # LIKE 'abc%' is abc <= x < abd
+            # LIKE 'abc%' is abc <= x < abd, sought in NOCASE (LIKE ignores case; SQLite
+            # seeks it only through an index in NOCASE), GLOB in BINARY
+            collation = "BINARY" if isinstance(side.term, exp.Glob) else "NOCASE"
             for predicate in _compared(side.column, [], RANGE, binding, bounds=2):
-                yield replace(predicate, pattern=unparen(side.others[0]))
+                yield replace(predicate, pattern=unparen(side.others[0]),
+                              ref=_in_collation(predicate.ref, collation, binding))
 
 
 # Functions SQLite allows in an index's expression (deterministic) whose node sqlglot
@@ -456,18 +459,23 @@ def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] =
 
 def _collated(ref: ColumnRef | None, collate: exp.Expression | None,
               binding: Binding) -> ColumnRef | None:
-    """``ref`` compared in the collation a ``COLLATE`` on either side names: a key of its
-    own (``email COLLATE NOCASE``) where that is not the column's declared one, which a
-    plain index serves."""
+    """``ref`` compared in the collation a ``COLLATE`` on either side names (see
+    ``_in_collation``)."""
     collate = unparen(collate) if collate is not None else None
-    if ref is None or not isinstance(collate, exp.Collate) or isinstance(
-            ref.column, KeyExpression):
+    if ref is None or not isinstance(collate, exp.Collate):
         return ref
-    collation = collate.expression.name.upper()
+    return _in_collation(ref, collate.expression.name.upper(), binding)
+
+
+def _in_collation(ref: ColumnRef, collation: str, binding: Binding) -> ColumnRef:
+    """``ref`` compared in ``collation``: a key of its own (``email COLLATE NOCASE``)
+    where that is not the column's declared one, which a plain index serves."""
+    if isinstance(ref.column, KeyExpression):
+        return ref
     table = binding.catalog.table(ref.occurrence.table) if binding.catalog else None
     column = next((c for c in table.columns if c.name.lower() == ref.column.lower()),
                   None) if table is not None else None
-    if column is not None and column.collation == collation:
+    if (column.collation if column is not None else "BINARY") == collation:
         return ref
     return ColumnRef(ref.occurrence, collated_key(ref.column, collation), ref.position)
 
