@@ -1,14 +1,14 @@
 """SQLite's own index advisor: the sqlite3 shell's ``.expert``, once per statement.
 
     from expert import expert_union
-    union = expert_union(database, statements, catalog)  # .specs, .served, .in_binary
+    union = expert_union(database, statements, catalog)  # .specs, .served, .in_nocase
 
 Each statement goes to ``.expert`` in one shell process (read-only). What it
 proposes for any statement is collected: the union is the configuration the
 fidelity benchmark measures beside the seed's and advisor's. A proposal in COLLATE
-NOCASE (``.expert``'s for ``name LIKE 'Val%'``) is built with the column in binary order,
-as advisor builds every index, and counted (``in_binary``): an approximation of the
-anchor, which the sections that use it say.
+NOCASE (``.expert``'s for ``name LIKE 'Val%'``) is built as proposed, and counted
+(``in_nocase``); until 2026-12-05 advisor's index model held no collation and built it
+in binary order, which SQLite does not seek a LIKE through.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ _NOCASE = re.compile(r"\s+COLLATE\s+NOCASE\b", re.I)
 class ExpertUnion(NamedTuple):
     specs: tuple[IndexSpec, ...]  # the union, deduplicated
     served: int  # statements that got at least one proposal
-    in_binary: int  # distinct proposals in COLLATE NOCASE, built in binary order
+    in_nocase: int  # distinct proposals in COLLATE NOCASE (built as proposed)
 
 
 def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,
                  shell: str = "sqlite3") -> ExpertUnion:
     """The union of ``.expert``'s proposals over ``statements`` (as specs, deduplicated),
     how many statements got at least one proposal, and how many proposals were in
-    COLLATE NOCASE (built in binary order)."""
+    COLLATE NOCASE."""
     binary = shutil.which(shell)
     if binary is None:
         raise SystemExit(f"{shell}: not installed (the Debian package sqlite3 has .expert)")
@@ -56,10 +56,10 @@ def expert_union(database: Path, statements: Iterable[str], catalog: Catalog,
     unique = list(dict.fromkeys(creates))
     if not unique:
         return ExpertUnion((), served, 0)
-    in_binary = sum(bool(_NOCASE.search(create)) for create in unique)
+    in_nocase = sum(bool(_NOCASE.search(create)) for create in unique)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "expert.sql"
-        path.write_text("\n".join(_NOCASE.sub("", create) for create in unique) + "\n",
+        path.write_text("\n".join(unique) + "\n",
                         encoding="utf-8")
         specs = load_index_list(str(path), catalog)
-    return ExpertUnion(tuple(dict.fromkeys(specs)), served, in_binary)
+    return ExpertUnion(tuple(dict.fromkeys(specs)), served, in_nocase)

@@ -214,7 +214,7 @@ class Run:
     recommend_seconds: float
     expert_served: int
     expert_statements: int
-    expert_in_binary: int  # .expert's proposals in COLLATE NOCASE, built in binary order
+    expert_in_nocase: int  # .expert's proposals in COLLATE NOCASE (built as proposed)
     own_slower: str = ""  # the templates recommend itself measured slower than today
     own_check: str = ""  # what recommend's check in log order did
     rounds: list[dict[tuple[str, str], Measurement]] = field(default_factory=list)
@@ -223,12 +223,11 @@ class Run:
     seconds: float = 0.0
 
 
-def _in_binary(count: int) -> str:
-    """What the union's NOCASE proposals became, when there were any (bench/expert.py)."""
+def _in_nocase(count: int) -> str:
+    """The union's NOCASE proposals, when there were any (bench/expert.py)."""
     if not count:
         return ""
-    return (f" ({count} of its proposals in COLLATE NOCASE, for a LIKE, built in binary "
-            "order: advisor builds plain columns only)")
+    return f" ({count} of its proposals in COLLATE NOCASE, for a LIKE, built as proposed)"
 
 
 def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str, ...],
@@ -248,12 +247,12 @@ def measure_bench(bench: Bench, rounds: int, repetitions: int, states: tuple[str
     filled = replay_set(workload, database, repetitions)
     distinct = list(dict.fromkeys(sql for _, _, sqls in filled.statements for sql in sqls))
     say(f"{bench.title}: .expert on {len(distinct)} distinct statements")
-    union, served, in_binary = expert_union(database, distinct, workload.catalog)
+    union, served, in_nocase = expert_union(database, distinct, workload.catalog)
     configurations = [(NONE, ()), (AGAIN, ()), (EXPERT, union), (RECOMMENDED, chosen)]
     configurations += [(label, tuple(load_index_list(str(path), workload.catalog)))
                        for label, path in bench.extra]
     run = Run(bench, database, workload, configurations, states, recommend_seconds, served,
-              len(distinct), in_binary, _own_slower(recommended.recommendation.measured),
+              len(distinct), in_nocase, _own_slower(recommended.recommendation.measured),
               _own_check(recommended.recommendation.measured))
     tally = filled.fills
     run.fills = (f"{tally.kept} samples as logged, {tally.replaced} with values the database "
@@ -527,7 +526,7 @@ def _workload(run: Run) -> list[str]:
         f"write, the rest transaction control), {run.workload.digest.statements:,} "
         f"statements; database {run.database.stat().st_size / 2**20:.1f} MiB. Values: "
         f"{run.fills}. `.expert` proposed indexes for {run.expert_served} of "
-        f"{run.expert_statements} statements{_in_binary(run.expert_in_binary)}. "
+        f"{run.expert_statements} statements{_in_nocase(run.expert_in_nocase)}. "
         f"`recommend --db` took "
         f"{run.recommend_seconds:.1f} s; the whole workload {run.seconds:.0f} s.",
         "",
