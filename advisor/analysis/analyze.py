@@ -11,7 +11,9 @@ reads them):
   nothing is classified);
 - ``col = value`` is equality and ``col = other.col`` a join (for both sides,
   also across a correlated subquery); ``IN`` is in_list; ``<``, ``BETWEEN``,
-  a prefix ``LIKE`` / ``GLOB`` are range; ``IS NULL`` is is_null;
+  a prefix ``LIKE`` / ``GLOB`` are range; ``IS NULL`` is is_null; a comparison in
+  another collation than the column's (a ``COLLATE`` on either side, a ``LIKE``'s
+  NOCASE, a ``GLOB``'s BINARY) is one on the key ``col COLLATE name``;
 - anything else (``!=``, ``NOT``, ``IS NOT NULL``, a function of the column)
   only reads the column; but an equality, IN or range on an expression SQLite can
   index (``lower(email) = ?``: deterministic functions of one occurrence's columns,
@@ -429,7 +431,7 @@ def _key(node: exp.Expression, binding: Binding, values: Sequence[SampleSlots] =
     holds the expression with that constant."""
     ref = binding.ref(node)
     node = unparen(node)
-    if isinstance(node, exp.Collate) and binding.ref(node.this) is not None:
+    if isinstance(node, exp.Collate):  # email COLLATE NOCASE = ?
         return _collated(binding.ref(node.this), node, binding)
     if ref is not None or not isinstance(node, (*_KEY_FUNCTIONS, exp.Anonymous)):
         return ref

@@ -331,12 +331,8 @@ def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
         expressions = (_key_expressions(sql_by_name.get(name), len(keys))
                        if any(row[2] is None for row in keys) else [])
         columns = tuple(
-            IndexColumn(name=(collated_key(row[2], row[4]) if row[2] is not None and (
-                                  row[4] or "BINARY").upper() != declared.get(
-                                  row[2].lower(), "BINARY")
-                              else row[2]) if row[2] is not None else (
-                            (expressions[place] if expressions else None)
-                            or _expression(row[1])),
+            IndexColumn(name=_key_name(row, expressions[place] if expressions else None,
+                                       declared),
                         descending=bool(row[3]), collation=row[4] or "BINARY")
             for place, row in enumerate(keys))
         where = _partial_where(sql_by_name.get(name)) if partial else None
@@ -345,10 +341,23 @@ def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
     return indexes
 
 
+def _key_name(row: tuple[object, ...], expression: KeyExpression | None,
+              declared: Mapping[str, str]) -> str:
+    """An index_xinfo row's key: its column, as a KeyExpression in its collation where
+    that is not the column's declared one; else the expression read from the CREATE
+    INDEX, or a placeholder where it could not be read back faithfully."""
+    column, collation = row[2], str(row[4] or "BINARY").upper()
+    if not isinstance(column, str):
+        return expression or _expression(int(str(row[1])))
+    if collation != declared.get(column.lower(), "BINARY"):
+        return collated_key(column, collation)
+    return column
+
+
 def _key_expressions(sql: str | None, count: int) -> list[KeyExpression | None]:
     """Each key of a CREATE INDEX: its KeyExpression where it is an expression whose
     canonical text reads as it is written there (SQLite matches a query's expression to
-    an index's by function name: sqlglot writes ``substr`` as ``substring``), else None;
+    an index's by function name: sqlglot writes ``ifnull`` as ``coalesce``), else None;
     nothing where the statement does not parse into ``count`` keys."""
     try:
         statement = sqlglot.parse_one(sql or "", read="sqlite")

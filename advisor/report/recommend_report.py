@@ -323,7 +323,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     out += _redundant_text(document.get("redundant_existing") or [], markdown)
     if document.get("existing_unweighed"):
         out.append("Not weighed for dropping, kept as they are (advisor weighs indexes on "
-                   "columns in binary order, and on expressions it writes back as SQLite "
+                   "columns, in any collation, and on expressions it writes back as SQLite "
                    "matches them to queries): " + ", ".join(
                        f"{u['name']} ({u['has']})" for u in document["existing_unweighed"])
                    + ".")
