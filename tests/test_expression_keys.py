@@ -85,10 +85,10 @@ def test_a_lookup_by_an_expression_gets_an_index_on_it(logins: tuple[Path, Path]
     before = database.read_bytes()
     document = command_json("recommend", str(log), "--db", str(database))
     assert database.read_bytes() == before
-    chosen = {(i["table"], tuple((c["name"], c["expression"]) for c in i["columns"])): i
-              for i in document["indexes"]}
-    assert ("users", (("lower(email)", True),)) in chosen
-    create = chosen["users", (("lower(email)", True),)]["create_sql"]
+    # users(lower(email)), or a covering one led by it (the measured rounds take either).
+    [create] = [i["create_sql"] for i in document["indexes"] if i["table"] == "users"
+                and (i["columns"][0]["name"], i["columns"][0]["expression"]) == (
+                    "lower(email)", True)]
     copy = database.parent / "copy.db"
     copy.write_bytes(before)
     connection = sqlite3.connect(copy)
@@ -96,7 +96,7 @@ def test_a_lookup_by_an_expression_gets_an_index_on_it(logins: tuple[Path, Path]
     plan = connection.execute("EXPLAIN QUERY PLAN SELECT id, name FROM users "
                               "WHERE lower(email) = 'user1@example.com'").fetchall()
     connection.close()
-    assert "USING INDEX" in plan[0][3] and "(<expr>=?)" in plan[0][3]
+    assert plan[0][3].startswith("SEARCH users USING") and "(<expr>=?)" in plan[0][3]
 
 
 def test_an_expression_index_can_be_named_on_the_command_line(
@@ -154,8 +154,8 @@ def test_a_comparison_in_another_collation_gets_an_index_in_it(
         f"SELECT id, email FROM users WHERE email = 'user{i * 37}@example.com' COLLATE NOCASE;\n"
         for i in range(150)))
     document = command_json("recommend", str(log), "--db", str(database))
-    keys = [[(c["name"], c["expression"]) for c in i["columns"]] for i in document["indexes"]]
-    assert [("email COLLATE NOCASE", True)] in keys
-    [index] = [i for i in document["indexes"] if i["columns"][0]["name"] == "email COLLATE NOCASE"]
-    assert index["create_sql"].endswith('ON "users" (email COLLATE NOCASE);')
+    [index] = [i for i in document["indexes"]
+               if (i["columns"][0]["name"], i["columns"][0]["expression"]) == (
+                   "email COLLATE NOCASE", True)]
+    assert 'ON "users" (email COLLATE NOCASE' in index["create_sql"]
     assert "COVERING INDEX" in index["serves"][0]["plan_after"][0]
