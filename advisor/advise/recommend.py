@@ -182,7 +182,7 @@ class Recommendation:
     today: tuple[tuple[IndexSpec, str], ...] = ()
     outgrown: tuple[Outgrown, ...] = ()  # kept existing indexes the set makes redundant
     # --allow-drops: the database's own indexes not weighed, kept as they are (name, what
-    # an IndexSpec cannot hold of them: an expression, a collation).
+    # an IndexSpec cannot hold of them: an expression advisor cannot write back).
     unweighed: tuple[tuple[str, str], ...] = ()
 
 
@@ -205,9 +205,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
     measured where the price says so (``Price.measured``).
     """
     budget = budget or Budget()
-    # An index on an expression or in another collation is not weighed: as a spec it
-    # would be planned as another index (users(lower(email)) as users("<expression -2>"),
-    # users(email COLLATE NOCASE) as a plain users(email)) and dropped as serving nothing.
+    # An index on an expression advisor cannot write back as SQLite matches it is not
+    # weighed: as a spec it would be planned as another index (users("<expression -2>"))
+    # and dropped as serving nothing.
     owned = {index: index.unmodelled
              for index in (workload.catalog.droppable if allow_drops else ())}
     existing = {index.spec: index for index, what in owned.items() if what is None}

@@ -301,13 +301,16 @@ def _read_table(connection: sqlite3.Connection, name: str) -> Table:
 def _collations(row: tuple[str | None] | None) -> dict[str, str]:
     """Each column's declared COLLATE in a CREATE TABLE (lower-cased name -> upper-cased
     collation); SQLite's PRAGMAs do not say it. Nothing where the statement does not parse
-    (its columns then compare as BINARY here)."""
+    (its columns then compare as BINARY here). Only a statement naming a COLLATE is
+    parsed: parsing each table's made reading a catalog six times slower."""
+    if not row or not _COLLATE.search(row[0] or ""):
+        return {}
     try:
-        statement = sqlglot.parse_one(row[0] or "", read="sqlite") if row else None
+        statement = sqlglot.parse_one(row[0] or "", read="sqlite")
     except SqlglotError:
         return {}
     found = {}
-    for column in statement.find_all(exp.ColumnDef) if statement is not None else ():
+    for column in statement.find_all(exp.ColumnDef):
         for constraint in column.args.get("constraints") or ():
             kind = constraint.args.get("kind")
             if isinstance(kind, exp.CollateColumnConstraint):

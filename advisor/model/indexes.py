@@ -26,6 +26,10 @@ class IndexSpecError(AdvisorError):
     """An index written as text cannot be read, or names what the catalog lacks."""
 
 
+# A column in another collation, as ``collated_key`` writes it.
+_COLLATED = re.compile(r'(?:\w+|"(?:[^"]|"")+") COLLATE \w+')
+
+
 class KeyExpression(str):
     """An index key that is an expression of its table's columns (``lower(email)``), in
     one canonical text: sqlglot's SQLite rendering, columns unqualified. SQLite uses an
@@ -64,10 +68,10 @@ def key_expression(node: exp.Expr) -> KeyExpression:
     node = node.copy()
     for column in node.find_all(exp.Column):
         column.set("table", None)
-    # SQLite matches an index's expression to a query's by function name: substr as
-    # written (sqlglot's SQLite writes its Substring as substring).
     if isinstance(node, exp.Collate) and isinstance(node.this, exp.Column):
         return collated_key(node.this.name, node.expression.name)
+    # SQLite matches an index's expression to a query's by function name: substr as
+    # written (sqlglot's SQLite writes its Substring as substring).
     node = node.transform(_as_substr)
     return KeyExpression(node.sql(dialect="sqlite", normalize_functions="lower"))
 
@@ -108,9 +112,6 @@ def read_key_expression(text: str) -> KeyExpression:
         raise IndexSpecError(f"cannot read the key {text!r}: write a column, or an "
                              "expression of the table's columns")
     return key_expression(node)
-
-
-_COLLATED = re.compile(r'(?:\w+|"(?:[^"]|"")+") COLLATE \w+')
 
 
 def key_columns(name: str) -> tuple[str, ...]:

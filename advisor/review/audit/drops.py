@@ -61,10 +61,9 @@ def drop_list(context: AuditContext, indexes: Iterable[AuditedIndex],
                 ms_without=worst.seconds_without * 1000))
             # A net saving may still cost some template dearly (a helpdesk trial's partial
             # index: one listing 0.03 ms -> 7 ms without it): named, not left to the sum.
-            slowed = sorted((t for t in h.measure.templates if t.effect == SAVES),
-                            key=lambda t: t.saved)
+            slowed = [t for t in h.measure.templates if t.effect == SAVES]
             if slowed:
-                most = slowed[0]
+                most = min(slowed, key=lambda t: t.saved)
                 others = f"; {len(slowed) - 1} more slowed" if len(slowed) > 1 else ""
                 reasons[h.index].append(Decision.of(
                     Reason.DROP_SLOWS, template=most.template_id,
