@@ -93,6 +93,29 @@ def test_constant_predicate_gives_a_partial_index(torc) -> None:
     assert "job(workflow_id) WHERE status = 5" in {c.spec.describe() for c in result.kept}
 
 
+def test_an_order_by_after_a_range_in_another_collation_adds_no_copy_of_its_column() -> None:
+    """``name LIKE ? AND active = ? ORDER BY name``: the range is on name COLLATE NOCASE,
+    which holds name's value; products(active, name COLLATE NOCASE, name) gives no order
+    a NOCASE walk lacks and copies the column twice (a shop trial's set held it)."""
+    from advisor.candidates.generate import access_candidates
+    from advisor.catalog.statistics import Statistics
+    from advisor.model.indexes import collated_key
+
+    nocase = collated_key("name", "NOCASE")
+    access = TableAccess("products", "products", equality=("active",), range=(nocase,),
+                         order_by=(OrderTerm("name"),), columns_read=("id", "name", "price"),
+                         has_limit=True)
+    stats = Statistics("test", (), {"products": 20_000}, {})
+    described = {spec.describe() for spec, _ in access_candidates(access, stats, "id")}
+    assert "products(active, name COLLATE NOCASE)" in described
+    assert "products(active, name COLLATE NOCASE, price)" in described  # covering
+    assert not [d for d in described if "NOCASE, name" in d]
+    # In binary order, the ORDER BY after the range still makes a candidate of its own.
+    plain = replace(access, range=("name",), order_by=(OrderTerm("price"),))
+    described = {spec.describe() for spec, _ in access_candidates(plain, stats, "id")}
+    assert "products(active, name, price)" in described
+
+
 def test_unanalysed_templates_give_no_candidates(torc) -> None:
     catalog, statistics = torc
     result = generate({"x": Analysis("x", unanalysed="unknown table: nope")}, catalog, statistics)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from advisor.catalog.schema import Catalog
 from advisor.catalog.statistics import Statistics
 from advisor.model.access import Analysis, TableAccess
-from advisor.model.indexes import IndexSpec
+from advisor.model.indexes import IndexSpec, KeyExpression
 from advisor.model.reasons import Decision, Reason
 
 COVERING_MAX_COLUMNS = 6
@@ -117,8 +117,13 @@ def access_candidates(access: TableAccess, statistics: Statistics,
         for column in (*access.in_list, *access.range):
             if column not in prefix and column != rowid:
                 add([*base, (column, False)], "range")
-                if order:
-                    add([*base, (column, False), *order], "range")
+                # An ORDER BY after a range serves only as the columns it covers: one the
+                # range's key holds already (``name COLLATE NOCASE`` holds name) adds
+                # nothing but bytes.
+                held = set(column.holds) if isinstance(column, KeyExpression) else set()
+                after = [term for term in order if term[0] not in held]
+                if after:
+                    add([*base, (column, False), *after], "range")
         for listed in access.in_list:  # an IN list seeks each value, then ranges within
             for column in access.range:
                 if rowid not in (listed, column) and not {listed, column} & set(prefix):
