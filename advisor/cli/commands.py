@@ -37,6 +37,7 @@ from advisor.cli.options import (
 )
 from advisor.model.time_budget import TIME_BUDGET_SECONDS
 from advisor.report.common import emit
+from advisor.search.search import OWN_COST_FACTOR
 
 __all__ = ["main"]
 
@@ -111,8 +112,8 @@ def explain(**options: Any) -> None:
               help="Each recommended index must save at least this share of the workload cost.")
 @click.option("--tolerance", type=Number(0, 1), default=0.01, show_default=True,
               help="The recommendation is the smallest set whose saving is within this share "
-                   "of the best set's, and whose cost within ten times this share of the best "
-                   "set's own.")
+                   f"of the best set's, and whose cost within {OWN_COST_FACTOR:g} times this "
+                   "share of the best set's own.")
 @click.option("--assume-analyze", is_flag=True,
               help="Plan as after ANALYZE, even where the target has no sqlite_stat1.")
 @click.option("--keep-existing/--allow-drops", default=True, show_default=True,
