@@ -78,6 +78,10 @@ def compare_document(comparison: Comparison, workload: Workload,
                  state: {c.label: _median(c.measured(state), tid)
                          for c in comparison.configurations}
                  for state in states},
+             "timed_out": {
+                 state: [c.label for c in comparison.configurations
+                         if _timed_out(c.measured(state), tid)]
+                 for state in states},
              "plans": {
                  state: {c.label: m.plans.get(tid)
                          for c in comparison.configurations
@@ -102,6 +106,12 @@ def _median(m: Measurement | None, template_id: str) -> float | None:
     if m is None:
         return None
     return next((t.median_seconds for t in m.timings if t.template_id == template_id), None)
+
+
+def _timed_out(m: Measurement | None, template_id: str) -> bool:
+    """Whether every run of the template ran into the time limit (no median to show)."""
+    return m is not None and any(t.template_id == template_id and t.status == "timeout"
+                                 for t in m.timings)
 
 
 def _fidelity(comparison: Comparison, workload: Workload, state: str) -> dict[str, Any]:
@@ -190,7 +200,9 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
             row = [t["id"], t["count"], label, f"{t['estimated'][label] / t['count']:,.0f}"]
             for state in states:
                 measured = t["measured_median_seconds"][state].get(label)
-                row.append(f"{measured * 1000:.3f}" if measured is not None else "")
+                row.append(f"{measured * 1000:.3f}" if measured is not None else
+                           "timed out" if label in t.get("timed_out", {}).get(state, ())
+                           else "")
             template_rows.append(row)
     headers = ["template", "count", "configuration", "est. cost",
                *(f"ms ({state})" for state in states)]
