@@ -272,6 +272,16 @@ def test_lookups_of_rows_written_together_walk_the_table_in_order() -> None:
     assert spread.total - together.total > 5000 * 0.9 * PAGE_MISS_STEPS
 
 
+def test_an_index_whose_name_holds_spaces_is_read_with_its_seek() -> None:
+    """SQLite prints ``USING COVERING INDEX idx alert state (state=?)``: the name ran to
+    the first space, the seek was lost, and the estimate priced a walk of every entry."""
+    seek = [TableAccess("job", "job", equality=("workflow_id",))]
+    spaced = _plan((2, 0, "SEARCH job USING COVERING INDEX idx job wf (workflow_id=?)"))
+    plain = _plan((2, 0, "SEARCH job USING COVERING INDEX idx_job_wf (workflow_id=?)"))
+    assert _work(spaced, seek) == pytest.approx(_work(plain, seek))
+    assert _work(spaced, seek) < _work(_plan((2, 0, "SCAN job")), seek) / 10
+
+
 def test_an_index_walk_reads_a_keys_rows_in_rowid_order_a_page_for_several() -> None:
     """TPC-H's Q1 walks lineitem(l_returnflag, l_linestatus) to spare its sort: four keys,
     each handing over its rows in rowid order, so each lookup lands on the page the last

@@ -141,7 +141,7 @@ SPLIT_MISS_STEPS = 450.0
 _LOOP = re.compile(
     r"^(?P<op>SCAN|SEARCH) (?P<name>\S+)"
     r"(?: USING (?P<how>(?:AUTOMATIC (?:PARTIAL )?)?(?:COVERING )?INDEX|INTEGER PRIMARY KEY"
-    r"|PRIMARY KEY|ROWID SEARCH)(?: (?P<index>[^\s(]+))?)?"
+    r"|PRIMARY KEY|ROWID SEARCH)(?: (?P<index>[^\s(]+(?: [^\s(]+)*?)(?= \(|$))?)?"
     r"(?: \((?P<constraint>[^)]*)\))?"
 )
 _TERM = re.compile(r"(\w+|<expr>)\s*(=|>|<|>=|<=)\s*\?")

@@ -16,7 +16,7 @@ HOT_SHARE = 0.01
 FULL_SCAN_MIN_ROWS = 1_000
 # A pass over every row: no index, or a covering index read end to end (still every
 # entry: Torc's hottest query scanned job_blocked_by's key that way).
-_PLAIN_SCAN = re.compile(r"^SCAN (\S+)(?: USING COVERING INDEX \S+)?$")
+_PLAIN_SCAN = re.compile(r"^SCAN (\S+)(?: USING COVERING INDEX .+)?$")  # a name may hold spaces
 
 
 @dataclass(frozen=True)
