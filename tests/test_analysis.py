@@ -42,7 +42,8 @@ ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
 RESULT_STARTS = ("sample:", "read ", "write ", "unanalysed:", "nothing")
 FLAG_FIELDS = {"distinct", "has_limit", "first_row"}
-PAIR_FIELDS = {"join_partners": str, "in_list_sizes": float}  # column=value, value's type
+PAIR_FIELDS = {"join_partners": str, "in_list_sizes": float,  # column=value, value's type
+               "excluded_sizes": float}
 TUPLE_FIELDS = {f.name for f in fields(TableAccess) if f.name not in ("table", "alias")} - {
     "order_by", *FLAG_FIELDS, *PAIR_FIELDS}
 

@@ -289,6 +289,7 @@ class Predicate:
     bounds: int = 1  # a range's: the ends it bounds (BETWEEN and a prefix LIKE: two)
     subquery: bool = False  # compared with a subquery's value
     pattern: exp.Expression | None = None  # a LIKE / GLOB range's: the node of its pattern
+    listed: exp.Expression | None = None  # a NOT IN list's node: its slot counts its values
 
 
 def _predicates(binding: Binding, values: Sequence[SampleSlots] = ()) -> list[Predicate]:
@@ -392,7 +393,8 @@ def _classify(term: exp.Expr, binding: Binding, values: Sequence[SampleSlots] = 
               ) -> Iterator[Predicate]:
     """What one conjunct offers an index on each side."""
     if isinstance(term, exp.Not) and isinstance(term.this, exp.In):
-        yield from _excluded(term.this.this, list(term.this.expressions), binding)
+        for predicate in _excluded(term.this.this, list(term.this.expressions), binding):
+            yield replace(predicate, listed=term.this)
     for side in sides(term):
         if side.kind == OTHER and isinstance(term, exp.NEQ):
             yield from _excluded(side.column, list(side.others), binding)
@@ -630,11 +632,12 @@ def _bound(text: str, slot_count: int, fixed: Mapping[Predicate, tuple[str, ...]
 
 def _list_sizes(predicates: list[Predicate], values: Sequence[SampleSlots]
                 ) -> dict[Predicate, float]:
-    """How many values each IN list of values held, on average over the samples."""
+    """How many values each IN or NOT IN list of values held, on average over the
+    samples."""
     out = {}
     for predicate in predicates:
-        slot = slot_of(predicate.value)
-        if predicate.kind == IN_LIST and slot is not None and values:
+        slot = slot_of(predicate.value if predicate.kind == IN_LIST else predicate.listed)
+        if slot is not None and values:
             out[predicate] = sum(v.sizes[slot] for v in values) / len(values)
     return out
 
@@ -695,7 +698,10 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         constant_predicates=_unique(constants[p] for p in mine if p in constants),
         join_partners=tuple(dict.fromkeys(
             (p.ref.column, p.partner) for p in mine if p.kind == JOIN and p.partner)),
-        in_list_sizes=tuple((p.ref.column, sizes[p]) for p in mine if p in sizes),
+        in_list_sizes=tuple((p.ref.column, sizes[p]) for p in mine
+                            if p in sizes and p.kind == IN_LIST),
+        excluded_sizes=tuple((p.ref.column, sizes[p]) for p in mine
+                             if p in sizes and p.kind == EXCLUDED),
         bounded=tuple(column for column in columns(RANGE)
                       if sum(p.bounds for p in mine
                              if p.kind == RANGE and p.ref.column == column) > 1),

@@ -147,13 +147,27 @@ _LOOP = re.compile(
 _TERM = re.compile(r"(\w+|<expr>)\s*(=|>|<|>=|<=)\s*\?")
 
 
-# Stepping over one row: a table's costs more the wider its rows are (measured in CPU
-# time on tables of 10 to 200-byte rows, and on the Torc database's: about 50 ns and
-# 0.45 ns a byte, a step being 64 ns); an index entry is a row of its own width, and
-# INDEX_ENTRY_STEPS where that is unknown (an automatic index).
-ROW_STEPS = 0.8
-BYTES_PER_STEP = 140.0
+# Stepping over one row: a table's costs more the wider its rows are; an index entry is a
+# row of its own width, and INDEX_ENTRY_STEPS where that is unknown (an automatic index).
+# A scan testing one column, in CPU time, of 200,000 rows of 24 to 684 bytes on disk in a
+# file larger than the page cache: 42, 57, 86, 143 and 224 ns a row, about 35 ns and 0.28
+# ns a byte, a step being 64 ns (2026-12-05); Torc's job table, 108 bytes a row, 62 ns.
+# It was 50 ns and 0.45 a byte (2026-12-02), which priced every scan 1.5 times what it
+# measures against the seeks beside it: the estimated no-index cost of TPC-H and Torc was
+# 8.5 and 8.2 times their sets', where it measures 6.3 and 6.9 times, and each index's
+# drop-one saving came out as much too high.
+ROW_STEPS = 0.55
+BYTES_PER_STEP = 230.0
 INDEX_ENTRY_STEPS = 0.9
+# A list of more than SHORT_LIST values that a loop tests each of its rows against, where
+# no index seeks it (``status NOT IN (4, 2, 3, 9)``): SQLite holds the values in a
+# transient b-tree and probes it a row, 55 ns for an IN and 100 for a NOT IN (which also
+# tests for NULL), over a scan's 44 (200,000 rows, in memory, 2026-12-05); a shorter list
+# is compared value by value. Torc's is_workflow_complete walks a workflow's 10,000 jobs
+# through a covering index at 133 ns a row, where a walk that tests nothing takes 39.
+IN_PROBE_STEPS = 0.85
+NOT_IN_PROBE_STEPS = 1.6
+SHORT_LIST = 2
 # A descent into a b-tree: a seek (SEARCH), or a rowid lookup from an index entry into
 # its table beyond the row it reads. Through pages in SQLite's page cache (CACHE_BYTES by
 # default) it takes DESCENT_STEPS whatever the b-tree's size: 150-200 ns in CPU time for
@@ -170,7 +184,14 @@ INDEX_ENTRY_STEPS = 0.9
 # their parent): there the lookups walk the pages in order, without a miss; nor where one
 # key matches more rows than the table has pages (_PlanCosting.new_page_share). Torc's
 # is_workflow_complete seeks a workflow's 10,000 jobs by job(workflow_id) in 1.9 ms, 190
-# ns a row; priced as scattered lookups, 18.7 ms.
+# ns a row; priced as scattered lookups, 18.7 ms. A lookup of the rowid one past the
+# last one's takes no descent at all (sqlite3BtreeTableMoveto steps the cursor on):
+# walking a key's 1,000 consecutive rows through a non-covering index cost 70-80 ns a
+# row more than through a covering one, the row's own steps; every other row, 230-250
+# ns, a descent more (200,000 rows of 35 and 115 bytes, in memory, 2026-12-05). So a
+# run of rows written together pays one descent, and the rest their rows: Torc's 190 ns
+# a row above, and the TPC-C-like by-name reads' walk of a district's customers through
+# customer's PRIMARY KEY index, 0.25 µs a row, were priced at twice that.
 DESCENT_STEPS = 3.0
 PAGE_MISS_STEPS = 25.0
 CACHE_BYTES = 2_048_000  # PRAGMA cache_size's default, -2000 (KiB)
@@ -596,17 +617,17 @@ class _PlanCosting:
         if not covering:
             # The rows come in rowid order from an index on the table's own key, and from
             # a seek on a value whose rows were written together (a workflow's jobs, an
-            # order's lines): the lookups walk pages already read, but for each seek's
-            # first, which lands where the seek's key says (the stock-level query's
-            # lookups of one stock row per order line: 4 µs each, measured).
+            # order's lines), in runs of consecutive rowids: the cursor steps from one to
+            # the next without a descent (see DESCENT_STEPS), and each run takes one; a
+            # seek's first lands where its key says (the stock-level query's lookups of
+            # one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
             index = (match.group("index") or "").lower()
-            in_order = (index in self.key_ordered
-                        or (table is not None and self.statistics.clumping(
-                            table, [c for c in equal if c != "rowid"]) >= CLUMPED))
-            if in_order:
-                each += DESCENT_STEPS + row
-                first_lookup = lookup - DESCENT_STEPS
+            run = (math.inf if index in self.key_ordered else self.statistics.clumping(
+                table, [c for c in equal if c != "rowid"]) if table is not None else 1.0)
+            if run >= CLUMPED:
+                each += DESCENT_STEPS / run + row
+                first_lookup = lookup - DESCENT_STEPS / run
             else:
                 each += lookup * self.new_page_share(table, index, table_bytes,
                                                      total_rows) + row
@@ -637,6 +658,13 @@ class _PlanCosting:
                        + min(seeks, matched) * first_lookup)
         cost = per_run * runs
         sought = set(equal) | set(ranges)
+        probes = list_probes(access, sought)
+        if probes and access is not None:
+            # The lists are tested on the rows the loop's other filters keep (they come
+            # first in the text, as a plain comparison usually does).
+            unlisted = replace(access, in_list=(), excluded=())
+            cost += probes * matched * runs * self.residual(
+                unlisted, table, equal, sought, bound, list(list_rows))
         share = self.residual(access, table, equal, sought, bound, list_rows)
         self.deferred = 1.0
         late = {c.lower() for c in access.after_subquery} - sought if access else set()
@@ -808,6 +836,17 @@ def _next_reading(by_alias: Mapping[str, list[_Reading]], taken: dict[str, int],
     if take:
         taken[name.lower()] = index + 1
     return found[min(index, len(found) - 1)]
+
+
+def list_probes(access: TableAccess | None, sought: set[str]) -> float:
+    """Steps a row for the lists of values a loop tests its rows against: its NOT IN
+    lists, and its IN lists no index seeks."""
+    if access is None:
+        return 0.0
+    tested = [IN_PROBE_STEPS for column, size in access.in_list_sizes
+              if size > SHORT_LIST and column.lower() not in sought]
+    tested += [NOT_IN_PROBE_STEPS for _, size in access.excluded_sizes if size > SHORT_LIST]
+    return sum(tested)
 
 
 def _bound_partners(access: TableAccess | None, bound: frozenset[str]) -> dict[str, str]:

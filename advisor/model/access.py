@@ -51,6 +51,8 @@ class TableAccess:
     join_partners: tuple[tuple[str, str], ...] = ()
     # (column, how many values its IN list held, on average over the samples);
     in_list_sizes: tuple[tuple[str, float], ...] = ()
+    # (column, how many values its NOT IN list held, on average over the samples);
+    excluded_sizes: tuple[tuple[str, float], ...] = ()
     # of ``range``, the columns bounded on both sides (BETWEEN, LIKE 'abc%', > and <);
     bounded: tuple[str, ...] = ()
     # read by EXISTS or by a scalar subquery that does not aggregate: SQLite stops at the
