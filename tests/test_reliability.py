@@ -86,6 +86,14 @@ def test_row4_recommend_names_the_templates_it_could_not_analyse(app: Path,
     refused = run_cli("recommend", nothing, "--db", str(app))
     assert refused.exit_code == 1
     assert "none of the 1 templates could be analysed" in refused.stderr
+    # compare and audit refuse it too: compare measured 0 s everywhere and gave a
+    # verdict, audit listed every index to drop (a bookings trial).
+    for command in (["compare", nothing, "--db", str(app), "-c", "none", "-c",
+                     "job(workflow_id)"], ["audit", "--db", str(app), nothing]):
+        refused = run_cli(*command)
+        assert refused.exit_code == 1, command
+        assert "none of the 1 templates could be analysed" in refused.stderr
+        assert "Traceback" not in refused.stderr
 
 
 # --- rows 5, 7, 8: databases that are not, or cannot be, read --------------------------------

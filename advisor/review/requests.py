@@ -251,6 +251,7 @@ class ComparedConfigurations:
 def run_compare(request: CompareRequest, feedback: Feedback = QUIET) -> ComparedConfigurations:
     check_configurations(request.configs)  # before the logs are read, or a database made
     workload = read_workload(request.inputs, feedback, scale=request.scale)
+    workload.require_analysed()
     found = (None if request.estimate_only
              else _measurement_database(request.inputs, request.scale, feedback))
     database, described = found or (None, None)
@@ -351,6 +352,8 @@ def run_audit(request: AuditRequest, feedback: Feedback = QUIET) -> Audit:
     assert inputs.db is not None  # checked with the request
     check_database(inputs.db)  # before reading the logs, which can take a while
     workload = read_workload(inputs, feedback) if inputs.logs else None
+    if workload is not None:
+        workload.require_analysed()  # else every index would look unused
     return audit(inputs.db, workload, not request.no_replay, request.measuring.repetitions,
                  request.measuring.statement_timeout, request.max_replays, feedback.step)
 
