@@ -623,8 +623,7 @@ class _PlanCosting:
             # one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
             index = (match.group("index") or "").lower()
-            run = (math.inf if index in self.key_ordered else self.statistics.clumping(
-                table, [c for c in equal if c != "rowid"]) if table is not None else 1.0)
+            run = self.consecutive_run(index, table, equal)
             if run >= CLUMPED:
                 each += DESCENT_STEPS / run + row
                 first_lookup = lookup - DESCENT_STEPS / run
@@ -701,6 +700,16 @@ class _PlanCosting:
         for column in set(ranges):
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
+
+    def consecutive_run(self, index: str, table: str | None, equal: list[str]) -> float:
+        """How many of a seek's rows lie at consecutive rowids, one run after another:
+        all of them through the table's own key index, in whose order its rows are
+        written; else the clumping of the sought columns' values (1: scattered)."""
+        if index in self.key_ordered:
+            return math.inf
+        if table is None:
+            return 1.0
+        return self.statistics.clumping(table, [c for c in equal if c != "rowid"])
 
     def new_page_share(self, table: str | None, index: str, table_bytes: float | None,
                        total_rows: float) -> float:
