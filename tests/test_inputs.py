@@ -44,6 +44,14 @@ def test_missing_inputs_say_who_needs_them_and_how_to_give_them(log: str) -> Non
     assert str(capacity.value) == (
         "capacity synthesises a database per scale: give --schema and --profile (or put "
         "schema.sql and profile.toml next to the log)")
+    # Given the schema, only the profile is asked for (a trial was told to give --schema).
+    schema = Path(log).parent / "given.sql"
+    schema.write_text("CREATE TABLE t (a INT);\n")
+    with pytest.raises(InputError) as no_profile:
+        require_synthesis_inputs([log], str(schema), None, NEEDS_SYNTHESIS)
+    assert str(no_profile.value) == (
+        "capacity synthesises a database per scale: give --profile (or put profile.toml "
+        "next to the log)")
     with pytest.raises(InputError) as replay:
         replay_database([log], None, None, None, 1.0)
     assert str(replay.value).startswith("replay needs --db app.db or a database synthesised "

@@ -118,22 +118,31 @@ def synthesis_inputs(logs: Sequence[str], schema: str | None, profile: str | Non
                      ) -> tuple[Path, Path] | None:
     """The schema and profile a database is synthesised from: the options, else the
     schema.sql and profile.toml next to the log; None when either is missing."""
-    schema_path = resolve_file(list(logs), schema, SCHEMA_NEXT_TO_LOG)
-    profile_path = resolve_file(list(logs), profile, PROFILE_NEXT_TO_LOG)
+    schema_path, profile_path = _synthesis_files(logs, schema, profile)
     if schema_path is None or profile_path is None:
         return None
     return schema_path, profile_path
+
+
+def _synthesis_files(logs: Sequence[str], schema: str | None, profile: str | None
+                     ) -> tuple[Path | None, Path | None]:
+    return (resolve_file(list(logs), schema, SCHEMA_NEXT_TO_LOG),
+            resolve_file(list(logs), profile, PROFILE_NEXT_TO_LOG))
 
 
 def require_synthesis_inputs(logs: Sequence[str], schema: str | None, profile: str | None,
                              needed_by: str) -> tuple[Path, Path]:
     """:func:`synthesis_inputs`, or an InputError saying what needs them (``needed_by``,
     such as "capacity synthesises a database per scale") and how to give them."""
-    found = synthesis_inputs(logs, schema, profile)
-    if found is None:
-        raise InputError(f"{needed_by}: give --schema and --profile (or put "
-                         f"{SCHEMA_NEXT_TO_LOG} and {PROFILE_NEXT_TO_LOG} next to the log)")
-    return found
+    schema_path, profile_path = _synthesis_files(logs, schema, profile)
+    if schema_path is None or profile_path is None:
+        # Name only what is missing: one who gave --schema was told to give it again.
+        missing = [(option, name) for option, name, path in (
+            ("--schema", SCHEMA_NEXT_TO_LOG, schema_path),
+            ("--profile", PROFILE_NEXT_TO_LOG, profile_path)) if path is None]
+        raise InputError(f"{needed_by}: give {' and '.join(o for o, _ in missing)} (or put "
+                         f"{' and '.join(n for _, n in missing)} next to the log)")
+    return schema_path, profile_path
 
 
 def resolve_catalog(logs: list[str], schema: str | None, db: str | None) -> tuple[Catalog, str]:
