@@ -190,7 +190,7 @@ SHORT_LIST = 2
 # row more than through a covering one, the row's own steps; every other row, 230-250
 # ns, a descent more (200,000 rows of 35 and 115 bytes, in memory, 2026-12-05). So a
 # run of rows written together pays one descent, and the rest their rows: Torc's 190 ns
-# a row above (its NOT IN tested on each, IN_PROBE_STEPS, the most of it), and the
+# a row above (nearly half of it the NOT IN tested on each, NOT_IN_PROBE_STEPS), and the
 # TPC-C-like by-name reads' walk of a district's customers through customer's PRIMARY
 # KEY index, 0.25 µs a row, were priced at twice that.
 DESCENT_STEPS = 3.0
