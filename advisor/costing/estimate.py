@@ -153,9 +153,10 @@ _TERM = re.compile(r"(\w+|<expr>)\s*(=|>|<|>=|<=)\s*\?")
 # file larger than the page cache: 42, 57, 86, 143 and 224 ns a row, about 35 ns and 0.28
 # ns a byte, a step being 64 ns (2026-12-05); Torc's job table, 108 bytes a row, 62 ns.
 # It was 50 ns and 0.45 a byte (2026-12-02), which priced every scan 1.5 times what it
-# measures against the seeks beside it: the estimated no-index cost of TPC-H and Torc was
-# 8.5 and 8.2 times their sets', where it measures 6.3 and 6.9 times, and each index's
-# drop-one saving came out as much too high.
+# measures against the seeks beside it: TPC-H's estimated no-index cost was 8.2 times its
+# set's, where it measures 6.3 times (6.2 now), and each drop-one saving came out too
+# high. On Torc the dearer scans had hidden the two costs above and below: 6.65 times
+# before, 6.5 now, 6.9 measured.
 ROW_STEPS = 0.55
 BYTES_PER_STEP = 230.0
 INDEX_ENTRY_STEPS = 0.9
