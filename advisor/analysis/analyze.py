@@ -477,9 +477,7 @@ def _in_collation(ref: ColumnRef, collation: str, binding: Binding) -> ColumnRef
     if isinstance(ref.column, KeyExpression):
         return ref
     table = binding.catalog.table(ref.occurrence.table) if binding.catalog else None
-    column = next((c for c in table.columns if c.name.lower() == ref.column.lower()),
-                  None) if table is not None else None
-    if (column.collation if column is not None else "BINARY") == collation:
+    if (table.collation(ref.column) if table is not None else "BINARY") == collation:
         return ref
     return ColumnRef(ref.occurrence, collated_key(ref.column, collation), ref.position)
 
@@ -497,13 +495,10 @@ def _with_constants(node: exp.Expression, constants: Mapping[int, exp.Expression
 
 def _constant(literal: str) -> exp.Expression | None:
     """A sample's literal (SQLite syntax) as a node: a string or a number, else None."""
-    if literal.startswith("'") and literal.endswith("'") and len(literal) > 1:
-        return exp.Literal.string(literal[1:-1].replace("''", "'"))
-    try:
-        float(literal)
-    except ValueError:
-        return None
-    return exp.Literal.number(literal)
+    value = python_value(literal)
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    return exp.Literal.number(literal) if value is not None else None
 
 
 def _independent(ref: ColumnRef, others: Iterable[exp.Expression], binding: Binding) -> bool:

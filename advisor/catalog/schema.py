@@ -135,6 +135,11 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
 
+    def collation(self, column: str) -> str:
+        """The collation ``column`` compares in, as declared (BINARY for one it lacks)."""
+        return next((c.collation for c in self.columns if c.name.lower() == column.lower()),
+                    "BINARY")
+
     @property
     def primary_key(self) -> tuple[str, ...]:
         keyed = sorted((c for c in self.columns if c.primary_key_position),
@@ -323,7 +328,6 @@ def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
     (``email COLLATE NOCASE`` on a BINARY email) is a KeyExpression saying so: it serves
     the comparisons in that collation, not the column's own."""
     table = found.name
-    declared = {column.name.lower(): column.collation for column in found.columns}
     indexes = []
     sql_by_name = dict(connection.execute(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?", (table,)))
@@ -335,7 +339,7 @@ def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
                        if any(row[2] is None for row in keys) else [])
         columns = tuple(
             IndexColumn(name=_key_name(row, expressions[place] if expressions else None,
-                                       declared),
+                                       found),
                         descending=bool(row[3]), collation=row[4] or "BINARY")
             for place, row in enumerate(keys))
         where = _partial_where(sql_by_name.get(name)) if partial else None
@@ -345,14 +349,14 @@ def _read_indexes(connection: sqlite3.Connection, found: Table) -> list[Index]:
 
 
 def _key_name(row: tuple[object, ...], expression: KeyExpression | None,
-              declared: Mapping[str, str]) -> str:
+              found: Table) -> str:
     """An index_xinfo row's key: its column, as a KeyExpression in its collation where
     that is not the column's declared one; else the expression read from the CREATE
     INDEX, or a placeholder where it could not be read back faithfully."""
     column, collation = row[2], str(row[4] or "BINARY").upper()
     if not isinstance(column, str):
         return expression or _expression(int(str(row[1])))
-    if collation != declared.get(column.lower(), "BINARY"):
+    if collation != found.collation(column):
         return collated_key(column, collation)
     return column
 

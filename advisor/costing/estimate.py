@@ -594,17 +594,16 @@ class _PlanCosting:
         access = self.access(name, take=True)
         table = self.table_of(name, access)
         how = match.group("how") or ""
+        index = (match.group("index") or "").lower()
         constraint = match.group("constraint") or ""
         stats = self.statistics
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
-        equal, ranges = _constraint_terms(
-            constraint, self.key_columns.get((match.group("index") or "").lower(), ()))
+        equal, ranges = _constraint_terms(constraint, self.key_columns.get(index, ()))
         # A partial index holds only the rows its WHERE keeps: the columns it fixes to
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
         # every job, 155 us).
-        equal += [c for c in self.fixed.get((match.group("index") or "").lower(), ())
-                  if c not in equal]
+        equal += [c for c in self.fixed.get(index, ()) if c not in equal]
         if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
             self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
         # Each row found: an index entry, or the table's row; and from an index that
@@ -613,7 +612,7 @@ class _PlanCosting:
         row = row_steps(table_bytes)
         from_index = "INDEX" in how
         covering = "COVERING" in how or not from_index
-        entry = self.entry_bytes.get((match.group("index") or "").lower())
+        entry = self.entry_bytes.get(index)
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
         first_lookup = 0.0  # what a seek's first lookup costs beyond the others'
         if not covering:
@@ -624,7 +623,6 @@ class _PlanCosting:
             # seek's first lands where its key says (the stock-level query's lookups of
             # one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
-            index = (match.group("index") or "").lower()
             run = self.consecutive_run(index, table, equal)
             if run >= CLUMPED:
                 each += DESCENT_STEPS / run + row
