@@ -192,7 +192,7 @@ def decide(pricer: Measuring, problem_of: Callable[[Measuring], Problem],
     where what is left of it fits them, by what the steps like them took so far."""
     started = time.perf_counter()
     deciding = _Decision(pricer, problem_of, first, budget, tolerance, algorithm,
-                         feedback.step or (lambda _text: None), time_budget)
+                         feedback.step or (lambda _text: None), time_budget, today)
     deciding.say("measuring every template today")
     pricer.measure(list(dict.fromkeys([frozenset(), today])))
     final, earned, rejected = deciding.verified(deciding.rounds(first))
@@ -248,8 +248,10 @@ class _Decision:
 
     def __init__(self, pricer: Measuring, problem_of: Callable[[Measuring], Problem],
                  first: Selection, budget: Budget, tolerance: float, algorithm: str,
-                 say: Callable[[str], None], time_budget: TimeBudget = NO_LIMIT) -> None:
+                 say: Callable[[str], None], time_budget: TimeBudget = NO_LIMIT,
+                 today: frozenset[IndexSpec] = frozenset()) -> None:
         self.pricer = pricer
+        self.today = today
         self.problem_of = problem_of
         self.first = first
         self.budget = budget
@@ -688,7 +690,8 @@ class _Decision:
             if timing:
                 self.say(f"timing each of {timing} indexes against the set without it")
             began = self.time_budget.clock()
-            kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing)
+            kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing,
+                                                   self.today)
             self.verify_seconds = self.time_budget.clock() - began
             standing = None  # a search again makes another set
             dropped += [e for e in earned if not e.kept]

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
-from advisor.advise.earning import Earned
+from advisor.advise.earning import GUARDED, Earned
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
     MeasuredDecision,
@@ -60,11 +60,6 @@ from advisor.whatif.planner import Plan, WhatIf, WhatIfCounters
 
 SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of its own cost
 NEGLIGIBLE_SHARE = 0.001  # a given index saving less than this is NEGLIGIBLE
-# A served template the set less the index runs this many times today's cost: said, as
-# the index's drop-one saving then holds more than the template costs today (a helpdesk
-# trial: 57.8 s saved against 4.4 s today, the set's partial index of live tickets
-# leading SQLite to a scan through it 12x slower than with no index).
-GUARDED = 1.5
 # What a saving is measured against, as the reason sentences say it.
 BESIDE_SET = "the recommended set"
 BESIDE_LIST = "the rest of the list"

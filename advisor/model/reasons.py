@@ -45,6 +45,7 @@ class Reason(str, Enum):
     DROP_SLOWS = "drop-slows"
     MEASURED_NO_GAIN = "measured-no-gain"
     MEASURED_SLOWER = "measured-slower"
+    MEASURED_NO_GAIN_TOGETHER = "measured-no-gain-together"
     IN_ORDER_SLOWER = "in-order-slower"
 
     @property
@@ -92,6 +93,12 @@ SENTENCES: dict[Reason, str] = {
     Reason.MEASURED_SLOWER: ("replayed with and without it beside {beside}, it makes {template} "
                              "{ratio:.2f}x slower and saves no more than noise overall "
                              "({gain:+.3g} s against a noise band of {noise:.3g} s)"),
+    Reason.MEASURED_NO_GAIN_TOGETHER: (
+        "without {guard} the rest of the set leads SQLite to plans slower than today's "
+        "through {partners}, so its drop-one saving ({alone:+.3g} s) counts those plans; "
+        "replayed with and without them all beside {beside}, they save no more than "
+        "noise together: {gain:+.3g} s of the workload's time against a noise band of "
+        "{noise:.3g} s"),
     Reason.IN_ORDER_SLOWER: ("the log replayed in order with and without it beside {beside} ran "
                              "{gain:.3g} s faster without it ({without:.3g} s against "
                              "{with_it:.3g} s of CPU; noise band {noise:.3g} s)"),

@@ -200,7 +200,9 @@ def _saving(earned: Earned | None) -> dict[str, Any] | None:
         return None
     return {"seconds": _round(earned.gain), "noise_seconds": _round(earned.saving.band),
             "marginal": earned.marginal,
-            "slows": [{"template": t, "ratio": round(r, 3)} for t, r in earned.slows]}
+            "slows": [{"template": t, "ratio": round(r, 3)} for t, r in earned.slows],
+            "together": {"indexes": [str(s) for s in earned.together],
+                         **_difference(earned.joint)} if earned.joint is not None else None}
 
 
 def _measured(m: MeasuredDecision) -> dict[str, Any]:
@@ -615,6 +617,13 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         if saving["slows"]:
             slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
             summary += f" It slows {slowed}: the saving is net of that."
+        if saving.get("together"):
+            joint = saving["together"]
+            summary += (f" Without it the rest of the set leads SQLite to plans slower than "
+                        f"today's through {', '.join(joint['indexes'])}, which that saving "
+                        f"counts; dropped together with them it saves "
+                        f"{joint['delta_seconds']:,.3f} s (noise band "
+                        f"{joint['noise_seconds']:,.3f} s), its own share.")
         if saving.get("marginal"):
             summary += (f" Marginal: it saves less than {MARGINAL:g}x its noise band, and "
                         f"another run may leave it out.")

@@ -1,0 +1,131 @@
+"""Indexes that only pay together earn their place together (advisor.advise.earning):
+a guard's drop-one counts the worse plans the rest of the set leads to without it, so
+the guard and what it guards are timed dropped together too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
+
+import pytest
+
+from advisor.advise.earning import earn_places
+from advisor.model.indexes import IndexSpec, parse_index
+from advisor.model.reasons import Reason
+from advisor.replay.noise import difference
+from advisor.replay.pricing import Comparison
+from advisor.report.recommend_report import _saving
+
+ROOMS = parse_index("rooms(active, room_id)")
+NIGHTS = parse_index("availability(status, room_id, night)")
+GUESTS = parse_index("guests(email)")
+TABLES = {"search": {"rooms", "availability"}, "lookup": {"guests"}}
+
+
+class _Timed:
+    """Measured seconds of two templates under each configuration, and the indexes
+    SQLite's plan names there: the search for free rooms, planned through whichever of
+    ROOMS and NIGHTS is there, and a lookup of a guest that GUESTS serves."""
+
+    def __init__(self, search: Mapping[frozenset[IndexSpec], float]) -> None:
+        self.untrusted: set[str] = set()
+        self.search = search
+        self.templates = tuple(TABLES)
+        self.compared: list[frozenset[IndexSpec]] = []
+
+    def tables_of(self, template: str) -> set[str]:
+        return TABLES[template]
+
+    def seconds(self, template: str, config: frozenset[IndexSpec]) -> float:
+        if template == "lookup":
+            return 0.1 if GUESTS in config else 5.0
+        return self.search[config & {ROOMS, NIGHTS}]
+
+    def named(self, template: str, config: frozenset[IndexSpec]) -> frozenset[IndexSpec]:
+        if template == "lookup":
+            return config & {GUESTS}
+        return config & {ROOMS, NIGHTS}
+
+    def priced(self, template: str, config: Iterable[IndexSpec]) -> SimpleNamespace:
+        return SimpleNamespace(weighted=self.seconds(template, frozenset(config)),
+                               measured=True)
+
+    def used_together(self, template: str, config: Iterable[IndexSpec]
+                      ) -> tuple[frozenset[IndexSpec], ...]:
+        return (self.named(template, frozenset(config)),)
+
+    def named_in_plan(self, template: str, config: Iterable[IndexSpec]
+                      ) -> frozenset[IndexSpec]:
+        return self.named(template, frozenset(config))
+
+    def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
+                templates: Sequence[str] | None = None, **_: object) -> list[Comparison]:
+        self.compared.extend(others)
+        wanted = templates if templates is not None else self.templates
+        return [Comparison(base, other, {
+            t: difference([self.seconds(t, base)] * 5, [self.seconds(t, other)] * 5)
+            for t in wanted}, {t: (self.plan(t, base), self.plan(t, other)) for t in wanted},
+            {}) for other in others]
+
+    def plan(self, template: str, config: frozenset[IndexSpec]) -> str:
+        used = sorted(self.named(template, config))
+        return "; ".join(f"SEARCH t USING INDEX {s.name} (x=?)" for s in used) or "SCAN t"
+
+
+def _search(together: float) -> dict[frozenset[IndexSpec], float]:
+    """10 s today; each index alone leads SQLite to a plan slower than that."""
+    return {frozenset(): 10.0, frozenset({ROOMS}): 50.0, frozenset({NIGHTS}): 17.0,
+            frozenset({ROOMS, NIGHTS}): together}
+
+
+def test_two_indexes_each_harmful_alone_that_save_nothing_together_both_go() -> None:
+    pricer = _Timed(_search(together=9.8))
+    chosen = frozenset({ROOMS, NIGHTS, GUESTS})
+    kept, earned, rejected = earn_places(pricer, chosen)  # type: ignore[arg-type]
+    assert kept == {GUESTS}
+    assert rejected.keys() == {ROOMS, NIGHTS}
+    assert {d.code for d in rejected.values()} == {Reason.MEASURED_NO_GAIN_TOGETHER}
+    # Each drop-one alone was far beyond noise: 7.2 s and 40.2 s, where the pair saves 0.2 s.
+    by_spec = {e.spec: e for e in earned}
+    assert by_spec[ROOMS].gain > 5 * by_spec[ROOMS].saving.band
+    assert "+0.2 s of the workload's time" in rejected[ROOMS].sentence
+    assert frozenset({GUESTS}) in pricer.compared  # the pair, timed dropped together
+    # The lookup's index, on another table, was not timed again after the pair went.
+    assert sum(GUESTS not in other for other in pricer.compared) == 1
+
+
+def test_a_guard_whose_group_saves_more_than_noise_is_kept_with_its_joint_saving() -> None:
+    pricer = _Timed(_search(together=9.3))
+    kept, earned, rejected = earn_places(  # type: ignore[arg-type]
+        pricer, frozenset({ROOMS, NIGHTS, GUESTS}))
+    assert kept == {ROOMS, NIGHTS, GUESTS} and not rejected
+    by_spec = {e.spec: e for e in earned}
+    assert by_spec[ROOMS].together == (NIGHTS,) and by_spec[NIGHTS].together == (ROOMS,)
+    assert by_spec[GUESTS].together == () and by_spec[GUESTS].joint is None
+    joint = by_spec[ROOMS].joint
+    assert joint is not None and joint.delta == pytest.approx(0.7)  # 10 s without both
+    said = _saving(by_spec[ROOMS])
+    assert said is not None and said["together"]["indexes"] == [str(NIGHTS)]
+    assert said["together"]["delta_seconds"] == pytest.approx(0.7)
+
+
+def test_a_guard_that_saves_beyond_noise_at_today_time_is_not_timed_with_its_partners(
+        ) -> None:
+    """Without ROOMS the search runs 17 s, 1.7x today's 10 s; taken at today's time it
+    still saves 6 s (10 s against the pair's 4 s): ROOMS earns its place on its own."""
+    pricer = _Timed(_search(together=4.0))
+    kept, earned, _ = earn_places(  # type: ignore[arg-type]
+        pricer, frozenset({ROOMS, NIGHTS, GUESTS}))
+    assert kept == {ROOMS, NIGHTS, GUESTS}
+    assert all(e.joint is None for e in earned)
+    assert frozenset({GUESTS}) not in pricer.compared
+
+
+def test_an_index_whose_absence_leaves_today_plan_guards_nothing() -> None:
+    """Without ROOMS the search runs 1.2x today's time: no guard, no joint timing."""
+    pricer = _Timed({frozenset(): 10.0, frozenset({ROOMS}): 3.0, frozenset({NIGHTS}): 12.0,
+                     frozenset({ROOMS, NIGHTS}): 2.0})
+    kept, earned, _ = earn_places(pricer, frozenset({ROOMS, NIGHTS}))  # type: ignore[arg-type]
+    assert kept == {ROOMS, NIGHTS}
+    assert all(e.joint is None for e in earned)
+    assert frozenset() not in pricer.compared
