@@ -116,6 +116,35 @@ def test_an_order_by_after_a_range_in_another_collation_adds_no_copy_of_its_colu
     assert "products(active, name, price)" in described
 
 
+def test_a_covering_variant_copying_a_wide_column_comes_with_one_without_it() -> None:
+    """``WHERE product_id = ? ORDER BY created_at DESC LIMIT ?`` reading a review's rating,
+    title and 108-byte body: the covering variant, and the same without the body,
+    which ``narrower_variants`` names as its narrower variant."""
+    from advisor.candidates.generate import WIDE_VALUE_BYTES, access_candidates, narrower_variants
+    from advisor.catalog.statistics import Statistics
+
+    access = TableAccess("reviews", "reviews", equality=("product_id",),
+                         order_by=(OrderTerm("created_at", True),),
+                         columns_read=("id", "rating", "title", "body"), has_limit=True)
+    widths = {("reviews", "body"): 108.0, ("reviews", "title"): 16.0,
+              ("reviews", "rating"): 1.0}
+    stats = Statistics("test", (), {"reviews": 200_000}, {}, column_bytes=widths)
+    found = [spec for spec, _ in access_candidates(access, stats, "id")]
+    wide = parse_index("reviews(product_id, created_at DESC, rating, title, body)")
+    narrow = parse_index("reviews(product_id, created_at DESC, rating, title)")
+    assert wide in found and narrow in found
+    variants = narrower_variants(found, stats)
+    assert variants[wide] == (narrow,)
+    assert all(b.columns == tuple(c for c in a.columns if c[0] != "body")
+               for a, (b,) in variants.items())
+    # Unsampled (or narrow enough), no such variant.
+    plain = [spec for spec, _ in access_candidates(access, replace(stats, column_bytes={}),
+                                                   "id")]
+    assert wide in plain and narrow not in plain
+    narrowish = replace(stats, column_bytes={**widths, ("reviews", "body"): WIDE_VALUE_BYTES - 1})
+    assert narrower_variants(found, narrowish) == {}
+
+
 def test_unanalysed_templates_give_no_candidates(torc) -> None:
     catalog, statistics = torc
     result = generate({"x": Analysis("x", unanalysed="unknown table: nope")}, catalog, statistics)

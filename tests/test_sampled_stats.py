@@ -255,3 +255,18 @@ def test_recommend_with_a_database_says_how_much_was_sampled(tmp_path: Path) -> 
     assert code == 0
     line = next(text for text in out.splitlines() if text.startswith("Statistics:"))
     assert "sees sqlite_stat1; index statistics from ANALYZE on a sample" in line
+
+
+def test_a_sample_measures_each_columns_bytes_as_a_record_stores_them(
+        database: Path) -> None:
+    """t.pay holds 30 bytes of text in every row; flag one character; u an integer of
+    up to 1,000,003 (three bytes from 8,388,607 down to 32,768, two below)."""
+    with SampleCopy(database, load_catalog(database), max_rows=5_000) as copy:
+        widths = copy.statistics.column_bytes
+    assert widths[("t", "pay")] == 30.0 and widths[("t", "flag")] == 1.0
+    assert 2.5 < widths[("t", "u")] <= 3.0
+    assert widths[("s", "kind")] == 1.0  # 0-49
+    with_them = _workload(database.parent, database)
+    assert with_them.statistics.value_bytes("T", "PAY") is None  # not sampled yet
+    sampled = with_sampled_statistics(with_them, database).statistics
+    assert sampled.value_bytes("T", "PAY") == 30.0

@@ -482,3 +482,24 @@ def test_missing_size_is_a_named_error() -> None:
     with pytest.raises(SearchError, match="no size estimate"):
         select(Problem(problem.candidates, problem.templates, problem.relevant, sizes,
                        problem.cost))
+
+
+def test_a_narrower_variant_takes_the_place_within_the_whole_workloads_tolerance() -> None:
+    """w copies a wide column: its component's one read costs 1.0 with it, 1.3 with n,
+    its narrower variant (30% more: beyond the component's own band of 5% of 1.0).
+    Another component saves 990 of the workload's 1,100; 1% of the best saving (10.8)
+    covers 0.3, so n takes w's place. Where the read is most of the workload, w stays."""
+    def problem(big: float) -> Problem:
+        costs = {("r", frozenset()): 100.0, ("r", frozenset("w")): 1.0,
+                 ("r", frozenset("n")): 1.3, ("r", frozenset("wn")): 1.0,
+                 ("s", frozenset()): big, ("s", frozenset("x")): big / 100}
+        return Problem(("n", "w", "x"), ("r", "s"), {"r": frozenset("nw"), "s": frozenset("x")},
+                       {"n": 10, "w": 30, "x": 10}, lambda t, config: costs[(t, config)],
+                       narrower={"w": ("n",)})
+
+    selection = select(problem(1000.0), algorithm="exact")
+    assert selection.chosen == {"n", "x"}
+    assert selection.rejected["w"] is Reason.NARROWER
+    assert selection.cost == pytest.approx(1.3 + 10.0)
+    kept = select(problem(0.0), algorithm="exact")
+    assert kept.chosen == {"w"} and kept.rejected["n"] is Reason.WITHIN_TOLERANCE

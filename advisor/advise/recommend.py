@@ -32,7 +32,7 @@ from advisor.advise.measured import (
     read_saving,
 )
 from advisor.analysis.workload import Workload
-from advisor.candidates.generate import CandidateSet, generate
+from advisor.candidates.generate import CandidateSet, generate, narrower_variants
 from advisor.catalog.statistics import Matches
 from advisor.costing.pricing import (
     EstimatedPricer,
@@ -218,9 +218,10 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
         specs = tuple(dict.fromkeys((*candidate_specs(candidate_set), *existing)))
         bytes_of = {spec: index_bytes(spec, workload.catalog, workload.statistics)
                     for spec in specs}
+        narrower = narrower_variants(specs, workload.statistics)
 
         def problem_of(pricer: Pricer) -> Problem:
-            return build_problem(pricer, specs, bytes_of.__getitem__, existing)
+            return build_problem(pricer, specs, bytes_of.__getitem__, existing, narrower)
 
         selection = select(problem_of(estimated), budget, tolerance=tolerance,
                            algorithm=algorithm)
@@ -577,6 +578,8 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
         decision = Decision.of(code, share=share, min_saving=min_saving)
     elif code is Reason.OVER_BUDGET:
         decision = Decision.of(code, share=share)
+    elif code is Reason.NARROWER and (variant := _narrower_in(spec, chosen)) is not None:
+        decision = Decision.of(code, narrower=str(variant), tolerance=tolerance, share=share)
     elif share > tolerance:
         # Priced beside the final set (measured, where the search had the estimate's
         # word), it saves more than the tolerance names: "saves only 1.651% ...
@@ -587,6 +590,13 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
                                tolerance=tolerance)
     return Verdict(spec, decision, read_saving, upkeep, size,
                    measured=_measured_marginal(spec, chosen, pricer))
+
+
+def _narrower_in(spec: IndexSpec, chosen: frozenset[IndexSpec]) -> IndexSpec | None:
+    """The index of ``chosen`` holding ``spec``'s keys in order, fewer of them."""
+    return next((c for c in sorted(chosen) if c.table == spec.table and c.where == spec.where
+                 and len(c.columns) < len(spec.columns)
+                 and [k for k in spec.columns if k in c.columns] == list(c.columns)), None)
 
 
 def _measured_verdict(spec: IndexSpec, decision: Decision, chosen: frozenset[IndexSpec],

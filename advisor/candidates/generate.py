@@ -6,7 +6,10 @@ SQLite seeks each listed value and ranges within it), or else its ORDER BY /
 GROUP BY columns with their directions; the same with a join column added,
 and with all of them (what the inner side of a join, or a subquery correlated
 on two columns, seeks on); a covering variant of each when the statement
-reads few columns; and a partial index when the access carries a constant predicate.
+reads few columns, and where it reads a wide column (sampled values of
+``WIDE_VALUE_BYTES`` or more) one without the wide columns too, which the
+search prefers where it is as fast (fewer bytes); and a partial index when
+the access carries a constant predicate.
 Candidates are merged across templates. One that an existing index already
 serves (its columns are that index's leading columns) is dropped, with the
 reason. Whether any of them is worth having is the what-if and search stages'
@@ -27,6 +30,11 @@ from advisor.model.reasons import Decision, Reason
 COVERING_MAX_COLUMNS = 6
 JOIN_COVERING_EXTRA = 1  # a join seek's covering variant adds at most this many columns
 RANGE_COVERING_EXTRA = 2  # a range's covering variant adds at most this many columns
+# A column whose values take this many bytes on average (sampled) is wide: copied into
+# an index it more than doubles an entry of a few keys (1-8 bytes each, with the rowid
+# and the cell's header). A web shop's set copied review bodies (108 bytes) into an
+# index of 30 MiB that measured no faster than the same index without them.
+WIDE_VALUE_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,8 @@ def access_candidates(access: TableAccess, statistics: Statistics,
             out.append((IndexSpec(table, _dedupe(columns), where), shape))
 
     order = [(t.column, t.descending) for t in access.order_by]
+    wide = frozenset(c.lower() for c in access.columns_read
+                     if (statistics.value_bytes(table, c) or 0.0) >= WIDE_VALUE_BYTES)
     for prefix, shape in bases:
         base = [(c, False) for c in prefix]
         add(base, shape)
@@ -139,10 +149,11 @@ def access_candidates(access: TableAccess, statistics: Statistics,
         # fact table joined for many of its columns, multiplied the candidates (TPC-H:
         # 71 -> 104 uncapped, 85 with two columns, 74 with one) and recommend's time.
         if shape in ("equality", "order", "group", "join", "range"):
-            covering = _covering(spec, access, rowid, {"join": JOIN_COVERING_EXTRA,
-                                                       "range": RANGE_COVERING_EXTRA}.get(shape))
-            if covering is not None:
-                add(list(covering.columns), "covering")
+            extra = {"join": JOIN_COVERING_EXTRA, "range": RANGE_COVERING_EXTRA}.get(shape)
+            for leave_out in dict.fromkeys((frozenset(), wide)):
+                covering = _covering(spec, access, rowid, extra, leave_out)
+                if covering is not None:
+                    add(list(covering.columns), "covering")
     for predicate in access.constant_predicates:
         fixed = predicate.split()[0]
         rest = [(c, False) for c in equality if c != fixed]
@@ -152,17 +163,38 @@ def access_candidates(access: TableAccess, statistics: Statistics,
 
 
 def _covering(spec: IndexSpec, access: TableAccess, rowid: str | None,
-              extra: int | None = None) -> IndexSpec | None:
-    """The spec extended with every other column the access reads, when that is few
-    (and no more than ``extra`` columns, if given).
+              extra: int | None = None, leave_out: frozenset[str] = frozenset()
+              ) -> IndexSpec | None:
+    """The spec extended with every other column the access reads but those (lower
+    case) in ``leave_out``, when that is few (and no more than ``extra`` columns, if
+    given).
 
     The rowid is in every index already, so it is never added.
     """
-    missing = [c for c in access.columns_read if c not in spec.columns_held and c != rowid]
+    missing = [c for c in access.columns_read if c not in spec.columns_held and c != rowid
+               and c.lower() not in leave_out]
     if (not missing or len(spec.columns) + len(missing) > COVERING_MAX_COLUMNS
             or (extra is not None and len(missing) > extra)):
         return None
     return IndexSpec(spec.table, (*spec.columns, *((c, False) for c in missing)), spec.where)
+
+
+def narrower_variants(specs: Iterable[IndexSpec], statistics: Statistics
+                      ) -> dict[IndexSpec, tuple[IndexSpec, ...]]:
+    """Of ``specs``, each one holding wide columns (``WIDE_VALUE_BYTES``) with the one
+    among them that holds the same keys in the same order without its wide columns,
+    where there is one: the variant the search takes in its place when the workload's
+    cost stays within the tolerance (advisor.search.search, narrowing)."""
+    given = set(specs)
+    out: dict[IndexSpec, tuple[IndexSpec, ...]] = {}
+    for spec in sorted(given):
+        kept = tuple((name, descending) for name, descending in spec.columns
+                     if isinstance(name, KeyExpression)
+                     or (statistics.value_bytes(spec.table, name) or 0.0) < WIDE_VALUE_BYTES)
+        variant = IndexSpec(spec.table, kept, spec.where)
+        if kept and len(kept) < len(spec.columns) and variant in given:
+            out[spec] = (variant,)
+    return out
 
 
 def _dedupe(columns: list[tuple[str, bool]]) -> tuple[tuple[str, bool], ...]:

@@ -37,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.catalog.database import attach_read_only
@@ -50,6 +50,15 @@ DEFAULT_MAX_ROWS = 20_000  # per table; docs/benchmarks.md has the measured cost
 SOURCE = "source"  # the attached database's schema name in the copy
 DENSE = 4  # rowids are drawn when they span at most this many times the rows
 _MODULUS = 2_147_483_647  # the hash's prime, 2^31 - 1
+
+
+def _record_bytes(column: str) -> str:
+    """SQL for the bytes a value of ``column`` takes in a record (without its header
+    byte)."""
+    sizes = " ".join(f"WHEN {column} BETWEEN -{2 ** (8 * n - 1)} AND {2 ** (8 * n - 1) - 1} "
+                     f"THEN {n}" for n in (1, 2, 3, 4, 6))
+    return (f"CASE typeof({column}) WHEN 'integer' THEN CASE {sizes} ELSE 8 END "
+            f"WHEN 'real' THEN 8 WHEN 'null' THEN 0 ELSE length(CAST({column} AS BLOB)) END")
 
 
 def sample_hash(position: int) -> int:
@@ -89,9 +98,12 @@ class SampledStats:
     lines: Mapping[IndexSpec, str]
     table_rows: Mapping[str, int]  # table (lower case) -> its rows, counted
     cost: SampleCost
+    # (table, column) in lower case -> the mean bytes a value takes in a record, over the
+    # rows copied
+    column_bytes: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "lines", "table_rows")
+        freeze_mappings(self, "lines", "table_rows", "column_bytes")
 
 
 class SampleCopy:
@@ -118,6 +130,7 @@ class SampleCopy:
             attach_read_only(self._db, database, SOURCE)
             self.rows: dict[str, int] = {}  # table (lower case) -> rows in the database
             self.copied: dict[str, int] = {}  # table (lower case) -> rows in the copy
+            self.widths: dict[tuple[str, str], float] = {}  # SampledStats.column_bytes
             self._run_ddl(("TABLE",))
             self._db.execute("BEGIN")
             for table in catalog.tables.values():
@@ -165,6 +178,21 @@ class SampleCopy:
         self.rows[table.name.lower()] = rows
         self.copied[table.name.lower()] = self._db.execute(
             f"SELECT count(*) FROM main.{name}").fetchone()[0]
+        self._measure_widths(table)
+
+    def _measure_widths(self, table: Table) -> None:
+        """The mean bytes of each of the table's columns in the rows copied, as a record
+        stores them: an integer as the smallest of its 1-8 byte forms, a real in 8, text
+        and blobs at their length in bytes, NULL in none."""
+        names = [row[1] for row in self._db.execute(
+            f"PRAGMA main.table_xinfo({quote_identifier(table.name)})") if row[6] == 0]
+        if not names or not self.copied[table.name.lower()]:
+            return
+        means = self._db.execute(
+            f"SELECT {', '.join(f'avg({_record_bytes(quote_identifier(n))})' for n in names)} "
+            f"FROM main.{quote_identifier(table.name)}").fetchone()
+        self.widths.update({(table.name.lower(), n.lower()): float(mean)
+                            for n, mean in zip(names, means, strict=True)})
 
     def _sampled_rows(self, table: Table, rows: int) -> tuple[str, str]:
         """What to select from for about ``max_rows`` of the table's rows, uniformly: rowids
@@ -243,7 +271,7 @@ class SampleCopy:
         sampled = tuple(sorted(t for t, n in self.copied.items() if n < self.rows[t]))
         return SampledStats(dict(self._lines), dict(self.rows), SampleCost(
             sum(self.copied.values()), sum(self.rows.values()), len(self.rows), sampled,
-            len(self._lines), self.seconds))
+            len(self._lines), self.seconds), dict(self.widths))
 
     def close(self) -> None:
         self._exits.close()

@@ -81,10 +81,13 @@ class Statistics:
     # Mean run lengths of columns in their table's rowid order, read from a database
     # (advisor.catalog.clustering): (table, column) in lower case -> rows.
     run_lengths: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # The mean bytes of a column's values in a record, measured on a sample of the rows:
+    # (table, column) in lower case -> bytes (unknown: not sampled).
+    column_bytes: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats",
-                        "run_lengths")
+                        "run_lengths", "column_bytes")
 
     def rows(self, table: str) -> int:
         return self.table_rows.get(table.lower(), self.default_rows)
@@ -115,6 +118,10 @@ class Statistics:
     def matched(self, table: str, columns: Iterable[str]) -> float | None:
         """The counted rows for equalities on ``columns``, if they were counted."""
         return self.matches.get((table.lower(), frozenset(c.lower() for c in columns)))
+
+    def value_bytes(self, table: str, column: str) -> float | None:
+        """The mean bytes of the column's values, where a sample measured them."""
+        return self.column_bytes.get((table.lower(), column.lower()))
 
     def with_matches(self, matches: Matches) -> Statistics:
         return replace(self, matches=matches)
@@ -148,6 +155,7 @@ class Statistics:
                 distinct.update(distinct_from_stat1(spec.table, spec.column_names, line))
         return replace(self, table_rows=rows, distinct=distinct,
                        index_stats={**self.index_stats, **sampled.lines},
+                       column_bytes={**self.column_bytes, **sampled.column_bytes},
                        sampling=sampled.cost, notes=(*self.notes, sampled.cost.describe()))
 
     def index_stat1(self, spec: IndexSpec, unique: bool = False) -> str:

@@ -35,6 +35,7 @@ class Reason(str, Enum):
     NOT_WORTH_ITS_WRITES = "not-worth-its-writes"
     BELOW_MIN_SAVING = "below-min-saving"
     OVER_BUDGET = "over-budget"
+    NARROWER = "narrower"
     NEGLIGIBLE = "negligible"
     REDUNDANT = "redundant"
     PREFIX = "prefix"
@@ -75,6 +76,10 @@ SENTENCES: dict[Reason, str] = {
                               "asked of an index ({min_saving:.2%})"),
     Reason.OVER_BUDGET: ("saves {share:.2%} of the workload cost, but the budget (an index "
                          "count or a size) is spent on indexes that save more"),
+    Reason.NARROWER: ("{narrower} holds the same keys without its wide columns, in fewer "
+                      "bytes, and the workload with it in this one's place stays within "
+                      "the tolerance ({tolerance:.0%} of the best saving); this one would "
+                      "save {share:.3%} of the workload cost more"),
     Reason.NEGLIGIBLE: ("saves only {share:.3%} of the workload cost beside {beside} (less "
                         "than {threshold:.1%})"),
     Reason.REDUNDANT: ("alone it saves {alone_share:.2%} of the workload cost, but {beside} "

@@ -20,9 +20,12 @@ from advisor.search.search import Problem
 
 def build_problem(pricer: Pricer, candidates: Iterable[IndexSpec],
                   size: Callable[[IndexSpec], int],
-                  existing: Iterable[IndexSpec] = ()) -> Problem:
-    """The search problem over ``candidates`` (``existing``: those the database has),
-    each ``size(spec)`` bytes, for the templates ``pricer`` prices."""
+                  existing: Iterable[IndexSpec] = (),
+                  narrower: Mapping[IndexSpec, tuple[IndexSpec, ...]] | None = None
+                  ) -> Problem:
+    """The search problem over ``candidates`` (``existing``: those the database has;
+    ``narrower``: the variants of some without their wide columns), each ``size(spec)``
+    bytes, for the templates ``pricer`` prices."""
     specs = tuple(sorted(set(candidates)))
     by_table: dict[str, set[IndexSpec]] = {}
     for spec in specs:
@@ -39,7 +42,8 @@ def build_problem(pricer: Pricer, candidates: Iterable[IndexSpec],
                    bytes_of={spec: size(spec) for spec in specs}, cost=cost,
                    existing=frozenset(existing), bundles=bundles(pricer, relevant),
                    writes=frozenset(t for t in pricer.templates
-                                    if pricer.views[t].write is not None))
+                                    if pricer.views[t].write is not None),
+                   narrower=dict(narrower or {}))
 
 
 def bundles(pricer: Pricer, relevant: Mapping[str, frozenset[IndexSpec]]

@@ -45,6 +45,10 @@ How it searches
    tolerance (or does not raise its cost) goes (``WITHIN_TOLERANCE``); else the
    index with the smallest marginal saving below ``min_saving`` × baseline goes
    (``BELOW_MIN_SAVING``).
+5. Narrowing: an index with a narrower variant among the candidates (the
+   same keys without its wide columns, ``Problem.narrower``) is replaced by it,
+   the most bytes spared first, while the whole workload stays within its
+   tolerance (``NARROWER``).
 
 Tolerance is relative to the saving the optimum achieves: a set is as good as
 the optimum when its total cost is at most ``optimum + tolerance × (baseline −
@@ -106,7 +110,7 @@ import bisect
 import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import networkx as nx
@@ -202,9 +206,13 @@ class Problem:
     # the search for the rows it changes. A smaller set is as good as the best only if
     # these cost no more than the tolerance allows above the best's (``write_band``).
     writes: frozenset[str] = frozenset()
+    # Candidates with narrower variants: the same seeks, fewer bytes (an index copying
+    # a wide text column, and the one without it). The minimal set takes a variant in
+    # place of its candidate where the workload's cost stays within the tolerance.
+    narrower: Mapping[Item, tuple[Item, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        freeze_mappings(self, "relevant", "bytes_of")
+        freeze_mappings(self, "relevant", "bytes_of", "narrower")
 
 
 @dataclass(frozen=True)
@@ -643,6 +651,9 @@ def select(problem: Problem, budget: Budget = Budget(), tolerance: float = 0.01,
 
     chosen, dropped = _tidy(frozenset(minimal.config), total, fits,
                             budget.min_saving * total(frozenset()))
+    whole = _inclusive(optimum_cost + band(optimum_cost, total(frozenset()), tolerance))
+    chosen, narrowed = _narrowed(chosen, problem, total, whole)
+    dropped = {**dropped, **narrowed}
     rejected = _reasons(problem, memo, chosen, frozenset(best.config), dropped, idle,
                         total, slack, budget)
     return Selection(
@@ -739,6 +750,29 @@ def _tidy(chosen: frozenset[Item], total: Callable[[frozenset[Item]], float],
         chosen -= {drop}
         dropped[drop] = reason
     return chosen, dropped
+
+
+def _narrowed(chosen: frozenset[Item], problem: Problem,
+              total: Callable[[frozenset[Item]], float], limit: float
+              ) -> tuple[frozenset[Item], dict[Item, Reason]]:
+    """``chosen`` with each index that has a narrower variant (``Problem.narrower``)
+    replaced by it, the most bytes spared first, while the workload's cost stays
+    within ``limit``: the whole workload's tolerance, not one component's. A covering
+    index copying review bodies (108 bytes a row) made its component 28% faster than
+    the one without them on a read taking 0.8% of a web shop's time, for 21 of its 151
+    MiB; the component's band (5% of its own cost) kept the bodies."""
+    narrowed: dict[Item, Reason] = {}
+    swaps = sorted(((problem.bytes_of[wide] - problem.bytes_of[narrow], wide, narrow)
+                    for wide in chosen for narrow in problem.narrower.get(wide, ())
+                    if problem.bytes_of[narrow] < problem.bytes_of[wide]), reverse=True)
+    for _, wide, narrow in swaps:
+        if wide not in chosen:
+            continue
+        swapped = chosen - {wide} | {narrow}
+        if total(swapped) <= limit:
+            chosen = swapped
+            narrowed[wide] = Reason.NARROWER
+    return chosen, narrowed
 
 
 def _helpful(memo: CostMemo) -> set[Item]:
