@@ -28,6 +28,7 @@ from advisor.advise.measured import (
     _Decision,
     _in_place,
     _kept,
+    _Moves,
     _slowdowns,
     _slowed_reads,
     decide,
@@ -822,6 +823,40 @@ def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
             assert skipped.startswith("round 2 of the measured search: skipped")
             assert f"20 s of the {seconds:g} s time budget used" in skipped
             assert f"about {20 + VERIFY_SHARE * 20:.0f} s" in skipped
+
+
+@pytest.mark.parametrize(("seconds", "measured"), [(30.0, 4), (60.0, 5), (0.0, 5)])
+def test_a_rounds_moves_are_measured_while_the_time_budget_fits_them(
+        workload: Workload, items: tuple[Path, Path], seconds: float, measured: int) -> None:
+    """Each move takes 5 s by the clock, from 0 s; the verification after the rounds is
+    expected to take 10 s. A 30 s budget fits the first move (always measured) and
+    three more, the last with 15 s left for 5 + 10; with 10 s left the fifth, of the
+    round's second kind, is skipped and said. With 60 s, or no limit, all five are
+    measured."""
+    _, database = items
+    now = [0.0]
+    a, b = parse_index("item(a)"), parse_index("item(b)")
+    with _deciding(workload, database) as (_pricer, deciding, _first):
+        deciding.time_budget = TimeBudget(seconds, clock=lambda: now[0])
+
+        def measure(_configs: object, _templates: object = None) -> int:
+            now[0] += 5.0
+            return 1
+
+        deciding.pricer.measure = measure  # type: ignore[assignment,method-assign]
+        moves = _Moves(deciding, 1, (10.0, "as long as measuring the set's drop-ones"))
+        done: list[frozenset] = []
+        first = moves.measure([(frozenset({a}), ()), (frozenset({b}), ()),
+                               (frozenset({a, b}), ())], done)
+        second = moves.measure([(frozenset(), ()), (frozenset({a}), ())], done)
+        assert first + second == len(done) == measured
+        if measured < 5:
+            [said] = deciding.skipped
+            assert said.startswith("round 1's last 1 move(s) of this kind and any after them:"
+                                   " skipped, 20 s of the 30 s time budget used")
+            assert "5.0 s a move, as the round's 4 before it took" in said
+        else:
+            assert not deciding.skipped
 
 
 @pytest.mark.parametrize("seconds", [10.0, 0.0])

@@ -1,9 +1,9 @@
 """A time budget: the wall seconds a command aims to finish in, counted from its start.
 
-A measured recommendation's essential steps (the first round of the measured
-search, every index earning its place, the set timed against today) always
-run; the steps that refine it (another round, a repair of a slowed template,
-the check in log order) run while what is left of the budget fits them, by
+A measured recommendation's essential steps (the first round's set and its
+drop-ones, every index earning its place, the set timed against today) always
+run; the steps that refine it (a round's moves, another round, a repair of a
+slowed template, the check in log order) run while what is left of the budget fits them, by
 what the steps like them took so far. Skipping one is reported, never silent.
 """
 
