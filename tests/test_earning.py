@@ -129,3 +129,24 @@ def test_an_index_whose_absence_leaves_today_plan_guards_nothing() -> None:
     assert kept == {ROOMS, NIGHTS}
     assert all(e.joint is None for e in earned)
     assert frozenset() not in pricer.compared
+
+
+def test_the_tolerance_applies_to_measured_drop_ones_group_by_group() -> None:
+    """With a 2% tolerance: the search (today 10 s) runs 2.00 s with both its indexes
+    and 2.12 s without NIGHTS, beyond the noise band (5% of 2.12 s). The search's band
+    is 0.16 s (2% of the 8 s saved, less than 10% of 2 s): NIGHTS's 0.12 s fits it and
+    goes. The lookup runs 0.1 s with GUESTS, 5 s without: its 4.9 s does not fit its
+    own group's band (10% of 0.1 s), and it stays: one template's large saving does not
+    make another group's index negligible."""
+    pricer = _Timed({frozenset(): 10.0, frozenset({ROOMS}): 2.12, frozenset({NIGHTS}): 8.0,
+                     frozenset({ROOMS, NIGHTS}): 2.0})
+    chosen = frozenset({ROOMS, NIGHTS, GUESTS})
+    kept, _, rejected = earn_places(  # type: ignore[arg-type]
+        pricer, chosen, tolerance=0.02)
+    assert kept == {ROOMS, GUESTS}
+    assert rejected[NIGHTS].code is Reason.MEASURED_WITHIN_TOLERANCE
+    assert "saves 0.12 s" in rejected[NIGHTS].sentence
+    assert "a band of 0.16 s" in rejected[NIGHTS].sentence
+    # Without a tolerance every index saving more than noise stays.
+    kept, _, _ = earn_places(pricer, chosen)  # type: ignore[arg-type]
+    assert kept == chosen

@@ -17,7 +17,8 @@ SAMPLE = {"share": 0.0321, "of": "the workload cost", "beside": "the rest of the
           "definition": "job(a)", "column": "id", "template": "abc123", "ms_with": 2.0,
           "ms_without": 1.0, "gain": -0.25, "noise": 0.5, "ratio": 2.5, "without": 0.4,
           "with_it": 0.5, "seconds": 4.5, "others": "; 2 more slowed", "guard": "rooms(active)",
-          "partners": "availability(status)", "alone": 379.0, "narrower": "reviews(a, b)"}
+          "partners": "availability(status)", "alone": 379.0, "narrower": "reviews(a, b)",
+          "band": 0.1}
 
 
 def test_every_reason_has_one_sentence_for_users() -> None:

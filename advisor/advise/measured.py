@@ -686,7 +686,7 @@ class _Decision:
                 self.say(f"timing each of {timing} indexes against the set without it")
             began = self.time_budget.clock()
             kept, earned, rejected = earn_places(self.pricer, selection.chosen, standing,
-                                                   self.today)
+                                                   self.today, self.tolerance)
             self.verify_seconds = self.time_budget.clock() - began
             standing = None  # a search again makes another set
             dropped += [e for e in earned if not e.kept]

@@ -47,6 +47,7 @@ class Reason(str, Enum):
     MEASURED_NO_GAIN = "measured-no-gain"
     MEASURED_SLOWER = "measured-slower"
     MEASURED_NO_GAIN_TOGETHER = "measured-no-gain-together"
+    MEASURED_WITHIN_TOLERANCE = "measured-within-tolerance"
     IN_ORDER_SLOWER = "in-order-slower"
 
     @property
@@ -104,6 +105,11 @@ SENTENCES: dict[Reason, str] = {
         "replayed with and without them all beside {beside}, they save no more than "
         "noise together: {gain:+.3g} s of the workload's time against a noise band of "
         "{noise:.3g} s"),
+    Reason.MEASURED_WITHIN_TOLERANCE: (
+        "replayed with and without it beside {beside}, it saves {gain:.3g} s (noise band "
+        "{noise:.3g} s), within the tolerance on the templates of its tables: with what "
+        "else went, a band of {band:.3g} s about the set's time there ({tolerance:.0%} of "
+        "what the set saves there, or five times that share of the time, the less)"),
     Reason.IN_ORDER_SLOWER: ("the log replayed in order with and without it beside {beside} ran "
                              "{gain:.3g} s faster without it ({without:.3g} s against "
                              "{with_it:.3g} s of CPU; noise band {noise:.3g} s)"),
