@@ -452,3 +452,36 @@ def test_allow_drops_weighs_expression_and_collation_keys_as_themselves(
     assert code == 0 and "Not weighed for dropping" in text
     assert "u_prefix (an expression)" in text and "u_nocase" not in text.split(
         "Not weighed for dropping")[1].splitlines()[0]
+
+
+def test_a_covering_index_leaves_out_a_wide_column_it_only_saves_a_few_lookups_for(
+        tmp_path: Path) -> None:
+    """Reviews with 200-byte bodies, listed five at a time with their bodies, counted and
+    ranked without: the index serving all three holds the keys, rating and title, not
+    the bodies (a covering variant with them is a candidate, and loses on bytes)."""
+    import random
+
+    rng = random.Random(1)
+    database = tmp_path / "reviews.db"
+    db = sqlite3.connect(database)
+    db.execute("CREATE TABLE reviews (id INTEGER PRIMARY KEY, product_id INTEGER NOT NULL, "
+               "created_at TEXT NOT NULL, rating INTEGER NOT NULL, title TEXT, body TEXT)")
+    db.executemany("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?)", (
+        (i, rng.randrange(2000), f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+         rng.randrange(1, 6), "t" * 12, "b" * 200) for i in range(1, 20_001)))
+    db.commit()
+    db.close()
+    log = tmp_path / "app.log"
+    products = [rng.randrange(2000) for _ in range(100)]
+    log.write_text("".join(
+        f"SELECT rating, title, body, created_at FROM reviews WHERE product_id = {p} "
+        f"ORDER BY created_at DESC LIMIT 5;\n"
+        f"SELECT count(*), avg(rating) FROM reviews WHERE product_id = {p};\n"
+        f"SELECT rating, title, created_at FROM reviews WHERE product_id = {p} "
+        f"ORDER BY rating DESC, created_at DESC;\n" for p in products))
+    document = command_json("recommend", str(log), "--db", str(database), "--estimate-only")
+    [index] = document["indexes"]
+    assert index["columns"][0]["name"] == "product_id"
+    assert "body" not in [c["name"] for c in index["columns"]]
+    assert "title" in [c["name"] for c in index["columns"]]
+    assert any("body" in r["index"] for r in document["rejected"])

@@ -274,7 +274,8 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
             spec: (_measured_verdict(spec, measured_verdicts[spec], chosen, pricer,
                                      size_of(spec)) if spec in measured_verdicts
                    else _rejected(spec, code, chosen, pricer, size_of(spec), selection,
-                                  baseline, tolerance, budget.min_saving, seconds))
+                                  baseline, tolerance, budget.min_saving, seconds,
+                                  narrower.get(spec, ())))
             for spec, code in sorted(selection.rejected.items())
         }
         rejected = tuple(v for spec, v in verdicts.items() if spec not in existing)
@@ -559,10 +560,11 @@ def cost_text(value: float, seconds: bool) -> str:
 
 def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
               pricer: Pricer, size: Size, selection: Selection, baseline: float,
-              tolerance: float, min_saving: float, seconds: bool) -> Verdict:
+              tolerance: float, min_saving: float, seconds: bool,
+              variants: tuple[IndexSpec, ...] = ()) -> Verdict:
     """The search's reason, measured again beside the recommended set: no read saving
     or not worth its writes overrides it; the rest of what the search did not keep is
-    within the tolerance."""
+    within the tolerance. ``variants``: its narrower ones (without its wide columns)."""
     saving, read_saving, upkeep = _marginal(spec, chosen, pricer)
     longer = sorted(c for c in chosen if spec.is_prefix_of(c) and c != spec)  # sorted: the
     # same one named on every run, whatever the hash order of the set
@@ -578,7 +580,8 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
         decision = Decision.of(code, share=share, min_saving=min_saving)
     elif code is Reason.OVER_BUDGET:
         decision = Decision.of(code, share=share)
-    elif code is Reason.NARROWER and (variant := _narrower_in(spec, chosen)) is not None:
+    elif code is Reason.NARROWER and (variant := next(
+            (v for v in variants if v in chosen), None)) is not None:
         decision = Decision.of(code, narrower=str(variant), tolerance=tolerance, share=share)
     elif share > tolerance:
         # Priced beside the final set (measured, where the search had the estimate's
@@ -590,13 +593,6 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
                                tolerance=tolerance)
     return Verdict(spec, decision, read_saving, upkeep, size,
                    measured=_measured_marginal(spec, chosen, pricer))
-
-
-def _narrower_in(spec: IndexSpec, chosen: frozenset[IndexSpec]) -> IndexSpec | None:
-    """The index of ``chosen`` holding ``spec``'s keys in order, fewer of them."""
-    return next((c for c in sorted(chosen) if c.table == spec.table and c.where == spec.where
-                 and len(c.columns) < len(spec.columns)
-                 and [k for k in spec.columns if k in c.columns] == list(c.columns)), None)
 
 
 def _measured_verdict(spec: IndexSpec, decision: Decision, chosen: frozenset[IndexSpec],
