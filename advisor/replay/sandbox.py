@@ -230,24 +230,32 @@ class Sandbox:
         self._held = False
         self._rollback_if_open()
 
+    def _own(self, sql: str) -> sqlite3.Cursor:
+        """One statement of our own, run to the end whatever the last statement's
+        deadline: SQLite counts a cached statement's VM steps across its runs and calls
+        the progress handler when they cross the next multiple of its grain, so the
+        thousandth ROLLBACK TO of a replay was once interrupted by the deadline of the
+        write before it, and the error ended a recommend."""
+        self._deadline = float("inf")
+        return self.connection.execute(sql)
+
     def _begin_held(self) -> None:
         if self._held and not self.connection.in_transaction:
-            self._deadline = float("inf")
-            self.connection.execute("BEGIN IMMEDIATE")
+            self._own("BEGIN IMMEDIATE")
 
     def run_rolled_back(self, sql: str, params: Sequence[object] | dict[str, object] = ()
                         ) -> Outcome:
         """Execute inside a savepoint that is rolled back: the data stays as it was."""
         self._begin_held()  # an interrupted write rolled the held transaction back
-        self.connection.execute("SAVEPOINT advisor_replay")
+        self._own("SAVEPOINT advisor_replay")
         try:
             return self.run(sql, params)
         finally:
             # An interrupted write (a timeout, Ctrl-C) rolls back the whole transaction,
             # savepoint and all: there is nothing left to roll back then.
             if self.connection.in_transaction:
-                self.connection.execute("ROLLBACK TO advisor_replay")
-                self.connection.execute("RELEASE advisor_replay")
+                self._own("ROLLBACK TO advisor_replay")
+                self._own("RELEASE advisor_replay")
 
     def _raise_unless_the_statements(self, exc: sqlite3.DatabaseError) -> None:
         """A statement's error is counted; a stop signal its callbacks swallowed, or a
@@ -277,7 +285,7 @@ class Sandbox:
 
     def _rollback_if_open(self) -> None:
         if self.connection.in_transaction:
-            self.connection.execute("ROLLBACK")
+            self._own("ROLLBACK")
 
     def build_indexes(self, specs: Iterable[IndexSpec]) -> tuple[float, int]:
         """Create indexes; returns (seconds, bytes of the pages they put in use).
@@ -302,8 +310,8 @@ class Sandbox:
         The text asked carries the schema version: an EXPLAIN QUERY PLAN reads no
         table, so after an index is created or dropped SQLite would not notice, and the
         statement cache would give the plan from before."""
+        version = self._own("PRAGMA schema_version").fetchone()[0]
         self._deadline = time.perf_counter() + self.statement_seconds
-        version = self.connection.execute("PRAGMA schema_version").fetchone()[0]
         try:
             rows = self.connection.execute(
                 f"EXPLAIN QUERY PLAN /* schema {version} */ {sql}").fetchall()
@@ -343,7 +351,7 @@ class Sandbox:
 
     def used_bytes(self) -> int:
         """The file's pages that hold something (all but the freelist's), in bytes."""
-        pages, free, size = (self.connection.execute(f"PRAGMA {name}").fetchone()[0]
+        pages, free, size = (self._own(f"PRAGMA {name}").fetchone()[0]
                              for name in ("page_count", "freelist_count", "page_size"))
         return (int(pages) - int(free)) * int(size)
 
