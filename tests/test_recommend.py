@@ -361,7 +361,8 @@ def test_a_served_template_the_set_runs_worse_than_today_without_the_index_is_sa
     the template no worse than GUARDED times today, it stays quiet."""
     from types import SimpleNamespace
 
-    from advisor.advise.recommend import GUARDED, Size, _chosen
+    from advisor.advise.earning import GUARDED
+    from advisor.advise.recommend import Size, _chosen
     from advisor.costing.pricing import Price
     from advisor.report.recommend_report import _guard_line
     from advisor.whatif.planner import Plan, PlanStep

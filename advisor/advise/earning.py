@@ -29,11 +29,8 @@ the set's time on the group's templates and on its writes (``_spare``).
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-
-import networkx as nx
 
 from advisor.costing.pricing import templates_on
 from advisor.model.indexes import IndexSpec
@@ -41,7 +38,7 @@ from advisor.model.reasons import Decision, Reason
 from advisor.replay.noise import Difference
 from advisor.replay.pricing import Comparison
 from advisor.replay.states import Measuring
-from advisor.search.search import band, write_band
+from advisor.search.search import band, linked, write_band
 from advisor.whatif.planner import indexes_named
 
 SETTLED = 3.0  # known runs this many noise bands apart are not timed again to compare
@@ -56,6 +53,12 @@ BESIDE_SET = "the rest of the set"
 # partial index of live tickets leading SQLite to a scan through it 12x slower than
 # with no index).
 GUARDED = 1.5
+
+
+def guarding(without: float, today: float) -> bool:
+    """Whether a template the set less an index runs in ``without`` (weighted) takes
+    beyond GUARDED times its time ``today``: the index guards it."""
+    return without > GUARDED * today
 
 
 @dataclass(frozen=True)
@@ -169,14 +172,9 @@ def _rooms(pricer: Measuring, chosen: frozenset[IndexSpec], today: frozenset[Ind
     there: as in the search, by component, so that one template saving most does not
     make every other index look negligible (issue 11, cause 3), and a smaller set is as
     good only if its writes are too."""
-    graph: nx.Graph[IndexSpec] = nx.Graph()
-    graph.add_nodes_from(chosen)
     on = {spec: set(templates_on(pricer, spec)) for spec in chosen}
-    for a, b in itertools.combinations(sorted(chosen), 2):
-        if on[a] & on[b]:
-            graph.add_edge(a, b)
     rooms = []
-    for nodes in nx.connected_components(graph):
+    for nodes in linked(chosen, ({s for s in chosen if t in on[s]} for t in pricer.templates)):
         templates = set().union(*(on[s] for s in nodes))
         writes = frozenset(t for t in templates if pricer.views[t].write is not None)
         with_set = sum(pricer.priced(t, chosen).weighted for t in templates)
@@ -222,7 +220,7 @@ def guarded(pricer: Measuring, chosen: frozenset[IndexSpec], earned: Earned,
     own = earned.gain
     for template, d in earned.pair.templates.items():
         now = pricer.priced(template, today)
-        if (now.measured and d.other > GUARDED * now.weighted
+        if (now.measured and guarding(d.other, now.weighted)
                 and d.other - now.weighted > d.band):
             own -= d.other - now.weighted
             names.update(indexes_named(earned.pair.plans.get(template, ("", ""))[1]

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
-from advisor.advise.earning import GUARDED, Earned
+from advisor.advise.earning import Earned, guarding
 from advisor.advise.in_order import ADD, DROP, InOrderCheck, check_in_order
 from advisor.advise.measured import (
     MeasuredDecision,
@@ -455,7 +455,7 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
         with_set, lacking = pricer.priced(tid, chosen), pricer.priced(tid, without)
         if _finds_faster(pricer, tid, spec, lacking, with_set, chosen):
             now = pricer.priced(tid, today)
-            guarded = lacking.weighted > GUARDED * now.weighted
+            guarded = guarding(lacking.weighted, now.weighted)
             serves.append(Served(tid, pricer.views[tid].text, now.count,
                                  now.weighted / baseline if baseline else 0.0,
                                  now.weighted, with_set.weighted, now.plan, with_set.plan,

@@ -119,8 +119,7 @@ def access_candidates(access: TableAccess, statistics: Statistics,
             out.append((IndexSpec(table, _dedupe(columns), where), shape))
 
     order = [(t.column, t.descending) for t in access.order_by]
-    wide = frozenset(c.lower() for c in access.columns_read
-                     if (statistics.value_bytes(table, c) or 0.0) >= WIDE_VALUE_BYTES)
+    wide = frozenset(c.lower() for c in access.columns_read if is_wide(statistics, table, c))
     for prefix, shape in bases:
         base = [(c, False) for c in prefix]
         add(base, shape)
@@ -179,6 +178,11 @@ def _covering(spec: IndexSpec, access: TableAccess, rowid: str | None,
     return IndexSpec(spec.table, (*spec.columns, *((c, False) for c in missing)), spec.where)
 
 
+def is_wide(statistics: Statistics, table: str, column: str) -> bool:
+    """Whether a sample measured the column's values at WIDE_VALUE_BYTES or more."""
+    return (statistics.value_bytes(table, column) or 0.0) >= WIDE_VALUE_BYTES
+
+
 def narrower_variants(specs: Iterable[IndexSpec], statistics: Statistics
                       ) -> dict[IndexSpec, tuple[IndexSpec, ...]]:
     """Of ``specs``, each one holding wide columns (``WIDE_VALUE_BYTES``) with the one
@@ -190,7 +194,7 @@ def narrower_variants(specs: Iterable[IndexSpec], statistics: Statistics
     for spec in sorted(given):
         kept = tuple((name, descending) for name, descending in spec.columns
                      if isinstance(name, KeyExpression)
-                     or (statistics.value_bytes(spec.table, name) or 0.0) < WIDE_VALUE_BYTES)
+                     or not is_wide(statistics, spec.table, name))
         variant = IndexSpec(spec.table, kept, spec.where)
         if kept and len(kept) < len(spec.columns) and variant in given:
             out[spec] = (variant,)

@@ -163,8 +163,9 @@ class SampleCopy:
         whose columns differ) is left out."""
         name = quote_identifier(table.name)
         try:
-            columns = ", ".join(quote_identifier(row[1]) for row in self._db.execute(
-                f"PRAGMA main.table_xinfo({name})") if row[6] == 0)
+            names = [row[1] for row in self._db.execute(f"PRAGMA main.table_xinfo({name})")
+                     if row[6] == 0]
+            columns = ", ".join(quote_identifier(n) for n in names)
             rows = self._db.execute(f"SELECT count(*) FROM {SOURCE}.{name}").fetchone()[0]
             if not columns:
                 return
@@ -178,15 +179,13 @@ class SampleCopy:
         self.rows[table.name.lower()] = rows
         self.copied[table.name.lower()] = self._db.execute(
             f"SELECT count(*) FROM main.{name}").fetchone()[0]
-        self._measure_widths(table)
+        self._measure_widths(table, names)
 
-    def _measure_widths(self, table: Table) -> None:
-        """The mean bytes of each of the table's columns in the rows copied, as a record
-        stores them: an integer as the smallest of its 1-8 byte forms, a real in 8, text
-        and blobs at their length in bytes, NULL in none."""
-        names = [row[1] for row in self._db.execute(
-            f"PRAGMA main.table_xinfo({quote_identifier(table.name)})") if row[6] == 0]
-        if not names or not self.copied[table.name.lower()]:
+    def _measure_widths(self, table: Table, names: list[str]) -> None:
+        """The mean bytes of each of ``names``, the table's columns, in the rows copied,
+        as a record stores them: an integer as the smallest of its 1-8 byte forms, a real
+        in 8, text and blobs at their length in bytes, NULL in none."""
+        if not self.copied[table.name.lower()]:
             return
         means = self._db.execute(
             f"SELECT {', '.join(f'avg({_record_bytes(quote_identifier(n))})' for n in names)} "

@@ -230,14 +230,14 @@ class Sandbox:
         self._held = False
         self._rollback_if_open()
 
-    def _own(self, sql: str) -> sqlite3.Cursor:
+    def _own(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
         """One statement of our own, run to the end whatever the last statement's
         deadline: SQLite counts a cached statement's VM steps across its runs and calls
         the progress handler when they cross the next multiple of its grain, so the
         thousandth ROLLBACK TO of a replay was once interrupted by the deadline of the
         write before it, and the error ended a recommend."""
         self._deadline = float("inf")
-        return self.connection.execute(sql)
+        return self.connection.execute(sql, params)
 
     def _begin_held(self) -> None:
         if self._held and not self.connection.in_transaction:
@@ -332,22 +332,18 @@ class Sandbox:
     def analyze(self, index: str | None = None) -> float:
         """Gather sqlite_stat1 (and stat4 where built in), of every table or of one index;
         returns the seconds it took."""
-        self._deadline = float("inf")
         started = time.perf_counter()
-        self.connection.execute("ANALYZE" if index is None
-                                else f"ANALYZE {quote_identifier(index)}")
+        self._own("ANALYZE" if index is None else f"ANALYZE {quote_identifier(index)}")
         return time.perf_counter() - started
 
     def run_own(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
         """One statement of our own (not the log's: no time limit, errors raised); its
         rows."""
-        self._deadline = float("inf")
-        return self.connection.execute(sql, params).fetchall()
+        return self._own(sql, params).fetchall()
 
     def drop_index(self, name: str) -> None:
         """Drop an index (its sqlite_stat1 rows go with it)."""
-        self._deadline = float("inf")
-        self.connection.execute(f"DROP INDEX {quote_identifier(name)}")
+        self._own(f"DROP INDEX {quote_identifier(name)}")
 
     def used_bytes(self) -> int:
         """The file's pages that hold something (all but the freelist's), in bytes."""

@@ -364,12 +364,22 @@ ComponentSearch = Callable[[Component, SearchContext], Frontier]
 
 def interaction_graph(problem: Problem) -> nx.Graph:
     """Candidates as nodes; an edge where two candidates are relevant to one template."""
-    graph: nx.Graph[Item] = nx.Graph()
-    graph.add_nodes_from(problem.candidates)
     known = frozenset(problem.candidates)
-    for template in problem.templates:
-        items = sorted(frozenset(problem.relevant.get(template, frozenset())) & known)
-        graph.add_edges_from(itertools.combinations(items, 2))
+    return _linking(problem.candidates, (frozenset(problem.relevant.get(t, frozenset()))
+                                         & known for t in problem.templates))
+
+
+def linked(items: Iterable[Item], groups: Iterable[Iterable[Item]]) -> list[set[Item]]:
+    """``items`` in sets linked where some group holds two of them: the components of
+    the interaction graph, for a group per template of the items relevant to it."""
+    return [set(nodes) for nodes in nx.connected_components(_linking(items, groups))]
+
+
+def _linking(items: Iterable[Item], groups: Iterable[Iterable[Item]]) -> nx.Graph:
+    graph: nx.Graph[Item] = nx.Graph()
+    graph.add_nodes_from(items)
+    for group in groups:
+        graph.add_edges_from(itertools.combinations(sorted(group), 2))
     return graph
 
 
