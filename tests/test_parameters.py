@@ -10,7 +10,7 @@ import pytest
 
 from advisor.catalog.schema import catalog_from_database
 from advisor.digest.fingerprint import canonicalize
-from advisor.replay.parameters import ParameterSource, fill_samples
+from advisor.replay.parameters import ParameterSource, Prepared, fill_samples, prepare
 
 SCHEMA = """
 CREATE TABLE workflow (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -191,3 +191,34 @@ def test_inserted_composite_keys_are_new(tmp_path: Path) -> None:
     assert "VALUES (" in fill(source, "INSERT INTO line (order_id, line_no) VALUES (999, 1)")
     connection.close()
     db.close()
+
+
+def test_each_filled_statement_is_kept_with_the_parse_prepare_would_give_it(
+        database: Path) -> None:
+    """What reads the filled statements' values again (the matches counted for the
+    costing) takes them from the parse filling made, so it must be the parse of the
+    text filled: every slot moved to where its value now sits, holding that value. A
+    label ``it's 7`` is longer than the placeholder it replaces, and a negative literal
+    shorter than the id it gives way to, so the slots after them move both ways."""
+    connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    catalog = catalog_from_database(database)
+    parsed: dict[str, Prepared] = {}
+    source = ParameterSource(connection, catalog, seed=3, parsed=parsed)
+    samples = [
+        "SELECT * FROM job WHERE workflow_id = 40 AND status = 1 ORDER BY id LIMIT 5",
+        "SELECT * FROM job WHERE label = ? AND workflow_id = -5 AND status IN (?, ?)",
+        "SELECT count(*) FROM job j WHERE j.workflow_id = ? AND j.status = :status",
+        "SELECT * FROM job WHERE workflow_id = ? ORDER BY id LIMIT ? OFFSET ?",
+        "INSERT INTO job (id, workflow_id, status, label) VALUES (?, ?, ?, ?)",
+        "UPDATE job SET label = ? WHERE id = ?",
+        "SELECT * FROM job WHERE workflow_id = 101 AND status = 2",
+    ]
+    try:
+        filled = [sql for sample in samples
+                  for sql in fill_samples(source, canonicalize(sample).id, [sample], 3)]
+    finally:
+        connection.close()
+    assert len(filled) == 3 * len(samples) and sorted(parsed) == sorted(set(filled))
+    for sql in filled:
+        assert parsed[sql] == prepare(sql, catalog), sql
+    assert "it''s" in " ".join(filled)

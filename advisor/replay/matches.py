@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from advisor.analysis.binding import Unanalysable
@@ -32,7 +32,7 @@ from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
 from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
-from advisor.replay.parameters import prepare
+from advisor.replay.parameters import Prepared, prepare
 
 Counted = dict[tuple[str, tuple[str, ...], tuple[object, ...]], int]  # each query, once
 MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
@@ -52,7 +52,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
             stops = analysis is not None and any(  # a LIMIT, EXISTS or scalar subquery
                 access.has_limit or access.first_row for access in analysis.reads)
             for sql in dict.fromkeys(statements):
-                for table, pairs, bounds in _predicates(sql, workload):
+                for table, pairs, bounds in _predicates(sql, workload, replayed.parsed):
                     for width in range(1, len(pairs) + 1):
                         for subset in itertools.combinations(pairs, width):
                             key = (table.lower(), frozenset(c.lower() for c, _ in subset))
@@ -84,14 +84,17 @@ Bound = tuple[str, str, object]  # (column, operator, value)
 Pairs = tuple[tuple[str, object], ...]  # (column, value) of the ANDed equalities
 
 
-def _predicates(sql: str, workload: Workload
+def _predicates(sql: str, workload: Workload, parsed: Mapping[str, Prepared]
                 ) -> list[tuple[str, list[tuple[str, object]], list[Bound]]]:
     """Per table occurrence of ``sql``: its ANDed equality (column, value) pairs and range
-    bounds (an equality under OR filters nothing for sure)."""
-    try:
-        prepared = prepare(sql, workload.catalog)
-    except Unanalysable:
-        return []
+    bounds (an equality under OR filters nothing for sure). ``parsed``: statements
+    parsed already (as filling them did)."""
+    prepared = parsed.get(sql)
+    if prepared is None:
+        try:
+            prepared = prepare(sql, workload.catalog)
+        except Unanalysable:
+            return []
     equal: dict[tuple[str, str], dict[str, object]] = {}
     bounds: dict[tuple[str, str], list[Bound]] = {}
     for slot in prepared.slots:

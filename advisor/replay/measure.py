@@ -24,10 +24,16 @@ from advisor.analysis.workload import Workload, require_synthesis_inputs, synthe
 from advisor.catalog.database import open_read_only
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.ingest import read_statements
-from advisor.model.frozen import freeze_mappings
+from advisor.model.frozen import freeze_mappings, frozen_mapping
 from advisor.model.indexes import IndexSpec
 from advisor.replay.paired import StatementTimes
-from advisor.replay.parameters import Fills, ParameterSource, fill_samples, template_rng
+from advisor.replay.parameters import (
+    Fills,
+    ParameterSource,
+    Prepared,
+    fill_samples,
+    template_rng,
+)
 from advisor.replay.sandbox import (
     Outcomes,
     Progress,
@@ -112,6 +118,8 @@ class ReplaySet:
     statements: tuple[tuple[str, str, tuple[str, ...]], ...]  # (template id, kind, sqls)
     without_values: tuple[str, ...]
     fills: Fills
+    # Each statement's parse, as filling made it (advisor.replay.parameters.prepare's).
+    parsed: Mapping[str, Prepared] = field(default_factory=dict, compare=False, repr=False)
 
 
 def replay_set(workload: Workload, database: Path, repetitions: int, seed: int = 0
@@ -120,7 +128,8 @@ def replay_set(workload: Workload, database: Path, repetitions: int, seed: int =
     samples, with values that name rows of ``database`` (only read)."""
     connection = open_read_only(database)
     try:
-        source = ParameterSource(connection, workload.catalog, seed)
+        parsed: dict[str, Prepared] = {}
+        source = ParameterSource(connection, workload.catalog, seed, parsed)
         statements = []
         without_values = []
         for template_id, stats in workload.digest.templates.items():
@@ -134,7 +143,8 @@ def replay_set(workload: Workload, database: Path, repetitions: int, seed: int =
                 without_values.append(template_id)
     finally:
         connection.close()
-    return ReplaySet(tuple(statements), tuple(without_values), source.tally.frozen())
+    return ReplaySet(tuple(statements), tuple(without_values), source.tally.frozen(),
+                     frozen_mapping(parsed))
 
 
 @contextmanager

@@ -34,7 +34,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
@@ -118,10 +118,15 @@ class FillTally:
 class ParameterSource:
     """Draws values from one database (read-only) for the statements replayed on it."""
 
-    def __init__(self, connection: sqlite3.Connection, catalog: Catalog, seed: int = 0) -> None:
+    def __init__(self, connection: sqlite3.Connection, catalog: Catalog, seed: int = 0,
+                 parsed: dict[str, Prepared] | None = None) -> None:
         self.connection = connection
         self.catalog = catalog
         self.seed = seed
+        # Where each statement filled is kept with its parse (None: not kept, as in a
+        # sequential replay of every statement): what reads the filled statements' values
+        # again (advisor.replay.matches) need not parse them again.
+        self.parsed = parsed
         self.tally = FillTally()
         self._prepared: dict[str, Prepared | str] = {}
         self._bounds: dict[str, tuple[int, int] | None] = {}
@@ -145,15 +150,21 @@ class ParameterSource:
             return self._unfilled(sql, logged_values, "a placeholder bound to no column")
         if not chosen:
             self.tally.kept += 1
-            return sql
-        filled = _splice(prepared, chosen)
-        if self._template_of(filled) != template_id:
+            return self._kept_parsed(prepared) if prepared.text == sql else sql
+        filled = _filled(prepared, chosen)
+        if self._template_of(filled.text) != template_id:
             return self._unfilled(sql, logged_values, "filled text is another template")
         if logged_values:
             self.tally.replaced += 1
         else:
             self.tally.drawn += 1
-        return filled
+        return self._kept_parsed(filled)
+
+    def _kept_parsed(self, prepared: Prepared) -> str:
+        """The statement ``prepared`` is the parse of, kept with it where asked."""
+        if self.parsed is not None:
+            self.parsed.setdefault(prepared.text, prepared)
+        return prepared.text
 
     def _template_of(self, sql: str) -> str:
         """The template id of a filled statement: sqlparse once per fast key, as the digest
@@ -443,17 +454,28 @@ def prepare(sql: str, catalog: Catalog) -> Prepared:
     return Prepared(text, tuple(slots))
 
 
-def _splice(prepared: Prepared, chosen: dict[int, object]) -> str:
-    """The sample's text with chosen values written over their slots."""
-    parts = []
-    cursor = 0
+def _filled(prepared: Prepared, chosen: dict[int, object]) -> Prepared:
+    """The sample with chosen values written over their slots, as ``prepare`` parses
+    it, without parsing it again: each slot moved by what the values before it changed
+    the text by, a chosen one holding its value (a NULL or a blob is no slot: it is no
+    literal ``prepare`` would replace)."""
+    parts, slots = [], []
+    cursor = shift = 0
     for i, slot in enumerate(prepared.slots):
-        if i in chosen:
-            parts.append(prepared.text[cursor:slot.start])
-            parts.append(sql_literal(chosen[i]))
-            cursor = slot.end + 1
+        start = slot.start + shift
+        if i not in chosen:
+            slots.append(replace(slot, start=start, end=slot.end + shift))
+            continue
+        value = chosen[i]
+        literal = sql_literal(value)
+        parts += [prepared.text[cursor:slot.start], literal]
+        cursor = slot.end + 1
+        shift += len(literal) - (cursor - slot.start)
+        if value is not None and not isinstance(value, bytes):
+            slots.append(replace(slot, start=start, end=start + len(literal) - 1,
+                                 value=int(value) if isinstance(value, bool) else value))
     parts.append(prepared.text[cursor:])
-    return "".join(parts)
+    return Prepared("".join(parts), tuple(slots))
 
 
 def _value_nodes(root: exp.Expression) -> Iterator[exp.Expression]:
