@@ -20,6 +20,7 @@ from advisor.advise.earning import Earned, earn_places, rejection
 from advisor.advise.measured import (
     CHEAPEST,
     SEARCHED,
+    TAIL_SHARE,
     TOGETHER,
     VERIFY_SHARE,
     MeasureOn,
@@ -794,15 +795,18 @@ def _deciding(workload: Workload, database: Path
                                 lambda _text: None), first
 
 
-@pytest.mark.parametrize(("seconds", "rounds"), [(30.0, [1]), (50.0, [1]), (0.0, [1, 2, 3])])
+@pytest.mark.parametrize(("seconds", "rounds"),
+                         [(30.0, [1]), (50.0, [1]), (57.0, [1]), (0.0, [1, 2, 3])])
 def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
         workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
         seconds: float, rounds: list[int]) -> None:
     """The search wants another set each time; by the clock, the first round took 20 s.
     The second is expected to take as long, and the verification that must follow the
     rounds VERIFY_SHARE of the first (35 s in all), which neither 10 s nor 30 s left fits (the
-    round alone would fit 30 s); it is skipped and noted. With no limit (0 s) every
-    round runs, whether or not its set measures better than the last round's."""
+    round alone would fit 30 s); it is skipped and noted. 37 s left would fit those, but
+    not the timing against today after the verification (TAIL_SHARE of the budget,
+    2.85 s). With no limit (0 s) every round runs, whether or not its set measures
+    better than the last round's."""
     _, database = items
     a, b = parse_index("item(a)"), parse_index("item(b)")
     now = [0.0]
@@ -822,7 +826,8 @@ def test_a_round_the_time_budget_cannot_fit_is_not_started_and_said(
             [skipped] = deciding.skipped
             assert skipped.startswith("round 2 of the measured search: skipped")
             assert f"20 s of the {seconds:g} s time budget used" in skipped
-            assert f"about {20 + VERIFY_SHARE * 20:.0f} s" in skipped
+            assert f"about {20 + VERIFY_SHARE * 20 + TAIL_SHARE * seconds:.0f} s" in skipped
+            assert f"{TAIL_SHARE * seconds:.0f} s for timing the set against today" in skipped
 
 
 @pytest.mark.parametrize(("seconds", "measured"), [(30.0, 4), (60.0, 5), (0.0, 5)])
