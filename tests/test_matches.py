@@ -8,7 +8,7 @@ from pathlib import Path
 from advisor.analysis.workload import Workload, load_workload
 from advisor.catalog.statistics import Matches
 from advisor.costing.estimate import STATEMENT_STEPS, estimate_plan
-from advisor.replay.matches import value_matches
+from advisor.replay.matches import _Counts, value_matches
 from advisor.replay.measure import replay_set
 from advisor.whatif.planner import Plan, PlanStep
 
@@ -146,3 +146,57 @@ def test_a_scan_that_stops_early_is_priced_by_where_its_first_match_is_stored(
     assert spread.rows == priced.rows == 1
     # 3/4 of the 1,000-row scan, not 1/(m + 1) of it for the 83 rows matched
     assert priced.total - spread.total > 0.7 * priced.loops[0].cost
+
+
+def _jobs(tmp_path: Path) -> sqlite3.Connection:
+    """1,000 jobs in 4 workflows (indexed), 3 statuses and 8 cpu counts (not indexed)."""
+    db = sqlite3.connect(tmp_path / "jobs.db")
+    db.executescript("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INT, status INT, "
+                     "cpus INT); CREATE INDEX job_wf ON job(workflow_id);")
+    db.executemany("INSERT INTO job (workflow_id, status, cpus) VALUES (?, ?, ?)",
+                   [(i % 4, i % 3, 1 + i % 8) for i in range(1000)])
+    db.commit()
+    return db
+
+
+ASKED = [((("status", 2),), []), ((("status", 1), ("cpus", 3)), []),
+         ((), [("cpus", "<=", 4)]), ((("status", 0),), [("cpus", ">", 6)]),
+         ((("workflow_id", 1),), []), ((("status", None),), [])]
+
+
+def test_counts_a_scan_answers_are_taken_together_in_one_scan_of_the_table(
+        tmp_path: Path) -> None:
+    """Each condition SQLite would answer by scanning the table is counted in one scan
+    with the others (count(*) FILTER); the one an index seeks is counted alone; and every
+    count is the one each query alone gives."""
+    db = _jobs(tmp_path)
+    ran: list[str] = []
+    db.set_trace_callback(ran.append)
+    counts = _Counts(db)
+    queries = [counts.ask("job", pairs, bounds) for pairs, bounds in ASKED]
+    counts.ask("job", *ASKED[0])  # asked again: counted once
+    counts.run()
+    db.set_trace_callback(None)
+    counted = [s for s in ran if s.startswith("SELECT count(*)")]
+    assert len(counted) == 2  # one scan for five conditions, and the seek alone
+    assert sum("FILTER" in s for s in counted) == 1
+    alone = [db.execute(f"SELECT count(*) FROM job WHERE {q[1][0]}", q[2]).fetchone()[0]
+             for q in queries]
+    assert [counts.done[q] for q in queries] == alone == [333, 42, 500, 84, 250, 0]
+
+
+def test_counts_are_taken_one_by_one_where_sqlite_has_no_filter_clause(
+        tmp_path: Path) -> None:
+    """Before 3.30 SQLite has no FILTER clause: the counts are the same, one scan each."""
+    db = _jobs(tmp_path)
+
+    class Older:
+        def execute(self, sql: str, values: tuple[object, ...] = ()) -> sqlite3.Cursor:
+            if "FILTER" in sql:
+                raise sqlite3.OperationalError('near "(": syntax error')
+            return db.execute(sql, values)
+
+    counts = _Counts(Older())  # type: ignore[arg-type]
+    queries = [counts.ask("job", pairs, bounds) for pairs, bounds in ASKED]
+    counts.run()
+    assert [counts.done[q] for q in queries] == [333, 42, 500, 84, 250, 0]

@@ -15,7 +15,8 @@ equalities match (where a scan that stops at its first row finds it: Torc's
 is_workflow_complete asks about the newest workflows, whose jobs are stored
 last). Only ANDed terms count: an equality under OR filters
 nothing for sure. The median over the template's statements goes to the
-costing (never to the planner: SQLite plans with averages).
+costing (never to the planner: SQLite plans with averages). The counts a scan
+of the whole table answers are taken together, one scan a table (``_Counts``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import Prepared, prepare
 
-Counted = dict[tuple[str, tuple[str, ...], tuple[object, ...]], int]  # each query, once
+Query = tuple[str, tuple[str, ...], tuple[object, ...]]  # (table, (condition,), values)
 MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
+BATCH = 64  # conditions counted in one scan of a table
 
 
 def value_matches(workload: Workload, database: Path, replayed: ReplaySet
@@ -43,11 +45,11 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
     """Per template id: (table, equality columns) -> rows matched, the median over its
     replayed statements."""
     connection = open_read_only(database)
-    counted: Counted = {}
     try:
-        out: dict[str, Matches] = {}
+        counts = _Counts(connection)
+        asked: dict[str, dict[tuple[str, frozenset[str]], list[Query]]] = {}
         for template_id, _, statements in replayed.statements:
-            sums: dict[tuple[str, frozenset[str]], list[int]] = {}
+            sums = asked.setdefault(template_id, {})
             analysis = workload.analyses.get(template_id)
             stops = analysis is not None and any(  # a LIMIT, EXISTS or scalar subquery
                 access.has_limit or access.first_row for access in analysis.reads)
@@ -56,10 +58,9 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                     for width in range(1, len(pairs) + 1):
                         for subset in itertools.combinations(pairs, width):
                             key = (table.lower(), frozenset(c.lower() for c, _ in subset))
-                            sums.setdefault(key, []).append(
-                                _count(connection, counted, table, subset))
+                            sums.setdefault(key, []).append(counts.ask(table, subset))
                     if pairs and stops:  # where the first row they all match is stored
-                        first = _first(connection, counted, table, tuple(pairs))
+                        first = counts.first(table, tuple(pairs))
                         if first is not None:
                             key = (table.lower(), frozenset(
                                 [c.lower() for c, _ in pairs] + [FIRST_MARK]))
@@ -71,11 +72,12 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                         key = (table.lower(), frozenset(
                             [c.lower() for c, _ in equal]
                             + [c.lower() + RANGE_MARK for c, _, _ in kept]))
-                        sums.setdefault(key, []).append(
-                            _count(connection, counted, table, equal, kept))
-            if sums:  # the median, as the timing's median is one statement's time
-                out[template_id] = {key: statistics.median(v) for key, v in sums.items()}
-        return out
+                        sums.setdefault(key, []).append(counts.ask(table, equal, kept))
+        counts.run()
+        # The median, as the timing's median is one statement's time.
+        return {template_id: {key: statistics.median(counts.done[q] for q in queries)
+                              for key, queries in sums.items()}
+                for template_id, sums in asked.items() if sums}
     finally:
         connection.close()
 
@@ -122,33 +124,81 @@ def _bounded(pairs: Pairs, bounds: list[Bound]) -> list[tuple[Pairs, list[Bound]
     return list(unique.values())
 
 
-def _first(connection: sqlite3.Connection, counted: Counted, table: str,
-           pairs: Pairs) -> int | None:
-    """Rows stored before the first one the equalities match (every row when none does);
-    None where the table has no rowid."""
-    condition, values = _where(pairs)
-    key = (table, (FIRST_MARK, condition), values)
-    if key not in counted:
-        name = quote_identifier(table)
-        try:
-            counted[key] = connection.execute(
-                f"SELECT count(*) FROM {name} WHERE rowid < coalesce((SELECT min(rowid) "
-                f"FROM {name} WHERE {condition}), (SELECT max(rowid) + 1 FROM {name}))",
-                values).fetchone()[0]
-        except sqlite3.OperationalError:  # WITHOUT ROWID
-            return None
-    return counted[key]
+class _Counts:
+    """The counts the statements ask for, each query once: those SQLite answers by
+    scanning the whole table are run after all are asked, together, one scan a table
+    (``count(*) FILTER (WHERE ...)``, BATCH at a time); the rest, by a seek, each
+    alone. Each alone, 222 scans took 6.9 s of the start of a recommend on a 200 MB
+    bookings database; eight conditions on its 3.2 million nights took 1.7 s one scan
+    each and 0.7 s together."""
 
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.done: dict[Query, int] = {}
+        self.pending: dict[Query, None] = {}
 
-def _count(connection: sqlite3.Connection, counted: Counted, table: str,
-           pairs: Pairs, bounds: list[Bound] | None = None) -> int:
-    condition, values = _where(pairs, bounds or ())
-    key = (table, (condition,), values)
-    if key not in counted:
-        counted[key] = connection.execute(
+    def ask(self, table: str, pairs: Pairs, bounds: Sequence[Bound] = ()) -> Query:
+        """The rows of ``table`` the equalities and bounds match, counted by ``run``."""
+        condition, values = _where(pairs, bounds)
+        query = (table, (condition,), values)
+        if query not in self.done:
+            self.pending[query] = None
+        return query
+
+    def first(self, table: str, pairs: Pairs) -> Query | None:
+        """Rows stored before the first one the equalities match (every row when none
+        does), counted now; None where the table has no rowid."""
+        condition, values = _where(pairs)
+        query = (table, (FIRST_MARK, condition), values)
+        if query not in self.done:
+            name = quote_identifier(table)
+            try:
+                self.done[query] = self.connection.execute(
+                    f"SELECT count(*) FROM {name} WHERE rowid < coalesce((SELECT min(rowid) "
+                    f"FROM {name} WHERE {condition}), (SELECT max(rowid) + 1 FROM {name}))",
+                    values).fetchone()[0]
+            except sqlite3.OperationalError:  # WITHOUT ROWID
+                return None
+        return query
+
+    def run(self) -> None:
+        """Count every query asked for and not counted yet."""
+        scans: dict[str, list[Query]] = {}
+        for query in self.pending:
+            if self._scans(query):
+                scans.setdefault(query[0], []).append(query)
+            else:
+                self.done[query] = self._alone(query)
+        for table, queries in scans.items():
+            for start in range(0, len(queries), BATCH):
+                self._together(table, queries[start:start + BATCH])
+        self.pending.clear()
+
+    def _scans(self, query: Query) -> bool:
+        """Whether SQLite counts ``query`` by scanning the whole table (or an index)."""
+        table, (condition,), values = query
+        plan = self.connection.execute(
+            f"EXPLAIN QUERY PLAN SELECT count(*) FROM {quote_identifier(table)} "
+            f"WHERE {condition}", values).fetchall()
+        return any(str(row[-1]).startswith("SCAN") for row in plan)
+
+    def _alone(self, query: Query) -> int:
+        table, (condition,), values = query
+        return int(self.connection.execute(
             f"SELECT count(*) FROM {quote_identifier(table)} WHERE {condition}",
-            values).fetchone()[0]
-    return counted[key]
+            values).fetchone()[0])
+
+    def _together(self, table: str, queries: Sequence[Query]) -> None:
+        """``queries`` of ``table`` counted in one scan (each alone where this SQLite has
+        no FILTER clause, before 3.30)."""
+        columns = ", ".join(f"count(*) FILTER (WHERE {q[1][0]})" for q in queries)
+        try:
+            row = self.connection.execute(
+                f"SELECT {columns} FROM {quote_identifier(table)}",
+                tuple(v for q in queries for v in q[2])).fetchone()
+        except sqlite3.OperationalError:
+            row = [self._alone(q) for q in queries]
+        self.done.update(zip(queries, (int(n) for n in row), strict=True))
 
 
 def _where(pairs: Pairs, bounds: Sequence[Bound] = ()
