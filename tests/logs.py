@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import advisor.digest.digest
+import advisor.digest.workers
 from advisor.digest.digest import Digest, DigestOptions, digest_logs
 
 
@@ -309,3 +311,17 @@ def snapshot(digest: Digest, source_names: bool = True) -> dict[str, Any]:
     return {"templates": templates, "problems": problems, "skipped": digest.skipped,
             "first_ts": digest.first_ts, "last_ts": digest.last_ts,
             "lines": [s.lines for s in digest.sources.values()]}
+
+
+def spy_parallel(monkeypatch: Any) -> list[int]:
+    """Two usable cores, and the number of byte ranges of each parallel read, noted."""
+    calls: list[int] = []
+    real = advisor.digest.digest._digest_parallel
+
+    def spy(*args: Any) -> Any:
+        calls.append(len(args[3]))  # the byte ranges
+        return real(*args)
+
+    monkeypatch.setattr(advisor.digest.digest, "_digest_parallel", spy)
+    monkeypatch.setattr(advisor.digest.workers, "usable_cores", lambda: 2)
+    return calls

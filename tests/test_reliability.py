@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import run_cli
+from logs import spy_parallel
 from torc import PROFILE, SCHEMA
 
 import advisor.analysis.inputs
@@ -166,18 +167,9 @@ def test_row6_a_binary_profile_is_named(tmp_path: Path) -> None:
 
 
 def _spy_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    real = advisor.digest.digest._digest_parallel
-
-    def spy(*args: Any) -> Any:
-        calls.append(len(args[2]))
-        return real(*args)
-
-    monkeypatch.setattr(advisor.digest.digest, "_digest_parallel", spy)
-    monkeypatch.setattr(advisor.digest.workers, "usable_cores", lambda: 2)
     monkeypatch.setattr(advisor.digest.digest, "PARALLEL_MIN_BYTES", 64 << 10)
     monkeypatch.setattr(advisor.digest.digest, "PROBE_BYTES", 64 << 10)
-    return calls
+    return spy_parallel(monkeypatch)
 
 
 def test_row9_a_log_of_many_templates_is_read_by_one_process(

@@ -21,6 +21,7 @@ import itertools
 import multiprocessing
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -49,7 +50,9 @@ from advisor.ingest import (
 from advisor.ingest.detect import STATEMENT_WORDS
 from advisor.ingest.formats import Unreadable
 from advisor.ingest.sources import (
+    BLOCK_BYTES,
     DEFAULT_MAX_LINE_BYTES,
+    STREAM_ERRORS,
     LineReader,
     ReadFailure,
     TooLong,
@@ -66,6 +69,10 @@ SIZE_STEPS_BITS = 2
 REFS_PER_PROBLEM = 5
 # Below this size a file is read in one process: starting workers costs more.
 PARALLEL_MIN_BYTES = 8 << 20
+# A gzip file at least this large is decompressed to a temporary file first, and read as a
+# plain one (by workers, from PARALLEL_MIN_BYTES of content): Torc's log, 8 MB of gzip and
+# 110 MiB of statements, took 5.0 s in one process, 3.1 s in two, and 0.4 s to decompress.
+GZIP_SPLIT_MIN_BYTES = 1 << 20
 # A large file's first part, read alone before choosing how to read the rest.
 PROBE_BYTES = 4 << 20
 # Above this share of the probe's second half spent naming new templates, the rest is
@@ -681,6 +688,15 @@ def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOpti
         if _can_split(source, log.format, workers):
             log.close()
             return _digest_large_file(source.name, log.format, options, workers, on_block)
+        if _can_split_gzip(source, log.format, workers):
+            with tempfile.TemporaryDirectory(prefix="advisor-log-") as folder:
+                plain = os.path.join(folder, "content")
+                if _decompressed(log.stream, plain):
+                    log.close()
+                    return _digest_large_file(plain, log.format, options, workers, on_block,
+                                              name=source.name)
+            log.close()  # read again, from its start, as any stream is
+            log = open_log(source, log.format)
         digest = _Accumulator()
         lines = LineReader(log.stream, options.max_line_bytes, on_block=on_block)
         try:
@@ -705,15 +721,41 @@ def _can_split(source: Source, fmt: LogFormat, workers: int) -> bool:
     )
 
 
+def _can_split_gzip(source: Source, fmt: LogFormat, workers: int) -> bool:
+    return (
+        workers > 1
+        and fmt.line_ends_record is not None
+        and source.is_regular_file()
+        and source.is_gzip()
+        and (source.size() or 0) >= GZIP_SPLIT_MIN_BYTES
+    )
+
+
+def _decompressed(stream: Any, path: str) -> bool:
+    """Whether ``stream`` (a gzip file's content) was copied whole to ``path``, at least
+    PARALLEL_MIN_BYTES of it. Not where it breaks off (a truncated file: read as a
+    stream, it gives every line before the break and reports where), nor where the
+    temporary file cannot be written."""
+    try:
+        with open(path, "wb") as out:
+            while block := stream.read(BLOCK_BYTES):
+                out.write(block)
+            return out.tell() >= PARALLEL_MIN_BYTES
+    except (ReadFailure, *STREAM_ERRORS):
+        return False
+
+
 def _digest_large_file(path: str, fmt: LogFormat, options: DigestOptions, workers: int,
-                       on_block: Progress) -> _Accumulator:
+                       on_block: Progress, name: str | None = None) -> _Accumulator:
     """A large plain file: its first PROBE_BYTES read here, in two halves, then the rest
     read by ``workers`` processes at once, each a byte range, unless naming new templates
     took most of the probe's second half: a log of many templates (each new one costs a
     parse) would have every worker parse most of them again, so the rest is read here
     too, at no more cost than one worker. Workers start knowing the templates the probe
-    named."""
+    named. ``name``: the source's name in the digest (default ``path``: a decompressed
+    copy is named as its gzip file)."""
     assert fmt.line_ends_record is not None
+    name = name or path
     size = os.path.getsize(path)
     digest = _Accumulator()
     reader = _Reader(digest)
@@ -723,26 +765,26 @@ def _digest_large_file(path: str, fmt: LogFormat, options: DigestOptions, worker
         probe_end = max(probe_end, half)
         handle.seek(0)
         lines = LineReader(handle, options.max_line_bytes, limit_bytes=half, on_block=on_block)
-        reader.read(fmt, path, lines)
+        reader.read(fmt, name, lines)
         naming_before, started = reader.naming_seconds, time.perf_counter()
         lines = LineReader(handle, options.max_line_bytes, limit_bytes=probe_end - half,
                            on_block=on_block, lines_before=lines.lines_read)
-        reader.read(fmt, path, lines)
+        reader.read(fmt, name, lines)
         naming_share = ((reader.naming_seconds - naming_before)
                         / max(time.perf_counter() - started, 1e-9))
         if naming_share > NAMING_SHARE_FOR_ONE_WORKER or size - probe_end < PARALLEL_MIN_BYTES:
             lines = LineReader(handle, options.max_line_bytes, on_block=on_block,
                                lines_before=lines.lines_read)
-            reader.read(fmt, path, lines)
-            digest.sources[path] = SourceSummary(path, fmt.name, lines.lines_read)
+            reader.read(fmt, name, lines)
+            digest.sources[name] = SourceSummary(name, fmt.name, lines.lines_read)
             return digest
     probed = lines.lines_read
-    digest.sources[path] = SourceSummary(path, fmt.name, probed)
+    digest.sources[name] = SourceSummary(name, fmt.name, probed)
     ranges = split_ranges(path, fmt, workers, start=probe_end)
-    parts = _digest_parallel(path, fmt, ranges, options, on_block, reader.named())
+    parts = _digest_parallel(path, name, fmt, ranges, options, on_block, reader.named())
     offset = probed
     for part, part_lines in parts:
-        part.shift_lines(path, offset)
+        part.shift_lines(name, offset)
         digest.merge(part)
         offset += part_lines
     return digest
@@ -784,10 +826,11 @@ def _next_record_start(handle: Any, position: int,
         offset = newline + 1
 
 
-def _digest_parallel(path: str, fmt: LogFormat, ranges: list[tuple[int, int]],
+def _digest_parallel(path: str, name: str, fmt: LogFormat, ranges: list[tuple[int, int]],
                      options: DigestOptions, on_block: Progress,
                      named: Mapping[Any, Template | str]) -> list[tuple[_Accumulator, int]]:
-    """Each byte range digested by a worker process; (accumulator, lines) per range."""
+    """Each byte range of ``path`` digested by a worker process, as source ``name``;
+    (accumulator, lines) per range."""
     counter = multiprocessing.get_context().Value("q", 0)
     stop = threading.Event()
     told = [0]
@@ -796,7 +839,7 @@ def _digest_parallel(path: str, fmt: LogFormat, ranges: list[tuple[int, int]],
     watcher.start()
     try:
         parts = run_in_workers(
-            _digest_range, [(path, fmt.name, start, end, options.max_line_bytes)
+            _digest_range, [(path, name, fmt.name, start, end, options.max_line_bytes)
                             for start, end in ranges],
             initializer=_init_worker, initargs=(counter, named))
     finally:
@@ -825,10 +868,11 @@ def _watch(counter: Any, on_block: Progress, stop: threading.Event, told: list[i
             told[0] = now
 
 
-def _digest_range(path: str, format_name: str, start: int, end: int,
+def _digest_range(path: str, name: str, format_name: str, start: int, end: int,
                   max_line_bytes: int) -> tuple[_Accumulator, int]:
-    """Worker: digest bytes [start, end) of a file; line numbers count from the range.
-    Its accumulator, plain data, is what travels back (a frozen digest cannot be pickled)."""
+    """Worker: digest bytes [start, end) of a file, as source ``name``; line numbers count
+    from the range. Its accumulator, plain data, is what travels back (a frozen digest
+    cannot be pickled)."""
     fmt = FORMATS[format_name]
     digest = _Accumulator()
 
@@ -840,8 +884,8 @@ def _digest_range(path: str, format_name: str, start: int, end: int,
     with open(path, "rb") as handle:
         handle.seek(start)
         lines = LineReader(handle, max_line_bytes, limit_bytes=end - start, on_block=on_block)
-        _Reader(digest, _worker_named).read(fmt, path, lines)
-    digest.sources[path] = SourceSummary(path, fmt.name, lines.lines_read)
+        _Reader(digest, _worker_named).read(fmt, name, lines)
+    digest.sources[name] = SourceSummary(name, fmt.name, lines.lines_read)
     return digest, lines.lines_read
 
 
