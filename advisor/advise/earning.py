@@ -185,6 +185,15 @@ def _rooms(pricer: Measuring, chosen: frozenset[IndexSpec], today: frozenset[Ind
     return rooms
 
 
+def group_band(pricer: Measuring, chosen: frozenset[IndexSpec], spec: IndexSpec,
+               today: frozenset[IndexSpec], tolerance: float) -> float:
+    """The band of the group of ``chosen``'s indexes that ``spec`` (one of them) is in:
+    what ``_spare`` lets the group's drop-ones give away. An index saving more than it
+    is never dropped as within the tolerance."""
+    return next(room.limit for room in _rooms(pricer, chosen, today, tolerance)
+                if spec in room.indexes)
+
+
 def _spare(results: dict[IndexSpec, Earned], rooms: list[_Room], tolerance: float
            ) -> dict[IndexSpec, Decision]:
     """The kept index saving least whose drop-one, added to those of its group dropped
