@@ -307,6 +307,19 @@ def test_a_gzip_log_is_read_by_workers_and_named_as_itself(
     assert list(parallel.sources) == [str(path)]
 
 
+def test_a_gzip_log_too_small_for_workers_is_read_from_its_copy_by_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decompressed, its content is under PARALLEL_MIN_BYTES: the copy is read here, the
+    digest the same as the stream's, and named as the gzip file."""
+    path = write(tmp_path / "small.log.gz", render_trace(WORKLOAD) * 5, compress=True)
+    monkeypatch.setattr(advisor.digest.digest, "GZIP_SPLIT_MIN_BYTES", 0)
+    calls = spy_parallel(monkeypatch)
+    serial = digest_files([path], workers=1)
+    copied = digest_files([path], workers=2)
+    assert calls == []
+    assert snapshot(copied) == snapshot(serial) and list(copied.sources) == [str(path)]
+
+
 def test_a_truncated_gzip_log_is_read_as_a_stream_by_one_process(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where the gzip stream breaks off, it is read again as a stream: every whole line

@@ -649,9 +649,7 @@ class _Decision:
                    ) -> tuple[Selection, tuple[Earned, ...], dict[IndexSpec, Decision]]:
         """The verified set with what ``completed`` adds to it, verified again on what
         the addition can change (a drop-one it cannot change stands), while the time
-        budget fits a look (COMPLETING moves as long as the round's moves took each, and
-        a verification of the indexes of their tables); the earned and rejected with
-        it."""
+        budget fits a look (``completion_seconds``); the earned and rejected with it."""
         for _ in range(REPAIR_ROUNDS):
             if not self.fits("a look for a candidate the verified set leaves out",
                              *self.completion_seconds(final.chosen)):
@@ -679,10 +677,10 @@ class _Decision:
         """What a look for a candidate the verified set leaves out is expected to take,
         and why, with the timing against today after it (``_and_tail``)."""
         per_index = self.verify_seconds / len(chosen) if chosen else 0.0
-        moves = COMPLETING * (self.move_seconds or per_index)
-        return self._and_tail(moves + per_index * (len(chosen) + 1),
-                              f"{COMPLETING} moves at {self.move_seconds:.1f} s, as the "
-                              f"rounds' took, and verifying the set again")
+        each = self.move_seconds or per_index  # no move measured: as an index verified
+        return self._and_tail(COMPLETING * each + per_index * (len(chosen) + 1),
+                              f"{COMPLETING} moves at {each:.1f} s each, and verifying the "
+                              f"set again, as the last verification took")
 
     def completed(self, final: Selection) -> Selection | None:
         """The verified set with the candidate that saves most beside it, or None. The
@@ -710,16 +708,15 @@ class _Decision:
         for candidate in picked:
             move = chosen | {candidate}
             limit = group_band(pricer, move, candidate, self.today, self.tolerance)
-            if _net_saving(pricer, chosen, candidate) > limit:
-                found.append((-_net_saving(pricer, chosen, candidate), _order(move), move, limit))
+            saving = _net_saving(pricer, chosen, candidate)
+            if saving > limit:
+                found.append((-saving, _order(move), move, limit))
         if not found:
             return None
         _, _, move, limit = min(found)
         pair = pricer.compare(move, [chosen], settled=SETTLED)[0]
         if not pair.total.slower or pair.total.delta <= limit:
             return None
-        [spec] = move - chosen
-        self.banned.pop(spec, None)
         return _without(final, move, {}, pricer)
 
     def _bundled(self, chosen: frozenset[IndexSpec]
