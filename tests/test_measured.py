@@ -914,6 +914,33 @@ def test_a_candidate_the_verified_set_leaves_out_is_added_when_it_saves_beyond_t
                                     for s in again.chosen - completed.chosen)
 
 
+def test_a_look_for_what_the_verified_set_leaves_out_passes_over_a_wide_index_with_a_twin(
+        workload: Workload, items: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Told that the covering indexes on b copy a wide column and have item(b) as their
+    narrower variant, the look adds item(b), never one of them: the search's narrowing
+    would take the variant."""
+    _, database = items
+    with _deciding(workload, database) as (pricer, deciding, first):
+        pricer.measure([frozenset()])
+        full = deciding.problem(pricer)
+        narrow = [c for c in full.candidates if c.columns == (("b", False),)]
+        wide = [c for c in full.candidates if c.columns[0][0] == "b" and len(c.columns) > 1]
+        assert narrow and wide
+        told = replace(full, narrower={w: tuple(narrow) for w in wide})
+        monkeypatch.setattr(deciding, "problem", lambda _pricer: told)
+        looked: list[frozenset] = []
+        measure = pricer.measure
+
+        def noted(configs: list[frozenset], *args: object, **kwargs: object) -> int:
+            looked.extend(configs)
+            return measure(configs, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pricer, "measure", noted)
+        completed = deciding.completed(replace(first, chosen=frozenset()))
+        assert completed is not None and completed.chosen == frozenset(narrow)
+        assert looked and not any(config & set(wide) for config in looked)
+
+
 @pytest.mark.parametrize("seconds", [10.0, 0.0])
 def test_a_look_for_what_the_verified_set_leaves_out_is_skipped_when_it_cannot_fit(
         workload: Workload, items: tuple[Path, Path], seconds: float) -> None:
