@@ -637,12 +637,19 @@ class _Decision:
         # Taken only when it saves more than noise: the verification after it would drop
         # a repair whose drop-one does not (Torc's event listing, 3.6x slower than with no
         # index, is repaired by event(workflow_id) for 0.05 s more upkeep than it saves).
-        pair = pricer.compare(move, [chosen], settled=SETTLED)[0]
-        if not pair.total.slower:  # the set without the repair is not slower beyond noise
+        return self._taken(final, move)
+
+    def _taken(self, final: Selection, move: frozenset[IndexSpec], beyond: float = 0.0
+               ) -> Selection | None:
+        """``final`` with the one more index of ``move``, where the two timed together
+        find the set without it slower beyond noise, and by more than ``beyond``; else
+        None. The index earns its place beside this set: measuring no longer rejects it."""
+        pair = self.pricer.compare(move, [final.chosen], settled=SETTLED)[0]
+        if not pair.total.slower or pair.total.delta <= beyond:
             return None
-        [spec] = move - chosen
-        self.banned.pop(spec, None)  # it earns its place beside this set
-        return _without(final, move, {}, pricer)
+        [spec] = move - final.chosen
+        self.banned.pop(spec, None)
+        return _without(final, move, {}, self.pricer)
 
     def completing(self, final: Selection, earned: tuple[Earned, ...],
                    rejected: dict[IndexSpec, Decision]
@@ -718,10 +725,7 @@ class _Decision:
         if not found:
             return None
         _, _, move, limit = min(found)
-        pair = pricer.compare(move, [chosen], settled=SETTLED)[0]
-        if not pair.total.slower or pair.total.delta <= limit:
-            return None
-        return _without(final, move, {}, pricer)
+        return self._taken(final, move, beyond=limit)
 
     def _bundled(self, chosen: frozenset[IndexSpec]
                  ) -> list[tuple[frozenset[IndexSpec], tuple[str, ...]]]:

@@ -74,6 +74,7 @@ PARALLEL_MIN_BYTES = 8 << 20
 # and 110 MiB of statements, took 5.0 s in one process, 3.1 s in two, 0.4 s of it to
 # decompress.
 GZIP_SPLIT_MIN_BYTES = 1 << 20
+PLAIN, GZIP = "plain", "gzip"  # how a large file is cut for workers (_split_as)
 # A large file's first part, read alone before choosing how to read the rest.
 PROBE_BYTES = 4 << 20
 # Above this share of the probe's second half spent naming new templates, the rest is
@@ -686,10 +687,11 @@ def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOpti
                    workers: int, on_block: Progress) -> _Accumulator:
     log = open_log(source, chosen)
     try:
-        if _can_split(source, log.format, workers):
+        split = _split_as(source, log.format, workers)
+        if split == PLAIN:
             log.close()
             return _digest_large_file(source.name, log.format, options, workers, on_block)
-        if _can_split_gzip(source, log.format, workers):
+        if split == GZIP:
             with tempfile.TemporaryDirectory(prefix="advisor-log-") as folder:
                 plain = os.path.join(folder, "content")
                 if _decompressed(log.stream, plain):
@@ -712,24 +714,15 @@ def _digest_source(source: Source, chosen: LogFormat | None, options: DigestOpti
         log.close()
 
 
-def _can_split(source: Source, fmt: LogFormat, workers: int) -> bool:
-    return (
-        workers > 1
-        and fmt.line_ends_record is not None
-        and source.is_regular_file()
-        and not source.is_gzip()
-        and (source.size() or 0) >= PARALLEL_MIN_BYTES
-    )
-
-
-def _can_split_gzip(source: Source, fmt: LogFormat, workers: int) -> bool:
-    return (
-        workers > 1
-        and fmt.line_ends_record is not None
-        and source.is_regular_file()
-        and source.is_gzip()
-        and (source.size() or 0) >= GZIP_SPLIT_MIN_BYTES
-    )
+def _split_as(source: Source, fmt: LogFormat, workers: int) -> str | None:
+    """How a source is cut into byte ranges for workers: a large plain file as it is
+    (PLAIN), a large enough gzip one from a decompressed copy (GZIP); None: read whole."""
+    if workers < 2 or fmt.line_ends_record is None or not source.is_regular_file():
+        return None
+    size = source.size() or 0
+    if source.is_gzip():
+        return GZIP if size >= GZIP_SPLIT_MIN_BYTES else None
+    return PLAIN if size >= PARALLEL_MIN_BYTES else None
 
 
 def _decompressed(stream: Any, path: str) -> bool:

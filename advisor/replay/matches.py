@@ -176,17 +176,12 @@ class _Counts:
 
     def _scans(self, query: Query) -> bool:
         """Whether SQLite counts ``query`` by scanning the whole table (or an index)."""
-        table, (condition,), values = query
-        plan = self.connection.execute(
-            f"EXPLAIN QUERY PLAN SELECT count(*) FROM {quote_identifier(table)} "
-            f"WHERE {condition}", values).fetchall()
+        plan = self.connection.execute(f"EXPLAIN QUERY PLAN {_counting(query)}",
+                                       query[2]).fetchall()
         return any(str(row[-1]).startswith("SCAN") for row in plan)
 
     def _alone(self, query: Query) -> int:
-        table, (condition,), values = query
-        return int(self.connection.execute(
-            f"SELECT count(*) FROM {quote_identifier(table)} WHERE {condition}",
-            values).fetchone()[0])
+        return int(self.connection.execute(_counting(query), query[2]).fetchone()[0])
 
     def _together(self, table: str, queries: Sequence[Query]) -> None:
         """``queries`` of ``table`` counted in one scan (each alone where this SQLite has
@@ -199,6 +194,12 @@ class _Counts:
         except sqlite3.OperationalError:
             row = [self._alone(q) for q in queries]
         self.done.update(zip(queries, (int(n) for n in row), strict=True))
+
+
+def _counting(query: Query) -> str:
+    """The statement that counts ``query``'s rows alone."""
+    table, (condition,), _ = query
+    return f"SELECT count(*) FROM {quote_identifier(table)} WHERE {condition}"
 
 
 def _where(pairs: Pairs, bounds: Sequence[Bound] = ()
