@@ -58,9 +58,12 @@ by replaying, and the cost model is the prior that says what to replay:
    the reads slower with the set than today beyond noise, the set with one more
    candidate that changes their plans is measured (``repaired``); the one
    measured cheapest, under which the read is no longer slower, is timed
-   together with the set and taken if it saves more than noise, the set
-   verified again as in step 3 and timed against today again (``REPAIR_ROUNDS``
-   times at most). Every template
+   together with the set and taken if it saves more than noise, or if it costs
+   no more than the tolerance's band about the whole set (the repair allowance:
+   a set within the band counts as good as the best, and one that slows no read
+   is the better), the set verified again as in step 3 and timed against today
+   again (``REPAIR_ROUNDS`` times at most; a repair verification let go is not
+   taken again). Every template
    still measured slower with the set than today beyond noise is reported with
    the measured net saving of the set's indexes on its tables beside it (each
    has earned its place, so the net gain is positive and measured).
@@ -81,12 +84,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from advisor.advise.earning import (
+    GUARDED,
     SETTLED,
     Earned,
     Standing,
     earn_places,
     entangled,
     group_band,
+    repair_allowance,
 )
 from advisor.advise.in_order import InOrderCheck
 from advisor.costing.pricing import Price, Pricer, templates_on
@@ -274,6 +279,7 @@ class _Decision:
         self.selections: list[Selection] = []
         self.tried: set[IndexSpec] = set(first.chosen | first.optimum)
         self.banned: dict[IndexSpec, Decision] = {}
+        self.repairs_tried: set[IndexSpec] = set()  # taken to repair a read, once each
         self.search_seconds = 0.0
         self.time_budget = time_budget
         self.skipped: list[str] = []  # refining steps the time budget left out, and why
@@ -608,9 +614,12 @@ class _Decision:
         """The set with one more candidate that repairs a read timed slower with it than
         today, beyond noise (step 4), or None. For the SURPRISES ``slowed`` reads
         (default: ``self.slowed``) that lose most, the ``_repairing`` moves are
-        measured; the move measured cheapest overall, under which the read is no longer
-        SLOWER times today's cost, is timed together with the set and taken when it
-        saves more than noise. The rounds' repairs look only at the costliest slowed
+        measured; of those under which the read is no longer SLOWER times today's cost
+        and the set costs no more than the repair allowance above its time now
+        (advisor.advise.earning), the one measured cheapest overall (repairs of reads
+        GUARDED times slower first) is timed together with the set and taken when it
+        saves more than noise or, costing within the allowance, spares the read. The
+        rounds' repairs look only at the costliest slowed
         reads of the sets they measure: on TPC-H, Q6 (0.4 s of the workload) came out
         1.3x slower after ANALYZE through the set's lineitem(l_shipdate)."""
         pricer, chosen = self.pricer, final.chosen
@@ -619,33 +628,43 @@ class _Decision:
         if not slowed:
             return None
         self.say(f"looking for repairs of {len(slowed)} slower template(s)")
+        allowance = repair_allowance(pricer, chosen, self.today, self.tolerance)
+        limit = pricer.totals(chosen).total + allowance
         found = []
         for template in slowed[:SURPRISES]:
+            guarded = _slower(pricer, template, chosen, GUARDED, self.today)
             # Rejected ones too: verification judged them beside the set they were in
             # (on TPC-H, orders(o_custkey, o_orderdate) gained nothing as found, where
             # after ANALYZE it keeps Q3 off a range over half of orders, 2.2x a scan).
             for move, templates in self._repairing(chosen, template, rejected_too=True):
+                if move - chosen <= self.repairs_tried:
+                    continue  # taken before, and verification let it go
                 self.tried |= move
                 pricer.measure([move], templates)
-                if not _slower(pricer, template, move, SLOWER):
-                    found.append((pricer.totals(move).total, _order(move), move))
+                cost = pricer.totals(move).total
+                if not _slower(pricer, template, move, SLOWER) and cost <= limit:
+                    found.append((not guarded, cost, _order(move), move, template))
         if not found:
             return None
-        cost, _, move = min(found)
-        if cost >= pricer.totals(chosen).total:
-            return None
-        # Taken only when it saves more than noise: the verification after it would drop
-        # a repair whose drop-one does not (Torc's event listing, 3.6x slower than with no
-        # index, is repaired by event(workflow_id) for 0.05 s more upkeep than it saves).
-        return self._taken(final, move)
+        # A repair of a read GUARDED times slower than today first: verification keeps
+        # such a repair while it costs within the allowance (advisor.advise.earning),
+        # where it lets one that saves within the tolerance go.
+        *_, move, template = min(found)
+        self.repairs_tried |= move - chosen
+        return self._taken(final, move, repairing=(template, allowance))
 
-    def _taken(self, final: Selection, move: frozenset[IndexSpec], beyond: float = 0.0
-               ) -> Selection | None:
+    def _taken(self, final: Selection, move: frozenset[IndexSpec], beyond: float = 0.0,
+               repairing: tuple[str, float] | None = None) -> Selection | None:
         """``final`` with the one more index of ``move``, where the two timed together
-        find the set without it slower beyond noise, and by more than ``beyond``; else
-        None. The index earns its place beside this set: measuring no longer rejects it."""
+        find the set without it slower beyond noise, and by more than ``beyond``, or,
+        ``repairing`` (a template, an allowance), that template slower beyond noise
+        without it and the set with it costing no more than the allowance; else None.
+        The index earns its place beside this set: measuring no longer rejects it."""
         pair = self.pricer.compare(move, [final.chosen], settled=SETTLED)[0]
-        if not pair.total.slower or pair.total.delta <= beyond:
+        saves = pair.total.slower and pair.total.delta > beyond
+        repairs = (repairing is not None and (d := pair.templates.get(repairing[0])) is not None
+                   and d.slower and -pair.total.delta <= repairing[1])
+        if not (saves or repairs):
             return None
         [spec] = move - final.chosen
         self.banned.pop(spec, None)

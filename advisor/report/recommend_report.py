@@ -200,6 +200,7 @@ def _saving(earned: Earned | None) -> dict[str, Any] | None:
         return None
     return {"seconds": _round(earned.gain), "noise_seconds": _round(earned.saving.band),
             "marginal": earned.marginal,
+            "repair": earned.repair,
             "slows": [{"template": t, "ratio": round(r, 3)} for t, r in earned.slows],
             "together": {"indexes": [str(s) for s in earned.together],
                          **_difference(earned.joint)} if earned.joint is not None else None}
@@ -614,6 +615,10 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
                    f"and without it beside the rest of the set (noise band "
                    f"{saving['noise_seconds']:,.3f} s); write time {index['write_cost']:+,.3f} "
                    f"s; {_index_size(index)}.")
+        if saving.get("repair"):
+            summary += (" Kept as a repair: it saves no more than noise, but without it a "
+                        "template runs slower than today, and what it costs fits the "
+                        "tolerance's band about the whole set.")
         if saving["slows"]:
             slowed = ", ".join(f"{s['template']} ({s['ratio']:.2f}x)" for s in saving["slows"])
             summary += f" It slows {slowed}: the saving is net of that."
