@@ -135,12 +135,16 @@ def test_rejected_candidates_carry_the_reason_code(workload: Path, args: list[st
 
 
 @pytest.mark.parametrize(("saving", "code"), [(0.5, Reason.WITHIN_TOLERANCE),
-                                              (1.651, Reason.NOT_IN_OPTIMUM)])
+                                              (1.651, Reason.NOT_IN_OPTIMUM),
+                                              (0.0, Reason.NO_GAIN),
+                                              (-0.3, Reason.COSTS_MORE)])
 def test_within_the_tolerance_only_when_its_saving_is(saving: float, code: Reason) -> None:
     """Priced beside the final set (measured, where the search had the estimate's word), a
     candidate the search left out may save more than the tolerance names: it is then
     not called within it (the TPC-C-like stock index: "saves only 1.651% ...
-    (tolerance 1%)")."""
+    (tolerance 1%)"). One whose reads cost more beside the set says so: it is not said
+    to give no template a saving (Torc's event(workflow_id), called a prefix "no
+    template's cost rises without", served a listing SQLite sorted without it)."""
     spec = parse_index("stock(s_w_id, s_i_id, s_quantity)")
 
     class Beside:  # the workload's totals with and without the candidate
@@ -153,6 +157,9 @@ def test_within_the_tolerance_only_when_its_saving_is(saving: float, code: Reaso
     verdict = _rejected(spec, Reason.WITHIN_TOLERANCE, frozenset(), Beside(),  # type: ignore[arg-type]
                         1, None, 100.0, 0.01, 0.0, True)  # type: ignore[arg-type]
     assert verdict.decision.code is code
+    if code is Reason.COSTS_MORE:
+        assert verdict.decision.sentence == "raises the workload cost by 0.30% beside the " \
+            "recommended set"
 
 
 def test_sql_output_and_migrations(workload: Path, tmp_path: Path) -> None:
