@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +34,17 @@ def run_cli(*args: str, input: bytes | str | None = None) -> Result:
             f"error message); stderr: {result.stderr}"
         ) from result.exception
     return result
+
+
+def jobs_database(path: Path) -> Path:
+    """A database of 5,000 jobs in 10 workflows and 3 statuses, no secondary index."""
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INTEGER, status INT)")
+    db.executemany("INSERT INTO job (workflow_id, status) VALUES (?, ?)",
+                   [(i % 10, i % 3) for i in range(5000)])
+    db.commit()
+    db.close()
+    return path
 
 
 def run_command(command: str, *args: str) -> tuple[int, str, str]:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import jobs_database
 
 from advisor.model.errors import InputError
 from advisor.model.indexes import parse_index
@@ -24,14 +25,7 @@ from advisor.replay.sandbox import (
 
 @pytest.fixture
 def original(tmp_path: Path) -> Path:
-    path = tmp_path / "app.db"
-    db = sqlite3.connect(path)
-    db.executescript("CREATE TABLE job (id INTEGER PRIMARY KEY, workflow_id INTEGER, status INT);")
-    db.executemany("INSERT INTO job (workflow_id, status) VALUES (?, ?)",
-                   [(i % 10, i % 3) for i in range(5000)])
-    db.commit()
-    db.close()
-    return path
+    return jobs_database(tmp_path / "app.db")
 
 
 def checksum(path: Path) -> str:

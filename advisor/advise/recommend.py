@@ -62,6 +62,9 @@ SERVED_MIN_SHARE = 0.0005  # a template "served" saves at least this share of it
 NEGLIGIBLE_SHARE = 0.001  # a given index saving less than this is NEGLIGIBLE
 # What a saving is measured against, as the reason sentences say it.
 BESIDE_SET = "the recommended set"
+# The least rise of the workload cost called costs-more: the sentence shows two decimals
+# of a percent, and "raises the workload cost by 0.00%" read as a contradiction.
+SHOWN_RISE = 0.00005
 BESIDE_LIST = "the rest of the list"
 OF_WORKLOAD = "the workload cost"
 
@@ -92,6 +95,8 @@ class Served:
     # weighted, and the plan; the index's drop-one saving counts all of it.
     cost_without: float | None = None
     plan_without: Plan | None = None
+    # Today's runs stopped at the statement time limit: ``cost_before`` is a lower bound.
+    before_lower_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,9 @@ class Totals:
     bytes: int  # the chosen indexes' sizes, measured where they were built
     estimated_bytes: int
     measured_sizes: int  # how many of the chosen indexes' sizes were measured
+    # Templates whose runs today stopped at the statement time limit: the baseline is a
+    # lower bound by what they would have taken beyond it.
+    timed_out_today: tuple[str, ...] = ()
 
     @property
     def saving_share(self) -> float:
@@ -294,7 +302,9 @@ def recommend(workload: Workload, budget: Budget | None = None, tolerance: float
                         write_upkeep_recommended=upkeep_final,
                         bytes=sum(size.bytes for size in sizes.values()),
                         estimated_bytes=sum(size.estimated for size in sizes.values()),
-                        measured_sizes=sum(size.measured for size in sizes.values()))
+                        measured_sizes=sum(size.measured for size in sizes.values()),
+                        timed_out_today=tuple(t for t in pricer.templates
+                                              if pricer.priced(t, today).lower_bound))
         return Recommendation(chosen_entries, phases, rejected, drops, against_verdicts, totals,
                               selection, candidate_set, estimated.whatif.counters, budget,
                               tolerance, measured,
@@ -461,7 +471,7 @@ def _chosen(spec: IndexSpec, phase: int, chosen: frozenset[IndexSpec], pricer: P
                                  now.weighted, with_set.weighted, now.plan, with_set.plan,
                                  now.measured and with_set.measured,
                                  lacking.weighted if guarded else None,
-                                 lacking.plan if guarded else None))
+                                 lacking.plan if guarded else None, now.lower_bound))
     serves.sort(key=lambda s: -(s.cost_before - s.cost_after))
     return Chosen(spec, phase, (total_without - total_with) / baseline if baseline else 0.0,
                   upkeep_with - upkeep_without, size, tuple(serves))
@@ -569,13 +579,13 @@ def _rejected(spec: IndexSpec, code: Reason, chosen: frozenset[IndexSpec],
     longer = sorted(c for c in chosen if spec.is_prefix_of(c) and c != spec)  # sorted: the
     # same one named on every run, whatever the hash order of the set
     share = saving / baseline if baseline else 0.0
-    if read_saving < 0:
+    if read_saving < 0 and -share >= SHOWN_RISE:
         # Its reads cost more beside the set: on Torc, event(workflow_id) beside
         # event(workflow_id, timestamp), which SQLite takes after ANALYZE for the listings
         # since a timestamp, had been called a prefix "no template's cost rises without".
         decision = Decision.of(Reason.COSTS_MORE, rise=-share, of=OF_WORKLOAD,
                                beside=BESIDE_SET)
-    elif read_saving == 0:
+    elif read_saving <= 0:
         decision = (Decision.of(Reason.PREFIX, longer=str(longer[0])) if longer
                     else Decision.of(Reason.NO_GAIN, beside=BESIDE_SET))
     elif upkeep >= read_saving:

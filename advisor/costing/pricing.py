@@ -146,6 +146,7 @@ class Price:
     count: int
     estimate: Estimate | None = None  # how the cost model got ``read``, when it did
     measured: bool = False  # replayed seconds (advisor.replay.pricing), not an estimate
+    lower_bound: bool = False  # replayed runs stopped at the time limit: at least that
 
     @property
     def total(self) -> float:

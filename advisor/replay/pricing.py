@@ -262,14 +262,17 @@ class MeasuredPricer(Pricer):
         self._calls += 1
         estimate, key = self._lookup(template_id, tuple(indexes))
         work = self._keys.get(key)
+        timed_out = False
         if work is not None:
             self._hits += 1
-            seconds, measured = self._work[work].median, True
+            known = self._work[work]
+            seconds, measured, timed_out = known.median, True, known.timed_out
         else:
             seconds, measured = self._prior(template_id, estimate.total), False
         write = self.views[template_id].write is not None
         return Price(template_id, tuple(indexes), estimate.plan, 0.0 if write else seconds,
-                     seconds if write else 0.0, estimate.count, estimate.estimate, measured)
+                     seconds if write else 0.0, estimate.count, estimate.estimate, measured,
+                     timed_out)
 
     def each_state(self, template_id: str, config: Iterable[IndexSpec]) -> tuple[Price, ...]:
         """The template's price in each statistics state measured: here, the one."""

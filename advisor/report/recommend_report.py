@@ -108,6 +108,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
                     {"template": s.template_id, "sql": s.sql, "count": s.count,
                      "cost_share": round(s.cost_share, 6),
                      "cost_before": _round(s.cost_before), "cost_after": _round(s.cost_after),
+                     "cost_before_lower_bound": s.before_lower_bound,
                      "measured": s.measured,
                      "plan_before": plan(s.plan_before.lines()),
                      "plan_after": plan(s.plan_after.lines()),
@@ -152,6 +153,7 @@ def recommend_document(rec: Recommendation, workload: Workload, command: str | N
         "totals": {
             "units": ROW_STEPS if rec.measured is None else SECONDS,
             "baseline_cost": _round(totals.baseline),
+            "timed_out_today": list(totals.timed_out_today),
             "recommended_cost": _round(totals.recommended),
             "optimum_cost": _round(totals.optimum),
             "saving_share": round(totals.saving_share, 6),
@@ -407,9 +409,14 @@ def _headline(document: dict[str, Any]) -> list[str]:
             "docs/recommend.md."]
     today = measured["against_today"]
     estimate = measured["estimate_set"]
+    stopped = t.get("timed_out_today") or []
+    at_least = "at least " if stopped else ""
+    bounded = ([f"Today's time is a lower bound: the runs of {', '.join(stopped)} stopped at "
+                f"the statement time limit (--statement-timeout); the saving is at least as "
+                f"large."] if stopped else [])
     return [
-        f"{_indexes(t['indexes'], 'save')} {t['saving_share']:.1%} of the workload's measured "
-        f"time ({t['baseline_cost']:,.3f} s{_today_in_place(document)} -> "
+        f"{_indexes(t['indexes'], 'save')} {at_least}{t['saving_share']:.1%} of the workload's "
+        f"measured time ({at_least}{t['baseline_cost']:,.3f} s{_today_in_place(document)} -> "
         f"{t['recommended_cost']:,.3f} s over the "
         f"log's statements; writes {t['write_upkeep_before']:,.3f} s -> "
         f"{t['write_upkeep_after']:,.3f} s); {_total_size(t)}.",
@@ -420,7 +427,7 @@ def _headline(document: dict[str, Any]) -> list[str]:
         f"{_indexes(len(estimate['indexes']))}: {estimate['seconds']:,.3f} s measured.",
         "Seconds are the replaying thread's CPU time: the median of a template's runs "
         "times its count. A figure marked estimated is the cost model's, converted to "
-        "seconds by the template's measured plans (docs/recommend.md)."]
+        "seconds by the template's measured plans (docs/recommend.md).", *bounded]
 
 
 def _today_in_place(document: dict[str, Any]) -> str:
@@ -651,8 +658,12 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         lines = [f"- phase {index['phase']}: {create}", f"  {summary}"]
     for served in index["serves"][:PLAN_TEMPLATES]:
         if measured:
-            figures = (f"{served['cost_before']:,.4f} s today -> {served['cost_after']:,.4f} s "
-                       f"with the set, {'measured' if served['measured'] else 'estimated'}")
+            at_least = "at least " if served.get("cost_before_lower_bound") else ""
+            figures = (f"{at_least}{served['cost_before']:,.4f} s today -> "
+                       f"{served['cost_after']:,.4f} s with the set, "
+                       f"{'measured' if served['measured'] else 'estimated'}")
+            if at_least:
+                figures += " (today's runs stopped at the statement time limit)"
         else:
             figures = (f"{served['cost_before']:,.0f} today -> {served['cost_after']:,.0f} "
                        "with the set")
