@@ -518,3 +518,19 @@ def test_a_baseline_past_the_statement_time_limit_is_said_to_be_a_lower_bound(
     assert code == 0
     assert "at least " in text and "stopped at the statement time limit" in text
     assert "Today's time is a lower bound" in text
+
+
+@pytest.mark.parametrize("where", [None, "status = 'open'"])
+def test_a_partial_index_says_it_serves_only_sql_that_writes_its_values(
+        where: str | None) -> None:
+    """A WHERE inferred from a log whose statements all carried the same literal holds only
+    where the application writes that literal: one bound as a parameter never uses it."""
+    from advisor.report.recommend_report import _index_text
+
+    index = {"create_sql": "CREATE INDEX i ON alerts(site_id);", "measured_saving": None,
+             "saving_share": 0.1, "write_cost": 1.0, "bytes": 4096, "bytes_measured": True,
+             "stats_note": None, "prefix_note": None, "where": where, "phase": 1,
+             "serves": []}
+    text = "\n".join(_index_text(index, markdown=False, measured=False))
+    assert ("Partial: SQLite uses it only for a statement whose SQL text implies WHERE "
+            "status = 'open'" in text) == (where is not None)

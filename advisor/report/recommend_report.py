@@ -648,6 +648,10 @@ def _index_text(index: dict[str, Any], markdown: bool, measured: bool) -> list[s
         summary += f" Statistics: {index['stats_note']}."
     if index["prefix_note"]:
         summary += f" Note: {index['prefix_note']}."
+    if index["where"]:
+        summary += (f" Partial: SQLite uses it only for a statement whose SQL text implies "
+                    f"WHERE {index['where']}, its values written as literals; where the "
+                    f"application binds them as parameters, it is not used.")
     if index.get("in_order_note"):  # its measured saving is the one the note gives
         note = index["in_order_note"]
         summary = (f"{note[0].upper()}{note[1:]}; write time {index['write_cost']:+,.3f} s "
