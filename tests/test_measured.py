@@ -1444,8 +1444,8 @@ def test_a_kept_index_saving_less_than_twice_its_band_is_said_to_be_marginal() -
     assert near.gain < MARGINAL * near.saving.band and near.marginal
     assert not far.marginal and not replace(near, kept=False).marginal
     index = {"create_sql": "CREATE INDEX i ON item(b);", "write_cost": 0.0, "bytes": 1,
-             "bytes_measured": True, "stats_note": None, "prefix_note": None, "phase": 1,
-             "serves": []}
+             "bytes_measured": True, "stats_note": None, "prefix_note": None, "where": None,
+             "phase": 1, "serves": []}
     texts = {e: " ".join(_index_text({**index, "measured_saving": _saving(e)}, False, True))
              for e in (near, far)}
     assert _saving(near)["marginal"] and "Marginal: it saves less than 2x" in texts[near]

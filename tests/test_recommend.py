@@ -534,3 +534,24 @@ def test_a_partial_index_says_it_serves_only_sql_that_writes_its_values(
     text = "\n".join(_index_text(index, markdown=False, measured=False))
     assert ("Partial: SQLite uses it only for a statement whose SQL text implies WHERE "
             "status = 'open'" in text) == (where is not None)
+
+
+@pytest.mark.parametrize(("states", "shown"), [("as found and after ANALYZE", "worse state"),
+                                               ("after ANALYZE", "after ANALYZE")])
+def test_a_slowdown_names_the_statistics_state_it_was_timed_in(states: str, shown: str
+                                                                ) -> None:
+    """"the worse" read as unclear (an IoT trial): with both states measured, a slowdown
+    found in neither alone is in the worse state, and the text says what that is; with
+    one state measured, it is that state."""
+    from advisor.report.recommend_report import _slower_text
+
+    slower = [{"template": "t1", "statistics": None, "today_seconds": 0.1,
+               "with_set_seconds": 0.2, "noise_seconds": 0.01, "indexes": ["t(a)"],
+               "net_saving_seconds": 3.0},
+              {"template": "t2", "statistics": "as found", "today_seconds": 0.1,
+               "with_set_seconds": 0.2, "noise_seconds": 0.01, "indexes": ["t(a)"],
+               "net_saving_seconds": 3.0}]
+    text = "\n".join(_slower_text(slower, states, "simple", markdown=False))
+    row = next(line for line in text.splitlines() if line.startswith("t1"))
+    assert shown in row and "the worse " not in row
+    assert ("worse state: of as found and after ANALYZE" in text) == (" and " in states)

@@ -324,7 +324,7 @@ def render_text(document: dict[str, Any], markdown: bool = False) -> str:
     for index in document["indexes"]:
         out.extend(_index_text(index, markdown, measured is not None))
     if measured is not None and measured["slower"]:
-        out += _slower_text(measured["slower"], fmt, markdown)
+        out += _slower_text(measured["slower"], measured["statistics"], fmt, markdown)
     out += _redundant_text(document.get("redundant_existing") or [], markdown)
     if document.get("existing_unweighed"):
         out.append("Not weighed for dropping, kept as they are (advisor weighs indexes on "
@@ -537,10 +537,15 @@ def _sign(move: dict[str, Any]) -> str:
     return f"{'+' if move['move'] == 'add' else '-'} {move['index']}"
 
 
-def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list[str]:
+def _slower_text(slower: list[dict[str, Any]], states: str, fmt: str, markdown: bool
+                 ) -> list[str]:
+    """``states``: the statistics states measured ("as found and after ANALYZE", or one).
+    A slowdown is found in the state the set runs the template slower in (the worse
+    state), or in one state alone."""
+    both = " and " in states
     return [
         heading("Templates measured slower with the set than today", markdown),
-        tabulate([[s["template"], s["statistics"] or "the worse",
+        tabulate([[s["template"], s["statistics"] or ("worse state" if both else states),
                    f"{s['today_seconds']:,.4f} s",
                    f"{s['with_set_seconds']:,.4f} s", f"{s['noise_seconds']:,.4f} s",
                    "\n".join(s["indexes"]), f"{s['net_saving_seconds']:,.3f} s"]
@@ -549,8 +554,12 @@ def _slower_text(slower: list[dict[str, Any]], fmt: str, markdown: bool) -> list
                           "indexes on its tables", "their net saving"],
                  tablefmt=fmt, disable_numparse=True),
         "",
-        "Each of those indexes saves more than noise overall, measured with and without it "
-        "beside the rest of the set: its net saving is beside the slowdown it costs.",
+        "Each of those indexes earned its place, measured with and without it beside the "
+        "rest of the set (it saves more than noise, or is kept as a repair): its net saving "
+        "is beside the slowdown it costs."
+        + (" Statistics: the state the slowdown was found in; worse state: of as found "
+           "and after ANALYZE, the one in which the set runs the template slower."
+           if both else ""),
         ""]
 
 
