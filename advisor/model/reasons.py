@@ -85,8 +85,8 @@ SENTENCES: dict[Reason, str] = {
                         "than {threshold:.1%})"),
     Reason.REDUNDANT: ("alone it saves {alone_share:.2%} of the workload cost, but {beside} "
                        "serves the same templates as well"),
-    Reason.PREFIX: ("a left prefix of {longer}, whose leading columns give the same seeks: no "
-                    "template's estimated cost rises without it"),
+    Reason.PREFIX: ("a left prefix of {longer}, which serves what it would through the same "
+                    "leading columns: no template's estimated cost rises without it"),
     Reason.DUPLICATE: "the same columns (and WHERE) as {other}",
     Reason.SERVED_BY_EXISTING: "served by the {kind} {index} on {definition}",
     Reason.SERVED_BY_ROWID: "served by the INTEGER PRIMARY KEY {table}.{column} (the rowid)",
