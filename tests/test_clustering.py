@@ -68,3 +68,30 @@ def test_clumping_divides_out_what_values_spread_at_random_give(database: Path) 
     assert statistics.clumping("item", ["spread", "batch"]) == pytest.approx(47.5)  # longest
     assert statistics.clumping("item", ["id"]) == 1.0  # unmeasured: spread
     assert "run lengths of 3 columns" in statistics.notes[-1]
+
+
+def test_a_column_that_goes_up_with_the_rowid_is_ordered(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """A timestamp written as rows are inserted, a few rows out of place (a question whose
+    last activity came later), is ordered; a value that restarts in every batch (a
+    position within its parent), one spread at random, a text column and a constant are
+    not. Read whole and in four stretches."""
+    path = tmp_path / "times.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE post (id INTEGER PRIMARY KEY, at INT, position INT, "
+                       "spread INT, title TEXT, kind INT)")
+    connection.executemany("INSERT INTO post VALUES (?, ?, ?, ?, ?, ?)", [
+        (i, 1_700_000_000 + 3_600 * i + (86_400 if i % 5 == 0 else 0), i % 20, i * 7919 % 1000,
+         f"post {i}", 1) for i in range(2_000)])
+    connection.commit()
+    connection.close()
+    columns = [("post", "at"), ("post", "position"), ("post", "spread"),
+               ("post", "title"), ("post", "kind")]
+    assert run_lengths(path, load_catalog(path), columns).ordered == {("post", "at")}
+    monkeypatch.setattr(clustering, "CHUNKS", 4)
+    monkeypatch.setattr(clustering, "CHUNK_ROWS", 100)
+    found = run_lengths(path, load_catalog(path), columns)
+    assert found.ordered == {("post", "at")}
+    statistics = Statistics("counted", (), {"post": 2_000}).with_run_lengths(found)
+    assert statistics.ordered("POST", "At") and not statistics.ordered("post", "spread")

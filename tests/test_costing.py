@@ -412,3 +412,22 @@ def test_the_branches_of_a_multi_index_or_together_feed_the_loops_after_it() -> 
     estimate = estimate_plan(plan, [either, BLOCKED], _statistics(), returns="none")
     first, second, blocked = estimate.loops
     assert blocked.runs == pytest.approx(first.rows_out + second.rows_out)
+
+
+def test_a_range_on_a_column_ordered_with_the_rowid_walks_the_table_in_order() -> None:
+    """A Q&A forum's front page seeks posts(last_activity_at) for the last days' posts:
+    they were written in that order, so the index hands their rowids over one after
+    another (measured a fifth of a scan's time for 23,467 of 540,000 rows), where priced
+    as scattered lookups of 200-byte rows each fetched a page (1.4 scans)."""
+    plan = _plan((3, 0, "SEARCH job USING INDEX i (created_at>?)"))
+    seek = [TableAccess("job", "job", range=("created_at",))]
+    wide = Layout(row_bytes={"job": 200.0})
+    spread = estimate_plan(plan, seek, _statistics(), layout=wide, returns="none")
+    ordered = estimate_plan(plan, seek, _statistics().with_run_lengths(
+        RunLengths({}, 0, 0.0, frozenset({("job", "created_at")}))), layout=wide,
+        returns="none")
+    rows = spread.rows
+    assert rows == ordered.rows == pytest.approx(200_000 / 4)
+    assert spread.total - ordered.total > rows * 0.9 * PAGE_MISS_STEPS
+    assert ordered.total < estimate_plan(_plan((2, 0, "SCAN job")), seek, _statistics(),
+                                         layout=wide, returns="none").total

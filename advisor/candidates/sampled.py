@@ -44,12 +44,13 @@ def with_sampled_statistics(workload: Workload, database: str | Path,
 
 def _compared_columns(workload: Workload) -> list[tuple[str, str]]:
     """(table, column) of every column the workload's reads compare with a value, a list
-    or another table's column, and the leading column of every index the database
-    has (where its inserts land)."""
+    or another table's column, or bound by a range (whether it is ordered with the
+    rowid), and the leading column of every index the database has (where its inserts
+    land)."""
     found: dict[tuple[str, str], None] = {}
     for analysis in workload.analyses.values():
         for access in analysis.reads if analysis.ok else ():
-            for column in (*access.equality, *access.in_list, *access.join):
+            for column in (*access.equality, *access.in_list, *access.join, *access.range):
                 found.setdefault((access.table, column))
     for index in workload.catalog.indexes:
         if index.spec.column_names:

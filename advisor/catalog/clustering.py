@@ -18,10 +18,19 @@ bound, as the costing wants (it then assumes less clumping than there is,
 never more). A column whose values are spread at random has runs of
 d/(d - 1) rows for d values, so the costing divides that out
 (``Statistics.clumping``). The database is only read.
+
+The same stretches say whether a column's values are *ordered* with the rowid: its
+numbers (every value read a number) correlate with the rowid at ORDERED or more over
+the stretches, spread through the table (a timestamp or a sequence the application
+writes as it inserts, give or take a few rows). A range on such a column finds rows
+at consecutive rowids, as an equality on a clumped column does: on a Q&A forum's
+posts a range on last_activity_at matching 23,467 of 540,000 rows ran in a fifth of
+a scan's time, where priced as scattered lookups it cost 1.4 scans.
 """
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -34,6 +43,7 @@ from advisor.model.frozen import freeze_mappings
 
 CHUNKS = 8  # stretches read per table
 CHUNK_ROWS = 16_384  # consecutive rows per stretch (a window over them takes a few ms)
+ORDERED = 0.98  # correlation of a column's values with the rowid: an ordered column
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class RunLengths:
     runs: Mapping[tuple[str, str], float]
     rows_read: int
     seconds: float
+    ordered: frozenset[tuple[str, str]] = frozenset()  # values ordered with the rowid
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "runs")
@@ -64,6 +75,7 @@ def run_lengths(database: str | Path, catalog: Catalog,
         if column.lower() in known and known[column.lower()] not in names:
             names.append(known[column.lower()])  # not an expression, nor one unknown
     runs: dict[tuple[str, str], float] = {}
+    ordered: set[tuple[str, str]] = set()
     read = 0
     connection = open_read_only(database)
     try:
@@ -71,29 +83,35 @@ def run_lengths(database: str | Path, catalog: Catalog,
             if not names:
                 continue
             try:
-                found_runs, rows = _table_runs(connection, table, names)
+                found_runs, found_ordered, rows = _table_runs(connection, table, names)
             except sqlite3.Error:  # a column or table the database does not have
                 continue
             runs.update(found_runs)
+            ordered |= found_ordered
             read += rows
     finally:
         connection.close()
-    return RunLengths(runs, read, time.perf_counter() - started)
+    return RunLengths(runs, read, time.perf_counter() - started, frozenset(ordered))
 
 
 def _table_runs(connection: sqlite3.Connection, table: str, columns: list[str]
-                ) -> tuple[dict[tuple[str, str], float], int]:
+                ) -> tuple[dict[tuple[str, str], float], set[tuple[str, str]], int]:
     """Each column's rows over its runs within the stretches read, counted by SQLite (a
-    window over each stretch: a row starts a run when its value is not the last row's)."""
+    window over each stretch: a row starts a run when its value is not the last row's),
+    and the columns whose values are ordered with the rowid (see the module text)."""
     name = quote_identifier(table)
     low, high = connection.execute(f"SELECT min(rowid), max(rowid) FROM {name}").fetchone()
     if low is None:
-        return {}, 0
+        return {}, set(), 0
     quoted = [quote_identifier(c) for c in columns]
-    starts_run = ", ".join(f"({q} IS NOT lag({q}) OVER w OR row_number() OVER w = 1) AS s{i}"
+    starts_run = ", ".join(f"({q} IS NOT lag({q}) OVER w OR row_number() OVER w = 1) AS s{i}, "
+                           f"CASE WHEN typeof({q}) IN ('integer', 'real') THEN {q} END AS v{i}"
                            for i, q in enumerate(quoted))
-    counted = ", ".join(f"sum(s{i})" for i in range(len(quoted)))
-    query = (f"SELECT count(*), {counted} FROM (SELECT {starts_run} FROM "
+    # Per column: runs; then, over its numbers, count, sums of v, v*v, r*v (r: rowid).
+    counted = ", ".join(f"sum(s{i}), count(v{i}), total(v{i}), total(v{i} * v{i}), "
+                        f"total(advisor_rowid * v{i})" for i in range(len(quoted)))
+    query = (f"SELECT count(*), total(advisor_rowid), total(advisor_rowid * advisor_rowid), "
+             f"{counted} FROM (SELECT advisor_rowid, {starts_run} FROM "
              f"(SELECT rowid AS advisor_rowid, {', '.join(quoted)} FROM {name} "
              f"WHERE rowid >= ? ORDER BY rowid LIMIT ?) WINDOW w AS (ORDER BY advisor_rowid))")
     span = high - low + 1
@@ -101,12 +119,27 @@ def _table_runs(connection: sqlite3.Connection, table: str, columns: list[str]
               else [low + span * k // CHUNKS for k in range(CHUNKS)])
     limit = span if len(starts) == 1 else CHUNK_ROWS
     rows = 0
-    runs = [0] * len(columns)
+    rowids = [0.0, 0.0]  # sums of r and r*r
+    sums = [[0.0] * 5 for _ in columns]  # runs, numbers, sums of v, v*v, r*v
     for start in starts:
         found = connection.execute(query, (start, limit)).fetchone()
         rows += found[0]
-        runs = [r + (n or 0) for r, n in zip(runs, found[1:], strict=True)]
+        rowids = [rowids[0] + found[1], rowids[1] + found[2]]
+        for i, mine in enumerate(sums):
+            for k in range(5):
+                mine[k] += found[3 + 5 * i + k] or 0
     if not rows:
-        return {}, 0
-    return ({(table.lower(), c.lower()): rows / max(n, 1)
-             for c, n in zip(columns, runs, strict=True)}, rows)
+        return {}, set(), 0
+    ordered = {(table.lower(), c.lower()) for c, (_, count, v, vv, rv)
+               in zip(columns, sums, strict=True)
+               if count == rows and _correlation(rows, rowids, v, vv, rv) >= ORDERED}
+    return ({(table.lower(), c.lower()): rows / max(mine[0], 1)
+             for c, mine in zip(columns, sums, strict=True)}, ordered, rows)
+
+
+def _correlation(n: int, rowids: list[float], v: float, vv: float, rv: float) -> float:
+    """Pearson's correlation of the rowid and a column's values from their sums (0 where
+    either does not vary)."""
+    r, rr = rowids
+    spread = (n * rr - r * r) * (n * vv - v * v)
+    return (n * rv - r * v) / math.sqrt(spread) if spread > 0 else 0.0

@@ -84,6 +84,8 @@ class Statistics:
     # The mean bytes of a column's values in a record, measured on a sample of the rows:
     # (table, column) in lower case -> bytes (unknown: not sampled).
     column_bytes: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    # Columns whose values are ordered with their table's rowid (clustering), lower case.
+    ordered_columns: frozenset[tuple[str, str]] = frozenset()
 
     def __post_init__(self) -> None:
         freeze_mappings(self, "table_rows", "distinct", "matches", "index_stats",
@@ -127,9 +129,15 @@ class Statistics:
         return replace(self, matches=matches)
 
     def with_run_lengths(self, found: RunLengths) -> Statistics:
-        return replace(self, run_lengths={**self.run_lengths, **found.runs}, notes=(
+        return replace(self, run_lengths={**self.run_lengths, **found.runs},
+                       ordered_columns=self.ordered_columns | found.ordered, notes=(
             *self.notes, f"run lengths of {len(found.runs)} columns in stored order from "
             f"{found.rows_read:,} rows, {found.seconds:.1f} s"))
+
+    def ordered(self, table: str, column: str) -> bool:
+        """Whether the column's values go up with its table's rowid, as read from a
+        database (advisor.catalog.clustering): a range on it finds consecutive rows."""
+        return (table.lower(), column.lower()) in self.ordered_columns
 
     def clumping(self, table: str, columns: Iterable[str]) -> float:
         """How many rows an equality on one of ``columns`` matches side by side in the

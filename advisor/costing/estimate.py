@@ -623,7 +623,7 @@ class _PlanCosting:
             # seek's first lands where its key says (the stock-level query's lookups of
             # one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
-            run = self.consecutive_run(index, table, equal)
+            run = self.consecutive_run(index, table, equal, ranges)
             if run >= CLUMPED:
                 each += DESCENT_STEPS / run + row
                 first_lookup = lookup - DESCENT_STEPS / run
@@ -701,14 +701,19 @@ class _PlanCosting:
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
 
-    def consecutive_run(self, index: str, table: str | None, equal: list[str]) -> float:
+    def consecutive_run(self, index: str, table: str | None, equal: list[str],
+                        ranges: Sequence[str] = ()) -> float:
         """How many of a seek's rows lie at consecutive rowids, one run after another:
         all of them through the table's own key index, in whose order its rows are
-        written; else the clumping of the sought columns' values (1: scattered)."""
+        written, or through a range on a column whose values go up with the rowid (a
+        timestamp written as rows are inserted: Statistics.ordered); else the clumping
+        of the sought columns' values (1: scattered)."""
         if index in self.key_ordered:
             return math.inf
         if table is None:
             return 1.0
+        if ranges and self.statistics.ordered(table, ranges[0]):
+            return math.inf
         return self.statistics.clumping(table, [c for c in equal if c != "rowid"])
 
     def new_page_share(self, table: str | None, index: str, table_bytes: float | None,
