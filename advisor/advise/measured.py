@@ -648,16 +648,16 @@ class _Decision:
                 cost = pricer.totals(move).total
                 if not _slower(pricer, template, move, SLOWER) and (
                         cost <= limit if guarded else cost < limit):
-                    found.append((not guarded, cost, _order(move), move, template, guarded))
+                    found.append((not guarded, cost, _order(move), move, template))
         if not found:
             return None
         # A repair of a read GUARDED times slower than today first: verification keeps
         # such a repair while it costs within the allowance (advisor.advise.earning),
         # where it lets one that saves within the tolerance go.
-        *_, move, template, guarded = min(found)
+        unguarded, *_, move, template = min(found)
         self.repairs_tried |= move - chosen
         return self._taken(final, move,
-                           repairing=(template, allowance) if guarded else None)
+                           repairing=None if unguarded else (template, allowance))
 
     def _taken(self, final: Selection, move: frozenset[IndexSpec], beyond: float = 0.0,
                repairing: tuple[str, float] | None = None) -> Selection | None:

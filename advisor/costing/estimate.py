@@ -702,7 +702,7 @@ class _PlanCosting:
         return share
 
     def consecutive_run(self, index: str, table: str | None, equal: list[str],
-                        ranges: Sequence[str] = ()) -> float:
+                        ranges: Sequence[str]) -> float:
         """How many of a seek's rows lie at consecutive rowids, one run after another:
         all of them through the table's own key index, in whose order its rows are
         written, or through a range on a column whose values go up with the rowid (a
