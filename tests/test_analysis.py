@@ -15,7 +15,8 @@ A fixture file names its catalog, then lists cases::
       order_by: c DESC, d                       columns_read: * is every catalog column;
       has_limit                                 flags stand alone; constant_predicates
       constant_predicates: a = 5                repeats, one predicate per line; pairs
-      join_partners: b=y                        are column=value)
+      join_partners: b=y                        are column=value; or_branch repeats,
+      or_branch: equality a; range b            one branch a line, its fields ;-separated)
     write UPDATE t: a, b                       (operation, table, columns_set)
     unanalysed: unknown table: nope            (the named reason)
     nothing                                    (no reads, no write, no reason)
@@ -45,7 +46,7 @@ FLAG_FIELDS = {"distinct", "has_limit", "first_row"}
 PAIR_FIELDS = {"join_partners": str, "in_list_sizes": float,  # column=value, value's type
                "excluded_sizes": float}
 TUPLE_FIELDS = {f.name for f in fields(TableAccess) if f.name not in ("table", "alias")} - {
-    "order_by", *FLAG_FIELDS, *PAIR_FIELDS}
+    "order_by", "or_branches", *FLAG_FIELDS, *PAIR_FIELDS}
 
 
 @dataclass
@@ -145,6 +146,13 @@ def _read_field(read: dict[str, object], text: str, case: Case) -> None:
             value.split(","))
     elif name == "constant_predicates":
         read[name] = (*read.get(name, ()), value.strip())  # type: ignore[misc]
+    elif name == "or_branch":
+        branch: dict[str, object] = {"table": read["table"], "alias": read["alias"]}
+        for part in value.split(";"):
+            field_name, _, listed = part.strip().partition(" ")
+            _read_field(branch, f"{field_name}: {listed}", case)
+        read["or_branches"] = (*read.get("or_branches", ()),  # type: ignore[misc]
+                               TableAccess(**branch))  # type: ignore[arg-type]
     elif name in PAIR_FIELDS:
         pairs = (pair.split("=") for pair in _names(value))
         read[name] = tuple((column, PAIR_FIELDS[name](other)) for column, other in pairs)
@@ -187,6 +195,10 @@ def _render_read(read: TableAccess, catalog: Catalog) -> list[str]:
             lines.append(f"order_by: {', '.join(terms)}")
         elif f.name == "constant_predicates":
             lines.extend(f"constant_predicates: {predicate}" for predicate in value)
+        elif f.name == "or_branches":
+            lines.extend("or_branch: " + "; ".join(
+                line.replace(": ", " ", 1) for line in _render_read(branch, catalog))
+                for branch in value)
         elif f.name in PAIR_FIELDS:
             pairs = (f"{column}={other:g}" if isinstance(other, float) else f"{column}={other}"
                      for column, other in value)

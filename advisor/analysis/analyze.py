@@ -134,7 +134,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     constants = _constants(predicates, fixed)
     sizes = _list_sizes(predicates, values)
     reads = tuple(
-        _table_access(occurrence, binding, predicates, constants, sizes)
+        replace(_table_access(occurrence, binding, predicates, constants, sizes),
+                or_branches=_or_branches(occurrence, binding, values))
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
                     derived_filters=_derived_filters(binding, values),
@@ -378,15 +379,46 @@ def _rejects_every_row(conjunct: exp.Expr, column: exp.Column, source: exp.Expr,
 
 def _conjuncts(node: exp.Expr | None) -> Iterator[exp.Expr]:
     """The AND-ed terms at the top of a condition."""
+    return _joined(node, exp.And)
+
+
+def _disjuncts(node: exp.Expr) -> Iterator[exp.Expr]:
+    """The OR-ed terms of a condition (the condition itself when it is no OR)."""
+    return _joined(node, exp.Or)
+
+
+def _joined(node: exp.Expr | None, connective: type[exp.Connector]) -> Iterator[exp.Expr]:
+    """The terms ``connective`` (AND or OR) joins at the top of a condition."""
     if node is None:
         return
     if isinstance(node, (exp.Where, exp.Having, exp.Paren)):
-        yield from _conjuncts(node.this)
-    elif isinstance(node, exp.And):
-        yield from _conjuncts(node.left)
-        yield from _conjuncts(node.right)
+        yield from _joined(node.this, connective)
+    elif isinstance(node, connective):
+        yield from _joined(node.left, connective)
+        yield from _joined(node.right, connective)
     else:
         yield node
+
+
+def _or_branches(occurrence: Occurrence, binding: Binding, values: Sequence[SampleSlots]
+                 ) -> tuple[TableAccess, ...]:
+    """What each branch of the first top-level OR of ``occurrence``'s WHERE that compares
+    one of its columns says of it (TableAccess.or_branches); nothing without one."""
+    scope = next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)),
+                 None)
+    if scope is None or not isinstance(scope.expression, exp.Select):
+        return ()
+    for conjunct in _conjuncts(scope.expression.args.get("where")):
+        operands = list(_disjuncts(conjunct))
+        if len(operands) < 2:
+            continue
+        branches = [sorted((p for term in _conjuncts(operand)
+                            for p in _classify(term, binding, values)),
+                           key=lambda p: p.ref.position) for operand in operands]
+        if any(p.ref.occurrence == occurrence for branch in branches for p in branch):
+            return tuple(_compared_of(occurrence, branch, _list_sizes(branch, values))
+                         for branch in branches)
+    return ()
 
 
 def _classify(term: exp.Expr, binding: Binding, values: Sequence[SampleSlots] = ()
@@ -668,14 +700,30 @@ def _constant_text(predicate: Predicate, literals: tuple[str, ...]) -> str | Non
 def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Predicate],
                   constants: Mapping[Predicate, str], sizes: Mapping[Predicate, float]
                   ) -> TableAccess:
+    shape = _shape(occurrence, binding)
+    reads = sorted((r for r in binding.refs.values() if r.occurrence == occurrence),
+                   key=lambda r: r.position)
+    return replace(
+        _compared_of(occurrence, predicates, sizes),
+        order_by=shape.order_by,
+        group_by=shape.group_by,
+        distinct=shape.distinct,
+        columns_read=_unique(r.column for r in reads),
+        has_limit=shape.has_limit,
+        constant_predicates=_unique(constants[p] for p in predicates
+                                    if p.ref.occurrence == occurrence and p in constants),
+        first_row=shape.first_row,
+    )
+
+
+def _compared_of(occurrence: Occurrence, predicates: list[Predicate],
+                 sizes: Mapping[Predicate, float]) -> TableAccess:
+    """What ``predicates`` compare of ``occurrence``: a TableAccess of its filters alone."""
     mine = [p for p in predicates if p.ref.occurrence == occurrence]
 
     def columns(kind: str) -> tuple[str, ...]:
         return _unique(p.ref.column for p in mine if p.kind == kind)
 
-    shape = _shape(occurrence, binding)
-    reads = sorted((r for r in binding.refs.values() if r.occurrence == occurrence),
-                   key=lambda r: r.position)
     return TableAccess(
         table=occurrence.table,
         alias=occurrence.alias,
@@ -685,12 +733,6 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         is_null=columns(IS_NULL),
         join=columns(JOIN),
         excluded=columns(EXCLUDED),
-        order_by=shape.order_by,
-        group_by=shape.group_by,
-        distinct=shape.distinct,
-        columns_read=_unique(r.column for r in reads),
-        has_limit=shape.has_limit,
-        constant_predicates=_unique(constants[p] for p in mine if p in constants),
         join_partners=tuple(dict.fromkeys(
             (p.ref.column, p.partner) for p in mine if p.kind == JOIN and p.partner)),
         in_list_sizes=tuple((p.ref.column, sizes[p]) for p in mine
@@ -700,7 +742,6 @@ def _table_access(occurrence: Occurrence, binding: Binding, predicates: list[Pre
         bounded=tuple(column for column in columns(RANGE)
                       if sum(p.bounds for p in mine
                              if p.kind == RANGE and p.ref.column == column) > 1),
-        first_row=shape.first_row,
         after_subquery=_unique(p.ref.column for p in mine if p.subquery),
     )
 

@@ -41,6 +41,11 @@ read. How SQLite runs what is not a plain loop:
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
+- a MULTI-INDEX OR seeks once per branch, only for the rows of the loops outside
+  that pass the branch's terms on them (SQLite tests those first), and filters
+  what it finds with the branch's own terms (TableAccess.or_branches); rows that
+  came through an OR's branches pass on, to an OR after it, the branch they
+  came through;
 - each aggregate call of the outermost SELECT costs AGGREGATE_STEPS for every
   row it aggregates, GROUPED_AGGREGATE_STEPS where it groups through a temp
   b-tree (its arguments go through the sorter);
@@ -378,6 +383,12 @@ class _PlanCosting:
         # builds one the first time its loop starts, once per statement wherever it is:
         # never, when the loops outside it yield no row.
         self.automatic: list[tuple[int, float]] = []
+        # MULTI-INDEX OR: its branches' steps (id -> the branch's number); by alias, the
+        # occurrence its last loop read, and the rows each branch of an OR it was read
+        # through found, per row outside.
+        self.branch_of: dict[int, int] = {}
+        self.read: dict[str, TableAccess] = {}
+        self.or_found: dict[str, list[float]] = {}
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -443,7 +454,8 @@ class _PlanCosting:
                 continue  # a SELECT without FROM is one row (no loop to cost)
             elif match:
                 loop_cost, loop_rows = self.loop(match, detail, outer_rows * rows,
-                                                 frozenset(known), list_rows)
+                                                 frozenset(known), list_rows,
+                                                 self.branch_of.get(parent))
                 deferred *= self.deferred
                 per_row += loop_cost
                 rows *= loop_rows
@@ -461,12 +473,23 @@ class _PlanCosting:
                     sorted_everything = True
             elif detail.startswith("MULTI-INDEX OR"):
                 # Each branch seeks on its own, and the rows they find together feed the
-                # loops after it (TPC-H's Q7: two nations, each with its suppliers).
+                # loops after it (TPC-H's Q7: two nations, each with its suppliers). A
+                # branch's terms on the loops outside are tested before its seek (TPC-H's
+                # Q19: a line's quantity and ship mode before its part is looked up).
                 before = len(self.loops)
-                branches = [self.level(branch.id, outer_rows * rows, None, frozenset(known))
-                            for branch in self.children.get(step.id, [])]
+                arms = self.children.get(step.id, [])
+                reach = [self.reaching(number, len(arms), known - bound)
+                         for number in range(len(arms))]
+                branches = []
+                for number, arm in enumerate(arms):
+                    self.branch_of[arm.id] = number
+                    branches.append(self.level(arm.id, outer_rows * rows * reach[number],
+                                               None, frozenset(known)))
                 per_row += sum(cost for cost, _ in branches)
-                rows *= sum(found for _, found in branches)
+                found = [share * found for share, (_, found) in zip(reach, branches, strict=True)]
+                rows *= sum(found)
+                for loop in self.loops[before:]:
+                    self.or_found[loop.name.lower()] = found
                 known.update(loop.name.lower() for loop in self.loops[before:])
             elif detail.startswith(_PER_ROW):
                 sub_cost, _ = self.level(step.id, outer_rows * rows,
@@ -586,12 +609,34 @@ class _PlanCosting:
         self.sources[name.lower()] = rows
         return cost
 
+    def reaching(self, number: int, branches: int, outside: set[str]) -> float:
+        """The share of the rows of the loops ``outside`` (this level's, before a MULTI-INDEX
+        OR of ``branches``) that pass branch ``number``'s terms on them. Rows that came
+        through an OR's branches themselves pass the branch they came through."""
+        share = 1.0
+        for alias in outside:
+            access = self.read.get(alias)
+            if access is None or len(access.or_branches) != branches:
+                continue
+            came = self.or_found.get(alias)
+            if came is not None and len(came) == branches:
+                share *= came[number] / sum(came) if sum(came) > 0 else 0.0
+            else:
+                share *= self.residual(access.or_branches[number], access.table, [],
+                                       set(), frozenset(), [])
+        return share
+
     def loop(self, match: re.Match[str], detail: str, runs: float, bound: frozenset[str],
-             list_rows: list[float]) -> tuple[float, float]:
+             list_rows: list[float], branch: int | None = None) -> tuple[float, float]:
         """A SCAN or SEARCH loop run ``runs`` times: its cost, and the rows it yields per
-        run (an automatic index it needs goes to ``built``)."""
+        run (an automatic index it needs goes to ``built``). ``branch``: the loop is a
+        MULTI-INDEX OR's, for that branch of the OR."""
         name = match.group("name")
         access = self.access(name, take=True)
+        if access is not None:
+            self.read[name.lower()] = access
+            if branch is not None and branch < len(access.or_branches):
+                access = access.with_branch(access.or_branches[branch])
         table = self.table_of(name, access)
         how = match.group("how") or ""
         index = (match.group("index") or "").lower()

@@ -8,8 +8,8 @@ text again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,26 @@ class TableAccess:
     # of the columns compared with a value, those compared with a subquery's (``l_quantity <
     # (SELECT ...)``): SQLite tests such a term last, once the subquery has run.
     after_subquery: tuple[str, ...] = ()
+    # Of the first top-level OR of its SELECT's WHERE that names it (``(a = ? AND b > ?) OR
+    # (c = ?)``), what each branch, in text order, compares of it: SQLite's MULTI-INDEX OR
+    # plans each branch on its own, and tests a branch's terms on the loops outside first.
+    or_branches: tuple[TableAccess, ...] = ()
+
+    def with_branch(self, branch: TableAccess) -> TableAccess:
+        """This access with one of its OR's branches ANDed in: what a MULTI-INDEX OR's
+        loop for that branch compares."""
+        def both(first: tuple[Any, ...], second: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(dict.fromkeys((*first, *second)))
+
+        return replace(
+            self, equality=both(self.equality, branch.equality),
+            in_list=both(self.in_list, branch.in_list), range=both(self.range, branch.range),
+            is_null=both(self.is_null, branch.is_null), join=both(self.join, branch.join),
+            excluded=both(self.excluded, branch.excluded),
+            join_partners=both(self.join_partners, branch.join_partners),
+            in_list_sizes=both(self.in_list_sizes, branch.in_list_sizes),
+            excluded_sizes=both(self.excluded_sizes, branch.excluded_sizes),
+            bounded=both(self.bounded, branch.bounded), or_branches=())
 
     @property
     def filtered(self) -> tuple[str, ...]:
