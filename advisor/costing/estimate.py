@@ -40,6 +40,10 @@ read. How SQLite runs what is not a plain loop:
   rejects (``DerivedFilter.live``: Torc's walk seeded with should_cancel 0);
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
+- a seek whose keys come from a scan in stored order through columns ordered
+  with that table's rowid (a ledger's lines looking up their entries) takes them
+  in ascending order: it fetches each page of the b-tree it seeks once at most,
+  and a rowid the table's cursor is on already costs nothing;
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - a MULTI-INDEX OR seeks once per branch, only for the rows of the loops outside
   that pass the branch's terms on them (SQLite tests those first), and filters
@@ -389,6 +393,7 @@ class _PlanCosting:
         self.branch_of: dict[int, int] = {}
         self.read: dict[str, TableAccess] = {}
         self.or_found: dict[str, list[float]] = {}
+        self.in_order: dict[str, bool] = {}  # by alias: whether its last loop scans in rowid order
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -633,6 +638,7 @@ class _PlanCosting:
         MULTI-INDEX OR's, for that branch of the OR."""
         name = match.group("name")
         access = self.access(name, take=True)
+        self.in_order[name.lower()] = bool(_STORED_ORDER.match(detail))
         if access is not None:
             self.read[name.lower()] = access
             if branch is not None and branch < len(access.or_branches):
@@ -698,8 +704,16 @@ class _PlanCosting:
                 matched = max(matched, self.probe_floor(access, equal, bound))
             matched *= seeks
             btree = entry if from_index else table_bytes  # the b-tree it descends
-            per_run = (seeks * self.descent_steps(btree, total_rows) + matched * each
-                       + min(seeks, matched) * first_lookup)
+            descent = self.descent_steps(btree, total_rows)
+            fresh = self.ascending_keys(name, access, equal, bound, runs)
+            if fresh is not None:
+                # Keys in ascending order: the pages are read in order, each once at most;
+                # and in a table, a rowid the cursor is on already costs nothing (an
+                # index's seek descends again, through the pages the last one cached).
+                pages = total_rows * (btree or 0.0) / (PAGE_BYTES * PAGE_FILL)
+                missed = (descent - DESCENT_STEPS) * min(1.0, pages / max(runs * fresh, 1.0))
+                descent = fresh * missed + DESCENT_STEPS * (fresh if "rowid" in equal else 1.0)
+            per_run = (seeks * descent + matched * each + min(seeks, matched) * first_lookup)
         cost = per_run * runs
         sought = set(equal) | set(ranges)
         probes = list_probes(access, sought)
@@ -745,6 +759,37 @@ class _PlanCosting:
         for column in set(ranges):
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
+
+    def ascending_keys(self, name: str, access: TableAccess | None, equal: list[str],
+                       bound: frozenset[str], runs: float) -> float | None:
+        """Where every key a seek of loop ``name`` takes comes from one loop outside that
+        scans its table in stored order, through columns ordered with that table's rowid
+        (Statistics.ordered: a ledger's lines, in order, looking up their entries), the
+        share of its ``runs`` that bring a key the run before did not; else None."""
+        if not equal or access is None or runs <= 0:
+            return None
+        partners = _bound_partners(access, bound)
+        columns = [c for c in equal if c != "rowid"]
+        if "rowid" in equal:  # sought by the rowid alias the join names
+            columns += [c for c in partners if c not in equal]
+        sources = {partners.get(c) for c in columns}
+        if len(sources) != 1 or None in sources:
+            return None
+        source = sources.pop()
+        outer = self.read.get(source or "")
+        if outer is None or not self.in_order.get(source or ""):
+            return None
+        keys = tuple(c for c, partner in outer.join_partners if partner.lower() == name.lower())
+        stats = self.statistics
+        if not keys or not all(stats.ordered(outer.table, c) for c in keys):
+            return None
+        rows = float(max(stats.rows(outer.table), 1))
+        distinct = float(stats.distinct_values(outer.table, keys))
+        reached = min(runs, rows)
+        # Keys among ``reached`` of the rows, each key's rows side by side.
+        found = distinct * -math.expm1(math.log1p(-min(reached / rows, 1.0 - 1e-12))
+                                       * rows / distinct)
+        return min(1.0, max(found, 1.0) / reached)
 
     def consecutive_run(self, index: str, table: str | None, equal: list[str],
                         ranges: Sequence[str]) -> float:
