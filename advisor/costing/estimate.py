@@ -900,22 +900,23 @@ class _PlanCosting:
             keys = tuple(c for c in equal if c != "rowid")
             share *= (stats.distinct_values(table, keys)
                       / stats.distinct_values(table, (*keys, *filtering)))
-        for column in access.in_list:
-            lowered = column.lower()
-            if lowered not in sought:
-                values = self.listed(access, lowered, list_rows)
-                share *= min(1.0, values / stats.distinct_values(table, (column,)))
         ranged = [c.lower() for c in access.range if c.lower() not in sought]
-        # Given the bounds it sought on (counted, in range_share), the ones it did not, and
-        # the values it excludes (``status NOT IN (...)``: uncounted, taken to keep all).
-        sought_bounds = {c.lower() + RANGE_MARK for c in access.range if c.lower() in sought}
+        listed = [c.lower() for c in access.in_list if c.lower() not in sought]
+        # Given the bounds and lists it sought on (counted, in range_share), the ones it
+        # did not, and the values it excludes (``status NOT IN (...)``: uncounted, taken
+        # to keep all).
+        sought_bounds = {c.lower() + RANGE_MARK for c in (*access.range, *access.in_list)
+                         if c.lower() in sought}
         with_bounds = stats.matched(table, equality | sought_bounds | {
-            c.lower() + RANGE_MARK for c in (*ranged, *access.excluded)})
+            c.lower() + RANGE_MARK for c in (*ranged, *listed, *access.excluded)})
         before_bounds = (stats.matched(table, equality | sought_bounds)
                          if equality or sought_bounds else float(stats.rows(table)))
-        if (ranged or access.excluded) and with_bounds is not None and before_bounds:
+        if (ranged or listed or access.excluded) and with_bounds is not None and before_bounds:
             share *= with_bounds / before_bounds  # the statement's own bounds, counted
         else:
+            for column in listed:
+                values = self.listed(access, column, list_rows)
+                share *= min(1.0, values / stats.distinct_values(table, (column,)))
             both = {c.lower() for c in access.bounded}
             for column in ranged:
                 share *= TWO_SIDED_RANGE if column in both else ONE_SIDED_RANGE
