@@ -477,6 +477,16 @@ def test_keys_taken_in_order_from_a_scan_repeat_or_follow_the_last_one() -> None
         RunLengths({}, 0, 0.0, frozenset({("lines", "entry_id")}))), layout=wide,
         returns="none")
     assert ordered_sparse.loops[1].cost == pytest.approx(sparse.loops[1].cost, rel=0.05)
+    # An index walked by the key's column hands the keys over in order too (TPC-H's Q11
+    # walks partsupp by ps_suppkey and looks up each supplier), whatever the rowids.
+    walk = _plan((2, 0, "SCAN l USING COVERING INDEX by_entry"),
+                 (4, 0, "SEARCH e USING INTEGER PRIMARY KEY (rowid=?)"))
+    by_entry = replace(wide, key_columns={"by_entry": ("entry_id", "status")})
+    walked = estimate_plan(walk, [lines, entries], stats, layout=by_entry, returns="none")
+    assert walked.loops[1].cost == pytest.approx(ordered.loops[1].cost)
+    by_status = replace(wide, key_columns={"by_entry": ("status", "entry_id")})
+    assert estimate_plan(walk, [lines, entries], stats, layout=by_status,
+                         returns="none").loops[1].cost == pytest.approx(lookups)
 
 
 def test_a_range_on_a_column_ordered_with_the_rowid_walks_the_table_in_order() -> None:

@@ -41,9 +41,10 @@ read. How SQLite runs what is not a plain loop:
 - an automatic index is built once per statement, from every row, if its loop
   starts at all;
 - a seek whose keys come from a scan in stored order through columns ordered
-  with that table's rowid (a ledger's lines looking up their entries) takes them
-  in ascending order: it fetches each page of the b-tree it seeks once at most,
-  and a rowid the table's cursor is on already costs nothing;
+  with that table's rowid (a ledger's lines looking up their entries), or from
+  an index walked by the key's column, takes them in ascending order: it fetches
+  each page of the b-tree it seeks once at most, and a rowid the table's cursor
+  is on already costs nothing;
 - a SELECT without FROM (SCAN CONSTANT ROW) is one row;
 - a MULTI-INDEX OR seeks once per branch, only for the rows of the loops outside
   that pass the branch's terms on them (SQLite tests those first), and filters
@@ -154,6 +155,7 @@ _LOOP = re.compile(
     r"(?: \((?P<constraint>[^)]*)\))?"
 )
 _TERM = re.compile(r"(\w+|<expr>)\s*(=|>|<|>=|<=)\s*\?")
+_ROWID_ORDER = "rowid"  # a loop's rows come in rowid order (_PlanCosting.walked_order)
 
 
 # Stepping over one row: a table's costs more the wider its rows are; an index entry is a
@@ -393,7 +395,9 @@ class _PlanCosting:
         self.branch_of: dict[int, int] = {}
         self.read: dict[str, TableAccess] = {}
         self.or_found: dict[str, list[float]] = {}
-        self.in_order: dict[str, bool] = {}  # by alias: whether its last loop scans in rowid order
+        # By alias: the order its last loop yields rows in, where a seek inside it may take
+        # keys from them in that order (``walked_order``).
+        self.in_order: dict[str, str | None] = {}
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -638,7 +642,7 @@ class _PlanCosting:
         MULTI-INDEX OR's, for that branch of the OR."""
         name = match.group("name")
         access = self.access(name, take=True)
-        self.in_order[name.lower()] = bool(_STORED_ORDER.match(detail))
+        self.in_order[name.lower()] = self.walked_order(match, detail, runs)
         if access is not None:
             self.read[name.lower()] = access
             if branch is not None and branch < len(access.or_branches):
@@ -760,12 +764,27 @@ class _PlanCosting:
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
 
+    def walked_order(self, match: re.Match[str], detail: str, runs: float) -> str | None:
+        """The order a loop yields its rows in, where it is one a seek can use: the rowid's
+        (_ROWID_ORDER), a scan in stored order; or the column of an index that its walk
+        goes up by, a whole index scanned, or one seek on equalities (run once) going on
+        to the next key column; else None."""
+        if _STORED_ORDER.match(detail):
+            return _ROWID_ORDER
+        keys = self.key_columns.get((match.group("index") or "").lower(), ())
+        equal, ranges = _constraint_terms(match.group("constraint") or "", keys)
+        if "INDEX" not in (match.group("how") or "") or ranges or (equal and runs > 1):
+            return None
+        return keys[len(equal)] if len(equal) < len(keys) else None
+
     def ascending_keys(self, name: str, access: TableAccess | None, equal: list[str],
                        bound: frozenset[str], runs: float) -> float | None:
         """Where every key a seek of loop ``name`` takes comes from one loop outside that
-        scans its table in stored order, through columns ordered with that table's rowid
-        (Statistics.ordered: a ledger's lines, in order, looking up their entries), the
-        share of its ``runs`` that bring a key the run before did not; else None."""
+        yields them in ascending order: a scan in stored order, through columns ordered
+        with that table's rowid (Statistics.ordered: a ledger's lines, in order, looking
+        up their entries), or an index walked by the key's column (TPC-H's partsupp by
+        ps_suppkey, looking up each supplier); the share of its ``runs`` that bring a key
+        the run before did not; else None."""
         if not equal or access is None or runs <= 0:
             return None
         partners = _bound_partners(access, bound)
@@ -777,11 +796,14 @@ class _PlanCosting:
             return None
         source = sources.pop()
         outer = self.read.get(source or "")
-        if outer is None or not self.in_order.get(source or ""):
+        walked = self.in_order.get(source or "")
+        if outer is None or walked is None:
             return None
-        keys = tuple(c for c, partner in outer.join_partners if partner.lower() == name.lower())
+        keys = tuple(c.lower() for c, partner in outer.join_partners
+                     if partner.lower() == name.lower())
         stats = self.statistics
-        if not keys or not all(stats.ordered(outer.table, c) for c in keys):
+        if not keys or (keys != (walked,) if walked != _ROWID_ORDER
+                        else not all(stats.ordered(outer.table, c) for c in keys)):
             return None
         rows = float(max(stats.rows(outer.table), 1))
         distinct = float(stats.distinct_values(outer.table, keys))
