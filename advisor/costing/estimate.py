@@ -910,9 +910,17 @@ class _PlanCosting:
                 if stats.distinct_values(table, (c,)) >= rows}
         equality = {c.lower() for c in access.equality}
         joined = set(_bound_partners(access, bound)) - sought
-        counted_all = stats.matched(table, equality)
-        counted_sought = (stats.matched(table, equality & sought) if equality & sought
-                          else float(stats.rows(table)))
+        # Given the bounds and lists it sought on (counted, in range_share), where counted
+        # with them: a title's prefix and a kind go together, or not.
+        sought_bounds = {c.lower() + RANGE_MARK for c in (*access.range, *access.in_list)
+                         if c.lower() in sought}
+        counted_all = stats.matched(table, equality | sought_bounds)
+        counted_sought = (stats.matched(table, (equality & sought) | sought_bounds)
+                          if equality & sought or sought_bounds else float(stats.rows(table)))
+        if counted_all is None or not counted_sought:
+            counted_all = stats.matched(table, equality)
+            counted_sought = (stats.matched(table, equality & sought) if equality & sought
+                              else float(stats.rows(table)))
         if equality - sought and counted_all is not None and counted_sought:
             share = counted_all / counted_sought  # the statement's own values, counted
             filtering = sorted(joined)
@@ -924,11 +932,8 @@ class _PlanCosting:
                       / stats.distinct_values(table, (*keys, *filtering)))
         ranged = [c.lower() for c in access.range if c.lower() not in sought]
         listed = [c.lower() for c in access.in_list if c.lower() not in sought]
-        # Given the bounds and lists it sought on (counted, in range_share), the ones it
-        # did not, and the values it excludes (``status NOT IN (...)``: uncounted, taken
-        # to keep all).
-        sought_bounds = {c.lower() + RANGE_MARK for c in (*access.range, *access.in_list)
-                         if c.lower() in sought}
+        # Given the bounds and lists it sought on, the ones it did not, and the values it
+        # excludes (``status NOT IN (...)``: uncounted, taken to keep all).
         with_bounds = stats.matched(table, equality | sought_bounds | {
             c.lower() + RANGE_MARK for c in (*ranged, *listed, *access.excluded)})
         before_bounds = (stats.matched(table, equality | sought_bounds)
@@ -999,10 +1004,12 @@ def _generations(fanout: float) -> float:
 def _constraint_terms(constraint: str, keys: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """A seek's (equality, range) keys, lower-cased. SQLite names an expression key
     ``<expr>``, and a key in another collation by its column: the index's key in that
-    place (its terms follow the keys' order)."""
+    place (its terms follow the keys' order, a range's two bounds both on the key after
+    the equalities)."""
     equal: list[str] = []
     ranges: list[str] = []
-    for place, (column, op) in enumerate(_TERM.findall(constraint)):
+    for column, op in _TERM.findall(constraint):
+        place = len(equal)  # a range's two bounds are on the key after the equalities
         key = keys[place].lower() if place < len(keys) else None
         if key is not None and (column == "<expr>"
                                 or key.startswith(f"{column.lower()} collate ")):

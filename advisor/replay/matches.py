@@ -12,7 +12,9 @@ rest), and once more with its range bounds applied (SQLite's rule of thumb
 keeps a quarter per bound; Torc's claim caps such as ``num_cpus <= 128`` keep
 nine rows in ten) and its lists of values (``status IN ('sent', 'partial')`` keeps
 6% of a ledger's invoices, where two of five statuses would be two fifths; a NOT
-IN list's values are bounds too), and how many rows are stored before the first one all its
+IN list's values are bounds too, and a LIKE or GLOB pattern: ``title LIKE 'How do
+I%'`` keeps 904 of a forum's 540,000 posts, where a prefix's two bounds are taken to
+keep a sixty-fourth), and how many rows are stored before the first one all its
 equalities match (where a scan that stops at its first row finds it: Torc's
 is_workflow_complete asks about the newest workflows, whose jobs are stored
 last). Only ANDed terms count: an equality under OR filters
@@ -74,7 +76,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                     for equal, kept in _bounded(tuple(pairs), bounds):
                         key = (table.lower(), frozenset(
                             [c.lower() for c, _ in equal]
-                            + [c.lower() + RANGE_MARK for c, _, _ in kept]))
+                            + [_bounded_key(c, operator) for c, operator, _ in kept]))
                         sums.setdefault(key, []).append(counts.ask(table, equal, kept))
         counts.run()
         # The median, as the timing's median is one statement's time.
@@ -114,6 +116,13 @@ def _predicates(sql: str, workload: Workload, parsed: Mapping[str, Prepared]
             bounds.setdefault(where, []).append((slot.column, slot.operator, slot.value))
     return [(where[0], list(equal.get(where, {}).items())[:MAX_COLUMNS], bounds.get(where, []))
             for where in dict.fromkeys([*equal, *bounds])]
+
+
+def _bounded_key(column: str, operator: str) -> str:
+    """A bound's column in a ``matches`` key: as the analysis names its range (a LIKE's,
+    which SQLite seeks only in NOCASE, as that key), marked a bound."""
+    name = f"{column} collate nocase" if operator == "LIKE" else column
+    return name.lower() + RANGE_MARK
 
 
 def _bounded(pairs: Pairs, bounds: list[Bound]) -> list[tuple[Pairs, list[Bound]]]:

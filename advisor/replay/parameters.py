@@ -47,7 +47,7 @@ from advisor.analysis.binding import (
 )
 from advisor.analysis.constants import sql_literal
 from advisor.analysis.literals import value_nodes
-from advisor.analysis.predicates import EQUALITY, IN_LIST, Side, sides
+from advisor.analysis.predicates import EQUALITY, IN_LIST, PATTERN, Side, sides
 from advisor.catalog.schema import Catalog, Table, quote_identifier
 from advisor.digest.fingerprint import cache_key, canonicalize, has_placeholders
 from advisor.model.frozen import frozen_mapping
@@ -72,7 +72,7 @@ class Slot:
     occurrence: str | None  # which use of the table (a self-join has two)
     role: str  # "equal", "in", "range", "insert", "set", "limit", "offset" or "free"
     conjunct: bool = False  # its comparison is ANDed into a WHERE or ON (not under OR/NOT)
-    operator: str | None = None  # read as "column <operator> value" (<, <=, >, >= only)
+    operator: str | None = None  # read as "column <operator> value": <, <=, >, >=, <>, LIKE, GLOB
     row: int = 0  # an inserted value: which row of the VALUES list it is in
 
     @property
@@ -543,7 +543,8 @@ def _slot(node: exp.Expression, position: int, text: str, root: exp.Expression,
 def _operator(side: Side | None, node: exp.Expression) -> str | None:
     """How the value ``node`` bounds its column (``column <operator> value``): a BETWEEN's
     low end from below, its high end from above; a NOT IN list's values, and ``<>``'s, each
-    as ``<>`` (NULL matches neither)."""
+    as ``<>`` (NULL matches neither); a pattern as ``LIKE`` or ``GLOB`` (not one with an
+    ESCAPE, which the bound would drop)."""
     if side is None:
         return None
     if isinstance(side.term, exp.Between):
@@ -551,6 +552,8 @@ def _operator(side: Side | None, node: exp.Expression) -> str | None:
     if isinstance(side.term, exp.NEQ) or (
             side.kind == IN_LIST and isinstance(side.term.parent, exp.Not)):
         return "<>"
+    if side.kind == PATTERN and not isinstance(side.term.parent, exp.Escape):
+        return "GLOB" if isinstance(side.term, exp.Glob) else "LIKE"
     return side.operator
 
 
