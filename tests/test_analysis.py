@@ -243,6 +243,12 @@ def test_golden(case: Case) -> None:
     # a key column's value the same in every sample is one entity's, not a constant
     (["SELECT 1 FROM job WHERE id = 7 AND status = 1",
       "SELECT 1 FROM job WHERE id = 7 AND status = 2"], ()),
+    # a column number in ORDER BY or GROUP BY is a place, not a value: one sample will do
+    # (SQLite plans a compound's ORDER BY ? not at all)
+    (["SELECT name, status FROM job WHERE workflow_id = 3 UNION ALL "
+      "SELECT name, 0 FROM job WHERE workflow_id = 4 ORDER BY 2, 1"], ((3, 2), (4, 1))),
+    (["SELECT status, count(*) FROM job WHERE workflow_id = 3 GROUP BY 1",
+      "SELECT status, count(*) FROM job WHERE workflow_id = 4 GROUP BY 1"], ((1, 1),)),
 ])
 def test_an_equality_always_holding_one_value_is_bound(samples: list[str],
                                                        bound: tuple[object, ...]) -> None:

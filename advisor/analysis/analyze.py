@@ -141,7 +141,8 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
                     derived_filters=_derived_filters(binding, values),
                     aggregates=_aggregates(query),
                     bound=_bound(template.text, slot_count, fixed,
-                                 _patterns(predicates, values)))
+                                 {**_patterns(predicates, values),
+                                  **_ordinals(statement, values)}))
 
 
 def _returns(statement: exp.Expression) -> str:
@@ -640,15 +641,35 @@ def _patterns(predicates: list[Predicate], values: Sequence[SampleSlots]
     return out
 
 
+def _ordinals(statement: exp.Expression, values: Sequence[SampleSlots]) -> dict[int, object]:
+    """Slot -> the column number an ORDER BY or GROUP BY term holds in every sample
+    (``ORDER BY 2``): a place in the result, never a value, which SQLite must read as
+    written to plan a compound SELECT at all (a ledger's statement of account, invoices
+    UNION ALL payments ORDER BY 2, 1, went unplanned)."""
+    terms = [ordered.this for ordered in statement.find_all(exp.Ordered)]
+    terms += [term for group in statement.find_all(exp.Group) for term in group.expressions]
+    out: dict[int, object] = {}
+    for node in terms:
+        slot = slot_of(node)
+        held = {sample.values[slot] for sample in values} if slot is not None else set()
+        literals = held.pop() if len(held) == 1 else None
+        if slot is not None and literals is not None and len(literals) == 1:
+            number = python_value(literals[0])
+            if isinstance(number, int):
+                out[slot] = number
+    return out
+
+
 def _bound(text: str, slot_count: int, fixed: Mapping[Predicate, tuple[str, ...]],
-           patterns: Mapping[int, str]) -> tuple[tuple[int, object], ...]:
+           constants: Mapping[int, object]) -> tuple[tuple[int, object], ...]:
     """(parameter position, value) of each equality's placeholder whose value is fixed,
-    and of each prefix pattern (``_patterns``). A slot is the parameter of its number
+    and of each of ``constants`` (prefix patterns, ``_patterns``; column numbers,
+    ``_ordinals``). A slot is the parameter of its number
     only when the template has a placeholder for every slot (slots are numbered in
     text order, and an ``IN`` list of values is one of each): else nothing is bound."""
     if placeholder_count(text) != slot_count:
         return ()
-    out: list[tuple[int, object]] = list(patterns.items())
+    out: list[tuple[int, object]] = list(constants.items())
     for predicate, literals in fixed.items():
         slot = slot_of(predicate.value)
         value = python_value(literals[0]) if len(literals) == 1 else None

@@ -348,7 +348,9 @@ def _groups(accesses: Iterable[TableAccess], statistics: Statistics) -> float:
 
 _ONCE = ("SCALAR SUBQUERY", "LIST SUBQUERY")  # not correlated: SQLite runs them once
 _PER_ROW = ("CORRELATED ", "INDEX ")  # once per row reaching them
-_PARTS = ("LEFT-MOST SUBQUERY", "UNION", "EXCEPT", "INTERSECT")  # of a COMPOUND QUERY
+# The parts of a COMPOUND QUERY, and of a MERGE (a compound with an ORDER BY: each part
+# sorted on its own, then merged)
+_PARTS = ("LEFT-MOST SUBQUERY", "UNION", "EXCEPT", "INTERSECT", "LEFT", "RIGHT")
 _CONSTANT_ROWS = re.compile(r"^SCAN (\d+) CONSTANT ROWS")
 
 
@@ -512,7 +514,7 @@ class _PlanCosting:
                     once += self.once(step)[0]
             elif detail.startswith(("MATERIALIZE", "CO-ROUTINE")):
                 once += self.materialize(step)
-            elif detail.startswith("COMPOUND QUERY"):
+            elif detail.startswith(("COMPOUND QUERY", "MERGE (")):
                 parts = [self.level(part.id, 1.0) for part in self.children.get(step.id, [])
                          if part.detail.startswith(_PARTS)]
                 per_row += outer_rows * rows * sum(cost for cost, _ in parts)
