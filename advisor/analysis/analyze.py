@@ -133,9 +133,10 @@ def _analyze(template: Template, catalog: Catalog, samples: Sequence[str]) -> An
     fixed = _fixed(predicates, values, catalog)
     constants = _constants(predicates, fixed)
     sizes = _list_sizes(predicates, values)
+    ors = _top_ors(binding, values)
     reads = tuple(
         replace(_table_access(occurrence, binding, predicates, constants, sizes),
-                or_branches=_or_branches(occurrence, binding, values))
+                or_branches=_or_branches(occurrence, binding, ors, values))
         for occurrence in binding.occurrences)
     return Analysis(template.id, reads=reads, write=write, returns=_returns(statement),
                     derived_filters=_derived_filters(binding, values),
@@ -401,21 +402,33 @@ def _joined(node: exp.Expr | None, connective: type[exp.Connector]) -> Iterator[
         yield node
 
 
-def _or_branches(occurrence: Occurrence, binding: Binding, values: Sequence[SampleSlots]
-                 ) -> tuple[TableAccess, ...]:
+Branches = list[list[Predicate]]  # an OR's branches, each its classified predicates
+
+
+def _top_ors(binding: Binding, values: Sequence[SampleSlots]) -> dict[int, list[Branches]]:
+    """id(scope) -> the ORs among its WHERE's top-level terms, in text order, each the
+    predicates of its branches (each branch's terms classified as a WHERE's are)."""
+    found: dict[int, list[Branches]] = {}
+    for scope in binding.scopes:
+        if not isinstance(scope.expression, exp.Select):
+            continue
+        for conjunct in _conjuncts(scope.expression.args.get("where")):
+            operands = list(_disjuncts(conjunct))
+            if len(operands) > 1:
+                found.setdefault(id(scope), []).append(
+                    [sorted((p for term in _conjuncts(operand)
+                             for p in _classify(term, binding, values)),
+                            key=lambda p: p.ref.position) for operand in operands])
+    return found
+
+
+def _or_branches(occurrence: Occurrence, binding: Binding, ors: Mapping[int, list[Branches]],
+                 values: Sequence[SampleSlots]) -> tuple[TableAccess, ...]:
     """What each branch of the first top-level OR of ``occurrence``'s WHERE that compares
     one of its columns says of it (TableAccess.or_branches); nothing without one."""
     scope = next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)),
                  None)
-    if scope is None or not isinstance(scope.expression, exp.Select):
-        return ()
-    for conjunct in _conjuncts(scope.expression.args.get("where")):
-        operands = list(_disjuncts(conjunct))
-        if len(operands) < 2:
-            continue
-        branches = [sorted((p for term in _conjuncts(operand)
-                            for p in _classify(term, binding, values)),
-                           key=lambda p: p.ref.position) for operand in operands]
+    for branches in ors.get(id(scope), []) if scope is not None else []:
         if any(p.ref.occurrence == occurrence for branch in branches for p in branch):
             return tuple(_compared_of(occurrence, branch, _list_sizes(branch, values))
                          for branch in branches)
@@ -649,14 +662,12 @@ def _ordinals(statement: exp.Expression, values: Sequence[SampleSlots]) -> dict[
     terms = [ordered.this for ordered in statement.find_all(exp.Ordered)]
     terms += [term for group in statement.find_all(exp.Group) for term in group.expressions]
     out: dict[int, object] = {}
-    for node in terms:
-        slot = slot_of(node)
+    for slot in (slot_of(node) for node in terms):
         held = {sample.values[slot] for sample in values} if slot is not None else set()
-        literals = held.pop() if len(held) == 1 else None
-        if slot is not None and literals is not None and len(literals) == 1:
-            number = python_value(literals[0])
-            if isinstance(number, int):
-                out[slot] = number
+        literals = held.pop() if len(held) == 1 else None  # None: a placeholder's
+        number = python_value(literals[0]) if literals and len(literals) == 1 else None
+        if slot is not None and isinstance(number, int):
+            out[slot] = number
     return out
 
 

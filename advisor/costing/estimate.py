@@ -497,7 +497,8 @@ class _PlanCosting:
                     branches.append(self.level(arm.id, outer_rows * rows * reach[number],
                                                None, frozenset(known)))
                 per_row += sum(cost for cost, _ in branches)
-                found = [share * found for share, (_, found) in zip(reach, branches, strict=True)]
+                found = [share * yielded
+                         for share, (_, yielded) in zip(reach, branches, strict=True)]
                 rows *= sum(found)
                 for loop in self.loops[before:]:
                     self.or_found[loop.name.lower()] = found
@@ -644,7 +645,6 @@ class _PlanCosting:
         MULTI-INDEX OR's, for that branch of the OR."""
         name = match.group("name")
         access = self.access(name, take=True)
-        self.in_order[name.lower()] = self.walked_order(match, detail, runs)
         if access is not None:
             self.read[name.lower()] = access
             if branch is not None and branch < len(access.or_branches):
@@ -656,6 +656,7 @@ class _PlanCosting:
         stats = self.statistics
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
         equal, ranges = _constraint_terms(constraint, self.key_columns.get(index, ()))
+        self.in_order[name.lower()] = self.walked_order(detail, how, index, equal, ranges, runs)
         # A partial index holds only the rows its WHERE keeps: the columns it fixes to
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
@@ -766,16 +767,17 @@ class _PlanCosting:
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
 
-    def walked_order(self, match: re.Match[str], detail: str, runs: float) -> str | None:
-        """The order a loop yields its rows in, where it is one a seek can use: the rowid's
+    def walked_order(self, detail: str, how: str, index: str, equal: list[str],
+                     ranges: list[str], runs: float) -> str | None:
+        """The order a loop (``how`` it reads, through ``index``, seeking ``equal`` and
+        ``ranges``) yields its rows in, where it is one a seek can use: the rowid's
         (_ROWID_ORDER), a scan in stored order; or the column of an index that its walk
         goes up by, a whole index scanned, or one seek on equalities (run once) going on
         to the next key column; else None."""
         if _STORED_ORDER.match(detail):
             return _ROWID_ORDER
-        keys = self.key_columns.get((match.group("index") or "").lower(), ())
-        equal, ranges = _constraint_terms(match.group("constraint") or "", keys)
-        if "INDEX" not in (match.group("how") or "") or ranges or (equal and runs > 1):
+        keys = self.key_columns.get(index, ())
+        if "INDEX" not in how or ranges or (equal and runs > 1):
             return None
         return keys[len(equal)] if len(equal) < len(keys) else None
 

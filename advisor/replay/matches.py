@@ -234,6 +234,6 @@ def _where(pairs: Pairs, bounds: Sequence[Bound] = ()
             terms.append(f"{quote_identifier(column)} {operator} ?")
             values.append(value)
     for column, items in listed.items():
-        terms.append(f"{quote_identifier(column)} IN ({', '.join('?' * len(items))})")
+        terms.append(f"{quote_identifier(column)} IN ({', '.join(['?'] * len(items))})")
         values += items
     return " AND ".join(terms), tuple(values)
