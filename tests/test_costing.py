@@ -195,6 +195,21 @@ def test_an_in_list_seeks_once_per_value() -> None:
     assert _work(plan, [listed]) == pytest.approx(4 * DESCENT_STEPS + 4 * 5000 * (0.9 + 3 + 1))
 
 
+def test_an_in_list_on_the_rowids_alias_seeks_once_per_value() -> None:
+    """``DELETE FROM seats WHERE id IN (?, ?, ?, ?)``: SQLite seeks the rowid once per
+    value. Read as one seek that the list then filters, it found a thirteenth of a seat
+    and the write was priced for none."""
+    stats = Statistics("test", (), {"seats": 300_000}, {("seats", ("id",)): 300_000,
+                                                        ("seats", ("status",)): 4})
+    plan = _plan((4, 0, "SEARCH seats USING INTEGER PRIMARY KEY (rowid=?)"))
+    seats = TableAccess("seats", "seats", in_list=("id",), in_list_sizes=(("id", 4.0),))
+    assert estimate_plan(plan, [seats], stats).rows == pytest.approx(4)
+    # A list on a column that is no key filters the seek's row as before.
+    listed = TableAccess("seats", "seats", equality=("id",), in_list=("status",),
+                         in_list_sizes=(("status", 2.0),))
+    assert estimate_plan(plan, [listed], stats).rows == pytest.approx(2 / 4)
+
+
 def test_a_recursive_step_runs_once_per_row_it_produces() -> None:
     """One seed, two children a row: 2,047 rows over ten generations, each running the
     step over itself alone; the final scan reads them all."""

@@ -692,9 +692,10 @@ class _PlanCosting:
             matched = total_rows
             per_run = matched * each
         else:
-            # An IN list seeks once per listed value.
+            # An IN list seeks once per listed value; SQLite names one on the rowid's alias
+            # (``id IN (?, ?, ?)``) by the rowid.
             seeks = 1.0
-            for column in equal:
+            for column in [*equal, *self.rowid_list(access, table, equal)]:
                 if access is not None and column in {c.lower() for c in access.in_list}:
                     seeks *= self.listed(access, column, list_rows)
             matched = float(total_rows)
@@ -722,7 +723,7 @@ class _PlanCosting:
                 descent = fresh * missed + DESCENT_STEPS * (fresh if "rowid" in equal else 1.0)
             per_run = (seeks * descent + matched * each + min(seeks, matched) * first_lookup)
         cost = per_run * runs
-        sought = set(equal) | set(ranges)
+        sought = set(equal) | set(ranges) | set(self.rowid_list(access, table, equal))
         probes = list_probes(access, sought)
         if probes and access is not None:
             # The lists are tested on the rows the loop's other filters keep (they come
@@ -766,6 +767,19 @@ class _PlanCosting:
         for column in set(ranges):
             share *= TWO_SIDED_RANGE if ranges.count(column) > 1 else ONE_SIDED_RANGE
         return share
+
+    def rowid_list(self, access: TableAccess | None, table: str | None,
+                   equal: list[str]) -> list[str]:
+        """Of a seek by rowid, the list of values it takes its rowids from: the access's
+        list of values (as the samples held them) on a column that names every row once,
+        the rowid's alias; else none. A list subquery's rows are left out: a grouped one's
+        (TPC-H's Q18, orders whose lines sum past a bound) are not known."""
+        if access is None or table is None or "rowid" not in equal:
+            return []
+        rows = self.statistics.rows(table)
+        sized = {c.lower() for c, _ in access.in_list_sizes}
+        return [c.lower() for c in access.in_list if c.lower() in sized
+                and self.statistics.distinct_values(table, (c,)) >= rows][:1]
 
     def walked_order(self, detail: str, how: str, index: str, equal: list[str],
                      ranges: list[str], runs: float) -> str | None:
