@@ -137,6 +137,33 @@ def test_a_pattern_is_counted_as_the_bound_of_its_key(tmp_path: Path) -> None:
     assert priced.rows == len(liked)
 
 
+def test_a_list_subquerys_rows_are_counted_and_size_its_rowid_seeks(tmp_path: Path) -> None:
+    """A ticketing site frees the seats of expired holds: ``UPDATE seat ... WHERE id IN
+    (SELECT seat_id FROM hold WHERE expires_at <= ?)``. SQLite seeks the rowid once per
+    listed seat; priced as one seek, the statement was 0.2% of the set's time where it
+    measures 56%. The list's rows are counted (a correlated list, which names a column
+    outside it, is not), and size the seeks."""
+    rows = [(i % 50, f"2026-03-14 12:{i % 60:02d}") for i in range(600)]
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE seat (id INTEGER PRIMARY KEY, status TEXT);"
+        "CREATE TABLE hold (id INTEGER PRIMARY KEY, seat_id INT, expires_at TEXT);"
+        "INSERT INTO seat (status) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+        "SELECT i + 1 FROM n WHERE i < 5000) SELECT 'held' FROM n;",
+        "INSERT INTO hold (seat_id, expires_at) VALUES (?, ?)", rows,
+        "UPDATE seat SET status = 'free' WHERE id IN "
+        "(SELECT seat_id FROM hold WHERE expires_at <= '2026-03-14 12:09');\n"
+        "SELECT id FROM seat s WHERE id IN (SELECT seat_id FROM hold h WHERE h.id = s.id);\n")
+    update, correlated = workload.digest.templates
+    expired = [r for r in rows if r[1] <= "2026-03-14 12:09"]
+    assert counted[update][("~list", frozenset({"0"}))] == len(expired)
+    assert ("~list", frozenset({"0"})) not in counted.get(correlated, {})
+    plan = Plan((PlanStep(4, 0, "SEARCH seat USING INTEGER PRIMARY KEY (rowid=?)"),
+                 PlanStep(8, 0, "LIST SUBQUERY 1"), PlanStep(10, 8, "SCAN hold")))
+    reads = workload.analyses[update].reads
+    priced = estimate_plan(plan, reads, workload.statistics.with_matches(counted[update]))
+    assert priced.loops[-1].rows_out == len(expired)
+
+
 def test_a_seek_on_a_range_is_priced_by_the_rows_its_bounds_keep(tmp_path: Path) -> None:
     """TPC-H's Q6 seeks an index on l_discount with ``BETWEEN 0.01 AND 0.03``: a third of
     the table, where SQLite's rule of thumb for two bounds keeps a sixty-fourth. Counted,

@@ -50,6 +50,10 @@ RANGE_MARK = "~range"
 # (in rowid order) before the first row those equalities match: where a scan that stops
 # at its first match finds it.
 FIRST_MARK = "~first"
+# In a ``matches`` key's place of a table, this one counts the rows a statement's list
+# subquery (``id IN (SELECT seat_id FROM holds WHERE ...)``, not correlated) yields; its
+# column is the list's place among the statement's list subqueries, in text order.
+LIST_ROWS = "~list"
 
 # Rows counted for one statement's values: (table, equality columns) -> rows matched.
 Matches = Mapping[tuple[str, frozenset[str]], float]

@@ -94,7 +94,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Statistics
+from advisor.catalog.statistics import FIRST_MARK, LIST_ROWS, RANGE_MARK, Statistics
 from advisor.costing.sizes import PAGE_BYTES, PAGE_FILL, Layout
 from advisor.model.access import DerivedFilter, TableAccess, WriteAccess
 from advisor.model.indexes import IndexSpec, key_columns
@@ -314,6 +314,10 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     for reading in derived_filters:
         derived.setdefault(reading.alias.lower(), []).append(reading)
     costing = _PlanCosting(children, by_alias, statistics, layout or Layout(), derived)
+    if sum(step.detail.startswith("LIST SUBQUERY") for step in plan.steps) == 1:
+        costing.counted_list = statistics.matched(LIST_ROWS, {"0"})
+        if statistics.matched(LIST_ROWS, {"1"}) is not None:  # which list is it?
+            costing.counted_list = None
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
     total += costing.built
@@ -400,6 +404,9 @@ class _PlanCosting:
         # By alias: the order its last loop yields rows in, where a seek inside it may take
         # keys from them in that order (``walked_order``).
         self.in_order: dict[str, str | None] = {}
+        # The rows of the plan's one list subquery, counted for the statement's values
+        # (advisor.replay.matches), where they were: it then sizes its seeks.
+        self.counted_list: float | None = None
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -451,7 +458,9 @@ class _PlanCosting:
         first_loop = len(self.loops)
         lists = [self.once(step) for step in steps if step.detail.startswith("LIST SUBQUERY")]
         once += sum(cost for cost, _ in lists)
-        list_rows = [found for _, found in lists]
+        # The statement's one list subquery yields what was counted, where it was.
+        list_rows = [self.counted_list if self.counted_list is not None else found
+                     for _, found in lists]
         known = set(bound)
         deferred = 1.0  # what comparisons with a subquery's value keep, once it has run
         for step in steps:
@@ -770,15 +779,17 @@ class _PlanCosting:
 
     def rowid_list(self, access: TableAccess | None, table: str | None,
                    equal: list[str]) -> list[str]:
-        """Of a seek by rowid, the list of values it takes its rowids from: the access's
-        list of values (as the samples held them) on a column that names every row once,
-        the rowid's alias; else none. A list subquery's rows are left out: a grouped one's
-        (TPC-H's Q18, orders whose lines sum past a bound) are not known."""
+        """Of a seek by rowid, the list it takes its rowids from: the access's list on a
+        column that names every row once, the rowid's alias, of values (as the samples
+        held them) or of a subquery's rows where they were counted; else none. A list
+        subquery's rows are not estimated for this: TPC-H's Q18 groups (orders whose lines
+        sum past a bound) and nothing here knows how many groups its HAVING keeps."""
         if access is None or table is None or "rowid" not in equal:
             return []
         rows = self.statistics.rows(table)
         sized = {c.lower() for c, _ in access.in_list_sizes}
-        return [c.lower() for c in access.in_list if c.lower() in sized
+        return [c.lower() for c in access.in_list
+                if (c.lower() in sized or self.counted_list is not None)
                 and self.statistics.distinct_values(table, (c,)) >= rows][:1]
 
     def walked_order(self, detail: str, how: str, index: str, equal: list[str],

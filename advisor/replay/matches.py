@@ -14,7 +14,9 @@ nine rows in ten) and its lists of values (``status IN ('sent', 'partial')`` kee
 6% of a ledger's invoices, where two of five statuses would be two fifths; a NOT
 IN list's values are bounds too, and a LIKE or GLOB pattern: ``title LIKE 'How do
 I%'`` keeps 904 of a forum's 540,000 posts, where a prefix's two bounds are taken to
-keep a sixty-fourth), and how many rows are stored before the first one all its
+keep a sixty-fourth), how many rows each list subquery yields (``id IN (SELECT
+seat_id FROM holds WHERE expires_at <= ?)``: one rowid seek a row), and how many rows
+are stored before the first one all its
 equalities match (where a scan that stops at its first row finds it: Torc's
 is_workflow_complete asks about the newest workflows, whose jobs are stored
 last). Only ANDed terms count: an equality under OR filters
@@ -28,14 +30,18 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import statistics
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from advisor.analysis.binding import Unanalysable
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from advisor.analysis.binding import Unanalysable, parse_statement
 from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
-from advisor.catalog.statistics import FIRST_MARK, RANGE_MARK, Matches
+from advisor.catalog.statistics import FIRST_MARK, LIST_ROWS, RANGE_MARK, Matches
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import Prepared, prepare
 
@@ -43,6 +49,7 @@ Query = tuple[str, tuple[str, ...], tuple[object, ...]]  # (table, (condition,),
 MAX_COLUMNS = 4  # equality columns per occurrence counted in every combination
 BATCH = 64  # conditions counted in one scan of a table
 LISTED = "IN"  # a bound's operator for one value of an IN list
+LIST_SECONDS = 2.0  # a list subquery's rows counted within this, else left uncounted
 
 
 def value_matches(workload: Workload, database: Path, replayed: ReplaySet
@@ -78,6 +85,11 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                             [c.lower() for c, _ in equal]
                             + [_bounded_key(c, operator) for c, operator, _ in kept]))
                         sums.setdefault(key, []).append(counts.ask(table, equal, kept))
+                for place, subquery in enumerate(_list_subqueries(sql)):
+                    counted = counts.rows_of(subquery)
+                    if counted is not None:
+                        sums.setdefault((LIST_ROWS, frozenset({str(place)})), []).append(
+                            counted)
         counts.run()
         # The median, as the timing's median is one statement's time.
         return {template_id: {key: statistics.median(counts.done[q] for q in queries)
@@ -116,6 +128,18 @@ def _predicates(sql: str, workload: Workload, parsed: Mapping[str, Prepared]
             bounds.setdefault(where, []).append((slot.column, slot.operator, slot.value))
     return [(where[0], list(equal.get(where, {}).items())[:MAX_COLUMNS], bounds.get(where, []))
             for where in dict.fromkeys([*equal, *bounds])]
+
+
+def _list_subqueries(sql: str) -> list[str]:
+    """The SQL of each ``IN (SELECT ...)`` list of a statement, in text order."""
+    try:
+        parsed = parse_statement(sql)
+    except (Unanalysable, SqlglotError, RecursionError):  # nothing read, no list counted
+        return []
+    lists = [node.args["query"] for node in parsed.find_all(exp.In, bfs=False)
+             if node.args.get("query")]
+    return [(node.this if isinstance(node, exp.Subquery) else node).sql(dialect="sqlite")
+            for node in lists]
 
 
 def _bounded_key(column: str, operator: str) -> str:
@@ -161,6 +185,23 @@ class _Counts:
         query = (table, (condition,), values)
         if query not in self.done:
             self.pending[query] = None
+        return query
+
+    def rows_of(self, subquery: str) -> Query | None:
+        """The rows a list subquery yields, counted now (once a text) within LIST_SECONDS;
+        None where it is correlated (it names a column outside it) or takes longer."""
+        query: Query = (LIST_ROWS, (subquery,), ())
+        if query in self.done:
+            return query
+        deadline = time.perf_counter() + LIST_SECONDS
+        self.connection.set_progress_handler(lambda: time.perf_counter() > deadline, 10_000)
+        try:
+            self.done[query] = self.connection.execute(
+                f"SELECT count(*) FROM ({subquery})").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        finally:
+            self.connection.set_progress_handler(None, 0)
         return query
 
     def first(self, table: str, pairs: Pairs) -> Query | None:
