@@ -426,8 +426,7 @@ def _or_branches(occurrence: Occurrence, binding: Binding, ors: Mapping[int, lis
                  values: Sequence[SampleSlots]) -> tuple[TableAccess, ...]:
     """What each branch of the first top-level OR of ``occurrence``'s WHERE that compares
     one of its columns says of it (TableAccess.or_branches); nothing without one."""
-    scope = next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)),
-                 None)
+    scope = _scope_of(occurrence, binding)
     for branches in ors.get(id(scope), []) if scope is not None else []:
         if any(p.ref.occurrence == occurrence for branch in branches for p in branch):
             return tuple(_compared_of(occurrence, branch, _list_sizes(branch, values))
@@ -793,8 +792,14 @@ class _Shape:
     first_row: bool = False
 
 
+def _scope_of(occurrence: Occurrence, binding: Binding) -> Scope | None:
+    """The SELECT (or other scope) that reads ``occurrence``."""
+    return next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)),
+                None)
+
+
 def _shape(occurrence: Occurrence, binding: Binding) -> _Shape:
-    scope = next((s for s in binding.scopes if occurrence in binding.scope_occurrences(s)), None)
+    scope = _scope_of(occurrence, binding)
     if scope is None or not isinstance(scope.expression, exp.Select):
         return _Shape()
     select = scope.expression

@@ -313,11 +313,11 @@ def estimate_plan(plan: Plan, accesses: Iterable[TableAccess], statistics: Stati
     derived: dict[str, list[DerivedFilter]] = {}
     for reading in derived_filters:
         derived.setdefault(reading.alias.lower(), []).append(reading)
-    costing = _PlanCosting(children, by_alias, statistics, layout or Layout(), derived)
-    if sum(step.detail.startswith("LIST SUBQUERY") for step in plan.steps) == 1:
-        costing.counted_list = statistics.matched(LIST_ROWS, {"0"})
-        if statistics.matched(LIST_ROWS, {"1"}) is not None:  # which list is it?
-            costing.counted_list = None
+    # The plan's one list subquery yields the rows counted for the statement's one list.
+    one_list = (sum(step.detail.startswith("LIST SUBQUERY") for step in plan.steps) == 1
+                and statistics.matched(LIST_ROWS, {"1"}) is None)
+    costing = _PlanCosting(children, by_alias, statistics, layout or Layout(), derived,
+                           statistics.matched(LIST_ROWS, {"0"}) if one_list else None)
     total, rows = costing.level(0, outer_rows=1.0,
                                 limit=(limit or DEFAULT_LIMIT) + offset if has_limit else None)
     total += costing.built
@@ -370,7 +370,8 @@ class _PlanCosting:
 
     def __init__(self, children: dict[int, list[PlanStep]],
                  accesses: Mapping[str, list[TableAccess]], statistics: Statistics,
-                 layout: Layout, derived: Mapping[str, list[DerivedFilter]]) -> None:
+                 layout: Layout, derived: Mapping[str, list[DerivedFilter]],
+                 counted_list: float | None = None) -> None:
         self.children = children
         self.row_bytes = layout.row_bytes
         self.entry_bytes = layout.entry_bytes
@@ -406,7 +407,7 @@ class _PlanCosting:
         self.in_order: dict[str, str | None] = {}
         # The rows of the plan's one list subquery, counted for the statement's values
         # (advisor.replay.matches), where they were: it then sizes its seeks.
-        self.counted_list: float | None = None
+        self.counted_list = counted_list
 
     def access(self, name: str, take: bool = False) -> TableAccess | None:
         """The occurrence the next loop named ``name`` reads (``take``: that loop is
@@ -666,6 +667,7 @@ class _PlanCosting:
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
         equal, ranges = _constraint_terms(constraint, self.key_columns.get(index, ()))
         self.in_order[name.lower()] = self.walked_order(detail, how, index, equal, ranges, runs)
+        by_rowid = self.rowid_list(access, table, equal)  # its list, sought by the rowid
         # A partial index holds only the rows its WHERE keeps: the columns it fixes to
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
@@ -704,7 +706,7 @@ class _PlanCosting:
             # An IN list seeks once per listed value; SQLite names one on the rowid's alias
             # (``id IN (?, ?, ?)``) by the rowid.
             seeks = 1.0
-            for column in [*equal, *self.rowid_list(access, table, equal)]:
+            for column in [*equal, *by_rowid]:
                 if access is not None and column in {c.lower() for c in access.in_list}:
                     seeks *= self.listed(access, column, list_rows)
             matched = float(total_rows)
@@ -732,7 +734,7 @@ class _PlanCosting:
                 descent = fresh * missed + DESCENT_STEPS * (fresh if "rowid" in equal else 1.0)
             per_run = (seeks * descent + matched * each + min(seeks, matched) * first_lookup)
         cost = per_run * runs
-        sought = set(equal) | set(ranges) | set(self.rowid_list(access, table, equal))
+        sought = set(equal) | set(ranges) | set(by_rowid)
         probes = list_probes(access, sought)
         if probes and access is not None:
             # The lists are tested on the rows the loop's other filters keep (they come

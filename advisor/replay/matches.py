@@ -42,6 +42,7 @@ from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
 from advisor.catalog.statistics import FIRST_MARK, LIST_ROWS, RANGE_MARK, Matches
+from advisor.model.indexes import collated_key
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import Prepared, prepare
 
@@ -62,6 +63,9 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
         asked: dict[str, dict[tuple[str, frozenset[str]], list[Query]]] = {}
         for template_id, _, statements in replayed.statements:
             sums = asked.setdefault(template_id, {})
+            # Its statements have list subqueries where its text has: read once a template.
+            template = workload.digest.templates.get(template_id)
+            listing = template is not None and bool(_list_subqueries(template.template.text))
             analysis = workload.analyses.get(template_id)
             stops = analysis is not None and any(  # a LIMIT, EXISTS or scalar subquery
                 access.has_limit or access.first_row for access in analysis.reads)
@@ -85,7 +89,7 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                             [c.lower() for c, _ in equal]
                             + [_bounded_key(c, operator) for c, operator, _ in kept]))
                         sums.setdefault(key, []).append(counts.ask(table, equal, kept))
-                for place, subquery in enumerate(_list_subqueries(sql)):
+                for place, subquery in enumerate(_list_subqueries(sql) if listing else []):
                     counted = counts.rows_of(subquery)
                     if counted is not None:
                         sums.setdefault((LIST_ROWS, frozenset({str(place)})), []).append(
@@ -145,7 +149,7 @@ def _list_subqueries(sql: str) -> list[str]:
 def _bounded_key(column: str, operator: str) -> str:
     """A bound's column in a ``matches`` key: as the analysis names its range (a LIKE's,
     which SQLite seeks only in NOCASE, as that key), marked a bound."""
-    name = f"{column} collate nocase" if operator == "LIKE" else column
+    name = collated_key(column, "NOCASE") if operator == "LIKE" else column
     return name.lower() + RANGE_MARK
 
 
