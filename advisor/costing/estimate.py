@@ -683,6 +683,7 @@ class _PlanCosting:
         covering = "COVERING" in how or not from_index
         entry = self.entry_bytes.get(index)
         each = (INDEX_ENTRY_STEPS if entry is None else row_steps(entry)) if from_index else row
+        fetch = 0.0  # what a row looked up in the table adds
         first_lookup = 0.0  # what a seek's first lookup costs beyond the others'
         if not covering:
             # The rows come in rowid order from an index on the table's own key, and from
@@ -694,11 +695,15 @@ class _PlanCosting:
             lookup = self.descent_steps(table_bytes, total_rows)
             run = self.consecutive_run(index, table, equal, ranges)
             if run >= CLUMPED:
-                each += DESCENT_STEPS / run + row
+                fetch = DESCENT_STEPS / run + row
                 first_lookup = lookup - DESCENT_STEPS / run
             else:
-                each += lookup * self.new_page_share(table, index, table_bytes,
+                fetch = lookup * self.new_page_share(table, index, table_bytes,
                                                      total_rows) + row
+        sought = set(equal) | set(ranges) | set(by_rowid)
+        fetched = self.fetched_share(access, table, index, equal, sought, bound,
+                                     list_rows) if fetch else 1.0
+        each += fetched * fetch
         if match.group("op") == "SCAN" and not equal:
             matched = total_rows
             per_run = matched * each
@@ -732,9 +737,9 @@ class _PlanCosting:
                 pages = total_rows * (btree or 0.0) / (PAGE_BYTES * PAGE_FILL)
                 missed = (descent - DESCENT_STEPS) * min(1.0, pages / max(runs * fresh, 1.0))
                 descent = fresh * missed + DESCENT_STEPS * (fresh if "rowid" in equal else 1.0)
-            per_run = (seeks * descent + matched * each + min(seeks, matched) * first_lookup)
+            per_run = (seeks * descent + matched * each
+                       + min(seeks, matched * fetched) * first_lookup)
         cost = per_run * runs
-        sought = set(equal) | set(ranges) | set(by_rowid)
         probes = list_probes(access, sought)
         if probes and access is not None:
             # The lists are tested on the rows the loop's other filters keep (they come
@@ -760,6 +765,33 @@ class _PlanCosting:
         self.loops.append(LoopCost(name, table, detail, runs, rows_out, cost))
         self.loop_accesses.append(access)
         return cost, rows_out
+
+    def fetched_share(self, access: TableAccess | None, table: str | None, index: str,
+                      equal: list[str], sought: set[str], bound: frozenset[str],
+                      list_rows: list[float]) -> float:
+        """Of the entries a loop reads from an index that does not cover it, the share
+        whose table row it looks up: SQLite tests the comparisons on the index's own
+        columns on the entry, and seeks the row only for the entries that pass (a
+        deferred seek). Measured on 200,000 rows of 200 bytes, a scan through an index on
+        (a, b) for ``b = ?``: 7 ms, where one that looks up every row takes 320 ms, and
+        the covering scan 3.7 ms (2026-12-06)."""
+        if access is None or table is None:
+            return 1.0
+        held = set(self.key_columns.get(index, ())) - {
+            c.lower() for c in access.after_subquery}
+
+        def kept(columns: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(c for c in columns if c.lower() in held)
+
+        within = replace(
+            access, equality=kept(access.equality), in_list=kept(access.in_list),
+            range=kept(access.range), is_null=kept(access.is_null), join=kept(access.join),
+            excluded=kept(access.excluded), bounded=kept(access.bounded),
+            join_partners=tuple(p for p in access.join_partners if p[0].lower() in held),
+            in_list_sizes=tuple(p for p in access.in_list_sizes if p[0].lower() in held),
+            excluded_sizes=tuple(p for p in access.excluded_sizes if p[0].lower() in held),
+            or_branches=())
+        return self.residual(within, table, equal, sought, bound, list(list_rows))
 
     def range_share(self, table: str | None, equal: list[str], ranges: list[str]) -> float:
         """The share of a seek's rows its range keeps: counted for the statement's bounds
