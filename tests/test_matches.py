@@ -137,6 +137,26 @@ def test_a_pattern_is_counted_as_the_bound_of_its_key(tmp_path: Path) -> None:
     assert priced.rows == len(liked)
 
 
+def test_a_pattern_on_a_nocase_column_is_counted_under_the_column(tmp_path: Path) -> None:
+    """A column declared ``COLLATE NOCASE`` is sought by a LIKE through a plain index on
+    it: the analysis names the range by the column, and the count goes under that name,
+    where it is used (it had gone under ``title COLLATE NOCASE``, unread)."""
+    rows = [(f"{'abcd'[i % 4]}{i}", i % 2) for i in range(2000)]
+    workload, counted = _counted(
+        tmp_path, "CREATE TABLE post (id INTEGER PRIMARY KEY, title TEXT COLLATE NOCASE, "
+        "kind INT); CREATE INDEX post_title ON post(title);",
+        "INSERT INTO post (title, kind) VALUES (?, ?)", rows,
+        "SELECT id FROM post WHERE title LIKE 'a1%' AND kind = 0;\n")
+    (like,) = workload.digest.templates
+    liked = [r for r in rows if r[0].lower().startswith("a1") and r[1] == 0]
+    assert counted[like][("post", frozenset({"kind", "title~range"}))] == len(liked)
+    plan = Plan((PlanStep(2, 0, "SEARCH post USING INDEX post_title (title>? AND title<?)"),))
+    priced = estimate_plan(plan, workload.analyses[like].reads,
+                           workload.statistics.with_matches(counted[like]),
+                           layout=Layout(key_columns={"post_title": ("title",)}))
+    assert priced.rows == len(liked)
+
+
 def test_a_list_subquerys_rows_are_counted_and_size_its_rowid_seeks(tmp_path: Path) -> None:
     """A ticketing site frees the seats of expired holds: ``UPDATE seat ... WHERE id IN
     (SELECT seat_id FROM hold WHERE expires_at <= ?)``. SQLite seeks the rowid once per

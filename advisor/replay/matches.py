@@ -87,7 +87,8 @@ def value_matches(workload: Workload, database: Path, replayed: ReplaySet
                     for equal, kept in _bounded(tuple(pairs), bounds):
                         key = (table.lower(), frozenset(
                             [c.lower() for c, _ in equal]
-                            + [_bounded_key(c, operator) for c, operator, _ in kept]))
+                            + [_bounded_key(workload, table, c, operator)
+                               for c, operator, _ in kept]))
                         sums.setdefault(key, []).append(counts.ask(table, equal, kept))
                 for place, subquery in enumerate(_list_subqueries(sql) if listing else []):
                     counted = counts.rows_of(subquery)
@@ -146,10 +147,13 @@ def _list_subqueries(sql: str) -> list[str]:
             for node in lists]
 
 
-def _bounded_key(column: str, operator: str) -> str:
+def _bounded_key(workload: Workload, table: str, column: str, operator: str) -> str:
     """A bound's column in a ``matches`` key: as the analysis names its range (a LIKE's,
-    which SQLite seeks only in NOCASE, as that key), marked a bound."""
-    name = collated_key(column, "NOCASE") if operator == "LIKE" else column
+    which SQLite seeks only in NOCASE, as that key where the column is declared in
+    another collation), marked a bound."""
+    declared = workload.catalog.table(table)
+    nocase = declared is not None and declared.collation(column) == "NOCASE"
+    name = collated_key(column, "NOCASE") if operator == "LIKE" and not nocase else column
     return name.lower() + RANGE_MARK
 
 
