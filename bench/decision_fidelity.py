@@ -46,6 +46,7 @@ from advisor.replay.matches import value_matches
 from advisor.replay.measure import ANALYZED, AS_FOUND, ReplaySet, configured_copy, replay_set
 from advisor.replay.sandbox import Outcome, Sandbox, Tally, time_together
 from advisor.replay.synth import cached_database
+from advisor.review.configs import resolve_configurations
 from advisor.review.fidelity import (
     SAVING_TOLERANCE,
     SHARE_FLOOR,
@@ -76,6 +77,9 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stats", choices=sorted(STATES), default="both")
+    parser.add_argument("--indexes", help="Measure this set in place of the recommended "
+                        "one: a configuration as `advisor compare -c` takes it (a .sql file "
+                        "or 'table(col, ...);...'), to judge two estimates on one set.")
     parser.add_argument("--out", type=Path, default=benchdoc.BENCHMARKS_MD)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -92,7 +96,12 @@ def main() -> None:
         workload = load_workload([log], digest=digest, scale=args.scale)
     # As recommend decides where a database is at hand: its sampled ANALYZE laid over.
     workload = with_sampled_statistics(workload, database)
-    chosen = tuple(entry.spec for entry in recommend(workload).chosen)
+    if args.indexes:
+        chosen = resolve_configurations([args.indexes], workload)[0].indexes
+        what = f"the given {len(chosen)}"
+    else:
+        chosen = tuple(entry.spec for entry in recommend(workload).chosen)
+        what = f"the recommended {len(chosen)}"
     configurations: list[Configuration] = [(NONE, ()), (CHOSEN, chosen)] + [
         (_without(spec), tuple(s for s in chosen if s != spec)) for spec in chosen]
     states = STATES[args.stats]
@@ -108,13 +117,14 @@ def main() -> None:
     command = (f"python bench/decision_fidelity.py --log {benchdoc.shown(log)}"
                + (f" --db {args.db}" if args.db else f" --scale {args.scale:g}")
                + (f" --name '{args.name}'" if args.name else "")
+               + (f" --indexes '{args.indexes}'" if args.indexes else "")
                + f" --repetitions {args.repetitions} --rounds {args.rounds} --stats {args.stats}")
     section_name = "decision-fidelity-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     begin, end = benchdoc.markers(section_name)
     lines = [begin, *benchdoc.preamble(f"Decision fidelity: {name}", command), "",
              f"`{benchdoc.shown(log)}`, {len(workload.digest.templates)} templates, measured on "
              f"{args.db or f'the profile synthesis at scale {args.scale:g}'}: no index, the "
-             f"recommended {len(chosen)} ({', '.join(str(s) for s in chosen) or 'none'}) "
+             f"{what} ({', '.join(str(s) for s in chosen) or 'none'}) "
              f"and the set less each of them; {args.rounds} rounds of "
              f"{len(configurations) * len(states)} copies taking turns, each statement "
              f"{args.repetitions}+ times, timed in CPU seconds (the machine is shared: wall "
