@@ -24,6 +24,7 @@ from advisor.costing.estimate import (
     SPLIT_STEPS,
     STATEMENT_STEPS,
     WRITE_STATEMENT_STEPS,
+    dirtied_pages,
     estimate_plan,
     list_probes,
     maintenance,
@@ -123,6 +124,31 @@ def test_an_insert_whose_rows_run_together_touches_the_index_where_the_last_did(
     update = dict(maintenance(WriteAccess("job", "UPDATE", ("workflow_id", "name")),
                               [clumped, spread], stats).per_index)
     assert update[str(clumped)] == update[str(spread)] == 2 * insert[str(spread)]
+
+
+def test_a_write_of_scattered_rows_dirties_a_page_a_row_of_clumped_rows_a_page_a_leaf() -> None:
+    """Measured on the ticketing workload's seats: an UPDATE of 150 scattered rows 17 µs
+    a row, of 150 consecutive ones 2.3 µs. Without the layout, one page a b-tree, as
+    before; a one-row write dirties one page either way."""
+    stats = _statistics()
+    rows = stats.rows("job")
+    layout = Layout(row_bytes={"job": 100.0})
+    by_status = parse_index("job(status)")
+    update = WriteAccess("job", "UPDATE", ("status",))
+    apart = maintenance(update, [by_status], stats, 150.0, layout=layout, scattered=True)
+    together = maintenance(update, [by_status], stats, 150.0, layout=layout)
+    unsized = maintenance(update, [by_status], stats, 150.0, scattered=True)
+    one = maintenance(update, [by_status], stats, 1.0, layout=layout, scattered=True)
+    assert unsized.total == maintenance(update, [by_status], stats, 150.0).total
+    assert one.total == maintenance(update, [by_status], stats, 1.0).total
+    assert together.total < 1.5 * unsized.total < apart.total / 4
+    assert dirtied_pages(150, 100.0, rows, scattered=False) == pytest.approx(
+        150 * 100.0 / (PAGE_BYTES * PAGE_FILL))
+    assert 140 < dirtied_pages(150, 100.0, 1_000_000, scattered=True) <= 150
+    leaves = 1_000 * 100.0 / (PAGE_BYTES * PAGE_FILL)  # a table of 31 pages
+    assert dirtied_pages(150, 100.0, 1_000, scattered=True) == pytest.approx(
+        leaves * (1 - math.exp(-150 / leaves)))
+    assert dirtied_pages(1, 100.0, 1_000, scattered=True) == 1.0
 
 
 def test_a_packed_index_splits_a_leaf_at_each_leafs_first_insert() -> None:

@@ -33,6 +33,7 @@ from typing import NamedTuple
 from advisor.analysis.workload import Workload
 from advisor.catalog.statistics import Matches, Statistics
 from advisor.costing.estimate import (
+    CLUMPED,
     STATEMENT_STEPS,
     WRITE_STATEMENT_STEPS,
     Estimate,
@@ -108,7 +109,25 @@ class TemplateView:
         packed = {spec: packed_insert_steps(
                       rows, self.layout.index_entry(spec.table, spec.column_names), inserted)
                   for spec in built if spec.table.lower() == self.write.table.lower()}
-        return maintenance(self.write, indexes, statistics, written, packed).total
+        return maintenance(self.write, indexes, statistics, written, packed, self.layout,
+                           self.rows_apart(statistics)).total
+
+    def rows_apart(self, statistics: Statistics) -> bool:
+        """Whether the rows an UPDATE or DELETE changes lie apart in its table: those of a
+        list of rowids (``id IN (SELECT ...)``), of a value whose rows were not written
+        together, of a range on a column that does not go up with the rowid."""
+        if self.write is None or self.write.operation not in ("UPDATE", "DELETE", "UPSERT"):
+            return False
+        table = self.write.table.lower()
+        access = next((a for a in self.reads if a.table.lower() == table), None)
+        if access is None:
+            return False  # every row
+        sought = [*access.equality, *access.in_list]
+        if sought:
+            return statistics.clumping(table, sought) < CLUMPED
+        if access.range:
+            return not statistics.ordered(table, access.range[0])
+        return True
 
     @property
     def inserted(self) -> float:
