@@ -516,6 +516,25 @@ def test_verifying_a_configuration_plans_it_on_a_copy(tmp_path: Path) -> None:
         assert with_both.measured and with_both.total < with_a.total / 5
 
 
+def test_a_comparison_on_copies_plans_known_keys_there(tmp_path: Path) -> None:
+    """item(a) and item(b) has a known key (the what-if planner seeks a, as under item(a)
+    alone, measured), and today's scan is known: compared from their known runs, the set
+    is priced as the seek through a, never built. Compared on copies (as recommend times
+    its final set against today), SQLite seeks b there: the template turns untrusted and
+    the set is timed as the seek it runs."""
+    with _misled_pricer(tmp_path) as pricer:
+        template = pricer.templates[0]
+        pricer.measure([frozenset(), A_ONLY])
+        pricer.measure([A_AND_B])
+        [known] = pricer.compare(A_AND_B, [frozenset()], settled=3.0)
+        assert template not in pricer.untrusted
+        [planned] = pricer.compare(A_AND_B, [frozenset()], settled=3.0, on_copies=True)
+        assert template in pricer.untrusted
+        assert planned.plans[template][0] != known.plans[template][0]
+        assert "(b=?)" in planned.plans[template][0] and "(a=?)" in known.plans[template][0]
+        assert pricer.priced(template, A_AND_B).total < pricer.priced(template, A_ONLY).total / 5
+
+
 def test_recommend_measures_by_default_and_says_what_it_took(items: tuple[Path, Path]) -> None:
     log, database = items
     before = hashlib.sha256(database.read_bytes()).hexdigest()

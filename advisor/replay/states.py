@@ -126,21 +126,25 @@ class BothStates(Pricer):
 
     def compare(self, base: frozenset[IndexSpec], others: Sequence[frozenset[IndexSpec]],
                 templates: Iterable[str] | None = None,
-                settled: float | None = None, closer: bool = False) -> list[Comparison]:
+                settled: float | None = None, closer: bool = False,
+                on_copies: bool = False) -> list[Comparison]:
         """Each comparison timed as found, and after ANALYZE on the templates planned
         otherwise there under either side, or that SQLite once planned otherwise than
         the what-if planner after ANALYZE (``untrusted``); per template, the worse
-        state's time on each side. ``closer`` as MeasuredPricer.compare's."""
+        state's time on each side. ``closer`` and ``on_copies`` as
+        MeasuredPricer.compare's; ``on_copies`` plans every template the comparison
+        touches on analysed copies too."""
         wanted = None if templates is None else list(templates)
-        found = self.found.compare(base, others, wanted, settled, closer)
+        found = self.found.compare(base, others, wanted, settled, closer, on_copies)
         out = []
         for other, as_found in zip(others, found, strict=True):
             touched = [t for t in (wanted if wanted is not None else self.replayable)
                        if self.restrict(base, t) != self.restrict(other, t)]
-            apart = [t for t in touched if t in self.analysed.untrusted
-                     or self._planned_otherwise(t, base) or self._planned_otherwise(t, other)]
-            analysed = (self.analysed.compare(base, [other], apart, settled, closer)[0]
-                        if apart else None)
+            apart = touched if on_copies else [
+                t for t in touched if t in self.analysed.untrusted
+                or self._planned_otherwise(t, base) or self._planned_otherwise(t, other)]
+            analysed = (self.analysed.compare(base, [other], apart, settled, closer,
+                                              on_copies)[0] if apart else None)
             out.append(self._worse(as_found, analysed, set(apart)))
         return out
 
