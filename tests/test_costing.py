@@ -407,6 +407,29 @@ def test_an_index_walk_reads_a_keys_rows_in_rowid_order_a_page_for_several() -> 
                                                     + lookup * pages / (rows / 4)))
 
 
+def test_a_seek_whose_next_key_rises_with_the_rowid_looks_up_its_rows_in_order() -> None:
+    """The ticketing workload's paid orders, walked through orders(status, created_at)
+    for ``status = ?``: created_at rises with the rowid (Statistics.ordered), so the
+    entries of one status come in rowid order and each lookup steps on from the last
+    (9.6 ms for 105,460 rows, priced at 150 as scattered lookups)."""
+    rows, row_bytes = 100_000, 60.0
+    statistics = Statistics("test", (), {"orders": rows}, {("orders", ("status",)): 2})
+    layout = Layout(row_bytes={"orders": row_bytes}, entry_bytes={"by_status": 30.0},
+                    key_columns={"by_status": ("status", "created_at")})
+    plan = _plan((2, 0, "SEARCH orders USING INDEX by_status (status=?)"))
+    seek = [TableAccess("orders", "orders", equality=("status", "event_id"))]
+
+    def walk(stats: Statistics) -> float:
+        return estimate_plan(plan, seek, stats, layout=layout, returns="none").total
+
+    ordered = statistics.with_run_lengths(
+        RunLengths({}, 0, 0.0, frozenset({("orders", "created_at")})))
+    per_status = rows / 2
+    assert walk(ordered) - STATEMENT_STEPS == pytest.approx(
+        DESCENT_STEPS + per_status * (row_steps(30.0) + row_steps(row_bytes)), rel=0.01)
+    assert walk(statistics) > 5 * walk(ordered)
+
+
 def test_an_index_that_does_not_cover_looks_up_only_the_rows_its_own_columns_keep() -> None:
     """SQLite tests a loop's comparisons on the index's columns on each entry and seeks
     the table's row only for those that pass (a deferred seek): the ticketing workload's

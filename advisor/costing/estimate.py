@@ -684,6 +684,8 @@ class _PlanCosting:
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
         # every job, 155 us).
+        keys = self.key_columns.get(index, ())
+        next_key = keys[len(equal)] if len(equal) < len(keys) else None  # after the seek's
         equal += [c for c in self.fixed.get(index, ()) if c not in equal]
         if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
             self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
@@ -705,7 +707,7 @@ class _PlanCosting:
             # seek's first lands where its key says (the stock-level query's lookups of
             # one stock row per order line: 4 µs each, measured).
             lookup = self.descent_steps(table_bytes, total_rows)
-            run = self.consecutive_run(index, table, equal, ranges)
+            run = self.consecutive_run(index, table, equal, ranges, next_key)
             if run >= CLUMPED:
                 fetch = DESCENT_STEPS / run + row
                 first_lookup = lookup - DESCENT_STEPS / run
@@ -889,17 +891,22 @@ class _PlanCosting:
         return min(1.0, max(found, 1.0) / reached)
 
     def consecutive_run(self, index: str, table: str | None, equal: list[str],
-                        ranges: Sequence[str]) -> float:
+                        ranges: Sequence[str], next_key: str | None) -> float:
         """How many of a seek's rows lie at consecutive rowids, one run after another:
         all of them through the table's own key index, in whose order its rows are
-        written, or through a range on a column whose values go up with the rowid (a
-        timestamp written as rows are inserted: Statistics.ordered); else the clumping
-        of the sought columns' values (1: scattered)."""
+        written, or where a column whose values go up with the rowid (a timestamp
+        written as rows are inserted: Statistics.ordered) orders them: a range on it, or
+        the key column after the equalities; else the clumping of the sought columns'
+        values (1: scattered)."""
         if index in self.key_ordered:
             return math.inf
         if table is None:
             return 1.0
-        if ranges and self.statistics.ordered(table, ranges[0]):
+        # The key column after the equalities orders a seek's rows: one ordered with the
+        # rowid hands them over in rowid order (the ticketing workload's paid orders
+        # walked by (status, created_at, ...): 9.6 ms for 105,460, priced at 150).
+        walked = ranges[0] if ranges else next_key
+        if walked is not None and self.statistics.ordered(table, walked):
             return math.inf
         return self.statistics.clumping(table, [c for c in equal if c != "rowid"])
 
