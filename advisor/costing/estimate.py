@@ -1143,7 +1143,7 @@ def maintenance(write: WriteAccess, indexes: Iterable[IndexSpec], statistics: St
         return dirtied_pages(rows_written, bytes_each, rows, apart)
 
     # Each page a write dirties beyond its first is found and dirtied as an index's first
-    # is (below): an UPDATE of 20, 150 and 1,000 scattered rows of TicketHub's seats
+    # is (below): an UPDATE of 20, 150 and 1,000 scattered rows of the ticketing seats
     # (378,085 rows, 2,471 pages), no index touched, 23, 17 and 15 µs a row in CPU time;
     # of as many consecutive rows, 9.5, 2.3 and 1.3 (2026-12-06). An INSERT appends its
     # rows to the table.
