@@ -98,10 +98,10 @@ def main() -> None:
     workload = with_sampled_statistics(workload, database)
     if args.indexes:
         chosen = resolve_configurations([args.indexes], workload)[0].indexes
-        what = f"the given {len(chosen)}"
+        what = f"given {len(chosen)}"
     else:
         chosen = tuple(entry.spec for entry in recommend(workload).chosen)
-        what = f"the recommended {len(chosen)}"
+        what = f"recommended {len(chosen)}"
     configurations: list[Configuration] = [(NONE, ()), (CHOSEN, chosen)] + [
         (_without(spec), tuple(s for s in chosen if s != spec)) for spec in chosen]
     states = STATES[args.stats]
