@@ -77,7 +77,12 @@ from advisor.analysis.predicates import (
 from advisor.catalog.schema import Catalog
 from advisor.digest.fingerprint import KIND_OTHER, KIND_TRANSACTION, Template
 from advisor.model.access import Analysis, DerivedFilter, OrderTerm, TableAccess, WriteAccess
-from advisor.model.indexes import KeyExpression, collated_key, key_expression, sqlite_refuses
+from advisor.model.indexes import (
+    KeyExpression,
+    compared_key,
+    key_expression,
+    sqlite_refuses,
+)
 
 JOIN = "join"  # an equality with a column on the other side (the kinds of sides() but this)
 # ``col <> value``, ``col NOT IN (values)``: a filter no index seeks on, which the costing
@@ -522,9 +527,9 @@ def _in_collation(ref: ColumnRef, collation: str, binding: Binding) -> ColumnRef
     if isinstance(ref.column, KeyExpression):
         return ref
     table = binding.catalog.table(ref.occurrence.table) if binding.catalog else None
-    if (table.collation(ref.column) if table is not None else "BINARY") == collation:
-        return ref
-    return ColumnRef(ref.occurrence, collated_key(ref.column, collation), ref.position)
+    key = compared_key(ref.column, collation,
+                       table.collation(ref.column) if table is not None else "BINARY")
+    return ref if key == ref.column else ColumnRef(ref.occurrence, key, ref.position)
 
 
 def _with_constants(node: exp.Expression, constants: Mapping[int, exp.Expression]

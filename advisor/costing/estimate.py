@@ -677,15 +677,16 @@ class _PlanCosting:
         constraint = match.group("constraint") or ""
         stats = self.statistics
         total_rows = float(stats.rows(table)) if table else self.source_rows(name)
-        equal, ranges = _constraint_terms(constraint, self.key_columns.get(index, ()))
-        self.in_order[name.lower()] = self.walked_order(detail, how, index, equal, ranges, runs)
+        keys = self.key_columns.get(index, ())
+        equal, ranges = _constraint_terms(constraint, keys)
+        next_key = keys[len(equal)] if len(equal) < len(keys) else None  # after the seek's
+        self.in_order[name.lower()] = self.walked_order(detail, how, next_key, equal, ranges,
+                                                        runs)
         by_rowid = self.rowid_list(access, table, equal)  # its list, sought by the rowid
         # A partial index holds only the rows its WHERE keeps: the columns it fixes to
         # one value filter as if sought (job(workflow_id) WHERE status = 5 finds a
         # workflow's status-5 jobs, 12 us measured, where job(workflow_id) reads its
         # every job, 155 us).
-        keys = self.key_columns.get(index, ())
-        next_key = keys[len(equal)] if len(equal) < len(keys) else None  # after the seek's
         equal += [c for c in self.fixed.get(index, ()) if c not in equal]
         if "AUTOMATIC" in how:  # SQLite builds the transient index once, from every row
             self.automatic.append((len(self.loops), total_rows * seek_cost(int(total_rows))))
@@ -793,19 +794,8 @@ class _PlanCosting:
             return 1.0
         held = set(self.key_columns.get(index, ())) - {
             c.lower() for c in access.after_subquery}
-
-        def kept(columns: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(c for c in columns if c.lower() in held)
-
-        within = replace(
-            access, equality=kept(access.equality), in_list=kept(access.in_list),
-            range=kept(access.range), is_null=kept(access.is_null), join=kept(access.join),
-            excluded=kept(access.excluded), bounded=kept(access.bounded),
-            join_partners=tuple(p for p in access.join_partners if p[0].lower() in held),
-            in_list_sizes=tuple(p for p in access.in_list_sizes if p[0].lower() in held),
-            excluded_sizes=tuple(p for p in access.excluded_sizes if p[0].lower() in held),
-            or_branches=())
-        return self.residual(within, table, equal, sought, bound, list(list_rows))
+        return self.residual(access.only(held), table, equal, sought, bound,
+                             list(list_rows))
 
     def range_share(self, table: str | None, equal: list[str], ranges: list[str]) -> float:
         """The share of a seek's rows its range keeps: counted for the statement's bounds
@@ -840,19 +830,19 @@ class _PlanCosting:
                 if (c.lower() in sized or self.counted_list is not None)
                 and self.statistics.distinct_values(table, (c,)) >= rows][:1]
 
-    def walked_order(self, detail: str, how: str, index: str, equal: list[str],
+    @staticmethod
+    def walked_order(detail: str, how: str, next_key: str | None, equal: list[str],
                      ranges: list[str], runs: float) -> str | None:
-        """The order a loop (``how`` it reads, through ``index``, seeking ``equal`` and
-        ``ranges``) yields its rows in, where it is one a seek can use: the rowid's
-        (_ROWID_ORDER), a scan in stored order; or the column of an index that its walk
-        goes up by, a whole index scanned, or one seek on equalities (run once) going on
-        to the next key column; else None."""
+        """The order a loop (``how`` it reads, seeking ``equal`` and ``ranges`` on an
+        index whose key after them is ``next_key``) yields its rows in, where it is one a
+        seek can use: the rowid's (_ROWID_ORDER), a scan in stored order; or the column
+        of an index that its walk goes up by, a whole index scanned, or one seek on
+        equalities (run once) going on to the next key column; else None."""
         if _STORED_ORDER.match(detail):
             return _ROWID_ORDER
-        keys = self.key_columns.get(index, ())
         if "INDEX" not in how or ranges or (equal and runs > 1):
             return None
-        return keys[len(equal)] if len(equal) < len(keys) else None
+        return next_key
 
     def ascending_keys(self, name: str, access: TableAccess | None, equal: list[str],
                        bound: frozenset[str], runs: float) -> float | None:

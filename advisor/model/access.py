@@ -8,6 +8,7 @@ text again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -81,6 +82,23 @@ class TableAccess:
             in_list_sizes=both(self.in_list_sizes, branch.in_list_sizes),
             excluded_sizes=both(self.excluded_sizes, branch.excluded_sizes),
             bounded=both(self.bounded, branch.bounded), or_branches=())
+
+    def only(self, columns: Collection[str]) -> TableAccess:
+        """This access with only its comparisons on ``columns`` (lower-cased): what an
+        index holding just those columns tests on its entries."""
+        def kept(names: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(c for c in names if c.lower() in columns)
+
+        def kept_pairs(pairs: tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+            return tuple(p for p in pairs if p[0].lower() in columns)
+
+        return replace(
+            self, equality=kept(self.equality), in_list=kept(self.in_list),
+            range=kept(self.range), is_null=kept(self.is_null), join=kept(self.join),
+            excluded=kept(self.excluded), bounded=kept(self.bounded),
+            join_partners=kept_pairs(self.join_partners),
+            in_list_sizes=kept_pairs(self.in_list_sizes),
+            excluded_sizes=kept_pairs(self.excluded_sizes), or_branches=())
 
     @property
     def filtered(self) -> tuple[str, ...]:

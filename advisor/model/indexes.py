@@ -63,6 +63,13 @@ def collated_key(column: str, collation: str) -> KeyExpression:
     return KeyExpression(f"{_shown(column)} COLLATE {collation.upper()}")
 
 
+def compared_key(column: str, collation: str, declared: str) -> str:
+    """What an index keys to serve ``column`` compared in ``collation``: the column itself
+    where that is the collation it is ``declared`` in (a plain index serves it), else its
+    collated key."""
+    return column if declared == collation else collated_key(column, collation)
+
+
 def key_expression(node: exp.Expr) -> KeyExpression:
     """The canonical key of an expression node (a copy, its columns unqualified)."""
     node = node.copy()

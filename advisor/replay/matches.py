@@ -42,7 +42,7 @@ from advisor.analysis.workload import Workload
 from advisor.catalog.database import open_read_only
 from advisor.catalog.schema import quote_identifier
 from advisor.catalog.statistics import FIRST_MARK, LIST_ROWS, RANGE_MARK, Matches
-from advisor.model.indexes import collated_key
+from advisor.model.indexes import compared_key
 from advisor.replay.measure import ReplaySet
 from advisor.replay.parameters import Prepared, prepare
 
@@ -151,10 +151,11 @@ def _bounded_key(workload: Workload, table: str, column: str, operator: str) -> 
     """A bound's column in a ``matches`` key: as the analysis names its range (a LIKE's,
     which SQLite seeks only in NOCASE, as that key where the column is declared in
     another collation), marked a bound."""
-    declared = workload.catalog.table(table)
-    nocase = declared is not None and declared.collation(column) == "NOCASE"
-    name = collated_key(column, "NOCASE") if operator == "LIKE" and not nocase else column
-    return name.lower() + RANGE_MARK
+    if operator == "LIKE":
+        declared = workload.catalog.table(table)
+        column = compared_key(column, "NOCASE",
+                              declared.collation(column) if declared is not None else "BINARY")
+    return column.lower() + RANGE_MARK
 
 
 def _bounded(pairs: Pairs, bounds: list[Bound]) -> list[tuple[Pairs, list[Bound]]]:
